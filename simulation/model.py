@@ -1,0 +1,334 @@
+"""The SimPy model of one scenario: users (or arrivals), requests and tiers.
+
+Requests and users are driven by event callbacks on SimPy ``Timeout`` events
+rather than by a generator process each: a request that meets no queue costs
+one event per tier it visits, a user one event per think. The population is
+adjusted every ``tick_s`` simulated seconds to the scenario's concurrency
+profile, the way a Locust LoadTestShape does, so "13,000 users" means the same
+in a simulation and in a load test.
+
+Client rules (the load test follows the same ones):
+
+- A user signs in (``login``) when it starts, then repeatedly picks a flow by
+  weight and runs its steps in order, thinking before each step.
+- An attempt that gets no answer within ``timeout_s`` is abandoned by the
+  client (the server still finishes the work); an attempt refused by a full
+  tier fails at once. Either is retried after ``retry_delay_s``, up to
+  ``retries`` times; after that the user gives up the rest of the flow (a
+  failed sign-in is tried again after thinking).
+- A user told to stop finishes the request it has in flight, then leaves.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+from simpy import Environment
+from simpy.events import Timeout
+
+from peakload.distributions import Uniform
+from peakload.profile import Profile
+from peakload.scenario import Scenario
+from simulation.streams import ChoiceStream, SampleStream, named_rng
+from simulation.tier import Tier
+
+
+class Outcome(IntEnum):
+    OK = 0
+    TIMEOUT = 1
+    REFUSED = 2
+
+
+@dataclass(frozen=True)
+class Route:
+    """A transaction as the simulator runs it: its index and the tiers it visits."""
+
+    index: int
+    name: str
+    hops: tuple[tuple[Tier, SampleStream], ...]
+
+
+class Attempts:
+    """Per-attempt records, one row per request the client sent."""
+
+    __slots__ = ("end", "outcome", "start", "transaction")
+
+    def __init__(self) -> None:
+        self.transaction = array("i")
+        self.start = array("d")
+        self.end = array("d")
+        self.outcome = array("b")
+
+    def add(self, transaction: int, start: float, end: float, outcome: Outcome) -> None:
+        self.transaction.append(transaction)
+        self.start.append(start)
+        self.end.append(end)
+        self.outcome.append(outcome)
+
+
+class Request:
+    """One attempt travelling through its tiers; reports back to its client once."""
+
+    __slots__ = ("client", "closed", "deadline", "hop", "model", "route", "start", "timer")
+
+    def __init__(self, model: Model, client: Client, route: Route):
+        self.model = model
+        self.client = client
+        self.route = route
+        self.start = now = model.env._now
+        self.deadline = now + model.timeout_s
+        self.hop = 0
+        self.closed = False
+        self.timer: Timeout | None = None
+
+    def proceed(self) -> None:
+        hops = self.route.hops
+        if self.hop == len(hops):
+            self._finish()
+            return
+        tier, stream = hops[self.hop]
+        service = stream.next()
+        if self.timer is None and not self.closed:
+            now = self.model.env._now
+            if tier.busy >= tier.servers or now + service > self.deadline:
+                self.timer = Timeout(self.model.env, max(0.0, self.deadline - now))
+                self.timer.callbacks.append(self._expire)
+        if not tier.arrive(self, service):
+            self._close(Outcome.REFUSED)
+
+    def served(self, event: Timeout) -> None:
+        self.route.hops[self.hop][0].release()
+        self.hop += 1
+        self.proceed()
+
+    def _finish(self) -> None:
+        if not self.closed:
+            self._close(Outcome.OK)
+
+    def _expire(self, event: Timeout) -> None:
+        if not self.closed:
+            self._close(Outcome.TIMEOUT)
+
+    def _close(self, outcome: Outcome) -> None:
+        if self.closed:  # abandoned earlier: the server finishes, nobody listens
+            return
+        self.closed = True
+        model = self.model
+        model.attempts.add(self.route.index, self.start, model.env._now, outcome)
+        self.client.responded(self.route, outcome is Outcome.OK)
+
+
+class Client:
+    """Whoever sends requests: a closed-workload user or an open-workload arrival."""
+
+    __slots__ = ()
+
+    def responded(self, route: Route, ok: bool) -> None:
+        raise NotImplementedError
+
+
+class User(Client):
+    __slots__ = ("active", "model", "retries_left", "step", "steps")
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.active = True
+        self.steps: tuple[Route, ...] = ()
+        self.step = 0
+        self.retries_left = 0
+
+    def begin(self, event: Timeout) -> None:
+        if not self.active:
+            return
+        login = self.model.login_route
+        if login is not None:
+            self.steps, self.step = (login,), 0
+            self._send()
+        else:
+            self._pick_flow()
+            self._think()
+
+    def _pick_flow(self) -> None:
+        model = self.model
+        self.steps = model.flow_routes[model.flow_choice.next()]
+        self.step = 0
+
+    def _think(self) -> None:
+        Timeout(self.model.env, self.model.think.next()).callbacks.append(self._thought)
+
+    def _thought(self, event: Timeout) -> None:
+        if self.active:
+            self._send()
+
+    def _send(self) -> None:
+        self.retries_left = self.model.retries
+        Request(self.model, self, self.steps[self.step]).proceed()
+
+    def _resend(self, event: Timeout) -> None:
+        if self.active:
+            Request(self.model, self, self.steps[self.step]).proceed()
+
+    def responded(self, route: Route, ok: bool) -> None:
+        if not self.active:
+            return
+        if ok:
+            self.step += 1
+            if self.step == len(self.steps):
+                self._pick_flow()
+        elif self.retries_left > 0:
+            self.retries_left -= 1
+            Timeout(self.model.env, self.model.retry_delay_s).callbacks.append(self._resend)
+            return
+        elif route is not self.model.login_route:
+            self._pick_flow()  # give up the rest of this flow
+        self._think()
+
+
+class Arrival(Client):
+    """One open-workload request and its retries."""
+
+    __slots__ = ("model", "retries_left")
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.retries_left = model.retries
+
+    def responded(self, route: Route, ok: bool) -> None:
+        if not ok and self.retries_left > 0:
+            self.retries_left -= 1
+            timer = Timeout(self.model.env, self.model.retry_delay_s)
+            timer.callbacks.append(lambda _e: Request(self.model, self, route).proceed())
+
+
+@dataclass
+class Samples:
+    """What the monitor saw every tick: clock, target and actual users, tier occupancy."""
+
+    time: array
+    target: array
+    concurrency: array
+    in_tier: dict[str, array]
+
+
+class Model:
+    """Builds tiers, routes and clients for one scenario and one seed, and runs them."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: np.random.SeedSequence,
+        tick_s: float = 1.0,
+        progress: Callable[[float], None] | None = None,
+    ):
+        self.scenario = scenario
+        self.env = env = Environment(initial_time=scenario.start_s)
+        self.tick_s = tick_s
+        self.progress = progress
+        workload = scenario.workload
+        self.closed = workload.kind == "closed"
+        self.profile: Profile = workload.profile
+        self.timeout_s = workload.timeout_s
+        self.retries = workload.retries
+        self.retry_delay_s = workload.retry_delay_s
+        minutes = int(scenario.end_s // 60) + 1
+        self.tiers = {
+            t.name: Tier(env, t.name, t.servers, t.queue_limit, minutes) for t in scenario.tiers
+        }
+        self.transaction_names = [t.name for t in scenario.transactions]
+        self.routes = {
+            txn.name: Route(
+                index=i,
+                name=txn.name,
+                hops=tuple(
+                    (
+                        self.tiers[tier],
+                        SampleStream.of(txn.demand[tier], named_rng(seed, f"{txn.name}@{tier}")),
+                    )
+                    for tier in scenario.route(txn)
+                ),
+            )
+            for i, txn in enumerate(scenario.transactions)
+        }
+        self.login_route = self.routes.get(scenario.login.name) if scenario.login else None
+        flows = scenario.flow_list
+        self.flow_routes = [tuple(self.routes[s] for s in f.steps) for f in flows]
+        self.flow_choice = ChoiceStream([f.weight for f in flows], named_rng(seed, "flow"))
+        self.attempts = Attempts()
+        self.samples = Samples(array("d"), array("d"), array("d"), {n: array("d") for n in self.tiers})
+        if self.closed:
+            assert workload.think_time is not None
+            self.think = SampleStream.of(workload.think_time, named_rng(seed, "think"))
+            self.spawn_jitter = SampleStream.of(
+                Uniform(low=0.0, high=tick_s), named_rng(seed, "spawn")
+            )
+            self.users: list[User] = []
+        else:
+            shares = scenario.step_shares()
+            self.open_routes = [self.routes[name] for name in shares]
+            self.open_choice = ChoiceStream(list(shares.values()), named_rng(seed, "mix"))
+            self.rate_max = self.profile.peak
+            rng = named_rng(seed, "arrivals")
+            if self.rate_max > 0:
+                self.interarrival = SampleStream(lambda n: rng.exponential(1 / self.rate_max, n))
+                self.thinning = SampleStream(lambda n: rng.random(n))
+
+    # --- the open workload: Poisson arrivals at a time-varying rate (thinning) ---
+
+    def _arrive(self, event: Timeout | None) -> None:
+        env = self.env
+        rate = self.profile.at(env._now) if not self.constant_rate else self.rate_max
+        if rate >= self.rate_max or self.thinning.next() * self.rate_max < rate:
+            route = self.open_routes[self.open_choice.next()]
+            Request(self, Arrival(self), route).proceed()
+        Timeout(env, self.interarrival.next()).callbacks.append(self._arrive)
+
+    # --- the population controller and monitor -----------------------------------
+
+    def _tick(self):
+        env = self.env
+        samples = self.samples
+        tiers = list(self.tiers.values())
+        in_tier = [samples.in_tier[t.name] for t in tiers]
+        next_progress = env.now
+        while True:
+            now = env.now
+            target = self.profile.at(now)
+            if self.closed:
+                self._adjust_population(round(target))
+                concurrency = len(self.users)
+            else:
+                concurrency = 0
+            samples.time.append(now)
+            samples.target.append(target)
+            samples.concurrency.append(concurrency)
+            for tier, column in zip(tiers, in_tier, strict=True):
+                column.append(tier.busy + len(tier.queue))
+            if self.progress is not None and now >= next_progress:
+                self.progress(now)
+                next_progress = now + 60.0
+            yield env.timeout(self.tick_s)
+
+    def _adjust_population(self, target: int) -> None:
+        users = self.users
+        env = self.env
+        while len(users) < target:
+            user = User(self)
+            users.append(user)
+            Timeout(env, self.spawn_jitter.next()).callbacks.append(user.begin)
+        while len(users) > target:
+            users.pop().active = False
+
+    def run(self) -> Model:
+        env = self.env
+        env.process(self._tick())
+        if not self.closed and self.rate_max > 0:
+            self.constant_rate = self.profile.is_constant()
+            Timeout(env, self.interarrival.next()).callbacks.append(self._arrive)
+        env.run(until=self.scenario.end_s)
+        if self.progress is not None:
+            self.progress(self.scenario.end_s)
+        return self

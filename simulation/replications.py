@@ -1,0 +1,54 @@
+"""Independent replications: means and 95% confidence half-widths.
+
+A metric estimated from N replications is reported as the mean with a sibling
+``<name>_ci95`` half-width, t(0.975, N-1) * s / sqrt(N), as the output
+contract says. Time series are averaged minute by minute.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Real
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+
+def half_width(values: list[float]) -> float:
+    n = len(values)
+    if n < 2:
+        return 0.0
+    return float(stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / math.sqrt(n))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def combine(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Average numeric leaves across replications and add their ``_ci95`` siblings."""
+    first = summaries[0]
+    out: dict[str, Any] = {}
+    for key, value in first.items():
+        values = [s.get(key) for s in summaries]
+        if isinstance(value, dict):
+            out[key] = combine([v for v in values if isinstance(v, dict)])
+        elif _is_number(value) and all(_is_number(v) for v in values):
+            finite = [float(v) for v in values if not math.isnan(v)]
+            mean = float(np.mean(finite)) if finite else float("nan")
+            out[key] = int(round(mean)) if isinstance(value, int) and len(values) == 1 else mean
+            if len(values) > 1:
+                out[f"{key}_ci95"] = half_width(finite)
+        else:
+            out[key] = value
+    return out
+
+
+def combine_series(series: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    if len(series) == 1:
+        return series[0]
+    with warnings.catch_warnings():  # a minute no replication had traffic in stays NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return {key: np.nanmean(np.vstack([s[key] for s in series]), axis=0) for key in series[0]}

@@ -1,0 +1,153 @@
+"""Run a scenario: replications (in parallel processes), statistics, cross-check, SLO.
+
+``simulate()`` returns the contract summary and the per-minute series; writing
+them to disk, plotting and printing belong to the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+
+from peakload.clock import format_clock
+from peakload.scenario import Scenario
+from peakload.slo import evaluate
+from simulation.crosscheck import crosscheck
+from simulation.model import Model
+from simulation.records import RunRecords
+from simulation.replications import combine, combine_series
+from simulation.statistics import detect_warmup, timeseries, window_summary
+
+Progress = Callable[[float], None]  # simulated seconds completed, over all replications
+
+
+@dataclass
+class SimulationResult:
+    summary: dict[str, Any]
+    timeseries: dict[str, np.ndarray]
+    replications: list[dict[str, Any]]
+
+
+def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
+    return np.random.SeedSequence(seed).spawn(replications)
+
+
+def run_replication(
+    scenario: Scenario,
+    seed: np.random.SeedSequence,
+    window: tuple[float, float] | None = None,
+    progress: Progress | None = None,
+    tick_s: float = 1.0,
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """One seeded run: its window summary (with analytic cross-check) and its series."""
+    started = time.perf_counter()
+    model = Model(scenario, seed, tick_s=tick_s, progress=_relative(progress, scenario.start_s))
+    model.run()
+    records = RunRecords.of(model)
+    window = window or scenario.window_s
+    warmup = None
+    if window is None:
+        if scenario.workload.profile.is_constant():
+            warmup = detect_warmup(records)
+            window = (warmup.truncated_at, scenario.end_s)
+        else:
+            window = (scenario.start_s, scenario.end_s)
+    summary = window_summary(records, window, closed=scenario.workload.kind == "closed")
+    summary["analytic"] = crosscheck(scenario, summary)
+    summary["warmup"] = warmup.as_dict() if warmup else None
+    summary["window_s"] = list(window)
+    summary["simulated_requests"] = len(records.start)
+    summary["wall_s"] = time.perf_counter() - started
+    return summary, timeseries(records)
+
+
+def _relative(progress: Progress | None, origin: float) -> Callable[[float], None] | None:
+    if progress is None:
+        return None
+    return lambda now: progress(now - origin)
+
+
+def _replication_job(args: tuple) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    scenario, seed, window, tick_s, channel, index = args
+
+    def report(done: float) -> None:
+        channel.put((index, done))
+
+    return run_replication(scenario, seed, window, report, tick_s)
+
+
+def simulate(
+    scenario: Scenario,
+    replications: int = 1,
+    seed: int | None = None,
+    jobs: int | None = None,
+    window: tuple[float, float] | None = None,
+    progress: Progress | None = None,
+    tick_s: float = 1.0,
+) -> SimulationResult:
+    """Run ``replications`` independent seeded replications and summarise them."""
+    seed = scenario.scenario.seed if seed is None else seed
+    seeds = replication_seeds(seed, replications)
+    jobs = min(jobs or os.cpu_count() or 1, replications)
+    started = time.perf_counter()
+    if jobs <= 1:
+        done_before = 0.0
+        results = []
+        for s in seeds:
+            def report(done: float, base: float = done_before) -> None:
+                if progress is not None:
+                    progress(base + done)
+
+            results.append(run_replication(scenario, s, window, report, tick_s))
+            done_before += scenario.end_s - scenario.start_s
+    else:
+        results = _run_parallel(scenario, seeds, window, tick_s, jobs, progress)
+    per_replication = [r[0] for r in results]
+    combined = combine(per_replication)
+    window_s = combined["window_s"]
+    summary = {
+        "kind": "simulation",
+        "scenario": scenario.name,
+        "window": [format_clock(window_s[0]), format_clock(window_s[1])],
+        **combined,
+        "seed": seed,
+        "replications": replications,
+        "wall_s": time.perf_counter() - started,
+    }
+    summary["slo"] = evaluate(scenario.slo, summary)
+    return SimulationResult(summary, combine_series([r[1] for r in results]), per_replication)
+
+
+def _run_parallel(
+    scenario: Scenario,
+    seeds: list[np.random.SeedSequence],
+    window: tuple[float, float] | None,
+    tick_s: float,
+    jobs: int,
+    progress: Progress | None,
+) -> list[tuple[dict[str, Any], dict[str, np.ndarray]]]:
+    context = get_context("forkserver")
+    with context.Manager() as manager, ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        channel = manager.Queue()
+        futures = [
+            pool.submit(_replication_job, (scenario, s, window, tick_s, channel, i))
+            for i, s in enumerate(seeds)
+        ]
+        done = [0.0] * len(seeds)
+        while not all(f.done() for f in futures):
+            try:
+                index, value = channel.get(timeout=0.2)
+                done[index] = value
+            except queue.Empty:
+                pass
+            if progress is not None:
+                progress(sum(done))
+        return [f.result() for f in futures]

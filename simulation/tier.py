@@ -1,0 +1,100 @@
+"""A tier: c = instances x workers identical servers with one FIFO queue.
+
+This is a SimPy resource in behaviour (requests are served in arrival order by
+up to ``servers`` at once, the rest wait, ``queue_limit`` bounds the waiting
+line) built for speed: a request that finds a free server pays for exactly one
+SimPy ``Timeout`` (its service) and never touches a queue. Only a request that
+has to wait is put in a deque; a server that finishes hands itself straight to
+the head of the line. Holding the slot for the whole sampled service time
+mirrors ``with tier.request() as req: yield req; yield env.timeout(s)``.
+
+Every visit is recorded (arrival time, wait, service) into compact arrays, so
+utilization, waits and Little's law are computed from the records afterwards,
+not with bookkeeping on the hot path.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from typing import Protocol
+
+from simpy import Environment
+from simpy.events import Timeout
+
+
+class Visitor(Protocol):
+    """What a tier calls back: the request that is being served."""
+
+    def served(self, event: Timeout) -> None: ...
+
+
+class Tier:
+    __slots__ = (
+        "arrivals",
+        "busy",
+        "env",
+        "max_queue_by_minute",
+        "name",
+        "queue",
+        "queue_limit",
+        "refusals",
+        "servers",
+        "services",
+        "waits",
+    )
+
+    def __init__(
+        self, env: Environment, name: str, servers: int, queue_limit: int | None, minutes: int
+    ):
+        self.env = env
+        self.name = name
+        self.servers = servers
+        self.queue_limit = queue_limit
+        self.busy = 0
+        self.queue: deque[tuple[Visitor, float, int]] = deque()
+        self.arrivals = array("d")
+        self.waits = array("d")
+        self.services = array("d")
+        self.refusals = array("d")
+        self.max_queue_by_minute = [0] * (minutes + 1)
+
+    def arrive(self, visitor: Visitor, service: float) -> bool:
+        """Start serving or queue the visitor; False if the queue is full (refused)."""
+        env = self.env
+        now = env._now
+        if self.busy < self.servers:
+            self.busy += 1
+            self.arrivals.append(now)
+            self.waits.append(0.0)
+            self.services.append(service)
+            Timeout(env, service).callbacks.append(visitor.served)
+            return True
+        queue = self.queue
+        if self.queue_limit is not None and len(queue) >= self.queue_limit:
+            self.refusals.append(now)
+            return False
+        index = len(self.arrivals)
+        self.arrivals.append(now)
+        self.waits.append(0.0)
+        self.services.append(service)
+        queue.append((visitor, service, index))
+        minute = int(now // 60.0)
+        if len(queue) > self.max_queue_by_minute[minute]:
+            self.max_queue_by_minute[minute] = len(queue)
+        return True
+
+    def release(self) -> None:
+        """A server finished: give it to the longest-waiting visitor, or let it idle."""
+        if self.queue:
+            visitor, service, index = self.queue.popleft()
+            env = self.env
+            self.waits[index] = env._now - self.arrivals[index]
+            event = Timeout(env, service)
+            event.callbacks.append(visitor.served)
+        else:
+            self.busy -= 1
+
+    @property
+    def queue_length(self) -> int:
+        return len(self.queue)
