@@ -35,10 +35,12 @@ def combine(summaries: list[dict[str, Any]]) -> dict[str, Any]:
         values = [s.get(key) for s in summaries]
         if isinstance(value, dict):
             out[key] = combine([v for v in values if isinstance(v, dict)])
+        elif isinstance(value, int) and all(v == value for v in values):
+            out[key] = value  # a configuration figure (servers), not an estimate
         elif _is_number(value) and all(_is_number(v) for v in values):
             finite = [float(v) for v in values if not math.isnan(v)]
             mean = float(np.mean(finite)) if finite else float("nan")
-            out[key] = int(round(mean)) if isinstance(value, int) and len(values) == 1 else mean
+            out[key] = mean
             if len(values) > 1:
                 out[f"{key}_ci95"] = half_width(finite)
         else:
