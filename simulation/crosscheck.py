@@ -56,7 +56,8 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
         method = "Erlang C (M/G/c, Allen-Cunneen) per tier at the measured visit rate"
         for tier in scenario.tiers:
             d = demands[tier.name]
-            rate = window["tiers"][tier.name]["throughput_rps"]
+            measured = window["tiers"][tier.name]
+            rate = measured["throughput_rps"]  # carried: the visits the tier served
             est = mgc_station(rate, d.mean_s, tier.servers, d.scv)
             figures = {
                 "utilization": est.utilization,
@@ -64,8 +65,9 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
                 "mean_response_s": est.mean_response_s if est.stable else None,
             }
             if tier.queue_limit is not None and d.mean_s > 0:
+                offered = rate / (1 - measured["refused_fraction"])
                 figures["refused_fraction"] = mmck_blocking(
-                    rate, d.mean_s, tier.servers, tier.servers + tier.queue_limit
+                    offered, d.mean_s, tier.servers, tier.servers + tier.queue_limit
                 )
             tiers[tier.name] = figures
         system = None

@@ -33,6 +33,7 @@ from simpy.events import Timeout
 from peakload.distributions import Uniform
 from peakload.profile import Profile
 from peakload.scenario import Scenario
+from simulation.deadlines import Deadlines
 from simulation.streams import ChoiceStream, SampleStream, named_rng
 from simulation.tier import Tier
 
@@ -52,6 +53,10 @@ class Route:
     hops: tuple[tuple[Tier, SampleStream], ...]
 
 
+# Plain ints on the hot path; Outcome names them for everyone else.
+_OK, _TIMEOUT, _REFUSED = int(Outcome.OK), int(Outcome.TIMEOUT), int(Outcome.REFUSED)
+
+
 class Attempts:
     """Per-attempt records, one row per request the client sent."""
 
@@ -63,63 +68,48 @@ class Attempts:
         self.end = array("d")
         self.outcome = array("b")
 
-    def add(self, transaction: int, start: float, end: float, outcome: Outcome) -> None:
-        self.transaction.append(transaction)
-        self.start.append(start)
-        self.end.append(end)
-        self.outcome.append(outcome)
-
 
 class Request:
     """One attempt travelling through its tiers; reports back to its client once."""
 
-    __slots__ = ("client", "closed", "deadline", "hop", "model", "route", "start", "timer")
+    __slots__ = ("client", "closed", "deadline", "hop", "hops", "model", "route", "start")
 
     def __init__(self, model: Model, client: Client, route: Route):
         self.model = model
         self.client = client
         self.route = route
+        self.hops = route.hops
         self.start = now = model.env._now
         self.deadline = now + model.timeout_s
         self.hop = 0
         self.closed = False
-        self.timer: Timeout | None = None
+        model.deadlines.watch(self)
 
     def proceed(self) -> None:
-        hops = self.route.hops
+        hops = self.hops
         if self.hop == len(hops):
-            self._finish()
+            self._close(_OK)
             return
         tier, stream = hops[self.hop]
-        service = stream.next()
-        if self.timer is None and not self.closed:
-            now = self.model.env._now
-            if tier.busy >= tier.servers or now + service > self.deadline:
-                self.timer = Timeout(self.model.env, max(0.0, self.deadline - now))
-                self.timer.callbacks.append(self._expire)
-        if not tier.arrive(self, service):
-            self._close(Outcome.REFUSED)
+        if not tier.arrive(self, stream.next()):
+            self._close(_REFUSED)
 
     def served(self, event: Timeout) -> None:
-        self.route.hops[self.hop][0].release()
+        self.hops[self.hop][0].release()
         self.hop += 1
         self.proceed()
 
-    def _finish(self) -> None:
-        if not self.closed:
-            self._close(Outcome.OK)
+    def expire(self) -> None:
+        """The client gave up waiting; the server still finishes the work."""
+        self._close(_TIMEOUT)
 
-    def _expire(self, event: Timeout) -> None:
-        if not self.closed:
-            self._close(Outcome.TIMEOUT)
-
-    def _close(self, outcome: Outcome) -> None:
+    def _close(self, outcome: int) -> None:
         if self.closed:  # abandoned earlier: the server finishes, nobody listens
             return
         self.closed = True
         model = self.model
-        model.attempts.add(self.route.index, self.start, model.env._now, outcome)
-        self.client.responded(self.route, outcome is Outcome.OK)
+        model.record(self.route.index, self.start, model.env._now, outcome)
+        self.client.responded(self.route, outcome == _OK)
 
 
 class Client:
@@ -257,7 +247,22 @@ class Model:
         flows = scenario.flow_list
         self.flow_routes = [tuple(self.routes[s] for s in f.steps) for f in flows]
         self.flow_choice = ChoiceStream([f.weight for f in flows], named_rng(seed, "flow"))
-        self.attempts = Attempts()
+        self.attempts = attempts = Attempts()
+        self.deadlines = Deadlines(env, horizon=scenario.end_s)
+        appends = (
+            attempts.transaction.append,
+            attempts.start.append,
+            attempts.end.append,
+            attempts.outcome.append,
+        )
+
+        def record(transaction: int, start: float, end: float, outcome: int) -> None:
+            appends[0](transaction)
+            appends[1](start)
+            appends[2](end)
+            appends[3](outcome)
+
+        self.record = record
         self.samples = Samples(array("d"), array("d"), array("d"), {n: array("d") for n in self.tiers})
         if self.closed:
             assert workload.think_time is not None
@@ -270,7 +275,9 @@ class Model:
             shares = scenario.step_shares()
             self.open_routes = [self.routes[name] for name in shares]
             self.open_choice = ChoiceStream(list(shares.values()), named_rng(seed, "mix"))
+            self.no_retry = Arrival(self)
             self.rate_max = self.profile.peak
+            self.constant_rate = self.profile.is_constant()
             rng = named_rng(seed, "arrivals")
             if self.rate_max > 0:
                 self.interarrival = SampleStream(lambda n: rng.exponential(1 / self.rate_max, n))
@@ -280,10 +287,9 @@ class Model:
 
     def _arrive(self, event: Timeout | None) -> None:
         env = self.env
-        rate = self.profile.at(env._now) if not self.constant_rate else self.rate_max
-        if rate >= self.rate_max or self.thinning.next() * self.rate_max < rate:
+        if self.constant_rate or self.thinning.next() * self.rate_max < self.profile.at(env._now):
             route = self.open_routes[self.open_choice.next()]
-            Request(self, Arrival(self), route).proceed()
+            Request(self, Arrival(self) if self.retries else self.no_retry, route).proceed()
         Timeout(env, self.interarrival.next()).callbacks.append(self._arrive)
 
     # --- the population controller and monitor -----------------------------------
@@ -326,7 +332,6 @@ class Model:
         env = self.env
         env.process(self._tick())
         if not self.closed and self.rate_max > 0:
-            self.constant_rate = self.profile.is_constant()
             Timeout(env, self.interarrival.next()).callbacks.append(self._arrive)
         env.run(until=self.scenario.end_s)
         if self.progress is not None:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 import numpy as np
@@ -134,7 +134,9 @@ def _run_parallel(
     jobs: int,
     progress: Progress | None,
 ) -> list[tuple[dict[str, Any], dict[str, np.ndarray]]]:
-    context = get_context("forkserver")
+    # fork: workers start in milliseconds and need no importable __main__ (a script,
+    # a notebook, a test); they run only the simulation, never the parent's threads.
+    context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
     with context.Manager() as manager, ProcessPoolExecutor(jobs, mp_context=context) as pool:
         channel = manager.Queue()
         futures = [

@@ -1,0 +1,46 @@
+"""Small scenarios built in code, for tests that compare the model with theory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peakload.scenario import Scenario
+from peakload.scenario_file import scenario_from_dict
+
+
+def exponential(mean: float) -> dict[str, Any]:
+    return {"dist": "exponential", "mean": mean}
+
+
+def station_scenario(
+    tiers: list[dict[str, Any]],
+    demand: dict[str, dict[str, Any]],
+    *,
+    rate: float | None = None,
+    users: int | None = None,
+    think: dict[str, Any] | None = None,
+    start: str = "00:00",
+    end: str = "24:00",
+    window: list[str] | None = None,
+    timeout_s: float = 1e6,
+    retries: int = 0,
+    seed: int = 1,
+) -> Scenario:
+    """One transaction ``job`` visiting ``tiers`` with ``demand``: open at ``rate`` or
+    closed with ``users`` thinking ``think`` between requests (a steady workload)."""
+    if rate is not None:
+        workload = {"kind": "open", "rate": [[start, rate]]}
+    else:
+        workload = {"kind": "closed", "concurrency": [[start, users]], "think_time": think}
+    workload |= {"timeout_s": timeout_s, "retries": retries}
+    scenario = {"name": "theory", "seed": seed, "start": start, "end": end}
+    if window:
+        scenario["window"] = window
+    return scenario_from_dict(
+        {
+            "scenario": scenario,
+            "workload": workload,
+            "transactions": [{"name": "job", "weight": 1, "demand": demand}],
+            "tiers": tiers,
+        }
+    )
