@@ -66,35 +66,58 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--scenario", required=True, metavar="FILE", help="TOML scenario file")
     sim.add_argument(
-        "--replications", type=_positive_int, default=1, metavar="N",
+        "--replications",
+        type=_positive_int,
+        default=1,
+        metavar="N",
         help="independent seeded runs; with N >= 2 metrics get 95%% CI half-widths (default 1)",
     )
-    sim.add_argument("--seed", type=int, default=None, metavar="S",
-                     help="base seed (default: the scenario's seed)")
-    sim.add_argument("--jobs", type=_positive_int, default=None, metavar="J",
-                     help="processes for replications (default: all cores)")
-    sim.add_argument("--window", type=_window, default=None, metavar="HH:MM-HH:MM",
-                     help="summary window (default: the scenario's, else the whole run "
-                          "with MSER-5 warm-up removal for steady workloads)")
-    sim.add_argument("--out", default="results", metavar="DIR",
-                     help="parent directory of the run directory (default results/)")
+    sim.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="base seed (default: the scenario's seed)",
+    )
+    sim.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="J",
+        help="processes for replications (default: all cores)",
+    )
+    sim.add_argument(
+        "--window",
+        type=_window,
+        default=None,
+        metavar="HH:MM-HH:MM",
+        help="summary window (default: the scenario's, else the whole run "
+        "with MSER-5 warm-up removal for steady workloads)",
+    )
+    sim.add_argument(
+        "--out",
+        default="results",
+        metavar="DIR",
+        help="parent directory of the run directory (default results/)",
+    )
     sim.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
-    sim.add_argument("--fail-on-slo", action="store_true",
-                     help="exit 1 when the SLO verdict is FAIL (default: exit 0 when it ran)")
+    sim.add_argument(
+        "--fail-on-slo",
+        action="store_true",
+        help="exit 1 when the SLO verdict is FAIL (default: exit 0 when it ran)",
+    )
     sim.add_argument("--quiet", action="store_true", help="no progress bar, no table")
     sim.set_defaults(handler=_cmd_simulate)
     return parser
 
 
 def _cmd_check(args: argparse.Namespace, console: Console) -> int:
-    errors = Console(stderr=True)
     status = EXIT_OK
     for path in args.scenarios:
         try:
             scenario = load_scenario(path)
         except ScenarioError as exc:
-            for line in exc.lines:
-                errors.print(line, markup=False, highlight=False)
+            _errors(exc.lines)
             status = EXIT_UNUSABLE
             continue
         console.print(
@@ -161,19 +184,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 120)
-    errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
     try:
         return args.handler(args, console)
     except ScenarioError as exc:
-        for line in exc.lines:
-            errors.print(line, markup=False, highlight=False)
+        _errors(exc.lines)
         return EXIT_UNUSABLE
     except UsageError as exc:
-        errors.print(f"peakload {args.command}: {exc}", markup=False, highlight=False)
+        _errors([f"peakload {args.command}: {exc}"])
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
-        errors.print("interrupted", markup=False)
+        _errors(["interrupted"])
         return 130
+
+
+def _errors(lines: list[str]) -> None:
+    """Error lines go to stderr whole: never wrapped, never styled, one per problem."""
+    for line in lines:
+        print(line, file=sys.stderr)
 
 
 if __name__ == "__main__":

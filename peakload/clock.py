@@ -20,7 +20,7 @@ def parse_clock(text: str) -> float:
 
 def format_clock(seconds: float, with_seconds: bool = False) -> str:
     """``"HH:MM"`` (or ``"HH:MM:SS"``) for seconds after midnight."""
-    total = int(round(seconds))
+    total = round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours:02d}:{minutes:02d}:{secs:02d}" if with_seconds else f"{hours:02d}:{minutes:02d}"

@@ -45,7 +45,9 @@ class _Distribution(BaseModel):
 
     def label(self) -> str:
         """A short human-readable form, e.g. ``exponential(mean=0.12)``."""
-        fields = ", ".join(f"{k}={v}" for k, v in self.model_dump(exclude={"dist"}, by_alias=True).items())
+        fields = ", ".join(
+            f"{k}={v}" for k, v in self.model_dump(exclude={"dist"}, by_alias=True).items()
+        )
         return f"{self.dist}({fields})"  # type: ignore[attr-defined]
 
 

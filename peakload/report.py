@@ -79,8 +79,17 @@ def print_report(summary: dict[str, Any], console: Console | None = None) -> Non
 
     analytic = (summary.get("analytic") or {}).get("tiers", {})
     table = Table(title="Tiers", title_justify="left")
-    for column in ("tier", "c", "utilization", "analytic", "mean wait ms", "mean resp ms",
-                   "analytic resp ms", "max queue", "refused"):
+    for column in (
+        "tier",
+        "c",
+        "utilization",
+        "analytic",
+        "mean wait ms",
+        "mean resp ms",
+        "analytic resp ms",
+        "max queue",
+        "refused",
+    ):
         table.add_column(column, justify="left" if column == "tier" else "right")
     for name, t in summary["tiers"].items():
         a = analytic.get(name, {})

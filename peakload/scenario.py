@@ -118,9 +118,7 @@ class Workload(_Strict):
     def profile(self) -> Profile:
         points = self.concurrency if self.kind == "closed" else self.rate
         assert points is not None
-        return Profile(
-            tuple(parse_clock(c) for c, _ in points), tuple(float(v) for _, v in points)
-        )
+        return Profile(tuple(parse_clock(c) for c, _ in points), tuple(float(v) for _, v in points))
 
 
 class Transaction(_Strict):

@@ -118,7 +118,9 @@ def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
         hint = ""
         if allowed:
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(allowed)})"
+            hint = (
+                f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(allowed)})"
+            )
         return f"unknown key{hint}"
     if kind == "missing":
         return "required key is missing"

@@ -33,7 +33,9 @@ def evaluate(slo: Slo, summary: dict[str, Any]) -> dict[str, Any]:
             entry["message"] = f"{scope} {metric} {value:.4g} > {limit:g}"
             violations.append(entry)
         elif value + half > limit:
-            entry["message"] = f"{scope} {metric} {value:.4g} (+/- {half:.2g}) is close to {limit:g}"
+            entry["message"] = (
+                f"{scope} {metric} {value:.4g} (+/- {half:.2g}) is close to {limit:g}"
+            )
             at_risk.append(entry)
 
     overall = summary.get("overall", {})

@@ -67,7 +67,9 @@ def mmck_blocking(rate: float, mean_service: float, servers: int, capacity: int)
     logs = []
     for n in range(k + 1):
         if n <= c:
-            logs.append(n * math.log(a) - math.lgamma(n + 1) if a > 0 else (0.0 if n == 0 else -math.inf))
+            logs.append(
+                n * math.log(a) - math.lgamma(n + 1) if a > 0 else (0.0 if n == 0 else -math.inf)
+            )
         else:
             logs.append(c * math.log(a) - math.lgamma(c + 1) + (n - c) * math.log(a / c))
     top = max(logs)

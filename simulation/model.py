@@ -263,7 +263,9 @@ class Model:
             appends[3](outcome)
 
         self.record = record
-        self.samples = Samples(array("d"), array("d"), array("d"), {n: array("d") for n in self.tiers})
+        self.samples = Samples(
+            array("d"), array("d"), array("d"), {n: array("d") for n in self.tiers}
+        )
         if self.closed:
             assert workload.think_time is not None
             self.think = SampleStream.of(workload.think_time, named_rng(seed, "think"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulation.model import Model
+from simulation.tier import Tier
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,21 @@ class TierRecords:
     @property
     def service_starts(self) -> np.ndarray:
         return self.arrivals + self.waits
+
+    @classmethod
+    def of(cls, tier: Tier, in_tier: np.ndarray) -> TierRecords:
+        """Visits that got a server; those still queued when the run ended are left out."""
+        waits = np.frombuffer(tier.waits)
+        started = ~np.isnan(waits)
+        return cls(
+            servers=tier.servers,
+            arrivals=np.frombuffer(tier.arrivals)[started],
+            waits=waits[started],
+            services=np.frombuffer(tier.services)[started],
+            refusals=np.frombuffer(tier.refusals),
+            max_queue_by_minute=np.asarray(tier.max_queue_by_minute),
+            in_tier=in_tier,
+        )
 
 
 @dataclass(frozen=True)
@@ -57,15 +73,7 @@ class RunRecords:
             target=np.frombuffer(samples.target),
             concurrency=np.frombuffer(samples.concurrency),
             tiers={
-                name: TierRecords(
-                    servers=tier.servers,
-                    arrivals=np.frombuffer(tier.arrivals),
-                    waits=np.frombuffer(tier.waits),
-                    services=np.frombuffer(tier.services),
-                    refusals=np.frombuffer(tier.refusals),
-                    max_queue_by_minute=np.asarray(tier.max_queue_by_minute),
-                    in_tier=np.frombuffer(samples.in_tier[name]),
-                )
+                name: TierRecords.of(tier, np.frombuffer(samples.in_tier[name]))
                 for name, tier in model.tiers.items()
             },
         )

@@ -102,6 +102,7 @@ def simulate(
         done_before = 0.0
         results = []
         for s in seeds:
+
             def report(done: float, base: float = done_before) -> None:
                 if progress is not None:
                     progress(base + done)

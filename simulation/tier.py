@@ -22,6 +22,8 @@ from typing import Protocol
 from simpy import Environment
 from simpy.events import Timeout
 
+_NOT_STARTED = float("nan")  # the wait of a visit still queued when the run ends
+
 
 class Visitor(Protocol):
     """What a tier calls back: the request that is being served."""
@@ -76,7 +78,7 @@ class Tier:
             return False
         index = len(self.arrivals)
         self.arrivals.append(now)
-        self.waits.append(0.0)
+        self.waits.append(_NOT_STARTED)
         self.services.append(service)
         queue.append((visitor, service, index))
         minute = int(now // 60.0)

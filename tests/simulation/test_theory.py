@@ -52,8 +52,9 @@ def run_open(tiers, demand, rate, replications=4, end="24:00", seed=1):
 
 def test_mm1_at_utilization_0_9_matches_erlang_c():
     # rho = 9 * 0.1 = 0.9; R = S / (1 - rho) = 1.0 s. Half-widths seen: 1.7-3.1 %.
-    summary = run_open([{"name": "cpu", "instances": 1, "workers": 1}],
-                       {"cpu": exponential(0.1)}, rate=9.0)
+    summary = run_open(
+        [{"name": "cpu", "instances": 1, "workers": 1}], {"cpu": exponential(0.1)}, rate=9.0
+    )
     overall = summary["overall"]
     assert_matches(overall["mean_s"], overall["mean_s_ci95"], 1.0, rel=0.06)
     assert summary["tiers"]["cpu"]["utilization"] == pytest.approx(0.9, rel=0.01)
@@ -65,8 +66,9 @@ def test_mmc_at_utilization_0_9_matches_erlang_c():
     # c = 10, S = 1 s, lambda = 9/s: a = 9, rho = 0.9.
     c, service, rate = 10, 1.0, 9.0
     theory = erlang_c(c, rate * service) * service / (c * (1 - 0.9)) + service
-    summary = run_open([{"name": "app", "instances": 2, "workers": 5}],
-                       {"app": exponential(service)}, rate=rate)
+    summary = run_open(
+        [{"name": "app", "instances": 2, "workers": 5}], {"app": exponential(service)}, rate=rate
+    )
     overall = summary["overall"]
     assert_matches(overall["mean_s"], overall["mean_s_ci95"], theory, rel=0.04)
     tier = summary["tiers"]["app"]
@@ -78,8 +80,11 @@ def test_md1_matches_pollaczek_khinchine():
     # rho = 0.8, deterministic S = 0.1 s: Wq = lambda S^2 / (2 (1 - rho)) = 0.2 s.
     rate, service = 8.0, 0.1
     theory = pollaczek_khinchine_wait(rate, service, service**2) + service
-    summary = run_open([{"name": "cpu", "instances": 1, "workers": 1}],
-                       {"cpu": {"dist": "deterministic", "value": service}}, rate=rate)
+    summary = run_open(
+        [{"name": "cpu", "instances": 1, "workers": 1}],
+        {"cpu": {"dist": "deterministic", "value": service}},
+        rate=rate,
+    )
     overall = summary["overall"]
     assert_matches(overall["mean_s"], overall["mean_s_ci95"], theory, rel=0.04)
     assert overall["p50_s"] >= service  # nobody is served faster than S
@@ -89,9 +94,12 @@ def test_mg1_lognormal_matches_pollaczek_khinchine():
     # rho = 0.8, lognormal S with mean 0.1 s and cv 1.5: E[S^2] = (1 + 1.5^2) S^2.
     rate, mean, cv = 8.0, 0.1, 1.5
     theory = pollaczek_khinchine_wait(rate, mean, (1 + cv**2) * mean**2) + mean
-    summary = run_open([{"name": "cpu", "instances": 1, "workers": 1}],
-                       {"cpu": {"dist": "lognormal", "mean": mean, "cv": cv}}, rate=rate,
-                       replications=6)
+    summary = run_open(
+        [{"name": "cpu", "instances": 1, "workers": 1}],
+        {"cpu": {"dist": "lognormal", "mean": mean, "cv": cv}},
+        rate=rate,
+        replications=6,
+    )
     overall = summary["overall"]
     assert_matches(overall["mean_s"], overall["mean_s_ci95"], theory, rel=0.08)
 
@@ -125,8 +133,11 @@ def test_closed_three_tier_network_with_think_time_matches_exact_mva():
     services = {"web": 0.10, "app": 0.15, "db": 0.08}
     tiers = [{"name": name, "instances": 1, "workers": 1} for name in services]
     scenario = station_scenario(
-        tiers, {n: exponential(s) for n, s in services.items()},
-        users=users, think=exponential(think), end="08:00",
+        tiers,
+        {n: exponential(s) for n, s in services.items()},
+        users=users,
+        think=exponential(think),
+        end="08:00",
     )
     summary = simulate(scenario, replications=4, jobs=2).summary
     theory = mva(list(services.values()), users, think)
@@ -150,8 +161,12 @@ def test_mmck_blocking_probability():
     # c = 2, K = 2 + 3 waiting places, a = 2.4: P(block) from the M/M/c/K formula.
     c, waiting, rate, service = 2, 3, 2.4, 1.0
     theory = mmck_blocking(rate, service, c, c + waiting)
-    summary = run_open([{"name": "app", "instances": 1, "workers": c, "queue_limit": waiting}],
-                       {"app": exponential(service)}, rate=rate, end="12:00")
+    summary = run_open(
+        [{"name": "app", "instances": 1, "workers": c, "queue_limit": waiting}],
+        {"app": exponential(service)},
+        rate=rate,
+        end="12:00",
+    )
     tier = summary["tiers"]["app"]
     assert tier["refused_fraction"] == pytest.approx(theory, rel=0.04)
     assert summary["overall"]["error_rate"] == pytest.approx(theory, rel=0.04)

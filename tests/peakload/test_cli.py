@@ -1,0 +1,166 @@
+"""The command line as a new user meets it: bad files, bad flags, a real run."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from peakload.cli import main
+
+SMOKE = Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.toml"
+
+
+def broken(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "broken.toml"
+    path.write_text(text)
+    return path
+
+
+SMOKE_TEXT = SMOKE.read_text()
+MISTAKES = {
+    "typo in a key": (
+        SMOKE_TEXT.replace("workers = 8", "wokers = 8"),
+        "tiers[0].wokers: unknown key (did you mean 'workers'?)",
+    ),
+    "negative mean": (
+        SMOKE_TEXT.replace("mean = 2.0", "mean = -2.0"),
+        "workload.think_time.mean: must be > 0",
+    ),
+    "profile out of order": (
+        SMOKE_TEXT.replace('["09:03", 60]', '["08:03", 60]'),
+        "workload.concurrency: point [1] at 08:03 is not after point [0]",
+    ),
+    "unknown tier in a demand": (
+        SMOKE_TEXT.replace("signature = { dist", "signatures = { dist"),
+        "transactions[3].demand.signatures: unknown tier 'signatures'",
+    ),
+    "empty file": ("", "empty scenario"),
+    "not TOML": ("[scenario\nname = 1", "not valid TOML"),
+    "zero workers": (
+        SMOKE_TEXT.replace("workers = 8", "workers = 0"),
+        "tiers[0].workers: must be >= 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=list(MISTAKES))
+@pytest.mark.parametrize("command", ["check", "simulate"])
+def test_a_bad_scenario_gets_one_line_naming_file_and_key(tmp_path, capsys, mistake, command):
+    text, expected = MISTAKES[mistake]
+    path = broken(tmp_path, text)
+    argv = (
+        ["check", str(path)]
+        if command == "check"
+        else ["simulate", "--scenario", str(path), "--out", str(tmp_path / "out")]
+    )
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith(f"{path}: ")
+    assert expected in err[0]
+    assert "Traceback" not in err[0]
+    assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_missing_file(capsys):
+    assert main(["check", "no/such.toml"]) == 2
+    assert capsys.readouterr().err.strip() == "no/such.toml: no such file"
+
+
+def test_window_outside_the_run_is_unusable(tmp_path, capsys):
+    code = main(
+        ["simulate", "--scenario", str(SMOKE), "--window", "08:00-09:10", "--out", str(tmp_path)]
+    )
+    assert code == 2
+    assert "lies outside the run 09:00-09:20" in capsys.readouterr().err
+
+
+def test_bad_flag_value_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["simulate", "--scenario", str(SMOKE), "--replications", "0"])
+    assert exit_info.value.code == 2
+    assert "must be >= 1" in capsys.readouterr().err
+
+
+def test_simulate_writes_the_output_contract(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "simulate",
+                "--scenario",
+                str(SMOKE),
+                "--replications",
+                "2",
+                "--jobs",
+                "1",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    (run_dir,) = tmp_path.iterdir()
+    assert run_dir.name.endswith("-simulation-ci-smoke")
+    names = {p.name for p in run_dir.iterdir()}
+    assert {
+        "summary.json",
+        "timeseries.csv",
+        "scenario.toml",
+        "concurrency.png",
+        "throughput.png",
+        "response_time.png",
+        "utilization.png",
+    } <= names
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["kind"] == "simulation" and summary["scenario"] == "ci-smoke"
+    assert summary["window"] == ["09:05", "09:15"]
+    overall = summary["overall"]
+    for key in (
+        "throughput_rps",
+        "mean_s",
+        "p50_s",
+        "p95_s",
+        "p99_s",
+        "error_rate",
+        "peak_concurrency",
+        "peak_time",
+    ):
+        assert key in overall
+    assert overall["p95_s_ci95"] > 0  # two replications carry confidence half-widths
+    assert set(summary["tiers"]) == {"gateway", "app", "signature", "db"}
+    for tier in summary["tiers"].values():
+        assert {"utilization", "mean_wait_s", "mean_response_s", "max_queue"} <= set(tier)
+    assert summary["transactions"]["submit_payment"]["count"] > 0
+    assert summary["slo"] == {"pass": True, "violations": [], "at_risk": summary["slo"]["at_risk"]}
+    assert set(summary["analytic"]["tiers"]) == set(summary["tiers"])
+    header = (run_dir / "timeseries.csv").read_text().splitlines()[0].split(",")
+    assert header[:3] == ["clock", "target_concurrency", "concurrency"]
+    for column in ("throughput_rps", "mean_s", "p95_s", "error_rate", "util_app", "queue_db"):
+        assert column in header
+    out = capsys.readouterr().out
+    assert "SLO: PASS" in out and "submit_payment" in out
+
+
+def test_slo_failure_exit_code_when_asked(tmp_path, capsys):
+    undersized = SMOKE_TEXT.replace(
+        'name = "signature"\ninstances = 1\nworkers = 2',
+        'name = "signature"\ninstances = 1\nworkers = 1',
+    ).replace("p95_s = 1.0", "p95_s = 0.05")
+    path = broken(tmp_path, undersized)
+    args = ["simulate", "--scenario", str(path), "--out", str(tmp_path / "o"), "--no-plots"]
+    assert main(args) == 0  # it ran; the verdict is in the output
+    assert main([*args, "--fail-on-slo"]) == 1
+    assert "overall p95_s" in capsys.readouterr().out
+
+
+def test_console_script_runs_outside_python(tmp_path):
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "peakload"), "check", str(SMOKE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ci-smoke.toml: ok" in result.stdout
