@@ -87,8 +87,17 @@ workers = {SERVERS}
 
 def run_cli(scenario: Path, out: Path, *extra: str) -> tuple[float, dict]:
     command = [
-        str(Path(sys.executable).parent / "peakload"), "simulate", "--scenario", str(scenario),
-        "--out", str(out), "--jobs", "1", "--no-plots", "--quiet", *extra,
+        str(Path(sys.executable).parent / "peakload"),
+        "simulate",
+        "--scenario",
+        str(scenario),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+        "--no-plots",
+        "--quiet",
+        *extra,
     ]
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
@@ -106,8 +115,10 @@ def main() -> None:
 
     minimal_s, minimal_mean = minimal_simpy_mmc(args.customers)
     print(f"M/M/{SERVERS} at rho 0.9, {args.customers:,} customers")
-    print(f"  minimal SimPy model        {minimal_s:7.2f} s  "
-          f"{minimal_s / args.customers * 1e6:5.1f} us/customer  mean R {minimal_mean:.3f} s")
+    print(
+        f"  minimal SimPy model        {minimal_s:7.2f} s  "
+        f"{minimal_s / args.customers * 1e6:5.1f} us/customer  mean R {minimal_mean:.3f} s"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         scenario_path = Path(tmp) / "bench-mmc.toml"
@@ -117,14 +128,18 @@ def main() -> None:
         model = Model(scenario, np.random.SeedSequence(1)).run()
         model_s = time.perf_counter() - started
         n = len(model.attempts.start)
-        print(f"  peakload model (in-proc)   {model_s:7.2f} s  {model_s / n * 1e6:5.1f} us/customer"
-              f"  ratio {model_s / minimal_s:.2f}x of minimal")
+        print(
+            f"  peakload model (in-proc)   {model_s:7.2f} s  {model_s / n * 1e6:5.1f} us/customer"
+            f"  ratio {model_s / minimal_s:.2f}x of minimal"
+        )
 
         whole_s, summary = run_cli(scenario_path, Path(tmp) / "out")
         n = summary["simulated_requests"]
-        print(f"  peakload simulate, whole   {whole_s:7.2f} s  {whole_s / n * 1e6:5.1f} us/customer"
-              f"  ratio {whole_s / minimal_s * args.customers / n:.2f}x of minimal "
-              f"(target <= 1.25x)  mean R {summary['overall']['mean_s']:.3f} s")
+        print(
+            f"  peakload simulate, whole   {whole_s:7.2f} s  {whole_s / n * 1e6:5.1f} us/customer"
+            f"  ratio {whole_s / minimal_s * args.customers / n:.2f}x of minimal "
+            f"(target <= 1.25x)  mean R {summary['overall']['mean_s']:.3f} s"
+        )
 
         if not args.skip_april:
             april = ROOT / "scenarios" / "kbnn-2020-04-peak.toml"
@@ -134,10 +149,14 @@ def main() -> None:
                 summary["overall"]["throughput_rps"], 1e-9
             )
             print("April 2020 day (kbnn-2020-04-peak), one replication, one process")
-            print(f"  peakload simulate, whole   {wall:7.2f} s  (target < 120 s)  "
-                  f"{n:,} requests, {n / wall:,.0f} requests/s, ~{visits:.1f} tier visits each")
-            print(f"  per request vs minimal M/M/c customer: "
-                  f"{(wall / n) / (minimal_s / args.customers):.2f}x")
+            print(
+                f"  peakload simulate, whole   {wall:7.2f} s  (target < 120 s)  "
+                f"{n:,} requests, {n / wall:,.0f} requests/s, ~{visits:.1f} tier visits each"
+            )
+            print(
+                f"  per request vs minimal M/M/c customer: "
+                f"{(wall / n) / (minimal_s / args.customers):.2f}x"
+            )
 
 
 if __name__ == "__main__":

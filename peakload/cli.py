@@ -108,6 +108,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--quiet", action="store_true", help="no progress bar, no table")
     sim.set_defaults(handler=_cmd_simulate)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the mock Treasury service, emulating a scenario's capacity",
+        description=(
+            "Run the mock Treasury online service (FastAPI) on this machine. With --scenario "
+            "every route passes through the scenario's tiers (c = instances x workers slots, "
+            "sampled service times, 503 past queue_limit); without it, it answers at once. "
+            "Secrets and settings come from PEAKLOAD_* variables (see README)."
+        ),
+    )
+    serve.add_argument("--scenario", metavar="FILE", help="scenario whose capacity to emulate")
+    serve.add_argument("--port", type=_positive_int, default=8000, help="TCP port (default 8000)")
+    serve.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address to listen on (default 127.0.0.1)",
+    )
+    serve.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (default sqlite:///results/mock-server.db, "
+        "or PEAKLOAD_DB); postgresql+psycopg://... with the postgres extra",
+    )
+    serve.add_argument(
+        "--no-emulation",
+        action="store_true",
+        help="read the scenario but answer at once (plain fast mock)",
+    )
+    serve.set_defaults(handler=_cmd_serve)
     return parser
 
 
@@ -177,6 +208,21 @@ def _cmd_simulate(args: argparse.Namespace, console: Console) -> int:
     console.print(f"results: {run_dir}", markup=False, highlight=False)
     if args.fail_on_slo and not summary["slo"]["pass"]:
         return EXIT_SLO_FAILED
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace, console: Console) -> int:
+    import logging
+
+    from mock_server.serve import serve
+    from mock_server.settings import get_settings
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    scenario = load_scenario(args.scenario) if args.scenario else None
+    settings = get_settings()
+    if args.db:
+        settings = settings.model_copy(update={"db": args.db})
+    serve(settings, None if args.no_emulation else scenario, args.bind, args.port)
     return EXIT_OK
 
 

@@ -154,6 +154,14 @@ class Slo(_Strict):
     max_utilization: float | None = Field(default=None, gt=0, le=1)
 
 
+class Service(_Strict):
+    """How the emulated service behaves beyond capacity: the Treasury's own processing."""
+
+    accept_after_s: float = Field(default=5.0, ge=0)  # expenditure control of a submission
+    pay_after_s: float = Field(default=30.0, ge=0)  # from acceptance to payment
+    reject_rate: float = Field(default=0.02, ge=0, le=1)  # share of submissions rejected
+
+
 class Scenario(_Strict):
     scenario: ScenarioInfo
     workload: Workload
@@ -161,6 +169,7 @@ class Scenario(_Strict):
     flows: list[Flow] = Field(default_factory=list)
     tiers: list[Tier] = Field(min_length=1)
     slo: Slo = Field(default_factory=Slo)
+    service: Service = Field(default_factory=Service)
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:

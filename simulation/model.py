@@ -32,9 +32,9 @@ from simpy.events import Timeout
 
 from peakload.distributions import Uniform
 from peakload.profile import Profile
+from peakload.sampling import ChoiceStream, SampleStream, named_rng
 from peakload.scenario import Scenario
 from simulation.deadlines import Deadlines
-from simulation.streams import ChoiceStream, SampleStream, named_rng
 from simulation.tier import Tier
 
 

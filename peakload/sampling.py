@@ -1,4 +1,4 @@
-"""Random-number streams for the simulator: one named stream per purpose.
+"""Random-number streams: one named stream per purpose, drawn in blocks.
 
 Each purpose (think times, flow choice, the service time of a transaction at a
 tier, ...) gets its own generator derived from the replication's seed and the

@@ -1,0 +1,80 @@
+"""Dependencies: settings, the signed-in unit, the admin, and running a transaction.
+
+A route handler calls ``unit.run(transaction, repository_function, ...)``: the
+request first passes through the scenario's tiers (capacity emulation, which
+may refuse it with 503), then the database work runs in the thread pool and
+commits before the handler answers.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from mock_server.capacity import Capacity
+from mock_server.security import InvalidToken, verify_token
+from mock_server.settings import Settings
+
+T = TypeVar("T")
+
+bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/token gives the token")
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_capacity(request: Request) -> Capacity:
+    return request.app.state.capacity
+
+
+@dataclass(frozen=True)
+class UnitSession:
+    unit_code: int
+    engine: Engine
+    capacity: Capacity
+
+    async def run(self, transaction: str, action: Callable[..., T], *args: Any) -> T:
+        await self.capacity.serve(transaction)
+        return await run_in_threadpool(action, self.engine, self.unit_code, *args)
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def current_unit(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> UnitSession:
+    if credentials is None:
+        raise _unauthorized("sign in first: POST /api/v1/auth/token")
+    try:
+        unit_code = verify_token(request.app.state.token_secret, credentials.credentials)
+    except InvalidToken as exc:
+        raise _unauthorized(str(exc)) from None
+    state = request.app.state
+    return UnitSession(unit_code, state.engine, state.capacity)
+
+
+def require_admin(
+    settings: Annotated[Settings, Depends(get_app_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    if credentials is None:
+        raise _unauthorized("admin token required")
+    if not hmac.compare_digest(credentials.credentials.encode(), settings.admin_token.encode()):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "not the admin token")
+
+
+Unit = Annotated[UnitSession, Depends(current_unit)]
+Admin = Depends(require_admin)

@@ -1,0 +1,127 @@
+"""Capacity emulation: the scenario's tiers as pools of asyncio slots.
+
+Each tier is c = instances x workers slots. A request holds a slot for a
+service time sampled from its transaction's demand at that tier (it sleeps,
+it does not burn CPU, so a 2-core machine can emulate a large system), then
+moves on to the next tier in the scenario's order. A request that finds more
+than ``queue_limit`` others waiting is refused at once (``Overloaded`` -> 503
+with Retry-After). FIFO hand-off: a released slot goes straight to the
+longest-waiting request, as in the SimPy model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from peakload.sampling import SampleStream, named_rng
+from peakload.scenario import Scenario
+
+
+class Overloaded(Exception):
+    def __init__(self, tier: str, waiting: int, retry_after_s: int):
+        super().__init__(f"tier {tier} is overloaded: {waiting} requests already waiting")
+        self.tier = tier
+        self.retry_after_s = retry_after_s
+
+
+@dataclass
+class TierPool:
+    name: str
+    servers: int
+    queue_limit: int | None
+    retry_after_s: int = 1  # what a refused client is told to wait
+    busy: int = 0
+    waiting: deque[asyncio.Future[None]] = field(default_factory=deque)
+    completions: int = 0
+    busy_seconds: float = 0.0
+    refusals: int = 0
+    max_queue: int = 0
+
+    async def acquire(self) -> None:
+        if self.busy < self.servers and not self.waiting:
+            self.busy += 1
+            return
+        if self.queue_limit is not None and len(self.waiting) >= self.queue_limit:
+            self.refusals += 1
+            raise Overloaded(self.name, len(self.waiting), self.retry_after_s)
+        slot: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiting.append(slot)
+        self.max_queue = max(self.max_queue, len(self.waiting))
+        try:
+            await slot
+        except asyncio.CancelledError:
+            if slot.done() and not slot.cancelled():
+                self.release()  # we were handed a slot just as we were cancelled
+            else:
+                self.waiting.remove(slot)
+            raise
+
+    def release(self) -> None:
+        while self.waiting:
+            slot = self.waiting.popleft()
+            if not slot.done():
+                slot.set_result(None)  # the slot passes on; busy stays the same
+                return
+        self.busy -= 1
+
+    async def serve(self, service_s: float) -> None:
+        await self.acquire()
+        started = time.perf_counter()
+        try:
+            await asyncio.sleep(service_s)
+        finally:
+            self.busy_seconds += time.perf_counter() - started
+            self.completions += 1
+            self.release()
+
+
+class Capacity:
+    """All tiers of one scenario and, per transaction, the tiers it visits with their
+    service-time streams. Transactions the scenario leaves out are not emulated."""
+
+    def __init__(self, scenario: Scenario | None, seed: int = 1):
+        self.tiers: dict[str, TierPool] = {}
+        self.routes: dict[str, list[tuple[TierPool, SampleStream]]] = {}
+        if scenario is None:
+            return
+        retry_after_s = max(1, round(scenario.workload.retry_delay_s))
+        root = np.random.SeedSequence(seed)
+        self.tiers = {
+            t.name: TierPool(t.name, t.servers, t.queue_limit, retry_after_s)
+            for t in scenario.tiers
+        }
+        for txn in scenario.transactions:
+            self.routes[txn.name] = [
+                (
+                    self.tiers[tier],
+                    SampleStream.of(txn.demand[tier], named_rng(root, f"{txn.name}@{tier}")),
+                )
+                for tier in scenario.route(txn)
+            ]
+
+    def emulates(self, transaction: str) -> bool:
+        return transaction in self.routes
+
+    async def serve(self, transaction: str) -> None:
+        """Pass the request through its tiers; raises Overloaded if a tier is full."""
+        for pool, stream in self.routes.get(transaction, ()):
+            await pool.serve(stream.next())
+
+    def stats(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {
+                "servers": pool.servers,
+                "busy": pool.busy,
+                "queue": len(pool.waiting),
+                "max_queue": pool.max_queue,
+                "completions": pool.completions,
+                "busy_seconds": round(pool.busy_seconds, 6),
+                "refusals": pool.refusals,
+            }
+            for name, pool in self.tiers.items()
+        }

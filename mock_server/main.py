@@ -1,0 +1,118 @@
+"""Builds the FastAPI app of the mock Treasury online service.
+
+``create_app(settings, scenario)`` wires settings, database, capacity
+emulation, metrics and routers; nothing happens at import time. With a
+scenario, every route runs through the tiers its transaction names; without
+one, the service answers as fast as it can (plain mock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from mock_server import db
+from mock_server.api.routes import auth, catalog, operations, payment_orders, records, statements
+from mock_server.capacity import Capacity, Overloaded
+from mock_server.control import run_control
+from mock_server.errors import DomainError, Unprocessable
+from mock_server.metrics import Metrics
+from mock_server.middleware import BodySizeLimit, RequestMetrics
+from mock_server.security import token_secret
+from mock_server.settings import Settings, get_settings
+from peakload.runtime import calm_gc
+from peakload.scenario import Scenario, Service
+from peakload.scenario_file import load_scenario
+
+log = logging.getLogger("peakload.mock_server")
+
+API_PREFIX = "/api/v1"
+GC_FREEZE_EVERY_S = 60.0
+
+
+def create_app(settings: Settings | None = None, scenario: Scenario | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if scenario is None and settings.scenario:
+        scenario = load_scenario(settings.scenario)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for name in settings.development_defaults():
+            log.warning(
+                "%s is the published development default: set it for any shared deployment", name
+            )
+        engine = db.make_engine(settings.db, settings.sqlite_synchronous)
+        db.prepare(engine, settings.units)
+        app.state.engine = engine
+        control = asyncio.create_task(
+            run_control(engine, app.state.service, settings.control_interval_s)
+        )
+        freezer = asyncio.create_task(_freeze_periodically())
+        calm_gc()
+        try:
+            yield
+        finally:
+            control.cancel()
+            freezer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(control, freezer)
+            engine.dispose()
+
+    app = FastAPI(
+        title="Mock Treasury online public services",
+        version="1.0",
+        description=(
+            "The API of the State Treasury's online public services as peakload emulates it: "
+            "budget units sign in, draft, sign and submit payment orders, declare dossiers, "
+            "record foreign-loan revenue and spending, close accounts and fetch statements."
+        ),
+        lifespan=lifespan,
+    )
+    capacity = Capacity(scenario, seed=settings.seed)
+    metrics = Metrics(capacity)
+    app.state.settings = settings
+    app.state.capacity = capacity
+    app.state.metrics = metrics
+    app.state.service = scenario.service if scenario else Service()
+    app.state.scenario_name = scenario.name if scenario else None
+    app.state.token_secret = token_secret(settings.unit_secret, settings.token_secret)
+    app.state.started = time.monotonic()
+
+    for router in (
+        auth.router,
+        catalog.router,
+        payment_orders.router,
+        records.router,
+        statements.router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(operations.router)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        detail = exc.body() if isinstance(exc, Unprocessable) else exc.detail
+        return JSONResponse({"detail": detail}, status_code=exc.status_code)
+
+    @app.exception_handler(Overloaded)
+    async def _overloaded(request: Request, exc: Overloaded) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc), "tier": exc.tier},
+            status_code=503,
+            headers={"Retry-After": str(exc.retry_after_s)},
+        )
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    return app
+
+
+async def _freeze_periodically() -> None:
+    while True:
+        await asyncio.sleep(GC_FREEZE_EVERY_S)
+        calm_gc()

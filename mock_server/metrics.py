@@ -1,0 +1,66 @@
+"""Prometheus metrics: per route and status, and per emulated tier.
+
+Each app has its own registry (no process-wide state), and the tier figures are
+read from the capacity pools at scrape time rather than updated per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from mock_server.capacity import Capacity
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30)
+
+
+class TierCollector(Collector):
+    def __init__(self, capacity: Capacity):
+        self.capacity = capacity
+
+    def collect(self) -> Iterator:
+        stats = self.capacity.stats()
+        families = {
+            "busy": GaugeMetricFamily("peakload_tier_busy", "Slots busy", labels=["tier"]),
+            "queue": GaugeMetricFamily("peakload_tier_queue", "Requests waiting", labels=["tier"]),
+            "servers": GaugeMetricFamily("peakload_tier_servers", "Slots (c)", labels=["tier"]),
+            "completions": CounterMetricFamily(
+                "peakload_tier_completions", "Requests served", labels=["tier"]
+            ),
+            "busy_seconds": CounterMetricFamily(
+                "peakload_tier_busy_seconds", "Slot-seconds held", labels=["tier"]
+            ),
+            "refusals": CounterMetricFamily(
+                "peakload_tier_refusals", "Requests refused (queue full)", labels=["tier"]
+            ),
+        }
+        for tier, values in stats.items():
+            for key, family in families.items():
+                family.add_metric([tier], values[key])
+        yield from families.values()
+
+
+class Metrics:
+    def __init__(self, capacity: Capacity):
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "peakload_requests",
+            "HTTP requests",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "peakload_request_duration_seconds",
+            "Time to answer",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(TierCollector(capacity))
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route).observe(seconds)

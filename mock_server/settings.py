@@ -1,0 +1,42 @@
+"""Server settings from ``PEAKLOAD_...`` environment variables, read once through a
+cached dependency (``get_settings``), never at import time."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_UNIT_SECRET = "peakload-dev-unit-secret"
+DEV_ADMIN_TOKEN = "peakload-dev-admin-token"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PEAKLOAD_", extra="ignore")
+
+    unit_secret: str = Field(DEV_UNIT_SECRET, min_length=8)
+    admin_token: str = Field(DEV_ADMIN_TOKEN, min_length=8)
+    token_secret: str | None = None  # signs access tokens; default derived from unit_secret
+    token_ttl_s: float = Field(8 * 3600, gt=0)
+    db: str = "sqlite:///results/mock-server.db"
+    sqlite_synchronous: str = Field("FULL", pattern="^(FULL|NORMAL)$")
+    scenario: str | None = None  # scenario file whose capacity is emulated
+    seed: int = 1
+    units: int = Field(92_456, ge=1, le=92_456)
+    max_body_bytes: int = Field(256 * 1024, ge=1024)
+    control_interval_s: float = Field(0.5, gt=0)  # how often expenditure control runs
+
+    def development_defaults(self) -> list[str]:
+        """The secrets still at their published development values (warned about at start)."""
+        names = []
+        if self.unit_secret == DEV_UNIT_SECRET:
+            names.append("PEAKLOAD_UNIT_SECRET")
+        if self.admin_token == DEV_ADMIN_TOKEN:
+            names.append("PEAKLOAD_ADMIN_TOKEN")
+        return names
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,93 @@
+"""The service's tables (SQLAlchemy Core): what a 2xx on a write has committed."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+units = Table(
+    "units",
+    metadata,
+    Column("code", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(120), nullable=False),
+    Column("province", String(2), nullable=False),
+)
+
+payment_orders = Table(
+    "payment_orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit_code", Integer, ForeignKey("units.code"), nullable=False),
+    Column("payer_account", String(20), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("budget_code", String(4), nullable=False),
+    Column("payee_name", String(200), nullable=False),
+    Column("payee_account", String(20), nullable=False),
+    Column("content", String(500), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("rejection_reason", String(300)),
+    Column("signature", Text),
+    Column("idempotency_key", String(100)),
+    Column("created_at", Float, nullable=False),
+    Column("signed_at", Float),
+    Column("submitted_at", Float),
+    Column("decided_at", Float),
+    Column("paid_at", Float),
+    Column("next_step_at", Float),  # when expenditure control takes its next step
+    UniqueConstraint("unit_code", "idempotency_key", name="uq_submission_key"),
+    Index("ix_orders_unit_status", "unit_code", "status"),
+    Index("ix_orders_control", "status", "next_step_at"),
+)
+
+dossiers = Table(
+    "dossiers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit_code", Integer, ForeignKey("units.code"), nullable=False, index=True),
+    Column("dossier_type", String(30), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("payment_order_id", Integer),
+    Column("attachments", Text, nullable=False),  # JSON list of attachment metadata
+    Column("status", String(12), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+foreign_loan_records = Table(
+    "foreign_loan_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit_code", Integer, ForeignKey("units.code"), nullable=False, index=True),
+    Column("kind", String(12), nullable=False),
+    Column("loan_agreement", String(50), nullable=False),
+    Column("donor", String(200), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("budget_code", String(4), nullable=False),
+    Column("value_date", String(10), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+account_closures = Table(
+    "account_closures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit_code", Integer, ForeignKey("units.code"), nullable=False, index=True),
+    Column("account_number", String(20), nullable=False, unique=True),
+    Column("reason", String(300), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", Float, nullable=False),
+)

@@ -1,0 +1,39 @@
+"""Budget-using units: 7-digit codes, derived passwords, their accounts at the Treasury.
+
+A unit's password is the first 16 hex digits of HMAC-SHA256(unit secret, unit
+code), so a load generator that knows the secret can sign in as any unit and
+no password list is ever shared or stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+FIRST_UNIT = 1_000_001
+ALL_UNITS = 92_456  # budget-using units in Vietnam, 2020-04-30
+
+# Each unit holds these accounts at the Treasury, numbered "<kind>.<unit code>".
+ACCOUNT_KINDS = {
+    "8113": "regular expenditure estimate",  # payment orders draw on this by default
+    "8123": "investment expenditure estimate",
+    "3712": "deposit account",
+}
+DEFAULT_ACCOUNT_KIND = "8113"
+
+
+def unit_codes(count: int = ALL_UNITS) -> range:
+    return range(FIRST_UNIT, FIRST_UNIT + count)
+
+
+def unit_password(secret: str, unit_code: str | int) -> str:
+    digest = hmac.new(secret.encode(), str(unit_code).encode(), hashlib.sha256).hexdigest()
+    return digest[:16]
+
+
+def account_numbers(unit_code: int) -> list[str]:
+    return [f"{kind}.{unit_code}" for kind in ACCOUNT_KINDS]
+
+
+def default_account(unit_code: int) -> str:
+    return f"{DEFAULT_ACCOUNT_KIND}.{unit_code}"

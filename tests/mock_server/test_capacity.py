@@ -1,0 +1,114 @@
+"""Capacity emulation: the mock's tiers queue and refuse as the SimPy model's do."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from mock_server.capacity import Overloaded, TierPool
+from mock_server.main import create_app
+from mock_server.units import unit_password
+from peakload.scenario_file import scenario_from_dict
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def one_tier(queue_limit: int | None = None):
+    tier = {"name": "app", "instances": 1, "workers": 4}
+    if queue_limit is not None:
+        tier["queue_limit"] = queue_limit
+    return scenario_from_dict(
+        {
+            "scenario": {"name": "c4"},
+            "workload": {"kind": "open", "rate": [["00:00", 1.0]]},
+            "transactions": [
+                {
+                    "name": "search_budget_codes",
+                    "weight": 1,
+                    "demand": {"app": {"dist": "deterministic", "value": 0.1}},
+                }
+            ],
+            "tiers": [tier],
+        }
+    )
+
+
+async def burst(settings, scenario, requests: int):
+    app = create_app(settings, scenario)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            token = (
+                await client.post(
+                    "/api/v1/auth/token",
+                    json={
+                        "unit_code": "1000001",
+                        "password": unit_password(settings.unit_secret, 1000001),
+                    },
+                )
+            ).json()
+            headers = {"Authorization": f"Bearer {token['access_token']}"}
+            started = time.perf_counter()
+            responses = await asyncio.gather(
+                *(
+                    client.get("/api/v1/catalog/budget-codes", headers=headers)
+                    for _ in range(requests)
+                )
+            )
+            elapsed = time.perf_counter() - started
+            metrics = (await client.get("/metrics")).text
+    return responses, elapsed, metrics
+
+
+async def test_c4_deterministic_throughput_is_c_over_s(settings):
+    # 80 requests, 4 slots, 0.1 s each: 20 rounds = 2.0 s (throughput c / S = 40/s).
+    responses, elapsed, _ = await burst(settings, one_tier(), 80)
+    assert all(r.status_code == 200 for r in responses)
+    assert elapsed == pytest.approx(2.0, rel=0.15)
+
+
+async def test_past_the_queue_limit_the_excess_gets_503_counted_in_metrics(settings):
+    # 4 in service + 20 waiting are accepted; the other 56 are refused at once.
+    responses, elapsed, metrics = await burst(settings, one_tier(queue_limit=20), 80)
+    codes = [r.status_code for r in responses]
+    assert codes.count(200) == 24 and codes.count(503) == 56
+    refused = next(r for r in responses if r.status_code == 503)
+    assert refused.headers["Retry-After"] == "1"
+    assert "tier app is overloaded" in refused.json()["detail"]
+    assert elapsed == pytest.approx(0.6, rel=0.25)  # 24 requests = 6 rounds
+    assert 'peakload_tier_refusals_total{tier="app"} 56.0' in metrics
+    assert (
+        'peakload_requests_total{method="GET",route="search_budget_codes",status="503"} 56.0'
+        in metrics
+    )
+    assert 'peakload_tier_completions_total{tier="app"} 24.0' in metrics
+
+
+async def test_routes_the_scenario_leaves_out_are_not_emulated(settings):
+    # The scenario names only search_budget_codes: sign-in passes straight through.
+    app = create_app(settings, one_tier())
+    assert app.state.capacity.emulates("search_budget_codes")
+    assert not app.state.capacity.emulates("login")
+
+
+async def test_fifo_hand_off_and_cancellation_keep_the_slot_count():
+    pool = TierPool("t", servers=1, queue_limit=1)
+    await pool.acquire()
+    waiter = asyncio.ensure_future(pool.acquire())
+    await asyncio.sleep(0)
+    with pytest.raises(Overloaded):
+        await pool.acquire()  # one waiting already: the limit
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert not pool.waiting and pool.busy == 1
+    pool.release()
+    assert pool.busy == 0
