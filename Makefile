@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/kbnn-2020-04-peak.toml
 ARGS ?=
 
-.PHONY: install simulate check test test-fast lint bench clean
+.PHONY: install simulate serve check test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ install: $(STAMP)
 
 simulate: $(STAMP)
 	$(BIN)/peakload simulate --scenario $(SCENARIO) $(ARGS)
+
+serve: $(STAMP)
+	$(BIN)/peakload serve --scenario $(SCENARIO) $(ARGS)
 
 check: $(STAMP)
 	$(BIN)/peakload check scenarios/*.toml
@@ -32,7 +35,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/simulator_speed.py
+	$(BIN)/python -m benchmarks.simulator_speed
+	$(BIN)/python -m benchmarks.mock_overhead
 
 clean:
 	rm -rf $(VENV) build *.egg-info

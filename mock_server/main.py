@@ -23,7 +23,7 @@ from mock_server.capacity import Capacity, Overloaded
 from mock_server.control import run_control
 from mock_server.errors import DomainError, Unprocessable
 from mock_server.metrics import Metrics
-from mock_server.middleware import BodySizeLimit, RequestMetrics
+from mock_server.middleware import RequestMetrics
 from mock_server.security import token_secret
 from mock_server.settings import Settings, get_settings
 from peakload.runtime import calm_gc
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
             "record foreign-loan revenue and spending, close accounts and fetch statements."
         ),
         lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,  # 413 past it, declared or streamed
     )
     capacity = Capacity(scenario, seed=settings.seed)
     metrics = Metrics(capacity)
@@ -107,7 +108,6 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
             headers={"Retry-After": str(exc.retry_after_s)},
         )
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
     return app
 

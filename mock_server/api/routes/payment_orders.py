@@ -33,7 +33,7 @@ ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Probl
     responses=ERRORS,
 )
 async def create_payment(body: PaymentOrderCreate, unit: Unit) -> PaymentOrderPublic:
-    row = await unit.run("create_payment", repository.create_payment_order, body, time.time())
+    row = await unit.write("create_payment", repository.create_payment_order, body, time.time())
     return public.payment_order(row)
 
 
@@ -44,7 +44,7 @@ async def create_payment(body: PaymentOrderCreate, unit: Unit) -> PaymentOrderPu
     responses=ERRORS,
 )
 async def sign_payment(order_id: OrderId, body: SignatureCreate, unit: Unit) -> PaymentOrderPublic:
-    row = await unit.run(
+    row = await unit.write(
         "sign_payment", repository.sign_payment_order, order_id, body.signature, time.time()
     )
     return public.payment_order(row)
@@ -72,7 +72,7 @@ async def submit_payment(
     ],
 ) -> PaymentOrderPublic:
     accept_after = request.app.state.service.accept_after_s
-    row, first = await unit.run(
+    row, first = await unit.write(
         "submit_payment",
         repository.submit_payment_order,
         order_id,
@@ -87,7 +87,7 @@ async def submit_payment(
 
 @router.get("/{order_id}", name="get_payment", response_model=PaymentOrderPublic, responses=ERRORS)
 async def get_payment(order_id: OrderId, unit: Unit) -> PaymentOrderPublic:
-    row = await unit.run("get_payment", repository.get_payment_order, order_id)
+    row = await unit.read("get_payment", repository.get_payment_order, order_id)
     return public.payment_order(row)
 
 
@@ -98,7 +98,7 @@ async def list_payments(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> PaymentOrderPage:
-    rows, total = await unit.run(
+    rows, total = await unit.read(
         "list_payments", repository.list_payment_orders, status_, page, page_size
     )
     return PaymentOrderPage(

@@ -33,7 +33,7 @@ ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Probl
     tags=["dossiers"],
 )
 async def submit_dossier(body: DossierCreate, unit: Unit) -> DossierPublic:
-    row = await unit.run("submit_dossier", repository.create_dossier, body, time.time())
+    row = await unit.write("submit_dossier", repository.create_dossier, body, time.time())
     return public.dossier(row)
 
 
@@ -47,7 +47,7 @@ async def submit_dossier(body: DossierCreate, unit: Unit) -> DossierPublic:
 async def get_dossier(
     dossier_id: Annotated[int, Path(ge=1, le=2**31 - 1)], unit: Unit
 ) -> DossierPublic:
-    return public.dossier(await unit.run("get_dossier", repository.get_dossier, dossier_id))
+    return public.dossier(await unit.read("get_dossier", repository.get_dossier, dossier_id))
 
 
 @router.post(
@@ -59,7 +59,7 @@ async def get_dossier(
     tags=["foreign loans"],
 )
 async def record_foreign_loan(body: ForeignLoanRecordCreate, unit: Unit) -> ForeignLoanRecordPublic:
-    row = await unit.run(
+    row = await unit.write(
         "record_foreign_loan", repository.create_foreign_loan_record, body, time.time()
     )
     return public.foreign_loan_record(row)
@@ -74,5 +74,5 @@ async def record_foreign_loan(body: ForeignLoanRecordCreate, unit: Unit) -> Fore
     tags=["accounts"],
 )
 async def close_account(body: AccountClosureCreate, unit: Unit) -> AccountClosurePublic:
-    row = await unit.run("close_account", repository.close_account, body, time.time())
+    row = await unit.write("close_account", repository.close_account, body, time.time())
     return public.account_closure(row)

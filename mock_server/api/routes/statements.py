@@ -31,7 +31,7 @@ async def get_statements(
         raise Unprocessable("'to' is before 'from'", ("query", "to"))
     if (date_to - date_from).days >= MAX_DAYS:
         raise Unprocessable(f"a statement covers at most {MAX_DAYS} days", ("query", "to"))
-    result = await unit.run("get_statements", repository.statement, date_from, date_to)
+    result = await unit.read("get_statements", repository.statement, date_from, date_to)
     entries = [
         StatementEntry(
             payment_order_id=r["id"],
