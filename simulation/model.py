@@ -24,7 +24,6 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum
 
 import numpy as np
 from simpy import Environment
@@ -34,14 +33,9 @@ from peakload.distributions import Uniform
 from peakload.profile import Profile
 from peakload.sampling import ChoiceStream, SampleStream, named_rng
 from peakload.scenario import Scenario
+from peakload.stats import Outcome
 from simulation.deadlines import Deadlines
 from simulation.tier import Tier
-
-
-class Outcome(IntEnum):
-    OK = 0
-    TIMEOUT = 1
-    REFUSED = 2
 
 
 @dataclass(frozen=True)

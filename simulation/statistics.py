@@ -1,8 +1,9 @@
-"""Window summaries and per-minute series from per-request records.
+"""Window summaries and per-minute series of a simulation run.
 
-Percentiles are exact (numpy over every attempt in the window, no histogram
-buckets). Utilization is the busy-server time inside the window from each
-visit's service interval, divided by c times the window length.
+The request figures come from peakload.stats, the same code a load test's
+summary uses. What only a simulation knows is added here: per-tier
+utilization (busy-server time inside the window from each visit's service
+interval, divided by c times the window length), waits, queues and Little's law.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from typing import Any
 import numpy as np
 
 from peakload.clock import format_clock
-from simulation.model import Outcome
+from peakload.stats import mean_by_bin, minute_edges, mser5, request_series, request_summary
 from simulation.records import RunRecords, TierRecords
-
-PERCENTILES = {"p50_s": 50, "p95_s": 95, "p99_s": 99}
 
 
 @dataclass(frozen=True)
@@ -34,27 +33,6 @@ class Warmup:
             "dropped_s": round(self.dropped_s, 3),
             "dropped_requests": self.dropped_requests,
         }
-
-
-def mser5(values: np.ndarray, batch: int = 5) -> int:
-    """MSER-5 truncation point: how many leading observations to drop.
-
-    Batches the series into means of ``batch``, and picks the d (in batches, at
-    most half of them) minimising the squared standard error of the remaining
-    mean, ``sum((x - mean)^2) / (n - d)^2`` (White 1997; as JMT does).
-    """
-    n_batches = len(values) // batch
-    if n_batches < 4:
-        return 0
-    means = values[: n_batches * batch].reshape(n_batches, batch).mean(axis=1)
-    tail_sum = np.cumsum(means[::-1])[::-1]
-    tail_sq = np.cumsum((means**2)[::-1])[::-1]
-    remaining = np.arange(n_batches, 0, -1, dtype=float)
-    sse = tail_sq - tail_sum**2 / remaining
-    statistic = sse / remaining**2
-    half = n_batches // 2
-    d = int(np.argmin(statistic[: half + 1]))
-    return d * batch
 
 
 def detect_warmup(records: RunRecords) -> Warmup:
@@ -76,24 +54,17 @@ def cumulative_busy(starts: np.ndarray, ends: np.ndarray, at: np.ndarray) -> np.
     return (at * ks - cs[ks]) - (at * ke - ce[ke])
 
 
-def _percentiles(values: np.ndarray) -> dict[str, float]:
-    if len(values) == 0:
-        return {"mean_s": float("nan"), **{k: float("nan") for k in PERCENTILES}}
-    qs = np.percentile(values, list(PERCENTILES.values()))
-    return {"mean_s": float(values.mean()), **dict(zip(PERCENTILES, map(float, qs), strict=True))}
-
-
 def window_summary(records: RunRecords, window: tuple[float, float], closed: bool) -> dict:
     """The contract's ``overall``, ``transactions`` and ``tiers`` for one window."""
+    overall, transactions = request_summary(
+        records.end,
+        records.response,
+        records.outcome,
+        records.transaction,
+        records.transaction_names,
+        window,
+    )
     w0, w1 = window
-    length = w1 - w0
-    in_window = (records.end >= w0) & (records.end < w1)
-    response = records.response[in_window]
-    outcome = records.outcome[in_window]
-    txn = records.transaction[in_window]
-    errors = int(np.count_nonzero(outcome != Outcome.OK))
-    count = len(response)
-
     in_samples = (records.sample_time >= w0) & (records.sample_time < w1)
     if closed:
         population = records.concurrency
@@ -106,30 +77,11 @@ def window_summary(records: RunRecords, window: tuple[float, float], closed: boo
         peak_time = format_clock(float(records.sample_time[in_samples][peak_index]))
     else:
         peak, peak_time = 0.0, format_clock(w0)
-
-    overall = {
-        "requests": count,
-        "throughput_rps": count / length,
-        "ok_rps": (count - errors) / length,
-        **_percentiles(response),
-        "error_rate": errors / count if count else 0.0,
-        "timeouts": int(np.count_nonzero(outcome == Outcome.TIMEOUT)),
-        "refusals": int(np.count_nonzero(outcome == Outcome.REFUSED)),
+    overall |= {
         "peak_concurrency": peak,
         "peak_time": peak_time,
         "mean_concurrency": float(sampled.mean()) if len(sampled) else 0.0,
     }
-    transactions = {}
-    for index, name in enumerate(records.transaction_names):
-        mine = txn == index
-        n = int(np.count_nonzero(mine))
-        failed = int(np.count_nonzero(outcome[mine] != Outcome.OK))
-        transactions[name] = {
-            "count": n,
-            **_percentiles(response[mine]),
-            "errors": failed,
-            "error_rate": failed / n if n else 0.0,
-        }
     tiers = {name: _tier_summary(tier, w0, w1, in_samples) for name, tier in records.tiers.items()}
     return {"overall": overall, "transactions": transactions, "tiers": tiers}
 
@@ -163,36 +115,13 @@ def _tier_summary(tier: TierRecords, w0: float, w1: float, in_samples: np.ndarra
 
 def timeseries(records: RunRecords, minute_s: float = 60.0) -> dict[str, np.ndarray]:
     """One row per minute of the run: the contract's columns and per-tier util/queue."""
-    edges = np.arange(records.start_s, records.end_s + minute_s / 2, minute_s)
-    if edges[-1] < records.end_s:
-        edges = np.append(edges, records.end_s)
+    edges = minute_edges(records.start_s, records.end_s, minute_s)
     starts = edges[:-1]
     widths = np.diff(edges)
-    rows = len(starts)
-
-    order = np.argsort(records.end, kind="stable")
-    end = records.end[order]
-    response = records.response[order]
-    failed = records.outcome[order] != Outcome.OK
-    bounds = np.searchsorted(end, edges)
     columns: dict[str, np.ndarray] = {"time_s": starts}
-    columns["target_concurrency"] = _mean_by_bin(records.sample_time, records.target, edges)
-    columns["concurrency"] = _mean_by_bin(records.sample_time, records.concurrency, edges)
-    counts = np.diff(bounds)
-    columns["requests"] = counts.astype(float)
-    columns["throughput_rps"] = counts / widths
-    mean = np.full(rows, np.nan)
-    p50 = np.full(rows, np.nan)
-    p95 = np.full(rows, np.nan)
-    errors = np.zeros(rows)
-    for i in range(rows):
-        lo, hi = bounds[i], bounds[i + 1]
-        if hi > lo:
-            chunk = response[lo:hi]
-            mean[i] = chunk.mean()
-            p50[i], p95[i] = np.percentile(chunk, [50, 95])
-            errors[i] = np.count_nonzero(failed[lo:hi]) / (hi - lo)
-    columns.update(mean_s=mean, p50_s=p50, p95_s=p95, error_rate=errors)
+    columns["target_concurrency"] = mean_by_bin(records.sample_time, records.target, edges)
+    columns["concurrency"] = mean_by_bin(records.sample_time, records.concurrency, edges)
+    columns |= request_series(records.end, records.response, records.outcome, edges)
     for name, tier in records.tiers.items():
         service_starts = tier.service_starts
         busy = cumulative_busy(service_starts, service_starts + tier.services, edges)
@@ -200,12 +129,3 @@ def timeseries(records: RunRecords, minute_s: float = 60.0) -> dict[str, np.ndar
         minute_index = (starts // 60).astype(int)
         columns[f"queue_{name}"] = tier.max_queue_by_minute[minute_index].astype(float)
     return columns
-
-
-def _mean_by_bin(times: np.ndarray, values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    index = np.searchsorted(edges, times, side="right") - 1
-    valid = (index >= 0) & (index < len(edges) - 1)
-    sums = np.bincount(index[valid], weights=values[valid], minlength=len(edges) - 1)
-    counts = np.bincount(index[valid], minlength=len(edges) - 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)

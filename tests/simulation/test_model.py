@@ -7,7 +7,8 @@ import pytest
 
 from peakload.clock import parse_clock
 from peakload.scenario_file import load_scenario
-from simulation.model import Model, Outcome
+from peakload.stats import Outcome
+from simulation.model import Model
 from simulation.records import RunRecords
 from simulation.runner import simulate
 from tests.factories import exponential, station_scenario

@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from peakload.stats import Outcome, max_by_bin, mean_by_bin, mser5, request_series, request_summary
+
+
+def test_mser5_cuts_an_obvious_transient():
+    rng = np.random.default_rng(1)
+    transient = np.linspace(20.0, 1.0, 1000)
+    steady = rng.normal(1.0, 0.1, 20_000)
+    cut = mser5(np.concatenate([transient, steady]))
+    assert 900 <= cut <= 1100
+    assert cut % 5 == 0
+
+
+def test_mser5_keeps_a_series_without_transient():
+    steady = np.random.default_rng(2).normal(1.0, 0.1, 20_000)
+    assert mser5(steady) < 500  # noise alone moves the cut by little
+
+
+def test_mser5_never_drops_more_than_half():
+    rising = np.arange(10_000, dtype=float)
+    assert mser5(rising) <= 5_000
+
+
+def test_request_summary_counts_the_window_by_answer_time():
+    end = np.array([1.0, 2.0, 3.0, 9.0, 11.0])
+    response = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+    outcome = np.array([Outcome.OK, Outcome.TIMEOUT, Outcome.OK, Outcome.REFUSED, Outcome.OK])
+    txn = np.array([0, 1, 0, 1, 0])
+    overall, per_txn = request_summary(end, response, outcome, txn, ["a", "b"], (0.0, 10.0))
+    assert overall["requests"] == 4  # the one answered at 11.0 is outside
+    assert overall["throughput_rps"] == pytest.approx(0.4)
+    assert overall["error_rate"] == pytest.approx(0.5)
+    assert (overall["timeouts"], overall["refusals"]) == (1, 1)
+    assert per_txn["a"]["count"] == 2 and per_txn["b"]["errors"] == 2
+    assert per_txn["a"]["mean_s"] == pytest.approx(0.2)
+    # A compressed clock: rates are per wall second.
+    overall, _ = request_summary(end, response, outcome, txn, ["a", "b"], (0.0, 10.0), 2.0)
+    assert overall["throughput_rps"] == pytest.approx(2.0)
+
+
+def test_series_and_bins():
+    edges = np.array([0.0, 60.0, 120.0])
+    series = request_series(
+        np.array([10.0, 20.0, 70.0]), np.array([1.0, 3.0, 2.0]), np.array([0, 1, 0]), edges
+    )
+    assert list(series["requests"]) == [2.0, 1.0]
+    assert series["mean_s"][0] == pytest.approx(2.0)
+    assert series["error_rate"][0] == pytest.approx(0.5)
+    times = np.array([5.0, 50.0, 65.0])
+    assert list(mean_by_bin(times, np.array([1.0, 3.0, 8.0]), edges)) == [2.0, 8.0]
+    assert list(max_by_bin(times, np.array([1.0, 3.0, 8.0]), edges)) == [3.0, 8.0]
+    assert np.isnan(max_by_bin(times, np.ones(3), np.array([200.0, 260.0]))[0])
