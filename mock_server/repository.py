@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from mock_server.errors import Conflict, NotFound, Unprocessable
 from mock_server.models import (
@@ -61,28 +63,75 @@ def unit_exists(engine: Engine, unit_code: int) -> bool:
         )
 
 
+def _earlier(conn, table, unit_code: int, key: str | None) -> dict[str, Any] | None:
+    if key is None:
+        return None
+    row = (
+        conn.execute(select(table).where(table.c.unit_code == unit_code, table.c.create_key == key))
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+def _insert_once(
+    engine: Engine,
+    table,
+    unit_code: int,
+    key: str | None,
+    values: dict[str, Any],
+    check: Callable[[Any], None] | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """Insert a record, or with an Idempotency-Key seen before, answer the first one.
+
+    Returns (record, created). A retry after a lost answer therefore never makes a
+    second record; the unique (unit, key) constraint holds this even for two
+    retries racing each other.
+    """
+    values = {**values, "create_key": key}
+    try:
+        with engine.begin() as conn:
+            earlier = _earlier(conn, table, unit_code, key)
+            if earlier is not None:
+                return earlier, False
+            if check is not None:
+                check(conn)
+            new_id = conn.execute(insert(table).values(values)).inserted_primary_key[0]
+    except IntegrityError:
+        with engine.connect() as conn:
+            earlier = _earlier(conn, table, unit_code, key)
+        if earlier is None:
+            raise
+        return earlier, False
+    return {"id": new_id, **values}, True
+
+
 # --- payment orders -----------------------------------------------------------------
 
 
 def create_payment_order(
-    engine: Engine, unit_code: int, order: PaymentOrderCreate, now: float
-) -> dict[str, Any]:
+    engine: Engine, unit_code: int, order: PaymentOrderCreate, now: float, key: str | None
+) -> tuple[dict[str, Any], bool]:
     payer = order.payer_account or default_account(unit_code)
-    with engine.begin() as conn:
-        _check_account(conn, unit_code, payer, "payer_account")
-        values = {
-            "unit_code": unit_code,
-            "payer_account": payer,
-            "amount": order.amount,
-            "budget_code": order.budget_code,
-            "payee_name": order.payee_name,
-            "payee_account": order.payee_account,
-            "content": order.content,
-            "status": PaymentStatus.DRAFT.value,
-            "created_at": now,
-        }
-        new_id = conn.execute(insert(payment_orders).values(values)).inserted_primary_key[0]
-    return {"id": new_id, **values}
+    values = {
+        "unit_code": unit_code,
+        "payer_account": payer,
+        "amount": order.amount,
+        "budget_code": order.budget_code,
+        "payee_name": order.payee_name,
+        "payee_account": order.payee_account,
+        "content": order.content,
+        "status": PaymentStatus.DRAFT.value,
+        "created_at": now,
+    }
+    return _insert_once(
+        engine,
+        payment_orders,
+        unit_code,
+        key,
+        values,
+        check=lambda conn: _check_account(conn, unit_code, payer, "payer_account"),
+    )
 
 
 # Built once: a statement reused with new parameters skips SQLAlchemy's per-call
@@ -136,7 +185,7 @@ def submit_payment_order(
         earlier = conn.execute(
             select(payment_orders.c.id).where(
                 payment_orders.c.unit_code == unit_code,
-                payment_orders.c.idempotency_key == key,
+                payment_orders.c.submission_key == key,
             )
         ).first()
         if earlier is not None:
@@ -155,14 +204,14 @@ def submit_payment_order(
             )
             .values(
                 status=PaymentStatus.SUBMITTED.value,
-                idempotency_key=key,
+                submission_key=key,
                 submitted_at=now,
                 next_step_at=now + accept_after_s,
             )
         ).rowcount
         order = _order(conn, unit_code, order_id)
     if not changed:
-        if order["idempotency_key"] == key:  # a concurrent retry with the same key won
+        if order["submission_key"] == key:  # a concurrent retry with the same key won
             return order, False
         raise Conflict(
             f"payment order {order_id} is {order['status']}; only a signed order is submitted"
@@ -249,28 +298,29 @@ def control_step(engine: Engine, now: float, pay_after_s: float, reject_rate: fl
 
 
 def create_dossier(
-    engine: Engine, unit_code: int, dossier: DossierCreate, now: float
-) -> dict[str, Any]:
-    with engine.begin() as conn:
-        if dossier.payment_order_id is not None:
-            try:
-                _order(conn, unit_code, dossier.payment_order_id)
-            except NotFound:
-                raise Unprocessable(
-                    f"payment_order_id {dossier.payment_order_id} is not one of your orders",
-                    ("body", "payment_order_id"),
-                ) from None
-        values = {
-            "unit_code": unit_code,
-            "dossier_type": dossier.dossier_type.value,
-            "title": dossier.title,
-            "payment_order_id": dossier.payment_order_id,
-            "attachments": json.dumps([a.model_dump() for a in dossier.attachments]),
-            "status": "received",
-            "created_at": now,
-        }
-        new_id = conn.execute(insert(dossiers).values(values)).inserted_primary_key[0]
-    return {"id": new_id, **values}
+    engine: Engine, unit_code: int, dossier: DossierCreate, now: float, key: str | None
+) -> tuple[dict[str, Any], bool]:
+    def check(conn) -> None:
+        if dossier.payment_order_id is None:
+            return
+        try:
+            _order(conn, unit_code, dossier.payment_order_id)
+        except NotFound:
+            raise Unprocessable(
+                f"payment_order_id {dossier.payment_order_id} is not one of your orders",
+                ("body", "payment_order_id"),
+            ) from None
+
+    values = {
+        "unit_code": unit_code,
+        "dossier_type": dossier.dossier_type.value,
+        "title": dossier.title,
+        "payment_order_id": dossier.payment_order_id,
+        "attachments": json.dumps([a.model_dump() for a in dossier.attachments]),
+        "status": "received",
+        "created_at": now,
+    }
+    return _insert_once(engine, dossiers, unit_code, key, values, check)
 
 
 def get_dossier(engine: Engine, unit_code: int, dossier_id: int) -> dict[str, Any]:
@@ -290,8 +340,8 @@ def get_dossier(engine: Engine, unit_code: int, dossier_id: int) -> dict[str, An
 
 
 def create_foreign_loan_record(
-    engine: Engine, unit_code: int, record: ForeignLoanRecordCreate, now: float
-) -> dict[str, Any]:
+    engine: Engine, unit_code: int, record: ForeignLoanRecordCreate, now: float, key: str | None
+) -> tuple[dict[str, Any], bool]:
     values = {
         "unit_code": unit_code,
         "kind": record.kind.value,
@@ -304,16 +354,15 @@ def create_foreign_loan_record(
         "status": "recorded",
         "created_at": now,
     }
-    with engine.begin() as conn:
-        new_id = conn.execute(insert(foreign_loan_records).values(values)).inserted_primary_key[0]
-    return {"id": new_id, **values}
+    return _insert_once(engine, foreign_loan_records, unit_code, key, values)
 
 
 def close_account(
-    engine: Engine, unit_code: int, closure: AccountClosureCreate, now: float
-) -> dict[str, Any]:
+    engine: Engine, unit_code: int, closure: AccountClosureCreate, now: float, key: str | None
+) -> tuple[dict[str, Any], bool]:
     account = closure.account_number
-    with engine.begin() as conn:
+
+    def check(conn) -> None:
         _check_account(conn, unit_code, account, "account_number")
         unpaid = conn.execute(
             select(func.count())
@@ -328,15 +377,15 @@ def close_account(
                 f"account {account} has {unpaid} unpaid payment order(s); "
                 "it can be closed once they are paid or rejected"
             )
-        values = {
-            "unit_code": unit_code,
-            "account_number": account,
-            "reason": closure.reason,
-            "status": "closed",
-            "created_at": now,
-        }
-        new_id = conn.execute(insert(account_closures).values(values)).inserted_primary_key[0]
-    return {"id": new_id, **values}
+
+    values = {
+        "unit_code": unit_code,
+        "account_number": account,
+        "reason": closure.reason,
+        "status": "closed",
+        "created_at": now,
+    }
+    return _insert_once(engine, account_closures, unit_code, key, values, check)
 
 
 # --- statements and statistics ---------------------------------------------------------

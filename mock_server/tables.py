@@ -40,14 +40,16 @@ payment_orders = Table(
     Column("status", String(12), nullable=False),
     Column("rejection_reason", String(300)),
     Column("signature", Text),
-    Column("idempotency_key", String(100)),
+    Column("submission_key", String(100)),  # the Idempotency-Key of its submission
+    Column("create_key", String(100)),  # the Idempotency-Key of its creation, if sent
     Column("created_at", Float, nullable=False),
     Column("signed_at", Float),
     Column("submitted_at", Float),
     Column("decided_at", Float),
     Column("paid_at", Float),
     Column("next_step_at", Float),  # when expenditure control takes its next step
-    UniqueConstraint("unit_code", "idempotency_key", name="uq_submission_key"),
+    UniqueConstraint("unit_code", "submission_key", name="uq_submission_key"),
+    UniqueConstraint("unit_code", "create_key", name="uq_order_create_key"),
     Index("ix_orders_unit_status", "unit_code", "status"),
     Index("ix_orders_control", "status", "next_step_at"),
 )
@@ -56,6 +58,7 @@ dossiers = Table(
     "dossiers",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("create_key", String(100)),
     Column("unit_code", Integer, ForeignKey("units.code"), nullable=False, index=True),
     Column("dossier_type", String(30), nullable=False),
     Column("title", String(300), nullable=False),
@@ -63,12 +66,14 @@ dossiers = Table(
     Column("attachments", Text, nullable=False),  # JSON list of attachment metadata
     Column("status", String(12), nullable=False),
     Column("created_at", Float, nullable=False),
+    UniqueConstraint("unit_code", "create_key", name="uq_dossier_create_key"),
 )
 
 foreign_loan_records = Table(
     "foreign_loan_records",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("create_key", String(100)),
     Column("unit_code", Integer, ForeignKey("units.code"), nullable=False, index=True),
     Column("kind", String(12), nullable=False),
     Column("loan_agreement", String(50), nullable=False),
@@ -79,15 +84,18 @@ foreign_loan_records = Table(
     Column("value_date", String(10), nullable=False),
     Column("status", String(12), nullable=False),
     Column("created_at", Float, nullable=False),
+    UniqueConstraint("unit_code", "create_key", name="uq_loan_create_key"),
 )
 
 account_closures = Table(
     "account_closures",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("create_key", String(100)),
     Column("unit_code", Integer, ForeignKey("units.code"), nullable=False, index=True),
     Column("account_number", String(20), nullable=False, unique=True),
     Column("reason", String(300), nullable=False),
     Column("status", String(12), nullable=False),
     Column("created_at", Float, nullable=False),
+    UniqueConstraint("unit_code", "create_key", name="uq_closure_create_key"),
 )

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -87,3 +87,23 @@ async def require_admin(
 
 Unit = Annotated[UnitSession, Depends(current_unit)]
 Admin = Depends(require_admin)
+
+
+KEY_PATTERN = r"^[A-Za-z0-9_\-:.]+$"
+CreateKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        pattern=KEY_PATTERN,
+        description="optional: a retry with the same key answers with the record it "
+        "first created instead of creating another",
+    ),
+]
+
+
+def mark_replay(response: Response, created: bool) -> None:
+    """Tell the client its Idempotency-Key answered with an earlier result."""
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"

@@ -108,6 +108,58 @@ def test_idempotent_resubmission_returns_the_same_order(client, unit_a, admin):
     assert sum(counts.values()) == 2
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "record_type"),
+    [
+        ("/payment-orders", ORDER, "payment_orders"),
+        (
+            "/dossiers",
+            {
+                "dossier_type": "advance",
+                "title": "t",
+                "attachments": [{"file_name": "a.pdf", "size_bytes": 1, "sha256": "d" * 64}],
+            },
+            "dossiers",
+        ),
+        (
+            "/foreign-loan-records",
+            {
+                "kind": "revenue",
+                "loan_agreement": "ADB-1",
+                "donor": "ADB",
+                "amount": 5,
+                "currency": "USD",
+                "budget_code": "6501",
+                "value_date": "2020-04-30",
+            },
+            "foreign_loan_records",
+        ),
+        (
+            "/account-closures",
+            {"account_number": f"3712.{UNIT_A}", "reason": "done"},
+            "account_closures",
+        ),
+    ],
+)
+def test_a_retried_create_with_its_key_makes_no_second_record(
+    client, unit_a, admin, path, body, record_type
+):
+    headers = {**unit_a, "Idempotency-Key": "create-1"}
+    first = client.post(f"{API}{path}", json=body, headers=headers)
+    retry = client.post(f"{API}{path}", json=body, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.json() == first.json()
+    other = client.post(f"{API}{path}", json=body, headers={**unit_a, "Idempotency-Key": "c2"})
+    counts = client.get("/admin/stats", headers=admin).json()["records"][record_type]
+    if record_type == "account_closures":
+        assert other.status_code == 409  # closed already: a new key is a new request
+        assert sum(counts.values()) == 1
+    else:
+        assert other.status_code == 201
+        assert sum(counts.values()) == 2
+
+
 def test_submission_needs_an_idempotency_key(client, unit_a):
     order = draft_signed_order(client, unit_a)
     response = client.post(f"{API}/payment-orders/{order['id']}/submission", headers=unit_a)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from mock_server import repository
 from mock_server.api import public
-from mock_server.api.deps import Unit
+from mock_server.api.deps import KEY_PATTERN, CreateKey, Unit, mark_replay
 from mock_server.models import (
     PaymentOrderCreate,
     PaymentOrderPage,
@@ -32,8 +32,13 @@ ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Probl
     response_model=PaymentOrderPublic,
     responses=ERRORS,
 )
-async def create_payment(body: PaymentOrderCreate, unit: Unit) -> PaymentOrderPublic:
-    row = await unit.write("create_payment", repository.create_payment_order, body, time.time())
+async def create_payment(
+    body: PaymentOrderCreate, unit: Unit, response: Response, key: CreateKey = None
+) -> PaymentOrderPublic:
+    row, created = await unit.write(
+        "create_payment", repository.create_payment_order, body, time.time(), key
+    )
+    mark_replay(response, created)
     return public.payment_order(row)
 
 
@@ -66,7 +71,7 @@ async def submit_payment(
         Header(
             min_length=1,
             max_length=100,
-            pattern=r"^[A-Za-z0-9_\-:.]+$",
+            pattern=KEY_PATTERN,
             description="the same key always answers with the same submission",
         ),
     ],
@@ -80,8 +85,7 @@ async def submit_payment(
         time.time(),
         accept_after,
     )
-    if not first:
-        response.headers["Idempotent-Replayed"] = "true"
+    mark_replay(response, first)
     return public.payment_order(row)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Response, status
 
 from mock_server import repository
 from mock_server.api import public
-from mock_server.api.deps import Unit
+from mock_server.api.deps import CreateKey, Unit, mark_replay
 from mock_server.models import (
     AccountClosureCreate,
     AccountClosurePublic,
@@ -32,8 +32,13 @@ ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Probl
     responses=ERRORS,
     tags=["dossiers"],
 )
-async def submit_dossier(body: DossierCreate, unit: Unit) -> DossierPublic:
-    row = await unit.write("submit_dossier", repository.create_dossier, body, time.time())
+async def submit_dossier(
+    body: DossierCreate, unit: Unit, response: Response, key: CreateKey = None
+) -> DossierPublic:
+    row, created = await unit.write(
+        "submit_dossier", repository.create_dossier, body, time.time(), key
+    )
+    mark_replay(response, created)
     return public.dossier(row)
 
 
@@ -58,10 +63,13 @@ async def get_dossier(
     responses=ERRORS,
     tags=["foreign loans"],
 )
-async def record_foreign_loan(body: ForeignLoanRecordCreate, unit: Unit) -> ForeignLoanRecordPublic:
-    row = await unit.write(
-        "record_foreign_loan", repository.create_foreign_loan_record, body, time.time()
+async def record_foreign_loan(
+    body: ForeignLoanRecordCreate, unit: Unit, response: Response, key: CreateKey = None
+) -> ForeignLoanRecordPublic:
+    row, created = await unit.write(
+        "record_foreign_loan", repository.create_foreign_loan_record, body, time.time(), key
     )
+    mark_replay(response, created)
     return public.foreign_loan_record(row)
 
 
@@ -73,6 +81,11 @@ async def record_foreign_loan(body: ForeignLoanRecordCreate, unit: Unit) -> Fore
     responses=ERRORS,
     tags=["accounts"],
 )
-async def close_account(body: AccountClosureCreate, unit: Unit) -> AccountClosurePublic:
-    row = await unit.write("close_account", repository.close_account, body, time.time())
+async def close_account(
+    body: AccountClosureCreate, unit: Unit, response: Response, key: CreateKey = None
+) -> AccountClosurePublic:
+    row, created = await unit.write(
+        "close_account", repository.close_account, body, time.time(), key
+    )
+    mark_replay(response, created)
     return public.account_closure(row)
