@@ -8,7 +8,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_UNIT_SECRET = "peakload-dev-unit-secret"
+from peakload.units import DEV_UNIT_SECRET
+
 DEV_ADMIN_TOKEN = "peakload-dev-admin-token"
 
 

@@ -1,5 +1,8 @@
 """Budget-using units: 7-digit codes, derived passwords, their accounts at the Treasury.
 
+Part of the API contract (DESIGN.md): the mock server and the load generator
+both derive a unit's password and account numbers from here.
+
 A unit's password is the first 16 hex digits of HMAC-SHA256(unit secret, unit
 code), so a load generator that knows the secret can sign in as any unit and
 no password list is ever shared or stored.
@@ -9,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+
+DEV_UNIT_SECRET = "peakload-dev-unit-secret"  # PEAKLOAD_UNIT_SECRET's development default
 
 FIRST_UNIT = 1_000_001
 ALL_UNITS = 92_456  # budget-using units in Vietnam, 2020-04-30
