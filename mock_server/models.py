@@ -130,7 +130,7 @@ class Attachment(_In):
 class DossierCreate(_In):
     dossier_type: DossierType
     title: str = Field(min_length=1, max_length=300)
-    payment_order_id: int | None = Field(default=None, ge=1)
+    payment_order_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     attachments: list[Attachment] = Field(min_length=1, max_length=20)
 
 
