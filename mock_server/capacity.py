@@ -39,6 +39,7 @@ class TierPool:
     waiting: deque[asyncio.Future[None]] = field(default_factory=deque)
     completions: int = 0
     busy_seconds: float = 0.0
+    wait_seconds: float = 0.0
     refusals: int = 0
     max_queue: int = 0
 
@@ -70,8 +71,10 @@ class TierPool:
         self.busy -= 1
 
     async def serve(self, service_s: float) -> None:
+        arrived = time.perf_counter()
         await self.acquire()
         started = time.perf_counter()
+        self.wait_seconds += started - arrived
         try:
             await asyncio.sleep(service_s)
         finally:
@@ -121,6 +124,7 @@ class Capacity:
                 "max_queue": pool.max_queue,
                 "completions": pool.completions,
                 "busy_seconds": round(pool.busy_seconds, 6),
+                "wait_seconds": round(pool.wait_seconds, 6),
                 "refusals": pool.refusals,
             }
             for name, pool in self.tiers.items()

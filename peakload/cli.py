@@ -34,6 +34,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 (got {text})")
+    return value
+
+
 def _window(text: str) -> tuple[str, str]:
     try:
         return parse_window(text)
@@ -139,6 +149,82 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the scenario but answer at once (plain fast mock)",
     )
     serve.set_defaults(handler=_cmd_serve)
+
+    load = commands.add_parser(
+        "loadtest",
+        help="run the scenario as real HTTP traffic with Locust",
+        description=(
+            "Run the scenario's users with Locust, headless, following its concurrency "
+            "profile on a compressed clock. Without --host it starts the mock service for "
+            "the scenario on a free loopback port and stops it after. Writes "
+            "results/<timestamp>-loadtest-<scenario>/ (summary.json, timeseries.csv, plots, "
+            "Locust's CSVs and HTML report) and prints the same table as simulate."
+        ),
+        epilog="Exit codes: 0 pass, 1 SLO failed (or a write lost or duplicated, or the "
+        "generator saturated), 2 could not run.",
+    )
+    load.add_argument("--scenario", required=True, metavar="FILE", help="TOML scenario file")
+    load.add_argument(
+        "--host", metavar="URL", help="a service that speaks the API (default: start the mock)"
+    )
+    load.add_argument(
+        "--compress",
+        type=_positive_float,
+        default=None,
+        metavar="K",
+        help="divide the scenario clock by K, think times unchanged "
+        "(default: fit the run into 5 minutes)",
+    )
+    load.add_argument(
+        "--user-scale",
+        type=_positive_float,
+        default=1.0,
+        metavar="F",
+        help="multiply users and think times by F: the request rate holds (default 1)",
+    )
+    load.add_argument(
+        "--window",
+        type=_window,
+        default=None,
+        metavar="HH:MM-HH:MM",
+        help="run up to the window's end, measure inside it (default: the scenario's window)",
+    )
+    load.add_argument(
+        "--lead-in",
+        default=None,
+        metavar="HH:MM",
+        help="scenario clock to start from (default: the scenario's start)",
+    )
+    load.add_argument(
+        "--duration",
+        type=_positive_float,
+        default=None,
+        metavar="S",
+        help="stop after S wall seconds at most",
+    )
+    load.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="N local Locust worker processes under a master (default: one process)",
+    )
+    load.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="seed for users' choices (default: the scenario's)",
+    )
+    load.add_argument(
+        "--out",
+        default="results",
+        metavar="DIR",
+        help="parent directory of the run directory (default results/)",
+    )
+    load.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    load.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    load.set_defaults(handler=_cmd_loadtest)
     return parser
 
 
@@ -164,7 +250,6 @@ def _cmd_check(args: argparse.Namespace, console: Console) -> int:
 def _cmd_simulate(args: argparse.Namespace, console: Console) -> int:
     from peakload.progress import progress_bar
     from peakload.report import print_report
-    from peakload.results import copy_scenario, new_run_dir, write_summary, write_timeseries
     from simulation.runner import simulate
 
     scenario = load_scenario(args.scenario)
@@ -187,28 +272,45 @@ def _cmd_simulate(args: argparse.Namespace, console: Console) -> int:
             progress=advance,
         )
     summary = result.summary
-    run_dir = new_run_dir(args.out, "simulation", scenario.name)
-    write_summary(run_dir, summary)
-    write_timeseries(run_dir, result.timeseries)
-    copy_scenario(run_dir, args.scenario)
-    if not args.no_plots:
-        from peakload.plots import plot_run
-
-        plot_run(
-            run_dir,
-            result.timeseries,
-            [t.name for t in scenario.tiers],
-            title=scenario.name,
-            window_s=summary["window_s"],
-            slo_p95_s=scenario.slo.p95_s,
-            max_utilization=scenario.slo.max_utilization,
-        )
+    run_dir = _new_run(args.out, "simulation", scenario.name, args.scenario)
+    _write_run(run_dir, summary, result.timeseries, scenario, args.no_plots)
     if not args.quiet:
         print_report(summary, console)
     console.print(f"results: {run_dir}", markup=False, highlight=False)
     if args.fail_on_slo and not summary["slo"]["pass"]:
         return EXIT_SLO_FAILED
     return EXIT_OK
+
+
+def _new_run(out: str, kind: str, name: str, scenario_path: str):
+    from peakload.results import copy_scenario, new_run_dir
+
+    run_dir = new_run_dir(out, kind, name)
+    copy_scenario(run_dir, scenario_path)
+    return run_dir
+
+
+def _write_run(
+    run_dir, summary, series, scenario, no_plots: bool, population_label: str = "simulated"
+) -> None:
+    """summary.json, timeseries.csv and the plots: the same for every kind of run."""
+    from peakload.results import write_summary, write_timeseries
+
+    write_summary(run_dir, summary)
+    write_timeseries(run_dir, series)
+    if not no_plots:
+        from peakload.plots import plot_run
+
+        plot_run(
+            run_dir,
+            series,
+            [t.name for t in scenario.tiers],
+            title=scenario.name,
+            window_s=summary["window_s"],
+            slo_p95_s=scenario.slo.p95_s,
+            max_utilization=scenario.slo.max_utilization,
+            population_label=population_label,
+        )
 
 
 def _cmd_serve(args: argparse.Namespace, console: Console) -> int:
@@ -224,6 +326,53 @@ def _cmd_serve(args: argparse.Namespace, console: Console) -> int:
         settings = settings.model_copy(update={"db": args.db})
     serve(settings, None if args.no_emulation else scenario, args.bind, args.port)
     return EXIT_OK
+
+
+def _cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
+    from loadtests.plan import Plan
+    from loadtests.runner import LoadTestError, run_loadtest
+    from peakload.progress import progress_bar
+    from peakload.report import print_report
+
+    scenario = load_scenario(args.scenario)  # a bad file fails here, with its own message
+    compress = args.compress
+    if compress is None:
+        start = parse_clock(args.lead_in) if args.lead_in else scenario.start_s
+        end = parse_clock(args.window[1]) if args.window else scenario.end_s
+        compress = max(1.0, (end - start) / 300.0)
+    try:
+        plan = Plan(
+            args.scenario,
+            compress=compress,
+            user_scale=args.user_scale,
+            window=args.window,
+            lead_in=args.lead_in,
+            duration_s=args.duration,
+            seed=args.seed,
+            workers=args.workers,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    run_dir = _new_run(args.out, "loadtest", scenario.name, args.scenario)
+    label = f"load test {scenario.name} (x{compress:g} clock)"
+    try:
+        with progress_bar(label, plan.wall_duration_s, disabled=args.quiet) as advance:
+            result = run_loadtest(plan, run_dir, host=args.host, progress=advance)
+    except LoadTestError as exc:
+        _errors([f"peakload loadtest: could not run: {exc}"])
+        return EXIT_UNUSABLE
+    _write_run(
+        run_dir,
+        result.summary,
+        result.timeseries,
+        scenario,
+        args.no_plots,
+        population_label="virtual users (scenario-equivalent)",
+    )
+    if not args.quiet:
+        print_report(result.summary, console)
+    console.print(f"results: {run_dir}", markup=False, highlight=False)
+    return EXIT_OK if result.summary["slo"]["pass"] else EXIT_SLO_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

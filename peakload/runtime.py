@@ -29,9 +29,9 @@ def calm_gc() -> None:
     """Move everything alive now out of the collector's sight and collect gen 0 less often.
 
     Called after start-up and then periodically: long-lived objects (connections,
-    users, caches) are frozen so full collections no longer walk them.
+    users, caches) are frozen so full collections no longer walk them. No
+    collection is forced here: that would be the very pause this avoids.
     """
-    gc.collect()
     gc.freeze()
     gen0, gen1, gen2 = gc.get_threshold()
     gc.set_threshold(max(gen0, 50_000), gen1, max(gen2, 20))

@@ -1,0 +1,262 @@
+"""A budget unit's accountant: the requests of each transaction, with retries.
+
+One ``Accountant`` per virtual user. It signs in as its own unit, remembers
+what it created (orders, dossiers, closed accounts) so each flow's steps act
+on real records, and sends every request under the transaction's name so
+Locust, the server's metrics and the simulation line up.
+
+Client rules (the simulation follows the same ones): a request that times
+out (no answer within ``timeout_s``) or is refused (503) is retried after
+``retry_delay_s``, up to ``retries`` times, with the same Idempotency-Key;
+then the step has failed and the user gives up the rest of the flow. A 409
+that states a business rule (closing an account with unpaid orders, or one
+already closed) is an answer, not a failure.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import gevent
+import numpy as np
+
+from loadtests import payloads
+from loadtests.ledger import WRITES, Ledger
+from peakload.scenario import Scenario
+from peakload.units import account_numbers, unit_password
+
+API = "/api/v1"
+RETRYABLE = (0, 503)
+
+
+class Accountant:
+    def __init__(
+        self,
+        client: Any,
+        scenario: Scenario,
+        unit_code: int,
+        secret: str,
+        rng: np.random.Generator,
+        ledger: Ledger,
+    ):
+        self.client = client
+        self.unit_code = unit_code
+        self.secret = secret
+        self.rng = rng
+        self.ledger = ledger
+        self.retries = scenario.workload.retries
+        self.retry_delay_s = scenario.workload.retry_delay_s
+        self.headers: dict[str, str] = {}
+        self.codes: list[str] = []
+        self.orders: list[int] = []
+        self.order: int | None = None  # the order the current payment flow works on
+        self.dossier: int | None = None
+        self.closable = [a for a in account_numbers(unit_code) if not a.startswith("8113")]
+        self.steps: dict[str, Callable[[], bool]] = {
+            "login": self.login,
+            "search_budget_codes": self.search_budget_codes,
+            "create_payment": self.create_payment,
+            "sign_payment": self.sign_payment,
+            "submit_payment": self.submit_payment,
+            "get_payment": self.get_payment,
+            "list_payments": self.list_payments,
+            "submit_dossier": self.submit_dossier,
+            "get_dossier": self.get_dossier,
+            "record_foreign_loan": self.record_foreign_loan,
+            "close_account": self.close_account,
+            "get_statements": self.get_statements,
+        }
+
+    def run(self, transaction: str) -> bool:
+        return self.steps[transaction]()
+
+    # --- one request, with the scenario's retries --------------------------------
+
+    def _call(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        *,
+        body: dict | None = None,
+        key: str | None = None,
+        answers: tuple[int, ...] = (),
+        answers_on_retry: tuple[int, ...] = (),
+    ) -> dict | None:
+        """The response body of a 2xx (or of an expected answer), None on failure."""
+        headers = dict(self.headers)
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        for attempt in range(self.retries + 1):
+            with self.client.request(
+                method, path, name=name, json=body, headers=headers, catch_response=True
+            ) as response:
+                status = response.status_code
+                confirmed = attempt > 0 and status in answers_on_retry
+                if 200 <= status < 300 or confirmed or status in answers:
+                    response.success()
+                    if key is not None:
+                        self.ledger.answered(name, key, ok=200 <= status < 300 or confirmed)
+                    try:
+                        return response.json() if 200 <= status < 300 else {}
+                    except ValueError:
+                        return {}
+                reason = response.error or f"HTTP {status}"
+                response.failure(f"{status or 'no answer'}: {str(reason)[:120]}")
+            if key is not None:
+                if status == 0:
+                    self.ledger.unanswered(name, key)
+                else:
+                    self.ledger.answered(name, key, ok=False)
+            if status not in RETRYABLE or attempt == self.retries:
+                return None
+            gevent.sleep(self.retry_delay_s)
+        return None
+
+    def _write_key(self, name: str) -> str:
+        assert name in WRITES
+        return payloads.idempotency_key(self.rng)
+
+    # --- the transactions -------------------------------------------------------
+
+    def login(self) -> bool:
+        body = {
+            "unit_code": str(self.unit_code),
+            "password": unit_password(self.secret, self.unit_code),
+        }
+        answer = self._call("login", "POST", f"{API}/auth/token", body=body)
+        if answer is None:
+            return False
+        self.headers = {"Authorization": f"Bearer {answer['access_token']}"}
+        return True
+
+    def search_budget_codes(self) -> bool:
+        term = payloads.search_term(self.rng)
+        answer = self._call(
+            "search_budget_codes", "GET", f"{API}/catalog/budget-codes?q={term}&limit=20"
+        )
+        if answer is None:
+            return False
+        self.codes = [c["code"] for c in answer] or self.codes
+        return True
+
+    def create_payment(self) -> bool:
+        body = payloads.payment_order(self.rng, self.codes, time.gmtime().tm_mon)
+        answer = self._call(
+            "create_payment",
+            "POST",
+            f"{API}/payment-orders",
+            body=body,
+            key=self._write_key("create_payment"),
+        )
+        if answer is None:
+            return False
+        self.order = answer["id"]
+        self.orders.append(answer["id"])
+        return True
+
+    def sign_payment(self) -> bool:
+        if self.order is None:
+            return False
+        # A retry after a lost answer finds the order signed already: that is success.
+        return (
+            self._call(
+                "sign_payment",
+                "POST",
+                f"{API}/payment-orders/{self.order}/signature",
+                body=payloads.signature(self.rng, self.order),
+                key=self._write_key("sign_payment"),
+                answers_on_retry=(409,),
+            )
+            is not None
+        )
+
+    def submit_payment(self) -> bool:
+        if self.order is None:
+            return False
+        return (
+            self._call(
+                "submit_payment",
+                "POST",
+                f"{API}/payment-orders/{self.order}/submission",
+                key=self._write_key("submit_payment"),
+            )
+            is not None
+        )
+
+    def get_payment(self) -> bool:
+        order = self.order or (self.orders[-1] if self.orders else None)
+        if order is None:  # a review before any payment: ask for one, hear 404
+            return (
+                self._call("get_payment", "GET", f"{API}/payment-orders/2147483647", answers=(404,))
+                is not None
+            )
+        answer = self._call("get_payment", "GET", f"{API}/payment-orders/{order}")
+        self.order = None  # the payment flow ends with this check
+        return answer is not None
+
+    def list_payments(self) -> bool:
+        status = ("", "&status=submitted", "&status=paid")[self.rng.integers(3)]
+        answer = self._call("list_payments", "GET", f"{API}/payment-orders?page=1{status}")
+        if answer is None:
+            return False
+        if answer.get("items"):
+            self.order = answer["items"][0]["id"]
+        return True
+
+    def submit_dossier(self) -> bool:
+        order = self.orders[-1] if self.orders else None
+        answer = self._call(
+            "submit_dossier",
+            "POST",
+            f"{API}/dossiers",
+            body=payloads.dossier(self.rng, order),
+            key=self._write_key("submit_dossier"),
+        )
+        if answer is None:
+            return False
+        self.dossier = answer["id"]
+        return True
+
+    def get_dossier(self) -> bool:
+        if self.dossier is None:
+            return False
+        return self._call("get_dossier", "GET", f"{API}/dossiers/{self.dossier}") is not None
+
+    def record_foreign_loan(self) -> bool:
+        return (
+            self._call(
+                "record_foreign_loan",
+                "POST",
+                f"{API}/foreign-loan-records",
+                body=payloads.foreign_loan_record(self.rng, self.codes),
+                key=self._write_key("record_foreign_loan"),
+            )
+            is not None
+        )
+
+    def close_account(self) -> bool:
+        # Deposit and investment accounts only: the 8113 account pays the orders.
+        account = self.closable[self.rng.integers(len(self.closable))]
+        body = {"account_number": account, "reason": "Tất toán tài khoản cuối năm ngân sách"}
+        return (
+            self._call(
+                "close_account",
+                "POST",
+                f"{API}/account-closures",
+                body=body,
+                key=self._write_key("close_account"),
+                answers=(409,),
+            )
+            is not None
+        )
+
+    def get_statements(self) -> bool:
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        first = time.strftime("%Y-%m-01", time.gmtime())
+        return (
+            self._call("get_statements", "GET", f"{API}/statements?from={first}&to={today}")
+            is not None
+        )

@@ -1,0 +1,92 @@
+"""The client's side of reconciliation: what each write type achieved, by key.
+
+Every write carries an Idempotency-Key. A key is ``ok`` once any attempt got a
+2xx; ``in_doubt`` while its last attempt got no answer (the server may or may
+not have committed it). After the run the server's record counts must satisfy
+ok <= records <= ok + in_doubt: fewer is a lost write, more a duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+# Write transactions, and the server's record count that each one grows.
+WRITES = (
+    "create_payment",
+    "sign_payment",
+    "submit_payment",
+    "submit_dossier",
+    "record_foreign_loan",
+    "close_account",
+)
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.ok: dict[str, set[str]] = defaultdict(set)
+        self.in_doubt: dict[str, set[str]] = defaultdict(set)
+
+    def answered(self, transaction: str, key: str, ok: bool) -> None:
+        self.in_doubt[transaction].discard(key)
+        if ok:
+            self.ok[transaction].add(key)
+
+    def unanswered(self, transaction: str, key: str) -> None:
+        if key not in self.ok[transaction]:
+            self.in_doubt[transaction].add(key)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {
+            name: {"ok": len(self.ok[name]), "in_doubt": len(self.in_doubt[name])}
+            for name in WRITES
+        }
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.counts()))
+
+
+def merge(paths: list[Path]) -> dict[str, dict[str, int]]:
+    total = {name: {"ok": 0, "in_doubt": 0} for name in WRITES}
+    for path in paths:
+        for name, counts in json.loads(path.read_text()).items():
+            total[name]["ok"] += counts["ok"]
+            total[name]["in_doubt"] += counts["in_doubt"]
+    return total
+
+
+def server_counts(records: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Records on the server per write type, from /admin/stats ``records``."""
+    orders = records.get("payment_orders", {})
+    all_orders = sum(orders.values())
+    return {
+        "create_payment": all_orders,
+        "sign_payment": all_orders - orders.get("draft", 0),
+        "submit_payment": all_orders - orders.get("draft", 0) - orders.get("signed", 0),
+        "submit_dossier": sum(records.get("dossiers", {}).values()),
+        "record_foreign_loan": sum(records.get("foreign_loan_records", {}).values()),
+        "close_account": sum(records.get("account_closures", {}).values()),
+    }
+
+
+def reconcile(
+    client: dict[str, dict[str, int]], before: dict[str, int], after: dict[str, int]
+) -> dict:
+    """The contract's ``reconciliation``: totals over write types, and each type."""
+    per_type = {}
+    for name in WRITES:
+        ok, doubt = client[name]["ok"], client[name]["in_doubt"]
+        records = after[name] - before[name]
+        per_type[name] = {
+            "client_ok": ok,
+            "in_doubt": doubt,
+            "server_records": records,
+            "lost": max(0, ok - records),
+            "duplicated": max(0, records - ok - doubt),
+        }
+    totals = {
+        k: sum(t[k] for t in per_type.values())
+        for k in ("client_ok", "in_doubt", "server_records", "lost", "duplicated")
+    }
+    return {**totals, "by_transaction": per_type}

@@ -1,0 +1,121 @@
+"""peakload's Locust entry point: ``locust -f loadtests/locustfile.py``.
+
+Run by ``peakload loadtest`` (which passes the plan in PEAKLOAD_LOADTEST to
+master and workers alike), or by hand, with the web UI or headless:
+
+    locust -f loadtests/locustfile.py --scenario scenarios/ci-smoke.toml \\
+        --compress 40 --host http://127.0.0.1:8000
+
+Workers started by hand on other machines read the plan from the same
+variable (``PEAKLOAD_LOADTEST``) or, for a plain run, ``PEAKLOAD_SCENARIO``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gevent
+from locust import events
+
+from loadtests import keepalive
+from loadtests.ledger import Ledger
+from loadtests.plan import Plan
+from loadtests.recorder import RequestRecorder, ShapeLog
+from loadtests.shape import ScenarioShape
+from loadtests.users import FlowArrivalUser, TreasuryUser
+from peakload.runtime import calm_gc, raise_fd_limit
+
+__all__ = ["FlowArrivalUser", "ScenarioShape", "TreasuryUser"]
+
+keepalive.install()  # keep-alive past 1,023 sockets (MEASURED.md, pitfall 1)
+raise_fd_limit()  # up to the hard limit, not Locust's 10,000 (pitfall 3)
+GC_FREEZE_EVERY_S = 30.0  # full collections paused Locust 400-640 ms (pitfall 4)
+
+
+@dataclass
+class LoadTestRun:
+    """What this process records for the runner: requests, writes, the shape."""
+
+    plan: Plan
+    recorder: RequestRecorder
+    ledger: Ledger = field(default_factory=Ledger)
+    shape_log: ShapeLog = field(default_factory=ShapeLog)
+    started_wall: float = field(default_factory=time.time)
+
+
+@events.init_command_line_parser.add_listener
+def _options(parser) -> None:
+    parser.add_argument(
+        "--scenario",
+        default=os.environ.get("PEAKLOAD_SCENARIO"),
+        help="peakload scenario file",
+        include_in_web_ui=True,
+    )
+    parser.add_argument(
+        "--compress",
+        type=float,
+        default=1.0,
+        help="divide the scenario clock by K (think times unchanged)",
+    )
+    parser.add_argument(
+        "--user-scale",
+        type=float,
+        default=1.0,
+        help="multiply users and think times by F (request rate holds)",
+    )
+    parser.add_argument("--window", default=None, help="HH:MM-HH:MM to run up to and measure")
+
+
+def _plan(options) -> Plan:
+    plan = Plan.from_environment()
+    if plan is not None:
+        return plan
+    if not getattr(options, "scenario", None):
+        raise SystemExit("peakload: give --scenario FILE (or set PEAKLOAD_SCENARIO)")
+    window = tuple(options.window.split("-")) if options.window else None
+    return Plan(
+        options.scenario, compress=options.compress, user_scale=options.user_scale, window=window
+    )
+
+
+@events.init.add_listener
+def _init(environment, **kwargs) -> None:
+    plan = _plan(environment.parsed_options)
+    names = [t.name for t in plan.scenario.transactions]
+    run = LoadTestRun(plan, RequestRecorder(names))
+    environment.peakload = run
+    timeout = plan.scenario.workload.timeout_s
+    for user in (TreasuryUser, FlowArrivalUser):
+        user.network_timeout = timeout
+        user.connection_timeout = timeout
+    environment.events.request.add_listener(run.recorder.on_request)
+
+
+@events.test_start.add_listener
+def _test_start(environment, **kwargs) -> None:
+    environment.peakload.started_wall = time.time()
+
+    def freeze_periodically() -> None:
+        while True:
+            gevent.sleep(GC_FREEZE_EVERY_S)
+            calm_gc()
+
+    gevent.spawn(freeze_periodically)
+
+
+@events.quitting.add_listener
+def _quitting(environment, **kwargs) -> None:
+    run: LoadTestRun | None = getattr(environment, "peakload", None)
+    if run is None or not run.plan.out_dir:
+        return
+    out = Path(run.plan.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pid = os.getpid()
+    if len(run.recorder.end):
+        run.recorder.save(out / f"requests-{pid}.npz")
+        run.ledger.save(out / f"ledger-{pid}.json")
+    if len(run.shape_log.wall):
+        run.shape_log.save(out / "shape.npz")

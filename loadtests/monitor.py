@@ -1,0 +1,98 @@
+"""What the runner watches while a load test runs, once a second.
+
+- The generator's CPU, summed over every Locust process and their children
+  (with workers, one process's figure says little: MEASURED.md, pitfall 8),
+  and the largest single process's share of its core.
+- The mock server's CPU, when the runner started it.
+- The server's tiers from /admin/stats (busy, queue, completions, busy and
+  wait seconds, refusals), when the admin token opens it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+import psutil
+
+
+def admin_stats(host: str, token: str, timeout_s: float = 5.0) -> dict | None:
+    request = urllib.request.Request(
+        f"{host.rstrip('/')}/admin/stats", headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    total = 0.0
+    try:
+        family = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    for member in family:
+        try:
+            times = member.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
+
+
+@dataclass
+class Samples:
+    wall: list[float] = field(default_factory=list)
+    generator_cpu: list[float] = field(default_factory=list)  # % of one core, all processes
+    generator_max_process_cpu: list[float] = field(default_factory=list)
+    server_cpu: list[float] = field(default_factory=list)
+    tiers: list[dict] = field(default_factory=list)  # /admin/stats "tiers" per sample
+
+
+class Monitor(threading.Thread):
+    def __init__(
+        self,
+        generator_pids: list[int],
+        server_pid: int | None,
+        host: str,
+        admin_token: str | None,
+        interval_s: float = 1.0,
+    ):
+        super().__init__(daemon=True, name="peakload-monitor")
+        self.generators = [psutil.Process(pid) for pid in generator_pids]
+        self.server = psutil.Process(server_pid) if server_pid else None
+        self.host = host
+        self.admin_token = admin_token
+        self.interval_s = interval_s
+        self.samples = Samples()
+        self._stop_event = threading.Event()
+
+    def stop(self) -> Samples:
+        self._stop_event.set()
+        self.join(timeout=10)
+        return self.samples
+
+    def run(self) -> None:
+        last = time.monotonic()
+        last_gen = [_cpu_seconds(p) for p in self.generators]
+        last_server = _cpu_seconds(self.server) if self.server else 0.0
+        while not self._stop_event.wait(self.interval_s):
+            now = time.monotonic()
+            span = now - last
+            gen = [_cpu_seconds(p) for p in self.generators]
+            per_process = [100 * (a - b) / span for a, b in zip(gen, last_gen, strict=True)]
+            server = _cpu_seconds(self.server) if self.server else 0.0
+            tiers = admin_stats(self.host, self.admin_token, 2.0) if self.admin_token else None
+            samples = self.samples
+            samples.wall.append(time.time())
+            samples.generator_cpu.append(sum(per_process))
+            samples.generator_max_process_cpu.append(max(per_process, default=0.0))
+            samples.server_cpu.append(100 * (server - last_server) / span if self.server else 0.0)
+            samples.tiers.append((tiers or {}).get("tiers", {}))
+            last, last_gen, last_server = now, gen, server

@@ -1,0 +1,127 @@
+"""What a load test runs: the scenario's profile on a compressed, optionally scaled clock.
+
+- ``compress K`` divides the profile's clock by K, think times unchanged: every
+  wall second has the concurrency and request rate of the real moment it
+  stands for, the day just passes K times faster. Ramps are K times steeper, so
+  sign-ins (one per user start) arrive K times faster than on the real day.
+- ``user_scale F`` multiplies users by F and think times by F: the request rate
+  (users / think) holds while the generator and the server hold F times fewer
+  connections. Sign-ins scale by F.
+- ``window`` runs the day up to the window's end and measures only inside it;
+  the run starts at ``lead_in`` (default: the scenario's start) so users are
+  already signed in when the window opens, as on the real day.
+
+A plan travels to every Locust process (master, workers) as JSON in the
+``PEAKLOAD_LOADTEST`` environment variable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass
+from functools import cached_property
+
+from peakload.clock import format_clock, parse_clock
+from peakload.scenario import Scenario
+from peakload.scenario_file import load_scenario
+
+ENV = "PEAKLOAD_LOADTEST"
+
+
+@dataclass(frozen=True)
+class Plan:
+    scenario_path: str
+    compress: float = 1.0
+    user_scale: float = 1.0
+    window: tuple[str, str] | None = None
+    lead_in: str | None = None
+    duration_s: float | None = None
+    seed: int | None = None
+    workers: int = 1
+    out_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.compress <= 0:
+            raise ValueError(f"--compress must be > 0 (got {self.compress})")
+        if self.user_scale <= 0:
+            raise ValueError(f"--user-scale must be > 0 (got {self.user_scale})")
+        if self.duration_s is not None and self.duration_s <= 0:
+            raise ValueError(f"--duration must be > 0 (got {self.duration_s})")
+        start, end = self.run_start_s, self.run_end_s
+        if end <= start:
+            raise ValueError(
+                f"nothing to run: starts at {format_clock(start)}, ends at {format_clock(end)}"
+            )
+        lo, hi = self.measure_window_s
+        if lo < self.scenario.start_s or hi > self.scenario.end_s:
+            raise ValueError(
+                f"window {format_clock(lo)}-{format_clock(hi)} lies outside the scenario's "
+                f"{self.scenario.scenario.start}-{self.scenario.scenario.end}"
+            )
+
+    @cached_property
+    def scenario(self) -> Scenario:
+        return load_scenario(self.scenario_path)
+
+    @property
+    def run_seed(self) -> int:
+        return self.scenario.scenario.seed if self.seed is None else self.seed
+
+    @property
+    def run_start_s(self) -> float:
+        return parse_clock(self.lead_in) if self.lead_in else self.scenario.start_s
+
+    @property
+    def run_end_s(self) -> float:
+        return parse_clock(self.window[1]) if self.window else self.scenario.end_s
+
+    @property
+    def measure_window_s(self) -> tuple[float, float]:
+        if self.window:
+            return parse_clock(self.window[0]), parse_clock(self.window[1])
+        if self.scenario.window_s:
+            return self.scenario.window_s
+        return self.run_start_s, self.run_end_s
+
+    @property
+    def wall_duration_s(self) -> float:
+        full = (self.run_end_s - self.run_start_s) / self.compress
+        return min(full, self.duration_s) if self.duration_s else full
+
+    def clock_at(self, wall_s: float) -> float:
+        """The scenario clock at ``wall_s`` seconds into the run."""
+        return self.run_start_s + wall_s * self.compress
+
+    def wall_at(self, clock_s: float) -> float:
+        return (clock_s - self.run_start_s) / self.compress
+
+    def target_users(self, wall_s: float) -> int:
+        users = self.scenario.workload.profile.at(self.clock_at(wall_s))
+        if self.scenario.workload.kind == "open":
+            return self.open_users
+        return round(users * self.user_scale)
+
+    @property
+    def open_users(self) -> int:
+        """An open workload's user pool: enough that each user's gap is long against
+        a response (a user busy past its next arrival makes that arrival late)."""
+        peak_rate = self.scenario.workload.profile.peak * self.user_scale
+        return max(10, math.ceil(peak_rate * 2))
+
+    def to_env(self) -> str:
+        data = asdict(self)
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        data = json.loads(text)
+        if data.get("window"):
+            data["window"] = tuple(data["window"])
+        return cls(**data)
+
+    @classmethod
+    def from_environment(cls) -> Plan | None:
+        text = os.environ.get(ENV)
+        return cls.from_json(text) if text else None

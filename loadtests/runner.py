@@ -1,0 +1,235 @@
+"""``peakload loadtest``: start what is needed, run Locust headless, judge the result.
+
+1. Without --host, start the mock service for the scenario on a free loopback
+   port, on a fresh database in the run directory.
+2. Run Locust (one process, or a master and N local workers) with the plan in
+   PEAKLOAD_LOADTEST; watch its CPU, the server's CPU and tiers every second;
+   stop everything after the plan's wall time plus a grace period, by PID.
+3. Merge the per-process request records, summarise the window exactly,
+   reconcile the writes with the server's records, and give the verdict:
+   SLO met, no write lost or duplicated, the generator not saturated.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import loadtests
+from loadtests import ledger as ledger_module
+from loadtests.monitor import Monitor, admin_stats
+from loadtests.plan import ENV, Plan
+from loadtests.recorder import load_records
+from loadtests.summary import Measurement, summarize, timeseries
+from mock_server.settings import DEV_ADMIN_TOKEN
+from peakload.mock_process import MockServer, MockServerError, free_port
+from peakload.slo import evaluate
+
+LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"
+START_GRACE_S = 60.0  # Locust start-up and users' last requests, beyond the plan's time
+
+
+class LoadTestError(RuntimeError):
+    """The load test could not run (exit 2): the reason, in one line."""
+
+
+@dataclass
+class LoadTestResult:
+    summary: dict[str, Any]
+    timeseries: dict[str, np.ndarray]
+
+
+def _locust_commands(plan: Plan, host: str, run_dir: Path) -> list[list[str]]:
+    base = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(LOCUSTFILE),
+        "--host",
+        host,
+        "--loglevel",
+        "WARNING",
+    ]
+    stop_timeout = plan.scenario.workload.timeout_s * (plan.scenario.workload.retries + 1) + 5
+    reports = [
+        "--headless",
+        "--csv",
+        str(run_dir / "locust"),
+        "--csv-full-history",
+        "--html",
+        str(run_dir / "locust-report.html"),
+        "--only-summary",
+        "--stop-timeout",
+        f"{stop_timeout:.0f}",
+    ]
+    if plan.workers <= 1:
+        return [base + reports]
+    port = free_port()
+    master = (
+        base
+        + reports
+        + [
+            "--master",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            str(port),
+            "--expect-workers",
+            str(plan.workers),
+        ]
+    )
+    worker = [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
+    return [master] + [worker] * plan.workers
+
+
+def _stop(process: subprocess.Popen, timeout_s: float = 15.0) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_idle(host: str, token: str, timeout_s: float = 30.0) -> dict | None:
+    """The server's stats once no request is in a tier any more (late commits settle)."""
+    deadline = time.monotonic() + timeout_s
+    stats = admin_stats(host, token)
+    while stats and time.monotonic() < deadline:
+        if all(t["busy"] == 0 and t["queue"] == 0 for t in stats["tiers"].values()):
+            break
+        time.sleep(0.5)
+        stats = admin_stats(host, token)
+    return stats
+
+
+def run_loadtest(
+    plan: Plan,
+    run_dir: Path,
+    host: str | None = None,
+    progress=None,
+) -> LoadTestResult:
+    raw = run_dir / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    # Every Locust process reads the plan, whatever its directory, and writes its records here.
+    plan = replace(plan, scenario_path=str(Path(plan.scenario_path).resolve()), out_dir=str(raw))
+    token = os.environ.get("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN if host is None else None)
+    mock = None
+    processes: list[subprocess.Popen] = []
+    logs = []
+    try:
+        if host is None:
+            mock = MockServer(
+                plan.scenario_path, run_dir / "mock.db", log_path=run_dir / "mock-server.log"
+            )
+            try:
+                mock.wait_ready()
+            except MockServerError as exc:
+                raise LoadTestError(str(exc)) from None
+            host = mock.url
+        before = admin_stats(host, token) if token else None
+        env = {**os.environ, ENV: plan.to_env()}
+        for i, command in enumerate(_locust_commands(plan, host, run_dir)):
+            log = (run_dir / ("locust.log" if i == 0 else f"locust-worker-{i}.log")).open("w")
+            logs.append(log)
+            processes.append(
+                subprocess.Popen(
+                    command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=run_dir
+                )
+            )
+        monitor = Monitor([p.pid for p in processes], mock.pid if mock else None, host, token)
+        monitor.start()
+        started = time.monotonic()
+        deadline = started + plan.wall_duration_s + START_GRACE_S
+        master = processes[0]
+        while master.poll() is None:
+            if time.monotonic() > deadline:
+                raise LoadTestError(
+                    f"Locust still running {START_GRACE_S:.0f} s past the plan's "
+                    f"{plan.wall_duration_s:.0f} s; stopped it (see {run_dir / 'locust.log'})"
+                )
+            if progress is not None:
+                progress(min(time.monotonic() - started, plan.wall_duration_s))
+            time.sleep(0.5)
+        for worker in processes[1:]:
+            worker.wait(timeout=30)
+        samples = monitor.stop()
+        after = _wait_idle(host, token) if token else None
+    finally:
+        for process in processes:
+            _stop(process)
+        for log in logs:
+            log.close()
+        if mock is not None:
+            mock.stop()
+
+    log_text = "\n".join(
+        (run_dir / Path(log.name).name).read_text(errors="replace") for log in logs
+    )
+    record_files = sorted(raw.glob("requests-*.npz"))
+    if not record_files or not (raw / "shape.npz").exists():
+        tail = "\n".join(log_text.splitlines()[-8:])
+        raise LoadTestError(f"Locust recorded no requests (exit {master.returncode}): {tail}")
+    measurement = Measurement(
+        plan=plan,
+        records=load_records(record_files),
+        shape=dict(np.load(raw / "shape.npz")),
+        samples=samples,
+        cpu_warning="CPU usage above" in log_text,
+    )
+    summary = summarize(measurement)
+    summary["host"] = "mock (started by peakload)" if mock else host
+    client = ledger_module.merge(sorted(raw.glob("ledger-*.json")))
+    if before is not None and after is not None:
+        summary["reconciliation"] = ledger_module.reconcile(
+            client,
+            ledger_module.server_counts(before["records"]),
+            ledger_module.server_counts(after["records"]),
+        )
+    else:
+        summary["reconciliation"] = {
+            "skipped": "no admin access to the server (set PEAKLOAD_ADMIN_TOKEN)",
+            "client": client,
+        }
+    summary["slo"] = verdict(plan, summary)
+    return LoadTestResult(summary, timeseries(measurement))
+
+
+def verdict(plan: Plan, summary: dict[str, Any]) -> dict[str, Any]:
+    """The SLO, and the two things that make a measurement untrustworthy."""
+    slo = evaluate(plan.scenario.slo, summary)
+    generator = summary["generator"]
+    if generator["saturated"]:
+        slo["violations"].append(
+            {
+                "scope": "generator",
+                "metric": "saturated",
+                "value": True,
+                "limit": False,
+                "message": "generator saturated: " + "; ".join(generator["reasons"]),
+            }
+        )
+    reconciliation = summary.get("reconciliation", {})
+    for metric in ("lost", "duplicated"):
+        if reconciliation.get(metric):
+            slo["violations"].append(
+                {
+                    "scope": "reconciliation",
+                    "metric": metric,
+                    "value": reconciliation[metric],
+                    "limit": 0,
+                    "message": f"{reconciliation[metric]} write(s) {metric}",
+                }
+            )
+    slo["pass"] = not slo["violations"]
+    return slo

@@ -1,0 +1,91 @@
+"""Locust users: a budget unit's accountant per virtual user.
+
+``TreasuryUser`` is the closed workload: it signs in when it starts, then
+repeatedly picks a flow by weight and runs its steps, thinking before each
+step. Thinking uses ``User.wait()``, so a user the shape stops while it thinks
+leaves at once, and one stopped mid-request leaves after the answer, as in the
+simulation. ``FlowArrivalUser`` serves an open workload: flows start as a
+Poisson process at the scenario's rate, steps back to back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+
+import gevent
+import numpy as np
+from locust import FastHttpUser, task
+
+from loadtests.accountant import Accountant
+from loadtests.plan import Plan
+from peakload.sampling import ChoiceStream
+from peakload.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
+
+_started = itertools.count()  # users started by this process
+
+
+class _UnitUser(FastHttpUser):
+    abstract = True
+
+    def on_start(self) -> None:
+        run = self.environment.peakload
+        plan: Plan = run.plan
+        runner = self.environment.runner
+        index = getattr(runner, "worker_index", 0) + plan.workers * next(_started)
+        self.unit_code = FIRST_UNIT + index % ALL_UNITS  # each user its own unit
+        self.rng = np.random.default_rng([plan.run_seed, index])
+        scenario = plan.scenario
+        self.plan = plan
+        self.think_time = scenario.workload.think_time
+        self.flows = scenario.flow_list
+        self.flow_choice = ChoiceStream([f.weight for f in self.flows], self.rng)
+        secret = os.environ.get("PEAKLOAD_UNIT_SECRET", DEV_UNIT_SECRET)
+        self.accountant = Accountant(
+            self.client, scenario, self.unit_code, secret, self.rng, run.ledger
+        )
+        gevent.sleep(self.rng.random())  # spread each second's starts (no spawn bursts)
+        while not self.accountant.login():
+            self.wait()  # a failed sign-in is tried again after thinking
+
+    def wait_time(self) -> float:
+        """Think time, scaled with the users (--user-scale) so the request rate holds."""
+        if self.think_time is None:
+            return 0.0
+        return self.think_time.sample(self.rng) * self.plan.user_scale
+
+    def pick_flow(self) -> list[str]:
+        return self.flows[self.flow_choice.next()].steps
+
+
+class TreasuryUser(_UnitUser):
+    """A closed-workload user: think, act, think, act."""
+
+    @task
+    def work(self) -> None:
+        while True:
+            for step in self.pick_flow():
+                self.wait()
+                if not self.accountant.run(step):
+                    break  # give up the rest of this flow
+
+
+class FlowArrivalUser(_UnitUser):
+    """One of a pool of users that together start flows as a Poisson process."""
+
+    def wait_time(self) -> float:
+        """The gap to this user's next flow: the pool's flow rate now, shared out."""
+        plan = self.plan
+        clock = plan.clock_at(time.time() - self.environment.peakload.started_wall)
+        requests_per_s = plan.scenario.workload.profile.at(clock) * plan.user_scale
+        flows_per_user_s = requests_per_s / plan.scenario.mean_steps_per_flow() / plan.open_users
+        return self.rng.exponential(1 / flows_per_user_s) if flows_per_user_s > 0 else 1.0
+
+    @task
+    def arrive(self) -> None:
+        while True:
+            self.wait()
+            for step in self.pick_flow():
+                if not self.accountant.run(step):
+                    break
