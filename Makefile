@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/kbnn-2020-04-peak.toml
 ARGS ?=
 
-.PHONY: install simulate serve check test test-fast lint bench clean
+.PHONY: install simulate serve loadtest loadtest-full check test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,19 @@ install: $(STAMP)
 
 simulate: $(STAMP)
 	$(BIN)/peakload simulate --scenario $(SCENARIO) $(ARGS)
+
+# The April day in about 5 minutes (auto compression ~126x) with a tenth of the users
+# thinking a tenth as long: the same request rate, 1,300 connections.
+loadtest: $(STAMP)
+	$(BIN)/peakload loadtest --scenario $(SCENARIO) --user-scale 0.1 $(ARGS)
+
+# Full scale on this machine: the April window with 13,000 users, then nationwide
+# 16,332, real think times, 09:00-11:00 compressed 20x (13 minutes each with lead-in).
+loadtest-full: $(STAMP)
+	$(BIN)/peakload loadtest --scenario scenarios/kbnn-2020-04-peak.toml \
+		--window 09:00-11:00 --lead-in 08:00 --compress 20 $(ARGS)
+	$(BIN)/peakload loadtest --scenario scenarios/nationwide-2020-12.toml \
+		--window 09:00-11:00 --lead-in 08:00 --compress 20 $(ARGS)
 
 serve: $(STAMP)
 	$(BIN)/peakload serve --scenario $(SCENARIO) $(ARGS)

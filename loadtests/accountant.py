@@ -90,6 +90,8 @@ class Accountant:
         if key is not None:
             headers["Idempotency-Key"] = key
         for attempt in range(self.retries + 1):
+            if key is not None:
+                self.ledger.sent(name, key)
             with self.client.request(
                 method, path, name=name, json=body, headers=headers, catch_response=True
             ) as response:
@@ -105,11 +107,8 @@ class Accountant:
                         return {}
                 reason = response.error or f"HTTP {status}"
                 response.failure(f"{status or 'no answer'}: {str(reason)[:120]}")
-            if key is not None:
-                if status == 0:
-                    self.ledger.unanswered(name, key)
-                else:
-                    self.ledger.answered(name, key, ok=False)
+            if key is not None and status != 0:  # no answer: it stays in doubt
+                self.ledger.answered(name, key, ok=False)
             if status not in RETRYABLE or attempt == self.retries:
                 return None
             gevent.sleep(self.retry_delay_s)

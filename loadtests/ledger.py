@@ -1,9 +1,11 @@
 """The client's side of reconciliation: what each write type achieved, by key.
 
-Every write carries an Idempotency-Key. A key is ``ok`` once any attempt got a
-2xx; ``in_doubt`` while its last attempt got no answer (the server may or may
-not have committed it). After the run the server's record counts must satisfy
-ok <= records <= ok + in_doubt: fewer is a lost write, more a duplicate.
+Every write carries an Idempotency-Key. A key is ``in_doubt`` from the moment
+an attempt is sent until an answer comes back (the server may or may not have
+committed it: a time-out, or a user stopped mid-request when the test ends),
+and ``ok`` once any attempt got a 2xx. After the run the server's record counts
+must satisfy ok <= records <= ok + in_doubt: fewer is a lost write, more a
+duplicate.
 """
 
 from __future__ import annotations
@@ -28,14 +30,15 @@ class Ledger:
         self.ok: dict[str, set[str]] = defaultdict(set)
         self.in_doubt: dict[str, set[str]] = defaultdict(set)
 
+    def sent(self, transaction: str, key: str) -> None:
+        if key not in self.ok[transaction]:
+            self.in_doubt[transaction].add(key)
+
     def answered(self, transaction: str, key: str, ok: bool) -> None:
+        """An HTTP answer came back: the write is settled, one way or the other."""
         self.in_doubt[transaction].discard(key)
         if ok:
             self.ok[transaction].add(key)
-
-    def unanswered(self, transaction: str, key: str) -> None:
-        if key not in self.ok[transaction]:
-            self.in_doubt[transaction].add(key)
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {

@@ -1,0 +1,44 @@
+from loadtests.ledger import WRITES, Ledger, reconcile, server_counts
+
+
+def test_a_key_answered_ok_after_a_lost_answer_is_not_in_doubt():
+    ledger = Ledger()
+    ledger.sent("create_payment", "k1")  # first attempt timed out...
+    ledger.sent("create_payment", "k1")  # ...the retry, same key...
+    ledger.answered("create_payment", "k1", ok=True)  # ...got the record
+    ledger.sent("create_payment", "k2")  # never answered (time-out, or stopped)
+    ledger.sent("close_account", "k3")
+    ledger.answered("close_account", "k3", ok=False)  # a 409: no record, no doubt
+    counts = ledger.counts()
+    assert counts["create_payment"] == {"ok": 1, "in_doubt": 1}
+    assert counts["close_account"] == {"ok": 0, "in_doubt": 0}
+
+
+def test_server_counts_follow_the_order_lifecycle():
+    records = {
+        "payment_orders": {"draft": 2, "signed": 3, "submitted": 1, "paid": 4},
+        "dossiers": {"received": 5},
+        "foreign_loan_records": {},
+        "account_closures": {"closed": 1},
+    }
+    assert server_counts(records) == {
+        "create_payment": 10,
+        "sign_payment": 8,
+        "submit_payment": 5,
+        "submit_dossier": 5,
+        "record_foreign_loan": 0,
+        "close_account": 1,
+    }
+
+
+def test_reconcile_flags_lost_and_duplicated_writes():
+    client = {name: {"ok": 10, "in_doubt": 0} for name in WRITES}
+    client["submit_dossier"] = {"ok": 10, "in_doubt": 2}
+    before = dict.fromkeys(WRITES, 100)
+    after = dict.fromkeys(WRITES, 110)
+    after["create_payment"] = 109  # one acknowledged write missing
+    after["record_foreign_loan"] = 111  # one record nobody asked for
+    after["submit_dossier"] = 112  # two in doubt that did land: fine
+    result = reconcile(client, before, after)
+    assert result["lost"] == 1 and result["duplicated"] == 1
+    assert result["by_transaction"]["submit_dossier"]["duplicated"] == 0

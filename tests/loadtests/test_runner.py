@@ -1,0 +1,123 @@
+"""``peakload loadtest`` end to end: ci-smoke for ~30 s against a mock the test starts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mock_server.settings import DEV_ADMIN_TOKEN
+from peakload.cli import main
+from peakload.mock_process import MockServer
+
+pytestmark = pytest.mark.slow
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SMOKE = SCENARIOS / "ci-smoke.toml"
+TRANSACTIONS = {
+    "login",
+    "search_budget_codes",
+    "create_payment",
+    "sign_payment",
+    "submit_payment",
+    "get_payment",
+    "list_payments",
+    "submit_dossier",
+    "get_dossier",
+    "record_foreign_loan",
+    "close_account",
+    "get_statements",
+}
+
+
+@pytest.fixture
+def mock(tmp_path, monkeypatch):
+    monkeypatch.setenv("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN)
+    server = MockServer(SMOKE, tmp_path / "mock.db")
+    try:
+        yield server.wait_ready()
+    finally:
+        server.stop()
+
+
+def run(tmp_path: Path, *args: str) -> tuple[int, Path]:
+    out = tmp_path / "out"
+    code = main(["loadtest", "--compress", "40", "--out", str(out), "--quiet", *args])
+    runs = sorted(out.iterdir()) if out.exists() else []
+    return code, runs[-1] if runs else out
+
+
+def check_run(run_dir: Path) -> dict:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["kind"] == "loadtest" and summary["window"] == ["09:05", "09:15"]
+    for key in (
+        "throughput_rps",
+        "mean_s",
+        "p50_s",
+        "p95_s",
+        "p99_s",
+        "error_rate",
+        "peak_concurrency",
+        "peak_time",
+    ):
+        assert key in summary["overall"]
+    sent = set(
+        np.concatenate(
+            [np.load(p)["transaction"] for p in (run_dir / "raw").glob("requests-*.npz")]
+        )
+    )
+    names = [t for t in summary["transactions"]]
+    assert {names[i] for i in sent} == TRANSACTIONS  # every transaction type was sent
+    reconciliation = summary["reconciliation"]
+    assert reconciliation["lost"] == 0 and reconciliation["duplicated"] == 0
+    assert reconciliation["client_ok"] > 100
+    assert reconciliation["server_records"] >= reconciliation["client_ok"]
+    # The user count follows the shape: 60 users through the plateau 09:03-09:17.
+    shape = np.load(run_dir / "raw" / "shape.npz")
+    plateau = (shape["elapsed"] > (4 * 60) / 40) & (shape["elapsed"] < (16 * 60) / 40)
+    assert np.all(shape["target"][plateau] == 60)
+    assert np.abs(shape["users"][plateau] - 60).max() <= 1
+    ramp = shape["elapsed"] < 2.0
+    assert shape["users"][ramp].max() < 60  # still ramping in the first seconds
+    assert {"locust_stats.csv", "locust-report.html", "timeseries.csv", "concurrency.png"} <= {
+        p.name for p in run_dir.iterdir()
+    }
+    generator = summary["generator"]
+    assert not generator["saturated"], generator["reasons"]
+    assert generator["achieved_vs_intended"] == pytest.approx(1.0, abs=0.1)
+    return summary
+
+
+def test_ci_smoke_against_a_mock_the_test_started(tmp_path, mock):
+    code, run_dir = run(tmp_path, "--scenario", str(SMOKE), "--host", mock.url)
+    assert code == 0, (run_dir / "locust.log").read_text()[-2000:]
+    summary = check_run(run_dir)
+    assert summary["host"] == mock.url
+    assert summary["tiers"]["app"]["servers"] == 4  # tier figures from the mock's stats
+
+
+def test_an_undersized_system_fails_with_the_slo_named(tmp_path):
+    undersized = tmp_path / "undersized.toml"
+    undersized.write_text(
+        SMOKE.read_text()
+        .replace(
+            'name = "app"\ninstances = 2\nworkers = 2', 'name = "app"\ninstances = 1\nworkers = 1'
+        )
+        .replace("p95_s = 1.0", "p95_s = 0.08")
+    )
+    code, run_dir = run(tmp_path, "--scenario", str(undersized), "--duration", "20")
+    assert code == 1
+    summary = json.loads((run_dir / "summary.json").read_text())
+    messages = [v["message"] for v in summary["slo"]["violations"]]
+    assert any(m.startswith("overall p95_s") for m in messages), messages
+    assert summary["reconciliation"]["lost"] == summary["reconciliation"]["duplicated"] == 0
+
+
+def test_master_and_two_workers(tmp_path, mock):
+    code, run_dir = run(tmp_path, "--scenario", str(SMOKE), "--host", mock.url, "--workers", "2")
+    assert code == 0, (run_dir / "locust.log").read_text()[-2000:]
+    summary = check_run(run_dir)
+    assert len(list((run_dir / "raw").glob("requests-*.npz"))) == 2  # one per worker
+    assert summary["generator"]["processes"] == 3
