@@ -24,12 +24,12 @@ loadtest: $(STAMP)
 	$(BIN)/peakload loadtest --scenario $(SCENARIO) --user-scale 0.1 $(ARGS)
 
 # Full scale on this machine: the April window with 13,000 users, then nationwide
-# 16,332, real think times, 09:00-11:00 compressed 20x (13 minutes each with lead-in).
+# 16,332, real think times, 09:00-11:00 compressed 20x (10.5 minutes each with the 07:30 lead-in).
 loadtest-full: $(STAMP)
 	$(BIN)/peakload loadtest --scenario scenarios/kbnn-2020-04-peak.toml \
-		--window 09:00-11:00 --lead-in 08:00 --compress 20 $(ARGS)
+		--window 09:00-11:00 --lead-in 07:30 --compress 20 $(ARGS)
 	$(BIN)/peakload loadtest --scenario scenarios/nationwide-2020-12.toml \
-		--window 09:00-11:00 --lead-in 08:00 --compress 20 $(ARGS)
+		--window 09:00-11:00 --lead-in 07:30 --compress 20 $(ARGS)
 
 serve: $(STAMP)
 	$(BIN)/peakload serve --scenario $(SCENARIO) $(ARGS)

@@ -119,6 +119,7 @@ def run_loadtest(
     host: str | None = None,
     progress=None,
 ) -> LoadTestResult:
+    run_dir = run_dir.resolve()  # Locust runs in it: every path it is given must be absolute
     raw = run_dir / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     # Every Locust process reads the plan, whatever its directory, and writes its records here.

@@ -44,7 +44,8 @@ def mock(tmp_path, monkeypatch):
 
 def run(tmp_path: Path, *args: str) -> tuple[int, Path]:
     out = tmp_path / "out"
-    code = main(["loadtest", "--compress", "40", "--out", str(out), "--quiet", *args])
+    # A relative --out, as `make loadtest` passes: Locust runs inside the run directory.
+    code = main(["loadtest", "--compress", "40", "--out", "out", "--quiet", *args])
     runs = sorted(out.iterdir()) if out.exists() else []
     return code, runs[-1] if runs else out
 
@@ -88,6 +89,11 @@ def check_run(run_dir: Path) -> dict:
     assert not generator["saturated"], generator["reasons"]
     assert generator["achieved_vs_intended"] == pytest.approx(1.0, abs=0.1)
     return summary
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
 
 
 def test_ci_smoke_against_a_mock_the_test_started(tmp_path, mock):
