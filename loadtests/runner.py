@@ -28,7 +28,7 @@ from loadtests import ledger as ledger_module
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.plan import ENV, Plan
 from loadtests.recorder import load_records
-from loadtests.summary import Measurement, summarize, timeseries
+from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from mock_server.settings import DEV_ADMIN_TOKEN
 from peakload.mock_process import MockServer, MockServerError, free_port
 from peakload.slo import evaluate
@@ -45,6 +45,7 @@ class LoadTestError(RuntimeError):
 class LoadTestResult:
     summary: dict[str, Any]
     timeseries: dict[str, np.ndarray]
+    latencies: np.ndarray
 
 
 def _locust_commands(plan: Plan, host: str, run_dir: Path) -> list[list[str]]:
@@ -203,7 +204,7 @@ def run_loadtest(
             "client": client,
         }
     summary["slo"] = verdict(plan, summary)
-    return LoadTestResult(summary, timeseries(measurement))
+    return LoadTestResult(summary, timeseries(measurement), window_latencies(measurement))
 
 
 def verdict(plan: Plan, summary: dict[str, Any]) -> dict[str, Any]:

@@ -225,6 +225,29 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     load.add_argument("--quiet", action="store_true", help="no progress bar, no table")
     load.set_defaults(handler=_cmd_loadtest)
+
+    cmp = commands.add_parser(
+        "compare",
+        help="compare two summaries and fail on a regression",
+        description=(
+            "Compare two summaries of the output contract (simulated or measured, or one of "
+            "each): per metric baseline, current, change, tolerance and verdict. A metric "
+            "regresses when it moves the bad way past its tolerance and the move is more "
+            "than noise (Mann-Whitney on saved latencies, or confidence intervals)."
+        ),
+        epilog="Exit codes: 0 no regression, 1 a regression, 2 unusable input.",
+    )
+    cmp.add_argument("baseline", help="baseline summary.json or run directory")
+    cmp.add_argument("current", help="current summary.json or run directory")
+    cmp.add_argument(
+        "--tolerance",
+        metavar="FILE",
+        help='TOML: [default] rel/abs/latency_rel, [metrics."overall.p95_s"] rel/abs',
+    )
+    cmp.add_argument("--markdown", metavar="OUT", help="write a Markdown summary here")
+    cmp.add_argument("--junit", metavar="OUT", help="write a JUnit XML report here")
+    cmp.add_argument("--name", default=None, help="suite name in the reports")
+    cmp.set_defaults(handler=_cmd_compare)
     return parser
 
 
@@ -273,7 +296,7 @@ def _cmd_simulate(args: argparse.Namespace, console: Console) -> int:
         )
     summary = result.summary
     run_dir = _new_run(args.out, "simulation", scenario.name, args.scenario)
-    _write_run(run_dir, summary, result.timeseries, scenario, args.no_plots)
+    _write_run(run_dir, result, scenario, args.no_plots)
     if not args.quiet:
         print_report(summary, console)
     console.print(f"results: {run_dir}", markup=False, highlight=False)
@@ -291,13 +314,17 @@ def _new_run(out: str, kind: str, name: str, scenario_path: str):
 
 
 def _write_run(
-    run_dir, summary, series, scenario, no_plots: bool, population_label: str = "simulated"
+    run_dir, result, scenario, no_plots: bool, population_label: str = "simulated"
 ) -> None:
-    """summary.json, timeseries.csv and the plots: the same for every kind of run."""
+    """summary.json, timeseries.csv, latencies.npy and the plots, for every kind of run."""
+    import numpy as np
+
     from peakload.results import write_summary, write_timeseries
 
+    summary, series = result.summary, result.timeseries
     write_summary(run_dir, summary)
     write_timeseries(run_dir, series)
+    np.save(run_dir / "latencies.npy", result.latencies)
     if not no_plots:
         from peakload.plots import plot_run
 
@@ -363,8 +390,7 @@ def _cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
         return EXIT_UNUSABLE
     _write_run(
         run_dir,
-        result.summary,
-        result.timeseries,
+        result,
         scenario,
         args.no_plots,
         population_label="virtual users (scenario-equivalent)",
@@ -373,6 +399,34 @@ def _cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
         print_report(result.summary, console)
     console.print(f"results: {run_dir}", markup=False, highlight=False)
     return EXIT_OK if result.summary["slo"]["pass"] else EXIT_SLO_FAILED
+
+
+def _cmd_compare(args: argparse.Namespace, console: Console) -> int:
+    from peakload import compare_report
+    from peakload.compare import CompareError, compare, load_run, load_tolerances
+
+    try:
+        baseline, baseline_latencies = load_run(args.baseline)
+        current, current_latencies = load_run(args.current)
+        tolerances = load_tolerances(args.tolerance)
+    except CompareError as exc:
+        raise UsageError(str(exc)) from None
+    rows = compare(baseline, current, tolerances, baseline_latencies, current_latencies)
+    name = args.name or f"{current['scenario']} ({current['kind']} vs {baseline['kind']})"
+    text = compare_report.markdown(rows, name)
+    compare_report.write(args.markdown, text)
+    compare_report.write(args.junit, compare_report.junit(rows, name))
+    failed = [r for r in rows if r.failed]
+    for row in failed:
+        console.print(
+            f"REGRESSION {row.metric}: {row.baseline:.4g} -> {row.current:.4g} "
+            f"({row.change:+.1%}); {row.detail}; decided by {row.test}",
+            markup=False,
+            highlight=False,
+        )
+    verdict = f"{len(failed)} regression(s)" if failed else "no regression"
+    console.print(f"{name}: {len(rows)} metrics compared, {verdict}", markup=False, highlight=False)
+    return EXIT_SLO_FAILED if failed else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

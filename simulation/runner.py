@@ -27,6 +27,8 @@ from simulation.replications import combine, combine_series
 from simulation.statistics import detect_warmup, timeseries, window_summary
 
 Progress = Callable[[float], None]  # simulated seconds completed, over all replications
+# One replication: its window summary, its per-minute series, its window latencies.
+Replication = tuple[dict[str, Any], dict[str, np.ndarray], np.ndarray]
 
 
 @dataclass
@@ -34,6 +36,7 @@ class SimulationResult:
     summary: dict[str, Any]
     timeseries: dict[str, np.ndarray]
     replications: list[dict[str, Any]]
+    latencies: np.ndarray  # every attempt's response time in the window, all replications
 
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
@@ -46,7 +49,7 @@ def run_replication(
     window: tuple[float, float] | None = None,
     progress: Progress | None = None,
     tick_s: float = 1.0,
-) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+) -> Replication:
     """One seeded run: its window summary (with analytic cross-check) and its series."""
     started = time.perf_counter()
     model = Model(scenario, seed, tick_s=tick_s, progress=_relative(progress, scenario.start_s))
@@ -66,7 +69,8 @@ def run_replication(
     summary["window_s"] = list(window)
     summary["simulated_requests"] = len(records.start)
     summary["wall_s"] = time.perf_counter() - started
-    return summary, timeseries(records)
+    in_window = (records.end >= window[0]) & (records.end < window[1])
+    return summary, timeseries(records), records.response[in_window].astype(np.float32)
 
 
 def _relative(progress: Progress | None, origin: float) -> Callable[[float], None] | None:
@@ -75,7 +79,7 @@ def _relative(progress: Progress | None, origin: float) -> Callable[[float], Non
     return lambda now: progress(now - origin)
 
 
-def _replication_job(args: tuple) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+def _replication_job(args: tuple) -> Replication:
     scenario, seed, window, tick_s, channel, index = args
 
     def report(done: float) -> None:
@@ -124,7 +128,12 @@ def simulate(
         "wall_s": time.perf_counter() - started,
     }
     summary["slo"] = evaluate(scenario.slo, summary)
-    return SimulationResult(summary, combine_series([r[1] for r in results]), per_replication)
+    return SimulationResult(
+        summary,
+        combine_series([r[1] for r in results]),
+        per_replication,
+        np.concatenate([r[2] for r in results]),
+    )
 
 
 def _run_parallel(
@@ -134,7 +143,7 @@ def _run_parallel(
     tick_s: float,
     jobs: int,
     progress: Progress | None,
-) -> list[tuple[dict[str, Any], dict[str, np.ndarray]]]:
+) -> list[Replication]:
     # fork: workers start in milliseconds and need no importable __main__ (a script,
     # a notebook, a test); they run only the simulation, never the parent's threads.
     context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")

@@ -1,0 +1,243 @@
+"""Compare two summaries of the output contract: did anything regress?
+
+Any pair works: two simulations, two load tests, or a simulation beside a
+load test of the same scenario. Per metric: baseline, current, change, the
+tolerance it is held to, and the verdict. A metric fails only when it moved
+the bad way past its tolerance *and* the move is more than noise, judged by
+the strongest evidence both runs carry:
+
+- per-request latencies (``latencies.npy`` beside each summary): Mann-Whitney
+  U on the two samples (overall latency metrics);
+- per-replication confidence half-widths (``<metric>_ci95``): the move must
+  exceed the two half-widths combined (non-overlapping intervals);
+- otherwise the tolerance alone decides.
+
+The output says, per metric, which of these decided.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+HIGHER_IS_WORSE = {
+    "mean_s",
+    "p50_s",
+    "p95_s",
+    "p99_s",
+    "error_rate",
+    "utilization",
+    "mean_response_s",
+    "mean_wait_s",
+}
+LOWER_IS_WORSE = {"throughput_rps", "ok_rps"}
+LATENCY = {"mean_s", "p50_s", "p95_s", "p99_s"}
+SIGNIFICANCE = 0.01  # Mann-Whitney p-value below which a shift is more than noise
+
+# Defaults by what is compared. A fixed-seed simulation against itself must match
+# almost exactly; a load test's latencies move with the machine; a prediction
+# against a measurement is held to the looser of the two.
+DEFAULT_TOLERANCES = {
+    ("simulation", "simulation"): {"rel": 1e-6, "abs": 1e-9},
+    ("loadtest", "loadtest"): {"rel": 0.10, "abs": 0.002, "latency_rel": 0.25},
+    ("mixed", "mixed"): {"rel": 0.25, "abs": 0.005, "latency_rel": 0.50},
+}
+
+
+class CompareError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rel: float
+    abs: float
+
+
+@dataclass
+class Row:
+    metric: str
+    baseline: float
+    current: float
+    tolerance: Tolerance
+    test: str
+    verdict: str  # "pass", "regression", "improvement", "missing"
+    detail: str = ""
+
+    @property
+    def change(self) -> float:
+        if self.baseline == 0:
+            return 0.0 if self.current == 0 else math.inf
+        return (self.current - self.baseline) / abs(self.baseline)
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict == "regression"
+
+
+def load_run(path: str | Path) -> tuple[dict[str, Any], np.ndarray | None]:
+    """A summary (file or run directory) and its per-request latencies, if saved."""
+    path = Path(path)
+    summary_path = path / "summary.json" if path.is_dir() else path
+    try:
+        import json
+
+        summary = json.loads(summary_path.read_text())
+    except FileNotFoundError:
+        raise CompareError(f"{summary_path}: no such file") from None
+    except ValueError as exc:
+        raise CompareError(f"{summary_path}: not a summary: {exc}") from None
+    for key in ("kind", "overall", "tiers", "transactions"):
+        if key not in summary:
+            raise CompareError(f"{summary_path}: not a summary: no '{key}'")
+    latencies_path = summary_path.parent / "latencies.npy"
+    latencies = np.load(latencies_path) if latencies_path.exists() else None
+    return summary, latencies
+
+
+def load_tolerances(path: str | Path | None) -> dict[str, Any]:
+    """``[default]`` rel/abs/latency_rel and ``[metrics."overall.p95_s"]`` rel/abs."""
+    if path is None:
+        return {}
+    try:
+        return tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CompareError(f"{path}: {exc}") from None
+
+
+def _tolerance(metric: str, kinds: tuple[str, str], overrides: dict[str, Any]) -> Tolerance:
+    key = kinds if kinds[0] == kinds[1] else ("mixed", "mixed")
+    base = {**DEFAULT_TOLERANCES[key], **overrides.get("default", {})}
+    rel = base.get("latency_rel", base["rel"]) if metric.split(".")[-1] in LATENCY else base["rel"]
+    specific = overrides.get("metrics", {}).get(metric, {})
+    return Tolerance(specific.get("rel", rel), specific.get("abs", base["abs"]))
+
+
+def _metrics(summary: dict[str, Any]) -> dict[str, tuple[float, float | None]]:
+    """metric path -> (value, ci95 half-width or None) for the compared figures."""
+    out: dict[str, tuple[float, float | None]] = {}
+
+    def take(prefix: str, values: dict[str, Any], names: tuple[str, ...]) -> None:
+        for name in names:
+            value = values.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                out[f"{prefix}.{name}"] = (float(value), values.get(f"{name}_ci95"))
+
+    take(
+        "overall",
+        summary["overall"],
+        ("throughput_rps", "mean_s", "p50_s", "p95_s", "p99_s", "error_rate"),
+    )
+    for name, values in summary["transactions"].items():
+        if values.get("count"):
+            take(f"transactions.{name}", values, ("p95_s", "error_rate"))
+    for name, values in summary["tiers"].items():
+        take(f"tiers.{name}", values, ("utilization", "mean_response_s"))
+    for name, values in (summary.get("benchmarks") or {}).items():
+        if isinstance(values, dict):
+            take(f"benchmarks.{name}", values, ("ratio",))
+    return out
+
+
+def _direction(metric: str) -> int:
+    """+1 if a larger value is worse, -1 if a smaller one is, 0 if either is news."""
+    leaf = metric.split(".")[-1]
+    if metric.startswith("benchmarks."):
+        return +1  # suite benchmarks are cost ratios: larger is slower
+    if leaf in HIGHER_IS_WORSE:
+        return +1
+    if leaf in LOWER_IS_WORSE:
+        return -1
+    return 0
+
+
+def compare(
+    baseline: dict[str, Any],
+    current: dict[str, Any],
+    tolerances: dict[str, Any] | None = None,
+    baseline_latencies: np.ndarray | None = None,
+    current_latencies: np.ndarray | None = None,
+) -> list[Row]:
+    kinds = (baseline["kind"], current["kind"])
+    before, after = _metrics(baseline), _metrics(current)
+    mann_whitney = None
+    if (
+        baseline_latencies is not None
+        and current_latencies is not None
+        and len(baseline_latencies)
+        and len(current_latencies)
+    ):
+        mann_whitney = stats.mannwhitneyu(
+            current_latencies, baseline_latencies, alternative="two-sided"
+        ).pvalue
+    rows = []
+    for metric, (base, base_ci) in before.items():
+        tolerance = _tolerance(metric, kinds, tolerances or {})
+        if metric not in after:
+            rows.append(
+                Row(metric, base, math.nan, tolerance, "-", "missing", "not in the current summary")
+            )
+            continue
+        value, ci = after[metric]
+        rows.append(_judge(metric, base, value, base_ci, ci, tolerance, mann_whitney))
+    return rows
+
+
+def _judge(
+    metric: str,
+    base: float,
+    value: float,
+    base_ci: float | None,
+    ci: float | None,
+    tolerance: Tolerance,
+    mann_whitney: float | None,
+) -> Row:
+    if math.isnan(base) or math.isnan(value):
+        return Row(metric, base, value, tolerance, "-", "pass", "no data on one side")
+    delta = value - base
+    allowed = max(tolerance.rel * abs(base), tolerance.abs)
+    worse = _direction(metric) * delta
+    beyond = abs(delta) > allowed
+    if (
+        metric.startswith("overall.")
+        and metric.split(".")[-1] in LATENCY
+        and (mann_whitney is not None)
+    ):
+        test = f"Mann-Whitney p={mann_whitney:.3g}"
+        significant = mann_whitney < SIGNIFICANCE
+    elif base_ci is not None and ci is not None:
+        test = "confidence intervals"
+        significant = abs(delta) > base_ci + ci
+    else:
+        test = "tolerance"
+        significant = True
+    if not beyond or not significant:
+        detail = "within tolerance" if not beyond else "beyond tolerance but within noise"
+        return Row(metric, base, value, tolerance, test, "pass", detail)
+    if worse > 0:
+        return Row(
+            metric,
+            base,
+            value,
+            tolerance,
+            test,
+            "regression",
+            f"moved {delta:+.4g} ({delta / abs(base):+.1%} of baseline), allowed {allowed:.4g}"
+            if base
+            else f"moved {delta:+.4g}",
+        )
+    return Row(
+        metric,
+        base,
+        value,
+        tolerance,
+        test,
+        "improvement" if worse < 0 else "pass",
+        f"moved {delta:+.4g}",
+    )
