@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/kbnn-2020-04-peak.toml
 ARGS ?=
 
-.PHONY: install simulate serve loadtest loadtest-full check test test-fast lint bench clean
+.PHONY: install simulate serve loadtest loadtest-full check test test-fast lint bench baseline bench-speed clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +47,19 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The CI regression gate: fixed-seed simulations, a short load test and peakload's own
+# speed, each compared with results/baselines/ (Markdown + JUnit in results/bench/).
+# SMOKE=path/to/copy.toml runs the gate on a changed smoke scenario.
+SMOKE ?= scenarios/ci-smoke.toml
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks.gate --smoke $(SMOKE)
+
+# Refresh the baselines on purpose; review the diff of results/baselines/ and commit it.
+baseline: $(STAMP)
+	$(BIN)/python -m benchmarks.gate --update
+
+# The long-form speed figures: 500,000 simulated customers, 500 connections to the mock.
+bench-speed: $(STAMP)
 	$(BIN)/python -m benchmarks.simulator_speed
 	$(BIN)/python -m benchmarks.mock_overhead
 

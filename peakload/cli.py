@@ -248,6 +248,67 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--junit", metavar="OUT", help="write a JUnit XML report here")
     cmp.add_argument("--name", default=None, help="suite name in the reports")
     cmp.set_defaults(handler=_cmd_compare)
+
+    size = commands.add_parser(
+        "size",
+        help="find the cheapest tier sizes that meet the SLO with 95% confidence",
+        description=(
+            "Size the system for the scenario's peak: start from analytic bounds, confirm "
+            "candidates with seeded replications on common random numbers, and recommend "
+            "the cheapest instances per tier whose 95% confidence bounds meet every SLO, "
+            "also with one instance of any tier lost for 30 minutes at the peak (N-1). "
+            "Writes sizing.json, a scenario file with the recommended tiers and plots."
+        ),
+    )
+    size.add_argument("--scenario", required=True, metavar="FILE", help="TOML scenario file")
+    size.add_argument(
+        "--scale",
+        type=_positive_float,
+        default=1.0,
+        metavar="F",
+        help="multiply the concurrency profile by F (growth; default 1)",
+    )
+    size.add_argument("--no-n1", action="store_true", help="skip the N-1 failure check")
+    size.add_argument(
+        "--search-workers",
+        action="store_true",
+        help="also tune workers per instance (up to twice the scenario's)",
+    )
+    size.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=5,
+        metavar="N",
+        help="replications per candidate (default 5)",
+    )
+    size.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="J",
+        help="local processes (default: all cores)",
+    )
+    size.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="a Dask scheduler (tcp://host:8786) to run candidates on",
+    )
+    size.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="seed of the common random numbers (default: the scenario's)",
+    )
+    size.add_argument(
+        "--out",
+        default="results",
+        metavar="DIR",
+        help="parent directory of the run directory (default results/)",
+    )
+    size.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    size.add_argument("--quiet", action="store_true", help="no progress, no table")
+    size.set_defaults(handler=_cmd_size)
     return parser
 
 
@@ -415,7 +476,7 @@ def _cmd_compare(args: argparse.Namespace, console: Console) -> int:
     name = args.name or f"{current['scenario']} ({current['kind']} vs {baseline['kind']})"
     text = compare_report.markdown(rows, name)
     compare_report.write(args.markdown, text)
-    compare_report.write(args.junit, compare_report.junit(rows, name))
+    compare_report.write(args.junit, compare_report.junit({name: rows}))
     failed = [r for r in rows if r.failed]
     for row in failed:
         console.print(
@@ -427,6 +488,61 @@ def _cmd_compare(args: argparse.Namespace, console: Console) -> int:
     verdict = f"{len(failed)} regression(s)" if failed else "no regression"
     console.print(f"{name}: {len(rows)} metrics compared, {verdict}", markup=False, highlight=False)
     return EXIT_SLO_FAILED if failed else EXIT_OK
+
+
+def _cmd_size(args: argparse.Namespace, console: Console) -> int:
+    from peakload import sizing_report
+    from peakload.progress import progress_bar
+    from simulation.executors import DaskExecutor, LocalExecutor
+    from simulation.sizing import Sizer
+
+    scenario = load_scenario(args.scenario)
+    try:
+        executor = DaskExecutor(args.cluster) if args.cluster else LocalExecutor(args.jobs)
+    except (RuntimeError, OSError) as exc:
+        raise UsageError(f"--cluster {args.cluster}: {exc}") from None
+    try:
+        with progress_bar(
+            f"sizing {scenario.name} (candidates simulated)", None, disabled=args.quiet
+        ) as advance:
+            sizer = Sizer(
+                scenario,
+                executor,
+                replications=args.replications,
+                scale=args.scale,
+                n1=not args.no_n1,
+                search_workers=args.search_workers,
+                seed=args.seed,
+                progress=advance,
+            )
+            result = sizer.search()
+    finally:
+        executor.close()
+    recommended = result.recommended_scenario()
+    search = {
+        "replications": args.replications,
+        "scale": args.scale,
+        "n1": not args.no_n1,
+        "search_workers": args.search_workers,
+        "executor": f"dask {args.cluster}"
+        if args.cluster
+        else f"{executor.workers} local process(es)",
+    }
+    document = sizing_report.sizing_document(scenario, recommended, result, search)
+    run_dir = _new_run(args.out, "sizing", scenario.name, args.scenario)
+    sizing_report.write_document(run_dir, document)
+    sizing_report.write_scenario(
+        run_dir / f"{scenario.name}-sized.toml",
+        recommended,
+        f"{scenario.name} with the tiers `peakload size` recommends "
+        f"(scale {args.scale:g}, N-1 {'checked' if not args.no_n1 else 'not checked'}).",
+    )
+    if not args.no_plots:
+        sizing_report.plot_sizing(run_dir, document)
+    if not args.quiet:
+        sizing_report.print_sizing(document, console)
+    console.print(f"results: {run_dir}", markup=False, highlight=False)
+    return EXIT_OK if result.estimate.passes else EXIT_SLO_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -51,33 +51,39 @@ def markdown(rows: list[Row], title: str) -> str:
     return "\n".join(lines)
 
 
-def junit(rows: list[Row], suite: str) -> str:
-    failures = sum(r.failed for r in rows)
+def junit(suites: dict[str, list[Row]]) -> str:
+    """One <testsuite> per comparison, one <testcase> per metric, <failure> per regression."""
+    all_rows = [r for rows in suites.values() for r in rows]
     root = ET.Element(
-        "testsuites", name="peakload compare", tests=str(len(rows)), failures=str(failures)
+        "testsuites",
+        name="peakload compare",
+        tests=str(len(all_rows)),
+        failures=str(sum(r.failed for r in all_rows)),
     )
-    element = ET.SubElement(
-        root,
-        "testsuite",
-        name=suite,
-        tests=str(len(rows)),
-        failures=str(failures),
-        errors="0",
-        skipped="0",
-    )
-    for r in rows:
-        case = ET.SubElement(element, "testcase", classname=suite, name=r.metric)
-        if r.failed:
-            failure = ET.SubElement(
-                case,
-                "failure",
-                type="regression",
-                message=f"{r.metric} {_number(r.baseline)} -> {_number(r.current)} "
-                f"({_change(r)}), tolerance ±{r.tolerance.rel:.2g}",
-            )
-            failure.text = f"{r.detail}; decided by {r.test}"
-        else:
-            ET.SubElement(case, "system-out").text = f"{r.verdict}: {r.detail} ({r.test})"
+    for suite, rows in suites.items():
+        failures = sum(r.failed for r in rows)
+        element = ET.SubElement(
+            root,
+            "testsuite",
+            name=suite,
+            tests=str(len(rows)),
+            failures=str(failures),
+            errors="0",
+            skipped="0",
+        )
+        for r in rows:
+            case = ET.SubElement(element, "testcase", classname=suite, name=r.metric)
+            if r.failed:
+                failure = ET.SubElement(
+                    case,
+                    "failure",
+                    type="regression",
+                    message=f"{r.metric} {_number(r.baseline)} -> {_number(r.current)} "
+                    f"({_change(r)}), tolerance ±{r.tolerance.rel:.2g}",
+                )
+                failure.text = f"{r.detail}; decided by {r.test}"
+            else:
+                ET.SubElement(case, "system-out").text = f"{r.verdict}: {r.detail} ({r.test})"
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 

@@ -85,47 +85,39 @@ class Deterministic(_Distribution):
         return 0.0
 
 
-class LogNormal(_Distribution):
-    """Parameterised by its own mean and coefficient of variation, as planners quote it."""
+class _MeanAndCv(_Distribution):
+    """A distribution given by its own mean and coefficient of variation, as planners
+    quote service times ("60 ms on average, cv 1.5")."""
 
-    dist: Literal["lognormal"] = "lognormal"
     mean_: float = Field(alias="mean", gt=0)
     cv_: float = Field(alias="cv", gt=0)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return (self.cv_ * self.mean_) ** 2
+
+
+class LogNormal(_MeanAndCv):
+    dist: Literal["lognormal"] = "lognormal"
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sigma2 = math.log1p(self.cv_**2)
         mu = math.log(self.mean_) - sigma2 / 2
         return rng.lognormal(mu, math.sqrt(sigma2), n)
 
-    @property
-    def mean(self) -> float:
-        return self.mean_
 
-    @property
-    def variance(self) -> float:
-        return (self.cv_ * self.mean_) ** 2
-
-
-class Gamma(_Distribution):
+class Gamma(_MeanAndCv):
     dist: Literal["gamma"] = "gamma"
-    mean_: float = Field(alias="mean", gt=0)
-    cv_: float = Field(alias="cv", gt=0)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
         shape = 1.0 / self.cv_**2
         return rng.gamma(shape, self.mean_ / shape, n)
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
-
-    @property
-    def variance(self) -> float:
-        return (self.cv_ * self.mean_) ** 2
 
 
 class Uniform(_Distribution):

@@ -18,9 +18,10 @@ from rich.progress import (
 
 @contextmanager
 def progress_bar(
-    label: str, total: float, disabled: bool = False
+    label: str, total: float | None, disabled: bool = False
 ) -> Iterator[Callable[[float], None]]:
-    """Yields ``advance(completed)``: set the amount done so far (not an increment)."""
+    """Yields ``advance(completed)``: set the amount done so far (not an increment).
+    With ``total`` None the bar counts without an end (a search of unknown length)."""
     if disabled:
         yield lambda completed: None
         return
@@ -35,4 +36,5 @@ def progress_bar(
     with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         task = progress.add_task(label, total=total)
         yield lambda completed: progress.update(task, completed=completed)
-        progress.update(task, completed=total)
+        if total is not None:
+            progress.update(task, completed=total)

@@ -27,12 +27,12 @@ def new_run_dir(out: str | Path, kind: str, scenario: str, now: datetime | None 
     return path
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """NaN and infinity are not JSON: they become null."""
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -42,7 +42,7 @@ def _jsonable(value: Any) -> Any:
 
 def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
     path = run_dir / "summary.json"
-    path.write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False) + "\n")
+    path.write_text(json.dumps(jsonable(summary), indent=2, allow_nan=False) + "\n")
     return path
 
 

@@ -114,7 +114,7 @@ class Workload(_Strict):
                 raise ValueError("'concurrency' belongs to a closed workload; this one is open")
         return self
 
-    @cached_property
+    @property
     def profile(self) -> Profile:
         points = self.concurrency if self.kind == "closed" else self.rate
         assert points is not None

@@ -188,6 +188,16 @@ class Arrival(Client):
             timer.callbacks.append(lambda _e: Request(self.model, self, route).proceed())
 
 
+@dataclass(frozen=True)
+class Failure:
+    """``servers`` of a tier lost from ``start_s`` to ``end_s`` (an instance down)."""
+
+    tier: str
+    start_s: float
+    end_s: float
+    servers: int
+
+
 @dataclass
 class Samples:
     """What the monitor saw every tick: clock, target and actual users, tier occupancy."""
@@ -207,8 +217,10 @@ class Model:
         seed: np.random.SeedSequence,
         tick_s: float = 1.0,
         progress: Callable[[float], None] | None = None,
+        failures: tuple[Failure, ...] = (),
     ):
         self.scenario = scenario
+        self.failures = failures
         self.env = env = Environment(initial_time=scenario.start_s)
         self.tick_s = tick_s
         self.progress = progress
@@ -324,8 +336,20 @@ class Model:
         while len(users) > target:
             users.pop().active = False
 
+    def _schedule_failure(self, failure: Failure) -> None:
+        tier = self.tiers[failure.tier]
+        full = tier.servers
+        down = max(0.0, failure.start_s - self.env.now)
+        up = max(0.0, failure.end_s - self.env.now)
+        Timeout(self.env, down).callbacks.append(
+            lambda _e: tier.resize(max(0, full - failure.servers))
+        )
+        Timeout(self.env, up).callbacks.append(lambda _e: tier.resize(full))
+
     def run(self) -> Model:
         env = self.env
+        for failure in self.failures:
+            self._schedule_failure(failure)
         env.process(self._tick())
         if not self.closed and self.rate_max > 0:
             Timeout(env, self.interarrival.next()).callbacks.append(self._arrive)

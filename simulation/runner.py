@@ -21,7 +21,7 @@ from peakload.clock import format_clock
 from peakload.scenario import Scenario
 from peakload.slo import evaluate
 from simulation.crosscheck import crosscheck
-from simulation.model import Model
+from simulation.model import Failure, Model
 from simulation.records import RunRecords
 from simulation.replications import combine, combine_series
 from simulation.statistics import detect_warmup, timeseries, window_summary
@@ -49,10 +49,18 @@ def run_replication(
     window: tuple[float, float] | None = None,
     progress: Progress | None = None,
     tick_s: float = 1.0,
+    failures: tuple[Failure, ...] = (),
+    series: bool = True,
 ) -> Replication:
     """One seeded run: its window summary (with analytic cross-check) and its series."""
     started = time.perf_counter()
-    model = Model(scenario, seed, tick_s=tick_s, progress=_relative(progress, scenario.start_s))
+    model = Model(
+        scenario,
+        seed,
+        tick_s=tick_s,
+        progress=_relative(progress, scenario.start_s),
+        failures=failures,
+    )
     model.run()
     records = RunRecords.of(model)
     window = window or scenario.window_s
@@ -70,7 +78,8 @@ def run_replication(
     summary["simulated_requests"] = len(records.start)
     summary["wall_s"] = time.perf_counter() - started
     in_window = (records.end >= window[0]) & (records.end < window[1])
-    return summary, timeseries(records), records.response[in_window].astype(np.float32)
+    latencies = records.response[in_window].astype(np.float32)
+    return summary, timeseries(records) if series else {}, latencies
 
 
 def _relative(progress: Progress | None, origin: float) -> Callable[[float], None] | None:

@@ -87,15 +87,29 @@ class Tier:
         return True
 
     def release(self) -> None:
-        """A server finished: give it to the longest-waiting visitor, or let it idle."""
-        if self.queue:
-            visitor, service, index = self.queue.popleft()
-            env = self.env
-            self.waits[index] = env._now - self.arrivals[index]
-            event = Timeout(env, service)
-            event.callbacks.append(visitor.served)
+        """A server finished: give it to the longest-waiting visitor, or let it idle.
+
+        While servers are lost (``busy`` above ``servers`` after a failure) a
+        finishing server is not handed on: the tier shrinks as work drains.
+        """
+        if self.queue and self.busy <= self.servers:
+            self._start_next()
         else:
             self.busy -= 1
+
+    def _start_next(self) -> None:
+        visitor, service, index = self.queue.popleft()
+        env = self.env
+        self.waits[index] = env._now - self.arrivals[index]
+        Timeout(env, service).callbacks.append(visitor.served)
+
+    def resize(self, servers: int) -> None:
+        """Lose or regain servers (an instance fails or comes back). Requests in
+        service finish; regained servers take the head of the line at once."""
+        self.servers = servers
+        while self.queue and self.busy < self.servers:
+            self.busy += 1
+            self._start_next()
 
     @property
     def queue_length(self) -> int:

@@ -10,26 +10,14 @@ import pytest
 
 from mock_server.settings import DEV_ADMIN_TOKEN
 from peakload.cli import main
+from peakload.contract import TRANSACTIONS as CONTRACT_TRANSACTIONS
 from peakload.mock_process import MockServer
 
 pytestmark = pytest.mark.slow
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SMOKE = SCENARIOS / "ci-smoke.toml"
-TRANSACTIONS = {
-    "login",
-    "search_budget_codes",
-    "create_payment",
-    "sign_payment",
-    "submit_payment",
-    "get_payment",
-    "list_payments",
-    "submit_dossier",
-    "get_dossier",
-    "record_foreign_loan",
-    "close_account",
-    "get_statements",
-}
+TRANSACTIONS = set(CONTRACT_TRANSACTIONS)
 
 
 @pytest.fixture

@@ -23,20 +23,6 @@ def quick_scenario(
     **tier: object,
 ) -> Scenario:
     """Every route emulated through one fast tier; expenditure control in milliseconds."""
-    names = [
-        "login",
-        "search_budget_codes",
-        "create_payment",
-        "sign_payment",
-        "submit_payment",
-        "get_payment",
-        "list_payments",
-        "submit_dossier",
-        "get_dossier",
-        "record_foreign_loan",
-        "close_account",
-        "get_statements",
-    ]
     demand = {"app": {"dist": "deterministic", "value": 0.001}}
     return scenario_from_dict(
         {
@@ -44,7 +30,7 @@ def quick_scenario(
             "workload": {"kind": "open", "rate": [["00:00", 1.0]]},
             "transactions": [
                 {"name": n, "demand": demand} | ({} if n == "login" else {"weight": 1})
-                for n in names
+                for n in TRANSACTIONS
             ],
             "tiers": [{"name": "app", "instances": 1, "workers": 8, **tier}],
             "service": {

@@ -2,23 +2,11 @@ from pathlib import Path
 
 import pytest
 
+from peakload.contract import TRANSACTIONS as CONTRACT_TRANSACTIONS
 from peakload.scenario_file import ScenarioError, load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-TRANSACTIONS = {
-    "login",
-    "search_budget_codes",
-    "create_payment",
-    "sign_payment",
-    "submit_payment",
-    "get_payment",
-    "list_payments",
-    "submit_dossier",
-    "get_dossier",
-    "record_foreign_loan",
-    "close_account",
-    "get_statements",
-}
+TRANSACTIONS = set(CONTRACT_TRANSACTIONS)
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.name)

@@ -1,0 +1,215 @@
+"""What `peakload size` hands a planner: sizing.json, a scenario file, a table, plots."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from rich.console import Console
+from rich.table import Table
+
+from peakload.results import jsonable
+from peakload.scenario import Scenario
+
+
+def sizing_document(
+    current: Scenario, recommended: Scenario, result: Any, search: dict[str, Any]
+) -> dict[str, Any]:
+    """The contents of sizing.json: the answer, its confirmed figures and its margins."""
+    summary = result.estimate.summary
+    overall = summary["overall"]
+    slo = recommended.slo
+    confirmed = {}
+    for metric in ("p95_s", "p99_s", "mean_s", "error_rate"):
+        if overall.get(metric) is None:
+            continue
+        half = overall.get(f"{metric}_ci95", 0.0)
+        confirmed[metric] = {
+            "estimate": overall[metric],
+            "ci95": half,
+            "bound": overall[metric] + half,
+            "limit": getattr(slo, metric),
+        }
+    tiers = {
+        name: {
+            "utilization": t["utilization"],
+            "ci95": t.get("utilization_ci95", 0.0),
+            "bound": t["utilization"] + t.get("utilization_ci95", 0.0),
+            "limit": slo.max_utilization,
+        }
+        for name, t in summary["tiers"].items()
+    }
+    cost_now = sum(t.instances * t.cost for t in current.tiers)
+    cost_new = sum(t.instances * t.cost for t in recommended.tiers)
+    return {
+        "scenario": current.name,
+        "peak_concurrency": recommended.workload.profile.peak,
+        "window": [
+            *(recommended.scenario.window or [recommended.scenario.start, recommended.scenario.end])
+        ],
+        "current": {
+            t.name: {"instances": t.instances, "workers": t.workers, "cost": t.cost}
+            for t in current.tiers
+        },
+        "recommended": {
+            t.name: {
+                "instances": t.instances,
+                "workers": t.workers,
+                "servers": t.servers,
+                "cost": t.cost,
+            }
+            for t in recommended.tiers
+        },
+        "cost": {"recommended": cost_new, "current": cost_now},
+        "slo": {
+            "pass": result.estimate.passes,
+            "violations": result.estimate.violations,
+            "confirmed": confirmed,
+            "tiers": tiers,
+        },
+        "n1": result.n1,
+        "capacity_curve": result.capacity,
+        "sweeps": result.sweeps,
+        "search": {**search, "evaluated": result.evaluated, "wall_s": result.wall_s},
+        "notes": result.notes,
+    }
+
+
+def write_scenario(path: Path, scenario: Scenario, header: str) -> Path:
+    data = scenario.model_dump(by_alias=True, exclude_none=True)
+    text = "".join(f"# {line}\n" for line in header.splitlines()) + "\n" + tomli_w.dumps(data)
+    path.write_text(text)
+    return path
+
+
+def write_document(run_dir: Path, document: dict[str, Any]) -> Path:
+    path = run_dir / "sizing.json"
+    path.write_text(json.dumps(jsonable(document), indent=2, allow_nan=False) + "\n")
+    return path
+
+
+def print_sizing(document: dict[str, Any], console: Console) -> None:
+    table = Table(
+        title=f"Sizing for {document['scenario']}: peak {document['peak_concurrency']:,.0f}",
+        title_justify="left",
+    )
+    for column in (
+        "tier",
+        "now (inst x workers)",
+        "recommended",
+        "cost",
+        "utilization bound",
+        "N-1",
+    ):
+        table.add_column(column, justify="left" if column == "tier" else "right")
+    for name, new in document["recommended"].items():
+        old = document["current"][name]
+        util = document["slo"]["tiers"].get(name, {})
+        n1 = document["n1"].get(name)
+        table.add_row(
+            name,
+            f"{old['instances']} x {old['workers']}",
+            f"{new['instances']} x {new['workers']}",
+            f"{new['instances'] * new['cost']:g}",
+            "-" if not util else f"{util['bound']:.1%}",
+            "-" if n1 is None else ("holds" if n1["pass"] else "FAILS"),
+        )
+    console.print(table)
+    cost = document["cost"]
+    console.print(f"cost {cost['recommended']:g} (now {cost['current']:g})")
+    for metric, figures in document["slo"]["confirmed"].items():
+        limit = figures["limit"]
+        if limit is None:
+            continue
+        console.print(
+            f"{metric}: {figures['estimate']:.4g} ±{figures['ci95']:.2g} "
+            f"(bound {figures['bound']:.4g}, limit {limit:g})"
+        )
+    curve = document["capacity_curve"]
+    carried = curve["max_peak_within_slo"]
+    console.print(
+        f"first bottleneck: {curve['first_bottleneck']} at "
+        f"{curve['bottleneck_at'][curve['first_bottleneck']]:,.0f} peak users (analytic); "
+        f"simulated within SLO up to {carried:,.0f}"
+        if carried
+        else "the recommended configuration does not hold the SLO at the peak"
+    )
+    verdict = (
+        "[bold green]meets the SLO[/bold green]"
+        if document["slo"]["pass"]
+        else ("[bold red]no configuration met the SLO[/bold red]")
+    )
+    console.print(
+        f"{verdict}; {document['search']['evaluated']} candidates simulated in "
+        f"{document['search']['wall_s']:.0f} s"
+    )
+    for note in document["notes"]:
+        console.print(f"[yellow]![/yellow] {note}")
+
+
+def plot_sizing(run_dir: Path, document: dict[str, Any]) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    slo = document["slo"]["confirmed"].get("p95_s", {}).get("limit")
+    sweeps = document["sweeps"]
+    fig, axes = plt.subplots(
+        1, len(sweeps), figsize=(3.2 * len(sweeps), 3.4), dpi=110, squeeze=False
+    )
+    for ax, (tier, points) in zip(axes[0], sweeps.items(), strict=True):
+        xs = [p["instances"] for p in points]
+        ys = [p["p95_s"] for p in points]
+        errs = [p["p95_s_ci95"] for p in points]
+        ax.errorbar(xs, ys, yerr=errs, marker="o", capsize=3)
+        best = document["recommended"][tier]["instances"]
+        ax.axvline(best, color="tab:green", ls="--", lw=1, label="recommended")
+        if slo:
+            ax.axhline(slo, color="tab:red", ls=":", label=f"SLO {slo:g} s")
+        ax.set_title(tier)
+        ax.set_xlabel("instances")
+        ax.set_xticks(xs)
+        ax.grid(True, alpha=0.3)
+    axes[0][0].set_ylabel("p95 response (s)")
+    axes[0][0].legend(fontsize="small")
+    fig.suptitle("p95 against instances per tier, others at the recommendation")
+    fig.tight_layout()
+    sweep_path = run_dir / "p95_vs_instances.png"
+    fig.savefig(sweep_path)
+    plt.close(fig)
+
+    curve = document["capacity_curve"]
+    fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
+    points = curve["points"]
+    ax.errorbar(
+        [p["peak"] for p in points],
+        [p["p95_s"] for p in points],
+        yerr=[p["p95_s_ci95"] for p in points],
+        marker="o",
+        capsize=3,
+        label="simulated p95 at the peak",
+    )
+    if slo:
+        ax.axhline(slo, color="tab:red", ls=":", label=f"SLO {slo:g} s")
+    for tier, users in curve["bottleneck_at"].items():
+        if users is not None and math.isfinite(users):
+            ax.axvline(users, ls="--", lw=0.8, color="grey")
+            ax.text(users, ax.get_ylim()[1], f" {tier}", rotation=90, va="top", fontsize=8)
+    ax.axvline(document["peak_concurrency"], color="tab:green", lw=1, label="scenario peak")
+    ax.set_xlabel("peak concurrency")
+    ax.set_ylabel("p95 response (s)")
+    ax.set_title(
+        "Capacity curve of the recommended configuration "
+        "(dashed: where each tier reaches max utilization)"
+    )
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    curve_path = run_dir / "capacity_curve.png"
+    fig.savefig(curve_path)
+    plt.close(fig)
+    return [sweep_path, curve_path]

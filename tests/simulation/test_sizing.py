@@ -1,0 +1,169 @@
+"""peakload size: known answers from queueing theory, N-1, Dask, the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from peakload.cli import main
+from peakload.scenario_file import load_scenario, scenario_from_dict
+from simulation.analytic import mmc_sojourn_percentile
+from simulation.executors import DaskExecutor, LocalExecutor
+from simulation.model import Failure
+from simulation.sizing import FAILURE_S, Sizer, analytic_bounds
+
+pytestmark = pytest.mark.slow
+SERVICE_S = 0.1
+
+
+def one_tier(rate: float, p95_s: float, workers: int = 1, window=("00:05", "00:40")):
+    return scenario_from_dict(
+        {
+            "scenario": {
+                "name": "known",
+                "seed": 7,
+                "start": "00:00",
+                "end": window[1],
+                "window": list(window),
+            },
+            "workload": {"kind": "open", "rate": [["00:00", rate]], "timeout_s": 1e5},
+            "transactions": [
+                {
+                    "name": "job",
+                    "weight": 1,
+                    "demand": {"app": {"dist": "exponential", "mean": SERVICE_S}},
+                }
+            ],
+            "tiers": [{"name": "app", "instances": 1, "workers": workers}],
+            "slo": {"p95_s": p95_s},
+        }
+    )
+
+
+def p95(rate: float, servers: int) -> float:
+    return mmc_sojourn_percentile(0.95, rate, SERVICE_S, servers)
+
+
+@pytest.fixture(scope="module")
+def executor():
+    pool = LocalExecutor(2)
+    yield pool
+    pool.close()
+
+
+@pytest.mark.parametrize("rate", [30.0, 45.0, 60.0])
+def test_search_finds_the_smallest_server_count_whose_analytic_p95_meets_the_slo(rate, executor):
+    # The SLO sits between the analytic p95 of c* - 1 and c* servers, c* two above
+    # the stability-driven starting bound: the search must climb to exactly c*.
+    start = analytic_bounds(one_tier(rate, 1.0)).instances[0]
+    answer = start + 2
+    below, at = p95(rate, answer - 1), p95(rate, answer)
+    assert below / at > 1.04  # far enough apart for 5 x 35 simulated minutes to tell
+    slo = math.sqrt(below * at)
+    result = Sizer(one_tier(rate, slo), executor, replications=5, n1=False).search()
+    assert result.recommended.instances == (answer,)
+    assert result.estimate.passes
+    figures = result.estimate.summary["overall"]
+    assert figures["p95_s"] == pytest.approx(at, rel=0.05)  # and the DES agrees with theory
+
+
+def test_n1_adds_the_instance_the_analytic_figures_demand(executor):
+    # a = 50 x 0.1 = 5 busy servers, 2 workers an instance. Four instances (c = 8)
+    # meet the p95 limit; with one lost for 30 of the window's 60 minutes (c = 6,
+    # rho = 0.83), the window's p95 breaks it; five instances (c = 8 during the
+    # failure) hold it.
+    rate, window = 50.0, ("00:10", "01:10")
+
+    def mixed_p95(servers_normal: int, servers_failed: int) -> float:
+        from scipy import optimize
+
+        from simulation.analytic import mmc_sojourn_cdf
+
+        share = FAILURE_S / 3600
+
+        def gap(t: float) -> float:
+            return (
+                (1 - share) * mmc_sojourn_cdf(t, rate, SERVICE_S, servers_normal)
+                + share * mmc_sojourn_cdf(t, rate, SERVICE_S, servers_failed)
+                - 0.95
+            )
+
+        return optimize.brentq(gap, 1e-6, 50)
+
+    normal_4, failed_4, failed_5 = p95(rate, 8), mixed_p95(8, 6), mixed_p95(10, 8)
+    slo = (max(normal_4, failed_5) + failed_4) / 2
+    assert normal_4 < slo < failed_4 and failed_5 < slo  # what theory says N-1 needs
+    scenario = one_tier(rate, slo, workers=2, window=window)
+    without = Sizer(scenario, executor, replications=4, n1=False).search()
+    with_n1 = Sizer(scenario, executor, replications=4, n1=True).search()
+    assert without.recommended.instances == (4,)
+    assert with_n1.recommended.instances == (5,)
+    assert with_n1.n1["app"]["pass"]
+
+
+def test_a_failure_takes_servers_away_for_its_duration(executor):
+    from numpy.random import SeedSequence
+
+    from simulation.model import Model
+    from simulation.records import RunRecords
+
+    scenario = one_tier(50.0, 1.0, workers=2, window=("00:00", "00:40"))
+    scenario = scenario.with_tiers([scenario.tiers[0].model_copy(update={"instances": 4})])
+    failure = Failure("app", 600.0, 1200.0, 2)
+    records = RunRecords.of(Model(scenario, SeedSequence(1), failures=(failure,)).run())
+    busy = records.tiers["app"]
+    in_service_during = [
+        ((busy.service_starts <= t) & (busy.service_starts + busy.services > t)).sum()
+        for t in (700.5, 900.5, 1100.5)
+    ]
+    assert max(in_service_during) <= 6  # c = 8 - 2 while the instance is down
+
+
+def test_dask_cluster_gives_the_same_answer(executor):
+    distributed = pytest.importorskip("distributed")
+    scenario = one_tier(30.0, p95(30.0, 5) * 1.02)
+    local = Sizer(scenario, executor, replications=3, n1=False).search()
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = Sizer(scenario, DaskExecutor(client), replications=3, n1=False).search()
+    assert remote.recommended == local.recommended
+    assert remote.estimate.summary["overall"]["p95_s"] == local.estimate.summary["overall"]["p95_s"]
+
+
+def test_cli_writes_sizing_json_a_scenario_and_plots(tmp_path):
+    smoke = Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.toml"
+    code = main(
+        [
+            "size",
+            "--scenario",
+            str(smoke),
+            "--replications",
+            "2",
+            "--jobs",
+            "2",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    (run_dir,) = tmp_path.iterdir()
+    document = json.loads((run_dir / "sizing.json").read_text())
+    for tier in ("gateway", "app", "signature", "db"):
+        assert document["recommended"][tier]["instances"] >= 2  # N-1 needs two of each
+        assert document["n1"][tier]["pass"]
+    assert document["slo"]["pass"] and document["cost"]["recommended"] > 0
+    assert document["capacity_curve"]["max_peak_within_slo"] >= 60
+    sized = load_scenario(run_dir / "ci-smoke-sized.toml")
+    assert [t.instances for t in sized.tiers] == [
+        document["recommended"][t.name]["instances"] for t in sized.tiers
+    ]
+    assert (run_dir / "p95_vs_instances.png").exists()
+    assert (run_dir / "capacity_curve.png").exists()
