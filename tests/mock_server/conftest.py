@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from mock_server.main import create_app
 from mock_server.settings import Settings
+from peakload.contract import TRANSACTIONS
 from peakload.scenario import Scenario
 from peakload.scenario_file import scenario_from_dict
 from peakload.units import unit_password
