@@ -26,10 +26,12 @@ loadtest: $(STAMP)
 # Full scale on this machine: the April window with 13,000 users, then nationwide
 # 16,332, real think times, 09:00-11:00 compressed 20x (10.5 minutes each with the 07:30 lead-in).
 loadtest-full: $(STAMP)
+	status=0; \
 	$(BIN)/peakload loadtest --scenario scenarios/kbnn-2020-04-peak.toml \
-		--window 09:00-11:00 --lead-in 07:30 --compress 20 $(ARGS)
+		--window 09:00-11:00 --lead-in 07:30 --compress 20 $(ARGS) || status=$$?; \
 	$(BIN)/peakload loadtest --scenario scenarios/nationwide-2020-12.toml \
-		--window 09:00-11:00 --lead-in 07:30 --compress 20 $(ARGS)
+		--window 09:00-11:00 --lead-in 07:30 --compress 20 $(ARGS) || status=$$?; \
+	exit $$status
 
 serve: $(STAMP)
 	$(BIN)/peakload serve --scenario $(SCENARIO) $(ARGS)

@@ -230,7 +230,7 @@ class Sizer:
     ) -> list[Estimate]:
         """All replications of all candidates in one batch, on the same seeds."""
         base = truncated(scaled(self.scenario, growth))
-        todo = [(c, f) for c, f in candidates if (c, f, growth) not in self._cache]
+        todo = list(dict.fromkeys(c for c in candidates if (*c, growth) not in self._cache))
         jobs = [
             (apply(base, config), seed, (failure,) if failure else ())
             for config, failure in todo
@@ -275,10 +275,9 @@ class Sizer:
             return config.with_workers(k, +1)  # tune the pool before buying a server
         return config.with_instances(k, +1)
 
-    def _climb(self, config: Config, failure_tier: int | None = None) -> Estimate:
+    def _climb(self, config: Config) -> Estimate:
         for _ in range(MAX_STEPS):
-            failure = self.failure_of(config, failure_tier) if failure_tier is not None else None
-            (estimate,) = self.evaluate([(config, failure)])
+            (estimate,) = self.evaluate([(config, None)])
             if estimate.passes:
                 return estimate
             nxt = self._relieve(estimate)
