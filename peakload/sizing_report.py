@@ -195,10 +195,20 @@ def plot_sizing(run_dir: Path, document: dict[str, Any]) -> list[Path]:
     )
     if slo:
         ax.axhline(slo, color="tab:red", ls=":", label=f"SLO {slo:g} s")
+    right = max(p["peak"] for p in points) * 1.25
+    far = []
     for tier, users in curve["bottleneck_at"].items():
-        if users is not None and math.isfinite(users):
-            ax.axvline(users, ls="--", lw=0.8, color="grey")
-            ax.text(users, ax.get_ylim()[1], f" {tier}", rotation=90, va="top", fontsize=8)
+        if users is None or not math.isfinite(users):
+            continue
+        if users > right:  # far off this chart: named, not drawn
+            far.append(f"{tier} {users:,.0f}")
+            continue
+        ax.axvline(users, ls="--", lw=0.8, color="grey")
+        ax.text(users, ax.get_ylim()[1], f" {tier}", rotation=90, va="top", fontsize=8)
+    ax.set_xlim(0, right)
+    if far:
+        ax.text(0.01, 0.02, "beyond the chart: " + ", ".join(far), transform=ax.transAxes,
+                fontsize=8)
     ax.axvline(document["peak_concurrency"], color="tab:green", lw=1, label="scenario peak")
     ax.set_xlabel("peak concurrency")
     ax.set_ylabel("p95 response (s)")
