@@ -207,8 +207,9 @@ def plot_sizing(run_dir: Path, document: dict[str, Any]) -> list[Path]:
         ax.text(users, ax.get_ylim()[1], f" {tier}", rotation=90, va="top", fontsize=8)
     ax.set_xlim(0, right)
     if far:
-        ax.text(0.01, 0.02, "beyond the chart: " + ", ".join(far), transform=ax.transAxes,
-                fontsize=8)
+        ax.text(
+            0.01, 0.02, "beyond the chart: " + ", ".join(far), transform=ax.transAxes, fontsize=8
+        )
     ax.axvline(document["peak_concurrency"], color="tab:green", lw=1, label="scenario peak")
     ax.set_xlabel("peak concurrency")
     ax.set_ylabel("p95 response (s)")

@@ -44,3 +44,28 @@ def station_scenario(
             "tiers": tiers,
         }
     )
+
+
+CONTRACT_OVERALL = (
+    "throughput_rps",
+    "mean_s",
+    "p50_s",
+    "p95_s",
+    "p99_s",
+    "error_rate",
+    "peak_concurrency",
+    "peak_time",
+)
+CONTRACT_TIER = ("utilization", "mean_wait_s", "mean_response_s", "max_queue")
+
+
+def assert_contract(summary: dict[str, Any], kind: str, tiers: set[str]) -> None:
+    """The output contract of DESIGN.md: the keys every summary, of any kind, carries."""
+    assert summary["kind"] == kind
+    assert {"scenario", "window", "overall", "transactions", "tiers", "slo"} <= set(summary)
+    for key in CONTRACT_OVERALL:
+        assert key in summary["overall"], key
+    assert set(summary["tiers"]) == tiers
+    for tier in summary["tiers"].values():
+        assert set(CONTRACT_TIER) <= set(tier)
+    assert {"pass", "violations"} <= set(summary["slo"])
