@@ -56,13 +56,6 @@ def _check_account(conn, unit_code: int, account: str, field: str) -> None:
         raise Conflict(f"account {account} is closed")
 
 
-def unit_exists(engine: Engine, unit_code: int) -> bool:
-    with engine.connect() as conn:
-        return (
-            conn.execute(select(units.c.code).where(units.c.code == unit_code)).first() is not None
-        )
-
-
 def _earlier(conn, table, unit_code: int, key: str | None) -> dict[str, Any] | None:
     if key is None:
         return None

@@ -95,8 +95,6 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     for part in loc:
         if isinstance(part, str) and (part in _TAGS or part.startswith(("tuple[", "list["))):
             continue
-        if part in ("function-after[_check_profile(), nullable[list[tuple[str, float]]]]",):
-            continue
         out.append(part)
     return tuple(out)
 

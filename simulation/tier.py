@@ -110,7 +110,3 @@ class Tier:
         while self.queue and self.busy < self.servers:
             self.busy += 1
             self._start_next()
-
-    @property
-    def queue_length(self) -> int:
-        return len(self.queue)
