@@ -48,6 +48,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The CI regression gate: fixed-seed simulations, a short load test and peakload's own
 # speed, each compared with results/baselines/ (Markdown + JUnit in results/bench/).

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from peakload import compare_report
+from peakload.app import compare_files as compare_report
 from peakload.cli import main as peakload
-from peakload.compare import compare, load_run, load_tolerances
+from peakload.measure.compare import compare, load_run, load_tolerances
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINES = ROOT / "results" / "baselines"

@@ -27,9 +27,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from benchmarks.http_load import get_request, load
-from peakload.mock_process import MockServer, free_port
-from peakload.runtime import raise_fd_limit
-from peakload.units import DEV_UNIT_SECRET, unit_password
+from loadtests.mock_process import MockServer, free_port
+from peakload.core.runtime import raise_fd_limit
+from peakload.core.units import DEV_UNIT_SECRET, unit_password
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import simpy
 
-from peakload.clock import format_clock
-from peakload.scenario_file import load_scenario
+from peakload.core.clock import format_clock
+from peakload.core.scenario_file import load_scenario
 from simulation.model import Model
 
 ROOT = Path(__file__).resolve().parents[1]

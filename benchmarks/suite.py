@@ -27,9 +27,9 @@ import numpy as np
 from benchmarks.http_load import get_request
 from benchmarks.mock_overhead import measure, prepare_mock, start_bare
 from benchmarks.simulator_speed import minimal_simpy_mmc, station_scenario_text
+from loadtests.mock_process import MockServer, free_port
 from loadtests.plan import ENV, Plan
-from peakload.mock_process import MockServer, free_port
-from peakload.scenario_file import parse_scenario
+from peakload.core.scenario_file import parse_scenario
 from simulation.model import Model
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,8 +24,8 @@ import numpy as np
 
 from loadtests import payloads
 from loadtests.ledger import WRITES, Ledger
-from peakload.scenario import Scenario
-from peakload.units import account_numbers, unit_password
+from peakload.core.scenario import Scenario
+from peakload.core.units import account_numbers, unit_password
 
 API = "/api/v1"
 RETRYABLE = (0, 503)

@@ -26,7 +26,7 @@ from loadtests.plan import Plan
 from loadtests.recorder import RequestRecorder, ShapeLog
 from loadtests.shape import ScenarioShape
 from loadtests.users import FlowArrivalUser, TreasuryUser
-from peakload.runtime import calm_gc, raise_fd_limit
+from peakload.core.runtime import calm_gc, raise_fd_limit
 
 __all__ = ["FlowArrivalUser", "ScenarioShape", "TreasuryUser"]
 

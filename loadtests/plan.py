@@ -23,9 +23,9 @@ import os
 from dataclasses import asdict, dataclass
 from functools import cached_property
 
-from peakload.clock import format_clock, parse_clock
-from peakload.scenario import Scenario
-from peakload.scenario_file import load_scenario
+from peakload.core.clock import format_clock, parse_clock
+from peakload.core.scenario import Scenario
+from peakload.core.scenario_file import load_scenario
 
 ENV = "PEAKLOAD_LOADTEST"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from peakload.stats import Outcome
+from peakload.measure.stats import Outcome
 
 
 def outcome_of(exception: object, status: int | None) -> Outcome:

@@ -25,13 +25,13 @@ import numpy as np
 
 import loadtests
 from loadtests import ledger as ledger_module
+from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.plan import ENV, Plan
 from loadtests.recorder import load_records
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
-from mock_server.settings import DEV_ADMIN_TOKEN
-from peakload.mock_process import MockServer, MockServerError, free_port
-from peakload.slo import evaluate
+from peakload.contract.api import DEV_ADMIN_TOKEN
+from peakload.measure.judge import evaluate
 
 LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"
 START_GRACE_S = 60.0  # Locust start-up and users' last requests, beyond the plan's time

@@ -17,8 +17,14 @@ import numpy as np
 
 from loadtests.monitor import Samples
 from loadtests.plan import Plan
-from peakload.clock import format_clock
-from peakload.stats import max_by_bin, mean_by_bin, minute_edges, request_series, request_summary
+from peakload.core.clock import format_clock
+from peakload.measure.stats import (
+    max_by_bin,
+    mean_by_bin,
+    minute_edges,
+    request_series,
+    request_summary,
+)
 
 SATURATION_CPU_PCT = 90.0  # Locust warns above this; the generator then limits the rate
 RATE_SHORTFALL = 0.05  # achieved more than 5 % under intended: the generator fell behind

@@ -20,8 +20,8 @@ from locust import FastHttpUser, task
 
 from loadtests.accountant import Accountant
 from loadtests.plan import Plan
-from peakload.sampling import ChoiceStream
-from peakload.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
+from peakload.core.sampling import ChoiceStream
+from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
 
 _started = itertools.count()  # users started by this process
 

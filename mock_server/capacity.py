@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from peakload.sampling import SampleStream, named_rng
-from peakload.scenario import Scenario
+from peakload.core.sampling import SampleStream, named_rng
+from peakload.core.scenario import Scenario
 
 
 class Overloaded(Exception):

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from mock_server import repository
-from peakload.scenario import Service
+from peakload.core.scenario import Service
 
 log = logging.getLogger("peakload.mock_server")
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, event, func, insert, select
 from sqlalchemy.engine import make_url
 
 from mock_server.tables import metadata, units
-from peakload.units import FIRST_UNIT
+from peakload.core.units import FIRST_UNIT
 
 _PROVINCES = 63  # unit codes are spread over Vietnam's 63 provinces
 

@@ -26,9 +26,9 @@ from mock_server.metrics import Metrics
 from mock_server.middleware import RequestMetrics
 from mock_server.security import token_secret
 from mock_server.settings import Settings, get_settings
-from peakload.runtime import calm_gc
-from peakload.scenario import Scenario, Service
-from peakload.scenario_file import load_scenario
+from peakload.core.runtime import calm_gc
+from peakload.core.scenario import Scenario, Service
+from peakload.core.scenario_file import load_scenario
 
 log = logging.getLogger("peakload.mock_server")
 

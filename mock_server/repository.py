@@ -32,7 +32,7 @@ from mock_server.tables import (
     payment_orders,
     units,
 )
-from peakload.units import account_numbers, default_account
+from peakload.core.units import account_numbers, default_account
 
 MAX_STATEMENT_ENTRIES = 500
 CONTROL_BATCH = 500

@@ -4,7 +4,7 @@
   connection survives its pause and is not re-opened (each new connection
   past ~14,000 to one address costs the kernel ~0.7 ms);
 - the file-descriptor soft limit raised to the hard limit (one per connection);
-- garbage collection calmed after start-up and every minute (see peakload.runtime).
+- garbage collection calmed after start-up and every minute (see peakload.core.runtime).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import uvicorn
 
 from mock_server.main import create_app
 from mock_server.settings import Settings
-from peakload.runtime import raise_fd_limit
-from peakload.scenario import Scenario
+from peakload.core.runtime import raise_fd_limit
+from peakload.core.scenario import Scenario
 
 log = logging.getLogger("peakload.mock_server")
 

@@ -8,9 +8,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from peakload.units import DEV_UNIT_SECRET
-
-DEV_ADMIN_TOKEN = "peakload-dev-admin-token"
+from peakload.contract.api import DEV_ADMIN_TOKEN
+from peakload.core.units import DEV_UNIT_SECRET
 
 
 class Settings(BaseSettings):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peakload.scenario import Scenario
+from peakload.core.scenario import Scenario
 from simulation.analytic import mgc_station, mmck_blocking, mva
 
 

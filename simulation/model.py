@@ -29,11 +29,11 @@ import numpy as np
 from simpy import Environment
 from simpy.events import Timeout
 
-from peakload.distributions import Uniform
-from peakload.profile import Profile
-from peakload.sampling import ChoiceStream, SampleStream, named_rng
-from peakload.scenario import Scenario
-from peakload.stats import Outcome
+from peakload.core.distributions import Uniform
+from peakload.core.profile import Profile
+from peakload.core.sampling import ChoiceStream, SampleStream, named_rng
+from peakload.core.scenario import Scenario
+from peakload.measure.stats import Outcome
 from simulation.deadlines import Deadlines
 from simulation.tier import Tier
 

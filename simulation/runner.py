@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from peakload.clock import format_clock
-from peakload.scenario import Scenario
-from peakload.slo import evaluate
+from peakload.core.clock import format_clock
+from peakload.core.scenario import Scenario
+from peakload.measure.judge import evaluate
 from simulation.crosscheck import crosscheck
 from simulation.model import Failure, Model
 from simulation.records import RunRecords

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from peakload.clock import format_clock
-from peakload.scenario import Scenario
+from peakload.core.clock import format_clock
+from peakload.core.scenario import Scenario
 from simulation.crosscheck import tier_demands
 from simulation.executors import Executor
 from simulation.model import Failure

@@ -1,6 +1,6 @@
 """Window summaries and per-minute series of a simulation run.
 
-The request figures come from peakload.stats, the same code a load test's
+The request figures come from peakload.measure.stats, the same code a load test's
 summary uses. What only a simulation knows is added here: per-tier
 utilization (busy-server time inside the window from each visit's service
 interval, divided by c times the window length), waits, queues and Little's law.
@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from peakload.clock import format_clock
-from peakload.stats import mean_by_bin, minute_edges, mser5, request_series, request_summary
+from peakload.core.clock import format_clock
+from peakload.measure.stats import mean_by_bin, minute_edges, mser5, request_series, request_summary
 from simulation.records import RunRecords, TierRecords
 
 

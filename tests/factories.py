@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from peakload.scenario import Scenario
-from peakload.scenario_file import scenario_from_dict
+from peakload.core.scenario import Scenario
+from peakload.core.scenario_file import scenario_from_dict
 
 
 def exponential(mean: float) -> dict[str, Any]:

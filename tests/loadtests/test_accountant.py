@@ -13,8 +13,8 @@ from mock_server.models import (
     PaymentOrderCreate,
     SignatureCreate,
 )
-from peakload.contract import TRANSACTIONS
-from peakload.scenario_file import load_scenario
+from peakload.contract.api import TRANSACTIONS
+from peakload.core.scenario_file import load_scenario
 from tests.loadtests.test_plan import APRIL
 
 

@@ -10,7 +10,7 @@ from geventhttpclient import HTTPClient
 from geventhttpclient.connectionpool import ConnectionPool
 
 from loadtests import keepalive
-from peakload.mock_process import MockServer
+from loadtests.mock_process import MockServer
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from loadtests.plan import Plan
-from peakload.clock import parse_clock
+from peakload.core.clock import parse_clock
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 APRIL = str(SCENARIOS / "kbnn-2020-04-peak.toml")

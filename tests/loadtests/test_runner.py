@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mock_server.settings import DEV_ADMIN_TOKEN
+from loadtests.mock_process import MockServer
 from peakload.cli import main
-from peakload.contract import TRANSACTIONS as CONTRACT_TRANSACTIONS
-from peakload.mock_process import MockServer
+from peakload.contract.api import DEV_ADMIN_TOKEN
+from peakload.contract.api import TRANSACTIONS as CONTRACT_TRANSACTIONS
 from tests.factories import assert_contract
 
 pytestmark = pytest.mark.slow

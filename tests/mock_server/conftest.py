@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 
 from mock_server.main import create_app
 from mock_server.settings import Settings
-from peakload.contract import TRANSACTIONS
-from peakload.scenario import Scenario
-from peakload.scenario_file import scenario_from_dict
-from peakload.units import unit_password
+from peakload.contract.api import TRANSACTIONS
+from peakload.core.scenario import Scenario
+from peakload.core.scenario_file import scenario_from_dict
+from peakload.core.units import unit_password
 
 UNIT_A, UNIT_B = 1_000_001, 1_000_002
 

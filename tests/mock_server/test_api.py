@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from mock_server.main import create_app
 from mock_server.settings import Settings
-from peakload.units import unit_password
+from peakload.core.units import unit_password
 from tests.mock_server.conftest import (
     ORDER,
     SIGNATURE,

@@ -10,8 +10,8 @@ import pytest
 
 from mock_server.capacity import Overloaded, TierPool
 from mock_server.main import create_app
-from peakload.scenario_file import scenario_from_dict
-from peakload.units import unit_password
+from peakload.core.scenario_file import scenario_from_dict
+from peakload.core.units import unit_password
 
 pytestmark = pytest.mark.anyio
 

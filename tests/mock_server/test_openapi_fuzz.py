@@ -18,7 +18,7 @@ from schemathesis.checks import (
 
 from mock_server.main import create_app
 from mock_server.settings import Settings
-from peakload.units import unit_password
+from peakload.core.units import unit_password
 
 _DB = Path(tempfile.mkdtemp(prefix="peakload-fuzz-")) / "fuzz.db"
 SETTINGS = Settings(db=f"sqlite:///{_DB}", units=50)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from loadtests.mock_process import MockServer
 from mock_server.serve import MIN_KEEP_ALIVE_S, keep_alive_for
-from mock_server.settings import DEV_ADMIN_TOKEN
-from peakload.mock_process import MockServer
-from peakload.scenario_file import load_scenario
+from peakload.contract.api import DEV_ADMIN_TOKEN
+from peakload.core.scenario_file import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

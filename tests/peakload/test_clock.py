@@ -1,7 +1,7 @@
 import pytest
 
-from peakload.clock import format_clock, parse_clock, parse_window
-from peakload.profile import Profile
+from peakload.core.clock import format_clock, parse_clock, parse_window
+from peakload.core.profile import Profile
 
 
 @pytest.mark.parametrize(

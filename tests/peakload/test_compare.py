@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from peakload.cli import main
-from peakload.compare import compare
+from peakload.measure.compare import compare
 
 SUMMARY = {
     "kind": "loadtest",

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from peakload.distributions import Distribution
+from peakload.core.distributions import Distribution
 
 ADAPTER = TypeAdapter(Distribution)
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from peakload.contract import TRANSACTIONS as CONTRACT_TRANSACTIONS
-from peakload.scenario_file import ScenarioError, load_scenario, parse_scenario
+from peakload.contract.api import TRANSACTIONS as CONTRACT_TRANSACTIONS
+from peakload.core.scenario_file import ScenarioError, load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 TRANSACTIONS = set(CONTRACT_TRANSACTIONS)

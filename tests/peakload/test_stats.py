@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from peakload.stats import Outcome, max_by_bin, mean_by_bin, mser5, request_series, request_summary
+from peakload.measure.stats import (
+    Outcome,
+    max_by_bin,
+    mean_by_bin,
+    mser5,
+    request_series,
+    request_summary,
+)
 
 
 def test_mser5_cuts_an_obvious_transient():

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peakload.clock import parse_clock
-from peakload.scenario_file import load_scenario
-from peakload.stats import Outcome
+from peakload.core.clock import parse_clock
+from peakload.core.scenario_file import load_scenario
+from peakload.measure.stats import Outcome
 from simulation.model import Model
 from simulation.records import RunRecords
 from simulation.runner import simulate

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from peakload.cli import main
-from peakload.scenario_file import load_scenario, scenario_from_dict
+from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from simulation.analytic import mmc_sojourn_percentile
 from simulation.executors import DaskExecutor, LocalExecutor
 from simulation.model import Failure

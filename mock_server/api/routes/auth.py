@@ -11,7 +11,7 @@ from mock_server.api.deps import get_capacity
 from mock_server.capacity import Capacity
 from mock_server.models import Problem, Token, TokenRequest
 from mock_server.security import issue_token
-from peakload.units import FIRST_UNIT, unit_password
+from peakload.core.units import FIRST_UNIT, unit_password
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

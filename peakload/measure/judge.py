@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from peakload.scenario import Slo
+from peakload.core.scenario import Slo
 
 _OVERALL = ("p95_s", "p99_s", "mean_s", "error_rate")
 

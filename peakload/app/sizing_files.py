@@ -11,8 +11,8 @@ import tomli_w
 from rich.console import Console
 from rich.table import Table
 
-from peakload.results import jsonable
-from peakload.scenario import Scenario
+from peakload.app.rundir import jsonable
+from peakload.core.scenario import Scenario
 
 
 def sizing_document(

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from peakload.clock import format_clock
+from peakload.core.clock import format_clock
 
 
 def new_run_dir(out: str | Path, kind: str, scenario: str, now: datetime | None = None) -> Path:

@@ -19,3 +19,7 @@ TRANSACTIONS = (
     "close_account",
     "get_statements",
 )
+
+DEV_ADMIN_TOKEN = "peakload-dev-admin-token"
+"""The admin token a development mock accepts (``GET /admin/stats``); a server
+started with it warns, and a load test against the mock it started uses it."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from peakload.scenario import Scenario
+from peakload.core.scenario import Scenario
 
 
 class ScenarioError(Exception):

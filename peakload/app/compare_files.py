@@ -6,7 +6,7 @@ import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from peakload.compare import Row
+from peakload.measure.compare import Row
 
 
 def _number(value: float) -> str:

@@ -19,9 +19,9 @@ from pydantic import (
     model_validator,
 )
 
-from peakload.clock import parse_clock
-from peakload.distributions import Distribution
-from peakload.profile import Profile
+from peakload.core.clock import parse_clock
+from peakload.core.distributions import Distribution
+from peakload.core.profile import Profile
 
 LOGIN = "login"
 

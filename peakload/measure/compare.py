@@ -246,3 +246,17 @@ def _judge(
         "improvement" if worse < 0 else "pass",
         f"moved {delta:+.4g}",
     )
+
+
+def compare_runs(
+    baseline_path: str | Path, current_path: str | Path, tolerances: dict[str, Any] | None = None
+) -> tuple[list[Row], dict[str, Any], dict[str, Any]]:
+    """Load two runs (summary files or run directories) and :func:`compare` them.
+
+    Returns the rows and both summaries; a missing or malformed run raises
+    :class:`CompareError` naming the file.
+    """
+    baseline, baseline_latencies = load_run(baseline_path)
+    current, current_latencies = load_run(current_path)
+    rows = compare(baseline, current, tolerances, baseline_latencies, current_latencies)
+    return rows, baseline, current

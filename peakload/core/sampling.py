@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from peakload.distributions import _Distribution
+from peakload.core.distributions import _Distribution
 
 BLOCK = 4096
 

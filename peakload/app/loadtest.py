@@ -1,0 +1,106 @@
+"""The ``loadtest`` job: the scenario as real HTTP traffic, measured and judged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loadtests.plan import Plan
+from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
+from peakload.app.errors import CouldNotRun, JobError
+from peakload.app.run_output import start_run, write_run
+from peakload.core.clock import parse_clock
+from peakload.core.scenario import Scenario
+from peakload.core.scenario_file import load_scenario
+
+DEFAULT_WALL_S = 300.0
+"""Without ``--compress`` the run is fitted into this many wall seconds."""
+
+
+@dataclass(frozen=True)
+class LoadTestOptions:
+    """What to run and how: the flags of ``peakload loadtest``.
+
+    ``compress`` ``None`` fits the run (lead-in to the window's end) into
+    :data:`DEFAULT_WALL_S`. ``host`` ``None`` starts the mock for the scenario.
+    """
+
+    scenario_path: str | Path
+    host: str | None = None
+    compress: float | None = None
+    user_scale: float = 1.0
+    window: tuple[str, str] | None = None
+    lead_in: str | None = None
+    duration_s: float | None = None
+    workers: int = 1
+    seed: int | None = None
+    out: str | Path = "results"
+    plots: bool = True
+
+
+@dataclass
+class LoadTestRun:
+    """A finished load test: where it was written, its plan and what it measured."""
+
+    run_dir: Path
+    scenario: Scenario
+    plan: Plan
+    result: LoadTestResult
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.result.summary
+
+
+def plan_for(options: LoadTestOptions) -> Plan:
+    """The plan the options describe; a plan that cannot run raises :class:`JobError`."""
+    scenario = load_scenario(options.scenario_path)  # a bad file fails here, with its message
+    compress = options.compress
+    if compress is None:
+        start = parse_clock(options.lead_in) if options.lead_in else scenario.start_s
+        end = parse_clock(options.window[1]) if options.window else scenario.end_s
+        compress = max(1.0, (end - start) / DEFAULT_WALL_S)
+    try:
+        return Plan(
+            str(options.scenario_path),
+            compress=compress,
+            user_scale=options.user_scale,
+            window=options.window,
+            lead_in=options.lead_in,
+            duration_s=options.duration_s,
+            seed=options.seed,
+            workers=options.workers,
+        )
+    except ValueError as exc:
+        raise JobError(str(exc)) from None
+
+
+def loadtest(
+    options: LoadTestOptions,
+    plan: Plan | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> LoadTestRun:
+    """Run the load test ``options`` describe and write its run directory.
+
+    ``progress`` gets the wall seconds done; the total is ``plan.wall_duration_s``.
+    Raises :class:`CouldNotRun` when the run could not start or recorded nothing.
+    """
+    plan = plan or plan_for(options)
+    scenario = plan.scenario
+    run_dir = start_run(options.out, "loadtest", scenario, options.scenario_path)
+    try:
+        result = run_loadtest(plan, run_dir, host=options.host, progress=progress)
+    except LoadTestError as exc:
+        raise CouldNotRun(f"could not run: {exc}") from None
+    write_run(
+        run_dir,
+        result.summary,
+        result.timeseries,
+        result.latencies,
+        scenario,
+        options.plots,
+        population_label="virtual users (scenario-equivalent)",
+    )
+    return LoadTestRun(run_dir, scenario, plan, result)

@@ -1,0 +1,51 @@
+"""What every run directory holds, whichever engine made it.
+
+``summary.json``, ``timeseries.csv``, ``latencies.npy`` (the window's
+per-request latencies, for ``compare``'s Mann-Whitney test), a copy of the
+scenario and, unless asked not to, the PNG plots.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from peakload.app.rundir import copy_scenario, new_run_dir, write_summary, write_timeseries
+from peakload.core.scenario import Scenario
+
+
+def start_run(out: str | Path, kind: str, scenario: Scenario, scenario_path: str | Path) -> Path:
+    """A new ``<out>/<timestamp>-<kind>-<scenario>/`` holding a copy of the scenario."""
+    run_dir = new_run_dir(out, kind, scenario.name)
+    copy_scenario(run_dir, scenario_path)
+    return run_dir
+
+
+def write_run(
+    run_dir: Path,
+    summary: dict[str, Any],
+    series: dict[str, np.ndarray],
+    latencies: np.ndarray,
+    scenario: Scenario,
+    plots: bool = True,
+    population_label: str = "simulated",
+) -> None:
+    """Write the contract files of one run (and its plots when ``plots``)."""
+    write_summary(run_dir, summary)
+    write_timeseries(run_dir, series)
+    np.save(run_dir / "latencies.npy", latencies)
+    if plots:
+        from peakload.app.plots import plot_run
+
+        plot_run(
+            run_dir,
+            series,
+            [t.name for t in scenario.tiers],
+            title=scenario.name,
+            window_s=summary["window_s"],
+            slo_p95_s=scenario.slo.p95_s,
+            max_utilization=scenario.slo.max_utilization,
+            population_label=population_label,
+        )

@@ -1,0 +1,5 @@
+import sys
+
+from peakload.cli.main import main
+
+sys.exit(main())

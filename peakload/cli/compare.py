@@ -1,0 +1,61 @@
+"""``peakload compare``: two summaries, metric by metric; exit 1 on a regression."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+
+from peakload.app.compare import CompareOptions, compare
+from peakload.cli.errors import EXIT_FAILED, EXIT_OK
+
+NAME = "compare"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        NAME,
+        help="compare two summaries and fail on a regression",
+        description=(
+            "Compare two summaries of the output contract (simulated or measured, or one of "
+            "each): per metric baseline, current, change, tolerance and verdict. A metric "
+            "regresses when it moves the bad way past its tolerance and the move is more "
+            "than noise (Mann-Whitney on saved latencies, or confidence intervals)."
+        ),
+        epilog="Exit codes: 0 no regression, 1 a regression, 2 unusable input.",
+    )
+    parser.add_argument("baseline", help="baseline summary.json or run directory")
+    parser.add_argument("current", help="current summary.json or run directory")
+    parser.add_argument(
+        "--tolerance",
+        metavar="FILE",
+        help='TOML: [default] rel/abs/latency_rel, [metrics."overall.p95_s"] rel/abs',
+    )
+    parser.add_argument("--markdown", metavar="OUT", help="write a Markdown summary here")
+    parser.add_argument("--junit", metavar="OUT", help="write a JUnit XML report here")
+    parser.add_argument("--name", default=None, help="suite name in the reports")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    done = compare(
+        CompareOptions(
+            baseline=args.baseline,
+            current=args.current,
+            tolerance=args.tolerance,
+            markdown=args.markdown,
+            junit=args.junit,
+            name=args.name,
+        )
+    )
+    for row in done.failed:
+        console.print(
+            f"REGRESSION {row.metric}: {row.baseline:.4g} -> {row.current:.4g} "
+            f"({row.change:+.1%}); {row.detail}; decided by {row.test}",
+            markup=False,
+            highlight=False,
+        )
+    verdict = f"{len(done.failed)} regression(s)" if done.failed else "no regression"
+    console.print(
+        f"{done.name}: {len(done.rows)} metrics compared, {verdict}", markup=False, highlight=False
+    )
+    return EXIT_FAILED if done.failed else EXIT_OK

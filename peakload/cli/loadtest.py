@@ -1,0 +1,105 @@
+"""``peakload loadtest``: run the scenario as real HTTP traffic with Locust."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+
+from peakload.app.loadtest import LoadTestOptions, loadtest, plan_for
+from peakload.app.progress import progress_bar
+from peakload.app.table import print_report
+from peakload.cli import options
+from peakload.cli.errors import EXIT_FAILED, EXIT_OK
+
+NAME = "loadtest"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        NAME,
+        help="run the scenario as real HTTP traffic with Locust",
+        description=(
+            "Run the scenario's users with Locust, headless, following its concurrency "
+            "profile on a compressed clock. Without --host it starts the mock service for "
+            "the scenario on a free loopback port and stops it after. Writes "
+            "results/<timestamp>-loadtest-<scenario>/ (summary.json, timeseries.csv, plots, "
+            "Locust's CSVs and HTML report) and prints the same table as simulate."
+        ),
+        epilog="Exit codes: 0 pass, 1 SLO failed (or a write lost or duplicated, or the "
+        "generator saturated), 2 could not run.",
+    )
+    options.add_scenario(parser)
+    parser.add_argument(
+        "--host", metavar="URL", help="a service that speaks the API (default: start the mock)"
+    )
+    add_plan_options(parser)
+    parser.add_argument(
+        "--workers",
+        type=options.positive_int,
+        default=1,
+        metavar="N",
+        help="N local Locust worker processes under a master (default: one process)",
+    )
+    options.add_seed(parser, "seed for users' choices")
+    options.add_output(parser)
+
+
+def add_plan_options(parser: argparse.ArgumentParser) -> None:
+    """The flags that say how the scenario's day maps onto wall time: shared by
+    ``loadtest`` and by ``simulate``'s prediction of a load test."""
+    parser.add_argument(
+        "--compress",
+        type=options.positive_float,
+        default=None,
+        metavar="K",
+        help="divide the scenario clock by K, think times unchanged "
+        "(default: fit the run into 5 minutes)",
+    )
+    parser.add_argument(
+        "--user-scale",
+        type=options.positive_float,
+        default=1.0,
+        metavar="F",
+        help="multiply users and think times by F: the request rate holds (default 1)",
+    )
+    options.add_window(
+        parser, "run up to the window's end, measure inside it (default: the scenario's window)"
+    )
+    parser.add_argument(
+        "--lead-in",
+        default=None,
+        metavar="HH:MM",
+        help="scenario clock to start from (default: the scenario's start)",
+    )
+    parser.add_argument(
+        "--duration",
+        type=options.positive_float,
+        default=None,
+        metavar="S",
+        help="stop after S wall seconds at most",
+    )
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    job = LoadTestOptions(
+        scenario_path=args.scenario,
+        host=args.host,
+        compress=args.compress,
+        user_scale=args.user_scale,
+        window=args.window,
+        lead_in=args.lead_in,
+        duration_s=args.duration,
+        workers=args.workers,
+        seed=args.seed,
+        out=args.out,
+        plots=not args.no_plots,
+    )
+    plan = plan_for(job)
+    label = f"load test {plan.scenario.name} (x{plan.compress:g} clock)"
+    with progress_bar(label, plan.wall_duration_s, disabled=args.quiet) as advance:
+        done = loadtest(job, plan, progress=advance)
+    if not args.quiet:
+        print_report(done.summary, console)
+    console.print(f"results: {done.run_dir}", markup=False, highlight=False)
+    return EXIT_OK if done.summary["slo"]["pass"] else EXIT_FAILED

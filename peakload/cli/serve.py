@@ -1,0 +1,60 @@
+"""``peakload serve``: the mock Treasury online service, emulating a scenario."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+
+from peakload.app.serve import ServeOptions, serve
+from peakload.cli import options
+from peakload.cli.errors import EXIT_OK
+
+NAME = "serve"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        NAME,
+        help="run the mock Treasury service, emulating a scenario's capacity",
+        description=(
+            "Run the mock Treasury online service (FastAPI) on this machine. With --scenario "
+            "every route passes through the scenario's tiers (c = instances x workers slots, "
+            "sampled service times, 503 past queue_limit); without it, it answers at once. "
+            "Secrets and settings come from PEAKLOAD_* variables (see README)."
+        ),
+    )
+    parser.add_argument("--scenario", metavar="FILE", help="scenario whose capacity to emulate")
+    parser.add_argument(
+        "--port", type=options.positive_int, default=8000, help="TCP port (default 8000)"
+    )
+    parser.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address to listen on (default 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (default sqlite:///results/mock-server.db, "
+        "or PEAKLOAD_DB); postgresql+psycopg://... with the postgres extra",
+    )
+    parser.add_argument(
+        "--no-emulation",
+        action="store_true",
+        help="read the scenario but answer at once (plain fast mock)",
+    )
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    serve(
+        ServeOptions(
+            scenario_path=args.scenario,
+            bind=args.bind,
+            port=args.port,
+            db=args.db,
+            emulate=not args.no_emulation,
+        )
+    )
+    return EXIT_OK

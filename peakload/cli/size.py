@@ -1,0 +1,74 @@
+"""``peakload size``: the cheapest tier sizes that meet the SLO with 95 % confidence."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+
+from peakload.app import sizing_files
+from peakload.app.progress import progress_bar
+from peakload.app.size import SizeOptions, size
+from peakload.cli import options
+from peakload.cli.errors import EXIT_FAILED, EXIT_OK
+
+NAME = "size"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        NAME,
+        help="find the cheapest tier sizes that meet the SLO with 95%% confidence",
+        description=(
+            "Size the system for the scenario's peak: start from analytic bounds, confirm "
+            "candidates with seeded replications on common random numbers, and recommend "
+            "the cheapest instances per tier whose 95%% confidence bounds meet every SLO, "
+            "also with one instance of any tier lost for 30 minutes at the peak (N-1). "
+            "Writes sizing.json, a scenario file with the recommended tiers and plots."
+        ),
+    )
+    options.add_scenario(parser)
+    parser.add_argument(
+        "--scale",
+        type=options.positive_float,
+        default=1.0,
+        metavar="F",
+        help="multiply the concurrency profile by F (growth; default 1)",
+    )
+    parser.add_argument("--no-n1", action="store_true", help="skip the N-1 failure check")
+    parser.add_argument(
+        "--search-workers",
+        action="store_true",
+        help="also tune workers per instance (up to twice the scenario's)",
+    )
+    options.add_replications(parser, 5, "replications per candidate (default 5)")
+    options.add_jobs(parser, "local processes")
+    parser.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="a Dask scheduler (tcp://host:8786) to run candidates on",
+    )
+    options.add_seed(parser, "seed of the common random numbers")
+    options.add_output(parser)
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    job = SizeOptions(
+        scenario_path=args.scenario,
+        scale=args.scale,
+        n1=not args.no_n1,
+        search_workers=args.search_workers,
+        replications=args.replications,
+        jobs=args.jobs,
+        cluster=args.cluster,
+        seed=args.seed,
+        out=args.out,
+        plots=not args.no_plots,
+    )
+    label = f"sizing {args.scenario} (candidates simulated)"
+    with progress_bar(label, None, disabled=args.quiet) as advance:
+        done = size(job, progress=advance)
+    if not args.quiet:
+        sizing_files.print_sizing(done.document, console)
+    console.print(f"results: {done.run_dir}", markup=False, highlight=False)
+    return EXIT_OK if done.passes else EXIT_FAILED
