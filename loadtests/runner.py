@@ -119,7 +119,14 @@ def run_loadtest(
     run_dir: Path,
     host: str | None = None,
     progress=None,
+    serve_scenario: str | Path | None = None,
 ) -> LoadTestResult:
+    """Run ``plan`` against ``host`` (or a mock this starts) and measure it.
+
+    ``serve_scenario`` makes the mock this starts emulate another scenario's
+    tiers and demands (the truth) while the users follow ``plan``'s scenario:
+    how ``validate`` catches a wrong model and ``calibrate`` tests its estimates.
+    """
     run_dir = run_dir.resolve()  # Locust runs in it: every path it is given must be absolute
     raw = run_dir / "raw"
     raw.mkdir(parents=True, exist_ok=True)
@@ -131,9 +138,8 @@ def run_loadtest(
     logs = []
     try:
         if host is None:
-            mock = MockServer(
-                plan.scenario_path, run_dir / "mock.db", log_path=run_dir / "mock-server.log"
-            )
+            served = Path(serve_scenario).resolve() if serve_scenario else plan.scenario_path
+            mock = MockServer(served, run_dir / "mock.db", log_path=run_dir / "mock-server.log")
             try:
                 mock.wait_ready()
             except MockServerError as exc:
@@ -191,6 +197,8 @@ def run_loadtest(
     )
     summary = summarize(measurement)
     summary["host"] = "mock (started by peakload)" if mock else host
+    if mock is not None and serve_scenario:
+        summary["served_scenario"] = str(serve_scenario)
     client = ledger_module.merge(sorted(raw.glob("ledger-*.json")))
     if before is not None and after is not None:
         summary["reconciliation"] = ledger_module.reconcile(

@@ -24,11 +24,14 @@ class LoadTestOptions:
     """What to run and how: the flags of ``peakload loadtest``.
 
     ``compress`` ``None`` fits the run (lead-in to the window's end) into
-    :data:`DEFAULT_WALL_S`. ``host`` ``None`` starts the mock for the scenario.
+    :data:`DEFAULT_WALL_S`. ``host`` ``None`` starts the mock for the scenario,
+    or for ``serve_scenario_path`` when given: the mock then emulates that
+    scenario's tiers and demands while the users follow ``scenario_path``.
     """
 
     scenario_path: str | Path
     host: str | None = None
+    serve_scenario_path: str | Path | None = None
     compress: float | None = None
     user_scale: float = 1.0
     window: tuple[str, str] | None = None
@@ -87,11 +90,19 @@ def loadtest(
     ``progress`` gets the wall seconds done; the total is ``plan.wall_duration_s``.
     Raises :class:`CouldNotRun` when the run could not start or recorded nothing.
     """
+    if options.host and options.serve_scenario_path:
+        raise JobError("--serve-scenario needs the mock this starts; it cannot go with --host")
     plan = plan or plan_for(options)
     scenario = plan.scenario
     run_dir = start_run(options.out, "loadtest", scenario, options.scenario_path)
     try:
-        result = run_loadtest(plan, run_dir, host=options.host, progress=progress)
+        result = run_loadtest(
+            plan,
+            run_dir,
+            host=options.host,
+            progress=progress,
+            serve_scenario=options.serve_scenario_path,
+        )
     except LoadTestError as exc:
         raise CouldNotRun(f"could not run: {exc}") from None
     write_run(

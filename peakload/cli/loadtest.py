@@ -33,6 +33,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--host", metavar="URL", help="a service that speaks the API (default: start the mock)"
     )
+    parser.add_argument(
+        "--serve-scenario",
+        metavar="FILE",
+        help="the mock emulates this scenario's tiers and demands (a truth the model "
+        "does not know) while users follow --scenario; not with --host",
+    )
     add_plan_options(parser)
     parser.add_argument(
         "--workers",
@@ -85,6 +91,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     job = LoadTestOptions(
         scenario_path=args.scenario,
         host=args.host,
+        serve_scenario_path=args.serve_scenario,
         compress=args.compress,
         user_scale=args.user_scale,
         window=args.window,
