@@ -28,7 +28,7 @@ from benchmarks.http_load import get_request
 from benchmarks.mock_overhead import measure, prepare_mock, start_bare
 from benchmarks.simulator_speed import minimal_simpy_mmc, station_scenario_text
 from loadtests.mock_process import MockServer, free_port
-from loadtests.plan import ENV, Plan
+from peakload.core.plan import ENV, Plan
 from peakload.core.scenario_file import parse_scenario
 from simulation.model import Model
 

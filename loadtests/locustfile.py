@@ -22,10 +22,10 @@ from locust import events
 
 from loadtests import keepalive
 from loadtests.ledger import Ledger
-from loadtests.plan import Plan
 from loadtests.recorder import RequestRecorder, ShapeLog
 from loadtests.shape import ScenarioShape
 from loadtests.users import FlowArrivalUser, TreasuryUser
+from peakload.core.plan import Plan
 from peakload.core.runtime import calm_gc, raise_fd_limit
 
 __all__ = ["FlowArrivalUser", "ScenarioShape", "TreasuryUser"]

@@ -27,10 +27,10 @@ import loadtests
 from loadtests import ledger as ledger_module
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
-from loadtests.plan import ENV, Plan
 from loadtests.recorder import load_records
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from peakload.contract.api import DEV_ADMIN_TOKEN
+from peakload.core.plan import ENV, Plan
 from peakload.measure.judge import evaluate
 
 LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"

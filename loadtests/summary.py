@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from loadtests.monitor import Samples
-from loadtests.plan import Plan
 from peakload.core.clock import format_clock
+from peakload.core.plan import Plan
 from peakload.measure.stats import (
     max_by_bin,
     mean_by_bin,

@@ -19,7 +19,7 @@ import numpy as np
 from locust import FastHttpUser, task
 
 from loadtests.accountant import Accountant
-from loadtests.plan import Plan
+from peakload.core.plan import Plan
 from peakload.core.sampling import ChoiceStream
 from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtests.plan import Plan
 from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.run_output import start_run, write_run
 from peakload.core.clock import parse_clock
+from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
 

@@ -1,4 +1,8 @@
-"""What a load test runs: the scenario's profile on a compressed, optionally scaled clock.
+"""An experiment plan: the scenario's day mapped onto wall time, for a load test
+and for the simulation that predicts that very load test (``simulate --as-run``).
+
+Both engines read the same plan, so a prediction and a measurement of one
+experiment compare like with like. The knobs:
 
 - ``compress K`` divides the profile's clock by K, think times unchanged: every
   wall second has the concurrency and request rate of the real moment it
@@ -10,6 +14,28 @@
 - ``window`` runs the day up to the window's end and measures only inside it;
   the run starts at ``lead_in`` (default: the scenario's start) so users are
   already signed in when the window opens, as on the real day.
+
+Closed workloads run in two phases (both engines):
+
+1. **Sign-in (setup)**: before the scenario clock starts, the whole pool of
+   users the run will ever need (:attr:`Plan.pool_users`, the most users active
+   at any moment) signs in, ``sign_in_rate`` users per wall second, each with
+   one ``login`` request, and waits *parked*. This takes :attr:`Plan.setup_s`
+   wall seconds and lies before the run's first clock second, so outside any
+   measurement window.
+2. **The day**: wall second ``w >= 0`` stands for scenario clock
+   ``run_start + compress * w``. Exactly :meth:`Plan.active_users` users are
+   active: users ranked below that number (rank = the user's index, dense
+   across processes) work, the others are parked. A user that becomes active
+   joins **mid-flow**, from the stationary state of a user already working
+   (:func:`peakload.core.stationary.stationary_entry`: a flow by weight times
+   its length, a step within it, a residual think time), so the request mix at
+   any moment is the mix of the real day, whatever the compression. A user
+   that becomes surplus parks after its request in flight, without signing out.
+
+So a compressed ramp costs no burst of sign-ins and no burst of first steps.
+The real day itself (an uncompressed ``peakload simulate``) keeps the real
+behaviour: users sign in when they join and start at a flow's first step.
 
 A plan travels to every Locust process (master, workers) as JSON in the
 ``PEAKLOAD_LOADTEST`` environment variable.
@@ -41,12 +67,16 @@ class Plan:
     seed: int | None = None
     workers: int = 1
     out_dir: str | None = None
+    sign_in_rate: float = 200.0
+    """Users signed in per wall second during the setup phase (closed workloads)."""
 
     def __post_init__(self) -> None:
         if self.compress <= 0:
             raise ValueError(f"--compress must be > 0 (got {self.compress})")
         if self.user_scale <= 0:
             raise ValueError(f"--user-scale must be > 0 (got {self.user_scale})")
+        if self.sign_in_rate <= 0:
+            raise ValueError(f"--sign-in-rate must be > 0 (got {self.sign_in_rate})")
         if self.duration_s is not None and self.duration_s <= 0:
             raise ValueError(f"--duration must be > 0 (got {self.duration_s})")
         start, end = self.run_start_s, self.run_end_s
@@ -109,6 +139,33 @@ class Plan:
         a response (a user busy past its next arrival makes that arrival late)."""
         peak_rate = self.scenario.workload.profile.peak * self.user_scale
         return max(10, math.ceil(peak_rate * 2))
+
+    def active_users(self, wall_s: float) -> int:
+        """Closed workloads: users working at ``wall_s`` (0 during the setup phase,
+        ``wall_s < 0``); the rest of the pool is parked."""
+        if wall_s < 0:
+            return 0
+        return round(self.scenario.workload.profile.at(self.clock_at(wall_s)) * self.user_scale)
+
+    @cached_property
+    def pool_users(self) -> int:
+        """Closed workloads: the users signed in during setup, the most ever active.
+
+        The profile is piecewise linear, so its maximum over the run is at the
+        run's ends or at a breakpoint inside it.
+        """
+        if self.scenario.workload.kind == "open":
+            return 0
+        profile = self.scenario.workload.profile
+        end = self.run_start_s + self.wall_duration_s * self.compress
+        clocks = [self.run_start_s, end]
+        clocks += [t for t in profile.times if self.run_start_s < t < end]
+        return round(max(profile.at(t) for t in clocks) * self.user_scale)
+
+    @property
+    def setup_s(self) -> float:
+        """Wall seconds of the sign-in phase before the clock starts (0 for open)."""
+        return self.pool_users / self.sign_in_rate
 
     def to_env(self) -> str:
         data = asdict(self)

@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.plan import Plan
 from peakload.core.clock import parse_clock
+from peakload.core.plan import Plan
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 APRIL = str(SCENARIOS / "kbnn-2020-04-peak.toml")
 
 
@@ -40,3 +40,16 @@ def test_user_scale_shrinks_users_and_the_plan_round_trips():
 def test_unusable_plans_say_why(changes, message):
     with pytest.raises(ValueError, match=message):
         Plan(APRIL, **changes)
+
+
+def test_pool_signs_in_the_most_users_ever_active_before_the_clock():
+    plan = Plan(str(APRIL), compress=20, window=("09:00", "11:00"), lead_in="07:30")
+    assert plan.pool_users == 13_000  # the 10:00 peak
+    assert plan.setup_s == pytest.approx(13_000 / plan.sign_in_rate)
+    assert plan.active_users(-1.0) == 0  # parked while the pool signs in
+    assert plan.active_users(plan.wall_at(parse_clock("09:00"))) == 10_000
+
+
+def test_pool_covers_only_the_part_of_the_day_that_runs():
+    plan = Plan(str(APRIL), compress=20, window=("09:00", "09:30"), lead_in="07:30")
+    assert 10_000 < plan.pool_users < 13_000
