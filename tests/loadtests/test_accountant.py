@@ -15,7 +15,7 @@ from mock_server.models import (
 )
 from peakload.contract.api import TRANSACTIONS
 from peakload.core.scenario_file import load_scenario
-from tests.loadtests.test_plan import APRIL
+from tests.peakload.core.test_plan import APRIL
 
 
 def test_every_contract_transaction_has_a_step():
