@@ -18,7 +18,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from mock_server import db
-from mock_server.api.routes import auth, catalog, operations, payment_orders, records, statements
+from mock_server.api.routes import (
+    account_closures,
+    auth,
+    catalog,
+    dossiers,
+    foreign_loans,
+    operations,
+    payment_orders,
+    statements,
+)
 from mock_server.capacity import Capacity, Overloaded
 from mock_server.control import run_control
 from mock_server.errors import DomainError, Unprocessable
@@ -89,7 +98,9 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
         auth.router,
         catalog.router,
         payment_orders.router,
-        records.router,
+        dossiers.router,
+        foreign_loans.router,
+        account_closures.router,
         statements.router,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mock_server.catalog import CODES
+from peakload.contract.payment_order import PaymentOrderStatus
 
 MAX_AMOUNT = 10**13  # VND 10 trillion: larger than any single budget payment
 
@@ -36,18 +37,6 @@ def _known_budget_code(value: str) -> str:
     if value not in CODES:
         raise ValueError("unknown budget code (see GET /api/v1/catalog/budget-codes)")
     return value
-
-
-class PaymentStatus(StrEnum):
-    DRAFT = "draft"
-    SIGNED = "signed"
-    SUBMITTED = "submitted"
-    ACCEPTED = "accepted"
-    PAID = "paid"
-    REJECTED = "rejected"
-
-
-UNPAID = (PaymentStatus.SIGNED, PaymentStatus.SUBMITTED, PaymentStatus.ACCEPTED)
 
 
 class TokenRequest(_In):
@@ -99,7 +88,7 @@ class PaymentOrderPublic(BaseModel):
     payee_name: str
     payee_account: str
     content: str
-    status: PaymentStatus
+    status: PaymentOrderStatus
     rejection_reason: str | None = None
     created_at: dt.datetime
     signed_at: dt.datetime | None = None
@@ -113,6 +102,12 @@ class PaymentOrderPage(BaseModel):
     page: int
     page_size: int
     total: int
+
+
+class DossierStatus(StrEnum):
+    """A dossier is received when handed over; the mock takes it no further."""
+
+    RECEIVED = "received"
 
 
 class DossierType(StrEnum):
@@ -141,8 +136,14 @@ class DossierPublic(BaseModel):
     title: str
     payment_order_id: int | None = None
     attachments: list[Attachment]
-    status: str
+    status: DossierStatus
     created_at: dt.datetime
+
+
+class ForeignLoanRecordStatus(StrEnum):
+    """A foreign-loan record is recorded when created; the mock takes it no further."""
+
+    RECORDED = "recorded"
 
 
 class LoanRecordKind(StrEnum):
@@ -179,8 +180,14 @@ class ForeignLoanRecordPublic(BaseModel):
     currency: str
     budget_code: str
     value_date: dt.date
-    status: str
+    status: ForeignLoanRecordStatus
     created_at: dt.datetime
+
+
+class AccountClosureStatus(StrEnum):
+    """A closure closes the account at once, for good."""
+
+    CLOSED = "closed"
 
 
 class AccountClosureCreate(_In):
@@ -193,7 +200,7 @@ class AccountClosurePublic(BaseModel):
     unit_code: str
     account_number: str
     reason: str
-    status: str
+    status: AccountClosureStatus
     created_at: dt.datetime
 
 

@@ -1,9 +1,19 @@
-"""The service's tables (SQLAlchemy Core): what a 2xx on a write has committed."""
+"""The service's tables (SQLAlchemy Core): what a 2xx on a write has committed.
+
+Times are epoch seconds (floats); every record belongs to the unit that wrote
+it (``unit_code``) and may carry the Idempotency-Key it was created with
+(``create_key``, unique per unit). A ``status`` column holds the value of its
+record type's status enum, and a CHECK constraint built from that enum keeps
+any other string out of the database.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     Float,
     ForeignKey,
@@ -16,7 +26,20 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from mock_server.models import AccountClosureStatus, DossierStatus, ForeignLoanRecordStatus
+from peakload.contract.payment_order import PaymentOrderStatus
+
 metadata = MetaData()
+
+
+def status_column(enum: type[StrEnum], table_name: str) -> tuple[Column, CheckConstraint]:
+    """A ``status`` column and the CHECK constraint that admits only ``enum``'s values."""
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return (
+        Column("status", String(12), nullable=False),
+        CheckConstraint(f"status IN ({values})", name=f"ck_{table_name}_status"),
+    )
+
 
 units = Table(
     "units",
@@ -37,7 +60,7 @@ payment_orders = Table(
     Column("payee_name", String(200), nullable=False),
     Column("payee_account", String(20), nullable=False),
     Column("content", String(500), nullable=False),
-    Column("status", String(12), nullable=False),
+    *status_column(PaymentOrderStatus, "payment_orders"),
     Column("rejection_reason", String(300)),
     Column("signature", Text),
     Column("submission_key", String(100)),  # the Idempotency-Key of its submission
@@ -64,7 +87,7 @@ dossiers = Table(
     Column("title", String(300), nullable=False),
     Column("payment_order_id", Integer),
     Column("attachments", Text, nullable=False),  # JSON list of attachment metadata
-    Column("status", String(12), nullable=False),
+    *status_column(DossierStatus, "dossiers"),
     Column("created_at", Float, nullable=False),
     UniqueConstraint("unit_code", "create_key", name="uq_dossier_create_key"),
 )
@@ -82,7 +105,7 @@ foreign_loan_records = Table(
     Column("currency", String(3), nullable=False),
     Column("budget_code", String(4), nullable=False),
     Column("value_date", String(10), nullable=False),
-    Column("status", String(12), nullable=False),
+    *status_column(ForeignLoanRecordStatus, "foreign_loan_records"),
     Column("created_at", Float, nullable=False),
     UniqueConstraint("unit_code", "create_key", name="uq_loan_create_key"),
 )
@@ -95,7 +118,7 @@ account_closures = Table(
     Column("unit_code", Integer, ForeignKey("units.code"), nullable=False, index=True),
     Column("account_number", String(20), nullable=False, unique=True),
     Column("reason", String(300), nullable=False),
-    Column("status", String(12), nullable=False),
+    *status_column(AccountClosureStatus, "account_closures"),
     Column("created_at", Float, nullable=False),
     UniqueConstraint("unit_code", "create_key", name="uq_closure_create_key"),
 )

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from mock_server import repository
 from mock_server.api.deps import Admin
+from mock_server.records.counts import record_counts
 
 router = APIRouter(tags=["operations"])
 
@@ -35,7 +35,7 @@ async def metrics(request: Request) -> Response:
 @router.get("/admin/stats", name="admin_stats", dependencies=[Admin])
 async def admin_stats(request: Request) -> dict[str, object]:
     state = request.app.state
-    records = await run_in_threadpool(repository.record_counts, state.engine)
+    records = await run_in_threadpool(record_counts, state.engine)
     return {
         "scenario": state.scenario_name,
         "records": records,

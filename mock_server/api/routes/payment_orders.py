@@ -1,4 +1,9 @@
-"""Payment orders: draft, sign, submit (idempotent), check, list."""
+"""Payment orders: draft, sign, submit (idempotent), check, list.
+
+Sign and submit are the unit's steps of the life cycle in
+:data:`peakload.contract.payment_order.LIFE_CYCLE`; a step its status does not
+allow answers 409 (sign a submitted order, submit a draft).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
-from mock_server import repository
 from mock_server.api import public
 from mock_server.api.deps import KEY_PATTERN, CreateKey, Unit, mark_replay
 from mock_server.models import (
     PaymentOrderCreate,
     PaymentOrderPage,
     PaymentOrderPublic,
-    PaymentStatus,
     Problem,
     SignatureCreate,
 )
+from mock_server.records import payment_orders
+from peakload.contract.payment_order import PaymentOrderStatus
 
 router = APIRouter(prefix="/payment-orders", tags=["payment orders"])
 
@@ -35,9 +40,7 @@ ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Probl
 async def create_payment(
     body: PaymentOrderCreate, unit: Unit, response: Response, key: CreateKey = None
 ) -> PaymentOrderPublic:
-    row, created = await unit.write(
-        "create_payment", repository.create_payment_order, body, time.time(), key
-    )
+    row, created = await unit.write("create_payment", payment_orders.create, body, time.time(), key)
     mark_replay(response, created)
     return public.payment_order(row)
 
@@ -50,7 +53,7 @@ async def create_payment(
 )
 async def sign_payment(order_id: OrderId, body: SignatureCreate, unit: Unit) -> PaymentOrderPublic:
     row = await unit.write(
-        "sign_payment", repository.sign_payment_order, order_id, body.signature, time.time()
+        "sign_payment", payment_orders.sign, order_id, body.signature, time.time()
     )
     return public.payment_order(row)
 
@@ -79,7 +82,7 @@ async def submit_payment(
     accept_after = request.app.state.service.accept_after_s
     row, first = await unit.write(
         "submit_payment",
-        repository.submit_payment_order,
+        payment_orders.submit,
         order_id,
         idempotency_key,
         time.time(),
@@ -91,20 +94,18 @@ async def submit_payment(
 
 @router.get("/{order_id}", name="get_payment", response_model=PaymentOrderPublic, responses=ERRORS)
 async def get_payment(order_id: OrderId, unit: Unit) -> PaymentOrderPublic:
-    row = await unit.read("get_payment", repository.get_payment_order, order_id)
+    row = await unit.read("get_payment", payment_orders.get, order_id)
     return public.payment_order(row)
 
 
 @router.get("", name="list_payments", response_model=PaymentOrderPage, responses=ERRORS)
 async def list_payments(
     unit: Unit,
-    status_: Annotated[PaymentStatus | None, Query(alias="status")] = None,
+    status_: Annotated[PaymentOrderStatus | None, Query(alias="status")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> PaymentOrderPage:
-    rows, total = await unit.read(
-        "list_payments", repository.list_payment_orders, status_, page, page_size
-    )
+    rows, total = await unit.read("list_payments", payment_orders.page, status_, page, page_size)
     return PaymentOrderPage(
         items=[public.payment_order(r) for r in rows],
         page=page,

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from mock_server import repository
 from mock_server.api.deps import Unit
 from mock_server.errors import Unprocessable
 from mock_server.models import Problem, Statement, StatementEntry
+from mock_server.records.statements import statement
 
 router = APIRouter(tags=["statements"])
 MAX_DAYS = 366
@@ -31,7 +31,7 @@ async def get_statements(
         raise Unprocessable("'to' is before 'from'", ("query", "to"))
     if (date_to - date_from).days >= MAX_DAYS:
         raise Unprocessable(f"a statement covers at most {MAX_DAYS} days", ("query", "to"))
-    result = await unit.read("get_statements", repository.statement, date_from, date_to)
+    result = await unit.read("get_statements", statement, date_from, date_to)
     entries = [
         StatementEntry(
             payment_order_id=r["id"],
