@@ -14,6 +14,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from peakload.contract.payment_order import PaymentOrderAction, statuses_after
+
 # Write transactions, and the server's record count that each one grows.
 WRITES = (
     "create_payment",
@@ -59,14 +61,23 @@ def merge(paths: list[Path]) -> dict[str, dict[str, int]]:
     return total
 
 
+# The order statuses that show a sign (or a submit) took effect, from the life cycle's
+# transition table: the server counts orders by status, not by the steps they took.
+_SIGNED = tuple(statuses_after(PaymentOrderAction.SIGN))
+_SUBMITTED = tuple(statuses_after(PaymentOrderAction.SUBMIT))
+
+
 def server_counts(records: dict[str, dict[str, int]]) -> dict[str, int]:
-    """Records on the server per write type, from /admin/stats ``records``."""
+    """Records on the server per write type, from /admin/stats ``records``.
+
+    Each ``create_payment`` made one order; a ``sign_payment`` that took effect
+    left it in a status past signing, a ``submit_payment`` one past submission.
+    """
     orders = records.get("payment_orders", {})
-    all_orders = sum(orders.values())
     return {
-        "create_payment": all_orders,
-        "sign_payment": all_orders - orders.get("draft", 0),
-        "submit_payment": all_orders - orders.get("draft", 0) - orders.get("signed", 0),
+        "create_payment": sum(orders.values()),
+        "sign_payment": sum(orders.get(status, 0) for status in _SIGNED),
+        "submit_payment": sum(orders.get(status, 0) for status in _SUBMITTED),
         "submit_dossier": sum(records.get("dossiers", {}).values()),
         "record_foreign_loan": sum(records.get("foreign_loan_records", {}).values()),
         "close_account": sum(records.get("account_closures", {}).values()),
