@@ -1,7 +1,10 @@
 """Request and response bodies: ``XCreate`` is what a unit sends, ``XPublic`` what it gets.
 
 Limits are part of the contract: a request outside them gets a 422 naming the
-field, never a 500.
+field, never a 500. Every record's ``status`` is an enum whose values are the
+API's strings: a payment order's is the life cycle's
+:class:`~peakload.contract.payment_order.PaymentOrderStatus`, the other records'
+are defined here with them.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ class BudgetCodePublic(BaseModel):
 
 
 class PaymentOrderCreate(_In):
+    """A draft payment order: pay ``amount`` VND to the payee, charged to ``budget_code``."""
+
     amount: int = Field(gt=0, le=MAX_AMOUNT, description="VND")
     budget_code: BudgetCodeField
     payee_name: Text200
@@ -70,6 +75,8 @@ class PaymentOrderCreate(_In):
 
 
 class SignatureCreate(_In):
+    """The chief accountant's signature over a draft order, with the certificate used."""
+
     signature: str = Field(
         min_length=16,
         max_length=8192,
@@ -80,6 +87,8 @@ class SignatureCreate(_In):
 
 
 class PaymentOrderPublic(BaseModel):
+    """A payment order as its unit sees it; the ``*_at`` times fill in as it moves on."""
+
     id: int
     unit_code: str
     payer_account: str
@@ -98,6 +107,8 @@ class PaymentOrderPublic(BaseModel):
 
 
 class PaymentOrderPage(BaseModel):
+    """One page of the unit's orders, newest first, and how many there are in all."""
+
     items: list[PaymentOrderPublic]
     page: int
     page_size: int
@@ -123,6 +134,8 @@ class Attachment(_In):
 
 
 class DossierCreate(_In):
+    """A dossier hand-over slip: its papers, optionally about one of the unit's orders."""
+
     dossier_type: DossierType
     title: str = Field(min_length=1, max_length=300)
     payment_order_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
@@ -130,6 +143,8 @@ class DossierCreate(_In):
 
 
 class DossierPublic(BaseModel):
+    """A received dossier as its unit sees it."""
+
     id: int
     unit_code: str
     dossier_type: DossierType
@@ -152,6 +167,8 @@ class LoanRecordKind(StrEnum):
 
 
 class ForeignLoanRecordCreate(_In):
+    """Revenue drawn from, or spending charged to, a foreign loan, in its currency."""
+
     kind: LoanRecordKind
     loan_agreement: str = Field(min_length=1, max_length=50)
     donor: Text200
@@ -171,6 +188,8 @@ class ForeignLoanRecordCreate(_In):
 
 
 class ForeignLoanRecordPublic(BaseModel):
+    """A recorded foreign-loan movement as its unit sees it."""
+
     id: int
     unit_code: str
     kind: LoanRecordKind
@@ -191,11 +210,15 @@ class AccountClosureStatus(StrEnum):
 
 
 class AccountClosureCreate(_In):
+    """Close one of the unit's accounts; refused while signed orders on it are unpaid."""
+
     account_number: AccountNumber
     reason: str = Field(min_length=1, max_length=300)
 
 
 class AccountClosurePublic(BaseModel):
+    """A closed account as its unit sees it."""
+
     id: int
     unit_code: str
     account_number: str
