@@ -38,7 +38,11 @@ class MockServer:
         port: int | None = None,
         env: dict[str, str] | None = None,
         log_path: str | Path | None = None,
+        db_url: str | None = None,
     ):
+        """Start ``peakload serve`` for ``scenario`` (None: no emulation) on a free
+        port (or ``port``), on the SQLite file ``db_path`` or on ``db_url`` when
+        given (e.g. ``postgresql+psycopg://...``); ``env`` adds variables."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [
@@ -49,7 +53,7 @@ class MockServer:
             "--port",
             str(self.port),
             "--db",
-            f"sqlite:///{db_path}",
+            db_url or f"sqlite:///{db_path}",
         ]
         if scenario is not None:
             command += ["--scenario", str(scenario)]

@@ -42,6 +42,23 @@ def make_engine(url: str, synchronous: str = "FULL") -> Engine:
     return engine
 
 
+class DatabaseUnreachable(RuntimeError):
+    """The database URL does not lead to a database the server can use (one line)."""
+
+
+def check_reachable(url: str, synchronous: str = "FULL") -> None:
+    """Connect once before serving, so a wrong ``--db`` is one line, not a traceback
+    from inside the server's start-up."""
+    try:
+        engine = make_engine(url, synchronous)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:  # any driver's error: the message is what the user needs
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnreachable(f"{make_url(url).render_as_string()}: {first}") from None
+
+
 def prepare(engine: Engine, unit_count: int) -> int:
     """Create the tables and, on first start, the budget units. Returns units present."""
     metadata.create_all(engine)

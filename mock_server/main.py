@@ -28,6 +28,7 @@ from mock_server.api.routes import (
     payment_orders,
     statements,
 )
+from mock_server.body_limit import BodyLimit
 from mock_server.capacity import Capacity, Overloaded
 from mock_server.control import run_control
 from mock_server.errors import DomainError, Unprocessable
@@ -82,7 +83,6 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
             "record foreign-loan revenue and spending, close accounts and fetch statements."
         ),
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,  # 413 past it, declared or streamed
     )
     capacity = Capacity(scenario, seed=settings.seed)
     metrics = Metrics(capacity)
@@ -120,6 +120,11 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
         )
 
     app.add_middleware(RequestMetrics, metrics=metrics)
+    # Outermost: an oversized or slow body is answered before anything else runs, after
+    # reading what the client sends (Starlette's own limit answers early and resets it).
+    app.add_middleware(
+        BodyLimit, max_body_bytes=settings.max_body_bytes, body_timeout_s=settings.body_timeout_s
+    )
     return app
 
 

@@ -17,6 +17,7 @@ import uvicorn
 
 from mock_server.main import create_app
 from mock_server.settings import Settings
+from mock_server.slow_clients import protocol_with_deadline
 from peakload.core.runtime import raise_fd_limit
 from peakload.core.scenario import Scenario
 
@@ -66,5 +67,5 @@ def serve(settings: Settings, scenario: Scenario | None, host: str, port: int) -
         log_level="warning",
         backlog=4096,
         loop="uvloop",
-        http="httptools",
+        http=protocol_with_deadline(settings.header_timeout_s),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from peakload.contract.api import DEV_ADMIN_TOKEN
@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     units: int = Field(92_456, ge=1, le=92_456)
     max_body_bytes: int = Field(256 * 1024, ge=1024)
     control_interval_s: float = Field(0.5, gt=0)  # how often expenditure control runs
+    header_timeout_s: float = Field(10.0, gt=0)  # a request's headers must arrive within this
+    body_timeout_s: float = Field(30.0, gt=0)  # and its body within this (408 past it)
 
     def development_defaults(self) -> list[str]:
         """The secrets still at their published development values (warned about at start)."""
@@ -35,6 +37,31 @@ class Settings(BaseSettings):
         if self.admin_token == DEV_ADMIN_TOKEN:
             names.append("PEAKLOAD_ADMIN_TOKEN")
         return names
+
+
+class SettingsError(ValueError):
+    """Settings the server cannot start with: one line per problem, naming the variable."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("; ".join(lines))
+        self.lines = lines
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from ``PEAKLOAD_*`` variables and ``overrides`` (flags), validated.
+
+    A bad value raises :class:`SettingsError` whose lines name the variable
+    (``PEAKLOAD_UNIT_SECRET: String should have at least 8 characters``),
+    never a pydantic traceback.
+    """
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors(include_url=False):
+            name = "PEAKLOAD_" + "_".join(str(part) for part in error["loc"]).upper()
+            lines.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+        raise SettingsError(lines) from None
 
 
 @lru_cache

@@ -6,8 +6,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from mock_server.db import DatabaseUnreachable, check_reachable
 from mock_server.serve import serve as run_server
-from mock_server.settings import get_settings
+from mock_server.settings import SettingsError, load_settings
+from peakload.app.errors import JobError
 from peakload.core.scenario_file import load_scenario
 
 
@@ -27,7 +29,11 @@ def serve(options: ServeOptions) -> None:
     """Run the mock on ``options.bind:port``; returns when the server stops."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     scenario = load_scenario(options.scenario_path) if options.scenario_path else None
-    settings = get_settings()
-    if options.db:
-        settings = settings.model_copy(update={"db": options.db})
+    try:
+        settings = load_settings(db=options.db)
+        check_reachable(settings.db, settings.sqlite_synchronous)
+    except SettingsError as exc:
+        raise JobError(exc.lines[0] if len(exc.lines) == 1 else str(exc)) from None
+    except DatabaseUnreachable as exc:
+        raise JobError(f"--db {exc}") from None
     run_server(settings, scenario if options.emulate else None, options.bind, options.port)

@@ -44,8 +44,9 @@ def quick_scenario(
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(db=f"sqlite:///{tmp_path / 'mock.db'}", units=2_000, control_interval_s=0.02)
+def settings(db_url) -> Settings:
+    """A small server on each database in turn (``db_url``: SQLite, then PostgreSQL)."""
+    return Settings(db=db_url, units=2_000, control_interval_s=0.02)
 
 
 @pytest.fixture

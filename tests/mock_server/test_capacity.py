@@ -10,6 +10,7 @@ import pytest
 
 from mock_server.capacity import Overloaded, TierPool
 from mock_server.main import create_app
+from mock_server.settings import Settings
 from peakload.core.scenario_file import scenario_from_dict
 from peakload.core.units import unit_password
 
@@ -39,6 +40,12 @@ def one_tier(queue_limit: int | None = None):
             "tiers": [tier],
         }
     )
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Capacity is the same on any database: these run on SQLite only."""
+    return Settings(db=f"sqlite:///{tmp_path / 'mock.db'}", units=2_000, control_interval_s=0.02)
 
 
 async def burst(settings, scenario, requests: int):
