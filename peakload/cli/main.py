@@ -14,10 +14,10 @@ from types import ModuleType
 
 from rich.console import Console
 
-from peakload.cli import check, compare, loadtest, serve, simulate, size
+from peakload.cli import check, compare, loadtest, scenario, serve, simulate, size
 from peakload.cli.errors import run_mapped
 
-COMMANDS: tuple[ModuleType, ...] = (check, simulate, serve, loadtest, compare, size)
+COMMANDS: tuple[ModuleType, ...] = (check, simulate, serve, loadtest, compare, size, scenario)
 """Every command, in the order ``peakload --help`` lists them."""
 
 
