@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from peakload.core.scenario import Scenario
+from peakload.core.workload import OpenWorkload
 from simulation.analytic import mgc_station, mmck_blocking, mva
 
 
@@ -52,7 +53,8 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
         mix = scenario.step_shares()
     demands = tier_demands(scenario, mix)
     tiers = {}
-    if scenario.workload.kind == "open":
+    workload = scenario.workload
+    if isinstance(workload, OpenWorkload):
         method = "Erlang C (M/G/c, Allen-Cunneen) per tier at the measured visit rate"
         for tier in scenario.tiers:
             d = demands[tier.name]
@@ -73,8 +75,7 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
         system = None
     else:
         method = "approximate MVA (Seidmann multi-server) at the window's mean concurrency"
-        think = scenario.workload.think_time
-        assert think is not None
+        think = workload.think_time
         users = round(window["overall"]["mean_concurrency"])
         names = [t.name for t in scenario.tiers]
         visit_demand = [demands[n].visits_per_request * demands[n].mean_s for n in names]

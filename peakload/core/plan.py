@@ -52,6 +52,7 @@ from functools import cached_property
 from peakload.core.clock import format_clock, parse_clock
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
+from peakload.core.workload import OpenWorkload
 
 ENV = "PEAKLOAD_LOADTEST"
 
@@ -129,7 +130,7 @@ class Plan:
 
     def target_users(self, wall_s: float) -> int:
         users = self.scenario.workload.profile.at(self.clock_at(wall_s))
-        if self.scenario.workload.kind == "open":
+        if isinstance(self.scenario.workload, OpenWorkload):
             return self.open_users
         return round(users * self.user_scale)
 
@@ -154,7 +155,7 @@ class Plan:
         The profile is piecewise linear, so its maximum over the run is at the
         run's ends or at a breakpoint inside it.
         """
-        if self.scenario.workload.kind == "open":
+        if isinstance(self.scenario.workload, OpenWorkload):
             return 0
         profile = self.scenario.workload.profile
         end = self.run_start_s + self.wall_duration_s * self.compress

@@ -9,7 +9,7 @@ simulator, the mock server and the load test all read them the same way.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -21,12 +21,11 @@ from pydantic import (
 
 from peakload.core.clock import parse_clock
 from peakload.core.distributions import Distribution
-from peakload.core.profile import Profile
+from peakload.core.workload import Workload
 
 LOGIN = "login"
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
-ProfilePoint = tuple[str, Annotated[float, Field(ge=0)]]
 
 
 class _Strict(BaseModel):
@@ -70,55 +69,6 @@ class ScenarioInfo(_Strict):
                     f"{self.start}-{self.end}"
                 )
         return self
-
-
-def _check_profile(points: list[ProfilePoint] | None) -> list[ProfilePoint] | None:
-    if points is None:
-        return None
-    previous = None
-    for i, (clock, _) in enumerate(points):
-        seconds = parse_clock(clock)
-        if previous is not None and seconds <= previous[1]:
-            raise ValueError(
-                f"point [{i}] at {clock} is not after point [{i - 1}] at {previous[0]}: "
-                "points must be in time order"
-            )
-        previous = (clock, seconds)
-    return points
-
-
-class Workload(_Strict):
-    kind: Literal["closed", "open"] = "closed"
-    concurrency: list[ProfilePoint] | None = Field(default=None, min_length=1)
-    rate: list[ProfilePoint] | None = Field(default=None, min_length=1)
-    think_time: Distribution | None = None
-    timeout_s: float = Field(default=30.0, gt=0)
-    retries: int = Field(default=0, ge=0, le=10)
-    retry_delay_s: float = Field(default=1.0, ge=0)
-
-    _profiles = field_validator("concurrency", "rate")(_check_profile)
-
-    @model_validator(mode="after")
-    def _kind_matches(self) -> Workload:
-        if self.kind == "closed":
-            if self.concurrency is None:
-                raise ValueError("a closed workload needs 'concurrency' [[clock, users], ...]")
-            if self.rate is not None:
-                raise ValueError("'rate' belongs to an open workload; this one is closed")
-            if self.think_time is None:
-                raise ValueError("a closed workload needs 'think_time'")
-        else:
-            if self.rate is None:
-                raise ValueError("an open workload needs 'rate' [[clock, requests_per_s], ...]")
-            if self.concurrency is not None:
-                raise ValueError("'concurrency' belongs to a closed workload; this one is open")
-        return self
-
-    @property
-    def profile(self) -> Profile:
-        points = self.concurrency if self.kind == "closed" else self.rate
-        assert points is not None
-        return Profile(tuple(parse_clock(c) for c, _ in points), tuple(float(v) for _, v in points))
 
 
 class Transaction(_Strict):
