@@ -69,9 +69,12 @@ class Request:
         """Who sent the attempt and hears its outcome."""
         self.route = route
         self.hops = route.hops
-        # SimPy's private Environment._now, not the public property env.now: read
-        # about 4 times per request, the property cost measurably more
-        # (benchmarks/simpy_now.py); pyproject pins simpy to the range tested.
+        # The clock is read as SimPy's private Environment._now, here and in tier.py,
+        # deadlines.py and clients.py, not as the public property env.now: the
+        # property cost 2-5 % of simulator CPU time (best of 9-15 alternating runs
+        # of benchmarks/simpy_now.py), over the 3 % we allow. pyproject therefore
+        # pins simpy to the range the tests cover (>=4.1,<4.2); check _now exists
+        # before widening it.
         self.start = now = model.env._now
         """Simulated time (s after midnight) the attempt was sent."""
         self.deadline = now + model.timeout_s
