@@ -1,7 +1,7 @@
 """What the runner watches while a load test runs, once a second.
 
 - The generator's CPU, summed over every Locust process and their children
-  (with workers, one process's figure says little: MEASURED.md, pitfall 8),
+  (with workers, one process's figure says little: each worker is a process),
   and the largest single process's share of its core.
 - The mock server's CPU, when the runner started it.
 - The server's tiers from /admin/stats (busy, queue, completions, busy and

@@ -21,11 +21,21 @@ class TierDemand:
     """The per-visit service time at a tier, mixed over the transactions that visit it."""
 
     visits_per_request: float
+    """Visits to the tier per request of the mix (0 to 1: a request visits a tier once)."""
+
     mean_s: float
+    """Mean service time per visit (s)."""
+
     scv: float
+    """Squared coefficient of variation of the service time (1 for exponential)."""
 
 
 def tier_demands(scenario: Scenario, mix: dict[str, float]) -> dict[str, TierDemand]:
+    """Each tier's visits per request and service time, mixed by ``mix``.
+
+    ``mix`` maps transaction names to their counts (or shares); a tier no
+    transaction in the mix visits gets zeros.
+    """
     total = sum(mix.values())
     demands = {}
     for tier in scenario.tiers:

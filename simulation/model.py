@@ -45,9 +45,13 @@ class Attempts:
 
     def __init__(self) -> None:
         self.transaction = array("i")
+        """Index of the attempt's transaction in the scenario's ``[[transactions]]``."""
         self.start = array("d")
+        """When the client sent it (simulated s after midnight)."""
         self.end = array("d")
+        """When the client had its outcome: answer, refusal or time-out."""
         self.outcome = array("b")
+        """``peakload.measure.stats.Outcome`` values: OK, TIMEOUT, REFUSED."""
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,13 @@ class Failure:
     """``servers`` of a tier lost from ``start_s`` to ``end_s`` (an instance down)."""
 
     tier: str
+    """The tier's name."""
     start_s: float
+    """When the servers go (simulated s after midnight)."""
     end_s: float
+    """When they come back."""
     servers: int
+    """How many servers are lost (e.g. one instance's workers)."""
 
 
 @dataclass
@@ -65,13 +73,24 @@ class Samples:
     """What the monitor saw every tick: clock, target and actual users, tier occupancy."""
 
     time: array
+    """Simulated time of each sample (s after midnight), one per tick."""
     target: array
+    """The profile's value then: users asked for, or requests/s for an open workload."""
     concurrency: array
+    """Users actually at work (0 for an open workload)."""
     in_tier: dict[str, array]
+    """Requests in each tier, in service or waiting, by tier name."""
 
 
 class Model:
-    """Builds tiers, routes and clients for one scenario and one seed, and runs them."""
+    """Builds tiers, routes and clients for one scenario and one seed, and runs them.
+
+    ``Model(scenario, seed).run()`` simulates the day from ``scenario.start_s``
+    to ``scenario.end_s``; the results are in :attr:`attempts`, :attr:`samples`
+    and each tier's records (:attr:`tiers`). ``tick_s`` is the monitor's
+    period (s); ``progress``, if given, is called with the simulated time about
+    once a simulated minute; ``failures`` take servers away for a while.
+    """
 
     def __init__(
         self,
@@ -84,18 +103,25 @@ class Model:
         self.scenario = scenario
         self.failures = failures
         self.env = env = Environment(initial_time=scenario.start_s)
+        """The SimPy environment; its clock reads seconds after midnight."""
         self.tick_s = tick_s
         self.progress = progress
         workload = scenario.workload
         self.profile: Profile = workload.profile
+        """The load over the day: users (closed) or requests/s (open)."""
         self.timeout_s = workload.timeout_s
+        """Seconds a client waits for an answer."""
         self.retries = workload.retries
+        """Retries of a timed-out or refused attempt."""
         self.retry_delay_s = workload.retry_delay_s
+        """Seconds between a failed attempt and its retry."""
         minutes = int(scenario.end_s // 60) + 1
         self.tiers = {
             t.name: Tier(env, t.name, t.servers, t.queue_limit, minutes) for t in scenario.tiers
         }
+        """Each tier by name, in the scenario's order."""
         self.transaction_names = [t.name for t in scenario.transactions]
+        """Names by transaction index, to read :attr:`attempts` back."""
         self.routes = {
             txn.name: Route(
                 index=i,
@@ -110,12 +136,18 @@ class Model:
             )
             for i, txn in enumerate(scenario.transactions)
         }
+        """Each transaction's route by name, with its own service-time streams."""
         self.login_route = self.routes.get(scenario.login.name) if scenario.login else None
+        """The sign-in's route, or None when the scenario has no login."""
         flows = scenario.flow_list
         self.flow_routes = [tuple(self.routes[s] for s in f.steps) for f in flows]
+        """Each flow's steps as routes, in the order of ``scenario.flow_list``."""
         self.flow_choice = ChoiceStream([f.weight for f in flows], named_rng(seed, "flow"))
+        """Picks a user's next flow (an index into :attr:`flow_routes`) by weight."""
         self.attempts = attempts = Attempts()
+        """One row per attempt sent, appended as each attempt gets its outcome."""
         self.deadlines = Deadlines(env, horizon=scenario.end_s)
+        """The watchdog that times attempts out."""
         appends = (
             attempts.transaction.append,
             attempts.start.append,
@@ -130,10 +162,13 @@ class Model:
             appends[3](outcome)
 
         self.record = record
+        """Append one attempt's row to :attr:`attempts` (bound appends: the hot path)."""
         self.samples = Samples(
             array("d"), array("d"), array("d"), {n: array("d") for n in self.tiers}
         )
+        """What the monitor saw every ``tick_s``."""
         self.source: Population | Arrivals
+        """Where requests come from; the monitor calls its ``follow`` every tick."""
         match workload:
             case ClosedWorkload():
                 self.source = Population(self, workload, seed)
@@ -173,6 +208,7 @@ class Model:
         Timeout(self.env, up).callbacks.append(lambda _e: tier.resize(full))
 
     def run(self) -> Model:
+        """Simulate the day to ``scenario.end_s``; returns this model, records filled."""
         env = self.env
         for failure in self.failures:
             self._schedule_failure(failure)

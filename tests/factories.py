@@ -60,7 +60,7 @@ CONTRACT_TIER = ("utilization", "mean_wait_s", "mean_response_s", "max_queue")
 
 
 def assert_contract(summary: dict[str, Any], kind: str, tiers: set[str]) -> None:
-    """The output contract of DESIGN.md: the keys every summary, of any kind, carries."""
+    """The output contract (README, "Outputs"): the keys every summary, of any kind, carries."""
     assert summary["kind"] == kind
     assert {"scenario", "window", "overall", "transactions", "tiers", "slo"} <= set(summary)
     for key in CONTRACT_OVERALL:

@@ -31,6 +31,11 @@ class ScenarioError(Exception):
 
 
 def load_scenario(path: str | Path) -> Scenario:
+    """Read and check the scenario file at ``path``.
+
+    Raises :class:`ScenarioError`, one line per problem, for a missing,
+    unreadable, malformed or invalid file.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -42,6 +47,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    """Check a scenario given as TOML text; ``source`` names it in error lines."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -54,6 +60,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Check a scenario already parsed into a dict (as tomllib returns it)."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
