@@ -19,9 +19,10 @@ piecewise-linear curve over the day (``[[clock, value], ...]`` in the file),
 and share the client's rules for a request that fails: abandon it after
 ``timeout_s``, retry it ``retries`` times, ``retry_delay_s`` apart.
 
-The engines dispatch on the type (``isinstance(workload, ClosedWorkload)``),
-never on the ``kind`` string; the shared behaviour (``profile``, ``scaled``)
-is a method of both.
+Code that must tell the kinds apart dispatches on the type
+(``isinstance(workload, ClosedWorkload)``, ``match``, a table keyed by the
+class), not on the ``kind`` string; what both share (``profile``,
+``scaled``) is a method of both.
 """
 
 from __future__ import annotations
