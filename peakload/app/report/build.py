@@ -57,7 +57,13 @@ def kind_of(run_dir: Path) -> Kind:
 def build_report(run_dir: str | Path) -> Report:
     """The report of ``run_dir`` with its closing sections, not yet written."""
     run = RunFiles(Path(run_dir))
-    report = kind_of(run.run_dir).build(run)
+    kind = kind_of(run.run_dir)
+    try:
+        report = kind.build(run)
+    except (KeyError, TypeError, IndexError) as exc:
+        raise JobError(
+            f"{run.run_dir / kind.marker}: not readable as a {kind.name}: {exc!r}"
+        ) from None
     report.sections.extend(closing_sections(run))
     return report
 

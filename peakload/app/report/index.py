@@ -34,8 +34,11 @@ def run_dirs(results: Path) -> list[Path]:
 def _row(entry: Entry, results: Path) -> str:
     verdict = entry.report.verdict
     state = {True: "pass", False: "fail", None: "none"}[verdict.passed]
-    href = (entry.run_dir / PAGE).relative_to(results).as_posix()
+    target = entry.run_dir / PAGE if (entry.run_dir / PAGE).exists() else entry.run_dir
+    href = target.relative_to(results).as_posix()
     figures = "; ".join(f"{k} {v}" for k, v in entry.report.headline.items())
+    if verdict.passed is None:
+        figures = verdict.answer
     when = entry.when.strftime("%Y-%m-%d %H:%M") if entry.when else "-"
     return (
         f'<tr class="{state}"><td><a href="{escape(href)}">{escape(entry.run_dir.name)}</a></td>'
@@ -56,7 +59,12 @@ def write_index(
         raise JobError(f"{results}: no such directory")
     entries, built = [], 0
     for i, run_dir in enumerate(run_dirs(results)):
-        report = build_report(run_dir)
+        try:
+            report = build_report(run_dir)
+        except JobError as exc:  # one unreadable run must not hide the others
+            report = Report(run_dir.name, "", Verdict(None, "UNREADABLE", str(exc)))
+            entries.append(Entry(run_dir, report, RunFiles(run_dir).when))
+            continue
         if not (run_dir / PAGE).exists():
             (run_dir / PAGE).write_text(render(report), encoding="utf-8")
             built += 1
