@@ -20,6 +20,7 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
@@ -145,6 +146,7 @@ def table(
     a row whose ``bad`` flag is true is shown in red."""
     flags = list(bad) if bad is not None else None
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+    head = f"<thead><tr>{head}</tr></thead>" if any(columns) else ""
     body = []
     for i, row in enumerate(rows):
         cells = "".join(
@@ -153,7 +155,7 @@ def table(
         )
         attr = ' class="bad"' if flags and flags[i] else ""
         body.append(f"<tr{attr}>{cells}</tr>")
-    return Html(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return Html(f"<table>{head}<tbody>{''.join(body)}</tbody></table>")
 
 
 def _numeric(value: Any) -> bool:
@@ -163,9 +165,21 @@ def _numeric(value: Any) -> bool:
     return bool(text) and (text[0].isdigit() or text == "-")
 
 
+VENDORED_BASIC = Path(__file__).parent / "vendor" / "plotly-basic.min.js"
+"""plotly.js's basic partial bundle (scatter, bar, pie): see vendor/README.md."""
+
+
 @cache
 def plotly_js() -> str:
-    """plotly.js, minified, as shipped with the plotly package (inlined once a page)."""
+    """The plotly.js inlined once a page: the vendored basic bundle (1.2 MB; every
+    figure here is a scatter or a bar) when it is the very plotly.js version the
+    installed plotly package writes figures for, else that package's full bundle
+    (4.8 MB)."""
+    version = plotly.offline.get_plotlyjs_version()
+    if VENDORED_BASIC.exists():
+        text = VENDORED_BASIC.read_text(encoding="utf-8")
+        if f" v{version}\n" in text[:300]:
+            return text
     return plotly.offline.get_plotlyjs()
 
 

@@ -124,7 +124,12 @@ def build(run: RunFiles) -> Report:
         ),
         Section(
             "Search",
-            [table(["", ""], [(k, v) for k, v in search.items()])]
+            [
+                table(
+                    ["", ""],
+                    [(k, f"{v:.1f}" if isinstance(v, float) else v) for k, v in search.items()],
+                )
+            ]
             + ([paragraph("Notes: " + "; ".join(document["notes"]))] if document["notes"] else []),
         ),
     ]

@@ -21,6 +21,7 @@ def record_weight(name: str, page: Path, screenshot: Path | None) -> int:
         json.dumps({"page": str(page), "bytes": weight, "screenshot": str(screenshot)}) + "\n"
     )
     print(f"{name}: {page} is {weight / 1e6:.2f} MB")
+    assert weight < 2_000_000  # the basic plotly.js bundle (1.2 MB) inlined once
     return weight
 
 

@@ -153,3 +153,13 @@ def test_a_run_directory_without_a_marker_is_refused(tmp_path):
     (tmp_path / "scenario.toml").write_text("# only a scenario\n")
     with pytest.raises(ValueError, match="not a run directory"):
         build_report(tmp_path)
+
+
+def test_the_vendored_plotly_bundle_is_the_version_plotly_writes_for():
+    import plotly.offline
+
+    from peakload.app.report.page import VENDORED_BASIC
+
+    header = VENDORED_BASIC.read_text()[:300]
+    assert f" v{plotly.offline.get_plotlyjs_version()}\n" in header
+    assert plotly_js().startswith("/**\n* plotly.js (basic - minified)")
