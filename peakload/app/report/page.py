@@ -55,6 +55,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.bad td { color: var(--fail); font-weight: 600; }
 pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; font-size: .85rem;
       white-space: pre-wrap; }
+.row { display: flex; flex-wrap: wrap; gap: 0 3rem; align-items: flex-start; }
 .figure { width: 100%; min-height: 380px; margin: .4rem 0 1rem; }
 """
 

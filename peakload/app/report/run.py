@@ -30,6 +30,8 @@ KIND_TITLES = {"simulation": "Simulation", "loadtest": "Load test"}
 def _num(value: Any, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
+    if abs(value) >= 10**digits:  # 1,730 rather than 1.73e+03
+        return f"{value:,.0f}"
     return f"{value:.{digits}g}"
 
 
@@ -269,10 +271,12 @@ def build(run: RunFiles) -> Report:
     series = run.series
     tiers = list(summary["tiers"])
     window_s = summary.get("window_s")
-    sections = [
-        Section("Summary", [_overall(summary)]),
-        Section("SLO", [_slo_table(summary, limits)]),
-    ]
+    side_by_side = (
+        f'<div class="row"><div>{_overall(summary).markup}</div>'
+        f"<div><p>SLO limits against the window's figures.</p>"
+        f"{_slo_table(summary, limits).markup}</div></div>"
+    )
+    sections = [Section("Summary", [Html(side_by_side)])]
     if series:
         label = "simulated" if kind == "simulation" else "virtual users (scenario-equivalent)"
         sections.append(

@@ -14,6 +14,8 @@ from peakload.app.report.run_files import RunFiles
 def _num(value: Any, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
+    if abs(value) >= 10**digits:  # 1,730 rather than 1.73e+03
+        return f"{value:,.0f}"
     return f"{value:.{digits}g}"
 
 
