@@ -247,3 +247,34 @@ def changes(rows: Sequence[Any]) -> go.Figure:
     fig.update_xaxes(title_text="change (% of baseline)", zeroline=True)
     fig.update_yaxes(autorange="reversed", rangemode="normal")
     return fig
+
+
+def paired_intervals(
+    categories: Sequence[str],
+    first: tuple[str, Sequence[float], Sequence[float | None]],
+    second: tuple[str, Sequence[float], Sequence[float | None]],
+    title: str,
+    ytitle: str,
+    limit: float | None = None,
+) -> go.Figure:
+    """Two estimates per category, each with its 95 % interval, side by side: for
+    validate, predicted against measured per level; for calibrate, each estimate
+    against its prior. ``first`` and ``second`` are ``(name, values, half_widths)``;
+    a half-width of None draws no bar. ``limit`` adds an SLO line."""
+    traces = []
+    for (name, values, halves), color in zip((first, second), ("#1f77b4", "#ff7f0e"), strict=True):
+        traces.append(
+            go.Scatter(
+                x=list(categories),
+                y=list(values),
+                error_y={"type": "data", "array": [h or 0 for h in halves], "width": 6},
+                mode="markers",
+                marker={"size": 10, "color": color},
+                name=name,
+            )
+        )
+    fig = go.Figure(traces)
+    _layout(fig, title, ytitle)
+    fig.update_layout(hovermode="x", scattermode="group")
+    _slo_line(fig, limit, f"SLO {limit:g}" if limit is not None else "")
+    return fig

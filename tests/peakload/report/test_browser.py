@@ -87,3 +87,33 @@ def test_index_page_links_every_run(browser, simulation_run, tmp_path):
     page.close()
     assert f"{simulation_run.name}/report.html" in links
     assert requests == [index.as_uri()]
+
+
+def test_a_section_another_job_adds_renders(browser, simulation_run, tmp_path):
+    """The API validate and calibrate use: given sections, a verdict, figures."""
+    import shutil
+
+    from peakload.app.report import Section, Verdict, table, write_report
+    from peakload.app.report.figures import paired_intervals
+
+    run = tmp_path / "validation"
+    run.mkdir()
+    shutil.copy(simulation_run / "scenario.toml", run)
+    figure = paired_intervals(
+        ["1,000", "5,000", "13,000"],
+        ("predicted", [0.2, 0.4, 0.97], [0.01, 0.02, 0.05]),
+        ("measured", [0.21, 0.43, 1.1], [0.02, 0.03, None]),
+        "p95 per level",
+        "seconds",
+        limit=2.0,
+    )
+    page = write_report(
+        run,
+        [Section("Levels", [table(["level", "agree"], [("1,000", "yes")]), figure])],
+        Verdict(False, "DISAGREES", "1 of 3 levels outside both intervals"),
+        title="Validation: ci-smoke",
+    )
+    loaded = open_page(browser, page, None)
+    assert_clean(loaded)
+    assert loaded.figures_declared == 1 and loaded.traces_per_figure == [2]
+    assert loaded.verdict == "DISAGREES"
