@@ -163,3 +163,16 @@ def test_the_vendored_plotly_bundle_is_the_version_plotly_writes_for():
     header = VENDORED_BASIC.read_text()[:300]
     assert f" v{plotly.offline.get_plotlyjs_version()}\n" in header
     assert plotly_js().startswith("/**\n* plotly.js (basic - minified)")
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
+)
+def test_without_chromium_browser_tests_skip_locally_and_fail_in_ci(monkeypatch, ci, outcome):
+    from tests.peakload.report.browser import require_browser
+
+    monkeypatch.delenv("PEAKLOAD_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match="chromium is not installed"):
+        require_browser()
