@@ -8,17 +8,18 @@ write reconciliation and a link to Locust's own report.
 
 from __future__ import annotations
 
-import math
+import tomllib
 from typing import Any
 
 from peakload.app.report import figures
+from peakload.app.report.loadtest import load_generation
+from peakload.app.report.numbers import ms, num, pct, with_ci
 from peakload.app.report.page import (
     Html,
     Report,
     Section,
     Verdict,
     bullets,
-    link,
     paragraph,
     table,
 )
@@ -27,35 +28,8 @@ from peakload.app.report.run_files import RunFiles
 KIND_TITLES = {"simulation": "Simulation", "loadtest": "Load test"}
 
 
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if abs(value) >= 10**digits:  # 1,730 rather than 1.73e+03
-        return f"{value:,.0f}"
-    return f"{value:.{digits}g}"
-
-
-def _with_ci(values: dict[str, Any], name: str, scale: float = 1.0, digits: int = 3) -> str:
-    value = values.get(name)
-    if value is None:
-        return "-"
-    text = _num(value * scale, digits)
-    ci = values.get(f"{name}_ci95")
-    return f"{text} ± {_num(ci * scale, 2)}" if ci else text
-
-
-def _ms(values: dict[str, Any], name: str) -> str:
-    return _with_ci(values, name, 1000.0)
-
-
-def _pct(value: Any) -> str:
-    return "-" if value is None else f"{100 * value:.2f}%"
-
-
 def slo_limits(scenario_text: str | None) -> dict[str, float]:
     """The ``[slo]`` table of the scenario as run (p95_s, error_rate, max_utilization...)."""
-    import tomllib
-
     if not scenario_text:
         return {}
     try:
@@ -73,7 +47,7 @@ def verdict(summary: dict[str, Any], limits: dict[str, float]) -> Verdict:
     against = f" against {limits['p95_s']:g} s" if "p95_s" in limits else ""
     users = overall.get("peak_concurrency")
     at = f" at {users:,.0f} users" if users is not None else ""
-    answer = f"p95 {_num(p95)} s{against}{at}; error rate {_pct(overall.get('error_rate'))}"
+    answer = f"p95 {num(p95)} s{against}{at}; error rate {pct(overall.get('error_rate'))}"
     notes = [v["message"] for v in summary["slo"].get("violations", [])]
     notes += [f"at risk: {r['message']}" for r in summary["slo"].get("at_risk", [])]
     return Verdict(passed, verdict_label(summary), answer, notes)
@@ -88,13 +62,13 @@ def _overall(summary: dict[str, Any]) -> Html:
     o = summary["overall"]
     rows = [
         ("requests in the window", f"{o.get('requests', 0):,}"),
-        ("throughput (req/s)", _with_ci(o, "throughput_rps")),
-        ("answered ok (req/s)", _with_ci(o, "ok_rps")),
-        ("mean (ms)", _ms(o, "mean_s")),
-        ("p50 (ms)", _ms(o, "p50_s")),
-        ("p95 (ms)", _ms(o, "p95_s")),
-        ("p99 (ms)", _ms(o, "p99_s")),
-        ("error rate", _pct(o.get("error_rate"))),
+        ("throughput (req/s)", with_ci(o, "throughput_rps")),
+        ("answered ok (req/s)", with_ci(o, "ok_rps")),
+        ("mean (ms)", ms(o, "mean_s")),
+        ("p50 (ms)", ms(o, "p50_s")),
+        ("p95 (ms)", ms(o, "p95_s")),
+        ("p99 (ms)", ms(o, "p99_s")),
+        ("error rate", pct(o.get("error_rate"))),
         ("time-outs, refusals", f"{o.get('timeouts', 0):,}, {o.get('refusals', 0):,}"),
         ("peak concurrency", f"{o.get('peak_concurrency') or 0:,.0f} at {o.get('peak_time')}"),
     ]
@@ -114,8 +88,8 @@ def _slo_table(summary: dict[str, Any], limits: dict[str, float]) -> Html:
             continue
         value = overall.get(key)
         fine = value is not None and value <= limits[key]
-        shown = _pct(value) if key == "error_rate" else f"{_num(value)} s"
-        limit = _pct(limits[key]) if key == "error_rate" else f"{limits[key]:g} s"
+        shown = pct(value) if key == "error_rate" else f"{num(value)} s"
+        limit = pct(limits[key]) if key == "error_rate" else f"{limits[key]:g} s"
         rows.append((label, shown, limit, "holds" if fine else "BROKEN"))
         bad.append(not fine)
     if "max_utilization" in limits:
@@ -125,8 +99,8 @@ def _slo_table(summary: dict[str, Any], limits: dict[str, float]) -> Html:
             rows.append(
                 (
                     f"utilization {tier}",
-                    _pct(util),
-                    _pct(limits["max_utilization"]),
+                    pct(util),
+                    pct(limits["max_utilization"]),
                     "holds" if fine else "BROKEN",
                 )
             )
@@ -141,12 +115,12 @@ def _transactions(summary: dict[str, Any]) -> Html:
             (
                 name,
                 f"{t.get('count', 0):,}",
-                _ms(t, "mean_s"),
-                _ms(t, "p50_s"),
-                _ms(t, "p95_s"),
-                _ms(t, "p99_s"),
+                ms(t, "mean_s"),
+                ms(t, "p50_s"),
+                ms(t, "p95_s"),
+                ms(t, "p99_s"),
                 f"{t.get('errors', 0):,}",
-                _pct(t.get("error_rate")),
+                pct(t.get("error_rate")),
             )
         )
         bad.append(bool(t.get("errors")))
@@ -166,11 +140,11 @@ def _tiers(summary: dict[str, Any]) -> Html:
             (
                 name,
                 t.get("servers", "-"),
-                _pct(t.get("utilization")),
-                _pct(predicted),
-                _with_ci(t, "throughput_rps"),
-                _ms(t, "mean_wait_s"),
-                _ms(t, "mean_response_s"),
+                pct(t.get("utilization")),
+                pct(predicted),
+                with_ci(t, "throughput_rps"),
+                ms(t, "mean_wait_s"),
+                ms(t, "mean_response_s"),
                 f"{t.get('max_queue', 0):,}",
                 f"{t.get('refusals', 0):,}",
             )
@@ -194,74 +168,6 @@ def _tiers(summary: dict[str, Any]) -> Html:
         ).markup
         + "".join(n.markup for n in note)
     )
-
-
-def _loadtest_section(run: RunFiles) -> Section:
-    summary = run.summary
-    generator = summary.get("generator") or {}
-    rows = [
-        ("host", summary.get("host", "-")),
-        ("generator processes", generator.get("processes", "-")),
-        (
-            "generator CPU mean / max %",
-            f"{_num(generator.get('cpu_mean_pct'))} / {_num(generator.get('cpu_max_pct'))}",
-        ),
-        (
-            "intended / achieved req/s",
-            f"{_num(generator.get('intended_rps'))} / {_num(generator.get('achieved_rps'))}",
-        ),
-        (
-            "saturated",
-            "YES: " + "; ".join(generator.get("reasons", []))
-            if generator.get("saturated")
-            else "no",
-        ),
-    ]
-    plan = summary.get("plan") or {}
-    rows += [(f"plan: {k}", v) for k, v in plan.items()]
-    blocks: list[Any] = [table(["", ""], rows)]
-    reconciliation = summary.get("reconciliation") or {}
-    if "skipped" in reconciliation:
-        blocks.append(paragraph(f"Reconciliation skipped: {reconciliation['skipped']}"))
-    elif reconciliation:
-        by = reconciliation.get("by_transaction", {})
-        blocks.append(
-            table(
-                ["write", "client ok", "in doubt", "server records", "lost", "duplicated"],
-                [
-                    (
-                        n,
-                        v["client_ok"],
-                        v["in_doubt"],
-                        v["server_records"],
-                        v["lost"],
-                        v["duplicated"],
-                    )
-                    for n, v in by.items()
-                ]
-                + [
-                    (
-                        "all",
-                        reconciliation["client_ok"],
-                        reconciliation["in_doubt"],
-                        reconciliation["server_records"],
-                        reconciliation["lost"],
-                        reconciliation["duplicated"],
-                    )
-                ],
-                [bool(v["lost"] or v["duplicated"]) for v in by.values()]
-                + [bool(reconciliation["lost"] or reconciliation["duplicated"])],
-            )
-        )
-    if run.has("locust-report.html"):
-        blocks.append(
-            Html(
-                "<p>Locust's own report: "
-                + link("locust-report.html", "locust-report.html").markup
-                + "</p>"
-            )
-        )
-    return Section("Load generation", blocks, anchor="load-generation")
 
 
 def build(run: RunFiles) -> Report:
@@ -295,7 +201,7 @@ def build(run: RunFiles) -> Report:
         Section("Tiers", [_tiers(summary)]),
     ]
     if kind == "loadtest":
-        sections.append(_loadtest_section(run))
+        sections.append(load_generation(run))
     if summary.get("warmup"):
         sections.append(Section("Warm-up", [bullets([str(summary["warmup"])])]))
     when = run.when.strftime("%Y-%m-%d %H:%M") if run.when else "unknown time"
@@ -312,9 +218,9 @@ def build(run: RunFiles) -> Report:
         verdict=verdict(summary, limits),
         sections=sections,
         headline={
-            "p95": f"{_num(o.get('p95_s'))} s",
-            "throughput": f"{_num(o.get('throughput_rps'))} req/s",
-            "error rate": _pct(o.get("error_rate")),
+            "p95": f"{num(o.get('p95_s'))} s",
+            "throughput": f"{num(o.get('throughput_rps'))} req/s",
+            "error rate": pct(o.get("error_rate")),
             "peak users": f"{o.get('peak_concurrency') or 0:,.0f}",
         },
     )

@@ -3,20 +3,12 @@ the capacity curve and p95 against instances, all read from ``sizing.json``."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from peakload.app.report import figures
+from peakload.app.report.numbers import num
 from peakload.app.report.page import Report, Section, Verdict, paragraph, table
 from peakload.app.report.run_files import RunFiles
-
-
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if abs(value) >= 10**digits:  # 1,730 rather than 1.73e+03
-        return f"{value:,.0f}"
-    return f"{value:.{digits}g}"
 
 
 def verdict_label(document: dict[str, Any]) -> str:
@@ -68,9 +60,9 @@ def _confirmed(document: dict[str, Any]) -> Any:
         rows.append(
             (
                 metric,
-                _num(f["estimate"], 4),
-                f"± {_num(f['ci95'], 2)}",
-                _num(f["bound"], 4),
+                num(f["estimate"], 4),
+                f"± {num(f['ci95'], 2)}",
+                num(f["bound"], 4),
                 "-" if limit is None else f"{limit:g}",
                 "holds" if holds else "BROKEN",
             )
@@ -84,9 +76,9 @@ def _n1(document: dict[str, Any]) -> Any:
         (
             tier,
             r.get("lost", "-"),
-            _num(r.get("p95_s"), 4),
-            f"± {_num(r.get('p95_s_ci95'), 2)}",
-            _num(r.get("error_rate"), 3),
+            num(r.get("p95_s"), 4),
+            f"± {num(r.get('p95_s_ci95'), 2)}",
+            num(r.get("error_rate"), 3),
             "holds" if r["pass"] else "FAILS",
         )
         for tier, r in document["n1"].items()
@@ -149,7 +141,7 @@ def build(run: RunFiles) -> Report:
         sections=sections,
         headline={
             "cost": f"{document['cost']['recommended']:g} (now {document['cost']['current']:g})",
-            "p95 bound": f"{_num(document['slo']['confirmed'].get('p95_s', {}).get('bound'))} s",
+            "p95 bound": f"{num(document['slo']['confirmed'].get('p95_s', {}).get('bound'))} s",
             "peak users": f"{document['peak_concurrency']:,.0f}",
         },
     )
