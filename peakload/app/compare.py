@@ -20,6 +20,7 @@ class CompareOptions:
     markdown: str | Path | None = None
     junit: str | Path | None = None
     name: str | None = None
+    html: str | Path | None = None
 
 
 @dataclass
@@ -44,4 +45,10 @@ def compare(options: CompareOptions) -> Comparison:
     name = options.name or f"{current['scenario']} ({current['kind']} vs {baseline['kind']})"
     compare_files.write(options.markdown, compare_files.markdown(rows, name))
     compare_files.write(options.junit, compare_files.junit({name: rows}))
+    if options.html:
+        from peakload.app.report import compare as compare_page
+
+        paths = (options.baseline, options.current)
+        page = compare_page.build(name, rows, baseline, current, paths, Path(options.html))
+        compare_page.write(options.html, page)
     return Comparison(name, rows)

@@ -9,7 +9,8 @@ from typing import Any
 
 from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
 from peakload.app.errors import CouldNotRun, JobError
-from peakload.app.run_output import start_run, write_run
+from peakload.app.provenance import Stopwatch
+from peakload.app.run_output import finish_run, start_run, write_run
 from peakload.core.clock import parse_clock
 from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
@@ -92,6 +93,7 @@ def loadtest(
     """
     if options.host and options.serve_scenario_path:
         raise JobError("--serve-scenario needs the mock this starts; it cannot go with --host")
+    stopwatch = Stopwatch()
     plan = plan or plan_for(options)
     scenario = plan.scenario
     run_dir = start_run(options.out, "loadtest", scenario, options.scenario_path)
@@ -114,4 +116,5 @@ def loadtest(
         options.plots,
         population_label="virtual users (scenario-equivalent)",
     )
+    finish_run(run_dir, stopwatch, plan.run_seed)
     return LoadTestRun(run_dir, scenario, plan, result)

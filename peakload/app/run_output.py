@@ -2,7 +2,8 @@
 
 ``summary.json``, ``timeseries.csv``, ``latencies.npy`` (the window's
 per-request latencies, for ``compare``'s Mann-Whitney test), a copy of the
-scenario and, unless asked not to, the PNG plots.
+scenario and, unless asked not to, the PNG plots; last, from
+:func:`finish_run`, ``provenance.json`` and ``report.html``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from peakload.app.provenance import Stopwatch, write_provenance
 from peakload.app.rundir import copy_scenario, new_run_dir, write_summary, write_timeseries
 from peakload.core.scenario import Scenario
 
@@ -49,3 +51,12 @@ def write_run(
             max_utilization=scenario.slo.max_utilization,
             population_label=population_label,
         )
+
+
+def finish_run(run_dir: Path, stopwatch: Stopwatch, seed: int | None) -> Path:
+    """The last step of every job: ``provenance.json`` (with the wall time since
+    ``stopwatch`` started), then ``report.html`` from the files now written."""
+    from peakload.app.report import write_report
+
+    write_provenance(run_dir, stopwatch, seed)
+    return write_report(run_dir)

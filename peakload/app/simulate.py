@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from peakload.app.errors import JobError
-from peakload.app.run_output import start_run, write_run
+from peakload.app.provenance import Stopwatch
+from peakload.app.run_output import finish_run, start_run, write_run
 from peakload.core.clock import parse_clock
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
@@ -56,6 +57,7 @@ def simulate(
     ``progress`` is called with the simulated seconds done so far, summed over
     replications; the total is ``(end - start) * replications``.
     """
+    stopwatch = Stopwatch()
     scenario = load_scenario(options.scenario_path)
     window = None
     if options.window is not None:
@@ -75,6 +77,7 @@ def simulate(
     )
     run_dir = start_run(options.out, "simulation", scenario, options.scenario_path)
     write_run(run_dir, result.summary, result.timeseries, result.latencies, scenario, options.plots)
+    finish_run(run_dir, stopwatch, result.summary.get("seed"))
     return SimulationRun(run_dir, scenario, result)
 
 

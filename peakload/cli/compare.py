@@ -33,6 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--markdown", metavar="OUT", help="write a Markdown summary here")
     parser.add_argument("--junit", metavar="OUT", help="write a JUnit XML report here")
+    parser.add_argument("--html", metavar="OUT", help="write a self-contained HTML page here")
     parser.add_argument("--name", default=None, help="suite name in the reports")
 
 
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             markdown=args.markdown,
             junit=args.junit,
             name=args.name,
+            html=args.html,
         )
     )
     for row in done.failed:
