@@ -31,6 +31,7 @@ from loadtests.recorder import load_records
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.core.plan import ENV, Plan
+from peakload.measure.calibration import tier_file
 from peakload.measure.judge import evaluate
 
 LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"
@@ -188,6 +189,8 @@ def run_loadtest(
     if not record_files or not (raw / "shape.npz").exists():
         tail = "\n".join(log_text.splitlines()[-8:])
         raise LoadTestError(f"Locust recorded no requests (exit {master.returncode}): {tail}")
+    if any(samples.tiers):  # the tiers' busy time, kept for calibration offline
+        tier_file.write(run_dir / tier_file.FILENAME, samples.wall, samples.tiers)
     measurement = Measurement(
         plan=plan,
         records=load_records(record_files),
