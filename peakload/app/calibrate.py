@@ -55,7 +55,7 @@ class CalibrateOptions:
     plan: bool = False
     serve_scenario_path: str | Path | None = None
     host: str | None = None
-    plan_wall_s: float = 75.0
+    plan_wall_s: float = 180.0
 
 
 @dataclass
