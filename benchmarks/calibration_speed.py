@@ -30,8 +30,10 @@ def synthetic(model, seconds: int, rng: np.random.Generator) -> tuple[Windows, n
     names = [t.name for t in model.transactions]
     tiers = [t.name for t in model.tiers]
     truth = np.array(
-        [[float(t.demand[k].mean) if k in t.demand else 0.0 for k in tiers]
-         for t in model.transactions]
+        [
+            [float(t.demand[k].mean) if k in t.demand else 0.0 for k in tiers]
+            for t in model.transactions
+        ]
     ) * rng.uniform(0.5, 2.5, (len(names), 1))
     minutes = (seconds + 59) // 60
     mix = np.repeat(rng.dirichlet(np.full(len(names), 2.0), size=minutes), 60, axis=0)[:seconds]
@@ -73,10 +75,14 @@ def main() -> None:
         f"{len(windows)} windows x {len(windows.transactions)} transactions x "
         f"{len(windows.tiers)} tiers, {args.replicates} bootstrap replicates"
     )
-    print(f"estimate (fit + bootstrap + identifiability): best {min(times):.3f} s, "
-          f"median {np.median(times):.3f} s of {args.repeat}")
-    print(f"largest relative error {max(errors):.1%}; true demand inside its 95 % CI: "
-          f"{np.mean(inside):.0%} of {len(inside)}")
+    print(
+        f"estimate (fit + bootstrap + identifiability): best {min(times):.3f} s, "
+        f"median {np.median(times):.3f} s of {args.repeat}"
+    )
+    print(
+        f"largest relative error {max(errors):.1%}; true demand inside its 95 % CI: "
+        f"{np.mean(inside):.0%} of {len(inside)}"
+    )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from loadtests.busy_sources import BusyMapError, load_busy_map
 from peakload.app.calibrated_model import write_calibrated
 from peakload.app.calibration_runs import RunData, read_run
 from peakload.app.errors import JobError
@@ -56,6 +57,9 @@ class CalibrateOptions:
     serve_scenario_path: str | Path | None = None
     host: str | None = None
     plan_wall_s: float = 180.0
+    busy_map_path: str | Path | None = None
+    """Tiers' busy time of a real system (loadtests.busy_sources): CSV sources are read
+    offline; with --plan the load tests also sample its Prometheus sources."""
 
 
 @dataclass
@@ -139,9 +143,7 @@ def _workload(model: Scenario, runs: list[RunData], win: windowing.Windows) -> t
         rate = inside.sum() / (hi - lo)
         z = (run.mean_users / rate - r.response[inside].mean()) / run.user_scale
         think.append((z, inside.sum()))
-    observed = (
-        float(sum(z * n for z, n in think) / sum(n for _, n in think)) if think else None
-    )
+    observed = float(sum(z * n for z, n in think) / sum(n for _, n in think)) if think else None
     tt = model.workload.think_time
     return mix, {"observed": observed, "model": None if tt is None else float(tt.mean)}
 
@@ -152,12 +154,22 @@ def calibrate_runs(
     model = load_scenario(options.scenario_path)
     if not run_paths:
         raise JobError("no run given: name load-test run directories, or use --plan")
-    runs = [read_run(p) for p in run_paths]
+    busy_map = None
+    if options.busy_map_path is not None:
+        try:
+            busy_map = load_busy_map(options.busy_map_path, [t.name for t in model.tiers])
+        except BusyMapError as exc:
+            raise JobError(str(exc)) from None
+    runs = [read_run(p, busy_map) for p in run_paths]
     _check_runs(model, runs)
     win = _windows(model, runs, options.interval_s)
     rng = np.random.default_rng(model.scenario.seed if options.seed is None else options.seed)
     found = estimate(
-        win, model, [r.requests for r in runs], rng, options.replicates,
+        win,
+        model,
+        [r.requests for r in runs],
+        rng,
+        options.replicates,
     )
     mix, think = _workload(model, runs, win)
     report = CalibrationReport(

@@ -122,6 +122,7 @@ def run_plan(
             compress=1.0,
             out=plan_dir,
             plots=options.plots,
+            busy_map_path=options.busy_map_path,
         )
     )
     if progress is not None:

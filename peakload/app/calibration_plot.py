@@ -27,9 +27,14 @@ def plot_calibration(report: CalibrationReport, path: Path) -> Path:
             y = max(e.estimate, 1e-6)
             lo, hi = max(e.ci95[0], 1e-6), max(e.ci95[1], 1e-6)
             ax.errorbar(
-                e.prior, y, yerr=[[max(y - lo, 0)], [max(hi - y, 0)]], fmt="o",
-                color=colours[tier], mfc=colours[tier] if e.identifiable else "none",
-                capsize=3, label=tier,
+                e.prior,
+                y,
+                yerr=[[max(y - lo, 0)], [max(hi - y, 0)]],
+                fmt="o",
+                color=colours[tier],
+                mfc=colours[tier] if e.identifiable else "none",
+                capsize=3,
+                label=tier,
             )
             values += [e.prior, y]
     if values:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from loadtests.busy_sources import BusyMap, BusyMapError, read_csv
 from loadtests.recorder import load_records
 from peakload.app.errors import JobError
 from peakload.core.clock import parse_clock
@@ -38,7 +39,18 @@ class RunData:
     user_scale: float
 
 
-def read_run(path: str | Path) -> RunData:
+def _with_csv(series: TierSeries | None, busy_map: BusyMap, shape_wall: np.ndarray) -> TierSeries:
+    """The run's tier series with the mapping's CSV tiers added (or replaced)."""
+    wall = series.wall if series is not None else shape_wall
+    busy = dict(series.busy_s) if series is not None else {}
+    for tier, source in busy_map.csv.items():
+        times, counter = read_csv(tier, source)
+        busy[tier] = np.interp(wall, times, counter)
+    return TierSeries(wall=wall, busy_s=busy)
+
+
+def read_run(path: str | Path, busy_map: BusyMap | None = None) -> RunData:
+    """One run directory; ``busy_map``'s CSV tiers are read in (calibration offline)."""
     run = Path(path)
     if not (run / "summary.json").is_file():
         raise JobError(f"{run}: not a run directory (no summary.json)")
@@ -77,6 +89,11 @@ def read_run(path: str | Path) -> RunData:
         try:
             series = tier_file.read(run / tier_file.FILENAME)
         except tier_file.TierFileError as exc:
+            raise JobError(str(exc)) from None
+    if busy_map is not None and busy_map.csv:
+        try:
+            series = _with_csv(series, busy_map, shape["wall"])
+        except BusyMapError as exc:
             raise JobError(str(exc)) from None
     if series is None and not np.any(requests.outcome == 0):
         raise JobError(f"{run}: no tier data and no successful response to estimate from")

@@ -45,7 +45,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=options.positive_float,
         default=CalibrateOptions.plan_wall_s,
         metavar="S",
-        help=f"with --plan: measured wall seconds per run (default {CalibrateOptions.plan_wall_s:g})",
+        help="with --plan: measured wall seconds of the designed run "
+        f"(default {CalibrateOptions.plan_wall_s:g})",
+    )
+    parser.add_argument(
+        "--busy-time",
+        metavar="FILE",
+        help="TOML mapping tiers to a real system's busy-time sources (exported CSVs are read "
+        "here; with --plan its Prometheus endpoints are sampled during the runs)",
     )
     parser.add_argument(
         "--interval",
@@ -78,6 +85,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         serve_scenario_path=args.serve_scenario,
         host=args.host,
         plan_wall_s=args.plan_seconds,
+        busy_map_path=args.busy_time,
     )
 
     def say(line: str) -> None:

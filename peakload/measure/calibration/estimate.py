@@ -42,8 +42,10 @@ def _routes(model: Scenario, windows: Windows) -> np.ndarray:
     """Which transaction visits which measured tier, as the model says: the fit gives
     a tier's busy time only to the transactions the model routes through it."""
     return np.array(
-        [[_prior(model, name, tier) is not None for tier in windows.tiers]
-         for name in windows.transactions],
+        [
+            [_prior(model, name, tier) is not None for tier in windows.tiers]
+            for name in windows.transactions
+        ],
         dtype=bool,
     ).reshape(len(windows.transactions), len(windows.tiers))
 
@@ -91,8 +93,12 @@ def _by_utilization_law(windows, model, observed, rng, replicates) -> Estimates:
             if tier not in windows.tiers:
                 if prior is not None:
                     row[tier] = DemandEstimate(
-                        estimate=prior, ci95=(prior, prior), prior=prior, method=Method.PRIOR,
-                        identifiable=False, why=f"no busy time measured for tier {tier}",
+                        estimate=prior,
+                        ci95=(prior, prior),
+                        prior=prior,
+                        method=Method.PRIOR,
+                        identifiable=False,
+                        why=f"no busy time measured for tier {tier}",
                     )
                 continue
             k = windows.tiers.index(tier)
@@ -101,8 +107,12 @@ def _by_utilization_law(windows, model, observed, rng, replicates) -> Estimates:
             if not observed[i]:
                 if prior is not None:
                     row[tier] = DemandEstimate(
-                        estimate=prior, ci95=(prior, prior), prior=prior, method=Method.PRIOR,
-                        identifiable=False, why="never completed in the runs' windows",
+                        estimate=prior,
+                        ci95=(prior, prior),
+                        prior=prior,
+                        method=Method.PRIOR,
+                        identifiable=False,
+                        why="never completed in the runs' windows",
                     )
                 continue
             if prior is None and value <= 0:
@@ -148,8 +158,12 @@ def _by_response_time(windows, model, requests, observed, rng) -> Estimates:
         for tier, prior in priors.items():
             if measured is None or total_prior <= 0:
                 row[tier] = DemandEstimate(
-                    estimate=prior, ci95=(prior, prior), prior=prior, method=Method.PRIOR,
-                    identifiable=False, why="no successful response in the runs' windows",
+                    estimate=prior,
+                    ci95=(prior, prior),
+                    prior=prior,
+                    method=Method.PRIOR,
+                    identifiable=False,
+                    why="no successful response in the runs' windows",
                 )
                 continue
             share = prior / total_prior
@@ -160,7 +174,9 @@ def _by_response_time(windows, model, requests, observed, rng) -> Estimates:
                 prior=prior,
                 method=Method.RESPONSE_TIME,
                 identifiable=alone,
-                why=None if alone else (
+                why=None
+                if alone
+                else (
                     "no tier busy time: only the transaction's total (its low-load response "
                     "time) is measured, split over its tiers in the prior's proportions"
                 ),

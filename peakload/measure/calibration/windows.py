@@ -105,9 +105,7 @@ def cut(
         completions[:, column] = np.histogram(ends, bins=edges)[0]
     busy = None
     if series is not None and n:
-        readings = np.column_stack(
-            [np.interp(edges, series.wall, series.busy_s[t]) for t in tiers]
-        )
+        readings = np.column_stack([np.interp(edges, series.wall, series.busy_s[t]) for t in tiers])
         busy = np.diff(readings, axis=0)
     return Windows(
         start=edges[:-1] if n else np.array([]),

@@ -36,8 +36,10 @@ def fake_run(
     names = [t.name for t in scenario.transactions]
     tier_names = [t.name for t in scenario.tiers]
     demand = np.array(
-        [[float(t.demand[k].mean) if k in t.demand else 0.0 for k in tier_names]
-         for t in scenario.transactions]
+        [
+            [float(t.demand[k].mean) if k in t.demand else 0.0 for k in tier_names]
+            for t in scenario.transactions
+        ]
     )
     if varying_mix:
         blocks = rng.dirichlet(np.full(len(names), 0.7), size=(seconds + 19) // 20)

@@ -43,7 +43,9 @@ def test_recovers_the_truth_and_writes_a_model_that_loads(truth_run, tmp_path):
             found = document["demands"][txn.name][tier]
             assert found["method"] == "utilization_law"
             assert found["identifiable"], (txn.name, tier, found.get("why"))
-            assert found["prior"] == pytest.approx(load_scenario(CI_SMOKE).transaction(txn.name).demand[tier].mean)
+            assert found["prior"] == pytest.approx(
+                load_scenario(CI_SMOKE).transaction(txn.name).demand[tier].mean
+            )
             errors.append(abs(found["estimate"] - demand.mean) / demand.mean)
     assert np.median(errors) < 0.1
     calibrated = load_scenario(done.calibrated_path)
@@ -103,7 +105,8 @@ def test_a_zero_demand_on_a_busy_tier_is_flagged_not_written(tmp_path):
     model.write_text(
         CI_SMOKE.read_text().replace(
             'name = "get_statements"\ndemand = { gateway',
-            'name = "get_statements"\ndemand = { signature = { dist = "exponential", mean = 0.05 }, gateway',
+            'name = "get_statements"\ndemand = { '
+            'signature = { dist = "exponential", mean = 0.05 }, gateway',
         )
     )
     run = tmp_path / "run"
