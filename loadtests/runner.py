@@ -162,7 +162,10 @@ def run_loadtest(
         if busy_map is not None and busy_map.prometheus:
             sampler = lambda: busy_sources.sample_prometheus(busy_map.prometheus)  # noqa: E731
         monitor = Monitor(
-            [p.pid for p in processes], mock.pid if mock else None, host, token,
+            [p.pid for p in processes],
+            mock.pid if mock else None,
+            host,
+            token,
             busy_sampler=sampler,
         )
         monitor.start()

@@ -38,9 +38,9 @@ from peakload.app.loadtest import LoadTestOptions, loadtest
 from peakload.core.clock import format_clock
 from peakload.core.scenario import LOGIN, Scenario
 
-THINK_S = 3.0
+THINK_S = 2.0
 """Deterministic think time of the tour: the spacing of the waves."""
-MAX_USERS = 60
+MAX_USERS = 20
 MIN_USERS = 5
 START_S = 9 * 3600.0
 

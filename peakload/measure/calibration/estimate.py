@@ -57,7 +57,8 @@ def estimate(
     rng: np.random.Generator,
     replicates: int = utilization_law.DEFAULT_REPLICATES,
 ) -> Estimates:
-    """Every demand of ``model`` (and any the data show on a tier the model skips)."""
+    """Every demand of ``model``. The model's routes are taken as known (a tier's busy
+    time is fitted only on the transactions the model sends there); its demands are not."""
     observed = windows.completions.sum(axis=0) > 0
     if windows.busy is not None:
         return _by_utilization_law(windows, model, observed, rng, replicates)

@@ -62,3 +62,31 @@ def recovery(calibration: Path, truth_path: Path, model_path: Path) -> tuple[lis
                 Recovered(f"{name}.{tier}", demand.mean, found["estimate"], found["identifiable"])
             )
     return tiers, major
+
+
+def emulation_excess(run_dir: Path, truth_path: Path) -> dict[str, float]:
+    """Per tier, the busy seconds the mock accrued per visit beyond the truth's demands
+    (timer overshoot and event-loop lag): what the mock delivered minus what it was told."""
+    import numpy as np
+
+    from peakload.app.calibration_runs import read_run
+
+    run, truth = read_run(run_dir), load_scenario(truth_path)
+    lo, hi = run.span
+    series, records = run.series, run.requests
+    inside = (records.end >= lo) & (records.end < hi) & records.served()
+    excess = {}
+    for tier in series.tiers:
+        busy = float(
+            np.interp(hi, series.wall, series.busy_s[tier])
+            - np.interp(lo, series.wall, series.busy_s[tier])
+        )
+        expected = visits = 0.0
+        for i, name in enumerate(records.names):
+            demand = truth.transaction(name).demand.get(tier)
+            if demand is not None:
+                count = int(np.count_nonzero(inside & (records.transaction == i)))
+                expected += count * demand.mean
+                visits += count
+        excess[tier] = (busy - expected) / visits if visits else float("nan")
+    return excess
