@@ -101,8 +101,8 @@ def cut(
         column = index.get(name)
         if column is None or n == 0:
             continue
-        ends = requests.end[mask & (requests.transaction == j)]
-        completions[:, column] = np.histogram(ends, bins=edges)[0]
+        mine = mask & (requests.transaction == j)
+        completions[:, column] = _spread(requests.end[mine], requests.response[mine], edges)
     busy = None
     if series is not None and n:
         readings = np.column_stack([np.interp(edges, series.wall, series.busy_s[t]) for t in tiers])
@@ -116,6 +116,30 @@ def cut(
         tiers=tiers,
         run=np.full(n, run),
     )
+
+
+def _spread(end: np.ndarray, response: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Requests per window, a request that straddles an edge shared between the window
+    it started in and the one it ended in, in proportion to its time in each.
+
+    A tier adds a request's busy time when it finishes with it, somewhere between
+    the request's start and its end; counting the request wholly at its end would
+    put, say, a signature's earlier app time in the window before its completion.
+    """
+    start = end - np.clip(response, 0.0, None)
+    last = np.searchsorted(edges, end, side="right") - 1
+    first = np.searchsorted(edges, start, side="right") - 1
+    windows = len(edges) - 1
+    counts = np.zeros(windows)
+    split = (first != last) & (first >= 0) & (response > 0)
+    share_end = np.ones(len(end))
+    boundary = edges[np.clip(last, 0, windows)]
+    share_end[split] = (end[split] - boundary[split]) / response[split]
+    ends_inside = (last >= 0) & (last < windows)
+    np.add.at(counts, last[ends_inside], share_end[ends_inside])
+    starts_inside = split & (first < windows)
+    np.add.at(counts, first[starts_inside], 1.0 - share_end[starts_inside])
+    return counts
 
 
 def stack(parts: list[Windows]) -> Windows:
