@@ -18,6 +18,11 @@ the proportions move instead, by *lockstep tours*:
   refused part-way through its tiers (a refusal would leave busy time without
   a completion).
 
+The design needs users that start the tour at its first step: a load test
+whose users join mid-flow (from the stationary state, as issue 10's plans
+do for the scenario's day) spreads them over the tour, the windows' mix is
+then fixed again, and the identifiability test reports it.
+
 The derived scenario is written under the calibration's directory
 (``plan/<scenario>-tour.toml``) and run as an ordinary load test, against
 the mock (serving ``--serve-scenario`` when given) or ``--host``.
