@@ -11,6 +11,7 @@ prior, and its comment says so.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -61,27 +62,8 @@ def _comment(tier: str, e: DemandEstimate) -> str:
     return text
 
 
-def write_calibrated(
-    model_path: Path, report: CalibrationReport, target: Path, runs: list[str]
-) -> Path:
-    """Write the calibrated model next to the calibration; it loads as any scenario."""
-    data = tomllib.loads(Path(model_path).read_text())
-    transactions = data.pop("transactions")
-    data["scenario"]["name"] = f"{data['scenario']['name']}-calibrated"
-    data["scenario"]["description"] = (
-        f"{data['scenario'].get('description', '')} Demands calibrated by peakload calibrate "
-        f"({report.method.value}) from {len(runs)} run(s)."
-    ).strip()
-    lines = [
-        f"# Calibrated from {Path(model_path).name} by `peakload calibrate` "
-        f"({report.method.value}, {report.windows} windows of {report.window_s:g} s).",
-        "# Runs: " + ", ".join(runs),
-        "# Each demand's prior, 95 % interval, method and identifiability are in the",
-        "# comment above it; demands at a bound or unmeasured keep the prior.",
-        "",
-        tomli_w.dumps(data).rstrip(),
-        "",
-    ]
+def _transaction_blocks(transactions: list[dict[str, Any]], report: CalibrationReport) -> list[str]:
+    lines: list[str] = []
     for txn in transactions:
         estimates = report.demands.get(txn["name"], {})
         lines += ["[[transactions]]", f"name = {_inline(txn['name'])}"]
@@ -101,5 +83,47 @@ def write_calibrated(
                     distribution = _moved(distribution, e.estimate, e.prior)
             lines.append(f"demand.{tier} = {_inline(distribution)}")
         lines.append("")
-    target.write_text("\n".join(lines))
+    return lines
+
+
+def _is_transaction_table(header: str) -> bool:
+    inner = header.strip("[] ")
+    return inner == "transactions" or inner.startswith("transactions.")
+
+
+def write_calibrated(
+    model_path: Path, report: CalibrationReport, target: Path, runs: list[str]
+) -> Path:
+    """Write the calibrated model next to the calibration; it loads as any scenario.
+
+    The model's own text is kept (its comments state its assumptions), with the
+    scenario renamed ``<name>-calibrated`` and every ``[[transactions]]`` block
+    replaced, where the first one stood, by the calibrated blocks.
+    """
+    text = Path(model_path).read_text()
+    data = tomllib.loads(text)
+    lines = [
+        f"# Calibrated from {Path(model_path).name} by `peakload calibrate` "
+        f"({report.method.value}, {report.windows} windows of {report.window_s:g} s).",
+        "# Runs: " + ", ".join(runs),
+        "# Each demand's prior, 95 % interval, method and identifiability are in the",
+        "# comment above it; demands at a bound or unmeasured keep the prior.",
+        "",
+    ]
+    table, inserted = "", False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = stripped.split("#")[0].strip()
+            if _is_transaction_table(table):
+                if not inserted:
+                    lines += _transaction_blocks(data["transactions"], report)
+                    inserted = True
+                continue
+        if _is_transaction_table(table):
+            continue
+        if table == "[scenario]" and re.match(r"name\s*=", stripped):
+            line = f"name = {_inline(data['scenario']['name'] + '-calibrated')}"
+        lines.append(line)
+    target.write_text("\n".join(lines) + "\n")
     return target
