@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 import loadtests
+from loadtests import busy_sources
 from loadtests import ledger as ledger_module
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
@@ -31,6 +32,7 @@ from loadtests.recorder import load_records
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.core.plan import ENV, Plan
+from peakload.measure.calibration import tier_file
 from peakload.measure.judge import evaluate
 
 LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"
@@ -120,6 +122,7 @@ def run_loadtest(
     host: str | None = None,
     progress=None,
     serve_scenario: str | Path | None = None,
+    busy_map: busy_sources.BusyMap | None = None,
 ) -> LoadTestResult:
     """Run ``plan`` against ``host`` (or a mock this starts) and measure it.
 
@@ -155,7 +158,16 @@ def run_loadtest(
                     command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=run_dir
                 )
             )
-        monitor = Monitor([p.pid for p in processes], mock.pid if mock else None, host, token)
+        sampler = None
+        if busy_map is not None and busy_map.prometheus:
+            sampler = lambda: busy_sources.sample_prometheus(busy_map.prometheus)  # noqa: E731
+        monitor = Monitor(
+            [p.pid for p in processes],
+            mock.pid if mock else None,
+            host,
+            token,
+            busy_sampler=sampler,
+        )
         monitor.start()
         started = time.monotonic()
         deadline = started + plan.wall_duration_s + START_GRACE_S
@@ -188,6 +200,7 @@ def run_loadtest(
     if not record_files or not (raw / "shape.npz").exists():
         tail = "\n".join(log_text.splitlines()[-8:])
         raise LoadTestError(f"Locust recorded no requests (exit {master.returncode}): {tail}")
+    _keep_tier_samples(run_dir, samples, busy_map)
     measurement = Measurement(
         plan=plan,
         records=load_records(record_files),
@@ -213,6 +226,20 @@ def run_loadtest(
         }
     summary["slo"] = verdict(plan, summary)
     return LoadTestResult(summary, timeseries(measurement), window_latencies(measurement))
+
+
+def _keep_tier_samples(run_dir: Path, samples, busy_map) -> None:
+    """tiers.csv: the mock's counters and the busy-time sources', for calibration offline."""
+    extra = samples.busy
+    if busy_map is not None and busy_map.csv:
+        try:
+            from_csv = busy_sources.csv_samples(busy_map.csv, samples.wall)
+        except busy_sources.BusyMapError as exc:
+            raise LoadTestError(str(exc)) from None
+        extra = [{**a, **b} for a, b in zip(extra, from_csv, strict=True)]
+    merged = [{**tiers, **more} for tiers, more in zip(samples.tiers, extra, strict=True)]
+    if any(merged):
+        tier_file.write(run_dir / tier_file.FILENAME, samples.wall, merged)
 
 
 def verdict(plan: Plan, summary: dict[str, Any]) -> dict[str, Any]:

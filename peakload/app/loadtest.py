@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loadtests import busy_sources
 from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.provenance import Stopwatch
@@ -42,6 +43,8 @@ class LoadTestOptions:
     seed: int | None = None
     out: str | Path = "results"
     plots: bool = True
+    busy_map_path: str | Path | None = None
+    """A TOML mapping tiers to busy-time sources of a real system (see loadtests.busy_sources)."""
 
 
 @dataclass
@@ -96,6 +99,14 @@ def loadtest(
     stopwatch = Stopwatch()
     plan = plan or plan_for(options)
     scenario = plan.scenario
+    busy_map = None
+    if options.busy_map_path is not None:
+        try:
+            busy_map = busy_sources.load_busy_map(
+                options.busy_map_path, [t.name for t in scenario.tiers]
+            )
+        except busy_sources.BusyMapError as exc:
+            raise JobError(str(exc)) from None
     run_dir = start_run(options.out, "loadtest", scenario, options.scenario_path)
     try:
         result = run_loadtest(
@@ -104,6 +115,7 @@ def loadtest(
             host=options.host,
             progress=progress,
             serve_scenario=options.serve_scenario_path,
+            busy_map=busy_map,
         )
     except LoadTestError as exc:
         raise CouldNotRun(f"could not run: {exc}") from None

@@ -14,7 +14,17 @@ from types import ModuleType
 
 from rich.console import Console
 
-from peakload.cli import check, compare, loadtest, report, scenario, serve, simulate, size
+from peakload.cli import (
+    calibrate,
+    check,
+    compare,
+    loadtest,
+    report,
+    scenario,
+    serve,
+    simulate,
+    size,
+)
 from peakload.cli.errors import run_mapped
 
 COMMANDS: tuple[ModuleType, ...] = (
@@ -23,6 +33,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     serve,
     loadtest,
     compare,
+    calibrate,
     size,
     scenario,
     report,
