@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.run_output import start_run, write_run
+from peakload.contract.summary import Summary
 from peakload.core.clock import parse_clock
 from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
@@ -53,8 +53,14 @@ class LoadTestRun:
     result: LoadTestResult
 
     @property
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
+        """The judged contract summary (also in ``run_dir/summary.json``)."""
         return self.result.summary
+
+    @property
+    def passed(self) -> bool:
+        """The SLO verdict (for a load test, also: no write lost, generator not saturated)."""
+        return self.result.summary.slo is not None and self.result.summary.slo.passed
 
 
 def plan_for(options: LoadTestOptions) -> Plan:

@@ -8,11 +8,12 @@ scenario and, unless asked not to, the PNG plots.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from peakload.app.rundir import copy_scenario, new_run_dir, write_summary, write_timeseries
+from peakload.contract.summary import Summary
+from peakload.contract.timeseries import Timeseries
 from peakload.core.scenario import Scenario
 
 
@@ -25,8 +26,8 @@ def start_run(out: str | Path, kind: str, scenario: Scenario, scenario_path: str
 
 def write_run(
     run_dir: Path,
-    summary: dict[str, Any],
-    series: dict[str, np.ndarray],
+    summary: Summary,
+    series: Timeseries,
     latencies: np.ndarray,
     scenario: Scenario,
     plots: bool = True,
@@ -44,7 +45,7 @@ def write_run(
             series,
             [t.name for t in scenario.tiers],
             title=scenario.name,
-            window_s=summary["window_s"],
+            window_s=summary.window_s,
             slo_p95_s=scenario.slo.p95_s,
             max_utilization=scenario.slo.max_utilization,
             population_label=population_label,

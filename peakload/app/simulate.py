@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from peakload.app.errors import JobError
 from peakload.app.run_output import start_run, write_run
+from peakload.contract.summary import Summary
 from peakload.core.clock import parse_clock
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
@@ -44,8 +44,14 @@ class SimulationRun:
     result: SimulationResult
 
     @property
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Summary:
+        """The judged contract summary (also in ``run_dir/summary.json``)."""
         return self.result.summary
+
+    @property
+    def passed(self) -> bool:
+        """The SLO verdict (for a load test, also: no write lost, generator not saturated)."""
+        return self.result.summary.slo is not None and self.result.summary.slo.passed
 
 
 def simulate(

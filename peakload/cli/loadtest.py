@@ -109,4 +109,4 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if not args.quiet:
         print_report(done.summary, console)
     console.print(f"results: {done.run_dir}", markup=False, highlight=False)
-    return EXIT_OK if done.summary["slo"]["pass"] else EXIT_FAILED
+    return EXIT_OK if done.passed else EXIT_FAILED

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from simulation.statistics import cumulative_busy
+from peakload.measure.observations import cumulative_busy
 
 
 def test_cumulative_busy_integrates_overlapping_intervals():
