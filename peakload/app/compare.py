@@ -41,7 +41,7 @@ def compare(options: CompareOptions) -> Comparison:
         rows, baseline, current = compare_runs(options.baseline, options.current, tolerances)
     except CompareError as exc:
         raise JobError(str(exc)) from None
-    name = options.name or f"{current['scenario']} ({current['kind']} vs {baseline['kind']})"
+    name = options.name or f"{current.scenario} ({current.kind} vs {baseline.kind})"
     compare_files.write(options.markdown, compare_files.markdown(rows, name))
     compare_files.write(options.junit, compare_files.junit({name: rows}))
     return Comparison(name, rows)

@@ -17,15 +17,43 @@ SUMMARY = {
     "kind": "loadtest",
     "scenario": "ci-smoke",
     "overall": {
+        "requests": 18_000,
         "throughput_rps": 30.0,
+        "ok_rps": 30.0,
         "mean_s": 0.05,
         "p50_s": 0.035,
         "p95_s": 0.18,
         "p99_s": 0.32,
         "error_rate": 0.0,
+        "timeouts": 0,
+        "refusals": 0,
+        "peak_concurrency": 60.0,
+        "peak_time": "09:10",
+        "mean_concurrency": 60.0,
     },
-    "transactions": {"sign_payment": {"count": 50, "p95_s": 0.36, "error_rate": 0.0}},
-    "tiers": {"app": {"utilization": 0.18, "mean_response_s": 0.024}},
+    "transactions": {
+        "sign_payment": {
+            "count": 50,
+            "mean_s": 0.2,
+            "p50_s": 0.15,
+            "p95_s": 0.36,
+            "p99_s": 0.5,
+            "errors": 0,
+            "error_rate": 0.0,
+        }
+    },
+    "tiers": {
+        "app": {
+            "servers": 4,
+            "utilization": 0.18,
+            "throughput_rps": 30.0,
+            "mean_wait_s": 0.001,
+            "mean_response_s": 0.024,
+            "max_queue": 2,
+            "refusals": 0,
+            "refused_fraction": 0.0,
+        }
+    },
 }
 
 
