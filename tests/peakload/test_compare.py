@@ -165,3 +165,22 @@ def test_throughput_falling_is_the_regression(metric):
     higher["overall"]["throughput_rps"] = 40.0
     assert next(r for r in compare(SUMMARY, lower) if r.metric == metric).failed
     assert next(r for r in compare(SUMMARY, higher) if r.metric == metric).verdict == "improvement"
+
+
+def test_the_current_run_is_judged_under_the_baseline_scenarios_slo(tmp_path):
+    from peakload.app.compare import CompareOptions
+    from peakload.app.compare import compare as compare_job
+
+    baseline = Path(__file__).resolve().parents[2] / "results" / "baselines" / "sim-ci-smoke"
+    same = compare_job(CompareOptions(baseline, baseline))
+    assert same.verdict is not None and same.verdict.passed
+    strict = tmp_path / "strict"
+    strict.mkdir()
+    (strict / "summary.json").write_text((baseline / "summary.json").read_text())
+    (strict / "scenario.toml").write_text(
+        (baseline / "scenario.toml").read_text().replace("p95_s = 1.0", "p95_s = 0.001")
+    )
+    tight = compare_job(CompareOptions(strict, baseline))
+    assert not tight.failed  # the same figures: no regression, but a broken limit
+    assert not tight.verdict.passed
+    assert tight.verdict.violations[0].message.startswith("overall p95_s")
