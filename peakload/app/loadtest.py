@@ -8,8 +8,7 @@ from pathlib import Path
 
 from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
 from peakload.app.errors import CouldNotRun, JobError
-from peakload.app.run_output import start_run, write_run
-from peakload.contract.summary import Summary
+from peakload.app.run_output import JudgedRun, start_run, write_run
 from peakload.core.clock import parse_clock
 from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
@@ -44,23 +43,13 @@ class LoadTestOptions:
 
 
 @dataclass
-class LoadTestRun:
+class LoadTestRun(JudgedRun):
     """A finished load test: where it was written, its plan and what it measured."""
 
     run_dir: Path
     scenario: Scenario
     plan: Plan
     result: LoadTestResult
-
-    @property
-    def summary(self) -> Summary:
-        """The judged contract summary (also in ``run_dir/summary.json``)."""
-        return self.result.summary
-
-    @property
-    def passed(self) -> bool:
-        """The SLO verdict (for a load test, also: no write lost, generator not saturated)."""
-        return self.result.summary.slo is not None and self.result.summary.slo.passed
 
 
 def plan_for(options: LoadTestOptions) -> Plan:

@@ -8,6 +8,7 @@ scenario and, unless asked not to, the PNG plots.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +16,24 @@ from peakload.app.rundir import copy_scenario, new_run_dir, write_summary, write
 from peakload.contract.summary import Summary
 from peakload.contract.timeseries import Timeseries
 from peakload.core.scenario import Scenario
+
+
+class JudgedRun:
+    """What a finished simulation or load test offers beside its own fields: the
+    judged summary of its ``result`` and the verdict."""
+
+    result: Any
+
+    @property
+    def summary(self) -> Summary:
+        """The judged contract summary (also in ``run_dir/summary.json``)."""
+        return self.result.summary
+
+    @property
+    def passed(self) -> bool:
+        """The verdict: the SLO held (for a load test also: no write lost or
+        duplicated, the generator not saturated)."""
+        return self.summary.slo is not None and self.summary.slo.passed
 
 
 def start_run(out: str | Path, kind: str, scenario: Scenario, scenario_path: str | Path) -> Path:

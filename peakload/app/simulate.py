@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from peakload.app.errors import JobError
-from peakload.app.run_output import start_run, write_run
-from peakload.contract.summary import Summary
+from peakload.app.run_output import JudgedRun, start_run, write_run
 from peakload.core.clock import parse_clock
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
@@ -36,22 +35,12 @@ class SimulateOptions:
 
 
 @dataclass
-class SimulationRun:
+class SimulationRun(JudgedRun):
     """A finished simulation: where it was written and what it found."""
 
     run_dir: Path
     scenario: Scenario
     result: SimulationResult
-
-    @property
-    def summary(self) -> Summary:
-        """The judged contract summary (also in ``run_dir/summary.json``)."""
-        return self.result.summary
-
-    @property
-    def passed(self) -> bool:
-        """The SLO verdict (for a load test, also: no write lost, generator not saturated)."""
-        return self.result.summary.slo is not None and self.result.summary.slo.passed
 
 
 def simulate(
