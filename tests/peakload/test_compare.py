@@ -121,22 +121,12 @@ def test_replication_intervals_decide_when_they_overlap(tmp_path):
 
 
 def test_a_simulated_and_a_measured_summary_compare_without_error(tmp_path):
+    from peakload.app.simulate import SimulateOptions, simulate
+
     root = Path(__file__).resolve().parents[2]
-    assert (
-        main(
-            [
-                "simulate",
-                "--scenario",
-                str(root / "scenarios" / "ci-smoke.toml"),
-                "--out",
-                str(tmp_path / "sim"),
-                "--no-plots",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
-    (sim_run,) = (tmp_path / "sim").iterdir()
+    sim_run = simulate(
+        SimulateOptions(root / "scenarios" / "ci-smoke.toml", out=tmp_path / "sim", plots=False)
+    ).run_dir
     measured = json.loads((sim_run / "summary.json").read_text()) | {"kind": "loadtest"}
     measured["overall"]["p95_s"] *= 1.1
     load_run = write_run(tmp_path / "load", measured)
