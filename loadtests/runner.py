@@ -19,7 +19,6 @@ import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -31,9 +30,11 @@ from loadtests.monitor import Monitor, admin_stats
 from loadtests.recorder import load_records
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from peakload.contract.api import DEV_ADMIN_TOKEN
+from peakload.contract.summary import Summary
+from peakload.contract.timeseries import Timeseries
 from peakload.core.plan import ENV, Plan
 from peakload.measure.calibration import tier_file
-from peakload.measure.judge import evaluate
+from peakload.measure.judge import judge
 
 LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"
 START_GRACE_S = 60.0  # Locust start-up and users' last requests, beyond the plan's time
@@ -45,8 +46,10 @@ class LoadTestError(RuntimeError):
 
 @dataclass
 class LoadTestResult:
-    summary: dict[str, Any]
-    timeseries: dict[str, np.ndarray]
+    """A judged load test: its summary, per-minute series and window latencies."""
+
+    summary: Summary
+    timeseries: Timeseries
     latencies: np.ndarray
 
 
@@ -209,22 +212,24 @@ def run_loadtest(
         cpu_warning="CPU usage above" in log_text,
     )
     summary = summarize(measurement)
-    summary["host"] = "mock (started by peakload)" if mock else host
+    summary.host = "mock (started by peakload)" if mock else host
     if mock is not None and serve_scenario:
-        summary["served_scenario"] = str(serve_scenario)
+        summary.served_scenario = str(serve_scenario)
     client = ledger_module.merge(sorted(raw.glob("ledger-*.json")))
     if before is not None and after is not None:
-        summary["reconciliation"] = ledger_module.reconcile(
+        summary.reconciliation = ledger_module.reconcile(
             client,
             ledger_module.server_counts(before["records"]),
             ledger_module.server_counts(after["records"]),
         )
     else:
-        summary["reconciliation"] = {
+        summary.reconciliation = {
             "skipped": "no admin access to the server (set PEAKLOAD_ADMIN_TOKEN)",
             "client": client,
         }
-    summary["slo"] = verdict(plan, summary)
+    # The one judge: the SLO, and what makes a measurement untrustworthy (a saturated
+    # generator, a write lost or duplicated).
+    summary.slo = judge(plan.scenario.slo, summary)
     return LoadTestResult(summary, timeseries(measurement), window_latencies(measurement))
 
 
@@ -240,33 +245,3 @@ def _keep_tier_samples(run_dir: Path, samples, busy_map) -> None:
     merged = [{**tiers, **more} for tiers, more in zip(samples.tiers, extra, strict=True)]
     if any(merged):
         tier_file.write(run_dir / tier_file.FILENAME, samples.wall, merged)
-
-
-def verdict(plan: Plan, summary: dict[str, Any]) -> dict[str, Any]:
-    """The SLO, and the two things that make a measurement untrustworthy."""
-    slo = evaluate(plan.scenario.slo, summary)
-    generator = summary["generator"]
-    if generator["saturated"]:
-        slo["violations"].append(
-            {
-                "scope": "generator",
-                "metric": "saturated",
-                "value": True,
-                "limit": False,
-                "message": "generator saturated: " + "; ".join(generator["reasons"]),
-            }
-        )
-    reconciliation = summary.get("reconciliation", {})
-    for metric in ("lost", "duplicated"):
-        if reconciliation.get(metric):
-            slo["violations"].append(
-                {
-                    "scope": "reconciliation",
-                    "metric": metric,
-                    "value": reconciliation[metric],
-                    "limit": 0,
-                    "message": f"{reconciliation[metric]} write(s) {metric}",
-                }
-            )
-    slo["pass"] = not slo["violations"]
-    return slo

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from peakload.contract.summary import Summary
 from peakload.core.scenario import Scenario
 from peakload.core.workload import OpenWorkload
 from simulation.analytic import mgc_station, mmck_blocking, mva
@@ -56,9 +57,9 @@ def tier_demands(scenario: Scenario, mix: dict[str, float]) -> dict[str, TierDem
     return demands
 
 
-def crosscheck(scenario: Scenario, window: dict) -> dict:
-    """``window`` is a window summary (overall, transactions, tiers) of one run."""
-    mix = {name: float(t["count"]) for name, t in window["transactions"].items()}
+def crosscheck(scenario: Scenario, window: Summary) -> dict:
+    """The analytic figures beside ``window``'s simulated ones (one run's summary)."""
+    mix = {name: float(t.count) for name, t in window.transactions.items()}
     if sum(mix.values()) == 0:
         mix = scenario.step_shares()
     demands = tier_demands(scenario, mix)
@@ -68,8 +69,8 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
         method = "Erlang C (M/G/c, Allen-Cunneen) per tier at the measured visit rate"
         for tier in scenario.tiers:
             d = demands[tier.name]
-            measured = window["tiers"][tier.name]
-            rate = measured["throughput_rps"]  # carried: the visits the tier served
+            measured = window.tiers[tier.name]
+            rate = measured.throughput_rps  # carried: the visits the tier served
             est = mgc_station(rate, d.mean_s, tier.servers, d.scv)
             figures = {
                 "utilization": est.utilization,
@@ -77,7 +78,7 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
                 "mean_response_s": est.mean_response_s if est.stable else None,
             }
             if tier.queue_limit is not None and d.mean_s > 0:
-                offered = rate / (1 - measured["refused_fraction"])
+                offered = rate / (1 - measured.refused_fraction)
                 figures["refused_fraction"] = mmck_blocking(
                     offered, d.mean_s, tier.servers, tier.servers + tier.queue_limit
                 )
@@ -86,7 +87,7 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
     else:
         method = "approximate MVA (Seidmann multi-server) at the window's mean concurrency"
         think = workload.think_time
-        users = round(window["overall"]["mean_concurrency"])
+        users = round(window.overall.mean_concurrency)
         names = [t.name for t in scenario.tiers]
         visit_demand = [demands[n].visits_per_request * demands[n].mean_s for n in names]
         result = mva(visit_demand, users, think.mean, [t.servers for t in scenario.tiers])
@@ -101,7 +102,7 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
         system = {"throughput_rps": result.throughput, "mean_s": result.response_s}
     side_by_side = {
         name: {
-            metric: {"analytic": value, "simulated": window["tiers"][name][metric]}
+            metric: {"analytic": value, "simulated": getattr(window.tiers[name], metric)}
             for metric, value in figures.items()
         }
         for name, figures in tiers.items()
@@ -111,8 +112,8 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
         out["system"] = {
             "throughput_rps": {
                 "analytic": system["throughput_rps"],
-                "simulated": window["overall"]["ok_rps"],
+                "simulated": window.overall.ok_rps,
             },
-            "mean_s": {"analytic": system["mean_s"], "simulated": window["overall"]["mean_s"]},
+            "mean_s": {"analytic": system["mean_s"], "simulated": window.overall.mean_s},
         }
     return out

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from loadtests import busy_sources
 from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.provenance import Stopwatch
-from peakload.app.run_output import finish_run, start_run, write_run
+from peakload.app.run_output import JudgedRun, finish_run, start_run, write_run
 from peakload.core.clock import parse_clock
 from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
@@ -48,17 +47,13 @@ class LoadTestOptions:
 
 
 @dataclass
-class LoadTestRun:
+class LoadTestRun(JudgedRun):
     """A finished load test: where it was written, its plan and what it measured."""
 
     run_dir: Path
     scenario: Scenario
     plan: Plan
     result: LoadTestResult
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return self.result.summary
 
 
 def plan_for(options: LoadTestOptions) -> Plan:

@@ -15,7 +15,27 @@ import numpy as np
 
 from peakload.app.provenance import Stopwatch, write_provenance
 from peakload.app.rundir import copy_scenario, new_run_dir, write_summary, write_timeseries
+from peakload.contract.summary import Summary
+from peakload.contract.timeseries import Timeseries
 from peakload.core.scenario import Scenario
+
+
+class JudgedRun:
+    """What a finished simulation or load test offers beside its own fields: the
+    judged summary of its ``result`` and the verdict."""
+
+    result: Any
+
+    @property
+    def summary(self) -> Summary:
+        """The judged contract summary (also in ``run_dir/summary.json``)."""
+        return self.result.summary
+
+    @property
+    def passed(self) -> bool:
+        """The verdict: the SLO held (for a load test also: no write lost or
+        duplicated, the generator not saturated)."""
+        return self.summary.slo is not None and self.summary.slo.passed
 
 
 def start_run(out: str | Path, kind: str, scenario: Scenario, scenario_path: str | Path) -> Path:
@@ -27,8 +47,8 @@ def start_run(out: str | Path, kind: str, scenario: Scenario, scenario_path: str
 
 def write_run(
     run_dir: Path,
-    summary: dict[str, Any],
-    series: dict[str, np.ndarray],
+    summary: Summary,
+    series: Timeseries,
     latencies: np.ndarray,
     scenario: Scenario,
     plots: bool = True,
@@ -46,7 +66,7 @@ def write_run(
             series,
             [t.name for t in scenario.tiers],
             title=scenario.name,
-            window_s=summary["window_s"],
+            window_s=summary.window_s,
             slo_p95_s=scenario.slo.p95_s,
             max_utilization=scenario.slo.max_utilization,
             population_label=population_label,

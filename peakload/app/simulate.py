@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from peakload.app.errors import JobError
 from peakload.app.provenance import Stopwatch
-from peakload.app.run_output import finish_run, start_run, write_run
+from peakload.app.run_output import JudgedRun, finish_run, start_run, write_run
 from peakload.core.clock import parse_clock
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
@@ -37,16 +36,12 @@ class SimulateOptions:
 
 
 @dataclass
-class SimulationRun:
+class SimulationRun(JudgedRun):
     """A finished simulation: where it was written and what it found."""
 
     run_dir: Path
     scenario: Scenario
     result: SimulationResult
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return self.result.summary
 
 
 def simulate(
@@ -77,7 +72,7 @@ def simulate(
     )
     run_dir = start_run(options.out, "simulation", scenario, options.scenario_path)
     write_run(run_dir, result.summary, result.timeseries, result.latencies, scenario, options.plots)
-    finish_run(run_dir, stopwatch, result.summary.get("seed"))
+    finish_run(run_dir, stopwatch, result.summary.seed)
     return SimulationRun(run_dir, scenario, result)
 
 

@@ -56,6 +56,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
             markup=False,
             highlight=False,
         )
+    if done.verdict is not None:
+        state = "PASS" if done.verdict.passed else "FAIL"
+        console.print(
+            f"current run under the baseline's SLO: {state}", markup=False, highlight=False
+        )
+        for line in done.verdict.lines():
+            console.print(f"  {line}", markup=False, highlight=False)
     verdict = f"{len(done.failed)} regression(s)" if done.failed else "no regression"
     console.print(
         f"{done.name}: {len(done.rows)} metrics compared, {verdict}", markup=False, highlight=False

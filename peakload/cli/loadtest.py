@@ -117,4 +117,4 @@ def run(args: argparse.Namespace, console: Console) -> int:
         print_report(done.summary, console)
     console.print(f"results: {done.run_dir}", markup=False, highlight=False)
     console.print(f"report: {done.run_dir / 'report.html'}", markup=False, highlight=False)
-    return EXIT_OK if done.summary["slo"]["pass"] else EXIT_FAILED
+    return EXIT_OK if done.passed else EXIT_FAILED

@@ -63,6 +63,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
         print_report(done.summary, console)
     console.print(f"results: {done.run_dir}", markup=False, highlight=False)
     console.print(f"report: {done.run_dir / 'report.html'}", markup=False, highlight=False)
-    if args.fail_on_slo and not done.summary["slo"]["pass"]:
+    if args.fail_on_slo and not done.passed:
         return EXIT_FAILED
     return EXIT_OK
