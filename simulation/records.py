@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from peakload.core.workload import ClosedWorkload
 from peakload.measure.observations import Population, Requests, TierIntervals
 from peakload.measure.reduce import Observations
 from simulation.model import Model
@@ -74,7 +75,7 @@ class RunRecords:
         return cls(
             start_s=model.scenario.start_s,
             end_s=model.scenario.end_s,
-            closed=model.closed,
+            closed=isinstance(model.scenario.workload, ClosedWorkload),
             transaction_names=model.transaction_names,
             transaction=np.frombuffer(attempts.transaction, dtype=np.int32),
             start=np.frombuffer(attempts.start),
