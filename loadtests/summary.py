@@ -163,13 +163,8 @@ def _generator(m: Measurement, overall: dict, wall0: float, wall1: float) -> dic
     if workload.kind == "closed":
         think = (workload.think_time.mean if workload.think_time else 0.0) * plan.user_scale
         mean_response = overall["mean_s"] if np.isfinite(overall["mean_s"]) else 0.0
-        steps = overall["mean_concurrency"] * plan.user_scale / (think + mean_response)
-        # Each user the shape starts signs in once: K x F times the real day's rate.
-        shape_wall = np.asarray(m.shape["wall"])
-        ramp = (shape_wall >= wall0) & (shape_wall <= wall1)
-        starts = np.clip(np.diff(m.shape["target"][ramp]), 0, None).sum()
-        sign_ins = starts / max(wall1 - wall0, 1e-9) if plan.scenario.login else 0.0
-        intended = steps + sign_ins
+        # Steps only: the pool signed in before the clock (no sign-in in a window).
+        intended = overall["mean_concurrency"] * plan.user_scale / (think + mean_response)
     else:
         lo, hi = plan.measure_window_s
         intended = plan.scenario.workload.profile.integral(lo, hi) / (hi - lo) * plan.user_scale

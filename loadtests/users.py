@@ -1,10 +1,8 @@
 """Locust users: a budget unit's accountant per virtual user.
 
-``TreasuryUser`` is the closed workload: it signs in when it starts, then
-repeatedly picks a flow by weight and runs its steps, thinking before each
-step. Thinking uses ``User.wait()``, so a user the shape stops while it thinks
-leaves at once, and one stopped mid-request leaves after the answer, as in the
-simulation. ``FlowArrivalUser`` serves an open workload: flows start as a
+The closed workload's ``TreasuryUser`` lives in :mod:`loadtests.closed` (a
+pool signed in before the clock, users ranked in and out by the plan).
+``FlowArrivalUser`` serves an open workload: flows start as a
 Poisson process at the scenario's rate, steps back to back.
 """
 
@@ -57,18 +55,6 @@ class _UnitUser(FastHttpUser):
 
     def pick_flow(self) -> list[str]:
         return self.flows[self.flow_choice.next()].steps
-
-
-class TreasuryUser(_UnitUser):
-    """A closed-workload user: think, act, think, act."""
-
-    @task
-    def work(self) -> None:
-        while True:
-            for step in self.pick_flow():
-                self.wait()
-                if not self.accountant.run(step):
-                    break  # give up the rest of this flow
 
 
 class FlowArrivalUser(_UnitUser):

@@ -104,7 +104,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     )
     plan = plan_for(job)
     label = f"load test {plan.scenario.name} (x{plan.compress:g} clock)"
-    with progress_bar(label, plan.wall_duration_s, disabled=args.quiet) as advance:
+    total_s = plan.setup_s + plan.wall_duration_s  # the sign-ins, then the clock
+    with progress_bar(label, total_s, disabled=args.quiet) as advance:
         done = loadtest(job, plan, progress=advance)
     if not args.quiet:
         print_report(done.summary, console)
