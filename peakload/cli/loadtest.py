@@ -6,7 +6,13 @@ import argparse
 
 from rich.console import Console
 
-from peakload.app.loadtest import LoadTestOptions, loadtest, plan_for
+from peakload.app.loadtest import (
+    DEFAULT_MIN_REQUESTS,
+    LoadTestOptions,
+    compression_note,
+    loadtest,
+    plan_for,
+)
 from peakload.app.progress import progress_bar
 from peakload.app.table import print_report
 from peakload.cli import options
@@ -27,7 +33,8 @@ def register(commands: argparse._SubParsersAction) -> None:
             "Locust's CSVs and HTML report) and prints the same table as simulate."
         ),
         epilog="Exit codes: 0 pass, 1 SLO failed (or a write lost or duplicated, or the "
-        "generator saturated), 2 could not run.",
+        "generator saturated), 2 could not run (or measured fewer than --min-requests "
+        "requests in its window).",
     )
     options.add_scenario(parser)
     parser.add_argument(
@@ -47,6 +54,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help="N local Locust worker processes under a master (default: one process)",
     )
+    parser.add_argument(
+        "--min-requests",
+        type=options.positive_int,
+        default=DEFAULT_MIN_REQUESTS,
+        metavar="N",
+        help="a run measuring fewer requests in its window could not run: exit 2 "
+        f"(default {DEFAULT_MIN_REQUESTS})",
+    )
     options.add_seed(parser, "seed for users' choices")
     options.add_output(parser)
 
@@ -60,7 +75,7 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="K",
         help="divide the scenario clock by K, think times unchanged "
-        "(default: fit the run into 5 minutes)",
+        "(default: fit the run into --duration, or into 5 minutes)",
     )
     parser.add_argument(
         "--user-scale",
@@ -83,7 +98,8 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         type=options.positive_float,
         default=None,
         metavar="S",
-        help="stop after S wall seconds at most",
+        help="stop after S wall seconds of the clock at most (the sign-ins before it "
+        "are extra); a run stopped before its window opens exits 2",
     )
 
 
@@ -99,10 +115,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         duration_s=args.duration,
         workers=args.workers,
         seed=args.seed,
+        min_requests=args.min_requests,
         out=args.out,
         plots=not args.no_plots,
     )
     plan = plan_for(job)
+    note = compression_note(job, plan)
+    if note and not args.quiet:
+        console.print(note, markup=False, highlight=False)
     label = f"load test {plan.scenario.name} (x{plan.compress:g} clock)"
     total_s = plan.setup_s + plan.wall_duration_s  # the sign-ins, then the clock
     with progress_bar(label, total_s, disabled=args.quiet) as advance:
