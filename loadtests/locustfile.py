@@ -22,16 +22,16 @@ from locust import events
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests import keepalive
-from loadtests.closed import (
+from loadtests.closed import TreasuryUser
+from loadtests.ledger import Ledger
+from loadtests.recorder import RequestRecorder, ShapeLog
+from loadtests.roster import (
     CLOCK_MESSAGE,
     READY_MESSAGE,
     SETUP_MESSAGE,
     Roster,
-    TreasuryUser,
     processes,
 )
-from loadtests.ledger import Ledger
-from loadtests.recorder import RequestRecorder, ShapeLog
 from loadtests.shape import ScenarioShape
 from loadtests.users import FlowArrivalUser
 from peakload.core.plan import Plan

@@ -25,10 +25,10 @@ import numpy as np
 
 import loadtests
 from loadtests import ledger as ledger_module
-from loadtests.closed import setup_limit_s
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.recorder import load_records
+from loadtests.roster import setup_limit_s
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.core.plan import ENV, Plan

@@ -22,10 +22,10 @@ import time
 from locust import LoadTestShape
 from locust.runners import MasterRunner
 
-from loadtests.closed import (
+from loadtests.closed import TreasuryUser
+from loadtests.roster import (
     CLOCK_MESSAGE,
     SETUP_MESSAGE,
-    TreasuryUser,
     setup_limit_s,
     spawn_count,
 )
