@@ -5,12 +5,14 @@ This is :mod:`peakload.core.plan`'s closed workload as Locust runs it.
 - **The pool.** The shape spawns the whole pool before the clock starts
   (:func:`spawn_count`: :attr:`Plan.pool_users`, rounded up to a multiple of
   the worker processes so each holds as many users and the ranks stay dense;
-  a user ranked past the pool is never active). Each user signs in once, then
-  draws where it will stand when it first works
-  (:func:`~peakload.core.stationary.stationary_entry`) and sends the steps of
-  that flow before its entry step, so it holds the records those steps make (a
-  signed order for a ``submit_payment`` entry): all before the clock, outside
-  any window. Then it parks.
+  a user ranked past the pool is never active). Each user signs in once (a
+  refused sign-in is tried again after the retry delay), then draws where it
+  will stand when it first works
+  (:func:`~peakload.core.stationary.stationary_entry`) and makes the record
+  that step acts on (:func:`~loadtests.roster.preparation`: a signed order
+  for a ``submit_payment`` entry): all before the clock, outside any window.
+  Then it parks. The sign-in rate is what the busiest tier can take with the
+  preparation (:func:`~loadtests.roster.setup_rate`).
 - **The rank.** User ``k`` of process ``i`` (of ``n``) has rank ``i + n * k``:
   ranks are dense across processes and interleaved, so every process carries
   its share at any activity level. A user works while its rank is below
@@ -47,7 +49,7 @@ from locust.exception import StopUser
 from locust.user.users import LOCUST_STATE_RUNNING, LOCUST_STATE_STOPPING, LOCUST_STATE_WAITING
 
 from loadtests.accountant import Accountant
-from loadtests.roster import Roster
+from loadtests.roster import Roster, preparation
 from peakload.core.plan import Plan
 from peakload.core.stationary import residual_think, stationary_entry
 from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
@@ -81,18 +83,18 @@ class TreasuryUser(FastHttpUser):
         self.roster.setup_known.wait()
         self._sleep(self.roster.sign_in_at(rank) - time.time())
         while not self.accountant.login():
-            self._sleep(self._think())  # a failed sign-in is tried again after thinking
+            self._sleep(self.retry_delay_s)  # setup: a refused sign-in is tried again soon
         self.flow, self.step, self.residual_s = self._first_entry()
         self.roster.ready += 1
 
     # --- where the user stands ---------------------------------------------------
 
     def _first_entry(self) -> tuple[int, int, float]:
-        """Draw the stationary entry and send the flow's steps before it (setup)."""
+        """Draw the stationary entry and make the record it acts on (setup)."""
         while True:
             entry = stationary_entry(self.weights, self.lengths, self.think_time, self.rng)
-            prefix = self.flows[entry.flow][: entry.step]
-            if all(self.accountant.run(step) for step in prefix):
+            steps = preparation(self.flows[entry.flow], entry.step)
+            if all(self.accountant.run(step) for step in steps):
                 return entry.flow, entry.step, entry.think_s
             self._sleep(self.retry_delay_s)
 

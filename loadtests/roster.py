@@ -24,12 +24,56 @@ import gevent.event
 import numpy as np
 
 from peakload.core.plan import Plan
+from peakload.core.scenario import Scenario
+from peakload.core.stationary import flow_shares
 
 SETUP_MESSAGE = "peakload_setup"
 CLOCK_MESSAGE = "peakload_clock"
 READY_MESSAGE = "peakload_ready"
 ROSTER_TICK_S = 0.1  # how often each process recomputes the active users
-SETUP_GRACE_S = 30.0  # setup beyond twice the sign-in time: start the clock anyway
+SETUP_GRACE_S = 60.0  # setup beyond twice the sign-in time: start the clock anyway
+SETUP_LOAD = 0.8  # the busiest tier's utilization the setup may cause
+MAX_SIGN_IN_RATE = 200.0
+
+PREPARES: dict[str, tuple[str, ...]] = {
+    "sign_payment": ("create_payment",),
+    "submit_payment": ("create_payment", "sign_payment"),
+    "get_dossier": ("submit_dossier",),
+}
+"""The steps that make the record an entry step acts on (a user that enters at
+``submit_payment`` needs an order it signed). Other steps act on nothing the
+user must have made (``get_payment`` reads the last order, or hears 404)."""
+
+
+def preparation(steps: list[str], entry_step: int) -> list[str]:
+    """The steps a user entering ``steps`` at ``entry_step`` sends during setup."""
+    return list(PREPARES.get(steps[entry_step], ()))
+
+
+def setup_rate(scenario: Scenario) -> float:
+    """Users per second the setup can sign in and prepare with the busiest tier at
+    :data:`SETUP_LOAD` (a sign-in and its preparation per user), at most
+    :data:`MAX_SIGN_IN_RATE`: a faster setup is refused (503) and retried."""
+    flows = scenario.flow_list
+    shares = flow_shares([f.weight for f in flows], [len(f.steps) for f in flows])
+    demand: dict[str, float] = {}
+
+    def add(transaction: str, weight: float) -> None:
+        for tier, dist in scenario.transaction(transaction).demand.items():
+            demand[tier] = demand.get(tier, 0.0) + weight * dist.mean
+
+    if scenario.login is not None:
+        add(scenario.login.name, 1.0)
+    for flow, share in zip(flows, shares, strict=True):
+        for position in range(len(flow.steps)):
+            for step in preparation(flow.steps, position):
+                add(step, share / len(flow.steps))
+    rates = [
+        SETUP_LOAD * scenario.tier(tier).servers / seconds
+        for tier, seconds in demand.items()
+        if seconds > 0
+    ]
+    return min([MAX_SIGN_IN_RATE, *rates])
 
 
 def processes(plan: Plan) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loadtests.roster import setup_rate
 from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.run_output import start_run, write_run
@@ -46,6 +47,7 @@ class LoadTestOptions:
     workers: int = 1
     seed: int | None = None
     min_requests: int = DEFAULT_MIN_REQUESTS
+    sign_in_rate: float | None = None  # default: what the busiest tier can take
     out: str | Path = "results"
     plots: bool = True
 
@@ -83,6 +85,7 @@ def plan_for(options: LoadTestOptions) -> Plan:
             duration_s=options.duration_s,
             seed=options.seed,
             workers=options.workers,
+            sign_in_rate=options.sign_in_rate or setup_rate(scenario),
         )
     except ValueError as exc:
         raise JobError(str(exc)) from None

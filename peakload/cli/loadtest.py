@@ -62,6 +62,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="a run measuring fewer requests in its window could not run: exit 2 "
         f"(default {DEFAULT_MIN_REQUESTS})",
     )
+    parser.add_argument(
+        "--sign-in-rate",
+        type=options.positive_float,
+        default=None,
+        metavar="R",
+        help="closed workloads: users signed in per second before the clock (default: "
+        "what the busiest tier can take at 80 %% with each user's preparation, at most 200)",
+    )
     options.add_seed(parser, "seed for users' choices")
     options.add_output(parser)
 
@@ -116,6 +124,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         workers=args.workers,
         seed=args.seed,
         min_requests=args.min_requests,
+        sign_in_rate=args.sign_in_rate,
         out=args.out,
         plots=not args.no_plots,
     )

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from loadtests.recorder import load_records
-from loadtests.roster import Roster, spawn_count
+from loadtests.roster import MAX_SIGN_IN_RATE, Roster, preparation, setup_rate, spawn_count
 from loadtests.runner import working_users
 from peakload.cli import main
 from peakload.core.clock import parse_clock
@@ -128,3 +128,14 @@ def test_too_few_requests_exit_2_and_say_what_to_change(tmp_path, capsys):
     assert "fewer than --min-requests 100000" in line and "--compress" in line
     summary = json.loads((sorted((tmp_path / "out").iterdir())[-1] / "summary.json").read_text())
     assert summary["plan"]["min_requests"] == 100000
+
+
+def test_the_setup_prepares_only_the_record_an_entry_acts_on_at_a_rate_the_tiers_take():
+    payment = ["search_budget_codes", "create_payment", "sign_payment", "submit_payment"]
+    assert preparation(payment, 0) == [] and preparation(payment, 1) == []
+    assert preparation(payment, 3) == ["create_payment", "sign_payment"]
+    april = load_scenario(SMOKE.parent / "kbnn-2020-04-peak.toml")
+    # Sign-in alone would allow 0.8 x 5 / 0.05 = 80 a second on the signature tier;
+    # the signed orders and dossiers some entries need bring it well below that.
+    assert 20 < setup_rate(april) < 80
+    assert setup_rate(load_scenario(SMOKE)) <= MAX_SIGN_IN_RATE
