@@ -31,11 +31,13 @@ from loadtests.roster import (
     SETUP_MESSAGE,
     Roster,
     processes,
+    setup_rate,
 )
 from loadtests.shape import ScenarioShape
 from loadtests.users import FlowArrivalUser
 from peakload.core.plan import Plan
 from peakload.core.runtime import calm_gc, raise_fd_limit
+from peakload.core.scenario_file import load_scenario
 
 __all__ = ["FlowArrivalUser", "ScenarioShape", "TreasuryUser"]
 
@@ -108,7 +110,11 @@ def _plan(options) -> Plan:
         raise SystemExit("peakload: give --scenario FILE (or set PEAKLOAD_SCENARIO)")
     window = tuple(options.window.split("-")) if options.window else None
     return Plan(
-        options.scenario, compress=options.compress, user_scale=options.user_scale, window=window
+        options.scenario,
+        compress=options.compress,
+        user_scale=options.user_scale,
+        window=window,
+        sign_in_rate=setup_rate(load_scenario(options.scenario)),
     )
 
 
