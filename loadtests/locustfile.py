@@ -21,14 +21,16 @@ import gevent
 from locust import events
 
 from loadtests import keepalive
+from loadtests.arrival_user import ArrivalUser
+from loadtests.arrivals import ArrivalLog
 from loadtests.ledger import Ledger
 from loadtests.recorder import RequestRecorder, ShapeLog
 from loadtests.shape import ScenarioShape
-from loadtests.users import FlowArrivalUser, TreasuryUser
+from loadtests.users import TreasuryUser
 from peakload.core.plan import Plan
 from peakload.core.runtime import calm_gc, raise_fd_limit
 
-__all__ = ["FlowArrivalUser", "ScenarioShape", "TreasuryUser"]
+__all__ = ["ArrivalUser", "ScenarioShape", "TreasuryUser"]
 
 keepalive.install()  # keep-alive past 1,023 sockets (MEASURED.md, pitfall 1)
 raise_fd_limit()  # up to the hard limit, not Locust's 10,000 (pitfall 3)
@@ -44,6 +46,7 @@ class LoadTestRun:
     ledger: Ledger = field(default_factory=Ledger)
     shape_log: ShapeLog = field(default_factory=ShapeLog)
     started_wall: float = field(default_factory=time.time)
+    arrivals: ArrivalLog | None = None  # an open workload's schedule (arrival_user.py)
 
 
 @events.init_command_line_parser.add_listener
@@ -88,9 +91,8 @@ def _init(environment, **kwargs) -> None:
     run = LoadTestRun(plan, RequestRecorder(names))
     environment.peakload = run
     timeout = plan.scenario.workload.timeout_s
-    for user in (TreasuryUser, FlowArrivalUser):
-        user.network_timeout = timeout
-        user.connection_timeout = timeout
+    TreasuryUser.network_timeout = timeout
+    TreasuryUser.connection_timeout = timeout
     environment.events.request.add_listener(run.recorder.on_request)
 
 
@@ -117,5 +119,7 @@ def _quitting(environment, **kwargs) -> None:
     if len(run.recorder.end):
         run.recorder.save(out / f"requests-{pid}.npz")
         run.ledger.save(out / f"ledger-{pid}.json")
+    if run.arrivals is not None:
+        run.arrivals.save(out / f"arrivals-{pid}.npz")
     if len(run.shape_log.wall):
         run.shape_log.save(out / "shape.npz")

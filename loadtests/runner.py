@@ -25,12 +25,14 @@ import numpy as np
 
 import loadtests
 from loadtests import ledger as ledger_module
+from loadtests.arrivals import load_arrivals
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.recorder import load_records
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.core.plan import ENV, Plan
+from peakload.measure import schedule
 from peakload.measure.judge import evaluate
 
 LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"
@@ -194,6 +196,7 @@ def run_loadtest(
         shape=dict(np.load(raw / "shape.npz")),
         samples=samples,
         cpu_warning="CPU usage above" in log_text,
+        arrivals=load_arrivals(sorted(raw.glob("arrivals-*.npz"))),
     )
     summary = summarize(measurement)
     summary["host"] = "mock (started by peakload)" if mock else host
@@ -216,7 +219,8 @@ def run_loadtest(
 
 
 def verdict(plan: Plan, summary: dict[str, Any]) -> dict[str, Any]:
-    """The SLO, and the two things that make a measurement untrustworthy."""
+    """The SLO, and what makes a measurement untrustworthy: a saturated generator,
+    flow starts dropped at the pool's cap, a write lost or duplicated."""
     slo = evaluate(plan.scenario.slo, summary)
     generator = summary["generator"]
     if generator["saturated"]:
@@ -227,6 +231,17 @@ def verdict(plan: Plan, summary: dict[str, Any]) -> dict[str, Any]:
                 "value": True,
                 "limit": False,
                 "message": "generator saturated: " + "; ".join(generator["reasons"]),
+            }
+        )
+    dropped = schedule.dropped_reason(summary["arrivals"]) if "arrivals" in summary else None
+    if dropped:
+        slo["violations"].append(
+            {
+                "scope": "generator",
+                "metric": "dropped_starts",
+                "value": summary["arrivals"]["dropped"],
+                "limit": 0,
+                "message": dropped,
             }
         )
     reconciliation = summary.get("reconciliation", {})

@@ -13,7 +13,8 @@ import time
 
 from locust import LoadTestShape
 
-from loadtests.users import FlowArrivalUser, TreasuryUser
+from loadtests.arrival_user import ArrivalUser
+from loadtests.users import TreasuryUser
 
 
 class ScenarioShape(LoadTestShape):
@@ -26,5 +27,5 @@ class ScenarioShape(LoadTestShape):
         target = plan.target_users(elapsed)
         current = self.get_current_user_count()
         run.shape_log.add(time.time(), elapsed, target, current)
-        user = TreasuryUser if plan.scenario.workload.kind == "closed" else FlowArrivalUser
+        user = TreasuryUser if plan.scenario.workload.kind == "closed" else ArrivalUser
         return target, max(1.0, abs(target - current)), [user]

@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 
 from loadtests.monitor import Samples
+from loadtests.pool_size import pool_size
 from peakload.core.clock import format_clock
 from peakload.core.plan import Plan
+from peakload.measure import schedule
 from peakload.measure.stats import (
     max_by_bin,
     mean_by_bin,
@@ -37,6 +39,7 @@ class Measurement:
     shape: dict[str, np.ndarray]  # wall, elapsed, target, users (virtual)
     samples: Samples
     cpu_warning: bool  # Locust logged "CPU usage above 90%"
+    arrivals: dict[str, np.ndarray] | None = None  # an open workload's arrival logs, merged
 
     @property
     def origin(self) -> float:
@@ -54,7 +57,12 @@ def window_latencies(m: Measurement) -> np.ndarray:
     """Every attempt's response time in the measured window, for statistical comparison."""
     lo, hi = m.plan.measure_window_s
     end = m.clock(m.records["end"])
-    return m.records["response"][(end >= lo) & (end < hi)].astype(np.float32)
+    response = schedule.judged_response(m.records, _basis(m))
+    return response[(end >= lo) & (end < hi)].astype(np.float32)
+
+
+def _basis(m: Measurement) -> schedule.LatencyBasis:
+    return schedule.basis(m.plan.scenario.workload.kind == "open")
 
 
 def summarize(m: Measurement) -> dict[str, Any]:
@@ -66,7 +74,7 @@ def summarize(m: Measurement) -> dict[str, Any]:
     end_clock = m.clock(m.records["end"])
     overall, transactions = request_summary(
         end_clock,
-        m.records["response"],
+        schedule.judged_response(m.records, _basis(m)),
         m.records["outcome"],
         m.records["transaction"],
         names,
@@ -91,15 +99,20 @@ def summarize(m: Measurement) -> dict[str, Any]:
             "mean_concurrency": 0.0,
             "virtual_users_peak": 0.0,
         }
+    arrivals = _arrivals(m, (w0, w1), wall_length)
     return {
         "kind": "loadtest",
         "scenario": scenario.name,
         "window": [format_clock(w0), format_clock(w1)],
         "window_s": [w0, w1],
         "overall": overall,
+        "latency": schedule.latency_section(
+            m.records, (end_clock >= w0) & (end_clock < w1), _basis(m)
+        ),
+        **({"arrivals": arrivals} if arrivals else {}),
         "transactions": transactions,
         "tiers": _tiers(m, m.wall(w0), m.wall(w1)),
-        "generator": _generator(m, overall, m.wall(w0), m.wall(w1)),
+        "generator": _generator(m, overall, m.wall(w0), m.wall(w1), arrivals),
         "plan": {
             "compress": plan.compress,
             "user_scale": plan.user_scale,
@@ -109,6 +122,22 @@ def summarize(m: Measurement) -> dict[str, Any]:
             "seed": plan.run_seed,
         },
     }
+
+
+def _arrivals(m: Measurement, window: tuple[float, float], wall_length: float) -> dict | None:
+    """An open workload's flow starts: scheduled, begun, dropped (``schedule``)."""
+    if m.arrivals is None:
+        return None
+    plan, (lo, hi) = m.plan, window
+    rate = plan.scenario.workload.profile.integral(lo, hi) / (hi - lo) * plan.user_scale
+    return schedule.arrival_section(
+        m.arrivals,
+        m.clock(m.arrivals["scheduled"]),
+        window,
+        wall_length,
+        rate / plan.scenario.mean_steps_per_flow(),
+        pool_size(plan).max,
+    )
 
 
 def _tier_at(m: Measurement, wall: float) -> tuple[float, dict]:
@@ -151,7 +180,9 @@ def _tiers(m: Measurement, wall0: float, wall1: float) -> dict[str, dict]:
     return tiers
 
 
-def _generator(m: Measurement, overall: dict, wall0: float, wall1: float) -> dict[str, Any]:
+def _generator(
+    m: Measurement, overall: dict, wall0: float, wall1: float, arrivals: dict | None = None
+) -> dict[str, Any]:
     """Honest measurement: how hard the generator worked, and whether it kept up."""
     plan = m.plan
     times = np.asarray(m.samples.wall)
@@ -184,6 +215,9 @@ def _generator(m: Measurement, overall: dict, wall0: float, wall1: float) -> dic
             f"achieved {achieved:.1f} req/s, {1 - achieved / intended:.1%} under the "
             f"intended {intended:.1f} req/s"
         )
+    if arrivals is not None:  # open: judged on the schedule and CPU, never on responses
+        peak_cpu = float(single.max()) if len(single) else 0.0
+        reasons = schedule.open_saturation(arrivals, peak_cpu, m.cpu_warning)
     return {
         "processes": 1 + (plan.workers if plan.workers > 1 else 0),
         "cpu_mean_pct": float(cpu.mean()) if len(cpu) else 0.0,
@@ -195,6 +229,7 @@ def _generator(m: Measurement, overall: dict, wall0: float, wall1: float) -> dic
         "achieved_vs_intended": achieved / intended if intended else 1.0,
         "saturated": bool(reasons),
         "reasons": reasons,
+        **({"dropped_starts": arrivals["dropped"]} if arrivals is not None else {}),
     }
 
 
@@ -210,8 +245,20 @@ def timeseries(m: Measurement) -> dict[str, np.ndarray]:
     )
     columns["concurrency"] = mean_by_bin(shape_clock, m.shape["users"] / plan.user_scale, edges)
     columns |= request_series(
-        m.clock(m.records["end"]), m.records["response"], m.records["outcome"], edges, wall_widths
+        m.clock(m.records["end"]),
+        schedule.judged_response(m.records, _basis(m)),
+        m.records["outcome"],
+        edges,
+        wall_widths,
     )
+    if m.arrivals is not None:
+        columns |= schedule.arrival_series(
+            m.arrivals,
+            m.clock(m.arrivals["scheduled"]),
+            m.clock(m.arrivals["sample_wall"]),
+            edges,
+            wall_widths,
+        )
     if m.samples.wall and m.samples.tiers[-1]:
         sample_clock = m.clock(np.asarray(m.samples.wall))
         for name in m.samples.tiers[-1]:

@@ -4,15 +4,13 @@
 repeatedly picks a flow by weight and runs its steps, thinking before each
 step. Thinking uses ``User.wait()``, so a user the shape stops while it thinks
 leaves at once, and one stopped mid-request leaves after the answer, as in the
-simulation. ``FlowArrivalUser`` serves an open workload: flows start as a
-Poisson process at the scenario's rate, steps back to back.
+simulation. An open workload is driven by ``arrival_user.ArrivalUser`` instead.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import time
 
 import gevent
 import numpy as np
@@ -69,23 +67,3 @@ class TreasuryUser(_UnitUser):
                 self.wait()
                 if not self.accountant.run(step):
                     break  # give up the rest of this flow
-
-
-class FlowArrivalUser(_UnitUser):
-    """One of a pool of users that together start flows as a Poisson process."""
-
-    def wait_time(self) -> float:
-        """The gap to this user's next flow: the pool's flow rate now, shared out."""
-        plan = self.plan
-        clock = plan.clock_at(time.time() - self.environment.peakload.started_wall)
-        requests_per_s = plan.scenario.workload.profile.at(clock) * plan.user_scale
-        flows_per_user_s = requests_per_s / plan.scenario.mean_steps_per_flow() / plan.open_users
-        return self.rng.exponential(1 / flows_per_user_s) if flows_per_user_s > 0 else 1.0
-
-    @task
-    def arrive(self) -> None:
-        while True:
-            self.wait()
-            for step in self.pick_flow():
-                if not self.accountant.run(step):
-                    break

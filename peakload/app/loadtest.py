@@ -38,6 +38,8 @@ class LoadTestOptions:
     lead_in: str | None = None
     duration_s: float | None = None
     workers: int = 1
+    pool_start: int | None = None
+    pool_max: int | None = None
     seed: int | None = None
     out: str | Path = "results"
     plots: bool = True
@@ -75,6 +77,8 @@ def plan_for(options: LoadTestOptions) -> Plan:
             duration_s=options.duration_s,
             seed=options.seed,
             workers=options.workers,
+            pool_start=options.pool_start,
+            pool_max=options.pool_max,
         )
     except ValueError as exc:
         raise JobError(str(exc)) from None

@@ -47,6 +47,23 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help="N local Locust worker processes under a master (default: one process)",
     )
+    parser.add_argument(
+        "--pool-start",
+        type=options.positive_int,
+        default=None,
+        metavar="N",
+        help="open workloads: users signed in before the first arrival, all processes "
+        "together (default: 4 x the flows in flight at the peak rate at bare service time)",
+    )
+    parser.add_argument(
+        "--pool-max",
+        type=options.positive_int,
+        default=None,
+        metavar="N",
+        help="open workloads: the pool's cap; a flow start that finds no free user at the "
+        "cap is dropped and counted (default: the peak rate x the longest a flow can take "
+        "with every attempt timing out, at most 5,000 per process)",
+    )
     options.add_seed(parser, "seed for users' choices")
     options.add_output(parser)
 
@@ -98,6 +115,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         lead_in=args.lead_in,
         duration_s=args.duration,
         workers=args.workers,
+        pool_start=args.pool_start,
+        pool_max=args.pool_max,
         seed=args.seed,
         out=args.out,
         plots=not args.no_plots,

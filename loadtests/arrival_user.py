@@ -1,0 +1,94 @@
+"""The Locust user that drives an open workload: one per Locust process.
+
+Locust has no arrival-rate executor (its issues 646 and 2359 asked for one):
+its users are closed loops. So the shape starts one ``ArrivalUser`` per
+generator process (``Plan.target_users``), and that user runs the process's
+share of the schedule (:mod:`loadtests.arrivals`): it sleeps until each
+arrival is due and hands it to the pool (:mod:`loadtests.pool`), never
+waiting for an answer. The pool's users are not Locust users; Locust's user
+count for an open run is the number of drivers, the pool's size and its
+users in flight are in the arrival log.
+"""
+
+from __future__ import annotations
+
+import time
+
+import gevent
+import numpy as np
+from locust import User, task
+from locust.user.users import LOCUST_STATE_STOPPING
+
+from loadtests.arrivals import ArrivalLog, ArrivalRate, poisson_schedule
+from loadtests.pool import PoolUser, UserPool
+from loadtests.pool_size import pool_size
+from peakload.core.plan import Plan
+
+SAMPLE_EVERY_S = 1.0
+ARRIVAL_STREAM = 15  # the seed key of the schedule's random stream
+
+
+def process_rate(plan: Plan, processes: int) -> ArrivalRate:
+    """This process's flow starts per wall second: the profile's requests per second
+    (times the user scale) over the mean steps per flow, shared over ``processes``."""
+    scenario = plan.scenario
+    profile = scenario.workload.profile
+    factor = plan.user_scale / scenario.mean_steps_per_flow() / processes
+    return ArrivalRate(
+        at=lambda t: profile.at(plan.clock_at(t)) * factor,
+        peak=profile.peak * factor,
+        constant=profile.is_constant(),
+    )
+
+
+class ArrivalUser(User):
+    """Runs this process's arrivals; a second one in the same process only idles."""
+
+    def wait_time(self) -> float:
+        return SAMPLE_EVERY_S
+
+    def stopping(self) -> bool:
+        return self._state == LOCUST_STATE_STOPPING
+
+    @task
+    def drive(self) -> None:
+        run = self.environment.peakload
+        if run.arrivals is None:
+            run.arrivals = ArrivalLog()
+            self._drive(run, run.arrivals)
+        while not self.stopping():  # done, or another driver has this process's share
+            gevent.sleep(SAMPLE_EVERY_S)
+
+    def _drive(self, run, log: ArrivalLog) -> None:
+        plan: Plan = run.plan
+        workers = plan.workers
+        index = getattr(self.environment.runner, "worker_index", 0)
+        timeout_s = plan.scenario.workload.timeout_s
+
+        def make_user(number: int) -> PoolUser:
+            unit = index + workers * number  # each user its own unit, across processes
+            return PoolUser(self.environment.host, run, unit, timeout_s, self.environment.events)
+
+        pool = UserPool(pool_size(plan).per_process(workers), make_user, log, self.stopping)
+        sampler = gevent.spawn(_sample, pool, log)
+        try:
+            pool.prepare()  # the first users sign in while the schedule runs
+            origin = run.started_wall
+            rng = np.random.default_rng([plan.run_seed, ARRIVAL_STREAM, index])
+            for t in poisson_schedule(process_rate(plan, workers), plan.wall_duration_s, rng):
+                delay = origin + t - time.time()
+                gevent.sleep(max(delay, 0.0))  # always yield: the flows must run
+                if self.stopping():
+                    break
+                pool.start(origin + t)
+            workload = plan.scenario.workload
+            pool.wait_idle(workload.timeout_s * (workload.retries + 1) + workload.retry_delay_s)
+        finally:
+            sampler.kill()
+            pool.flows.kill(block=False)
+
+
+def _sample(pool: UserPool, log: ArrivalLog) -> None:
+    while True:
+        log.sample(time.time(), pool.users, pool.busy)
+        gevent.sleep(SAMPLE_EVERY_S)
