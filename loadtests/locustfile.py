@@ -21,7 +21,7 @@ import gevent
 from locust import events
 
 from loadtests import keepalive
-from loadtests.arrival_user import ArrivalUser
+from loadtests.arrival_user import ArrivalUser, share_origin
 from loadtests.arrivals import ArrivalLog
 from loadtests.ledger import Ledger
 from loadtests.recorder import RequestRecorder, ShapeLog
@@ -94,6 +94,7 @@ def _init(environment, **kwargs) -> None:
     TreasuryUser.network_timeout = timeout
     TreasuryUser.connection_timeout = timeout
     environment.events.request.add_listener(run.recorder.on_request)
+    share_origin(environment)  # one schedule origin for master and workers (open workloads)
 
 
 @events.test_start.add_listener

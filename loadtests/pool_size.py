@@ -2,10 +2,12 @@
 
 Without the flags the sizes come from the scenario (:func:`default_pool_size`):
 ``start`` covers four times the flows in flight at the peak rate if every step took only its
-service demand (Little's law, L = λW); ``max`` covers the peak rate with
-every flow as long as it can be (each step's attempts all timing out), so
-with the defaults the pool binds only past the client's own time-outs and
-retries, and a drop then means the generator was told to hold fewer users.
+service demand (Little's law, L = λW); ``max`` is twice the flows in
+flight at the peak rate with every flow as long as it can be (each step's
+attempts all timing out; twice, because a time-out fires late on a busy
+machine, 2.0-2.9 s for a 2 s time-out, and Poisson bursts come on top). With
+the defaults the pool binds only past the client's own time-outs and
+retries; a drop then means the generator was told to hold fewer users.
 ``max`` is held under ``MAX_USERS_PER_PROCESS`` per process: one process
 holds at most ~19,000 sockets (MEASURED.md, pitfall 3) and connecting gets
 slow past ~14,000 to one address (pitfall 2).
@@ -23,6 +25,7 @@ from peakload.core.scenario import Scenario
 
 MAX_USERS_PER_PROCESS = 5000
 START_HEADROOM = 4.0  # start = this x the flows in flight at the peak, service demand only
+MAX_HEADROOM = 2.0  # max = this x the flows in flight at the peak if every flow timed out
 MIN_START = 10
 
 
@@ -56,7 +59,7 @@ def default_pool_size(scenario: Scenario, peak_requests_per_s: float, processes:
     attempt_s = workload.timeout_s * (retries + 1) + workload.retry_delay_s * retries
     longest_flow_s = max(len(f.steps) for f in flows) * attempt_s
     start = max(MIN_START, math.ceil(START_HEADROOM * peak_flows_per_s * mean_flow_s))
-    longest = math.ceil(1.1 * peak_flows_per_s * longest_flow_s) + MIN_START
+    longest = math.ceil(MAX_HEADROOM * peak_flows_per_s * longest_flow_s) + MIN_START
     cap = MAX_USERS_PER_PROCESS * processes
     start = min(start, cap)
     return PoolSize(start, max(start, min(longest, cap)))

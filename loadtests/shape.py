@@ -27,5 +27,6 @@ class ScenarioShape(LoadTestShape):
         target = plan.target_users(elapsed)
         current = self.get_current_user_count()
         run.shape_log.add(time.time(), elapsed, target, current)
-        user = TreasuryUser if plan.scenario.workload.kind == "closed" else ArrivalUser
-        return target, max(1.0, abs(target - current)), [user]
+        if plan.scenario.workload.kind == "open":  # one arrival driver per process, at once
+            return target, 100.0, [ArrivalUser]
+        return target, max(1.0, abs(target - current)), [TreasuryUser]
