@@ -26,6 +26,7 @@ from loadtests.pool import PoolUser, UserPool
 from loadtests.pool_size import pool_size
 from peakload.core.plan import Plan
 from peakload.core.runtime import calm_gc
+from peakload.core.sampling import ChoiceStream
 
 SAMPLE_EVERY_S = 1.0
 YOUNG_GC_EVERY_S = 0.1
@@ -71,9 +72,15 @@ class ArrivalUser(User):
         index = getattr(self.environment.runner, "worker_index", 0)
         timeout_s = plan.scenario.workload.timeout_s
 
+        rng = np.random.default_rng([plan.run_seed, ARRIVAL_STREAM, index])
+        users_rng = np.random.default_rng([plan.run_seed, ARRIVAL_STREAM + 1, index])
+        flows = plan.scenario.flow_list
+        flow_choice = ChoiceStream([f.weight for f in flows], users_rng)
+
         def make_user(number: int) -> PoolUser:
             unit = index + workers * number  # each user its own unit, across processes
-            return PoolUser(self.environment.host, run, unit, timeout_s, self.environment.events)
+            events = self.environment.events
+            return PoolUser(self.environment.host, run, unit, timeout_s, events, users_rng)
 
         pool = UserPool(pool_size(plan).per_process(workers), make_user, log, self.stopping)
         sampler = gevent.spawn(_sample, pool, log)
@@ -82,13 +89,12 @@ class ArrivalUser(User):
             calm_gc()  # a full collection of start-up objects paused the schedule ~1 s
             pool.prepare()  # the first users sign in while the schedule runs
             origin = _origin(run)
-            rng = np.random.default_rng([plan.run_seed, ARRIVAL_STREAM, index])
             for t in poisson_schedule(process_rate(plan, workers), plan.wall_duration_s, rng):
                 delay = origin + t - time.time()
                 gevent.sleep(max(delay, 0.0))  # always yield: the flows must run
                 if self.stopping():
                     break
-                pool.start(origin + t)
+                pool.start(origin + t, flows[flow_choice.next()].steps)
             workload = plan.scenario.workload
             pool.wait_idle(workload.timeout_s * (workload.retries + 1) + workload.retry_delay_s)
         finally:

@@ -9,9 +9,7 @@ flow at a time, its steps back to back, and is free again when the flow ends.
   signs in first, then runs the flow. Such a wait (and one for a first user
   still signing in) is not hidden: it lies between the arrival's scheduled
   time and its first request, so it counts in the latency measured from the
-  scheduled time, and the arrival log marks it (``waited_sign_in``). (k6 drops such an iteration and
-  allocates the user in the background; here a start is dropped only when
-  the pool cannot grow.)
+  scheduled time, and the arrival log marks it (``waited_sign_in``).
 - A start that finds no free user with the pool at ``max`` is **dropped**:
   counted, with its scheduled time, never queued or delayed silently.
 
@@ -33,7 +31,6 @@ from locust.contrib.fasthttp import FastHttpSession
 from loadtests.accountant import Accountant
 from loadtests.arrivals import ArrivalLog
 from loadtests.pool_size import PoolSize
-from peakload.core.sampling import ChoiceStream
 from peakload.core.scenario import Scenario
 from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
 
@@ -49,11 +46,18 @@ class PoolUser:
     their send time being their schedule.
     """
 
-    def __init__(self, host: str, run: Any, index: int, timeout_s: float, events: Any):
-        plan = run.plan
-        scenario: Scenario = plan.scenario
+    def __init__(
+        self,
+        host: str,
+        run: Any,
+        index: int,
+        timeout_s: float,
+        events: Any,
+        rng: np.random.Generator,
+    ):
+        scenario: Scenario = run.plan.scenario
         self.unit_code = FIRST_UNIT + index % ALL_UNITS
-        self.rng = np.random.default_rng([plan.run_seed, index])
+        self.rng = rng  # the process's: a generator per user cost ~1 ms to make, in the loop
         self.client = FastHttpSession(
             base_url=host,
             request_event=events.request,
@@ -66,8 +70,6 @@ class PoolUser:
         self.accountant = Accountant(
             self.client, scenario, self.unit_code, secret, self.rng, run.ledger
         )
-        self.flows = scenario.flow_list
-        self.flow_choice = ChoiceStream([f.weight for f in self.flows], self.rng)
         self.signed_in = False
         self._signing: gevent.Greenlet | None = None
         self._scheduled: float | None = None
@@ -96,9 +98,9 @@ class PoolUser:
             gevent.sleep(SIGN_IN_RETRY_S)
         self.signed_in = True
 
-    def run_flow(self, scheduled: float) -> None:
+    def run_flow(self, scheduled: float, steps: list[str]) -> None:
         self._scheduled = scheduled
-        for step in self.flows[self.flow_choice.next()].steps:
+        for step in steps:
             if not self.accountant.run(step):
                 break  # give up the rest of this flow, as a closed user does
         self._scheduled = None
@@ -136,8 +138,8 @@ class UserPool:
         self.users += 1
         return user
 
-    def start(self, scheduled: float) -> None:
-        """Hand the start due at ``scheduled`` (wall epoch) to a user, or drop it."""
+    def start(self, scheduled: float, steps: list[str]) -> None:
+        """Hand the flow due at ``scheduled`` (wall epoch) to a user, or drop it."""
         if self.free:
             user = self.free.pop()
         elif self.users < self.size.max:
@@ -147,14 +149,14 @@ class UserPool:
             return
         row = self.log.add(scheduled, dropped=False, waited_sign_in=not user.signed_in)
         self.busy += 1
-        self.flows.spawn(self._run, user, scheduled, row)
+        self.flows.spawn(self._run, user, scheduled, steps, row)
 
-    def _run(self, user: PoolUser, scheduled: float, row: int) -> None:
+    def _run(self, user: PoolUser, scheduled: float, steps: list[str], row: int) -> None:
         try:
             if not user.ready(self.stopping):
                 return
             self.log.began_at(row, time.time())
-            user.run_flow(scheduled)
+            user.run_flow(scheduled, steps)
         finally:
             self.busy -= 1
             if user.signed_in:
