@@ -43,44 +43,59 @@ class TierPool:
     refusals: int = 0
     max_queue: int = 0
 
-    async def acquire(self) -> None:
+    async def acquire(self, arrived: float) -> float:
+        """Take a slot; returns the moment its service starts on the emulated clock:
+        now for a free slot, else the moment the previous holder's service ended."""
         if self.busy < self.servers and not self.waiting:
             self.busy += 1
-            return
+            return arrived
         if self.queue_limit is not None and len(self.waiting) >= self.queue_limit:
             self.refusals += 1
             raise Overloaded(self.name, len(self.waiting), self.retry_after_s)
-        slot: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        slot: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self.waiting.append(slot)
         self.max_queue = max(self.max_queue, len(self.waiting))
         try:
-            await slot
+            handed_at = await slot
         except asyncio.CancelledError:
             if slot.done() and not slot.cancelled():
-                self.release()  # we were handed a slot just as we were cancelled
+                self.release(time.perf_counter())  # handed a slot just as we were cancelled
             else:
                 self.waiting.remove(slot)
             raise
+        return max(handed_at, arrived)
 
-    def release(self) -> None:
+    def release(self, ended: float) -> None:
+        """Pass the slot to the longest-waiting request, with the moment it became free."""
         while self.waiting:
             slot = self.waiting.popleft()
             if not slot.done():
-                slot.set_result(None)  # the slot passes on; busy stays the same
+                slot.set_result(ended)  # the slot passes on; busy stays the same
                 return
         self.busy -= 1
 
     async def serve(self, service_s: float) -> None:
+        """Hold a slot for ``service_s`` on the emulated clock.
+
+        A service starts when its slot is free (Lindley's recursion, as in the
+        SimPy model), and ends ``service_s`` later: the sleep is to that end,
+        not for ``service_s`` from whenever the event loop got round to it.
+        On a busy machine a wake-up comes late (measured ~19 ms late on a
+        0.1 s service at load 11 on 2 cores, and a hand-off to the next
+        waiter one loop turn late): timing each service from its own late
+        start cut the capacity of c = 10 x 0.1 s from 100 to ~80 req/s.
+        The lateness of one service is not charged to the next one.
+        """
         arrived = time.perf_counter()
-        await self.acquire()
-        started = time.perf_counter()
+        started = await self.acquire(arrived)
+        ended = started + service_s
         self.wait_seconds += started - arrived
         try:
-            await asyncio.sleep(service_s)
+            await asyncio.sleep(max(0.0, ended - time.perf_counter()))
         finally:
-            self.busy_seconds += time.perf_counter() - started
+            self.busy_seconds += service_s
             self.completions += 1
-            self.release()
+            self.release(ended)
 
 
 class Capacity:

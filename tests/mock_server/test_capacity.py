@@ -108,14 +108,28 @@ async def test_routes_the_scenario_leaves_out_are_not_emulated(settings):
 
 async def test_fifo_hand_off_and_cancellation_keep_the_slot_count():
     pool = TierPool("t", servers=1, queue_limit=1)
-    await pool.acquire()
-    waiter = asyncio.ensure_future(pool.acquire())
+    await pool.acquire(0.0)
+    waiter = asyncio.ensure_future(pool.acquire(0.0))
     await asyncio.sleep(0)
     with pytest.raises(Overloaded):
-        await pool.acquire()  # one waiting already: the limit
+        await pool.acquire(0.0)  # one waiting already: the limit
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
     assert not pool.waiting and pool.busy == 1
-    pool.release()
+    pool.release(1.0)
     assert pool.busy == 0
+
+
+async def test_a_waiter_starts_when_the_slot_was_freed_not_when_it_woke():
+    """Service runs on the emulated clock: a late wake-up is not charged to the next."""
+    pool = TierPool("t", servers=1, queue_limit=None)
+    assert await pool.acquire(5.0) == 5.0  # a free slot: service starts on arrival
+    waiter = asyncio.ensure_future(pool.acquire(6.0))
+    await asyncio.sleep(0)
+    pool.release(7.5)  # the first service ended at 7.5, whenever this runs
+    assert await waiter == 7.5
+    late = asyncio.ensure_future(pool.acquire(9.0))
+    await asyncio.sleep(0)
+    pool.release(8.0)  # free before the next one arrived: it starts on arrival
+    assert await late == 9.0
