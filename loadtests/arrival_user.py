@@ -89,12 +89,16 @@ class ArrivalUser(User):
             calm_gc()  # a full collection of start-up objects paused the schedule ~1 s
             pool.prepare()  # the first users sign in while the schedule runs
             origin = _origin(run)
-            for t in poisson_schedule(process_rate(plan, workers), plan.wall_duration_s, rng):
+            schedule = poisson_schedule(process_rate(plan, workers), plan.wall_duration_s, rng)
+            for t in schedule:
                 delay = origin + t - time.time()
                 gevent.sleep(max(delay, 0.0))  # always yield: the flows must run
                 if self.stopping():
+                    log.add(origin + t, dropped=False, waited_sign_in=False)
                     break
                 pool.start(origin + t, flows[flow_choice.next()].steps)
+            for t in schedule:  # stopped behind the schedule: the rest was due, never begun
+                log.add(origin + t, dropped=False, waited_sign_in=False)
             workload = plan.scenario.workload
             pool.wait_idle(workload.timeout_s * (workload.retries + 1) + workload.retry_delay_s)
         finally:
