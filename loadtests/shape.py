@@ -13,8 +13,8 @@ import time
 
 from locust import LoadTestShape
 
-from loadtests.arrival_user import ArrivalUser
-from loadtests.users import TreasuryUser
+from loadtests.users import USER_CLASS
+from peakload.core.workload import OpenWorkload
 
 
 class ScenarioShape(LoadTestShape):
@@ -27,6 +27,8 @@ class ScenarioShape(LoadTestShape):
         target = plan.target_users(elapsed)
         current = self.get_current_user_count()
         run.shape_log.add(time.time(), elapsed, target, current)
-        if plan.scenario.workload.kind == "open":  # one arrival driver per process, at once
-            return target, 100.0, [ArrivalUser]
-        return target, max(1.0, abs(target - current)), [TreasuryUser]
+        workload = plan.scenario.workload
+        user = USER_CLASS[type(workload)]
+        if isinstance(workload, OpenWorkload):  # one arrival driver per process, at once
+            return target, 100.0, [user]
+        return target, max(1.0, abs(target - current)), [user]

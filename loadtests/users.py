@@ -14,12 +14,14 @@ import os
 
 import gevent
 import numpy as np
-from locust import FastHttpUser, task
+from locust import FastHttpUser, User, task
 
 from loadtests.accountant import Accountant
+from loadtests.arrival_user import ArrivalUser
 from peakload.core.plan import Plan
 from peakload.core.sampling import ChoiceStream
 from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
+from peakload.core.workload import ClosedWorkload, OpenWorkload
 
 _started = itertools.count()  # users started by this process
 
@@ -36,7 +38,7 @@ class _UnitUser(FastHttpUser):
         self.rng = np.random.default_rng([plan.run_seed, index])
         scenario = plan.scenario
         self.plan = plan
-        self.think_time = scenario.workload.think_time
+        self.workload = scenario.workload
         self.flows = scenario.flow_list
         self.flow_choice = ChoiceStream([f.weight for f in self.flows], self.rng)
         secret = os.environ.get("PEAKLOAD_UNIT_SECRET", DEV_UNIT_SECRET)
@@ -47,18 +49,18 @@ class _UnitUser(FastHttpUser):
         while not self.accountant.login():
             self.wait()  # a failed sign-in is tried again after thinking
 
-    def wait_time(self) -> float:
-        """Think time, scaled with the users (--user-scale) so the request rate holds."""
-        if self.think_time is None:
-            return 0.0
-        return self.think_time.sample(self.rng) * self.plan.user_scale
-
     def pick_flow(self) -> list[str]:
         return self.flows[self.flow_choice.next()].steps
 
 
 class TreasuryUser(_UnitUser):
     """A closed-workload user: think, act, think, act."""
+
+    workload: ClosedWorkload
+
+    def wait_time(self) -> float:
+        """Think time, scaled with the users (--user-scale) so the request rate holds."""
+        return self.workload.think_time.sample(self.rng) * self.plan.user_scale
 
     @task
     def work(self) -> None:
@@ -67,3 +69,12 @@ class TreasuryUser(_UnitUser):
                 self.wait()
                 if not self.accountant.run(step):
                     break  # give up the rest of this flow
+
+
+USER_CLASS: dict[type[ClosedWorkload | OpenWorkload], type[User]] = {
+    ClosedWorkload: TreasuryUser,
+    OpenWorkload: ArrivalUser,
+}
+"""The Locust user class that plays each kind of workload: a closed workload's users
+think and act; an open workload's one driver per process keeps the arrival schedule
+and hands each flow to a pooled user (``arrival_user.ArrivalUser``)."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from peakload.app.errors import JobError
-from peakload.app.run_output import start_run, write_run
+from peakload.app.provenance import Stopwatch
+from peakload.app.run_output import JudgedRun, finish_run, start_run, write_run
 from peakload.core.clock import parse_clock
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
@@ -36,16 +36,12 @@ class SimulateOptions:
 
 
 @dataclass
-class SimulationRun:
+class SimulationRun(JudgedRun):
     """A finished simulation: where it was written and what it found."""
 
     run_dir: Path
     scenario: Scenario
     result: SimulationResult
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return self.result.summary
 
 
 def simulate(
@@ -56,6 +52,7 @@ def simulate(
     ``progress`` is called with the simulated seconds done so far, summed over
     replications; the total is ``(end - start) * replications``.
     """
+    stopwatch = Stopwatch()
     scenario = load_scenario(options.scenario_path)
     window = None
     if options.window is not None:
@@ -75,6 +72,7 @@ def simulate(
     )
     run_dir = start_run(options.out, "simulation", scenario, options.scenario_path)
     write_run(run_dir, result.summary, result.timeseries, result.latencies, scenario, options.plots)
+    finish_run(run_dir, stopwatch, result.summary.seed)
     return SimulationRun(run_dir, scenario, result)
 
 

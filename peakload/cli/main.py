@@ -14,10 +14,30 @@ from types import ModuleType
 
 from rich.console import Console
 
-from peakload.cli import check, compare, loadtest, scenario, serve, simulate, size
+from peakload.cli import (
+    calibrate,
+    check,
+    compare,
+    loadtest,
+    report,
+    scenario,
+    serve,
+    simulate,
+    size,
+)
 from peakload.cli.errors import run_mapped
 
-COMMANDS: tuple[ModuleType, ...] = (check, simulate, serve, loadtest, compare, size, scenario)
+COMMANDS: tuple[ModuleType, ...] = (
+    check,
+    simulate,
+    serve,
+    loadtest,
+    compare,
+    calibrate,
+    size,
+    scenario,
+    report,
+)
 """Every command, in the order ``peakload --help`` lists them."""
 
 
