@@ -83,12 +83,22 @@ class RequestRecorder:
 
 
 def load_records(paths: list[Path]) -> dict[str, np.ndarray]:
-    """All processes' records, concatenated."""
-    parts = [dict(np.load(p)) for p in paths]
+    """All processes' records, concatenated. A file written before records carried
+    their send and scheduled times (or by another tool) gets both from its end and
+    response: sent at end - response, scheduled when sent."""
+    parts = [_with_send_times(dict(np.load(p))) for p in paths]
     keys = ("end", "sent", "scheduled", "response", "transaction", "outcome", "status")
     if not parts:
         return {k: np.array([]) for k in keys}
     return {k: np.concatenate([p[k] for p in parts]) for k in keys}
+
+
+def _with_send_times(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    if "sent" not in part:
+        part["sent"] = part["end"] - part["response"]
+    if "scheduled" not in part:
+        part["scheduled"] = part["sent"]
+    return part
 
 
 class ShapeLog:
