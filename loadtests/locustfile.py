@@ -22,6 +22,8 @@ from locust import events
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests import keepalive
+from loadtests.arrival_user import ArrivalUser, share_origin
+from loadtests.arrivals import ArrivalLog
 from loadtests.closed import TreasuryUser
 from loadtests.ledger import Ledger
 from loadtests.recorder import RequestRecorder, ShapeLog
@@ -34,12 +36,11 @@ from loadtests.roster import (
     setup_rate,
 )
 from loadtests.shape import ScenarioShape
-from loadtests.users import FlowArrivalUser
 from peakload.core.plan import Plan
 from peakload.core.runtime import calm_gc, raise_fd_limit
 from peakload.core.scenario_file import load_scenario
 
-__all__ = ["FlowArrivalUser", "ScenarioShape", "TreasuryUser"]
+__all__ = ["ArrivalUser", "ScenarioShape", "TreasuryUser"]
 
 keepalive.install()  # keep-alive past 1,023 sockets: select() fails there (keepalive.py)
 raise_fd_limit()  # up to the hard limit, not Locust's 10,000 (pitfall 3)
@@ -77,6 +78,8 @@ class LoadTestRun:
         if self.roster is not None:
             return self.roster.ready
         return sum(self.ready_by_worker.values())
+
+    arrivals: ArrivalLog | None = None  # an open workload's schedule (arrival_user.py)
 
 
 @events.init_command_line_parser.add_listener
@@ -125,9 +128,8 @@ def _init(environment, **kwargs) -> None:
     run = LoadTestRun(plan, RequestRecorder(names))
     environment.peakload = run
     timeout = plan.scenario.workload.timeout_s
-    for user in (TreasuryUser, FlowArrivalUser):
-        user.network_timeout = timeout
-        user.connection_timeout = timeout
+    TreasuryUser.network_timeout = timeout
+    TreasuryUser.connection_timeout = timeout
     environment.events.request.add_listener(run.recorder.on_request)
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
@@ -143,6 +145,7 @@ def _init(environment, **kwargs) -> None:
             run.ready_by_worker[msg.node_id] = msg.data["ready"]
 
         runner.register_message(READY_MESSAGE, ready)
+    share_origin(environment)  # one schedule origin for master and workers (open workloads)
 
 
 @events.test_start.add_listener
@@ -187,5 +190,7 @@ def _quitting(environment, **kwargs) -> None:
         run.ledger.save(out / f"ledger-{pid}.json")
     if run.roster is not None and len(run.roster.log.wall):
         run.roster.log.save(out / f"activity-{pid}.npz")
+    if run.arrivals is not None:
+        run.arrivals.save(out / f"arrivals-{pid}.npz")
     if len(run.shape_log.wall):
         run.shape_log.save(out / "shape.npz")

@@ -5,6 +5,11 @@ includes the ramp: measured 290 ms against 56 ms in the steady state), so
 every request is recorded here, with its end time, and the summary takes
 exactly the window it is asked for. Each process writes its own file when it
 quits; the runner merges them.
+
+Every record carries its send time (``sent``) and its scheduled time
+(``scheduled``): an open workload's first request of a flow was due at its
+arrival's time (the request's context says so, ``pool.PoolUser``); any other
+request's schedule is its send time.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ class RequestRecorder:
         self.names = names
         self._index = {name: i for i, name in enumerate(names)}
         self.end = array("d")
+        self.sent = array("d")
+        self.scheduled = array("d")
         self.response = array("d")
         self.transaction = array("i")
         self.outcome = array("b")
@@ -46,6 +53,7 @@ class RequestRecorder:
         response=None,
         exception=None,
         start_time: float | None = None,
+        context: dict | None = None,
         **kwargs,
     ) -> None:
         index = self._index.get(name)
@@ -54,6 +62,8 @@ class RequestRecorder:
         status = getattr(response, "status_code", None) or 0
         seconds = response_time / 1000.0
         self.end.append(start_time + seconds)
+        self.sent.append(start_time)
+        self.scheduled.append(min((context or {}).get("scheduled", start_time), start_time))
         self.response.append(seconds)
         self.transaction.append(index)
         self.outcome.append(outcome_of(exception, status))
@@ -63,6 +73,8 @@ class RequestRecorder:
         np.savez(
             path,
             end=np.frombuffer(self.end),
+            sent=np.frombuffer(self.sent),
+            scheduled=np.frombuffer(self.scheduled),
             response=np.frombuffer(self.response),
             transaction=np.frombuffer(self.transaction, dtype=np.int32),
             outcome=np.frombuffer(self.outcome, dtype=np.int8),
@@ -71,12 +83,22 @@ class RequestRecorder:
 
 
 def load_records(paths: list[Path]) -> dict[str, np.ndarray]:
-    """All processes' records, concatenated."""
-    parts = [dict(np.load(p)) for p in paths]
-    keys = ("end", "response", "transaction", "outcome", "status")
+    """All processes' records, concatenated. A file written before records carried
+    their send and scheduled times (or by another tool) gets both from its end and
+    response: sent at end - response, scheduled when sent."""
+    parts = [_with_send_times(dict(np.load(p))) for p in paths]
+    keys = ("end", "sent", "scheduled", "response", "transaction", "outcome", "status")
     if not parts:
         return {k: np.array([]) for k in keys}
     return {k: np.concatenate([p[k] for p in parts]) for k in keys}
+
+
+def _with_send_times(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    if "sent" not in part:
+        part["sent"] = part["end"] - part["response"]
+    if "scheduled" not in part:
+        part["scheduled"] = part["sent"]
+    return part
 
 
 class ShapeLog:

@@ -25,6 +25,7 @@ import numpy as np
 import loadtests
 from loadtests import busy_sources
 from loadtests import ledger as ledger_module
+from loadtests.arrivals import load_arrivals
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.recorder import load_records
@@ -212,6 +213,7 @@ def run_loadtest(
         shape=working_users(dict(np.load(raw / "shape.npz")), sorted(raw.glob("activity-*.npz"))),
         samples=samples,
         cpu_warning="CPU usage above" in log_text,
+        arrivals=load_arrivals(sorted(raw.glob("arrivals-*.npz"))),
     )
     summary = summarize(measurement)
     summary.plan = {
@@ -236,7 +238,7 @@ def run_loadtest(
             "client": client,
         }
     # The one judge: the SLO, and what makes a measurement untrustworthy (a saturated
-    # generator, a write lost or duplicated).
+    # generator, an open workload's flow starts dropped, a write lost or duplicated).
     summary.slo = judge(plan.scenario.slo, summary)
     return LoadTestResult(summary, timeseries(measurement), window_latencies(measurement))
 

@@ -22,6 +22,7 @@ import time
 from locust import LoadTestShape
 from locust.runners import MasterRunner
 
+from loadtests.arrival_user import ArrivalUser
 from loadtests.closed import TreasuryUser
 from loadtests.roster import (
     CLOCK_MESSAGE,
@@ -29,7 +30,6 @@ from loadtests.roster import (
     setup_limit_s,
     spawn_count,
 )
-from loadtests.users import FlowArrivalUser
 from peakload.core.workload import ClosedWorkload
 
 
@@ -69,7 +69,7 @@ def open_tick(shape: LoadTestShape):
     target = plan.target_users(elapsed)
     current = shape.get_current_user_count()
     run.shape_log.add(time.time(), elapsed, target, current)
-    return target, max(1.0, abs(target - current)), [FlowArrivalUser]
+    return target, 100.0, [ArrivalUser]  # one arrival driver per process, at once
 
 
 class ScenarioShape(LoadTestShape):

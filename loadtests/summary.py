@@ -15,22 +15,29 @@ summary and the per-minute series are computed by the same code:
 Rates stay per wall second: with think times unchanged, a wall second of a
 compressed run carries the request rate of the real moment it stands for.
 What only a load test has is added here: the ``generator`` section (did the
-generator keep up?) and the ``plan``.
+generator keep up?), the ``plan``, ``latency`` (from the send and from the
+schedule) and, for an open workload, ``arrivals`` (flow starts scheduled,
+begun, late, dropped: :mod:`peakload.measure.schedule`). An open workload's
+attempts are reduced on their latency from the scheduled time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from loadtests.monitor import Samples
+from loadtests.pool_size import pool_size
 from peakload.contract.summary import Generator, Kind, Overall, Summary
 from peakload.contract.timeseries import Timeseries
 from peakload.core.clock import format_clock
 from peakload.core.plan import Plan
-from peakload.measure import reduce
+from peakload.core.workload import ClosedWorkload, OpenWorkload
+from peakload.measure import reduce, schedule
 from peakload.measure.observations import Population, Requests, TierCounters, Timebase
+from peakload.measure.stats import minute_edges
 
 SATURATION_CPU_PCT = 90.0  # Locust warns above this; the generator then limits the rate
 RATE_SHORTFALL = 0.05  # achieved more than 5 % under intended: the generator fell behind
@@ -47,6 +54,7 @@ class Measurement:
     shape: dict[str, np.ndarray]  # wall, elapsed, target, users (virtual)
     samples: Samples
     cpu_warning: bool  # Locust logged "CPU usage above 90%"
+    arrivals: dict[str, np.ndarray] | None = None  # an open workload's arrival logs, merged
 
     @property
     def origin(self) -> float:
@@ -64,15 +72,22 @@ class Measurement:
     def wall(self, clock: float) -> float:
         return self.timebase.wall(clock)
 
+    @property
+    def basis(self) -> schedule.LatencyBasis:
+        """What a request's latency is measured from: an open workload's schedule, a
+        closed workload's send time (:mod:`peakload.measure.schedule`)."""
+        return schedule.basis(isinstance(self.plan.scenario.workload, OpenWorkload))
+
     def observations(self) -> reduce.Observations:
-        """The run as the reducer's observations."""
+        """The run as the reducer's observations; each attempt's latency is the one the
+        SLO is judged on (from the scheduled time for an open workload)."""
         plan = self.plan
         return reduce.Observations(
             requests=Requests(
                 names=[t.name for t in plan.scenario.transactions],
                 transaction=self.records["transaction"],
                 end=self.clock(self.records["end"]),
-                response=self.records["response"],
+                response=schedule.judged_response(self.records, self.basis),
                 outcome=self.records["outcome"],
             ),
             population=Population(
@@ -113,9 +128,17 @@ def summarize(m: Measurement) -> Summary:
     plan = m.plan
     w0, w1 = plan.measure_window_s
     w1 = min(w1, plan.clock_at(plan.wall_duration_s))  # a --duration cut
-    summary = reduce.summarize(Kind.LOADTEST, plan.scenario.name, m.observations(), (w0, w1))
+    observations = m.observations()
+    summary = reduce.summarize(Kind.LOADTEST, plan.scenario.name, observations, (w0, w1))
     assert summary.overall is not None
-    summary.generator = _generator(m, summary.overall, m.wall(w0), m.wall(w1))
+    end_clock = observations.requests.end
+    summary.latency = schedule.latency_section(
+        m.records, (end_clock >= w0) & (end_clock < w1), m.basis
+    )
+    arrivals = _arrivals(m, (w0, w1), (w1 - w0) / plan.compress)
+    if arrivals is not None:
+        summary.arrivals = arrivals
+    summary.generator = _generator(m, summary.overall, m.wall(w0), m.wall(w1), arrivals)
     summary.plan = {
         "compress": plan.compress,
         "user_scale": plan.user_scale,
@@ -127,7 +150,31 @@ def summarize(m: Measurement) -> Summary:
     return summary
 
 
-def _generator(m: Measurement, overall: Overall, wall0: float, wall1: float) -> Generator:
+def _arrivals(
+    m: Measurement, window: tuple[float, float], wall_length: float
+) -> dict[str, Any] | None:
+    """An open workload's flow starts: scheduled, begun, dropped (``schedule``)."""
+    if m.arrivals is None:
+        return None
+    plan, (lo, hi) = m.plan, window
+    rate = plan.scenario.workload.profile.integral(lo, hi) / (hi - lo) * plan.user_scale
+    return schedule.arrival_section(
+        m.arrivals,
+        m.clock(m.arrivals["scheduled"]),
+        window,
+        wall_length,
+        rate / plan.scenario.mean_steps_per_flow(),
+        pool_size(plan).max,
+    )
+
+
+def _generator(
+    m: Measurement,
+    overall: Overall,
+    wall0: float,
+    wall1: float,
+    arrivals: dict[str, Any] | None = None,
+) -> Generator:
     """Honest measurement: how hard the generator worked, and whether it kept up."""
     plan = m.plan
     times = np.asarray(m.samples.wall)
@@ -136,7 +183,7 @@ def _generator(m: Measurement, overall: Overall, wall0: float, wall1: float) -> 
     single = np.asarray(m.samples.generator_max_process_cpu)[inside]
     server = np.asarray(m.samples.server_cpu)[inside]
     workload = plan.scenario.workload
-    if workload.kind == "closed":
+    if isinstance(workload, ClosedWorkload):
         think = (workload.think_time.mean if workload.think_time else 0.0) * plan.user_scale
         mean_response = overall.mean_s if np.isfinite(overall.mean_s) else 0.0
         # Steps only: the pool signed in before the clock (no sign-in in a window).
@@ -158,6 +205,9 @@ def _generator(m: Measurement, overall: Overall, wall0: float, wall1: float) -> 
             f"achieved {achieved:.1f} req/s, {1 - achieved / intended:.1%} under the "
             f"intended {intended:.1f} req/s"
         )
+    if arrivals is not None:  # open: judged on the schedule and CPU, never on responses
+        peak_cpu = float(single.max()) if len(single) else 0.0
+        reasons = schedule.open_saturation(arrivals, peak_cpu, m.cpu_warning)
     return Generator(
         processes=1 + (plan.workers if plan.workers > 1 else 0),
         cpu_mean_pct=float(cpu.mean()) if len(cpu) else 0.0,
@@ -169,9 +219,21 @@ def _generator(m: Measurement, overall: Overall, wall0: float, wall1: float) -> 
         achieved_vs_intended=achieved / intended if intended else 1.0,
         saturated=bool(reasons),
         reasons=reasons,
+        **({"dropped_starts": arrivals["dropped"]} if arrivals is not None else {}),
     )
 
 
 def timeseries(m: Measurement) -> Timeseries:
     """One row per scenario-clock minute of the run, the simulation's columns."""
-    return reduce.timeseries(m.observations())
+    observations = m.observations()
+    columns = reduce.timeseries(observations)
+    if m.arrivals is not None:  # an open workload's starts and pool, per minute
+        edges = minute_edges(*observations.span)
+        columns |= schedule.arrival_series(
+            m.arrivals,
+            m.clock(m.arrivals["scheduled"]),
+            m.clock(m.arrivals["sample_wall"]),
+            edges,
+            np.diff(edges) / m.plan.compress,
+        )
+    return columns

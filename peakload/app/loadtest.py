@@ -47,6 +47,8 @@ class LoadTestOptions:
     lead_in: str | None = None
     duration_s: float | None = None
     workers: int = 1
+    pool_start: int | None = None
+    pool_max: int | None = None
     seed: int | None = None
     min_requests: int = DEFAULT_MIN_REQUESTS
     sign_in_rate: float | None = None  # default: what the busiest tier can take
@@ -86,6 +88,8 @@ def plan_for(options: LoadTestOptions) -> Plan:
             seed=options.seed,
             workers=options.workers,
             sign_in_rate=options.sign_in_rate or setup_rate(scenario),
+            pool_start=options.pool_start,
+            pool_max=options.pool_max,
         )
     except ValueError as exc:
         raise JobError(str(exc)) from None

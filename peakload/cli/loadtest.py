@@ -76,6 +76,23 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="closed workloads: users signed in per second before the clock (default: "
         "what the busiest tier can take at 80 %% with each user's preparation, at most 200)",
     )
+    parser.add_argument(
+        "--pool-start",
+        type=options.positive_int,
+        default=None,
+        metavar="N",
+        help="open workloads: users signed in before the first arrival, all processes "
+        "together (default: 4 x the flows in flight at the peak rate at bare service time)",
+    )
+    parser.add_argument(
+        "--pool-max",
+        type=options.positive_int,
+        default=None,
+        metavar="N",
+        help="open workloads: the pool's cap; a flow start that finds no free user at the "
+        "cap is dropped and counted (default: the peak rate x the longest a flow can take "
+        "with every attempt timing out, at most 5,000 per process)",
+    )
     options.add_seed(parser, "seed for users' choices")
     options.add_output(parser)
 
@@ -128,6 +145,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         lead_in=args.lead_in,
         duration_s=args.duration,
         workers=args.workers,
+        pool_start=args.pool_start,
+        pool_max=args.pool_max,
         seed=args.seed,
         min_requests=args.min_requests,
         sign_in_rate=args.sign_in_rate,

@@ -175,8 +175,9 @@ class Scope(StrEnum):
 
 class Metric(StrEnum):
     """What a violation measured. The first four are the ``[slo]`` latency and error
-    limits on ``overall``; ``utilization`` is ``max_utilization`` per tier; the last
-    four make a run untrustworthy whatever its latencies."""
+    limits on ``overall``; ``utilization`` is ``max_utilization`` per tier; the rest
+    make a run untrustworthy whatever its latencies (``dropped_starts``: an open
+    workload's flow starts dropped with its pool at the cap)."""
 
     P95 = "p95_s"
     P99 = "p99_s"
@@ -187,6 +188,7 @@ class Metric(StrEnum):
     SATURATED = "saturated"
     LOST = "lost"
     DUPLICATED = "duplicated"
+    DROPPED_STARTS = "dropped_starts"
 
 
 OVERALL_LIMITS: tuple[Metric, ...] = (Metric.P95, Metric.P99, Metric.MEAN, Metric.ERROR_RATE)
@@ -306,6 +308,13 @@ class Summary(BaseModel):
     reconciliation: dict[str, Any] | None = None
     """Writes the client made against the records the server holds: ``lost`` and
     ``duplicated`` counts, or ``skipped`` with the reason."""
+    latency: dict[str, Any] | None = None
+    """Percentiles from the send time and from the scheduled time, and which one the
+    SLO was judged on (``judged_on``: ``scheduled`` for an open workload)."""
+    arrivals: dict[str, Any] | None = None
+    """An open workload's flow starts in the window: ``scheduled``, ``started``,
+    ``dropped`` (no free user at the pool's cap), ``never_begun``, ``late`` and the
+    start lag, the pool's cap and peaks."""
     # The CI gate's speed suite
     benchmarks: dict[str, dict[str, float]] | None = None
 

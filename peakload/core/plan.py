@@ -55,7 +55,6 @@ A plan travels to every Locust process (master, workers) as JSON in the
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -93,6 +92,10 @@ class Plan:
     """Where the Locust processes write their raw records (the runner sets it)."""
     sign_in_rate: float = 200.0
     """Users signed in per wall second during the setup phase (closed workloads)."""
+    pool_start: int | None = None
+    """Open workloads: pooled users ready at the start (all processes together)."""
+    pool_max: int | None = None
+    """Open workloads: the pool's cap (``None``: sized from the scenario, pool_size.py)."""
 
     def __post_init__(self) -> None:
         if self.compress <= 0:
@@ -108,12 +111,25 @@ class Plan:
             raise ValueError(
                 f"nothing to run: starts at {format_clock(start)}, ends at {format_clock(end)}"
             )
+        self._check_pool()
         lo, hi = self.measure_window_s
         if lo < self.scenario.start_s or hi > self.scenario.end_s:
             raise ValueError(
                 f"window {format_clock(lo)}-{format_clock(hi)} lies outside the scenario's "
                 f"{self.scenario.scenario.start}-{self.scenario.scenario.end}"
             )
+
+    def _check_pool(self) -> None:
+        start, top = self.pool_start, self.pool_max
+        if start is None and top is None:
+            return
+        if not isinstance(self.scenario.workload, OpenWorkload):
+            raise ValueError("--pool-start and --pool-max size an open workload's pool")
+        for flag, value in (("--pool-start", start), ("--pool-max", top)):
+            if value is not None and value < 1:
+                raise ValueError(f"{flag} must be >= 1 (got {value})")
+        if start is not None and top is not None and top < start:
+            raise ValueError(f"--pool-max ({top}) must be >= --pool-start ({start})")
 
     @cached_property
     def scenario(self) -> Scenario:
@@ -161,18 +177,11 @@ class Plan:
 
     def target_users(self, wall_s: float) -> int:
         """Locust users wanted at ``wall_s``: the profile's users x ``user_scale``
-        (closed), or the fixed pool of :attr:`open_users` (open)."""
+        (closed), or one arrival driver per generator process (open)."""
         users = self.scenario.workload.profile.at(self.clock_at(wall_s))
         if isinstance(self.scenario.workload, OpenWorkload):
-            return self.open_users
+            return self.workers  # one arrival driver per generator process (arrival_user.py)
         return round(users * self.user_scale)
-
-    @property
-    def open_users(self) -> int:
-        """An open workload's user pool: enough that each user's gap is long against
-        a response (a user busy past its next arrival makes that arrival late)."""
-        peak_rate = self.scenario.workload.profile.peak * self.user_scale
-        return max(10, math.ceil(peak_rate * 2))
 
     def active_users(self, wall_s: float) -> int:
         """Closed workloads: users working at ``wall_s`` (0 during the setup phase,

@@ -8,8 +8,9 @@ against a :class:`~peakload.contract.summary.Summary` and returns a typed
   ``error_rate``) against ``overall``;
 - ``max_utilization`` against every tier;
 - and what makes any run untrustworthy, limits or not: a run that measured
-  no request in its window, a saturated load generator, a write the server
-  lost or recorded twice.
+  no request in its window, a saturated load generator (for an open
+  workload: flow starts begun late or never, or its CPU), flow starts dropped
+  at an open workload's pool cap, a write the server lost or recorded twice.
 
 **Estimate or bound.** A figure from N replications is a mean with a 95 %
 half-width. ``at="estimate"`` (simulate, loadtest, compare) fails a limit the
@@ -39,6 +40,7 @@ from peakload.contract.summary import (
     Violation,
 )
 from peakload.core.scenario import Slo
+from peakload.measure import schedule
 
 
 class At(StrEnum):
@@ -129,6 +131,17 @@ def _trust(summary: Summary) -> list[Violation]:
                 value=True,
                 limit=False,
                 message="generator saturated: " + "; ".join(generator.reasons),
+            )
+        )
+    dropped = schedule.dropped_reason(summary.arrivals) if summary.arrivals else None
+    if dropped:
+        found.append(
+            Violation(
+                scope=Scope.GENERATOR,
+                metric=Metric.DROPPED_STARTS,
+                value=summary.arrivals["dropped"],
+                limit=0,
+                message=dropped,
             )
         )
     reconciliation = summary.reconciliation or {}

@@ -76,3 +76,17 @@ def test_a_saturated_generator_and_lost_writes_fail_a_load_test():
         (Scope.RECONCILIATION, Metric.LOST),
     }
     assert "97 %" in verdict.lines()[0] and verdict.lines()[1] == "2 write(s) lost"
+
+
+def test_dropped_flow_starts_fail_an_open_load_test():
+    """Starts dropped at the pool's cap: the load offered fell short of the schedule."""
+    summary = read_summary(BASELINES / "loadtest-ci-smoke")
+    summary.arrivals = {"scheduled": 200, "dropped": 0, "dropped_fraction": 0.0, "pool_max": 3}
+    assert judge(Slo(), summary).passed
+    summary.arrivals = {**summary.arrivals, "dropped": 5, "dropped_fraction": 0.025}
+    verdict = judge(Slo(), summary)
+    assert not verdict.passed
+    (violation,) = verdict.violations
+    assert (violation.scope, violation.metric) == (Scope.GENERATOR, Metric.DROPPED_STARTS)
+    assert violation.value == 5 and "5 of 200" in violation.message
+    assert "cap of 3" in violation.message
