@@ -299,6 +299,9 @@ class Summary(BaseModel):
     seed: int | None = None
     replications: int | None = None
     wall_s: Figure | None = None
+    drills: dict[str, Any] | None = None
+    """Each ``[[failures]]`` drill (both engines): the failing tier's mean wait and
+    response ``inside`` the drill and ``outside`` it in the window."""
     # Load-test sections
     generator: Generator | None = None
     plan: dict[str, Any] | None = None
@@ -306,6 +309,11 @@ class Summary(BaseModel):
     reconciliation: dict[str, Any] | None = None
     """Writes the client made against the records the server holds: ``lost`` and
     ``duplicated`` counts, or ``skipped`` with the reason."""
+    outages: list[dict[str, Any]] | None = None
+    """Each kill of the mock (``--kill-server-at``): ``from``, ``to``, ``down_s``,
+    ``requests_in_flight``, ``writes_in_flight``, ``requests_failed``."""
+    isolation: dict[str, int] | None = None
+    """The cross-unit read probe: ``probes`` tried, ``leaks`` answered."""
     # The CI gate's speed suite
     benchmarks: dict[str, dict[str, float]] | None = None
 
