@@ -242,7 +242,9 @@ def run_loadtest(
         summary.outages = outage_summary(measurement, mock.outages)
     if mock is not None and serve_scenario:
         summary.served_scenario = str(serve_scenario)
-    client = ledger_module.merge(sorted(raw.glob("ledger-*.json")))
+    ledgers = sorted(raw.glob("ledger-*.json"))
+    client = ledger_module.merge(ledgers)
+    summary.isolation = ledger_module.merge_isolation(ledgers)
     if before is not None and after is not None:
         summary.reconciliation = ledger_module.reconcile(
             client,

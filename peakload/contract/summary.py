@@ -171,12 +171,13 @@ class Scope(StrEnum):
     RUN = "run"  # the run itself: it measured nothing
     GENERATOR = "generator"  # the load generator could not keep up
     RECONCILIATION = "reconciliation"  # the server's records against the client's
+    ISOLATION = "isolation"  # one unit read another's record (the load test's probe)
 
 
 class Metric(StrEnum):
     """What a violation measured. The first four are the ``[slo]`` latency and error
     limits on ``overall``; ``utilization`` is ``max_utilization`` per tier; the last
-    four make a run untrustworthy whatever its latencies."""
+    five make a run untrustworthy whatever its latencies."""
 
     P95 = "p95_s"
     P99 = "p99_s"
@@ -187,6 +188,7 @@ class Metric(StrEnum):
     SATURATED = "saturated"
     LOST = "lost"
     DUPLICATED = "duplicated"
+    LEAKS = "leaks"
 
 
 OVERALL_LIMITS: tuple[Metric, ...] = (Metric.P95, Metric.P99, Metric.MEAN, Metric.ERROR_RATE)
