@@ -99,4 +99,6 @@ def test_ci_smoke_on_a_postgresql_backed_mock_reconciles(tmp_path, postgres_serv
     reconciliation = summary["reconciliation"]
     assert reconciliation["lost"] == 0 and reconciliation["duplicated"] == 0
     assert reconciliation["client_ok"] > 100
+    # the isolation probe read other units' orders during the run: none answered
+    assert summary["isolation"]["probes"] > 10 and summary["isolation"]["leaks"] == 0
     assert code in (0, 1)
