@@ -89,6 +89,9 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
             "record foreign-loan revenue and spending, close accounts and fetch statements."
         ),
         lifespan=lifespan,
+        # operationId = the route's name: the contract's transaction names, so the
+        # OpenAPI links below (create -> sign -> submit -> get) read as the flow does
+        generate_unique_id_function=lambda route: route.name,
     )
     capacity = Capacity(scenario, seed=settings.seed)
     metrics = Metrics(capacity)
