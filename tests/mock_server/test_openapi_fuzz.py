@@ -83,5 +83,5 @@ def test_stateful_runs_follow_the_links_from_create_to_sign_submit_and_get(auth_
     )
     succeeded = {operation for operation, code in calls if 200 <= code < 300}
     # the chains reached every step of the payment flow with a real order, not a random id
-    assert FLOW <= succeeded, sorted(succeeded)
+    assert succeeded >= FLOW, sorted(succeeded)
     assert all(code < 500 for _, code in calls)
