@@ -38,6 +38,9 @@ from peakload.core.plan import Plan
 from peakload.measure.stats import Outcome
 
 CLOCK_FILE = "clock.json"
+START_TIMEOUT_S = 120.0
+"""A fresh database gets its 92,456 budget units on first start: on PostgreSQL,
+on a busy machine, that takes longer than a restart."""
 
 
 def announce_clock(out_dir: str | None, origin: float) -> None:
@@ -118,7 +121,7 @@ class MockSupervisor:
         self.on_restart = on_restart
         self.origin: float | None = None
         self.outages: list[Outage] = []
-        self.mock = start(clock_env(plan), None).wait_ready()
+        self.mock = start(clock_env(plan), None).wait_ready(START_TIMEOUT_S)
 
     @property
     def url(self) -> str:
@@ -161,7 +164,7 @@ class MockSupervisor:
 
     def _restart(self, outage: Outage) -> None:
         self.mock = self._start(clock_env(self.plan, self.origin), self.mock.port)
-        self.mock.wait_ready(timeout_s=60.0)
+        self.mock.wait_ready(START_TIMEOUT_S)
         outage.back = time.time()
         outage.pid_back = self.mock.pid
         if self.on_restart is not None:
