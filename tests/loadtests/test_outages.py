@@ -69,7 +69,7 @@ def test_the_mock_applies_the_drill_on_the_scenario_clock(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_server_loses_no_write_and_makes_none_twice(tmp_path, db_url):
+def test_a_killed_server_loses_no_write_and_makes_none_twice(tmp_path, db_url, capsys):
     # killed-server.toml: 400 users thinking 0.5 s on an app tier of 4 slots, write
     # flows only, so ~300 writes wait in the server when it is killed at 09:05.
     code, run_dir = run(
@@ -77,6 +77,7 @@ def test_a_killed_server_loses_no_write_and_makes_none_twice(tmp_path, db_url):
         *("--scenario", str(KILLED), "--compress", "4", "--db", db_url),
         *("--kill-server-at", "09:05", "--restart-after", "2"),
     )
+    assert (run_dir / "summary.json").exists(), capsys.readouterr().err
     summary = json.loads((run_dir / "summary.json").read_text())
     assert code in (0, 1), code
     (outage,) = summary["outages"]
