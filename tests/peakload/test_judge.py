@@ -76,3 +76,17 @@ def test_a_saturated_generator_and_lost_writes_fail_a_load_test():
         (Scope.RECONCILIATION, Metric.LOST),
     }
     assert "97 %" in verdict.lines()[0] and verdict.lines()[1] == "2 write(s) lost"
+
+
+def test_a_cross_unit_leak_fails_a_load_test_and_probes_without_one_pass():
+    summary = read_summary(BASELINES / "loadtest-ci-smoke")
+    summary.isolation = {"probes": 120, "leaks": 0}
+    assert judge(Slo(), summary).passed
+    summary.isolation = {"probes": 120, "leaks": 1}
+    (violation,) = judge(Slo(), summary).violations
+    assert (violation.scope, violation.metric, violation.value) == (
+        Scope.ISOLATION,
+        Metric.LEAKS,
+        1,
+    )
+    assert violation.message == "1 cross-unit read(s) answered with another unit's record"
