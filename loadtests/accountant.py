@@ -11,6 +11,12 @@ out (no answer within ``timeout_s``) or is refused (503) is retried after
 then the step has failed and the user gives up the rest of the flow. A 409
 that states a business rule (closing an account with unpaid orders, or one
 already closed) is an answer, not a failure.
+
+Isolation probe: after a share :data:`PROBE_SHARE` of its steps, a user tries
+to read an order another unit made (:meth:`Ledger.someone_elses_order`) with
+its own token. The answer must be 404; a 2xx is a leak. Probes go under the
+name ``probe_cross_unit``, outside the scenario's transactions, so they stay
+out of the measured statistics.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from peakload.core.units import account_numbers, unit_password
 
 API = "/api/v1"
 RETRYABLE = (0, 503)
+PROBE = "probe_cross_unit"
+PROBE_SHARE = 0.02
 
 
 class Accountant:
@@ -70,7 +78,30 @@ class Accountant:
         }
 
     def run(self, transaction: str) -> bool:
-        return self.steps[transaction]()
+        done = self.steps[transaction]()
+        if self.headers and self.rng.random() < PROBE_SHARE:
+            self.probe_isolation()
+        return done
+
+    def probe_isolation(self) -> None:
+        """Read another unit's order with this unit's token: 404 expected, 2xx a leak."""
+        order = self.ledger.someone_elses_order(self.unit_code, self.rng)
+        if order is None:
+            return
+        with self.client.request(
+            "GET",
+            f"{API}/payment-orders/{order}",
+            name=PROBE,
+            headers=self.headers,
+            catch_response=True,
+        ) as response:
+            status = response.status_code
+            if 200 <= status < 300:
+                response.failure(f"unit {self.unit_code} read order {order} of another unit")
+                self.ledger.probed(leaked=True)
+            elif status == 404:
+                response.success()
+                self.ledger.probed(leaked=False)
 
     # --- one request, with the scenario's retries --------------------------------
 
@@ -154,6 +185,7 @@ class Accountant:
             return False
         self.order = answer["id"]
         self.orders.append(answer["id"])
+        self.ledger.order_created(self.unit_code, answer["id"])
         return True
 
     def sign_payment(self) -> bool:

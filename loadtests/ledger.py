@@ -6,13 +6,20 @@ committed it: a time-out, or a user stopped mid-request when the test ends),
 and ``ok`` once any attempt got a 2xx. After the run the server's record counts
 must satisfy ok <= records <= ok + in_doubt: fewer is a lost write, more a
 duplicate.
+
+The ledger also keeps the isolation probe's tally: orders other units made
+(the last :data:`SEEN_ORDERS` this process saw created) for a user to try to
+read with its own token, and how many such reads answered with the record
+(a leak) rather than 404.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import defaultdict, deque
 from pathlib import Path
+
+import numpy as np
 
 from peakload.contract.payment_order import PaymentOrderAction, statuses_after
 
@@ -27,10 +34,33 @@ WRITES = (
 )
 
 
+SEEN_ORDERS = 2_000
+
+
 class Ledger:
     def __init__(self) -> None:
         self.ok: dict[str, set[str]] = defaultdict(set)
         self.in_doubt: dict[str, set[str]] = defaultdict(set)
+        self.orders_seen: deque[tuple[int, int]] = deque(maxlen=SEEN_ORDERS)
+        self.probes = 0
+        self.leaks = 0
+
+    def order_created(self, unit_code: int, order_id: int) -> None:
+        self.orders_seen.append((unit_code, order_id))
+
+    def someone_elses_order(self, unit_code: int, rng: np.random.Generator) -> int | None:
+        """A random recent order of another unit, or None if none was seen yet."""
+        for _ in range(3):
+            if not self.orders_seen:
+                return None
+            unit, order = self.orders_seen[int(rng.integers(len(self.orders_seen)))]
+            if unit != unit_code:
+                return order
+        return None
+
+    def probed(self, leaked: bool) -> None:
+        self.probes += 1
+        self.leaks += int(leaked)
 
     def sent(self, transaction: str, key: str) -> None:
         if key not in self.ok[transaction]:
@@ -49,15 +79,25 @@ class Ledger:
         }
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.counts()))
+        isolation = {"probes": self.probes, "leaks": self.leaks}
+        path.write_text(json.dumps({"writes": self.counts(), "isolation": isolation}))
 
 
 def merge(paths: list[Path]) -> dict[str, dict[str, int]]:
     total = {name: {"ok": 0, "in_doubt": 0} for name in WRITES}
     for path in paths:
-        for name, counts in json.loads(path.read_text()).items():
+        for name, counts in json.loads(path.read_text())["writes"].items():
             total[name]["ok"] += counts["ok"]
             total[name]["in_doubt"] += counts["in_doubt"]
+    return total
+
+
+def merge_isolation(paths: list[Path]) -> dict[str, int]:
+    """The isolation probe over every process: cross-unit reads tried, and leaks."""
+    total = {"probes": 0, "leaks": 0}
+    for path in paths:
+        for key, value in json.loads(path.read_text())["isolation"].items():
+            total[key] += value
     return total
 
 

@@ -59,7 +59,7 @@ class MockServer:
         if scenario is not None:
             command += ["--scenario", str(scenario)]
         self.log_path = Path(log_path) if log_path else Path(db_path).with_suffix(".log")
-        self._log = self.log_path.open("w")
+        self._log = self.log_path.open("a")  # a restarted server adds to its log
         self.process = subprocess.Popen(
             command,
             stdout=self._log,
@@ -96,6 +96,14 @@ class MockServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._log.close()
+        return self.process.returncode
+
+    def kill(self) -> int | None:
+        """SIGKILL, as a crash would: no shutdown, nothing flushed."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
         self._log.close()
         return self.process.returncode
 

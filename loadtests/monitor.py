@@ -5,7 +5,10 @@
   and the largest single process's share of its core.
 - The mock server's CPU, when the runner started it.
 - The server's tiers from /admin/stats (busy, queue, completions, busy and
-  wait seconds, refusals), when the admin token opens it.
+  wait seconds, refusals), when the admin token opens it. A server that was
+  killed and restarted (``--kill-server-at``) starts its counters from zero:
+  the monitor carries the dead server's totals over, so the counters stay
+  cumulative over the run; while it is down they hold, with nothing busy.
 - A real system's tier busy time from its Prometheus endpoints, when a
   busy-time mapping names them (:mod:`loadtests.busy_sources`).
 """
@@ -59,6 +62,42 @@ class Samples:
     busy: list[dict] = field(default_factory=list)  # tier -> {busy_seconds} from busy sources
 
 
+CUMULATIVE = ("completions", "busy_seconds", "wait_seconds", "refusals")
+
+
+class TierCounters:
+    """/admin/stats tiers made continuous across server restarts."""
+
+    def __init__(self) -> None:
+        self.uptime = -1.0
+        self.raw: dict[str, dict] = {}
+        self.carried: dict[str, dict[str, float]] = {}
+        self.last: dict[str, dict] = {}
+
+    def update(self, stats: dict | None) -> dict[str, dict]:
+        if not stats or "tiers" not in stats:  # down: totals hold, nothing in service
+            return {n: {**t, "busy": 0, "queue": 0} for n, t in self.last.items()}
+        if stats.get("uptime_s", 0.0) < self.uptime:  # a new server: carry the old totals
+            for name, raw in self.raw.items():
+                carried = self.carried.setdefault(name, dict.fromkeys(CUMULATIVE, 0.0))
+                for key in CUMULATIVE:
+                    carried[key] += raw.get(key, 0)
+        self.uptime = stats.get("uptime_s", 0.0)
+        self.raw = stats["tiers"]
+        self.last = {
+            name: {
+                **tier,
+                **{
+                    key: tier[key] + self.carried.get(name, {}).get(key, 0)
+                    for key in CUMULATIVE
+                    if key in tier
+                },
+            }
+            for name, tier in stats["tiers"].items()
+        }
+        return self.last
+
+
 class Monitor(threading.Thread):
     def __init__(
         self,
@@ -77,7 +116,14 @@ class Monitor(threading.Thread):
         self.interval_s = interval_s
         self.busy_sampler = busy_sampler  # a real system's tier busy time (busy_sources)
         self.samples = Samples()
+        self.counters = TierCounters()
         self._stop_event = threading.Event()
+        self._last_server = _cpu_seconds(self.server) if self.server else 0.0
+
+    def watch_server(self, pid: int) -> None:
+        """Follow a restarted server (its CPU from now on)."""
+        self.server = psutil.Process(pid)
+        self._last_server = _cpu_seconds(self.server)
 
     def stop(self) -> Samples:
         self._stop_event.set()
@@ -87,19 +133,20 @@ class Monitor(threading.Thread):
     def run(self) -> None:
         last = time.monotonic()
         last_gen = [_cpu_seconds(p) for p in self.generators]
-        last_server = _cpu_seconds(self.server) if self.server else 0.0
         while not self._stop_event.wait(self.interval_s):
             now = time.monotonic()
             span = now - last
             gen = [_cpu_seconds(p) for p in self.generators]
             per_process = [100 * (a - b) / span for a, b in zip(gen, last_gen, strict=True)]
             server = _cpu_seconds(self.server) if self.server else 0.0
-            tiers = admin_stats(self.host, self.admin_token, 2.0) if self.admin_token else None
+            last_server = self._last_server
+            stats = admin_stats(self.host, self.admin_token, 2.0) if self.admin_token else None
             samples = self.samples
             samples.wall.append(time.time())
             samples.generator_cpu.append(sum(per_process))
             samples.generator_max_process_cpu.append(max(per_process, default=0.0))
-            samples.server_cpu.append(100 * (server - last_server) / span if self.server else 0.0)
-            samples.tiers.append((tiers or {}).get("tiers", {}))
+            busy = max(0.0, server - last_server)
+            samples.server_cpu.append(100 * busy / span if self.server else 0.0)
+            samples.tiers.append(self.counters.update(stats) if self.admin_token else {})
             samples.busy.append(self.busy_sampler() if self.busy_sampler else {})
-            last, last_gen, last_server = now, gen, server
+            last, last_gen, self._last_server = now, gen, server

@@ -28,6 +28,7 @@ from loadtests import ledger as ledger_module
 from loadtests.arrivals import load_arrivals
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
+from loadtests.outages import MockSupervisor, outage_series, outage_summary
 from loadtests.recorder import load_records
 from loadtests.roster import setup_limit_s
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
@@ -128,12 +129,18 @@ def run_loadtest(
     progress=None,
     serve_scenario: str | Path | None = None,
     busy_map: busy_sources.BusyMap | None = None,
+    db_url: str | None = None,
+    kill_at_s: tuple[float, ...] = (),
+    restart_after_s: float = 2.0,
 ) -> LoadTestResult:
     """Run ``plan`` against ``host`` (or a mock this starts) and measure it.
 
     ``serve_scenario`` makes the mock this starts emulate another scenario's
     tiers and demands (the truth) while the users follow ``plan``'s scenario:
     how ``validate`` catches a wrong model and ``calibrate`` tests its estimates.
+    The mock runs on ``db_url`` (default: SQLite in the run directory); it is
+    killed at each scenario clock of ``kill_at_s`` and restarted
+    ``restart_after_s`` later (:mod:`loadtests.outages`).
     """
     run_dir = run_dir.resolve()  # Locust runs in it: every path it is given must be absolute
     raw = run_dir / "raw"
@@ -147,9 +154,13 @@ def run_loadtest(
     try:
         if host is None:
             served = Path(serve_scenario).resolve() if serve_scenario else plan.scenario_path
-            mock = MockServer(served, run_dir / "mock.db", log_path=run_dir / "mock-server.log")
+
+            def start_mock(env: dict[str, str], port: int | None) -> MockServer:
+                log_path = run_dir / "mock-server.log"
+                return MockServer(served, run_dir / "mock.db", port, env, log_path, db_url)
+
             try:
-                mock.wait_ready()
+                mock = MockSupervisor(start_mock, plan, raw, token, kill_at_s, restart_after_s)
             except MockServerError as exc:
                 raise LoadTestError(str(exc)) from None
             host = mock.url
@@ -174,6 +185,8 @@ def run_loadtest(
             busy_sampler=sampler,
         )
         monitor.start()
+        if mock is not None:
+            mock.on_restart = monitor.watch_server
         started = time.monotonic()
         total_s = setup_limit_s(plan) + plan.wall_duration_s
         deadline = started + total_s + START_GRACE_S
@@ -186,9 +199,13 @@ def run_loadtest(
                 )
             if progress is not None:
                 progress(min(time.monotonic() - started, plan.setup_s + plan.wall_duration_s))
-            time.sleep(0.5)
+            if mock is not None:
+                mock.poll()
+            time.sleep(mock.due_in() if mock is not None else 0.5)
         for worker in processes[1:]:
             worker.wait(timeout=30)
+        if mock is not None:
+            mock.settle()
         samples = monitor.stop()
         after = _wait_idle(host, token) if token else None
     finally:
@@ -223,9 +240,13 @@ def run_loadtest(
         "setup_s": plan.setup_s,
     }
     summary.host = "mock (started by peakload)" if mock else host
+    if mock is not None:
+        summary.outages = outage_summary(measurement, mock.outages)
     if mock is not None and serve_scenario:
         summary.served_scenario = str(serve_scenario)
-    client = ledger_module.merge(sorted(raw.glob("ledger-*.json")))
+    ledgers = sorted(raw.glob("ledger-*.json"))
+    client = ledger_module.merge(ledgers)
+    summary.isolation = ledger_module.merge_isolation(ledgers)
     if before is not None and after is not None:
         summary.reconciliation = ledger_module.reconcile(
             client,
@@ -240,7 +261,11 @@ def run_loadtest(
     # The one judge: the SLO, and what makes a measurement untrustworthy (a saturated
     # generator, an open workload's flow starts dropped, a write lost or duplicated).
     summary.slo = judge(plan.scenario.slo, summary)
-    return LoadTestResult(summary, timeseries(measurement), window_latencies(measurement))
+    series = timeseries(measurement)
+    if mock is not None and mock.outages:
+        edges = np.append(series["time_s"], plan.clock_at(plan.wall_duration_s))
+        series["server_down"] = outage_series(mock.outages, measurement, edges)
+    return LoadTestResult(summary, series, window_latencies(measurement))
 
 
 def _keep_tier_samples(run_dir: Path, samples, busy_map) -> None:

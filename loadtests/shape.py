@@ -24,6 +24,7 @@ from locust.runners import MasterRunner
 
 from loadtests.arrival_user import ArrivalUser
 from loadtests.closed import TreasuryUser
+from loadtests.outages import announce_clock
 from loadtests.roster import (
     CLOCK_MESSAGE,
     SETUP_MESSAGE,
@@ -50,6 +51,7 @@ def closed_tick(shape: LoadTestShape):
         if not (signed_in or since_start >= setup_limit_s(plan)):
             return pool
         run.start_clock(now)
+        announce_clock(plan.out_dir, now)  # the runner tells the mock (failure drills)
         if master:
             runner.send_message(CLOCK_MESSAGE, {"origin": now})
     wall_s = now - run.clock_origin
@@ -64,6 +66,8 @@ def open_tick(shape: LoadTestShape):
     run = shape.runner.environment.peakload
     plan = run.plan
     elapsed = shape.get_run_time()
+    if not run.shape_log.wall:  # the clock starts now: the runner tells the mock
+        announce_clock(plan.out_dir, time.time() - elapsed)
     if elapsed >= plan.wall_duration_s:
         return None
     target = plan.target_users(elapsed)

@@ -37,7 +37,7 @@ from peakload.core.plan import Plan
 from peakload.core.workload import ClosedWorkload, OpenWorkload
 from peakload.measure import reduce, schedule
 from peakload.measure.observations import Population, Requests, TierCounters, Timebase
-from peakload.measure.stats import minute_edges
+from peakload.measure.stats import mean_by_bin, minute_edges
 
 SATURATION_CPU_PCT = 90.0  # Locust warns above this; the generator then limits the rate
 RATE_SHORTFALL = 0.05  # achieved more than 5 % under intended: the generator fell behind
@@ -114,7 +114,8 @@ def tier_counters(samples: Samples) -> dict[str, TierCounters]:
             key: np.array([s.get(name, {}).get(key, np.nan) for s in samples.tiers], dtype=float)
             for key in _COUNTERS
         }
-        tiers[name] = TierCounters(servers=last["servers"], wall=wall, **columns)
+        servers = last["servers"] + last.get("lost", 0)  # as configured, not what a drill left
+        tiers[name] = TierCounters(servers=servers, wall=wall, **columns)
     return tiers
 
 
@@ -139,6 +140,7 @@ def summarize(m: Measurement) -> Summary:
     if arrivals is not None:
         summary.arrivals = arrivals
     summary.generator = _generator(m, summary.overall, m.wall(w0), m.wall(w1), arrivals)
+    summary.drills = _drills(m, w0, w1)
     summary.plan = {
         "compress": plan.compress,
         "user_scale": plan.user_scale,
@@ -148,6 +150,48 @@ def summarize(m: Measurement) -> Summary:
         "seed": plan.run_seed,
     }
     return summary
+
+
+def _drills(m: Measurement, w0: float, w1: float) -> dict[str, dict]:
+    """Each ``[[failures]]`` drill: its tier's mean wait and response inside the
+    drill and in the rest of the window, from the server's counters."""
+    if not m.samples.wall or not m.samples.tiers[-1]:
+        return {}
+    drills = {}
+    for failure in m.plan.scenario.failures:
+        lo, hi = max(failure.start_s, w0), min(failure.end_s, w1)
+        if hi <= lo:
+            continue
+        whole = _counters(m, failure.tier, m.wall(w0), m.wall(w1))
+        inside = _counters(m, failure.tier, m.wall(lo), m.wall(hi))
+        outside = tuple(a - b for a, b in zip(whole, inside, strict=True))
+        drills[f"{failure.tier} {failure.start}-{failure.end}"] = {
+            "tier": failure.tier,
+            "instances": failure.instances,
+            "inside": _visits(*inside),
+            "outside": _visits(*outside),
+        }
+    return drills
+
+
+def _counters(m: Measurement, tier: str, wall0: float, wall1: float) -> tuple[float, ...]:
+    """Completions, wait seconds and busy seconds of ``tier`` between two wall times
+    (the monitor's samples nearest to them)."""
+    times = np.asarray(m.samples.wall)
+    first, last = (
+        m.samples.tiers[int(np.clip(np.searchsorted(times, w), 0, len(times) - 1))].get(tier, {})
+        for w in (wall0, wall1)
+    )
+    keys = ("completions", "wait_seconds", "busy_seconds")
+    return tuple(last.get(k, 0.0) - first.get(k, 0.0) for k in keys)
+
+
+def _visits(done: float, waited: float, busy: float) -> dict[str, float]:
+    return {
+        "visits": done,
+        "mean_wait_s": waited / done if done else float("nan"),
+        "mean_response_s": (waited + busy) / done if done else float("nan"),
+    }
 
 
 def _arrivals(
@@ -236,4 +280,11 @@ def timeseries(m: Measurement) -> Timeseries:
             edges,
             np.diff(edges) / m.plan.compress,
         )
+    if m.plan.scenario.failures and m.samples.wall and m.samples.tiers[-1]:
+        # what the drills took, as the mock applied them
+        sample_clock = m.clock(np.asarray(m.samples.wall))
+        edges = np.append(columns["time_s"], m.plan.clock_at(m.plan.wall_duration_s))
+        for name in m.samples.tiers[-1]:
+            lost = np.array([s.get(name, {}).get("lost", 0) for s in m.samples.tiers], float)
+            columns[f"lost_{name}"] = mean_by_bin(sample_clock, lost, edges)
     return columns

@@ -18,6 +18,10 @@ a slot handed on by a late release starts the next request at the time the
 previous one was due to finish (never before that request arrived), and it
 sleeps only what is left. Busy and wait seconds are the scheduled ones, as
 in the model; the lag shows only in the response times clients measure.
+
+A failure drill (:mod:`mock_server.drills`) resizes a tier: lost slots are
+taken as their requests finish (a finishing request past the new size does
+not hand its slot on), regained slots go to the head of the line at once.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class TierPool:
     wait_seconds: float = 0.0
     refusals: int = 0
     max_queue: int = 0
+    lost: int = 0  # slots a failure drill has taken away (servers is what is left)
 
     async def acquire(self, arrived: float) -> float:
         """A slot; returns when it was free for this request on the schedule."""
@@ -77,12 +82,26 @@ class TierPool:
 
     def release(self, due: float) -> None:
         """Free a slot that was due back at ``due`` (schedule time)."""
+        if self.busy > self.servers:  # an instance is down: this slot goes with it
+            self.busy -= 1
+            return
         while self.waiting:
             slot = self.waiting.popleft()
             if not slot.done():
                 slot.set_result(due)  # the slot passes on; busy stays the same
                 return
         self.busy -= 1
+
+    def resize(self, servers: int) -> None:
+        """Keep ``servers`` slots (an instance lost or back): regained ones start
+        the longest-waiting requests now; lost ones go as their requests finish."""
+        self.lost += self.servers - servers
+        self.servers = servers
+        while self.waiting and self.busy < self.servers:
+            slot = self.waiting.popleft()
+            if not slot.done():
+                self.busy += 1
+                slot.set_result(time.perf_counter())  # free from now on the schedule
 
     async def serve(self, service_s: float) -> None:
         """Hold a slot for ``service_s`` on the emulated clock.
@@ -113,6 +132,7 @@ class Capacity:
     service-time streams. Transactions the scenario leaves out are not emulated."""
 
     def __init__(self, scenario: Scenario | None, seed: int = 1):
+        self.scenario = scenario
         self.tiers: dict[str, TierPool] = {}
         self.routes: dict[str, list[tuple[TierPool, SampleStream]]] = {}
         if scenario is None:
@@ -132,6 +152,16 @@ class Capacity:
                 for tier in scenario.route(txn)
             ]
 
+    def apply_failures(self, clock_s: float | None) -> None:
+        """Size every tier for the scenario's failures at ``clock_s`` (None: none active)."""
+        if self.scenario is None or not self.scenario.failures:
+            return
+        for tier in self.scenario.tiers:
+            lost = 0 if clock_s is None else self.scenario.servers_lost(tier.name, clock_s)
+            pool = self.tiers[tier.name]
+            if pool.lost != lost:
+                pool.resize(max(0, tier.servers - lost))
+
     def emulates(self, transaction: str) -> bool:
         return transaction in self.routes
 
@@ -144,6 +174,7 @@ class Capacity:
         return {
             name: {
                 "servers": pool.servers,
+                "lost": pool.lost,
                 "busy": pool.busy,
                 "queue": len(pool.waiting),
                 "max_queue": pool.max_queue,

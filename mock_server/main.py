@@ -32,6 +32,7 @@ from mock_server.api.routes import (
 from mock_server.body_limit import BodyLimit
 from mock_server.capacity import Capacity, Overloaded
 from mock_server.control import run_control
+from mock_server.drills import ScenarioClock, run_drills
 from mock_server.errors import DomainError, Unprocessable
 from mock_server.metrics import Metrics
 from mock_server.middleware import RequestMetrics
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
             run_control(engine, app.state.service, settings.control_interval_s)
         )
         freezer = asyncio.create_task(_freeze_periodically())
+        drills = asyncio.create_task(run_drills(capacity, app.state.clock))
         calm_gc()
         try:
             yield
@@ -73,8 +75,9 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
                 access_log.close()
             control.cancel()
             freezer.cancel()
+            drills.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(control, freezer)
+                await asyncio.gather(control, freezer, drills)
             engine.dispose()
 
     app = FastAPI(
@@ -86,11 +89,17 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
             "record foreign-loan revenue and spending, close accounts and fetch statements."
         ),
         lifespan=lifespan,
+        # operationId = the route's name: the contract's transaction names, so the
+        # OpenAPI links below (create -> sign -> submit -> get) read as the flow does
+        generate_unique_id_function=lambda route: route.name,
     )
     capacity = Capacity(scenario, seed=settings.seed)
     metrics = Metrics(capacity)
     app.state.settings = settings
     app.state.capacity = capacity
+    app.state.clock = ScenarioClock(
+        settings.clock_start_s, settings.clock_origin, settings.clock_compress
+    )
     app.state.metrics = metrics
     app.state.service = scenario.service if scenario else Service()
     app.state.scenario_name = scenario.name if scenario else None

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     control_interval_s: float = Field(0.5, gt=0)  # how often expenditure control runs
     header_timeout_s: float = Field(10.0, gt=0)  # a request's headers must arrive within this
     body_timeout_s: float = Field(30.0, gt=0)  # and its body within this (408 past it)
+    # The load test's scenario clock, for [[failures]] drills (mock_server.drills):
+    # wall epoch clock_origin is scenario clock clock_start_s, x clock_compress.
+    # No clock_start_s: the local time of day.
+    clock_start_s: float | None = Field(None, ge=0, le=86_400)
+    clock_origin: float | None = None
+    clock_compress: float = Field(1.0, gt=0)
     access_log: str | None = None  # write one line per request here (off by default)
     access_log_format: str = Field("combined", pattern="^(combined|jsonl)$")
 

@@ -14,8 +14,9 @@ the day: target and actual users, and requests at each tier. Every attempt a
 client sends is recorded as it ends, in :class:`Attempts`; the statistics are
 computed from these records afterwards, never on the hot path.
 
-Tier failures (:class:`Failure`) take servers away for a stretch of the day,
-for what-if runs.
+Tier failures (:class:`peakload.core.scenario.Failure`: the scenario's
+``[[failures]]``, and ``peakload size``'s N-1 checks) take servers away for a
+stretch of the day.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from simpy import Environment
@@ -30,7 +32,7 @@ from simpy.events import Timeout
 
 from peakload.core.profile import Profile
 from peakload.core.sampling import ChoiceStream, SampleStream, named_rng
-from peakload.core.scenario import Scenario
+from peakload.core.scenario import Failure, Scenario
 from peakload.core.workload import ClosedWorkload, OpenWorkload
 from simulation.clients import Arrivals, Population
 from simulation.deadlines import Deadlines
@@ -52,20 +54,6 @@ class Attempts:
         """When the client had its outcome: answer, refusal or time-out."""
         self.outcome = array("b")
         """``peakload.measure.stats.Outcome`` values: OK, TIMEOUT, REFUSED."""
-
-
-@dataclass(frozen=True)
-class Failure:
-    """``servers`` of a tier lost from ``start_s`` to ``end_s`` (an instance down)."""
-
-    tier: str
-    """The tier's name."""
-    start_s: float
-    """When the servers go (simulated s after midnight)."""
-    end_s: float
-    """When they come back."""
-    servers: int
-    """How many servers are lost (e.g. one instance's workers)."""
 
 
 @dataclass
@@ -197,24 +185,36 @@ class Model:
                 next_progress = now + 60.0
             yield env.timeout(self.tick_s)
 
-    def _schedule_failure(self, failure: Failure) -> None:
-        tier = self.tiers[failure.tier]
-        full = tier.servers
-        down = max(0.0, failure.start_s - self.env.now)
-        up = max(0.0, failure.end_s - self.env.now)
-        Timeout(self.env, down).callbacks.append(
-            lambda _e: tier.resize(max(0, full - failure.servers))
-        )
-        Timeout(self.env, up).callbacks.append(lambda _e: tier.resize(full))
+    def _schedule_failures(self) -> None:
+        """Resize each failing tier at every start and end of its failures.
+
+        The scenario's ``[[failures]]`` and the extra ones given to the model
+        (``peakload size``'s N-1 checks) add up where they overlap: the tier
+        keeps ``servers - lost instances x workers``, never fewer than none.
+        """
+        failures = (*self.scenario.failures, *self.failures)
+        env = self.env
+        for name in dict.fromkeys(f.tier for f in failures):
+            tier = self.tiers[name]
+            workers = self.scenario.tier(name).workers
+            mine = [f for f in failures if f.tier == name]
+            for clock in sorted({c for f in mine for c in (f.start_s, f.end_s)}):
+                lost = sum(f.instances * workers for f in mine if f.active(clock))
+                Timeout(env, max(0.0, clock - env.now)).callbacks.append(
+                    partial(_resize, tier, max(0, tier.servers - lost))
+                )
 
     def run(self) -> Model:
         """Simulate the day to ``scenario.end_s``; returns this model, records filled."""
         env = self.env
-        for failure in self.failures:
-            self._schedule_failure(failure)
+        self._schedule_failures()
         env.process(self._tick())
         self.source.start()
         env.run(until=self.scenario.end_s)
         if self.progress is not None:
             self.progress(self.scenario.end_s)
         return self
+
+
+def _resize(tier: Tier, servers: int, event: Timeout) -> None:
+    tier.resize(servers)

@@ -22,11 +22,12 @@ import numpy as np
 
 from peakload.contract.summary import Kind, Summary
 from peakload.contract.timeseries import Timeseries
-from peakload.core.scenario import Scenario
+from peakload.core.scenario import Failure, Scenario
 from peakload.measure.judge import judge
 from peakload.measure.reduce import summarize, timeseries
 from simulation.crosscheck import crosscheck
-from simulation.model import Failure, Model
+from simulation.drills import drill_summary, lost_series
+from simulation.model import Model
 from simulation.records import RunRecords
 from simulation.replications import combine, combine_series
 from simulation.statistics import detect_warmup
@@ -87,8 +88,15 @@ def run_replication(
     summary.warmup = warmup.section() if warmup else None
     summary.simulated_requests = len(records.start)
     summary.wall_s = time.perf_counter() - started
+    drills = (*scenario.failures, *failures)
+    summary.drills = drill_summary(records.tiers, drills, window)
     latencies = observations.requests.latencies_in(window)
-    return summary, timeseries(observations) if series else {}, latencies
+    columns = {}
+    if series:
+        columns = timeseries(observations)
+        edges = np.append(columns["time_s"], scenario.end_s)
+        columns |= lost_series(scenario, drills, edges)
+    return summary, columns, latencies
 
 
 def _relative(progress: Progress | None, origin: float) -> Callable[[float], None] | None:

@@ -32,10 +32,9 @@ import numpy as np
 
 from peakload.contract.summary import Metric, Summary, Verdict
 from peakload.core.clock import format_clock
-from peakload.core.scenario import Scenario
+from peakload.core.scenario import Failure, Scenario
 from peakload.measure.judge import At, judge
 from simulation.executors import Executor
-from simulation.model import Failure
 from simulation.replications import combine
 from simulation.runner import replication_seeds, run_replication
 from simulation.sizing_bounds import (
@@ -182,7 +181,11 @@ class Sizer:
     def failure_of(self, config: Config, k: int) -> Failure:
         """One instance of tier ``k`` lost for 30 minutes from the peak's worst moment."""
         start = peak_moment(self.scenario)
-        return Failure(self.names[k], start, start + FAILURE_S, config.workers[k])
+        return Failure(
+            tier=self.names[k],
+            start=format_clock(start, with_seconds=True),
+            end=format_clock(min(start + FAILURE_S, 24 * 3600), with_seconds=True),
+        )
 
     # --- search -----------------------------------------------------------------
 

@@ -56,6 +56,9 @@ class LoadTestOptions:
     plots: bool = True
     busy_map_path: str | Path | None = None
     """A TOML mapping tiers to busy-time sources of a real system (see loadtests.busy_sources)."""
+    db: str | None = None
+    kill_server_at: tuple[str, ...] = ()
+    restart_after_s: float = 2.0
 
 
 @dataclass
@@ -141,6 +144,31 @@ def _check_measured(options: LoadTestOptions, plan: Plan, summary: Summary, run_
     )
 
 
+def kill_clocks(options: LoadTestOptions, plan: Plan) -> tuple[float, ...]:
+    """``--kill-server-at`` as scenario seconds, each inside the run; else :class:`JobError`."""
+    for flag, given in (("--kill-server-at", options.kill_server_at), ("--db", options.db)):
+        if options.host and given:
+            raise JobError(f"{flag} acts on the mock this starts; it cannot go with --host")
+    if not options.kill_server_at:
+        return ()
+    if options.restart_after_s < 0:
+        raise JobError(f"--restart-after must be >= 0 (got {options.restart_after_s:g})")
+    clocks = []
+    end = plan.clock_at(plan.wall_duration_s)
+    for text in options.kill_server_at:
+        try:
+            clock = parse_clock(text)
+        except ValueError as exc:
+            raise JobError(f"--kill-server-at: {exc}") from None
+        if not plan.run_start_s < clock < end:
+            raise JobError(
+                f"--kill-server-at {text} is outside the run "
+                f"({format_clock(plan.run_start_s)}-{format_clock(end)})"
+            )
+        clocks.append(clock)
+    return tuple(sorted(clocks))
+
+
 def loadtest(
     options: LoadTestOptions,
     plan: Plan | None = None,
@@ -157,6 +185,7 @@ def loadtest(
         raise JobError("--serve-scenario needs the mock this starts; it cannot go with --host")
     stopwatch = Stopwatch()
     plan = plan or plan_for(options)
+    kill_at_s = kill_clocks(options, plan)
     scenario = plan.scenario
     busy_map = None
     if options.busy_map_path is not None:
@@ -175,6 +204,9 @@ def loadtest(
             progress=progress,
             serve_scenario=options.serve_scenario_path,
             busy_map=busy_map,
+            db_url=options.db,
+            kill_at_s=kill_at_s,
+            restart_after_s=options.restart_after_s,
         )
     except LoadTestError as exc:
         raise CouldNotRun(f"could not run: {exc}") from None

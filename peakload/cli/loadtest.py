@@ -54,6 +54,27 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_plan_options(parser)
     parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="database of the mock this starts (default: SQLite in the run directory), "
+        "e.g. postgresql+psycopg://user@host:port/name; not with --host",
+    )
+    parser.add_argument(
+        "--kill-server-at",
+        type=_clocks,
+        default=(),
+        metavar="HH:MM[,HH:MM...]",
+        help="SIGKILL the mock this starts at these scenario times (a crash); clients "
+        "retry with the same Idempotency-Key and reconciliation shows what was lost",
+    )
+    parser.add_argument(
+        "--restart-after",
+        type=float,
+        default=2.0,
+        metavar="S",
+        help="restart a killed mock on the same database and port after S seconds (default 2)",
+    )
+    parser.add_argument(
         "--workers",
         type=options.positive_int,
         default=1,
@@ -95,6 +116,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     options.add_seed(parser, "seed for users' choices")
     options.add_output(parser)
+
+
+def _clocks(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def add_plan_options(parser: argparse.ArgumentParser) -> None:
@@ -153,6 +178,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         out=args.out,
         plots=not args.no_plots,
         busy_map_path=args.busy_time,
+        db=args.db,
+        kill_server_at=args.kill_server_at,
+        restart_after_s=args.restart_after,
     )
     plan = plan_for(job)
     note = compression_note(job, plan)

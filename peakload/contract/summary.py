@@ -171,13 +171,15 @@ class Scope(StrEnum):
     RUN = "run"  # the run itself: it measured nothing
     GENERATOR = "generator"  # the load generator could not keep up
     RECONCILIATION = "reconciliation"  # the server's records against the client's
+    ISOLATION = "isolation"  # one unit read another's record (the load test's probe)
 
 
 class Metric(StrEnum):
     """What a violation measured. The first four are the ``[slo]`` latency and error
     limits on ``overall``; ``utilization`` is ``max_utilization`` per tier; the rest
     make a run untrustworthy whatever its latencies (``dropped_starts``: an open
-    workload's flow starts dropped with its pool at the cap)."""
+    workload's flow starts dropped with its pool at the cap; ``leaks``: cross-unit
+    reads answered)."""
 
     P95 = "p95_s"
     P99 = "p99_s"
@@ -189,6 +191,7 @@ class Metric(StrEnum):
     LOST = "lost"
     DUPLICATED = "duplicated"
     DROPPED_STARTS = "dropped_starts"
+    LEAKS = "leaks"
 
 
 OVERALL_LIMITS: tuple[Metric, ...] = (Metric.P95, Metric.P99, Metric.MEAN, Metric.ERROR_RATE)
@@ -301,6 +304,9 @@ class Summary(BaseModel):
     seed: int | None = None
     replications: int | None = None
     wall_s: Figure | None = None
+    drills: dict[str, Any] | None = None
+    """Each ``[[failures]]`` drill (both engines): the failing tier's mean wait and
+    response ``inside`` the drill and ``outside`` it in the window."""
     # Load-test sections
     generator: Generator | None = None
     plan: dict[str, Any] | None = None
@@ -315,6 +321,11 @@ class Summary(BaseModel):
     """An open workload's flow starts in the window: ``scheduled``, ``started``,
     ``dropped`` (no free user at the pool's cap), ``never_begun``, ``late`` and the
     start lag, the pool's cap and peaks."""
+    outages: list[dict[str, Any]] | None = None
+    """Each kill of the mock (``--kill-server-at``): ``from``, ``to``, ``down_s``,
+    ``requests_in_flight``, ``writes_in_flight``, ``requests_failed``."""
+    isolation: dict[str, int] | None = None
+    """The cross-unit read probe: ``probes`` tried, ``leaks`` answered."""
     # The CI gate's speed suite
     benchmarks: dict[str, dict[str, float]] | None = None
 

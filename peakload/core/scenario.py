@@ -187,6 +187,34 @@ class Service(_Strict):
     """Share of submissions expenditure control rejects."""
 
 
+class Failure(_Strict):
+    """An N-1 drill: ``instances`` of a tier lost from ``start`` to ``end`` (scenario clock).
+
+    The simulator takes ``instances x workers`` servers from the tier for that
+    span, the mock takes as many slots on the load test's scenario clock, and
+    ``peakload size`` builds its own N-1 checks from this type. Requests in
+    service when the instances go finish; the lost slots are not handed on.
+    """
+
+    tier: Name
+    start: str
+    end: str
+    instances: int = Field(default=1, ge=1)
+
+    _clock = field_validator("start", "end")(_check_clock)
+
+    @property
+    def start_s(self) -> float:
+        return parse_clock(self.start)
+
+    @property
+    def end_s(self) -> float:
+        return parse_clock(self.end)
+
+    def active(self, clock_s: float) -> bool:
+        return self.start_s <= clock_s < self.end_s
+
+
 class Scenario(_Strict):
     """A whole scenario file, checked: every name it refers to exists.
 
@@ -214,6 +242,9 @@ class Scenario(_Strict):
 
     service: Service = Field(default_factory=Service)
     """The emulated Treasury's own processing, for the mock server."""
+
+    failures: list[Failure] = Field(default_factory=list)
+    """N-1 drills: tier instances lost for a stretch of the day; optional."""
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -248,6 +279,7 @@ class Scenario(_Strict):
                     )
         if not self.flow_list:
             raise ValueError("no transaction to run: every transaction is 'login'")
+        _check_failures(self.failures, {t.name: t for t in self.tiers})
         return self
 
     # --- derived views -------------------------------------------------------
@@ -315,9 +347,32 @@ class Scenario(_Strict):
         total = sum(f.weight for f in self.flow_list)
         return sum(f.weight * len(f.steps) for f in self.flow_list) / total
 
+    def servers_lost(self, tier: str, clock_s: float) -> int:
+        """Servers of ``tier`` that the scenario's failures take away at ``clock_s``."""
+        workers = self.tier(tier).workers
+        return sum(
+            f.instances * workers for f in self.failures if f.tier == tier and f.active(clock_s)
+        )
+
     def with_tiers(self, tiers: list[Tier]) -> Scenario:
         """A copy with other tier sizes (for sizing and what-if runs)."""
         return self.model_copy(update={"tiers": tiers})
+
+
+def _check_failures(failures: list[Failure], tiers: dict[str, Tier]) -> None:
+    for i, failure in enumerate(failures):
+        tier = tiers.get(failure.tier)
+        if tier is None:
+            raise ValueError(
+                f"failures[{i}].tier: unknown tier '{failure.tier}' (tiers are: {', '.join(tiers)})"
+            )
+        if failure.end_s <= failure.start_s:
+            raise ValueError(f"failures[{i}].end: {failure.end} is not after start {failure.start}")
+        if failure.instances > tier.instances:
+            raise ValueError(
+                f"failures[{i}].instances: {failure.instances} lost, but tier "
+                f"'{tier.name}' has {tier.instances}"
+            )
 
 
 def _unique(section: str, names: list[str]) -> None:

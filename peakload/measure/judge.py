@@ -157,6 +157,17 @@ def _trust(summary: Summary) -> list[Violation]:
                     message=f"{count} write(s) {metric.value}",
                 )
             )
+    leaks = (summary.isolation or {}).get(Metric.LEAKS.value)
+    if leaks:
+        found.append(
+            Violation(
+                scope=Scope.ISOLATION,
+                metric=Metric.LEAKS,
+                value=leaks,
+                limit=0,
+                message=f"{leaks} cross-unit read(s) answered with another unit's record",
+            )
+        )
     return found
 
 

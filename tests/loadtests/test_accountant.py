@@ -37,3 +37,63 @@ def test_generated_bodies_pass_the_services_own_validation():
     amounts = [payloads.amount_vnd(rng) for _ in range(5_000)]
     assert 5e6 < np.median(amounts) < 4e7  # around VND 15 million, as assumed
     assert max(amounts) > 1e9  # with a tail to the billions
+
+
+class _Answer:
+    def __init__(self, status: int):
+        self.status_code = status
+        self.verdict: str | None = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def success(self):
+        self.verdict = "success"
+
+    def failure(self, message: str):
+        self.verdict = message
+
+
+class _Server:
+    """Answers every read with ``status``; remembers what was asked."""
+
+    def __init__(self, status: int):
+        self.status = status
+        self.asked: list[tuple[str, str, str]] = []
+
+    def request(self, method, path, name, **kwargs):
+        self.asked.append((method, path, name))
+        return _Answer(self.status)
+
+
+def probing(status: int, seen: list[tuple[int, int]]) -> tuple[Accountant, _Server, Ledger]:
+    ledger = Ledger()
+    for unit, order in seen:
+        ledger.order_created(unit, order)
+    server = _Server(status)
+    accountant = Accountant(
+        server, load_scenario(APRIL), 1_000_001, "secret", np.random.default_rng(3), ledger
+    )
+    accountant.headers = {"Authorization": "Bearer t"}
+    return accountant, server, ledger
+
+
+def test_the_isolation_probe_reads_only_other_units_orders_and_counts_leaks():
+    accountant, server, ledger = probing(404, [(1_000_001, 1), (1_000_002, 2), (1_000_003, 3)])
+    for _ in range(50):
+        accountant.probe_isolation()
+    paths = {path for _, path, _ in server.asked}
+    assert paths <= {"/api/v1/payment-orders/2", "/api/v1/payment-orders/3"}  # never its own
+    assert ledger.probes == len(server.asked) > 30 and ledger.leaks == 0
+    accountant, server, ledger = probing(200, [(1_000_002, 2)])
+    accountant.probe_isolation()
+    assert (ledger.probes, ledger.leaks) == (1, 1)  # another unit's record answered: a leak
+
+
+def test_no_probe_without_another_units_order():
+    accountant, server, ledger = probing(404, [(1_000_001, 1)])
+    accountant.probe_isolation()
+    assert server.asked == [] and ledger.probes == 0

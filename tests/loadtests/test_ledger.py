@@ -42,3 +42,19 @@ def test_reconcile_flags_lost_and_duplicated_writes():
     result = reconcile(client, before, after)
     assert result["lost"] == 1 and result["duplicated"] == 1
     assert result["by_transaction"]["submit_dossier"]["duplicated"] == 0
+
+
+def test_saved_ledgers_merge_writes_and_isolation_probes(tmp_path):
+    from loadtests.ledger import Ledger, merge, merge_isolation
+
+    paths = []
+    for i, leaked in enumerate((False, True)):
+        ledger = Ledger()
+        ledger.sent("create_payment", f"k{i}")
+        ledger.answered("create_payment", f"k{i}", ok=True)
+        ledger.probed(leaked=False)
+        ledger.probed(leaked=leaked)
+        paths.append(tmp_path / f"ledger-{i}.json")
+        ledger.save(paths[-1])
+    assert merge(paths)["create_payment"] == {"ok": 2, "in_doubt": 0}
+    assert merge_isolation(paths) == {"probes": 4, "leaks": 1}

@@ -1,5 +1,6 @@
 """Schemathesis against /openapi.json: generated requests, bounded, never a 5xx,
-and every response matches the schema the service publishes."""
+and every response matches the schema the service publishes; per operation, and
+statefully along the OpenAPI links (create -> sign -> submit -> get)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,34 @@ def test_no_server_errors_and_responses_match_the_schema(case, auth_headers):
         headers=headers,
         checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
     )
+
+
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+FLOW = {"create_payment", "sign_payment", "submit_payment", "get_payment"}
+
+
+def test_stateful_runs_follow_the_links_from_create_to_sign_submit_and_get(auth_headers):
+    calls: list[tuple[str, int]] = []
+
+    class SignedIn(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": auth_headers}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            calls.append((case.operation.definition.raw.get("operationId"), response.status_code))
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
+
+    SignedIn.run(
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    succeeded = {operation for operation, code in calls if 200 <= code < 300}
+    # the chains reached every step of the payment flow with a real order, not a random id
+    assert succeeded >= FLOW, sorted(succeeded)
+    assert all(code < 500 for _, code in calls)

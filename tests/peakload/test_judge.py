@@ -90,3 +90,17 @@ def test_dropped_flow_starts_fail_an_open_load_test():
     assert (violation.scope, violation.metric) == (Scope.GENERATOR, Metric.DROPPED_STARTS)
     assert violation.value == 5 and "5 of 200" in violation.message
     assert "cap of 3" in violation.message
+
+
+def test_a_cross_unit_leak_fails_a_load_test_and_probes_without_one_pass():
+    summary = read_summary(BASELINES / "loadtest-ci-smoke")
+    summary.isolation = {"probes": 120, "leaks": 0}
+    assert judge(Slo(), summary).passed
+    summary.isolation = {"probes": 120, "leaks": 1}
+    (violation,) = judge(Slo(), summary).violations
+    assert (violation.scope, violation.metric, violation.value) == (
+        Scope.ISOLATION,
+        Metric.LEAKS,
+        1,
+    )
+    assert violation.message == "1 cross-unit read(s) answered with another unit's record"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from peakload.app.size import SizeOptions, size
+from peakload.core.scenario import Failure
 from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from simulation.analytic import mmc_sojourn_percentile
 from simulation.executors import DaskExecutor, LocalExecutor
-from simulation.model import Failure
 from simulation.sizing import FAILURE_S, Sizer, analytic_bounds
 
 pytestmark = pytest.mark.slow
@@ -112,7 +112,7 @@ def test_a_failure_takes_servers_away_for_its_duration(executor):
 
     scenario = one_tier(50.0, 1.0, workers=2, window=("00:00", "00:40"))
     scenario = scenario.with_tiers([scenario.tiers[0].model_copy(update={"instances": 4})])
-    failure = Failure("app", 600.0, 1200.0, 2)
+    failure = Failure(tier="app", start="00:10", end="00:20")  # one instance: 2 workers
     records = RunRecords.of(Model(scenario, SeedSequence(1), failures=(failure,)).run())
     busy = records.tiers["app"]
     in_service_during = [

@@ -6,6 +6,7 @@ import time
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from mock_server.api.deps import Admin
@@ -42,3 +43,24 @@ async def admin_stats(request: Request) -> dict[str, object]:
         "tiers": state.capacity.stats(),
         "uptime_s": round(time.monotonic() - state.started, 3),
     }
+
+
+class ClockSetting(BaseModel):
+    """The load test's scenario clock: wall epoch ``origin`` is clock ``start_s``."""
+
+    origin: float
+    start_s: float = Field(ge=0, le=86_400)
+    compress: float = Field(gt=0)
+
+
+@router.put("/admin/clock", name="admin_clock", dependencies=[Admin])
+async def admin_clock(setting: ClockSetting, request: Request) -> dict[str, object]:
+    """Start the scenario clock the failure drills follow (sent by the load-test runner)."""
+    clock = request.app.state.clock
+    clock.origin, clock.start_s, clock.compress = (
+        setting.origin,
+        setting.start_s,
+        setting.compress,
+    )
+    request.app.state.capacity.apply_failures(clock.now())
+    return {"clock_s": clock.now()}

@@ -30,12 +30,23 @@ OrderId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}}
 
 
+def _links(*operations: str) -> dict:
+    """OpenAPI links from an answer carrying an order to the next steps on it
+    (what schemathesis's stateful runs follow)."""
+    return {
+        "links": {
+            op: {"operationId": op, "parameters": {"order_id": "$response.body#/id"}}
+            for op in operations
+        }
+    }
+
+
 @router.post(
     "",
     name="create_payment",
     status_code=status.HTTP_201_CREATED,
     response_model=PaymentOrderPublic,
-    responses=ERRORS,
+    responses={**ERRORS, 201: _links("sign_payment", "submit_payment", "get_payment")},
 )
 async def create_payment(
     body: PaymentOrderCreate, unit: Unit, response: Response, key: CreateKey = None
@@ -49,7 +60,7 @@ async def create_payment(
     "/{order_id}/signature",
     name="sign_payment",
     response_model=PaymentOrderPublic,
-    responses=ERRORS,
+    responses={**ERRORS, 200: _links("submit_payment", "get_payment")},
 )
 async def sign_payment(order_id: OrderId, body: SignatureCreate, unit: Unit) -> PaymentOrderPublic:
     row = await unit.write(
@@ -62,7 +73,7 @@ async def sign_payment(order_id: OrderId, body: SignatureCreate, unit: Unit) -> 
     "/{order_id}/submission",
     name="submit_payment",
     response_model=PaymentOrderPublic,
-    responses=ERRORS,
+    responses={**ERRORS, 200: _links("get_payment")},
 )
 async def submit_payment(
     order_id: OrderId,

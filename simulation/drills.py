@@ -1,0 +1,60 @@
+"""What a simulation reports of its failure drills (``[[failures]]`` and N-1 checks).
+
+For each drill, the failing tier's mean wait and response of the visits that
+arrived during it and of those that arrived in the rest of the window, the
+load test's ``drills`` section in the same shape; and ``lost_<tier>``, the
+servers the drills took, averaged over each minute of the series.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from peakload.core.scenario import Failure, Scenario
+from peakload.measure.observations import TierIntervals
+
+
+def drill_summary(
+    tiers: dict[str, TierIntervals], failures: tuple[Failure, ...], window: tuple[float, float]
+) -> dict[str, dict[str, Any]]:
+    w0, w1 = window
+    drills = {}
+    for failure in failures:
+        tier = tiers[failure.tier]
+        arrived = (tier.arrivals >= w0) & (tier.arrivals < w1)
+        during = (tier.arrivals >= failure.start_s) & (tier.arrivals < failure.end_s)
+        if not (arrived & during).any():
+            continue
+        drills[f"{failure.tier} {failure.start}-{failure.end}"] = {
+            "tier": failure.tier,
+            "instances": failure.instances,
+            "inside": _visits(tier, arrived & during),
+            "outside": _visits(tier, arrived & ~during),
+        }
+    return drills
+
+
+def _visits(tier: TierIntervals, mask: np.ndarray) -> dict[str, float]:
+    done = int(mask.sum())
+    if not done:
+        return {"visits": 0, "mean_wait_s": float("nan"), "mean_response_s": float("nan")}
+    return {
+        "visits": done,
+        "mean_wait_s": float(tier.waits[mask].mean()),
+        "mean_response_s": float((tier.waits + tier.services)[mask].mean()),
+    }
+
+
+def lost_series(
+    scenario: Scenario, failures: tuple[Failure, ...], edges: np.ndarray
+) -> dict[str, np.ndarray]:
+    columns: dict[str, np.ndarray] = {}
+    for failure in failures:
+        lost = failure.instances * scenario.tier(failure.tier).workers
+        overlap = np.minimum(edges[1:], failure.end_s) - np.maximum(edges[:-1], failure.start_s)
+        share = np.clip(overlap, 0, None) / np.diff(edges)
+        column = f"lost_{failure.tier}"
+        columns[column] = columns.get(column, np.zeros(len(edges) - 1)) + lost * share
+    return columns
