@@ -218,10 +218,14 @@ class Model:
         tick_s: float = 1.0,
         progress: Callable[[float], None] | None = None,
         failures: tuple[Failure, ...] = (),
+        span: tuple[float, float] | None = None,
     ):
         self.scenario = scenario
         self.failures = failures
-        self.env = env = Environment(initial_time=scenario.start_s)
+        # The simulated time axis: the scenario's clock, or (a plan's prediction of a
+        # load test, simulation.plan_model) wall seconds from the start of its setup.
+        self.start_s, self.end_s = span or (scenario.start_s, scenario.end_s)
+        self.env = env = Environment(initial_time=self.start_s)
         self.tick_s = tick_s
         self.progress = progress
         workload = scenario.workload
@@ -230,7 +234,7 @@ class Model:
         self.timeout_s = workload.timeout_s
         self.retries = workload.retries
         self.retry_delay_s = workload.retry_delay_s
-        minutes = int(scenario.end_s // 60) + 1
+        minutes = int(self.end_s // 60) + 1
         self.tiers = {
             t.name: Tier(env, t.name, t.servers, t.queue_limit, minutes) for t in scenario.tiers
         }
@@ -254,7 +258,7 @@ class Model:
         self.flow_routes = [tuple(self.routes[s] for s in f.steps) for f in flows]
         self.flow_choice = ChoiceStream([f.weight for f in flows], named_rng(seed, "flow"))
         self.attempts = attempts = Attempts()
-        self.deadlines = Deadlines(env, horizon=scenario.end_s)
+        self.deadlines = Deadlines(env, horizon=self.end_s)
         appends = (
             attempts.transaction.append,
             attempts.start.append,
@@ -353,7 +357,7 @@ class Model:
         env.process(self._tick())
         if not self.closed and self.rate_max > 0:
             Timeout(env, self.interarrival.next()).callbacks.append(self._arrive)
-        env.run(until=self.scenario.end_s)
+        env.run(until=self.end_s)
         if self.progress is not None:
-            self.progress(self.scenario.end_s)
+            self.progress(self.end_s)
         return self

@@ -62,8 +62,8 @@ class RunRecords:
     def of(cls, model: Model) -> RunRecords:
         attempts, samples = model.attempts, model.samples
         return cls(
-            start_s=model.scenario.start_s,
-            end_s=model.scenario.end_s,
+            start_s=model.start_s,
+            end_s=model.end_s,
             transaction_names=model.transaction_names,
             transaction=np.frombuffer(attempts.transaction, dtype=np.int32),
             start=np.frombuffer(attempts.start),

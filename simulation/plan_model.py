@@ -1,0 +1,227 @@
+"""The model of one load test as run: a :class:`~peakload.core.plan.Plan` on wall time.
+
+``peakload simulate --as-run RUN_DIR`` (or ``simulate`` with the load test's
+own flags) predicts an experiment, not the real day, so it follows the plan
+the load generator follows (the spec is :mod:`peakload.core.plan`):
+
+- the simulated time axis is **wall time**: service and think times are wall
+  seconds, and wall second ``w`` stands for scenario clock
+  ``run_start + compress * w``. The environment's time is ``origin + w``,
+  ``origin`` being the length of the setup phase, so it never goes negative;
+- **setup**: before ``w = 0`` the whole pool (``plan.pool_users``) signs in,
+  one ``login`` every ``1 / sign_in_rate`` wall seconds in rank order, and
+  parks;
+- **the day**: every tick, users ranked below ``plan.active_users(w)`` work.
+  A parked, signed-in user that becomes active joins mid-flow from the
+  stationary state (:func:`peakload.core.stationary.stationary_entry`); one
+  that becomes surplus parks after its request in flight (a thinking user
+  parks at once); think times are multiplied by ``user_scale``.
+
+The uncompressed :class:`~simulation.model.Model` (no plan) is untouched: it
+stays the reference for the real day. Plan-mode logic lives in
+:class:`PlanUser` and the controller here, off the per-request path of the
+real-day model; a plan-mode user pays one flag check per think and response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from simpy.events import Timeout
+
+from peakload.core.plan import Plan
+from peakload.core.profile import Profile
+from peakload.core.sampling import SampleStream, named_rng
+from peakload.core.stationary import residual_think, stationary_entry
+from simulation.model import Model, Request, Route, User
+
+
+class PlanUser(User):
+    """A user of the sign-in pool: signs in during setup, then works while its rank
+    is below the active count, parking (signed in) whenever it is above it.
+
+    ``running`` says that a continuation (a think timer, a request, a retry) is
+    pending: a user reactivated before it fires simply carries on, so no user
+    ever runs two loops at once.
+    """
+
+    __slots__ = ("running", "signed_in")
+
+    model: PlanModel
+
+    def __init__(self, model: PlanModel):
+        super().__init__(model)
+        self.active = False
+        self.running = False
+        self.signed_in = False
+
+    # --- setup: sign in, then park ---------------------------------------------
+
+    def sign_in(self, event: Timeout) -> None:
+        login = self.model.login_route
+        if login is None:
+            self._signed_in()
+            return
+        self.running = True
+        self.steps, self.step = (login,), 0
+        self._send()
+
+    def _signed_in(self) -> None:
+        self.signed_in = True
+        self.running = False
+        if self.active:
+            self.join()
+
+    def _sign_in_failed(self) -> None:
+        model = self.model
+        if self.retries_left > 0:
+            self.retries_left -= 1
+            Timeout(model.env, model.retry_delay_s).callbacks.append(self._sign_in_again)
+        else:  # as on the real day: a failed sign-in is tried again after thinking
+            Timeout(model.env, model.think.next()).callbacks.append(self._sign_in_anew)
+
+    def _sign_in_again(self, event: Timeout) -> None:
+        Request(self.model, self, self.steps[self.step]).proceed()
+
+    def _sign_in_anew(self, event: Timeout) -> None:
+        self._send()
+
+    # --- the day: join mid-flow, work, park ------------------------------------
+
+    def join(self) -> None:
+        """Start working from the stationary state of a user already at work."""
+        model = self.model
+        entry = stationary_entry(model.flow_weights, model.flow_lengths, None, model.entry_rng)
+        self.steps = model.flow_routes[entry.flow]
+        self.step = entry.step
+        self.running = True
+        Timeout(model.env, model.residual_think()).callbacks.append(self._thought)
+
+    def _thought(self, event: Timeout) -> None:
+        if self.active:
+            self._send()
+        else:
+            self.running = False
+
+    def _resend(self, event: Timeout) -> None:
+        if self.active:
+            Request(self.model, self, self.steps[self.step]).proceed()
+        else:
+            self.running = False
+
+    def responded(self, route: Route, ok: bool) -> None:
+        if not self.signed_in:
+            if ok:
+                self._signed_in()
+            else:
+                self._sign_in_failed()
+            return
+        if not self.active:
+            self.running = False  # parks after its request in flight
+            return
+        super().responded(route, ok)
+
+
+class PlanModel(Model):
+    """The scenario's model driven by a plan on wall time (see the module docstring)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        seed: np.random.SeedSequence,
+        tick_s: float = 1.0,
+        progress: Callable[[float], None] | None = None,
+    ):
+        self.plan = plan
+        self.origin_s = plan.setup_s
+        """Environment time of wall second 0 (the end of the setup phase)."""
+        super().__init__(
+            plan.scenario,
+            seed,
+            tick_s=tick_s,
+            progress=progress,
+            span=(0.0, self.origin_s + plan.wall_duration_s),
+        )
+        scale = plan.user_scale
+        if self.closed:
+            think, rng = self.scenario.workload.think_time, named_rng(seed, "think")
+            assert think is not None
+            self.think = SampleStream(lambda n: think.sample_n(rng, n) * scale)
+            self.think_time = think
+            flows = self.scenario.flow_list
+            self.flow_weights = [f.weight for f in flows]
+            self.flow_lengths = [len(f.steps) for f in flows]
+            self.entry_rng = named_rng(seed, "entry")
+            self.plan_users = [PlanUser(self) for _ in range(plan.pool_users)]
+            self.active_count = 0
+        else:
+            self.profile = self._wall_profile(scale)
+            self.rate_max = self.profile.peak
+            self.constant_rate = self.profile.is_constant()
+            rng = named_rng(seed, "arrivals")
+            if self.rate_max > 0:
+                self.interarrival = SampleStream(lambda n: rng.exponential(1 / self.rate_max, n))
+                self.thinning = SampleStream(lambda n: rng.random(n))
+
+    def _wall_profile(self, factor: float) -> Profile:
+        """The scenario's profile on the environment's time axis, values x ``factor``
+        (piecewise linear maps to piecewise linear: exact)."""
+        plan, profile = self.plan, self.scenario.workload.profile
+        times = tuple(self.origin_s + plan.wall_at(t) for t in profile.times)
+        return Profile(times, tuple(v * factor for v in profile.values))
+
+    def residual_think(self) -> float:
+        """The think time left for a user joining mid-flow (wall seconds)."""
+        return residual_think(self.think_time, self.entry_rng) * self.plan.user_scale
+
+    def wall(self, env_s: float) -> float:
+        return env_s - self.origin_s
+
+    # --- the population controller and monitor -----------------------------------
+
+    def _tick(self):
+        env = self.env
+        plan = self.plan
+        samples = self.samples
+        tiers = list(self.tiers.values())
+        in_tier = [samples.in_tier[t.name] for t in tiers]
+        if self.closed:
+            rate = plan.sign_in_rate
+            for rank, user in enumerate(self.plan_users):
+                Timeout(env, rank / rate).callbacks.append(user.sign_in)
+        # Ticks fall on whole wall seconds (w = ..., -1, 0, 1, ...), as the shape's do.
+        yield env.timeout(self.origin_s % self.tick_s)
+        next_progress = env.now
+        while True:
+            now = env.now
+            wall = now - self.origin_s
+            if self.closed:
+                target = plan.active_users(wall)
+                self._set_active(target)
+                concurrency = self.active_count
+            else:
+                target = self.profile.at(now) if wall >= 0 else 0.0
+                concurrency = 0
+            samples.time.append(now)
+            samples.target.append(target)
+            samples.concurrency.append(concurrency)
+            for tier, column in zip(tiers, in_tier, strict=True):
+                column.append(tier.busy + len(tier.queue))
+            if self.progress is not None and now >= next_progress:
+                self.progress(now)
+                next_progress = now + 60.0
+            yield env.timeout(self.tick_s)
+
+    def _set_active(self, target: int) -> None:
+        users = self.plan_users
+        target = min(target, len(users))
+        while self.active_count < target:
+            user = users[self.active_count]
+            user.active = True
+            if user.signed_in and not user.running:
+                user.join()
+            self.active_count += 1
+        while self.active_count > target:
+            self.active_count -= 1
+            users[self.active_count].active = False
