@@ -14,10 +14,18 @@ from types import ModuleType
 
 from rich.console import Console
 
-from peakload.cli import check, compare, loadtest, serve, simulate, size
+from peakload.cli import check, compare, loadtest, serve, simulate, size, validate
 from peakload.cli.errors import run_mapped
 
-COMMANDS: tuple[ModuleType, ...] = (check, simulate, serve, loadtest, compare, size)
+COMMANDS: tuple[ModuleType, ...] = (
+    check,
+    simulate,
+    serve,
+    loadtest,
+    compare,
+    validate,
+    size,
+)
 """Every command, in the order ``peakload --help`` lists them."""
 
 
