@@ -193,7 +193,7 @@ def validate(
                 plateau.path,
                 replications=options.replications,
                 seed=options.seed,
-                jobs=options.jobs,
+                jobs=options.jobs or 1,  # serial: a level's replications take seconds
                 out=run_dir,
                 plots=options.plots,
                 compress=plan.compress,
