@@ -9,6 +9,7 @@ load test's own knobs ``compress``, ``user_scale``, ``lead_in``,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -90,8 +91,10 @@ def read_plan(run_dir: str | Path) -> Plan:
             "cannot be predicted: give the load test's flags instead)"
         )
     try:
-        plan = Plan.from_json(path.read_text())
-        return replace(plan, scenario_path=str(scenario), out_dir=None)
+        data = json.loads(path.read_text())
+        # The runner's own path may be gone or elsewhere: use the copy beside the plan.
+        data |= {"scenario_path": str(scenario), "out_dir": None}
+        return Plan.from_json(json.dumps(data))
     except (ValueError, TypeError) as exc:
         raise JobError(f"--as-run {run_dir}: {PLAN_FILE}: {exc}") from None
 
