@@ -12,15 +12,19 @@ the load generator follows (the spec is :mod:`peakload.core.plan`):
   one ``login`` every ``1 / sign_in_rate`` wall seconds in rank order, and
   parks;
 - **the day**: every tick, users ranked below ``plan.active_users(w)`` work.
-  A parked, signed-in user that becomes active joins mid-flow from the
+  A signed-in user active for the first time joins mid-flow from the
   stationary state (:func:`peakload.core.stationary.stationary_entry`); one
-  that becomes surplus parks after its request in flight (a thinking user
-  parks at once); think times are multiplied by ``user_scale``.
+  that becomes surplus parks at once while thinking, else after its request
+  in flight; re-activated, it resumes the flow and step where it parked after
+  a fresh residual think time. Think times are multiplied by ``user_scale``.
+  The load generator's setup also prepares each user's entry (the steps
+  before it, so it holds the records its entry acts on); none of that is
+  measured, and the model leaves it out, as the spec allows.
 
 The uncompressed :class:`~simulation.model.Model` (no plan) is untouched: it
 stays the reference for the real day. Plan-mode logic lives in
 :class:`PlanUser` and the controller here, off the per-request path of the
-real-day model; a plan-mode user pays one flag check per think and response.
+real-day model; a plan-mode user pays a closure per think and a flag check per response.
 """
 
 from __future__ import annotations
@@ -41,12 +45,13 @@ class PlanUser(User):
     """A user of the sign-in pool: signs in during setup, then works while its rank
     is below the active count, parking (signed in) whenever it is above it.
 
-    ``running`` says that a continuation (a think timer, a request, a retry) is
-    pending: a user reactivated before it fires simply carries on, so no user
-    ever runs two loops at once.
+    ``running`` says that a continuation is pending (a request in flight or its
+    retry); a user reactivated while one is pending simply carries on, so no
+    user ever runs two loops at once. A think timer is cancelled by parking
+    (``epoch`` moves on, the timer finds itself stale).
     """
 
-    __slots__ = ("running", "signed_in")
+    __slots__ = ("epoch", "running", "signed_in", "thinking")
 
     model: PlanModel
 
@@ -54,7 +59,9 @@ class PlanUser(User):
         super().__init__(model)
         self.active = False
         self.running = False
+        self.thinking = False
         self.signed_in = False
+        self.epoch = 0
 
     # --- setup: sign in, then park ---------------------------------------------
 
@@ -70,8 +77,9 @@ class PlanUser(User):
     def _signed_in(self) -> None:
         self.signed_in = True
         self.running = False
+        self.steps = ()  # no place in a flow yet: the first activation draws one
         if self.active:
-            self.join()
+            self.resume()
 
     def _sign_in_failed(self) -> None:
         model = self.model
@@ -87,28 +95,51 @@ class PlanUser(User):
     def _sign_in_anew(self, event: Timeout) -> None:
         self._send()
 
-    # --- the day: join mid-flow, work, park ------------------------------------
+    # --- the day: work, park, resume --------------------------------------------
 
-    def join(self) -> None:
-        """Start working from the stationary state of a user already at work."""
-        model = self.model
-        entry = stationary_entry(model.flow_weights, model.flow_lengths, None, model.entry_rng)
-        self.steps = model.flow_routes[entry.flow]
-        self.step = entry.step
-        self.running = True
-        Timeout(model.env, model.residual_think()).callbacks.append(self._thought)
+    def activate(self) -> None:
+        self.active = True
+        if self.signed_in and not self.running:
+            self.resume()
 
-    def _thought(self, event: Timeout) -> None:
-        if self.active:
-            self._send()
-        else:
+    def park(self) -> None:
+        """Surplus: park at once while thinking, else after the request in flight."""
+        self.active = False
+        self.epoch += 1
+        if self.thinking:
+            self.thinking = False
             self.running = False
+
+    def resume(self) -> None:
+        """Work from where the user stands (the first time: the stationary state of a
+        user already at work), after a fresh residual think time: parked wherever it
+        stood, its place is stationary too."""
+        model = self.model
+        if not self.steps:
+            entry = stationary_entry(model.flow_weights, model.flow_lengths, None, model.entry_rng)
+            self.steps = model.flow_routes[entry.flow]
+            self.step = entry.step
+        self.running = True
+        self._wait(model.residual_think())
+
+    def _think(self) -> None:
+        self._wait(self.model.think.next())
+
+    def _wait(self, seconds: float) -> None:
+        self.thinking = True
+        epoch = self.epoch
+        Timeout(self.model.env, seconds).callbacks.append(lambda _e: self._thought_in(epoch))
+
+    def _thought_in(self, epoch: int) -> None:
+        if epoch == self.epoch:  # else parked meanwhile: this timer is stale
+            self.thinking = False
+            self._send()
 
     def _resend(self, event: Timeout) -> None:
         if self.active:
             Request(self.model, self, self.steps[self.step]).proceed()
         else:
-            self.running = False
+            self.running = False  # resumes by retrying this step
 
     def responded(self, route: Route, ok: bool) -> None:
         if not self.signed_in:
@@ -117,10 +148,20 @@ class PlanUser(User):
             else:
                 self._sign_in_failed()
             return
-        if not self.active:
-            self.running = False  # parks after its request in flight
+        if not ok and self.retries_left > 0 and self.active:
+            self.retries_left -= 1
+            Timeout(self.model.env, self.model.retry_delay_s).callbacks.append(self._resend)
             return
-        super().responded(route, ok)
+        if ok:
+            self.step += 1
+            if self.step == len(self.steps):
+                self._pick_flow()
+        else:
+            self._pick_flow()  # give up the rest of this flow
+        if self.active:
+            self._think()
+        else:
+            self.running = False  # parks after its request in flight, at its next step
 
 
 class PlanModel(Model):
@@ -217,11 +258,8 @@ class PlanModel(Model):
         users = self.plan_users
         target = min(target, len(users))
         while self.active_count < target:
-            user = users[self.active_count]
-            user.active = True
-            if user.signed_in and not user.running:
-                user.join()
+            users[self.active_count].activate()
             self.active_count += 1
         while self.active_count > target:
             self.active_count -= 1
-            users[self.active_count].active = False
+            users[self.active_count].park()

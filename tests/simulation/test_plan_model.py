@@ -64,6 +64,7 @@ def test_surplus_users_park_and_stop_sending():
     assert final < 10 and final == records.concurrency[-1]
     parked = model.plan_users[final:]
     assert not any(u.active for u in parked)
+    assert not any(u.thinking for u in parked)  # parked at once while thinking
     assert all(u.active and u.signed_in for u in model.plan_users[:final])
     # The request rate follows the active users down (each sends one per ~2 s think):
     # over the last 10 wall seconds, about their mean count / 2 per second, not the
@@ -99,3 +100,16 @@ def test_user_scale_keeps_the_request_rate_and_the_scenario_users():
     assert half["overall"]["throughput_rps"] == pytest.approx(
         full["overall"]["throughput_rps"], rel=0.08
     )
+
+
+def test_a_reactivated_user_resumes_where_it_parked():
+    plan = Plan(SMOKE, compress=10.0, sign_in_rate=200.0)
+    model = PlanModel(plan, np.random.SeedSequence(3))
+    model.env.run(until=model.origin_s + 30.0)
+    user = model.plan_users[0]
+    user.park()
+    model.env.run(until=model.env.now + 10.0)  # its request in flight, if any, answers
+    assert not user.running and not user.thinking
+    place = (user.steps, user.step)
+    user.activate()
+    assert user.running and user.thinking and (user.steps, user.step) == place
