@@ -105,7 +105,9 @@ def test_user_scale_keeps_the_request_rate_and_the_scenario_users():
 def test_a_reactivated_user_resumes_where_it_parked():
     plan = Plan(SMOKE, compress=10.0, sign_in_rate=200.0)
     model = PlanModel(plan, np.random.SeedSequence(3))
+    model.env.process(model._tick())  # what run() starts, run here step by step
     model.env.run(until=model.origin_s + 30.0)
+    assert model.active_count == 60
     user = model.plan_users[0]
     user.park()
     model.env.run(until=model.env.now + 10.0)  # its request in flight, if any, answers
