@@ -79,6 +79,9 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
     assert doc["pass"] is False
     assert "tiers.db.utilization" in doc["failing"]
     assert "tiers.db.mean_response_s" in doc["failing"]
-    assert not any(m.startswith(("tiers.gateway", "tiers.signature")) for m in doc["failing"])
+    # The tiers the truth leaves alone carry the load the model predicts.
+    rows = {row["metric"]: row for row in doc["levels"][0]["rows"]}
+    for tier in ("gateway", "app", "signature"):
+        assert rows[f"tiers.{tier}.utilization"]["verdict"] != "disagree"
     printed = capsys.readouterr().out
     assert "VALIDATION: FAIL" in printed and "tiers.db.utilization" in printed
