@@ -135,40 +135,56 @@ def plot_validation(run: ValidationRun, path: Path) -> Path:
     ]
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), dpi=110)
     rows = run.rows
+    levels = sorted({r.level for r in rows})
+    position = {level: i for i, level in enumerate(levels)}  # levels evenly spaced
     for ax, (title, wanted, unit) in zip(axes.flat, panels, strict=True):
         metrics = list(dict.fromkeys(r.metric for r in rows if wanted(r.metric)))
+        width = 0.8 / max(1, len(metrics))
         for i, metric in enumerate(metrics):
             mine = [r for r in rows if r.metric == metric]
-            x = [r.level for r in mine]
+            x = [position[r.level] - 0.4 + (i + 0.5) * width for r in mine]
             color = f"C{i % 10}"
-            offset = 0.01 * (i - len(metrics) / 2)
+            measured = [r.measured.value * unit for r in mine]
             ax.errorbar(
-                [v + offset for v in x],
-                [r.measured.value * unit for r in mine],
+                [v - width / 5 for v in x],
+                measured,
                 yerr=[_bar(r.measured.ci95) * unit for r in mine],
                 fmt="o",
                 color=color,
+                capsize=3,
                 label=f"{_short(metric)} measured",
             )
             ax.errorbar(
-                [v + offset + 0.015 for v in x],
+                [v + width / 5 for v in x],
                 [r.predicted.value * unit for r in mine],
                 yerr=[_bar(r.predicted.ci95) * unit for r in mine],
                 fmt="s",
                 mfc="none",
                 color=color,
+                capsize=3,
                 label=f"{_short(metric)} predicted",
             )
-            for r in mine:
+            for r, xv, yv in zip(mine, x, measured, strict=True):
                 if r.failed:
-                    ax.annotate("✗", (r.level, r.measured.value * unit), color="red", fontsize=12)
+                    ax.annotate(
+                        "✗",
+                        (xv, yv),
+                        xytext=(6, 0),
+                        textcoords="offset points",
+                        color="red",
+                        fontsize=12,
+                        va="center",
+                    )
         ax.set_title(title)
+        ax.set_xticks(range(len(levels)), [f"{level:g}" for level in levels])
+        ax.set_xlim(-0.5, len(levels) - 0.5)
         ax.set_xlabel("level (fraction of the peak)")
-        ax.grid(True, alpha=0.3)
+        ax.grid(True, axis="y", alpha=0.3)
         if metrics:
             ax.legend(fontsize="x-small", ncol=2)
-    verdict = "PASS" if run.passed else "FAIL: " + ", ".join(run.failing)
-    fig.suptitle(f"validate: predicted vs measured ({verdict})", fontsize=10)
+    failing = run.failing
+    verdict = "PASS" if run.passed else f"FAIL: {len(failing)} metric(s) disagree (✗)"
+    fig.suptitle(f"validate: predicted (open) vs measured (filled), 95 % intervals: {verdict}")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
