@@ -72,9 +72,13 @@ def _population(
     closed: bool,
 ) -> None:
     """Concurrency in scenario users and the peak's time on the scenario clock."""
-    if not closed:
-        return
     inside = (records.sample_time >= env_window[0]) & (records.sample_time < env_window[1])
+    if not closed:  # requests in the system: only the peak's clock needs mapping
+        in_system = np.sum([t.in_tier for t in records.tiers.values()], axis=0)[inside]
+        if len(in_system):
+            at = float(records.sample_time[inside][int(np.argmax(in_system))])
+            overall["peak_time"] = format_clock(plan.clock_at(at - origin))
+        return
     virtual = records.concurrency[inside]
     if not len(virtual):
         return

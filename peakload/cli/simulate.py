@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.console import Console
 
+from peakload.app.errors import JobError
 from peakload.app.progress import progress_bar
 from peakload.app.simulate import SimulateOptions, simulate, simulated_seconds
 from peakload.app.table import print_report
@@ -26,7 +28,9 @@ def register(commands: argparse._SubParsersAction) -> None:
             "and the SLO verdict. Writes results/<timestamp>-simulation-<scenario>/."
         ),
     )
-    options.add_scenario(parser)
+    options.add_scenario(
+        parser, "TOML scenario file (with --as-run: the run directory's copy by default)", False
+    )
     options.add_replications(
         parser,
         1,
@@ -63,8 +67,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    if args.scenario is None and args.as_run is None:
+        raise JobError("give --scenario FILE (or --as-run RUN_DIR)")
     job = SimulateOptions(
-        scenario_path=args.scenario,
+        scenario_path=args.scenario or Path(args.as_run) / "scenario.toml",
         replications=args.replications,
         seed=args.seed,
         jobs=args.jobs,

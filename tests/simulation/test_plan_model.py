@@ -115,3 +115,18 @@ def test_a_reactivated_user_resumes_where_it_parked():
     place = (user.steps, user.step)
     user.activate()
     assert user.running and user.thinking and (user.steps, user.step) == place
+
+
+def test_an_open_workload_runs_its_rate_on_wall_time(tmp_path):
+    text = Path(SMOKE).read_text()
+    start = text.index("[workload]")
+    end = text.index("[[flows]]")
+    workload = '[workload]\nkind = "open"\nrate = [["09:00", 20.0], ["09:20", 20.0]]\n\n'
+    path = tmp_path / "open.toml"
+    path.write_text(text[:start] + workload + text[end:])
+    plan = Plan(str(path), compress=10.0, user_scale=0.5, window=("09:05", "09:15"))
+    assert plan.setup_s == 0
+    summary = simulate_plan(plan, replications=1).summary
+    # 20 requests/s x 0.5, per wall second, over the 60 wall seconds of the window.
+    assert summary["overall"]["throughput_rps"] == pytest.approx(10.0, rel=0.15)
+    assert "09:05" <= summary["overall"]["peak_time"] <= "09:15"

@@ -61,3 +61,10 @@ def test_as_run_of_a_directory_without_a_plan_is_one_line_exit_2(tmp_path, capsy
     assert main([*argv, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a load test's run directory" in err[0]
+
+
+def test_as_run_needs_no_scenario_flag(tmp_path):
+    run_dir = fake_loadtest_dir(tmp_path)
+    out = tmp_path / "out"
+    assert main(["simulate", "--as-run", str(run_dir), "--out", str(out), "--quiet"]) == 0
+    assert json.loads((only_run(out) / "summary.json").read_text())["plan"]["compress"] == 10.0
