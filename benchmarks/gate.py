@@ -18,18 +18,22 @@ Usage: python -m benchmarks.gate [--update] [--smoke FILE] [--out DIR] [--skip-s
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
 from peakload.app import compare_files as compare_report
-from peakload.cli import main as peakload
+from peakload.app.errors import CouldNotRun, JobError
+from peakload.app.loadtest import LoadTestOptions, loadtest
+from peakload.app.rundir import write_summary
+from peakload.app.simulate import SimulateOptions, simulate
+from peakload.core.scenario_file import ScenarioError
 from peakload.measure.compare import compare, load_run, load_tolerances
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,30 +41,42 @@ BASELINES = ROOT / "results" / "baselines"
 MAX_BASELINE_LATENCIES = 50_000  # larger samples stay out of git; intervals judge those runs
 
 
-def _run(kind: str, args: list[str], destination: Path) -> Path:
+def _run(job: Callable[[str], Path], what: str, destination: Path) -> Path:
+    """Run ``job`` (given a scratch ``out``, returning its run directory) and move the
+    run directory to ``destination``. A run that could not run stops the gate."""
     with tempfile.TemporaryDirectory() as tmp:
-        code = peakload([kind, *args, "--out", tmp, "--no-plots", "--quiet"])
-        runs = list(Path(tmp).iterdir())
-        if code == 2 or not runs:
-            raise SystemExit(f"bench: {kind} {' '.join(args)} could not run (exit {code})")
+        try:
+            run_dir = job(tmp)
+        except (ScenarioError, JobError, CouldNotRun) as exc:
+            raise SystemExit(f"bench: {what} could not run: {exc}") from None
         if destination.exists():
             shutil.rmtree(destination)
-        shutil.move(str(runs[0]), destination)
+        shutil.move(str(run_dir), destination)
     return destination
 
 
 def run_all(out: Path, smoke: Path, skip_suite: bool) -> dict[str, Path]:
+    """Every gated run, each in ``out/<name>/``, through the app functions."""
     out.mkdir(parents=True, exist_ok=True)
     april = ROOT / "scenarios" / "kbnn-2020-04-peak.toml"
+
+    def simulation(scenario: Path, **options) -> Callable[[str], Path]:
+        return lambda tmp: (
+            simulate(SimulateOptions(scenario, out=tmp, plots=False, **options)).run_dir
+        )
+
+    def load_test(scenario: Path, **options) -> Callable[[str], Path]:
+        return lambda tmp: (
+            loadtest(LoadTestOptions(scenario, out=tmp, plots=False, **options)).run_dir
+        )
+
     runs = {
-        "sim-ci-smoke": _run(
-            "simulate", ["--scenario", str(smoke), "--seed", "42"], out / "sim-ci-smoke"
-        ),
+        "sim-ci-smoke": _run(simulation(smoke, seed=42), f"simulate {smoke}", out / "sim-ci-smoke"),
         "sim-april": _run(
-            "simulate", ["--scenario", str(april), "--replications", "3"], out / "sim-april"
+            simulation(april, replications=3), f"simulate {april}", out / "sim-april"
         ),
         "loadtest-ci-smoke": _run(
-            "loadtest", ["--scenario", str(smoke), "--compress", "40"], out / "loadtest-ci-smoke"
+            load_test(smoke, compress=40), f"loadtest {smoke}", out / "loadtest-ci-smoke"
         ),
     }
     if not skip_suite:
@@ -68,7 +84,7 @@ def run_all(out: Path, smoke: Path, skip_suite: bool) -> dict[str, Path]:
 
         suite_dir = out / "suite"
         suite_dir.mkdir(exist_ok=True)
-        (suite_dir / "summary.json").write_text(json.dumps(run_suite(), indent=2))
+        write_summary(suite_dir, run_suite())
         runs["suite"] = suite_dir
     return runs
 

@@ -28,6 +28,7 @@ from benchmarks.http_load import get_request
 from benchmarks.mock_overhead import measure, prepare_mock, start_bare
 from benchmarks.simulator_speed import minimal_simpy_mmc, station_scenario_text
 from loadtests.mock_process import MockServer, free_port
+from peakload.contract.summary import CONTRACT_VERSION, Kind, Summary
 from peakload.core.plan import ENV, Plan
 from peakload.core.scenario_file import parse_scenario
 from simulation.model import Model
@@ -133,17 +134,16 @@ def generator_ratio(users: int = 500, seconds: int = 20) -> dict[str, float]:
     }
 
 
-def run_suite() -> dict:
-    """A contract-shaped summary whose ``benchmarks`` section ``peakload compare`` judges."""
-    return {
-        "kind": "benchmark",
-        "scenario": "suite",
-        "overall": {},
-        "transactions": {},
-        "tiers": {},
-        "benchmarks": {
+def run_suite() -> Summary:
+    """A contract summary (kind ``benchmark``) whose ``benchmarks`` section
+    ``peakload compare`` judges; it measures no requests, so it has no ``overall``."""
+    return Summary(
+        kind=Kind.BENCHMARK,
+        scenario="suite",
+        contract_version=CONTRACT_VERSION,
+        benchmarks={
             "simulator": simulator_ratio(),
             "mock": mock_ratio(),
             "generator": generator_ratio(),
         },
-    }
+    )

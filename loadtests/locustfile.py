@@ -30,7 +30,7 @@ from peakload.core.runtime import calm_gc, raise_fd_limit
 
 __all__ = ["FlowArrivalUser", "ScenarioShape", "TreasuryUser"]
 
-keepalive.install()  # keep-alive past 1,023 sockets (MEASURED.md, pitfall 1)
+keepalive.install()  # keep-alive past 1,023 sockets: select() fails there (keepalive.py)
 raise_fd_limit()  # up to the hard limit, not Locust's 10,000 (pitfall 3)
 GC_FREEZE_EVERY_S = 30.0  # full collections paused Locust 400-640 ms (pitfall 4)
 

@@ -2,7 +2,8 @@
 
 Used by the load-test runner (no --host: it starts the mock itself) and by
 tests. The server is started directly (no shell), so the PID we hold is the
-server's and stopping it never orphans anything (MEASURED.md, pitfall 9).
+server's and stopping it never orphans anything (a server started through a
+shell would leave ``$!`` holding the subshell's PID, not the server's).
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """What the runner watches while a load test runs, once a second.
 
 - The generator's CPU, summed over every Locust process and their children
-  (with workers, one process's figure says little: MEASURED.md, pitfall 8),
+  (with workers, one process's figure says little: each worker is a process),
   and the largest single process's share of its core.
 - The mock server's CPU, when the runner started it.
 - The server's tiers from /admin/stats (busy, queue, completions, busy and
   wait seconds, refusals), when the admin token opens it.
+- A real system's tier busy time from its Prometheus endpoints, when a
+  busy-time mapping names them (:mod:`loadtests.busy_sources`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psutil
@@ -53,6 +56,7 @@ class Samples:
     generator_max_process_cpu: list[float] = field(default_factory=list)
     server_cpu: list[float] = field(default_factory=list)
     tiers: list[dict] = field(default_factory=list)  # /admin/stats "tiers" per sample
+    busy: list[dict] = field(default_factory=list)  # tier -> {busy_seconds} from busy sources
 
 
 class Monitor(threading.Thread):
@@ -63,6 +67,7 @@ class Monitor(threading.Thread):
         host: str,
         admin_token: str | None,
         interval_s: float = 1.0,
+        busy_sampler: Callable[[], dict] | None = None,
     ):
         super().__init__(daemon=True, name="peakload-monitor")
         self.generators = [psutil.Process(pid) for pid in generator_pids]
@@ -70,6 +75,7 @@ class Monitor(threading.Thread):
         self.host = host
         self.admin_token = admin_token
         self.interval_s = interval_s
+        self.busy_sampler = busy_sampler  # a real system's tier busy time (busy_sources)
         self.samples = Samples()
         self._stop_event = threading.Event()
 
@@ -95,4 +101,5 @@ class Monitor(threading.Thread):
             samples.generator_max_process_cpu.append(max(per_process, default=0.0))
             samples.server_cpu.append(100 * (server - last_server) / span if self.server else 0.0)
             samples.tiers.append((tiers or {}).get("tiers", {}))
+            samples.busy.append(self.busy_sampler() if self.busy_sampler else {})
             last, last_gen, last_server = now, gen, server

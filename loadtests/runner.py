@@ -19,19 +19,22 @@ import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 import loadtests
+from loadtests import busy_sources
 from loadtests import ledger as ledger_module
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.recorder import load_records
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from peakload.contract.api import DEV_ADMIN_TOKEN
+from peakload.contract.summary import Summary
+from peakload.contract.timeseries import Timeseries
 from peakload.core.plan import ENV, Plan
-from peakload.measure.judge import evaluate
+from peakload.measure.calibration import tier_file
+from peakload.measure.judge import judge
 
 LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"
 START_GRACE_S = 60.0  # Locust start-up and users' last requests, beyond the plan's time
@@ -43,8 +46,10 @@ class LoadTestError(RuntimeError):
 
 @dataclass
 class LoadTestResult:
-    summary: dict[str, Any]
-    timeseries: dict[str, np.ndarray]
+    """A judged load test: its summary, per-minute series and window latencies."""
+
+    summary: Summary
+    timeseries: Timeseries
     latencies: np.ndarray
 
 
@@ -120,6 +125,7 @@ def run_loadtest(
     host: str | None = None,
     progress=None,
     serve_scenario: str | Path | None = None,
+    busy_map: busy_sources.BusyMap | None = None,
 ) -> LoadTestResult:
     """Run ``plan`` against ``host`` (or a mock this starts) and measure it.
 
@@ -155,7 +161,16 @@ def run_loadtest(
                     command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=run_dir
                 )
             )
-        monitor = Monitor([p.pid for p in processes], mock.pid if mock else None, host, token)
+        sampler = None
+        if busy_map is not None and busy_map.prometheus:
+            sampler = lambda: busy_sources.sample_prometheus(busy_map.prometheus)  # noqa: E731
+        monitor = Monitor(
+            [p.pid for p in processes],
+            mock.pid if mock else None,
+            host,
+            token,
+            busy_sampler=sampler,
+        )
         monitor.start()
         started = time.monotonic()
         deadline = started + plan.wall_duration_s + START_GRACE_S
@@ -188,6 +203,7 @@ def run_loadtest(
     if not record_files or not (raw / "shape.npz").exists():
         tail = "\n".join(log_text.splitlines()[-8:])
         raise LoadTestError(f"Locust recorded no requests (exit {master.returncode}): {tail}")
+    _keep_tier_samples(run_dir, samples, busy_map)
     measurement = Measurement(
         plan=plan,
         records=load_records(record_files),
@@ -196,50 +212,36 @@ def run_loadtest(
         cpu_warning="CPU usage above" in log_text,
     )
     summary = summarize(measurement)
-    summary["host"] = "mock (started by peakload)" if mock else host
+    summary.host = "mock (started by peakload)" if mock else host
     if mock is not None and serve_scenario:
-        summary["served_scenario"] = str(serve_scenario)
+        summary.served_scenario = str(serve_scenario)
     client = ledger_module.merge(sorted(raw.glob("ledger-*.json")))
     if before is not None and after is not None:
-        summary["reconciliation"] = ledger_module.reconcile(
+        summary.reconciliation = ledger_module.reconcile(
             client,
             ledger_module.server_counts(before["records"]),
             ledger_module.server_counts(after["records"]),
         )
     else:
-        summary["reconciliation"] = {
+        summary.reconciliation = {
             "skipped": "no admin access to the server (set PEAKLOAD_ADMIN_TOKEN)",
             "client": client,
         }
-    summary["slo"] = verdict(plan, summary)
+    # The one judge: the SLO, and what makes a measurement untrustworthy (a saturated
+    # generator, a write lost or duplicated).
+    summary.slo = judge(plan.scenario.slo, summary)
     return LoadTestResult(summary, timeseries(measurement), window_latencies(measurement))
 
 
-def verdict(plan: Plan, summary: dict[str, Any]) -> dict[str, Any]:
-    """The SLO, and the two things that make a measurement untrustworthy."""
-    slo = evaluate(plan.scenario.slo, summary)
-    generator = summary["generator"]
-    if generator["saturated"]:
-        slo["violations"].append(
-            {
-                "scope": "generator",
-                "metric": "saturated",
-                "value": True,
-                "limit": False,
-                "message": "generator saturated: " + "; ".join(generator["reasons"]),
-            }
-        )
-    reconciliation = summary.get("reconciliation", {})
-    for metric in ("lost", "duplicated"):
-        if reconciliation.get(metric):
-            slo["violations"].append(
-                {
-                    "scope": "reconciliation",
-                    "metric": metric,
-                    "value": reconciliation[metric],
-                    "limit": 0,
-                    "message": f"{reconciliation[metric]} write(s) {metric}",
-                }
-            )
-    slo["pass"] = not slo["violations"]
-    return slo
+def _keep_tier_samples(run_dir: Path, samples, busy_map) -> None:
+    """tiers.csv: the mock's counters and the busy-time sources', for calibration offline."""
+    extra = samples.busy
+    if busy_map is not None and busy_map.csv:
+        try:
+            from_csv = busy_sources.csv_samples(busy_map.csv, samples.wall)
+        except busy_sources.BusyMapError as exc:
+            raise LoadTestError(str(exc)) from None
+        extra = [{**a, **b} for a, b in zip(extra, from_csv, strict=True)]
+    merged = [{**tiers, **more} for tiers, more in zip(samples.tiers, extra, strict=True)]
+    if any(merged):
+        tier_file.write(run_dir / tier_file.FILENAME, samples.wall, merged)

@@ -13,7 +13,7 @@ import time
 
 from locust import LoadTestShape
 
-from loadtests.users import FlowArrivalUser, TreasuryUser
+from loadtests.users import USER_CLASS
 
 
 class ScenarioShape(LoadTestShape):
@@ -26,5 +26,5 @@ class ScenarioShape(LoadTestShape):
         target = plan.target_users(elapsed)
         current = self.get_current_user_count()
         run.shape_log.add(time.time(), elapsed, target, current)
-        user = TreasuryUser if plan.scenario.workload.kind == "closed" else FlowArrivalUser
+        user = USER_CLASS[type(plan.scenario.workload)]
         return target, max(1.0, abs(target - current)), [user]

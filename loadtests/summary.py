@@ -1,37 +1,46 @@
-"""A load test's summary and per-minute series, in the same contract as a simulation.
+"""A load test's observations, summarised in the same contract as a simulation.
 
-Times are put on the scenario clock (wall seconds x compression from the
-shape's start), so a measured 10:00 is the simulated 10:00. Rates stay per
-wall second: with think times unchanged, a wall second of a compressed run
-carries the request rate of the real moment it stands for. Concurrency is
-reported in scenario users (virtual users / user scale); ``virtual_users``
-keeps the real count.
+What Locust and the monitor recorded becomes the reducer's observations
+(:mod:`peakload.measure.reduce`), the same kind a simulation hands it, so the
+summary and the per-minute series are computed by the same code:
+
+- attempts from the per-process request records, their end times put on the
+  scenario clock (wall seconds x compression from the shape's start), so a
+  measured 10:00 is the simulated 10:00;
+- the population from the shape's log, in scenario users (virtual users /
+  user scale; ``virtual_users_peak`` keeps the real count);
+- each tier from the server's cumulative counters sampled every second
+  (:class:`~peakload.measure.observations.TierCounters`).
+
+Rates stay per wall second: with think times unchanged, a wall second of a
+compressed run carries the request rate of the real moment it stands for.
+What only a load test has is added here: the ``generator`` section (did the
+generator keep up?) and the ``plan``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from loadtests.monitor import Samples
+from peakload.contract.summary import Generator, Kind, Overall, Summary
+from peakload.contract.timeseries import Timeseries
 from peakload.core.clock import format_clock
 from peakload.core.plan import Plan
-from peakload.measure.stats import (
-    max_by_bin,
-    mean_by_bin,
-    minute_edges,
-    request_series,
-    request_summary,
-)
+from peakload.measure import reduce
+from peakload.measure.observations import Population, Requests, TierCounters, Timebase
 
 SATURATION_CPU_PCT = 90.0  # Locust warns above this; the generator then limits the rate
 RATE_SHORTFALL = 0.05  # achieved more than 5 % under intended: the generator fell behind
+_COUNTERS = ("completions", "busy_seconds", "wait_seconds", "refusals", "queue")
 
 
 @dataclass
 class Measurement:
+    """Everything one load test recorded, before it is reduced."""
+
     plan: Plan
     records: dict[str, np.ndarray]  # end (wall epoch), response, transaction, outcome, status
     shape: dict[str, np.ndarray]  # wall, elapsed, target, users (virtual)
@@ -43,115 +52,81 @@ class Measurement:
         """The wall epoch at which the shape's clock started."""
         return float(self.shape["wall"][0] - self.shape["elapsed"][0])
 
+    @property
+    def timebase(self) -> Timebase:
+        """The plan's compressed clock, started when the shape started."""
+        return Timebase(self.plan.compress, self.plan.run_start_s, self.origin)
+
     def clock(self, wall: np.ndarray) -> np.ndarray:
-        return self.plan.run_start_s + (np.asarray(wall) - self.origin) * self.plan.compress
+        return self.timebase.clock(wall)
 
     def wall(self, clock: float) -> float:
-        return self.origin + (clock - self.plan.run_start_s) / self.plan.compress
+        return self.timebase.wall(clock)
+
+    def observations(self) -> reduce.Observations:
+        """The run as the reducer's observations."""
+        plan = self.plan
+        return reduce.Observations(
+            requests=Requests(
+                names=[t.name for t in plan.scenario.transactions],
+                transaction=self.records["transaction"],
+                end=self.clock(self.records["end"]),
+                response=self.records["response"],
+                outcome=self.records["outcome"],
+            ),
+            population=Population(
+                time=self.clock(self.shape["wall"]),
+                value=self.shape["users"] / plan.user_scale,
+                target=self.shape["target"] / plan.user_scale,
+                virtual=self.shape["users"],
+            ),
+            tiers=tier_counters(self.samples),
+            span=(plan.run_start_s, plan.clock_at(plan.wall_duration_s)),
+            timebase=self.timebase,
+        )
+
+
+def tier_counters(samples: Samples) -> dict[str, TierCounters]:
+    """Each tier the server reported, as counters over the monitor's samples (none
+    without admin access to the server)."""
+    if not samples.wall or not samples.tiers[-1]:
+        return {}
+    wall = np.asarray(samples.wall)
+    tiers = {}
+    for name, last in samples.tiers[-1].items():
+        columns = {
+            key: np.array([s.get(name, {}).get(key, np.nan) for s in samples.tiers], dtype=float)
+            for key in _COUNTERS
+        }
+        tiers[name] = TierCounters(servers=last["servers"], wall=wall, **columns)
+    return tiers
 
 
 def window_latencies(m: Measurement) -> np.ndarray:
     """Every attempt's response time in the measured window, for statistical comparison."""
-    lo, hi = m.plan.measure_window_s
-    end = m.clock(m.records["end"])
-    return m.records["response"][(end >= lo) & (end < hi)].astype(np.float32)
+    return m.observations().requests.latencies_in(m.plan.measure_window_s)
 
 
-def summarize(m: Measurement) -> dict[str, Any]:
-    plan, scenario = m.plan, m.plan.scenario
-    names = [t.name for t in scenario.transactions]
-    w0, w1 = m.plan.measure_window_s
+def summarize(m: Measurement) -> Summary:
+    """The measured window's summary (not yet judged, not yet reconciled)."""
+    plan = m.plan
+    w0, w1 = plan.measure_window_s
     w1 = min(w1, plan.clock_at(plan.wall_duration_s))  # a --duration cut
-    wall_length = (w1 - w0) / plan.compress
-    end_clock = m.clock(m.records["end"])
-    overall, transactions = request_summary(
-        end_clock,
-        m.records["response"],
-        m.records["outcome"],
-        m.records["transaction"],
-        names,
-        (w0, w1),
-        length_s=wall_length,
-    )
-    shape_clock = m.clock(m.shape["wall"])
-    in_window = (shape_clock >= w0) & (shape_clock < w1)
-    users = m.shape["users"][in_window] / plan.user_scale
-    if len(users):
-        peak_index = int(np.argmax(users))
-        overall |= {
-            "peak_concurrency": float(users[peak_index]),
-            "peak_time": format_clock(float(shape_clock[in_window][peak_index])),
-            "mean_concurrency": float(users.mean()),
-            "virtual_users_peak": float(m.shape["users"][in_window].max()),
-        }
-    else:
-        overall |= {
-            "peak_concurrency": 0.0,
-            "peak_time": format_clock(w0),
-            "mean_concurrency": 0.0,
-            "virtual_users_peak": 0.0,
-        }
-    return {
-        "kind": "loadtest",
-        "scenario": scenario.name,
-        "window": [format_clock(w0), format_clock(w1)],
-        "window_s": [w0, w1],
-        "overall": overall,
-        "transactions": transactions,
-        "tiers": _tiers(m, m.wall(w0), m.wall(w1)),
-        "generator": _generator(m, overall, m.wall(w0), m.wall(w1)),
-        "plan": {
-            "compress": plan.compress,
-            "user_scale": plan.user_scale,
-            "workers": plan.workers,
-            "run": [format_clock(plan.run_start_s), format_clock(plan.run_end_s)],
-            "wall_duration_s": plan.wall_duration_s,
-            "seed": plan.run_seed,
-        },
+    summary = reduce.summarize(Kind.LOADTEST, plan.scenario.name, m.observations(), (w0, w1))
+    assert summary.overall is not None
+    summary.generator = _generator(m, summary.overall, m.wall(w0), m.wall(w1))
+    summary.plan = {
+        "compress": plan.compress,
+        "user_scale": plan.user_scale,
+        "workers": plan.workers,
+        "run": [format_clock(plan.run_start_s), format_clock(plan.run_end_s)],
+        "wall_duration_s": plan.wall_duration_s,
+        "seed": plan.run_seed,
     }
+    return summary
 
 
-def _tier_at(m: Measurement, wall: float) -> tuple[float, dict]:
-    """The server's tier counters at the sample nearest to ``wall``."""
-    times = np.asarray(m.samples.wall)
-    index = int(np.clip(np.searchsorted(times, wall), 0, len(times) - 1))
-    return float(times[index]), m.samples.tiers[index]
-
-
-def _tiers(m: Measurement, wall0: float, wall1: float) -> dict[str, dict]:
-    if not m.samples.wall or not m.samples.tiers[-1]:
-        return {}
-    t0, first = _tier_at(m, wall0)
-    t1, last = _tier_at(m, wall1)
-    span = max(t1 - t0, 1e-9)
-    times = np.asarray(m.samples.wall)
-    inside = (times >= t0) & (times <= t1)
-    tiers = {}
-    for name, end in last.items():
-        start = first.get(name, {k: 0 for k in end})
-        done = end["completions"] - start["completions"]
-        busy = end["busy_seconds"] - start["busy_seconds"]
-        waited = end["wait_seconds"] - start["wait_seconds"]
-        queues = [
-            s[name]["queue"]
-            for s, keep in zip(m.samples.tiers, inside, strict=True)
-            if keep and name in s
-        ]
-        refusals = end["refusals"] - start["refusals"]
-        tiers[name] = {
-            "servers": end["servers"],
-            "utilization": busy / (end["servers"] * span),
-            "throughput_rps": done / span,
-            "mean_wait_s": waited / done if done else 0.0,
-            "mean_response_s": (waited + busy) / done if done else 0.0,
-            "max_queue": max(queues, default=0),
-            "refusals": refusals,
-            "refused_fraction": refusals / (refusals + done) if refusals + done else 0.0,
-        }
-    return tiers
-
-
-def _generator(m: Measurement, overall: dict, wall0: float, wall1: float) -> dict[str, Any]:
+def _generator(m: Measurement, overall: Overall, wall0: float, wall1: float) -> Generator:
     """Honest measurement: how hard the generator worked, and whether it kept up."""
     plan = m.plan
     times = np.asarray(m.samples.wall)
@@ -162,8 +137,8 @@ def _generator(m: Measurement, overall: dict, wall0: float, wall1: float) -> dic
     workload = plan.scenario.workload
     if workload.kind == "closed":
         think = (workload.think_time.mean if workload.think_time else 0.0) * plan.user_scale
-        mean_response = overall["mean_s"] if np.isfinite(overall["mean_s"]) else 0.0
-        steps = overall["mean_concurrency"] * plan.user_scale / (think + mean_response)
+        mean_response = overall.mean_s if np.isfinite(overall.mean_s) else 0.0
+        steps = overall.mean_concurrency * plan.user_scale / (think + mean_response)
         # Each user the shape starts signs in once: K x F times the real day's rate.
         shape_wall = np.asarray(m.shape["wall"])
         ramp = (shape_wall >= wall0) & (shape_wall <= wall1)
@@ -173,7 +148,7 @@ def _generator(m: Measurement, overall: dict, wall0: float, wall1: float) -> dic
     else:
         lo, hi = plan.measure_window_s
         intended = plan.scenario.workload.profile.integral(lo, hi) / (hi - lo) * plan.user_scale
-    achieved = overall["throughput_rps"]
+    achieved = overall.throughput_rps
     reasons = []
     if m.cpu_warning:
         reasons.append("Locust warned that its CPU was above 90 %")
@@ -184,41 +159,20 @@ def _generator(m: Measurement, overall: dict, wall0: float, wall1: float) -> dic
             f"achieved {achieved:.1f} req/s, {1 - achieved / intended:.1%} under the "
             f"intended {intended:.1f} req/s"
         )
-    return {
-        "processes": 1 + (plan.workers if plan.workers > 1 else 0),
-        "cpu_mean_pct": float(cpu.mean()) if len(cpu) else 0.0,
-        "cpu_max_pct": float(cpu.max()) if len(cpu) else 0.0,
-        "max_process_cpu_pct": float(single.max()) if len(single) else 0.0,
-        "server_cpu_mean_pct": float(server.mean()) if len(server) else 0.0,
-        "intended_rps": intended,
-        "achieved_rps": achieved,
-        "achieved_vs_intended": achieved / intended if intended else 1.0,
-        "saturated": bool(reasons),
-        "reasons": reasons,
-    }
+    return Generator(
+        processes=1 + (plan.workers if plan.workers > 1 else 0),
+        cpu_mean_pct=float(cpu.mean()) if len(cpu) else 0.0,
+        cpu_max_pct=float(cpu.max()) if len(cpu) else 0.0,
+        max_process_cpu_pct=float(single.max()) if len(single) else 0.0,
+        server_cpu_mean_pct=float(server.mean()) if len(server) else 0.0,
+        intended_rps=intended,
+        achieved_rps=achieved,
+        achieved_vs_intended=achieved / intended if intended else 1.0,
+        saturated=bool(reasons),
+        reasons=reasons,
+    )
 
 
-def timeseries(m: Measurement) -> dict[str, np.ndarray]:
+def timeseries(m: Measurement) -> Timeseries:
     """One row per scenario-clock minute of the run, the simulation's columns."""
-    plan = m.plan
-    edges = minute_edges(plan.run_start_s, plan.clock_at(plan.wall_duration_s))
-    wall_widths = np.diff(edges) / plan.compress
-    shape_clock = m.clock(m.shape["wall"])
-    columns: dict[str, np.ndarray] = {"time_s": edges[:-1]}
-    columns["target_concurrency"] = mean_by_bin(
-        shape_clock, m.shape["target"] / plan.user_scale, edges
-    )
-    columns["concurrency"] = mean_by_bin(shape_clock, m.shape["users"] / plan.user_scale, edges)
-    columns |= request_series(
-        m.clock(m.records["end"]), m.records["response"], m.records["outcome"], edges, wall_widths
-    )
-    if m.samples.wall and m.samples.tiers[-1]:
-        sample_clock = m.clock(np.asarray(m.samples.wall))
-        for name in m.samples.tiers[-1]:
-            busy = np.array([s.get(name, {}).get("busy_seconds", np.nan) for s in m.samples.tiers])
-            servers = m.samples.tiers[-1][name]["servers"]
-            at_edges = np.interp(edges, sample_clock, busy)
-            columns[f"util_{name}"] = np.diff(at_edges) / (servers * wall_widths)
-            queue = np.array([s.get(name, {}).get("queue", np.nan) for s in m.samples.tiers])
-            columns[f"queue_{name}"] = max_by_bin(sample_clock, queue, edges)
-    return columns
+    return reduce.timeseries(m.observations())

@@ -22,6 +22,7 @@ from loadtests.accountant import Accountant
 from peakload.core.plan import Plan
 from peakload.core.sampling import ChoiceStream
 from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
+from peakload.core.workload import ClosedWorkload, OpenWorkload
 
 _started = itertools.count()  # users started by this process
 
@@ -38,7 +39,7 @@ class _UnitUser(FastHttpUser):
         self.rng = np.random.default_rng([plan.run_seed, index])
         scenario = plan.scenario
         self.plan = plan
-        self.think_time = scenario.workload.think_time
+        self.workload = scenario.workload
         self.flows = scenario.flow_list
         self.flow_choice = ChoiceStream([f.weight for f in self.flows], self.rng)
         secret = os.environ.get("PEAKLOAD_UNIT_SECRET", DEV_UNIT_SECRET)
@@ -49,18 +50,18 @@ class _UnitUser(FastHttpUser):
         while not self.accountant.login():
             self.wait()  # a failed sign-in is tried again after thinking
 
-    def wait_time(self) -> float:
-        """Think time, scaled with the users (--user-scale) so the request rate holds."""
-        if self.think_time is None:
-            return 0.0
-        return self.think_time.sample(self.rng) * self.plan.user_scale
-
     def pick_flow(self) -> list[str]:
         return self.flows[self.flow_choice.next()].steps
 
 
 class TreasuryUser(_UnitUser):
     """A closed-workload user: think, act, think, act."""
+
+    workload: ClosedWorkload
+
+    def wait_time(self) -> float:
+        """Think time, scaled with the users (--user-scale) so the request rate holds."""
+        return self.workload.think_time.sample(self.rng) * self.plan.user_scale
 
     @task
     def work(self) -> None:
@@ -89,3 +90,10 @@ class FlowArrivalUser(_UnitUser):
             for step in self.pick_flow():
                 if not self.accountant.run(step):
                     break
+
+
+USER_CLASS: dict[type[ClosedWorkload | OpenWorkload], type[_UnitUser]] = {
+    ClosedWorkload: TreasuryUser,
+    OpenWorkload: FlowArrivalUser,
+}
+"""The Locust user class that plays each kind of workload."""

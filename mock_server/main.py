@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from mock_server import db
+from mock_server.access_log import AccessLogFormat, AccessLogMiddleware, AccessLogWriter
 from mock_server.api.routes import (
     account_closures,
     auth,
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
         try:
             yield
         finally:
+            if access_log is not None:
+                access_log.close()
             control.cancel()
             freezer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -125,6 +128,12 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
     app.add_middleware(
         BodyLimit, max_body_bytes=settings.max_body_bytes, body_timeout_s=settings.body_timeout_s
     )
+    access_log = None
+    if settings.access_log:  # outermost of all: every request is logged, a 413 too
+        access_log = AccessLogWriter(
+            settings.access_log, AccessLogFormat(settings.access_log_format)
+        )
+        app.add_middleware(AccessLogMiddleware, writer=access_log)
     return app
 
 

@@ -20,6 +20,7 @@ from mock_server.settings import Settings
 from mock_server.slow_clients import protocol_with_deadline
 from peakload.core.runtime import raise_fd_limit
 from peakload.core.scenario import Scenario
+from peakload.core.workload import ClosedWorkload
 
 log = logging.getLogger("peakload.mock_server")
 
@@ -32,9 +33,10 @@ def keep_alive_for(scenario: Scenario | None) -> int:
     For unbounded think-time distributions "longest" is the 99.9th percentile
     (from 100,000 seeded draws), plus 10 % for the request itself.
     """
-    think = scenario.workload.think_time if scenario else None
-    if think is None:
+    workload = scenario.workload if scenario else None
+    if not isinstance(workload, ClosedWorkload):  # open arrivals: no user waits between requests
         return MIN_KEEP_ALIVE_S
+    think = workload.think_time
     draws = think.sample_n(np.random.default_rng(0), 100_000)
     longest = (
         float(np.quantile(draws, 0.999))

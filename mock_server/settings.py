@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     control_interval_s: float = Field(0.5, gt=0)  # how often expenditure control runs
     header_timeout_s: float = Field(10.0, gt=0)  # a request's headers must arrive within this
     body_timeout_s: float = Field(30.0, gt=0)  # and its body within this (408 past it)
+    access_log: str | None = None  # write one line per request here (off by default)
+    access_log_format: str = Field("combined", pattern="^(combined|jsonl)$")
 
     def development_defaults(self) -> list[str]:
         """The secrets still at their published development values (warned about at start)."""

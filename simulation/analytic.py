@@ -34,14 +34,29 @@ def erlang_c(servers: int, offered_load: float) -> float:
 
 @dataclass(frozen=True)
 class StationEstimate:
+    """One open station's steady state, as :func:`mgc_station` estimates it."""
+
     utilization: float
+    """Busy share of the servers, rho = rate x service / servers (may exceed 1)."""
+
     mean_wait_s: float
+    """Mean time in the queue (s); infinite when unstable."""
+
     mean_response_s: float
+    """Mean wait plus mean service (s)."""
+
     stable: bool
+    """False when rho >= 1: the queue grows without bound, no steady state."""
 
 
-def mgc_station(rate: float, mean_service: float, servers: int, service_scv: float = 1.0):
-    """Open M/G/c estimate: Erlang C waiting scaled by (1 + cs^2) / 2 (Allen-Cunneen)."""
+def mgc_station(
+    rate: float, mean_service: float, servers: int, service_scv: float = 1.0
+) -> StationEstimate:
+    """Open M/G/c estimate: Erlang C waiting scaled by (1 + cs^2) / 2 (Allen-Cunneen).
+
+    ``rate`` in arrivals per second, ``mean_service`` in seconds, ``service_scv``
+    the squared coefficient of variation of service (1: exponential, exact).
+    """
     a = rate * mean_service
     rho = a / servers
     if rho >= 1:
@@ -106,11 +121,23 @@ def mmc_sojourn_percentile(q: float, rate: float, mean_service: float, servers: 
 
 @dataclass(frozen=True)
 class MvaResult:
-    throughput: float  # requests per second
-    response_s: float  # summed over stations, per request
+    """A closed network's steady state at a given population, from :func:`mva`."""
+
+    throughput: float
+    """Requests per second the users complete."""
+
+    response_s: float
+    """Response time of a request (s): its residence summed over the stations."""
+
     station_response_s: list[float]
+    """Residence time (s) per request at each station (all its visits)."""
+
     station_queue: list[float]
+    """Mean requests at each station, waiting or in service (the delay part of a
+    multi-server station left out)."""
+
     utilization: list[float]
+    """Busy share of each station's servers."""
 
 
 def mva(

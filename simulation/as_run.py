@@ -7,7 +7,11 @@ The model runs on wall time; the summary is keyed on the scenario clock, as
 times in seconds, concurrency in scenario users (virtual users / user scale,
 ``virtual_users_peak`` keeps the real count), and the per-minute series has
 one row per scenario-clock minute of the run. So ``peakload compare SIM LOAD``
-compares like with like, figure by figure.
+compares like with like, figure by figure. The replication's records go
+through the one reducer (:mod:`peakload.measure.reduce`) with a
+:class:`~peakload.measure.observations.Timebase` from the environment's time
+to the scenario clock, as a load test's do; each tier's visits stay on the
+environment's time (:class:`WallTier`), where its services are measured.
 """
 
 from __future__ import annotations
@@ -17,28 +21,110 @@ import queue
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 import numpy as np
 
+from peakload.contract.summary import Kind, TierStats
+from peakload.contract.timeseries import Timeseries
 from peakload.core.clock import format_clock
 from peakload.core.plan import Plan
-from peakload.measure.judge import evaluate
-from peakload.measure.stats import mean_by_bin, minute_edges, request_series
+from peakload.core.workload import ClosedWorkload
+from peakload.measure.judge import judge
+from peakload.measure.observations import (
+    Population,
+    Requests,
+    TierIntervals,
+    Timebase,
+    cumulative_busy,
+)
+from peakload.measure.reduce import Observations, summarize, timeseries
 from simulation.plan_model import PlanModel
 from simulation.records import RunRecords
 from simulation.replications import combine, combine_series
 from simulation.runner import Replication, SimulationResult, replication_seeds
-from simulation.statistics import cumulative_busy, window_summary
 
 Progress = Callable[[float], None]
+
+ON_ENVIRONMENT = Timebase()
+"""The environment's own time: wall seconds, ``compress`` 1."""
 
 
 def measured_window(plan: Plan) -> tuple[float, float]:
     """The plan's window on the scenario clock, cut where the run stops (``--duration``)."""
     w0, w1 = plan.measure_window_s
     return w0, min(w1, plan.clock_at(plan.wall_duration_s))
+
+
+def plan_timebase(plan: Plan, origin: float) -> Timebase:
+    """Environment time to scenario clock: wall second 0 is ``origin``, the run's start."""
+    return Timebase(compress=plan.compress, start_s=plan.run_start_s, origin=origin)
+
+
+@dataclass(frozen=True)
+class WallTier:
+    """A tier's visits on the environment's (wall) time, asked about windows and
+    bins on the scenario clock: each is mapped back to wall time, where the
+    service intervals, the per-minute queue maxima and the samples live."""
+
+    visits: TierIntervals
+
+    @property
+    def servers(self) -> int:
+        return self.visits.servers
+
+    def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
+        wall = (timebase.wall(window[0]), timebase.wall(window[1]))
+        return self.visits.stats(wall, ON_ENVIRONMENT)
+
+    def series(
+        self, edges: np.ndarray, wall_widths: np.ndarray, timebase: Timebase
+    ) -> tuple[np.ndarray, np.ndarray]:
+        visits = self.visits
+        wall_edges = np.array([timebase.wall(float(e)) for e in edges])
+        starts = visits.service_starts
+        busy = cumulative_busy(starts, starts + visits.services, wall_edges)
+        # The longest queue of the wall minute(s) each row overlaps (a row is 60/K wall s).
+        by_minute = visits.max_queue_by_minute
+        first = (wall_edges[:-1] // 60).astype(int)
+        last = (wall_edges[1:] // 60).astype(int)
+        queue = np.array(
+            [by_minute[a : b + 1].max(initial=0) for a, b in zip(first, last, strict=True)],
+            dtype=float,
+        )
+        return np.diff(busy) / (visits.servers * wall_widths), queue
+
+
+def plan_observations(records: RunRecords, plan: Plan, origin: float) -> Observations:
+    """The replication's records as a load test would hand them to the reducer:
+    ends on the scenario clock, concurrency in scenario users (virtual users /
+    user scale, the virtual count kept), tiers on wall time."""
+    timebase = plan_timebase(plan, origin)
+    scale = plan.user_scale
+    closed = isinstance(plan.scenario.workload, ClosedWorkload)
+    on_env = records.observations()
+    population = Population(
+        time=timebase.clock(records.sample_time),
+        value=records.concurrency / scale if closed else on_env.population.value,
+        target=records.target / scale,
+        virtual=records.concurrency if closed else None,
+    )
+    requests = Requests(
+        names=records.transaction_names,
+        transaction=records.transaction,
+        end=timebase.clock(records.end),
+        response=records.response,
+        outcome=records.outcome,
+    )
+    return Observations(
+        requests=requests,
+        population=population,
+        tiers={name: WallTier(t) for name, t in records.tiers.items()},
+        span=(plan.run_start_s, plan.clock_at(plan.wall_duration_s)),
+        timebase=timebase,
+    )
 
 
 def run_plan_replication(
@@ -49,78 +135,18 @@ def run_plan_replication(
     model = PlanModel(plan, seed, progress=progress)
     model.run()
     records = RunRecords.of(model)
-    origin = model.origin_s
-    w0, w1 = measured_window(plan)
-    env_window = (origin + plan.wall_at(w0), origin + plan.wall_at(w1))
-    closed = plan.scenario.workload.kind == "closed"
-    summary = window_summary(records, env_window, closed=closed)
-    _population(summary["overall"], records, env_window, plan, origin, closed)
-    summary["window_s"] = [w0, w1]
-    summary["simulated_requests"] = len(records.start)
-    summary["wall_s"] = time.perf_counter() - started
-    in_window = (records.end >= env_window[0]) & (records.end < env_window[1])
-    latencies = records.response[in_window].astype(np.float32)
-    return summary, plan_timeseries(records, plan, origin), latencies
+    observations = plan_observations(records, plan, model.origin_s)
+    window = measured_window(plan)
+    summary = summarize(Kind.SIMULATION, plan.scenario.name, observations, window)
+    summary.simulated_requests = len(records.start)
+    summary.wall_s = time.perf_counter() - started
+    latencies = observations.requests.latencies_in(window)
+    return summary, timeseries(observations), latencies
 
 
-def _population(
-    overall: dict[str, Any],
-    records: RunRecords,
-    env_window: tuple[float, float],
-    plan: Plan,
-    origin: float,
-    closed: bool,
-) -> None:
-    """Concurrency in scenario users and the peak's time on the scenario clock."""
-    inside = (records.sample_time >= env_window[0]) & (records.sample_time < env_window[1])
-    if not closed:  # requests in the system: only the peak's clock needs mapping
-        in_system = np.sum([t.in_tier for t in records.tiers.values()], axis=0)[inside]
-        if len(in_system):
-            at = float(records.sample_time[inside][int(np.argmax(in_system))])
-            overall["peak_time"] = format_clock(plan.clock_at(at - origin))
-        return
-    virtual = records.concurrency[inside]
-    if not len(virtual):
-        return
-    peak = int(np.argmax(virtual))
-    peak_clock = plan.clock_at(float(records.sample_time[inside][peak]) - origin)
-    overall |= {
-        "peak_concurrency": float(virtual[peak]) / plan.user_scale,
-        "peak_time": format_clock(peak_clock),
-        "mean_concurrency": float(virtual.mean()) / plan.user_scale,
-        "virtual_users_peak": float(virtual.max()),
-    }
-
-
-def plan_timeseries(records: RunRecords, plan: Plan, origin: float) -> dict[str, np.ndarray]:
+def plan_timeseries(records: RunRecords, plan: Plan, origin: float) -> Timeseries:
     """One row per scenario-clock minute of the run, the load test's columns."""
-    edges = minute_edges(plan.run_start_s, plan.clock_at(plan.wall_duration_s))
-    env_edges = origin + (edges - plan.run_start_s) / plan.compress
-    wall_widths = np.diff(env_edges)
-    scale = plan.user_scale
-    columns: dict[str, np.ndarray] = {"time_s": edges[:-1]}
-    columns["target_concurrency"] = (
-        mean_by_bin(records.sample_time, records.target, env_edges) / scale
-    )
-    columns["concurrency"] = (
-        mean_by_bin(records.sample_time, records.concurrency, env_edges) / scale
-    )
-    columns |= request_series(
-        records.end, records.response, records.outcome, env_edges, wall_widths
-    )
-    first = (env_edges[:-1] // 60).astype(int)
-    last = (env_edges[1:] // 60).astype(int)
-    for name, tier in records.tiers.items():
-        starts = tier.service_starts
-        busy = cumulative_busy(starts, starts + tier.services, env_edges)
-        columns[f"util_{name}"] = np.diff(busy) / (tier.servers * wall_widths)
-        # The longest queue of the wall minute(s) each row overlaps (a row is 60/K wall s).
-        by_minute = tier.max_queue_by_minute
-        columns[f"queue_{name}"] = np.array(
-            [by_minute[a : b + 1].max(initial=0) for a, b in zip(first, last, strict=True)],
-            dtype=float,
-        )
-    return columns
+    return timeseries(plan_observations(records, plan, origin))
 
 
 def _job(args: tuple) -> Replication:
@@ -161,19 +187,12 @@ def simulate_plan(
     else:
         results = _run_parallel(plan, seeds, jobs, progress)
     per_replication = [r[0] for r in results]
-    combined = combine(per_replication)
-    w0, w1 = combined["window_s"]
-    summary = {
-        "kind": "simulation",
-        "scenario": plan.scenario.name,
-        "window": [format_clock(w0), format_clock(w1)],
-        **combined,
-        "plan": plan_document(plan),
-        "seed": seed,
-        "replications": replications,
-        "wall_s": time.perf_counter() - started,
-    }
-    summary["slo"] = evaluate(plan.scenario.slo, summary)
+    summary = combine(per_replication)
+    summary.plan = plan_document(plan)
+    summary.seed = seed
+    summary.replications = replications
+    summary.wall_s = time.perf_counter() - started
+    summary.slo = judge(plan.scenario.slo, summary)
     return SimulationResult(
         summary,
         combine_series([r[1] for r in results]),

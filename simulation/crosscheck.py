@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from peakload.contract.summary import Summary
 from peakload.core.scenario import Scenario
+from peakload.core.workload import OpenWorkload
 from simulation.analytic import mgc_station, mmck_blocking, mva
 
 
@@ -20,11 +22,21 @@ class TierDemand:
     """The per-visit service time at a tier, mixed over the transactions that visit it."""
 
     visits_per_request: float
+    """Visits to the tier per request of the mix (0 to 1: a request visits a tier once)."""
+
     mean_s: float
+    """Mean service time per visit (s)."""
+
     scv: float
+    """Squared coefficient of variation of the service time (1 for exponential)."""
 
 
 def tier_demands(scenario: Scenario, mix: dict[str, float]) -> dict[str, TierDemand]:
+    """Each tier's visits per request and service time, mixed by ``mix``.
+
+    ``mix`` maps transaction names to their counts (or shares); a tier no
+    transaction in the mix visits gets zeros.
+    """
     total = sum(mix.values())
     demands = {}
     for tier in scenario.tiers:
@@ -45,19 +57,20 @@ def tier_demands(scenario: Scenario, mix: dict[str, float]) -> dict[str, TierDem
     return demands
 
 
-def crosscheck(scenario: Scenario, window: dict) -> dict:
-    """``window`` is a window summary (overall, transactions, tiers) of one run."""
-    mix = {name: float(t["count"]) for name, t in window["transactions"].items()}
+def crosscheck(scenario: Scenario, window: Summary) -> dict:
+    """The analytic figures beside ``window``'s simulated ones (one run's summary)."""
+    mix = {name: float(t.count) for name, t in window.transactions.items()}
     if sum(mix.values()) == 0:
         mix = scenario.step_shares()
     demands = tier_demands(scenario, mix)
     tiers = {}
-    if scenario.workload.kind == "open":
+    workload = scenario.workload
+    if isinstance(workload, OpenWorkload):
         method = "Erlang C (M/G/c, Allen-Cunneen) per tier at the measured visit rate"
         for tier in scenario.tiers:
             d = demands[tier.name]
-            measured = window["tiers"][tier.name]
-            rate = measured["throughput_rps"]  # carried: the visits the tier served
+            measured = window.tiers[tier.name]
+            rate = measured.throughput_rps  # carried: the visits the tier served
             est = mgc_station(rate, d.mean_s, tier.servers, d.scv)
             figures = {
                 "utilization": est.utilization,
@@ -65,7 +78,7 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
                 "mean_response_s": est.mean_response_s if est.stable else None,
             }
             if tier.queue_limit is not None and d.mean_s > 0:
-                offered = rate / (1 - measured["refused_fraction"])
+                offered = rate / (1 - measured.refused_fraction)
                 figures["refused_fraction"] = mmck_blocking(
                     offered, d.mean_s, tier.servers, tier.servers + tier.queue_limit
                 )
@@ -73,9 +86,8 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
         system = None
     else:
         method = "approximate MVA (Seidmann multi-server) at the window's mean concurrency"
-        think = scenario.workload.think_time
-        assert think is not None
-        users = round(window["overall"]["mean_concurrency"])
+        think = workload.think_time
+        users = round(window.overall.mean_concurrency)
         names = [t.name for t in scenario.tiers]
         visit_demand = [demands[n].visits_per_request * demands[n].mean_s for n in names]
         result = mva(visit_demand, users, think.mean, [t.servers for t in scenario.tiers])
@@ -90,7 +102,7 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
         system = {"throughput_rps": result.throughput, "mean_s": result.response_s}
     side_by_side = {
         name: {
-            metric: {"analytic": value, "simulated": window["tiers"][name][metric]}
+            metric: {"analytic": value, "simulated": getattr(window.tiers[name], metric)}
             for metric, value in figures.items()
         }
         for name, figures in tiers.items()
@@ -100,8 +112,8 @@ def crosscheck(scenario: Scenario, window: dict) -> dict:
         out["system"] = {
             "throughput_rps": {
                 "analytic": system["throughput_rps"],
-                "simulated": window["overall"]["ok_rps"],
+                "simulated": window.overall.ok_rps,
             },
-            "mean_s": {"analytic": system["mean_s"], "simulated": window["overall"]["mean_s"]},
+            "mean_s": {"analytic": system["mean_s"], "simulated": window.overall.mean_s},
         }
     return out

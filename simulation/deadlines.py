@@ -18,13 +18,26 @@ from simpy.events import Timeout
 
 
 class Expirable(Protocol):
-    deadline: float
-    closed: bool
+    """What the watchdog needs of an attempt."""
 
-    def expire(self) -> None: ...
+    deadline: float
+    """Simulated time at which the client gives up."""
+
+    closed: bool
+    """True once the attempt has its outcome; it is then skipped."""
+
+    def expire(self) -> None:
+        """The deadline passed with the attempt still open: report a time-out."""
+        ...
 
 
 class Deadlines:
+    """The one watchdog of a run: expires attempts in deadline order.
+
+    Attempts must be watched in the order of their deadlines, which holds
+    because every attempt waits the same ``timeout_s`` from its start.
+    """
+
     __slots__ = ("_env", "_horizon", "_pending", "_watching")
 
     def __init__(self, env: Environment, horizon: float):
@@ -34,6 +47,7 @@ class Deadlines:
         self._watching = False
 
     def watch(self, attempt: Expirable) -> None:
+        """Expire ``attempt`` at its deadline unless it closed first (or the run ends)."""
         if attempt.deadline >= self._horizon:
             return
         self._pending.append(attempt)
@@ -46,7 +60,7 @@ class Deadlines:
 
     def _wake(self, event: Timeout) -> None:
         pending = self._pending
-        now = self._env._now
+        now = self._env._now  # private on purpose: see Request.__init__ (request.py)
         while pending and (pending[0].closed or pending[0].deadline <= now):
             attempt = pending.popleft()
             if not attempt.closed:

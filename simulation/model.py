@@ -1,22 +1,21 @@
-"""The SimPy model of one scenario: users (or arrivals), requests and tiers.
+"""The SimPy model of one scenario: tiers, requests and whoever sends them.
 
-Requests and users are driven by event callbacks on SimPy ``Timeout`` events
-rather than by a generator process each: a request that meets no queue costs
-one event per tier it visits, a user one event per think. The population is
-adjusted every ``tick_s`` simulated seconds to the scenario's concurrency
-profile, the way a Locust LoadTestShape does, so "13,000 users" means the same
-in a simulation and in a load test.
+:class:`Model` builds, for one scenario and one seed, the tiers
+(:mod:`simulation.tier`), each transaction's route through them
+(:mod:`simulation.request`), and the source of requests
+(:mod:`simulation.clients`: a population of users for a closed workload,
+Poisson arrivals for an open one), then runs the day from the scenario's start
+to its end.
 
-Client rules (the load test follows the same ones):
+Every ``tick_s`` simulated seconds a monitor brings the source to the
+profile's value at that moment (the way a Locust LoadTestShape does, so
+"13,000 users" means the same in a simulation and in a load test) and samples
+the day: target and actual users, and requests at each tier. Every attempt a
+client sends is recorded as it ends, in :class:`Attempts`; the statistics are
+computed from these records afterwards, never on the hot path.
 
-- A user signs in (``login``) when it starts, then repeatedly picks a flow by
-  weight and runs its steps in order, thinking before each step.
-- An attempt that gets no answer within ``timeout_s`` is abandoned by the
-  client (the server still finishes the work); an attempt refused by a full
-  tier fails at once. Either is retried after ``retry_delay_s``, up to
-  ``retries`` times; after that the user gives up the rest of the flow (a
-  failed sign-in is tried again after thinking).
-- A user told to stop finishes the request it has in flight, then leaves.
+Tier failures (:class:`Failure`) take servers away for a stretch of the day,
+for what-if runs.
 """
 
 from __future__ import annotations
@@ -29,26 +28,14 @@ import numpy as np
 from simpy import Environment
 from simpy.events import Timeout
 
-from peakload.core.distributions import Uniform
 from peakload.core.profile import Profile
 from peakload.core.sampling import ChoiceStream, SampleStream, named_rng
 from peakload.core.scenario import Scenario
-from peakload.measure.stats import Outcome
+from peakload.core.workload import ClosedWorkload, OpenWorkload
+from simulation.clients import Arrivals, Population, Source
 from simulation.deadlines import Deadlines
+from simulation.request import Route
 from simulation.tier import Tier
-
-
-@dataclass(frozen=True)
-class Route:
-    """A transaction as the simulator runs it: its index and the tiers it visits."""
-
-    index: int
-    name: str
-    hops: tuple[tuple[Tier, SampleStream], ...]
-
-
-# Plain ints on the hot path; Outcome names them for everyone else.
-_OK, _TIMEOUT, _REFUSED = int(Outcome.OK), int(Outcome.TIMEOUT), int(Outcome.REFUSED)
 
 
 class Attempts:
@@ -58,134 +45,13 @@ class Attempts:
 
     def __init__(self) -> None:
         self.transaction = array("i")
+        """Index of the attempt's transaction in the scenario's ``[[transactions]]``."""
         self.start = array("d")
+        """When the client sent it (simulated s after midnight)."""
         self.end = array("d")
+        """When the client had its outcome: answer, refusal or time-out."""
         self.outcome = array("b")
-
-
-class Request:
-    """One attempt travelling through its tiers; reports back to its client once."""
-
-    __slots__ = ("client", "closed", "deadline", "hop", "hops", "model", "route", "start")
-
-    def __init__(self, model: Model, client: Client, route: Route):
-        self.model = model
-        self.client = client
-        self.route = route
-        self.hops = route.hops
-        self.start = now = model.env._now
-        self.deadline = now + model.timeout_s
-        self.hop = 0
-        self.closed = False
-        model.deadlines.watch(self)
-
-    def proceed(self) -> None:
-        hops = self.hops
-        if self.hop == len(hops):
-            self._close(_OK)
-            return
-        tier, stream = hops[self.hop]
-        if not tier.arrive(self, stream.next()):
-            self._close(_REFUSED)
-
-    def served(self, event: Timeout) -> None:
-        self.hops[self.hop][0].release()
-        self.hop += 1
-        self.proceed()
-
-    def expire(self) -> None:
-        """The client gave up waiting; the server still finishes the work."""
-        self._close(_TIMEOUT)
-
-    def _close(self, outcome: int) -> None:
-        if self.closed:  # abandoned earlier: the server finishes, nobody listens
-            return
-        self.closed = True
-        model = self.model
-        model.record(self.route.index, self.start, model.env._now, outcome)
-        self.client.responded(self.route, outcome == _OK)
-
-
-class Client:
-    """Whoever sends requests: a closed-workload user or an open-workload arrival."""
-
-    __slots__ = ()
-
-    def responded(self, route: Route, ok: bool) -> None:
-        raise NotImplementedError
-
-
-class User(Client):
-    __slots__ = ("active", "model", "retries_left", "step", "steps")
-
-    def __init__(self, model: Model):
-        self.model = model
-        self.active = True
-        self.steps: tuple[Route, ...] = ()
-        self.step = 0
-        self.retries_left = 0
-
-    def begin(self, event: Timeout) -> None:
-        if not self.active:
-            return
-        login = self.model.login_route
-        if login is not None:
-            self.steps, self.step = (login,), 0
-            self._send()
-        else:
-            self._pick_flow()
-            self._think()
-
-    def _pick_flow(self) -> None:
-        model = self.model
-        self.steps = model.flow_routes[model.flow_choice.next()]
-        self.step = 0
-
-    def _think(self) -> None:
-        Timeout(self.model.env, self.model.think.next()).callbacks.append(self._thought)
-
-    def _thought(self, event: Timeout) -> None:
-        if self.active:
-            self._send()
-
-    def _send(self) -> None:
-        self.retries_left = self.model.retries
-        Request(self.model, self, self.steps[self.step]).proceed()
-
-    def _resend(self, event: Timeout) -> None:
-        if self.active:
-            Request(self.model, self, self.steps[self.step]).proceed()
-
-    def responded(self, route: Route, ok: bool) -> None:
-        if not self.active:
-            return
-        if ok:
-            self.step += 1
-            if self.step == len(self.steps):
-                self._pick_flow()
-        elif self.retries_left > 0:
-            self.retries_left -= 1
-            Timeout(self.model.env, self.model.retry_delay_s).callbacks.append(self._resend)
-            return
-        elif route is not self.model.login_route:
-            self._pick_flow()  # give up the rest of this flow
-        self._think()
-
-
-class Arrival(Client):
-    """One open-workload request and its retries."""
-
-    __slots__ = ("model", "retries_left")
-
-    def __init__(self, model: Model):
-        self.model = model
-        self.retries_left = model.retries
-
-    def responded(self, route: Route, ok: bool) -> None:
-        if not ok and self.retries_left > 0:
-            self.retries_left -= 1
-            timer = Timeout(self.model.env, self.model.retry_delay_s)
-            timer.callbacks.append(lambda _e: Request(self.model, self, route).proceed())
+        """``peakload.measure.stats.Outcome`` values: OK, TIMEOUT, REFUSED."""
 
 
 @dataclass(frozen=True)
@@ -193,9 +59,13 @@ class Failure:
     """``servers`` of a tier lost from ``start_s`` to ``end_s`` (an instance down)."""
 
     tier: str
+    """The tier's name."""
     start_s: float
+    """When the servers go (simulated s after midnight)."""
     end_s: float
+    """When they come back."""
     servers: int
+    """How many servers are lost (e.g. one instance's workers)."""
 
 
 @dataclass
@@ -203,13 +73,24 @@ class Samples:
     """What the monitor saw every tick: clock, target and actual users, tier occupancy."""
 
     time: array
+    """Simulated time of each sample (s after midnight), one per tick."""
     target: array
+    """The profile's value then: users asked for, or requests/s for an open workload."""
     concurrency: array
+    """Users actually at work (0 for an open workload)."""
     in_tier: dict[str, array]
+    """Requests in each tier, in service or waiting, by tier name."""
 
 
 class Model:
-    """Builds tiers, routes and clients for one scenario and one seed, and runs them."""
+    """Builds tiers, routes and clients for one scenario and one seed, and runs them.
+
+    ``Model(scenario, seed).run()`` simulates the day from ``scenario.start_s``
+    to ``scenario.end_s``; the results are in :attr:`attempts`, :attr:`samples`
+    and each tier's records (:attr:`tiers`). ``tick_s`` is the monitor's
+    period (s); ``progress``, if given, is called with the simulated time about
+    once a simulated minute; ``failures`` take servers away for a while.
+    """
 
     def __init__(
         self,
@@ -222,23 +103,29 @@ class Model:
     ):
         self.scenario = scenario
         self.failures = failures
-        # The simulated time axis: the scenario's clock, or (a plan's prediction of a
-        # load test, simulation.plan_model) wall seconds from the start of its setup.
         self.start_s, self.end_s = span or (scenario.start_s, scenario.end_s)
+        """The simulated span: the scenario's day, or (a plan's prediction of a load
+        test, :mod:`simulation.plan_model`) wall seconds from the start of its setup."""
         self.env = env = Environment(initial_time=self.start_s)
+        """The SimPy environment; its clock reads seconds after midnight (or the span's)."""
         self.tick_s = tick_s
         self.progress = progress
         workload = scenario.workload
-        self.closed = workload.kind == "closed"
         self.profile: Profile = workload.profile
+        """The load over the day: users (closed) or requests/s (open)."""
         self.timeout_s = workload.timeout_s
+        """Seconds a client waits for an answer."""
         self.retries = workload.retries
+        """Retries of a timed-out or refused attempt."""
         self.retry_delay_s = workload.retry_delay_s
+        """Seconds between a failed attempt and its retry."""
         minutes = int(self.end_s // 60) + 1
         self.tiers = {
             t.name: Tier(env, t.name, t.servers, t.queue_limit, minutes) for t in scenario.tiers
         }
+        """Each tier by name, in the scenario's order."""
         self.transaction_names = [t.name for t in scenario.transactions]
+        """Names by transaction index, to read :attr:`attempts` back."""
         self.routes = {
             txn.name: Route(
                 index=i,
@@ -253,12 +140,18 @@ class Model:
             )
             for i, txn in enumerate(scenario.transactions)
         }
+        """Each transaction's route by name, with its own service-time streams."""
         self.login_route = self.routes.get(scenario.login.name) if scenario.login else None
+        """The sign-in's route, or None when the scenario has no login."""
         flows = scenario.flow_list
         self.flow_routes = [tuple(self.routes[s] for s in f.steps) for f in flows]
+        """Each flow's steps as routes, in the order of ``scenario.flow_list``."""
         self.flow_choice = ChoiceStream([f.weight for f in flows], named_rng(seed, "flow"))
+        """Picks a user's next flow (an index into :attr:`flow_routes`) by weight."""
         self.attempts = attempts = Attempts()
+        """One row per attempt sent, appended as each attempt gets its outcome."""
         self.deadlines = Deadlines(env, horizon=self.end_s)
+        """The watchdog that times attempts out."""
         appends = (
             attempts.transaction.append,
             attempts.start.append,
@@ -273,36 +166,21 @@ class Model:
             appends[3](outcome)
 
         self.record = record
+        """Append one attempt's row to :attr:`attempts` (bound appends: the hot path)."""
         self.samples = Samples(
             array("d"), array("d"), array("d"), {n: array("d") for n in self.tiers}
         )
-        if self.closed:
-            assert workload.think_time is not None
-            self.think = SampleStream.of(workload.think_time, named_rng(seed, "think"))
-            self.spawn_jitter = SampleStream.of(
-                Uniform(low=0.0, high=tick_s), named_rng(seed, "spawn")
-            )
-            self.users: list[User] = []
-        else:
-            shares = scenario.step_shares()
-            self.open_routes = [self.routes[name] for name in shares]
-            self.open_choice = ChoiceStream(list(shares.values()), named_rng(seed, "mix"))
-            self.no_retry = Arrival(self)
-            self.rate_max = self.profile.peak
-            self.constant_rate = self.profile.is_constant()
-            rng = named_rng(seed, "arrivals")
-            if self.rate_max > 0:
-                self.interarrival = SampleStream(lambda n: rng.exponential(1 / self.rate_max, n))
-                self.thinning = SampleStream(lambda n: rng.random(n))
+        """What the monitor saw every ``tick_s``."""
+        self.source: Source = self._source(seed)
+        """Where requests come from; the monitor calls its ``follow`` every tick."""
 
-    # --- the open workload: Poisson arrivals at a time-varying rate (thinning) ---
-
-    def _arrive(self, event: Timeout | None) -> None:
-        env = self.env
-        if self.constant_rate or self.thinning.next() * self.rate_max < self.profile.at(env._now):
-            route = self.open_routes[self.open_choice.next()]
-            Request(self, Arrival(self) if self.retries else self.no_retry, route).proceed()
-        Timeout(env, self.interarrival.next()).callbacks.append(self._arrive)
+    def _source(self, seed: np.random.SeedSequence) -> Source:
+        """The workload's source of requests (a plan's model brings its own)."""
+        match workload := self.scenario.workload:
+            case ClosedWorkload():
+                return Population(self, workload, seed)
+            case OpenWorkload():
+                return Arrivals(self, workload, seed)
 
     # --- the population controller and monitor -----------------------------------
 
@@ -315,11 +193,7 @@ class Model:
         while True:
             now = env.now
             target = self.profile.at(now)
-            if self.closed:
-                self._adjust_population(round(target))
-                concurrency = len(self.users)
-            else:
-                concurrency = 0
+            concurrency = self.source.follow(target)
             samples.time.append(now)
             samples.target.append(target)
             samples.concurrency.append(concurrency)
@@ -329,16 +203,6 @@ class Model:
                 self.progress(now)
                 next_progress = now + 60.0
             yield env.timeout(self.tick_s)
-
-    def _adjust_population(self, target: int) -> None:
-        users = self.users
-        env = self.env
-        while len(users) < target:
-            user = User(self)
-            users.append(user)
-            Timeout(env, self.spawn_jitter.next()).callbacks.append(user.begin)
-        while len(users) > target:
-            users.pop().active = False
 
     def _schedule_failure(self, failure: Failure) -> None:
         tier = self.tiers[failure.tier]
@@ -351,12 +215,12 @@ class Model:
         Timeout(self.env, up).callbacks.append(lambda _e: tier.resize(full))
 
     def run(self) -> Model:
+        """Simulate the day to :attr:`end_s`; returns this model, records filled."""
         env = self.env
         for failure in self.failures:
             self._schedule_failure(failure)
         env.process(self._tick())
-        if not self.closed and self.rate_max > 0:
-            Timeout(env, self.interarrival.next()).callbacks.append(self._arrive)
+        self.source.start()
         env.run(until=self.end_s)
         if self.progress is not None:
             self.progress(self.end_s)

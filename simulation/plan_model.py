@@ -22,9 +22,12 @@ the load generator follows (the spec is :mod:`peakload.core.plan`):
   measured, and the model leaves it out, as the spec allows.
 
 The uncompressed :class:`~simulation.model.Model` (no plan) is untouched: it
-stays the reference for the real day. Plan-mode logic lives in
-:class:`PlanUser` and the controller here, off the per-request path of the
-real-day model; a plan-mode user pays a closure per think and a flag check per response.
+stays the reference for the real day. Plan mode only swaps the model's source
+of requests (:meth:`Model._source`): a :class:`PlanPool` of :class:`PlanUser`
+for a closed workload, the usual :class:`~simulation.clients.Arrivals` on the
+wall-time profile for an open one; and its monitor, whose ticks fall on whole
+wall seconds and ask the plan, not the profile, how many users work.
+A plan-mode user pays a closure per think and a flag check per response.
 """
 
 from __future__ import annotations
@@ -38,7 +41,10 @@ from peakload.core.plan import Plan
 from peakload.core.profile import Profile
 from peakload.core.sampling import SampleStream, named_rng
 from peakload.core.stationary import residual_think, stationary_entry
-from simulation.model import Model, Request, Route, User
+from peakload.core.workload import ClosedWorkload, OpenWorkload
+from simulation.clients import Arrivals, Source, User
+from simulation.model import Model
+from simulation.request import Request, Route
 
 
 class PlanUser(User):
@@ -51,12 +57,12 @@ class PlanUser(User):
     (``epoch`` moves on, the timer finds itself stale).
     """
 
-    __slots__ = ("epoch", "running", "signed_in", "thinking")
+    __slots__ = ("epoch", "pool", "running", "signed_in", "thinking")
 
-    model: PlanModel
-
-    def __init__(self, model: PlanModel):
-        super().__init__(model)
+    def __init__(self, model: Model, pool: PlanPool):
+        super().__init__(model, pool.think)
+        self.pool = pool
+        """The pool this user belongs to: its entry draws and residual thinks."""
         self.active = False
         self.running = False
         self.thinking = False
@@ -87,7 +93,7 @@ class PlanUser(User):
             self.retries_left -= 1
             Timeout(model.env, model.retry_delay_s).callbacks.append(self._sign_in_again)
         else:  # as on the real day: a failed sign-in is tried again after thinking
-            Timeout(model.env, model.think.next()).callbacks.append(self._sign_in_anew)
+            Timeout(model.env, self.think.next()).callbacks.append(self._sign_in_anew)
 
     def _sign_in_again(self, event: Timeout) -> None:
         Request(self.model, self, self.steps[self.step]).proceed()
@@ -114,16 +120,16 @@ class PlanUser(User):
         """Work from where the user stands (the first time: the stationary state of a
         user already at work), after a fresh residual think time: parked wherever it
         stood, its place is stationary too."""
-        model = self.model
+        pool = self.pool
         if not self.steps:
-            entry = stationary_entry(model.flow_weights, model.flow_lengths, None, model.entry_rng)
-            self.steps = model.flow_routes[entry.flow]
+            entry = stationary_entry(pool.flow_weights, pool.flow_lengths, None, pool.entry_rng)
+            self.steps = self.model.flow_routes[entry.flow]
             self.step = entry.step
         self.running = True
-        self._wait(model.residual_think())
+        self._wait(pool.residual_think())
 
     def _think(self) -> None:
-        self._wait(self.model.think.next())
+        self._wait(self.think.next())
 
     def _wait(self, seconds: float) -> None:
         self.thinking = True
@@ -164,6 +170,56 @@ class PlanUser(User):
             self.running = False  # parks after its request in flight, at its next step
 
 
+class PlanPool:
+    """The closed workload's source in plan mode: the whole sign-in pool, ranked.
+
+    :meth:`start` schedules the setup (one sign-in every ``1 / sign_in_rate``
+    seconds, in rank order); :meth:`follow` activates the users ranked below
+    the plan's active count and parks the rest, newest first.
+    """
+
+    def __init__(self, model: PlanModel, workload: ClosedWorkload, seed: np.random.SeedSequence):
+        self.model = model
+        plan = model.plan
+        scale = plan.user_scale
+        think, rng = workload.think_time, named_rng(seed, "think")
+        self.think_time = think
+        """The scenario's think-time distribution (scenario seconds)."""
+        self.think = SampleStream(lambda n: think.sample_n(rng, n) * scale)
+        """Think times (wall s): the scenario's, times ``user_scale``."""
+        flows = model.scenario.flow_list
+        self.flow_weights = [f.weight for f in flows]
+        self.flow_lengths = [len(f.steps) for f in flows]
+        self.entry_rng = named_rng(seed, "entry")
+        """Draws each user's mid-flow entry and residual think."""
+        self.users = [PlanUser(model, self) for _ in range(plan.pool_users)]
+        """The pool, by rank."""
+        self.active_count = 0
+        """Users ranked below this are at work."""
+
+    def start(self) -> None:
+        """Schedule the setup: every user signs in, in rank order, at the plan's rate."""
+        env, rate = self.model.env, self.model.plan.sign_in_rate
+        for rank, user in enumerate(self.users):
+            Timeout(env, rank / rate).callbacks.append(user.sign_in)
+
+    def follow(self, target: float) -> int:
+        """Activate or park users to have ``target`` at work; returns how many are."""
+        users = self.users
+        wanted = min(int(target), len(users))
+        while self.active_count < wanted:
+            users[self.active_count].activate()
+            self.active_count += 1
+        while self.active_count > wanted:
+            self.active_count -= 1
+            users[self.active_count].park()
+        return self.active_count
+
+    def residual_think(self) -> float:
+        """The think time left for a user joining mid-flow (wall seconds)."""
+        return residual_think(self.think_time, self.entry_rng) * self.model.plan.user_scale
+
+
 class PlanModel(Model):
     """The scenario's model driven by a plan on wall time (see the module docstring)."""
 
@@ -184,26 +240,24 @@ class PlanModel(Model):
             progress=progress,
             span=(0.0, self.origin_s + plan.wall_duration_s),
         )
-        scale = plan.user_scale
-        if self.closed:
-            think, rng = self.scenario.workload.think_time, named_rng(seed, "think")
-            assert think is not None
-            self.think = SampleStream(lambda n: think.sample_n(rng, n) * scale)
-            self.think_time = think
-            flows = self.scenario.flow_list
-            self.flow_weights = [f.weight for f in flows]
-            self.flow_lengths = [len(f.steps) for f in flows]
-            self.entry_rng = named_rng(seed, "entry")
-            self.plan_users = [PlanUser(self) for _ in range(plan.pool_users)]
-            self.active_count = 0
-        else:
-            self.profile = self._wall_profile(scale)
-            self.rate_max = self.profile.peak
-            self.constant_rate = self.profile.is_constant()
-            rng = named_rng(seed, "arrivals")
-            if self.rate_max > 0:
-                self.interarrival = SampleStream(lambda n: rng.exponential(1 / self.rate_max, n))
-                self.thinning = SampleStream(lambda n: rng.random(n))
+
+    def _source(self, seed: np.random.SeedSequence) -> Source:
+        match workload := self.scenario.workload:
+            case ClosedWorkload():
+                return PlanPool(self, workload, seed)
+            case OpenWorkload():
+                self.profile = self._wall_profile(self.plan.user_scale)
+                return Arrivals(self, workload, seed)
+
+    @property
+    def plan_users(self) -> list[PlanUser]:
+        """The closed workload's pool, by rank (empty for an open workload)."""
+        return self.source.users if isinstance(self.source, PlanPool) else []
+
+    @property
+    def active_count(self) -> int:
+        """Users at work now (0 for an open workload)."""
+        return self.source.active_count if isinstance(self.source, PlanPool) else 0
 
     def _wall_profile(self, factor: float) -> Profile:
         """The scenario's profile on the environment's time axis, values x ``factor``
@@ -212,14 +266,10 @@ class PlanModel(Model):
         times = tuple(self.origin_s + plan.wall_at(t) for t in profile.times)
         return Profile(times, tuple(v * factor for v in profile.values))
 
-    def residual_think(self) -> float:
-        """The think time left for a user joining mid-flow (wall seconds)."""
-        return residual_think(self.think_time, self.entry_rng) * self.plan.user_scale
-
     def wall(self, env_s: float) -> float:
         return env_s - self.origin_s
 
-    # --- the population controller and monitor -----------------------------------
+    # --- the monitor --------------------------------------------------------------
 
     def _tick(self):
         env = self.env
@@ -227,23 +277,18 @@ class PlanModel(Model):
         samples = self.samples
         tiers = list(self.tiers.values())
         in_tier = [samples.in_tier[t.name] for t in tiers]
-        if self.closed:
-            rate = plan.sign_in_rate
-            for rank, user in enumerate(self.plan_users):
-                Timeout(env, rank / rate).callbacks.append(user.sign_in)
+        closed = isinstance(self.source, PlanPool)
         # Ticks fall on whole wall seconds (w = ..., -1, 0, 1, ...), as the shape's do.
         yield env.timeout(self.origin_s % self.tick_s)
         next_progress = env.now
         while True:
             now = env.now
             wall = now - self.origin_s
-            if self.closed:
-                target = plan.active_users(wall)
-                self._set_active(target)
-                concurrency = self.active_count
+            if closed:
+                target = float(plan.active_users(wall))
             else:
                 target = self.profile.at(now) if wall >= 0 else 0.0
-                concurrency = 0
+            concurrency = self.source.follow(target)
             samples.time.append(now)
             samples.target.append(target)
             samples.concurrency.append(concurrency)
@@ -253,13 +298,3 @@ class PlanModel(Model):
                 self.progress(now)
                 next_progress = now + 60.0
             yield env.timeout(self.tick_s)
-
-    def _set_active(self, target: int) -> None:
-        users = self.plan_users
-        target = min(target, len(users))
-        while self.active_count < target:
-            users[self.active_count].activate()
-            self.active_count += 1
-        while self.active_count > target:
-            self.active_count -= 1
-            users[self.active_count].park()

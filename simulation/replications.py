@@ -15,8 +15,11 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from peakload.contract.summary import Summary
+
 
 def half_width(values: list[float]) -> float:
+    """The 95 % confidence half-width of the mean of ``values`` (0 for fewer than two)."""
     n = len(values)
     if n < 2:
         return 0.0
@@ -27,14 +30,23 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
-def combine(summaries: list[dict[str, Any]]) -> dict[str, Any]:
-    """Average numeric leaves across replications and add their ``_ci95`` siblings."""
+def combine(summaries: list[Summary]) -> Summary:
+    """One summary of N replications: every figure the mean over them, with its
+    ``_ci95`` sibling when N >= 2; texts and configuration figures from the first."""
+    return Summary.model_validate(combine_figures([s.to_dict() for s in summaries]))
+
+
+def combine_figures(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Average numeric leaves across replications and add their ``_ci95`` siblings.
+
+    An int equal in every replication (``servers``) is configuration, kept as it
+    is; NaN (no data in one replication) is left out of the mean."""
     first = summaries[0]
     out: dict[str, Any] = {}
     for key, value in first.items():
         values = [s.get(key) for s in summaries]
         if isinstance(value, dict):
-            out[key] = combine([v for v in values if isinstance(v, dict)])
+            out[key] = combine_figures([v for v in values if isinstance(v, dict)])
         elif isinstance(value, int) and all(v == value for v in values):
             out[key] = value  # a configuration figure (servers), not an estimate
         elif _is_number(value) and all(_is_number(v) for v in values):
@@ -49,6 +61,7 @@ def combine(summaries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def combine_series(series: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Per-minute series averaged cell by cell (a minute empty in all stays NaN)."""
     if len(series) == 1:
         return series[0]
     with warnings.catch_warnings():  # a minute no replication had traffic in stays NaN

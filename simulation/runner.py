@@ -1,7 +1,11 @@
 """Run a scenario: replications (in parallel processes), statistics, cross-check, SLO.
 
-``simulate()`` returns the contract summary and the per-minute series; writing
-them to disk, plotting and printing belong to the CLI.
+Each replication's records go through the one reducer
+(:mod:`peakload.measure.reduce`) into a contract :class:`Summary`; N of them
+are combined into means with ``_ci95`` half-widths
+(:mod:`simulation.replications`) and judged by the one SLO judge.
+``simulate()`` returns the summary and the per-minute series; writing them
+to disk, plotting and printing belong to the app layer.
 """
 
 from __future__ import annotations
@@ -13,33 +17,39 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
-from typing import Any
 
 import numpy as np
 
-from peakload.core.clock import format_clock
+from peakload.contract.summary import Kind, Summary
+from peakload.contract.timeseries import Timeseries
 from peakload.core.scenario import Scenario
-from peakload.measure.judge import evaluate
+from peakload.measure.judge import judge
+from peakload.measure.reduce import summarize, timeseries
 from simulation.crosscheck import crosscheck
 from simulation.model import Failure, Model
 from simulation.records import RunRecords
 from simulation.replications import combine, combine_series
-from simulation.statistics import detect_warmup, timeseries, window_summary
+from simulation.statistics import detect_warmup
 
 Progress = Callable[[float], None]  # simulated seconds completed, over all replications
 # One replication: its window summary, its per-minute series, its window latencies.
-Replication = tuple[dict[str, Any], dict[str, np.ndarray], np.ndarray]
+Replication = tuple[Summary, Timeseries, np.ndarray]
 
 
 @dataclass
 class SimulationResult:
-    summary: dict[str, Any]
-    timeseries: dict[str, np.ndarray]
-    replications: list[dict[str, Any]]
-    latencies: np.ndarray  # every attempt's response time in the window, all replications
+    """A judged simulation: the combined summary, the per-minute series, each
+    replication's own summary, and every attempt's response time in the window
+    (all replications), for ``compare``'s Mann-Whitney test."""
+
+    summary: Summary
+    timeseries: Timeseries
+    replications: list[Summary]
+    latencies: np.ndarray
 
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
+    """Independent seeds for ``replications`` runs, the same for the same ``seed``."""
     return np.random.SeedSequence(seed).spawn(replications)
 
 
@@ -71,15 +81,14 @@ def run_replication(
             window = (warmup.truncated_at, scenario.end_s)
         else:
             window = (scenario.start_s, scenario.end_s)
-    summary = window_summary(records, window, closed=scenario.workload.kind == "closed")
-    summary["analytic"] = crosscheck(scenario, summary)
-    summary["warmup"] = warmup.as_dict() if warmup else None
-    summary["window_s"] = list(window)
-    summary["simulated_requests"] = len(records.start)
-    summary["wall_s"] = time.perf_counter() - started
-    in_window = (records.end >= window[0]) & (records.end < window[1])
-    latencies = records.response[in_window].astype(np.float32)
-    return summary, timeseries(records) if series else {}, latencies
+    observations = records.observations()
+    summary = summarize(Kind.SIMULATION, scenario.name, observations, window)
+    summary.analytic = crosscheck(scenario, summary)
+    summary.warmup = warmup.section() if warmup else None
+    summary.simulated_requests = len(records.start)
+    summary.wall_s = time.perf_counter() - started
+    latencies = observations.requests.latencies_in(window)
+    return summary, timeseries(observations) if series else {}, latencies
 
 
 def _relative(progress: Progress | None, origin: float) -> Callable[[float], None] | None:
@@ -125,18 +134,11 @@ def simulate(
     else:
         results = _run_parallel(scenario, seeds, window, tick_s, jobs, progress)
     per_replication = [r[0] for r in results]
-    combined = combine(per_replication)
-    window_s = combined["window_s"]
-    summary = {
-        "kind": "simulation",
-        "scenario": scenario.name,
-        "window": [format_clock(window_s[0]), format_clock(window_s[1])],
-        **combined,
-        "seed": seed,
-        "replications": replications,
-        "wall_s": time.perf_counter() - started,
-    }
-    summary["slo"] = evaluate(scenario.slo, summary)
+    summary = combine(per_replication)
+    summary.seed = seed
+    summary.replications = replications
+    summary.wall_s = time.perf_counter() - started
+    summary.slo = judge(scenario.slo, summary)
     return SimulationResult(
         summary,
         combine_series([r[1] for r in results]),

@@ -15,11 +15,14 @@
 4. The capacity curve of the answer: the peak concurrency at which each tier
    reaches ``max_utilization`` (analytic), and the largest peak the simulation
    confirms within SLO.
+
+The arithmetic of step 1 is in :mod:`simulation.sizing_bounds`, step 4 in
+:mod:`simulation.sizing_curve`; the verdict at the bound is the one SLO
+judge's (:func:`peakload.measure.judge.judge` with ``at="bound"``).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,50 +30,71 @@ from typing import Any
 
 import numpy as np
 
+from peakload.contract.summary import Metric, Summary, Verdict
 from peakload.core.clock import format_clock
 from peakload.core.scenario import Scenario
-from simulation.crosscheck import tier_demands
+from peakload.measure.judge import At, judge
 from simulation.executors import Executor
 from simulation.model import Failure
 from simulation.replications import combine
 from simulation.runner import replication_seeds, run_replication
+from simulation.sizing_bounds import (
+    Config,
+    analytic_bounds,
+    apply,
+    bottleneck_users,
+    judged_window,
+    peak_moment,
+    peak_request_rate,
+    scaled,
+    truncated,
+)
+from simulation.sizing_curve import capacity_curve, sweeps
+
+__all__ = [
+    "FAILURE_S",
+    "Config",
+    "Estimate",
+    "Sizer",
+    "SizingResult",
+    "analytic_bounds",
+    "apply",
+    "bottleneck_users",
+    "judged_window",
+    "peak_moment",
+    "peak_request_rate",
+    "scaled",
+    "truncated",
+]
 
 FAILURE_S = 30 * 60
 MAX_STEPS = 60
 
 
-@dataclass(frozen=True)
-class Config:
-    """Instances and workers per tier, in the scenario's tier order."""
-
-    instances: tuple[int, ...]
-    workers: tuple[int, ...]
-
-    def with_instances(self, k: int, delta: int) -> Config:
-        changed = list(self.instances)
-        changed[k] += delta
-        return Config(tuple(changed), self.workers)
-
-    def with_workers(self, k: int, delta: int) -> Config:
-        changed = list(self.workers)
-        changed[k] += delta
-        return Config(self.instances, tuple(changed))
-
-
 @dataclass
 class Estimate:
+    """A candidate confirmed by simulation: its combined summary and the verdict at
+    the 95 % confidence bound (``failure``: the N-1 loss it ran under, if any)."""
+
     config: Config
-    summary: dict[str, Any]
-    violations: list[str]
+    summary: Summary
+    verdict: Verdict
     failure: Failure | None = None
 
     @property
     def passes(self) -> bool:
-        return not self.violations
+        return self.verdict.passed
+
+    @property
+    def violations(self) -> list[str]:
+        """The broken limits, one line each."""
+        return self.verdict.lines()
 
 
 @dataclass
 class SizingResult:
+    """The answer: the cheapest passing configuration and what backs it."""
+
     scenario: Scenario  # the input scenario, scaled
     recommended: Config
     estimate: Estimate
@@ -82,118 +106,24 @@ class SizingResult:
     notes: list[str] = field(default_factory=list)
 
     def recommended_scenario(self) -> Scenario:
+        """The scaled scenario with the recommended tiers."""
         return apply(self.scenario, self.recommended)
 
 
-def apply(scenario: Scenario, config: Config) -> Scenario:
-    tiers = [
-        t.model_copy(update={"instances": n, "workers": w})
-        for t, n, w in zip(scenario.tiers, config.instances, config.workers, strict=True)
-    ]
-    return scenario.with_tiers(tiers)
-
-
-def scaled(scenario: Scenario, factor: float) -> Scenario:
-    """The scenario with its concurrency (or rate) profile multiplied by ``factor``."""
-    if factor == 1.0:
-        return scenario
-    workload = scenario.workload
-    points = workload.concurrency if workload.kind == "closed" else workload.rate
-    key = "concurrency" if workload.kind == "closed" else "rate"
-    new = workload.model_copy(update={key: [(c, v * factor) for c, v in points]})
-    return scenario.model_copy(update={"workload": new})
-
-
-def judged_window(scenario: Scenario) -> tuple[float, float]:
-    return scenario.window_s or (scenario.start_s, scenario.end_s)
-
-
-def truncated(scenario: Scenario) -> Scenario:
-    """The run cut at the window's end: nothing after it changes the verdict."""
-    end = judged_window(scenario)[1]
-    info = scenario.scenario.model_copy(update={"end": format_clock(end, with_seconds=True)})
-    return scenario.model_copy(update={"scenario": info})
-
-
-def peak_moment(scenario: Scenario) -> float:
-    """The clock of the profile's highest point inside the judged window."""
-    lo, hi = judged_window(scenario)
-    profile = scenario.workload.profile
-    points = [t for t in profile.times if lo <= t <= hi] or [lo]
-    return max(points, key=profile.at)
-
-
-def peak_request_rate(scenario: Scenario) -> float:
-    """Requests/s at the peak: the open rate, or users / (think + service) for a closed one."""
-    workload = scenario.workload
-    peak = workload.profile.peak
-    if workload.kind == "open":
-        return peak
-    demands = tier_demands(scenario, scenario.step_shares())
-    service = sum(d.visits_per_request * d.mean_s for d in demands.values())
-    think = workload.think_time.mean if workload.think_time else 0.0
-    return peak / (think + service)
-
-
-def analytic_bounds(scenario: Scenario) -> Config:
-    """The fewest instances per tier keeping peak utilization under the SLO's limit
-    (or under 1: a tier past its capacity never drains)."""
-    limit = scenario.slo.max_utilization or 0.95
-    rate = peak_request_rate(scenario)
-    demands = tier_demands(scenario, scenario.step_shares())
-    instances = []
-    for tier in scenario.tiers:
-        d = demands[tier.name]
-        offered = rate * d.visits_per_request * d.mean_s  # busy servers needed
-        instances.append(max(1, math.ceil(offered / (tier.workers * limit) - 1e-9)))
-    return Config(tuple(instances), tuple(t.workers for t in scenario.tiers))
-
-
-def bottleneck_users(scenario: Scenario, config: Config) -> dict[str, float]:
-    """Per tier, the peak concurrency (or rate) at which it reaches max_utilization."""
-    limit = scenario.slo.max_utilization or 1.0
-    rate = peak_request_rate(scenario)
-    demands = tier_demands(scenario, scenario.step_shares())
-    peak = scenario.workload.profile.peak
-    out = {}
-    for tier, n, w in zip(scenario.tiers, config.instances, config.workers, strict=True):
-        d = demands[tier.name]
-        per_request = d.visits_per_request * d.mean_s
-        if per_request == 0:
-            out[tier.name] = math.inf
-            continue
-        utilization_at_peak = rate * per_request / (n * w)
-        out[tier.name] = peak * limit / utilization_at_peak
-    return out
-
-
-def violations(scenario: Scenario, summary: dict[str, Any]) -> list[str]:
-    """SLO limits broken at the 95% confidence bound (estimate + half-width)."""
-    slo, found = scenario.slo, []
-    overall = summary["overall"]
-    for metric in ("p95_s", "p99_s", "mean_s", "error_rate"):
-        limit = getattr(slo, metric)
-        value = overall.get(metric)
-        if limit is None or value is None or (isinstance(value, float) and math.isnan(value)):
-            continue
-        bound = value + (overall.get(f"{metric}_ci95") or 0.0)
-        if bound > limit:
-            found.append(f"{metric} {bound:.4g} > {limit:g}")
-    if slo.max_utilization is not None:
-        for name, tier in summary["tiers"].items():
-            bound = tier["utilization"] + (tier.get("utilization_ci95") or 0.0)
-            if bound > slo.max_utilization:
-                found.append(f"{name} utilization {bound:.3f} > {slo.max_utilization:g}")
-    return found
-
-
-def _job(args: tuple) -> dict[str, Any]:
+def _job(args: tuple) -> Summary:
     scenario, seed, failures = args
     summary, _, _ = run_replication(scenario, seed, failures=failures, series=False)
     return summary
 
 
 class Sizer:
+    """The search of one scenario: evaluates candidates in batches on common seeds,
+    climbs from the analytic bounds, descends to the cheapest pass, checks N-1.
+
+    Every candidate's replications are cached by (config, failure, growth), so
+    the capacity curve and sweeps reuse what the search already simulated.
+    """
+
     def __init__(
         self,
         scenario: Scenario,
@@ -223,6 +153,7 @@ class Sizer:
     # --- evaluation -------------------------------------------------------------
 
     def cost(self, config: Config) -> float:
+        """What ``config`` costs: instances x each tier's ``cost``."""
         return sum(n * c for n, c in zip(config.instances, self.costs, strict=True))
 
     def evaluate(
@@ -240,7 +171,8 @@ class Sizer:
         for i, (config, failure) in enumerate(todo):
             chunk = summaries[i * self.replications : (i + 1) * self.replications]
             summary = combine(chunk)
-            estimate = Estimate(config, summary, violations(base, summary), failure)
+            verdict = judge(base.slo, summary, at=At.BOUND)
+            estimate = Estimate(config, summary, verdict, failure)
             self._cache[(config, failure, growth)] = estimate
             self.evaluated += 1
             if self.progress is not None:
@@ -248,6 +180,7 @@ class Sizer:
         return [self._cache[(c, f, growth)] for c, f in candidates]
 
     def failure_of(self, config: Config, k: int) -> Failure:
+        """One instance of tier ``k`` lost for 30 minutes from the peak's worst moment."""
         start = peak_moment(self.scenario)
         return Failure(self.names[k], start, start + FAILURE_S, config.workers[k])
 
@@ -255,19 +188,13 @@ class Sizer:
 
     def _relieve(self, estimate: Estimate) -> Config | None:
         """One step up from a failing candidate: more capacity where it is limited."""
-        config, summary = estimate.config, estimate.summary
-        tiers = summary["tiers"]
-        limit = self.scenario.slo.max_utilization
-        over = [
-            k
-            for k, name in enumerate(self.names)
-            if limit is not None
-            and tiers[name]["utilization"] + (tiers[name].get("utilization_ci95") or 0) > limit
-        ]
+        config, tiers = estimate.config, estimate.summary.tiers
+        over_limit = {v.tier for v in estimate.verdict.violations if v.metric is Metric.UTILIZATION}
+        over = [k for k, name in enumerate(self.names) if name in over_limit]
         if over:
-            k = max(over, key=lambda i: tiers[self.names[i]]["utilization"])
+            k = max(over, key=lambda i: tiers[self.names[i]].utilization)
         else:
-            waits = [tiers[n]["mean_wait_s"] * tiers[n]["throughput_rps"] for n in self.names]
+            waits = [tiers[n].mean_wait_s * tiers[n].throughput_rps for n in self.names]
             if max(waits) <= 1e-9:
                 return None  # nobody waits: more servers cannot help
             k = int(np.argmax(waits))
@@ -304,14 +231,14 @@ class Sizer:
         candidates = [(config, self.failure_of(config, k)) for k in range(len(self.names))]
         report, failing = {}, []
         for k, estimate in enumerate(self.evaluate(candidates)):
-            overall = estimate.summary["overall"]
+            overall = estimate.summary.overall
             report[self.names[k]] = {
                 "pass": estimate.passes,
                 "lost": f"1 instance ({config.workers[k]} workers) from "
                 f"{format_clock(estimate.failure.start_s)} for 30 min",
-                "p95_s": overall["p95_s"],
-                "p95_s_ci95": overall.get("p95_s_ci95", 0.0),
-                "error_rate": overall["error_rate"],
+                "p95_s": overall.p95_s,
+                "p95_s_ci95": overall.ci95("p95_s"),
+                "error_rate": overall.error_rate,
                 "violations": estimate.violations,
             }
             if not estimate.passes:
@@ -319,6 +246,7 @@ class Sizer:
         return report, failing
 
     def search(self) -> SizingResult:
+        """Climb from the analytic bounds, descend to the cheapest pass, hold N-1."""
         started = time.perf_counter()
         floor = analytic_bounds(self.scenario)
         if self.n1:
@@ -343,59 +271,9 @@ class Sizer:
             recommended=recommended,
             estimate=estimate,
             n1=n1_report,
-            capacity=self.capacity_curve(recommended),
-            sweeps=self.sweeps(recommended),
+            capacity=capacity_curve(self, recommended),
+            sweeps=sweeps(self, recommended),
             evaluated=self.evaluated,
             wall_s=time.perf_counter() - started,
             notes=notes,
         )
-
-    # --- what the answer carries --------------------------------------------------
-
-    def capacity_curve(self, config: Config, steps: int = 4) -> dict[str, Any]:
-        """Bottleneck peaks per tier (analytic), and the simulated p95 as the peak grows."""
-        per_tier = bottleneck_users(self.scenario, config)
-        first = min(per_tier.values())
-        peak = self.scenario.workload.profile.peak
-        factors = sorted({1.0, *np.linspace(1.0, max(1.05, first / peak * 1.1), steps)})
-        points = []
-        for factor in factors:
-            (estimate,) = self.evaluate([(config, None)], growth=float(factor))
-            overall = estimate.summary["overall"]
-            points.append(
-                {
-                    "peak": peak * factor,
-                    "p95_s": overall["p95_s"],
-                    "p95_s_ci95": overall.get("p95_s_ci95", 0.0),
-                    "pass": estimate.passes,
-                }
-            )
-        carried = max((p["peak"] for p in points if p["pass"]), default=None)
-        return {
-            "bottleneck_at": {name: (None if math.isinf(v) else v) for name, v in per_tier.items()},
-            "first_bottleneck": min(per_tier, key=per_tier.get),
-            "max_peak_within_slo": carried,
-            "points": points,
-        }
-
-    def sweeps(self, config: Config) -> dict[str, list[dict[str, Any]]]:
-        """p95 with each tier's instances one below and one above the answer."""
-        candidates, where = [], []
-        for k, name in enumerate(self.names):
-            for delta in (-1, 0, 1):
-                n = config.instances[k] + delta
-                if n >= 1:
-                    candidates.append((config.with_instances(k, delta), None))
-                    where.append((name, n))
-        out: dict[str, list[dict[str, Any]]] = {name: [] for name in self.names}
-        for (name, n), estimate in zip(where, self.evaluate(candidates), strict=True):
-            overall = estimate.summary["overall"]
-            out[name].append(
-                {
-                    "instances": n,
-                    "p95_s": overall["p95_s"],
-                    "p95_s_ci95": overall.get("p95_s_ci95", 0.0),
-                    "pass": estimate.passes,
-                }
-            )
-        return out

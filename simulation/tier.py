@@ -28,10 +28,19 @@ _NOT_STARTED = float("nan")  # the wait of a visit still queued when the run end
 class Visitor(Protocol):
     """What a tier calls back: the request that is being served."""
 
-    def served(self, event: Timeout) -> None: ...
+    def served(self, event: Timeout) -> None:
+        """The service is done; the visitor must call the tier's :meth:`Tier.release`."""
+        ...
 
 
 class Tier:
+    """``servers`` identical servers and one FIFO queue of at most ``queue_limit``.
+
+    A visitor calls :meth:`arrive` with its sampled service time and, when its
+    ``served`` callback fires, :meth:`release`. Times are simulated seconds
+    after midnight.
+    """
+
     __slots__ = (
         "arrivals",
         "busy",
@@ -52,19 +61,28 @@ class Tier:
         self.env = env
         self.name = name
         self.servers = servers
+        """Requests served at once (instances x workers); lowered while servers fail."""
         self.queue_limit = queue_limit
+        """Most visitors that may wait; None for unbounded."""
         self.busy = 0
+        """Servers at work now."""
         self.queue: deque[tuple[Visitor, float, int]] = deque()
+        """Waiting visitors, first come first: (visitor, service s, index of its visit)."""
         self.arrivals = array("d")
+        """Arrival time of every accepted visit, in arrival order."""
         self.waits = array("d")
+        """Each visit's wait (s) before service; NaN while it still waits."""
         self.services = array("d")
+        """Each visit's service time (s)."""
         self.refusals = array("d")
+        """Time of every refused visit (the queue was full)."""
         self.max_queue_by_minute = [0] * (minutes + 1)
+        """Longest queue seen in each minute of the day (index: minute after midnight)."""
 
     def arrive(self, visitor: Visitor, service: float) -> bool:
         """Start serving or queue the visitor; False if the queue is full (refused)."""
         env = self.env
-        now = env._now
+        now = env._now  # private on purpose: see Request.__init__ (simulation/request.py)
         if self.busy < self.servers:
             self.busy += 1
             self.arrivals.append(now)

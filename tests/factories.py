@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from peakload.contract.summary import CONTRACT_VERSION, Summary
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import scenario_from_dict
 
@@ -60,7 +61,11 @@ CONTRACT_TIER = ("utilization", "mean_wait_s", "mean_response_s", "max_queue")
 
 
 def assert_contract(summary: dict[str, Any], kind: str, tiers: set[str]) -> None:
-    """The output contract of DESIGN.md: the keys every summary, of any kind, carries."""
+    """The output contract (README, "Outputs"): the keys every summary, of any kind, carries,
+    as written to ``summary.json``, and the typed model reads it back."""
+    model = Summary.model_validate(summary)
+    assert model.contract_version == CONTRACT_VERSION
+    assert model.overall is not None and model.slo is not None
     assert summary["kind"] == kind
     assert {"scenario", "window", "overall", "transactions", "tiers", "slo"} <= set(summary)
     for key in CONTRACT_OVERALL:

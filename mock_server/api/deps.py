@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from mock_server.access_log import UNIT_SCOPE_KEY
 from mock_server.capacity import Capacity
 from mock_server.security import InvalidToken, verify_token
 from mock_server.settings import Settings
@@ -72,6 +73,7 @@ async def current_unit(
     except InvalidToken as exc:
         raise _unauthorized(str(exc)) from None
     state = request.app.state
+    request.scope[UNIT_SCOPE_KEY] = unit_code  # the access log's remote user
     return UnitSession(unit_code, state.engine, state.capacity)
 
 

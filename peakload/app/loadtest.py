@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from loadtests import busy_sources
 from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
 from peakload.app.errors import CouldNotRun, JobError
-from peakload.app.run_output import start_run, write_run
+from peakload.app.provenance import Stopwatch
+from peakload.app.run_output import JudgedRun, finish_run, start_run, write_run
 from peakload.core.clock import parse_clock
 from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
@@ -43,20 +44,18 @@ class LoadTestOptions:
     seed: int | None = None
     out: str | Path = "results"
     plots: bool = True
+    busy_map_path: str | Path | None = None
+    """A TOML mapping tiers to busy-time sources of a real system (see loadtests.busy_sources)."""
 
 
 @dataclass
-class LoadTestRun:
+class LoadTestRun(JudgedRun):
     """A finished load test: where it was written, its plan and what it measured."""
 
     run_dir: Path
     scenario: Scenario
     plan: Plan
     result: LoadTestResult
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return self.result.summary
 
 
 def plan_for(options: LoadTestOptions) -> Plan:
@@ -94,8 +93,17 @@ def loadtest(
     """
     if options.host and options.serve_scenario_path:
         raise JobError("--serve-scenario needs the mock this starts; it cannot go with --host")
+    stopwatch = Stopwatch()
     plan = plan or plan_for(options)
     scenario = plan.scenario
+    busy_map = None
+    if options.busy_map_path is not None:
+        try:
+            busy_map = busy_sources.load_busy_map(
+                options.busy_map_path, [t.name for t in scenario.tiers]
+            )
+        except busy_sources.BusyMapError as exc:
+            raise JobError(str(exc)) from None
     run_dir = start_run(options.out, "loadtest", scenario, options.scenario_path)
     # The plan as run, for ``peakload simulate --as-run RUN_DIR`` (its prediction).
     (run_dir / PLAN_FILE).write_text(plan.to_env() + "\n")
@@ -106,6 +114,7 @@ def loadtest(
             host=options.host,
             progress=progress,
             serve_scenario=options.serve_scenario_path,
+            busy_map=busy_map,
         )
     except LoadTestError as exc:
         raise CouldNotRun(f"could not run: {exc}") from None
@@ -118,4 +127,5 @@ def loadtest(
         options.plots,
         population_label="virtual users (scenario-equivalent)",
     )
+    finish_run(run_dir, stopwatch, plan.run_seed)
     return LoadTestRun(run_dir, scenario, plan, result)

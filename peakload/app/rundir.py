@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from peakload.contract.summary import Summary
 from peakload.core.clock import format_clock
 
 
@@ -40,17 +41,11 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def write_summary(run_dir: Path, summary: dict[str, Any]) -> Path:
+def write_summary(run_dir: Path, summary: Summary) -> Path:
+    """``summary.json``: the contract's fields that were set, NaN written as ``null``."""
     path = run_dir / "summary.json"
-    path.write_text(json.dumps(jsonable(summary), indent=2, allow_nan=False) + "\n")
+    path.write_text(json.dumps(jsonable(summary.to_dict()), indent=2, allow_nan=False) + "\n")
     return path
-
-
-def read_summary(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    if path.is_dir():
-        path = path / "summary.json"
-    return json.loads(path.read_text())
 
 
 def write_timeseries(run_dir: Path, columns: dict[str, np.ndarray]) -> Path:

@@ -22,6 +22,8 @@ class ServeOptions:
     bind: str = "127.0.0.1"
     port: int = 8000
     db: str | None = None
+    access_log: str | Path | None = None
+    access_log_format: str | None = None
     emulate: bool = True
 
 
@@ -30,7 +32,11 @@ def serve(options: ServeOptions) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     scenario = load_scenario(options.scenario_path) if options.scenario_path else None
     try:
-        settings = load_settings(db=options.db)
+        settings = load_settings(
+            db=options.db,
+            access_log=str(options.access_log) if options.access_log else None,
+            access_log_format=options.access_log_format,
+        )
         check_reachable(settings.db, settings.sqlite_synchronous)
     except SettingsError as exc:
         raise JobError(exc.lines[0] if len(exc.lines) == 1 else str(exc)) from None

@@ -13,11 +13,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from peakload.app.errors import JobError
 from peakload.app.loadtest import PLAN_FILE, LoadTestOptions, plan_for
-from peakload.app.run_output import start_run, write_run
+from peakload.app.provenance import Stopwatch
+from peakload.app.run_output import JudgedRun, finish_run, start_run, write_run
 from peakload.core.clock import parse_clock
 from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
@@ -100,16 +100,12 @@ def read_plan(run_dir: str | Path) -> Plan:
 
 
 @dataclass
-class SimulationRun:
+class SimulationRun(JudgedRun):
     """A finished simulation: where it was written and what it found."""
 
     run_dir: Path
     scenario: Scenario
     result: SimulationResult
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        return self.result.summary
 
 
 def simulate(
@@ -120,9 +116,10 @@ def simulate(
     ``progress`` is called with the simulated seconds done so far, summed over
     replications; the total is ``(end - start) * replications``.
     """
+    stopwatch = Stopwatch()
     plan = plan_of(options)
     if plan is not None:
-        return _simulate_plan(options, plan, progress)
+        return _simulate_plan(options, plan, progress, stopwatch)
     scenario = load_scenario(options.scenario_path)
     window = None
     if options.window is not None:
@@ -142,16 +139,21 @@ def simulate(
     )
     run_dir = start_run(options.out, "simulation", scenario, options.scenario_path)
     write_run(run_dir, result.summary, result.timeseries, result.latencies, scenario, options.plots)
+    finish_run(run_dir, stopwatch, result.summary.seed)
     return SimulationRun(run_dir, scenario, result)
 
 
 def _simulate_plan(
-    options: SimulateOptions, plan: Plan, progress: Callable[[float], None] | None
+    options: SimulateOptions,
+    plan: Plan,
+    progress: Callable[[float], None] | None,
+    stopwatch: Stopwatch,
 ) -> SimulationRun:
     if options.seed is not None:
         plan = replace(plan, seed=options.seed)
     result = simulate_plan(plan, options.replications, jobs=options.jobs, progress=progress)
-    result.summary["as_run"] = str(options.as_run) if options.as_run is not None else None
+    if options.as_run is not None and result.summary.plan is not None:
+        result.summary.plan["as_run"] = str(options.as_run)
     scenario = plan.scenario
     run_dir = start_run(options.out, "simulation", scenario, plan.scenario_path)
     (run_dir / PLAN_FILE).write_text(plan.to_env() + "\n")
@@ -164,6 +166,7 @@ def _simulate_plan(
         options.plots,
         population_label="simulated (scenario-equivalent)",
     )
+    finish_run(run_dir, stopwatch, result.summary.seed)
     return SimulationRun(run_dir, scenario, result)
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from peakload.app import sizing_files
 from peakload.app.errors import JobError
-from peakload.app.run_output import start_run
+from peakload.app.provenance import Stopwatch
+from peakload.app.run_output import finish_run, start_run
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
 from simulation.executors import DaskExecutor, LocalExecutor
@@ -51,6 +52,7 @@ def size(options: SizeOptions, progress: Callable[[float], None] | None = None) 
 
     ``progress`` is called with the number of candidates simulated so far.
     """
+    stopwatch = Stopwatch()
     scenario = load_scenario(options.scenario_path)
     try:
         executor = DaskExecutor(options.cluster) if options.cluster else LocalExecutor(options.jobs)
@@ -91,4 +93,6 @@ def size(options: SizeOptions, progress: Callable[[float], None] | None = None) 
     )
     if options.plots:
         sizing_files.plot_sizing(run_dir, document)
+    seed = scenario.scenario.seed if options.seed is None else options.seed
+    finish_run(run_dir, stopwatch, seed)
     return SizingRun(run_dir, scenario, result, document)

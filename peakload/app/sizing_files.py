@@ -12,35 +12,31 @@ from rich.console import Console
 from rich.table import Table
 
 from peakload.app.rundir import jsonable
+from peakload.contract.summary import Scope
 from peakload.core.scenario import Scenario
+from peakload.measure.judge import margins
+from simulation.sizing import SizingResult
 
 
 def sizing_document(
-    current: Scenario, recommended: Scenario, result: Any, search: dict[str, Any]
+    current: Scenario, recommended: Scenario, result: SizingResult, search: dict[str, Any]
 ) -> dict[str, Any]:
-    """The contents of sizing.json: the answer, its confirmed figures and its margins."""
-    summary = result.estimate.summary
-    overall = summary["overall"]
-    slo = recommended.slo
-    confirmed = {}
-    for metric in ("p95_s", "p99_s", "mean_s", "error_rate"):
-        if overall.get(metric) is None:
-            continue
-        half = overall.get(f"{metric}_ci95", 0.0)
-        confirmed[metric] = {
-            "estimate": overall[metric],
-            "ci95": half,
-            "bound": overall[metric] + half,
-            "limit": getattr(slo, metric),
-        }
+    """The contents of sizing.json: the answer, its confirmed figures and its margins.
+
+    The figures beside their limits are the judge's own :func:`margins`, the
+    numbers its verdict at the bound was made of.
+    """
+    estimate = result.estimate
+    figures = margins(recommended.slo, estimate.summary)
+    confirmed = {
+        m.metric.value: {"estimate": m.estimate, "ci95": m.ci95, "bound": m.bound, "limit": m.limit}
+        for m in figures
+        if m.scope is Scope.OVERALL
+    }
     tiers = {
-        name: {
-            "utilization": t["utilization"],
-            "ci95": t.get("utilization_ci95", 0.0),
-            "bound": t["utilization"] + t.get("utilization_ci95", 0.0),
-            "limit": slo.max_utilization,
-        }
-        for name, t in summary["tiers"].items()
+        m.tier: {"utilization": m.estimate, "ci95": m.ci95, "bound": m.bound, "limit": m.limit}
+        for m in figures
+        if m.scope is Scope.TIER
     }
     cost_now = sum(t.instances * t.cost for t in current.tiers)
     cost_new = sum(t.instances * t.cost for t in recommended.tiers)
@@ -65,8 +61,8 @@ def sizing_document(
         },
         "cost": {"recommended": cost_new, "current": cost_now},
         "slo": {
-            "pass": result.estimate.passes,
-            "violations": result.estimate.violations,
+            "pass": estimate.passes,
+            "violations": [v.model_dump(exclude_unset=True) for v in estimate.verdict.violations],
             "confirmed": confirmed,
             "tiers": tiers,
         },

@@ -94,13 +94,13 @@ class LevelResult:
                 "setup_s": self.plan.setup_s,
                 "warmup_s": self.plateau.warmup_s,
                 "window_s": self.plateau.window_s,
-                "window": measured["window"],
+                "window": measured.window,
             },
             "planned_requests_rps": self.plateau.expected_rps,
-            "measured_requests": measured["overall"]["requests"],
+            "measured_requests": measured.overall.requests if measured.overall else 0,
             "simulation": str(self.simulation.run_dir),
             "loadtest": str(self.measurement.run_dir),
-            "generator_saturated": measured.get("generator", {}).get("saturated", False),
+            "generator_saturated": bool(measured.generator and measured.generator.saturated),
             "pass": not any(r.failed for r in self.rows),
             "rows": [r.as_dict() for r in self.rows],
         }
@@ -213,6 +213,7 @@ def validate(
     validation_files.write_document(run_dir, validation_files.document(run, options))
     if options.plots:
         validation_files.plot_validation(run, run_dir / "validation.png")
+    validation_files.write_validation_report(run, load_scenario(options.scenario_path).name)
     return run
 
 
@@ -228,7 +229,7 @@ def _compare(
     bounds: Bounds,
     options: ValidateOptions,
 ) -> LevelResult:
-    summary = measured.summary
+    summary = measured.summary.to_dict()
     count = summary["overall"]["requests"]
     planned = plateau.expected_rps * plateau.window_s
     if count < TOO_FEW * min(planned, options.min_requests):
@@ -238,7 +239,9 @@ def _compare(
             f"system or the generator did not keep up (see {measured.run_dir})"
         )
     transactions = judged_transactions(summary, MIN_TRANSACTION_REQUESTS)
-    predicted = replication_estimates(simulation.result.replications, transactions)
+    predicted = replication_estimates(
+        [r.to_dict() for r in simulation.result.replications], transactions
+    )
     batches, tiers = measured_batches(measured, plan)
     measured_figures = measured_estimates(summary, transactions, batches, tiers)
     kinds = {m: kind for m, (kind, _) in figures(summary, transactions).items()}
@@ -251,7 +254,7 @@ def measured_batches(
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[float]]]]:
     """The measured window's batches: request summaries from the raw per-request
     records, and tier utilization from the per-minute series."""
-    summary = measured.summary
+    summary = measured.summary.to_dict()
     w0, w1 = summary["window_s"]
     raw = measured.run_dir / "raw"
     records = load_records(sorted(raw.glob("requests-*.npz")))

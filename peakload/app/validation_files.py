@@ -94,7 +94,7 @@ def print_validation(run: ValidationRun, console: Console, all_rows: bool = True
         table = Table(
             title=f"level {level.plateau.level:g}: {level.plateau.load:g} "
             f"{'users' if level.plan.scenario.workload.kind == 'closed' else 'req/s'}, "
-            f"window {'-'.join(level.measurement.summary['window'])}",
+            f"window {'-'.join(level.measurement.summary.window or [])}",
             title_justify="left",
         )
         for column in ("metric", "predicted", "measured", "error", "bound", "verdict"):
@@ -118,6 +118,55 @@ def print_validation(run: ValidationRun, console: Console, all_rows: bool = True
         console.print(
             "[bold red]VALIDATION: FAIL[/bold red] disagreeing: " + ", ".join(run.failing)
         )
+
+
+def write_validation_report(run: ValidationRun, scenario: str) -> Path:
+    """``report.html``: the verdict, then each level's rows as in the terminal table."""
+    from peakload.app.report import write_report
+    from peakload.app.report.page import Section, paragraph, table
+    from peakload.app.report.page import Verdict as PageVerdict
+
+    rows = run.rows
+    agreeing = sum(r.verdict is not Verdict.DISAGREE for r in rows)
+    verdict = PageVerdict(
+        run.passed,
+        "VALIDATION PASS" if run.passed else "VALIDATION FAIL",
+        f"{agreeing} of {len(rows)} figures agree over {len(run.levels)} level(s)",
+        [f"disagrees: {m}" for m in run.failing],
+    )
+    columns = ("metric", "predicted", "measured", "error", "bound", "verdict")
+    sections = []
+    for level in run.levels:
+        workload = level.plan.scenario.workload.kind
+        sections.append(
+            Section(
+                f"Level {level.plateau.level:g}",
+                [
+                    paragraph(
+                        f"{level.plateau.load:g} {'users' if workload == 'closed' else 'req/s'}"
+                        f", window {'-'.join(level.measurement.summary.window or [])}; "
+                        f"simulation {level.simulation.run_dir.name}, "
+                        f"load test {level.measurement.run_dir.name}"
+                    ),
+                    table(
+                        columns,
+                        [
+                            (
+                                r.metric,
+                                _value(r.predicted.value, r.kind) + _ci(r.predicted.ci95, r.kind),
+                                _value(r.measured.value, r.kind) + _ci(r.measured.ci95, r.kind),
+                                _error(r),
+                                _bound(r),
+                                r.verdict.value + (" (imprecise)" if r.imprecise else ""),
+                            )
+                            for r in level.rows
+                        ],
+                        bad=[r.failed for r in level.rows],
+                    ),
+                ],
+            )
+        )
+    return write_report(run.run_dir, sections, verdict, title=f"Validation: {scenario}")
 
 
 def plot_validation(run: ValidationRun, path: Path) -> Path:

@@ -33,6 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--markdown", metavar="OUT", help="write a Markdown summary here")
     parser.add_argument("--junit", metavar="OUT", help="write a JUnit XML report here")
+    parser.add_argument("--html", metavar="OUT", help="write a self-contained HTML page here")
     parser.add_argument("--name", default=None, help="suite name in the reports")
 
 
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             markdown=args.markdown,
             junit=args.junit,
             name=args.name,
+            html=args.html,
         )
     )
     for row in done.failed:
@@ -54,6 +56,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
             markup=False,
             highlight=False,
         )
+    if done.verdict is not None:
+        state = "PASS" if done.verdict.passed else "FAIL"
+        console.print(
+            f"current run under the baseline's SLO: {state}", markup=False, highlight=False
+        )
+        for line in done.verdict.lines():
+            console.print(f"  {line}", markup=False, highlight=False)
     verdict = f"{len(done.failed)} regression(s)" if done.failed else "no regression"
     console.print(
         f"{done.name}: {len(done.rows)} metrics compared, {verdict}", markup=False, highlight=False

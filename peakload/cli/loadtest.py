@@ -39,6 +39,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="the mock emulates this scenario's tiers and demands (a truth the model "
         "does not know) while users follow --scenario; not with --host",
     )
+    parser.add_argument(
+        "--busy-time",
+        metavar="FILE",
+        help="TOML mapping each tier to a Prometheus metric or an exported CSV of its busy "
+        "(CPU) seconds: sampled into tiers.csv for peakload calibrate",
+    )
     add_plan_options(parser)
     parser.add_argument(
         "--workers",
@@ -104,6 +110,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         seed=args.seed,
         out=args.out,
         plots=not args.no_plots,
+        busy_map_path=args.busy_time,
     )
     plan = plan_for(job)
     label = f"load test {plan.scenario.name} (x{plan.compress:g} clock)"
@@ -112,4 +119,5 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if not args.quiet:
         print_report(done.summary, console)
     console.print(f"results: {done.run_dir}", markup=False, highlight=False)
-    return EXIT_OK if done.summary["slo"]["pass"] else EXIT_FAILED
+    console.print(f"report: {done.run_dir / 'report.html'}", markup=False, highlight=False)
+    return EXIT_OK if done.passed else EXIT_FAILED

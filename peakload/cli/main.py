@@ -14,7 +14,18 @@ from types import ModuleType
 
 from rich.console import Console
 
-from peakload.cli import check, compare, loadtest, serve, simulate, size, validate
+from peakload.cli import (
+    calibrate,
+    check,
+    compare,
+    loadtest,
+    report,
+    scenario,
+    serve,
+    simulate,
+    size,
+    validate,
+)
 from peakload.cli.errors import run_mapped
 
 COMMANDS: tuple[ModuleType, ...] = (
@@ -24,7 +35,10 @@ COMMANDS: tuple[ModuleType, ...] = (
     loadtest,
     compare,
     validate,
+    calibrate,
     size,
+    scenario,
+    report,
 )
 """Every command, in the order ``peakload --help`` lists them."""
 

@@ -41,6 +41,18 @@ def register(commands: argparse._SubParsersAction) -> None:
         "or PEAKLOAD_DB); postgresql+psycopg://... with the postgres extra",
     )
     parser.add_argument(
+        "--access-log",
+        metavar="PATH",
+        help="write one line per request here: nginx combined format plus the request "
+        "time, the unit code as remote user (off by default; or PEAKLOAD_ACCESS_LOG)",
+    )
+    parser.add_argument(
+        "--access-log-format",
+        choices=["combined", "jsonl"],
+        default=None,
+        help="combined (default) or jsonl: one JSON object per line",
+    )
+    parser.add_argument(
         "--no-emulation",
         action="store_true",
         help="read the scenario but answer at once (plain fast mock)",
@@ -54,6 +66,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
             bind=args.bind,
             port=args.port,
             db=args.db,
+            access_log=args.access_log,
+            access_log_format=args.access_log_format,
             emulate=not args.no_emulation,
         )
     )

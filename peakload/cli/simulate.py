@@ -89,6 +89,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if not args.quiet:
         print_report(done.summary, console)
     console.print(f"results: {done.run_dir}", markup=False, highlight=False)
-    if args.fail_on_slo and not done.summary["slo"]["pass"]:
+    console.print(f"report: {done.run_dir / 'report.html'}", markup=False, highlight=False)
+    if args.fail_on_slo and not done.passed:
         return EXIT_FAILED
     return EXIT_OK

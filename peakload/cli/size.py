@@ -71,4 +71,5 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if not args.quiet:
         sizing_files.print_sizing(done.document, console)
     console.print(f"results: {done.run_dir}", markup=False, highlight=False)
+    console.print(f"report: {done.run_dir / 'report.html'}", markup=False, highlight=False)
     return EXIT_OK if done.passes else EXIT_FAILED

@@ -1,8 +1,9 @@
-"""The transaction names of the API contract (DESIGN.md), in the table's order.
+"""The names both sides of the HTTP API agree on.
 
-Scenarios name them in ``[[transactions]]``, Locust names its requests with
-them, the mock server labels its routes with them: one list, so every number
-lines up.
+The transactions are the API's operations, in the order of README's table
+("The mock Treasury service"), which gives each one's route. Scenarios name
+them in ``[[transactions]]``, Locust names its requests with them, the mock
+server labels its routes with them: one list, so every number lines up.
 """
 
 TRANSACTIONS = (
@@ -19,6 +20,7 @@ TRANSACTIONS = (
     "close_account",
     "get_statements",
 )
+"""Every transaction a scenario may name; ``login`` is the sign-in each user runs first."""
 
 DEV_ADMIN_TOKEN = "peakload-dev-admin-token"
 """The admin token a development mock accepts (``GET /admin/stats``); a server

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Distribution(BaseModel):
+    """What every distribution offers; values are seconds unless said otherwise."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     def sample(self, rng: np.random.Generator) -> float:
@@ -24,14 +26,17 @@ class _Distribution(BaseModel):
         return float(self.sample_n(rng, 1)[0])
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` independent draws from ``rng``, as a float array."""
         raise NotImplementedError
 
     @property
     def mean(self) -> float:
+        """The expected value."""
         raise NotImplementedError
 
     @property
     def variance(self) -> float:
+        """The variance (square of the standard deviation)."""
         raise NotImplementedError
 
     @property
@@ -41,6 +46,7 @@ class _Distribution(BaseModel):
 
     @property
     def second_moment(self) -> float:
+        """E[X^2] = variance + mean^2, as the M/G/c formulas use it."""
         return self.variance + self.mean**2
 
     def label(self) -> str:
@@ -52,8 +58,14 @@ class _Distribution(BaseModel):
 
 
 class Exponential(_Distribution):
+    """Memoryless: cv 1. The classic service time of queueing theory (M/M/c).
+
+    ``{ dist = "exponential", mean = 0.06 }``
+    """
+
     dist: Literal["exponential"] = "exponential"
     mean_: float = Field(alias="mean", gt=0)
+    """The mean, written ``mean`` in the file."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -70,8 +82,11 @@ class Exponential(_Distribution):
 
 
 class Deterministic(_Distribution):
+    """Always the same ``value``: cv 0. ``{ dist = "deterministic", value = 0.1 }``"""
+
     dist: Literal["deterministic"] = "deterministic"
     value: float = Field(ge=0)
+    """The one value every draw returns."""
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
@@ -90,7 +105,9 @@ class _MeanAndCv(_Distribution):
     quote service times ("60 ms on average, cv 1.5")."""
 
     mean_: float = Field(alias="mean", gt=0)
+    """The mean, written ``mean`` in the file."""
     cv_: float = Field(alias="cv", gt=0)
+    """Standard deviation over mean, written ``cv`` in the file."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -104,6 +121,12 @@ class _MeanAndCv(_Distribution):
 
 
 class LogNormal(_MeanAndCv):
+    """Right-skewed with a long tail, as measured response and think times are.
+
+    ``{ dist = "lognormal", mean = 0.06, cv = 1.5 }``: the underlying normal's
+    parameters are derived from the mean and cv.
+    """
+
     dist: Literal["lognormal"] = "lognormal"
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -113,6 +136,11 @@ class LogNormal(_MeanAndCv):
 
 
 class Gamma(_MeanAndCv):
+    """Skewed, lighter-tailed than the lognormal; cv 1 is the exponential.
+
+    ``{ dist = "gamma", mean = 0.06, cv = 0.5 }``
+    """
+
     dist: Literal["gamma"] = "gamma"
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -121,9 +149,16 @@ class Gamma(_MeanAndCv):
 
 
 class Uniform(_Distribution):
+    """Every value between ``low`` and ``high`` equally likely.
+
+    ``{ dist = "uniform", low = 1.0, high = 3.0 }``
+    """
+
     dist: Literal["uniform"] = "uniform"
     low: float = Field(ge=0)
+    """The smallest value."""
     high: float = Field(gt=0)
+    """The largest value (greater than ``low``)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -148,6 +183,7 @@ class Empirical(_Distribution):
 
     dist: Literal["empirical"] = "empirical"
     values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    """The measured values to draw from."""
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values, dtype=float), n)
@@ -165,3 +201,4 @@ Distribution = Annotated[
     Exponential | Deterministic | LogNormal | Gamma | Uniform | Empirical,
     Field(discriminator="dist"),
 ]
+"""Any one of the distributions, chosen by its ``dist`` key."""

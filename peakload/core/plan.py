@@ -52,21 +52,34 @@ from functools import cached_property
 from peakload.core.clock import format_clock, parse_clock
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
+from peakload.core.workload import OpenWorkload
 
 ENV = "PEAKLOAD_LOADTEST"
 
 
 @dataclass(frozen=True)
 class Plan:
+    """One load test's settings, checked when made; times on the scenario's clock
+    are seconds after midnight, wall times seconds since the run began."""
+
     scenario_path: str
+    """The scenario file; every process reads it itself (:attr:`scenario`)."""
     compress: float = 1.0
+    """K: the scenario clock runs K times faster than the wall clock."""
     user_scale: float = 1.0
+    """F: users and think times multiplied by F (the request rate holds)."""
     window: tuple[str, str] | None = None
+    """``(from, to)`` clock times to measure in; the run ends at ``to``."""
     lead_in: str | None = None
+    """Clock time the run starts at (default: the scenario's start)."""
     duration_s: float | None = None
+    """Cut the run after this many wall seconds."""
     seed: int | None = None
+    """Seed of the users' random streams (default: the scenario's)."""
     workers: int = 1
+    """Locust worker processes generating the load."""
     out_dir: str | None = None
+    """Where the Locust processes write their raw records (the runner sets it)."""
     sign_in_rate: float = 200.0
     """Users signed in per wall second during the setup phase (closed workloads)."""
 
@@ -93,22 +106,27 @@ class Plan:
 
     @cached_property
     def scenario(self) -> Scenario:
+        """The scenario, read once per process."""
         return load_scenario(self.scenario_path)
 
     @property
     def run_seed(self) -> int:
+        """The seed in effect: ``seed``, else the scenario's."""
         return self.scenario.scenario.seed if self.seed is None else self.seed
 
     @property
     def run_start_s(self) -> float:
+        """Clock time the run starts at: the lead-in, else the scenario's start."""
         return parse_clock(self.lead_in) if self.lead_in else self.scenario.start_s
 
     @property
     def run_end_s(self) -> float:
+        """Clock time the run ends at: the window's end, else the scenario's end."""
         return parse_clock(self.window[1]) if self.window else self.scenario.end_s
 
     @property
     def measure_window_s(self) -> tuple[float, float]:
+        """Clock times measured in: ``window``, the scenario's window, or the whole run."""
         if self.window:
             return parse_clock(self.window[0]), parse_clock(self.window[1])
         if self.scenario.window_s:
@@ -117,6 +135,8 @@ class Plan:
 
     @property
     def wall_duration_s(self) -> float:
+        """Wall seconds the run lasts after setup: the clock span over ``compress``,
+        cut at ``duration_s``."""
         full = (self.run_end_s - self.run_start_s) / self.compress
         return min(full, self.duration_s) if self.duration_s else full
 
@@ -125,11 +145,14 @@ class Plan:
         return self.run_start_s + wall_s * self.compress
 
     def wall_at(self, clock_s: float) -> float:
+        """Wall seconds into the run at which the scenario clock reads ``clock_s``."""
         return (clock_s - self.run_start_s) / self.compress
 
     def target_users(self, wall_s: float) -> int:
+        """Locust users wanted at ``wall_s``: the profile's users x ``user_scale``
+        (closed), or the fixed pool of :attr:`open_users` (open)."""
         users = self.scenario.workload.profile.at(self.clock_at(wall_s))
-        if self.scenario.workload.kind == "open":
+        if isinstance(self.scenario.workload, OpenWorkload):
             return self.open_users
         return round(users * self.user_scale)
 
@@ -154,7 +177,7 @@ class Plan:
         The profile is piecewise linear, so its maximum over the run is at the
         run's ends or at a breakpoint inside it.
         """
-        if self.scenario.workload.kind == "open":
+        if isinstance(self.scenario.workload, OpenWorkload):
             return 0
         profile = self.scenario.workload.profile
         end = self.run_start_s + self.wall_duration_s * self.compress
@@ -168,11 +191,13 @@ class Plan:
         return self.pool_users / self.sign_in_rate
 
     def to_env(self) -> str:
+        """The plan as JSON, for the ``PEAKLOAD_LOADTEST`` environment variable."""
         data = asdict(self)
         return json.dumps(data)
 
     @classmethod
     def from_json(cls, text: str) -> Plan:
+        """The plan :meth:`to_env` wrote."""
         data = json.loads(text)
         if data.get("window"):
             data["window"] = tuple(data["window"])
@@ -180,5 +205,6 @@ class Plan:
 
     @classmethod
     def from_environment(cls) -> Plan | None:
+        """The plan in ``PEAKLOAD_LOADTEST``, or None outside a peakload load test."""
         text = os.environ.get(ENV)
         return cls.from_json(text) if text else None

@@ -15,10 +15,16 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Profile:
-    times: tuple[float, ...]  # seconds after midnight, strictly increasing
+    """A load over the day: ``values[i]`` at ``times[i]``, linear in between."""
+
+    times: tuple[float, ...]
+    """Seconds after midnight, strictly increasing."""
+
     values: tuple[float, ...]
+    """The load at each time: users, or requests per second."""
 
     def at(self, t: float) -> float:
+        """The value at ``t`` seconds after midnight."""
         times, values = self.times, self.values
         i = bisect_right(times, t)
         if i == 0:
@@ -29,13 +35,16 @@ class Profile:
         return values[i - 1] + (values[i] - values[i - 1]) * (t - t0) / (t1 - t0)
 
     def at_many(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`at` for an array of times, vectorised."""
         return np.interp(t, self.times, self.values)
 
     @property
     def peak(self) -> float:
+        """The largest value: the profile is linear between points, so it is a point's."""
         return max(self.values)
 
     def scaled(self, factor: float) -> Profile:
+        """The same profile with every value multiplied by ``factor``."""
         return Profile(self.times, tuple(v * factor for v in self.values))
 
     def integral(self, start: float, end: float) -> float:
@@ -45,4 +54,5 @@ class Profile:
         return float(np.trapezoid(self.at_many(xs), xs))
 
     def is_constant(self) -> bool:
+        """True when the value never changes over the day."""
         return len(set(self.values)) == 1

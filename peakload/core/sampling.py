@@ -40,6 +40,7 @@ class SampleStream:
 
     @classmethod
     def of(cls, dist: _Distribution, rng: np.random.Generator) -> SampleStream:
+        """A stream of draws from ``dist``, taken from ``rng`` in blocks of BLOCK."""
         return cls(lambda n: dist.sample_n(rng, n))
 
     def _refill(self) -> None:
@@ -47,6 +48,7 @@ class SampleStream:
         self._pop = block.pop
 
     def next(self) -> float:
+        """The next draw, in the order the block was drawn."""
         try:
             return self._pop()
         except IndexError:
@@ -66,4 +68,5 @@ class ChoiceStream:
         self._stream = SampleStream(lambda size: rng.choice(n, size=size, p=p))
 
     def next(self) -> int:
+        """The next index, each with probability weight / sum of weights."""
         return self._stream.next()

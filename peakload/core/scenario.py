@@ -1,15 +1,23 @@
 """The scenario file: one TOML document describing workload, system and SLO.
 
-The keys are the user-facing contract of DESIGN.md. Every model forbids
-unknown keys, so a typo is an error rather than a silently ignored setting.
-Derived views (profiles in seconds, flows, tier routes) live here too, so the
-simulator, the mock server and the load test all read them the same way.
+A scenario says who loads the system (``[workload]``: users or arrivals over
+the day, see :mod:`peakload.core.workload`), what they do (``[[flows]]`` of
+``[[transactions]]``, each transaction a service demand at the tiers it
+visits), what serves them (``[[tiers]]`` of identical servers), and what
+counts as good enough (``[slo]``). README, "The scenario file", shows every
+key with an example.
+
+Every model forbids unknown keys, so a typo is an error rather than a
+silently ignored setting; :mod:`peakload.core.scenario_file` turns the errors
+into one line each. Derived views (clock times in seconds, flows, tier
+routes) live here too, so the simulator, the mock server and the load test
+all read them the same way.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     BaseModel,
@@ -21,12 +29,13 @@ from pydantic import (
 
 from peakload.core.clock import parse_clock
 from peakload.core.distributions import Distribution
-from peakload.core.profile import Profile
+from peakload.core.workload import Workload
 
 LOGIN = "login"
+"""The transaction every user runs once when it starts: the sign-in."""
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
-ProfilePoint = tuple[str, Annotated[float, Field(ge=0)]]
+"""A name for a scenario, tier, transaction or flow: letters, digits, ``_`` and ``-``."""
 
 
 class _Strict(BaseModel):
@@ -39,12 +48,26 @@ def _check_clock(value: str) -> str:
 
 
 class ScenarioInfo(_Strict):
+    """The ``[scenario]`` table: the run's name, seed and stretch of the day."""
+
     name: Name
+    """Names the run directories (``results/<time>-simulation-<name>``)."""
+
     description: str = ""
+    """Free text for people reading the file."""
+
     seed: int = Field(default=1, ge=0)
+    """Base seed of every random stream: the same seed gives the same run."""
+
     start: str = "00:00"
+    """Clock time (``HH:MM``) at which the simulated day starts."""
+
     end: str = "24:00"
+    """Clock time at which it ends."""
+
     window: tuple[str, str] | None = None
+    """``[from, to]``: where the summary's metrics are taken; None for the whole
+    run (with warm-up removal for a steady workload)."""
 
     _clock = field_validator("start", "end")(_check_clock)
 
@@ -72,73 +95,56 @@ class ScenarioInfo(_Strict):
         return self
 
 
-def _check_profile(points: list[ProfilePoint] | None) -> list[ProfilePoint] | None:
-    if points is None:
-        return None
-    previous = None
-    for i, (clock, _) in enumerate(points):
-        seconds = parse_clock(clock)
-        if previous is not None and seconds <= previous[1]:
-            raise ValueError(
-                f"point [{i}] at {clock} is not after point [{i - 1}] at {previous[0]}: "
-                "points must be in time order"
-            )
-        previous = (clock, seconds)
-    return points
-
-
-class Workload(_Strict):
-    kind: Literal["closed", "open"] = "closed"
-    concurrency: list[ProfilePoint] | None = Field(default=None, min_length=1)
-    rate: list[ProfilePoint] | None = Field(default=None, min_length=1)
-    think_time: Distribution | None = None
-    timeout_s: float = Field(default=30.0, gt=0)
-    retries: int = Field(default=0, ge=0, le=10)
-    retry_delay_s: float = Field(default=1.0, ge=0)
-
-    _profiles = field_validator("concurrency", "rate")(_check_profile)
-
-    @model_validator(mode="after")
-    def _kind_matches(self) -> Workload:
-        if self.kind == "closed":
-            if self.concurrency is None:
-                raise ValueError("a closed workload needs 'concurrency' [[clock, users], ...]")
-            if self.rate is not None:
-                raise ValueError("'rate' belongs to an open workload; this one is closed")
-            if self.think_time is None:
-                raise ValueError("a closed workload needs 'think_time'")
-        else:
-            if self.rate is None:
-                raise ValueError("an open workload needs 'rate' [[clock, requests_per_s], ...]")
-            if self.concurrency is not None:
-                raise ValueError("'concurrency' belongs to a closed workload; this one is open")
-        return self
-
-    @property
-    def profile(self) -> Profile:
-        points = self.concurrency if self.kind == "closed" else self.rate
-        assert points is not None
-        return Profile(tuple(parse_clock(c) for c, _ in points), tuple(float(v) for _, v in points))
-
-
 class Transaction(_Strict):
+    """One kind of request, e.g. ``sign_payment``: what it costs each tier it visits."""
+
     name: Name
+    """The API operation it stands for (``peakload.contract.api.TRANSACTIONS``)."""
+
     weight: float | None = Field(default=None, gt=0)
+    """Without ``[[flows]]``: how often users pick it, relative to the others
+    (default 1). With flows the flows carry the weights, and this stays unset."""
+
     demand: dict[Name, Distribution] = Field(default_factory=dict)
+    """Service time (s) at each tier it visits: tier name -> distribution."""
 
 
 class Flow(_Strict):
+    """A piece of work a user does: transactions in order, a think time before each."""
+
     name: Name
+    """E.g. ``payment``."""
+
     weight: float = Field(gt=0)
+    """How often a user picks this flow, relative to the other flows."""
+
     steps: list[Name] = Field(min_length=1)
+    """The transactions it runs, in order (names from ``[[transactions]]``)."""
 
 
 class Tier(_Strict):
+    """A layer of identical servers with one FIFO queue (gateway, app, db, ...).
+
+    It serves ``servers`` requests at once; the rest wait in arrival order,
+    and past ``queue_limit`` waiting requests a new one is refused at once.
+    """
+
     name: Name
+    """Referred to by the transactions' ``demand``; tiers are visited in the
+    order ``[[tiers]]`` lists them."""
+
     instances: int = Field(ge=1, le=100_000)
+    """Machines (or containers) running this tier."""
+
     workers: int = Field(ge=1, le=100_000)
+    """Requests each instance serves at once (threads, processes, connections)."""
+
     queue_limit: int | None = Field(default=None, ge=0)
+    """Waiting requests the tier holds before it refuses (HTTP 503); None for
+    unbounded."""
+
     cost: float = Field(default=1.0, ge=0)
+    """Price of one instance, in any unit: sizing minimises the total."""
 
     @property
     def servers(self) -> int:
@@ -147,29 +153,67 @@ class Tier(_Strict):
 
 
 class Slo(_Strict):
+    """The ``[slo]`` table: the limits a run must keep to pass. Unset means unchecked.
+
+    The verdict itself is :mod:`peakload.measure.judge`'s.
+    """
+
     p95_s: float | None = Field(default=None, gt=0)
+    """Most the 95th percentile of response time (s) may be, over the window."""
+
     p99_s: float | None = Field(default=None, gt=0)
+    """Most the 99th percentile of response time (s) may be."""
+
     mean_s: float | None = Field(default=None, gt=0)
+    """Most the mean response time (s) may be."""
+
     error_rate: float | None = Field(default=None, ge=0, le=1)
+    """Most the share of failed requests (timed out, refused, errors) may be."""
+
     max_utilization: float | None = Field(default=None, gt=0, le=1)
+    """Most the busy share of any tier's servers may be (headroom for sizing)."""
 
 
 class Service(_Strict):
     """How the emulated service behaves beyond capacity: the Treasury's own processing."""
 
-    accept_after_s: float = Field(default=5.0, ge=0)  # expenditure control of a submission
-    pay_after_s: float = Field(default=30.0, ge=0)  # from acceptance to payment
-    reject_rate: float = Field(default=0.02, ge=0, le=1)  # share of submissions rejected
+    accept_after_s: float = Field(default=5.0, ge=0)
+    """Seconds the Treasury's expenditure control takes to accept a submission."""
+
+    pay_after_s: float = Field(default=30.0, ge=0)
+    """Seconds from acceptance to payment."""
+
+    reject_rate: float = Field(default=0.02, ge=0, le=1)
+    """Share of submissions expenditure control rejects."""
 
 
 class Scenario(_Strict):
+    """A whole scenario file, checked: every name it refers to exists.
+
+    Read one with :func:`peakload.core.scenario_file.load_scenario`. Times in
+    the file are clock strings; the ``*_s`` views give seconds after midnight.
+    """
+
     scenario: ScenarioInfo
+    """Name, seed and the stretch of the day to run."""
+
     workload: Workload
+    """Who sends requests: users who think (closed) or Poisson arrivals (open)."""
+
     transactions: list[Transaction] = Field(min_length=1)
+    """Every kind of request, with its service demand per tier."""
+
     flows: list[Flow] = Field(default_factory=list)
+    """What users do, as weighted sequences of transactions; optional."""
+
     tiers: list[Tier] = Field(min_length=1)
+    """The servers, in the order a request visits them."""
+
     slo: Slo = Field(default_factory=Slo)
+    """The limits a run must keep to pass."""
+
     service: Service = Field(default_factory=Service)
+    """The emulated Treasury's own processing, for the mock server."""
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -210,18 +254,22 @@ class Scenario(_Strict):
 
     @property
     def name(self) -> str:
+        """The scenario's name."""
         return self.scenario.name
 
     @property
     def start_s(self) -> float:
+        """Start of the simulated day, seconds after midnight."""
         return parse_clock(self.scenario.start)
 
     @property
     def end_s(self) -> float:
+        """End of the simulated day, seconds after midnight."""
         return parse_clock(self.scenario.end)
 
     @property
     def window_s(self) -> tuple[float, float] | None:
+        """The summary window in seconds after midnight, or None for the whole run."""
         window = self.scenario.window
         return None if window is None else (parse_clock(window[0]), parse_clock(window[1]))
 
@@ -238,12 +286,15 @@ class Scenario(_Strict):
 
     @property
     def login(self) -> Transaction | None:
+        """The sign-in transaction, if the scenario has one."""
         return next((t for t in self.transactions if t.name == LOGIN), None)
 
     def transaction(self, name: str) -> Transaction:
+        """The transaction called ``name`` (StopIteration if there is none)."""
         return next(t for t in self.transactions if t.name == name)
 
     def tier(self, name: str) -> Tier:
+        """The tier called ``name`` (StopIteration if there is none)."""
         return next(t for t in self.tiers if t.name == name)
 
     def route(self, transaction: Transaction) -> list[str]:
@@ -260,6 +311,7 @@ class Scenario(_Strict):
         return {name: count / total for name, count in counts.items()}
 
     def mean_steps_per_flow(self) -> float:
+        """Requests per flow after login, averaged over the flows by weight."""
         total = sum(f.weight for f in self.flow_list)
         return sum(f.weight * len(f.steps) for f in self.flow_list) / total
 

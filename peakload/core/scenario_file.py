@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from peakload.core.scenario import Scenario
+from peakload.core.workload import WORKLOAD_KINDS
 
 
 class ScenarioError(Exception):
@@ -30,6 +31,11 @@ class ScenarioError(Exception):
 
 
 def load_scenario(path: str | Path) -> Scenario:
+    """Read and check the scenario file at ``path``.
+
+    Raises :class:`ScenarioError`, one line per problem, for a missing,
+    unreadable, malformed or invalid file.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -41,6 +47,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    """Check a scenario given as TOML text; ``source`` names it in error lines."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -53,6 +60,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Check a scenario already parsed into a dict (as tomllib returns it)."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -63,40 +71,29 @@ _PATH_PREFIX = re.compile(r"^[A-Za-z_][\w\-]*(\[\d+\])?(\.[\w\-]+(\[\d+\])?)*: "
 
 
 def _describe(exc: ValidationError) -> list[str]:
-    errors = [(error, _clean_loc(error["loc"])) for error in exc.errors(include_url=False)]
+    """One line per problem, ``key.path: message``, the path spelt as in the file."""
     lines = []
-    for error, loc in _merge_typos(errors):
+    for error in _merge_typos(exc.errors(include_url=False)):
+        loc = error["loc"]
         message = _message(error, loc)
         if _PATH_PREFIX.match(message):  # cross-reference errors name their own path
             lines.append(message)
         else:
-            lines.append(f"{_format_loc(loc) or '(top level)'}: {message}")
+            lines.append(f"{_format_loc(_resolve(loc)[0]) or '(top level)'}: {message}")
     return lines
 
 
-def _merge_typos(errors: list[tuple[dict[str, Any], tuple[Any, ...]]]) -> list:
+def _merge_typos(errors: list[Any]) -> list[Any]:
     """A typo'd key is one mistake: drop the 'missing' line its suggestion explains."""
-    missing = {loc for error, loc in errors if error["type"] == "missing"}
+    missing = {error["loc"] for error in errors if error["type"] == "missing"}
     explained = set()
-    for error, loc in errors:
+    for error in errors:
+        loc = error["loc"]
         if error["type"] == "extra_forbidden":
             close = difflib.get_close_matches(str(loc[-1]), _allowed_keys(loc[:-1]), n=1)
             if close and (*loc[:-1], close[0]) in missing:
                 explained.add((*loc[:-1], close[0]))
-    return [(e, loc) for e, loc in errors if not (e["type"] == "missing" and loc in explained)]
-
-
-_TAGS = {"exponential", "deterministic", "lognormal", "gamma", "uniform", "empirical"}
-
-
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Drop the union tags pydantic inserts (``think_time.lognormal.cv`` -> ``think_time.cv``)."""
-    out = []
-    for part in loc:
-        if isinstance(part, str) and (part in _TAGS or part.startswith(("tuple[", "list["))):
-            continue
-        out.append(part)
-    return tuple(out)
+    return [e for e in errors if not (e["type"] == "missing" and e["loc"] in explained)]
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
@@ -110,6 +107,7 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
 
 
 def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    """What is wrong, in the scenario's words; ``loc`` is pydantic's raw location."""
     kind, ctx = error["type"], error.get("ctx", {})
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
@@ -128,6 +126,9 @@ def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
         return f"must be > {ctx['gt']} (got {error['input']!r})"
     if kind == "less_than_equal":
         return f"must be <= {ctx['le']} (got {error['input']!r})"
+    if kind == "union_tag_invalid" and ctx.get("discriminator") == "'kind'":
+        kinds = " or ".join(repr(k) for k in WORKLOAD_KINDS)
+        return f"{_format_loc((*_resolve(loc)[0], 'kind'))}: Input should be {kinds}"
     if kind == "union_tag_invalid":
         return f"unknown distribution {ctx.get('tag')!r} (choose one of {', '.join(sorted(_TAGS))})"
     if kind == "union_tag_not_found":
@@ -136,34 +137,74 @@ def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
     return message.removeprefix("Value error, ")
 
 
+_TAGS = {"exponential", "deterministic", "lognormal", "gamma", "uniform", "empirical"}
+
+
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     """The keys a model at ``loc`` accepts, for 'did you mean' hints; [] if unknown."""
-    model: Any = Scenario
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return []
-        field = model.model_fields.get(part) or next(
-            (f for f in model.model_fields.values() if f.alias == part), None
-        )
-        if field is None:
-            return []
-        model = _inner_model(field.annotation)
+    model = _resolve(loc)[1]
     if isinstance(model, type) and issubclass(model, BaseModel):
         return sorted(f.alias or name for name, f in model.model_fields.items())
     return []
 
 
-def _inner_model(annotation: Any) -> Any:
-    """The model inside ``list[X]``, ``X | None`` or ``Annotated[X, ...]``, if there is one."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _inner_model(typing.get_args(annotation)[0])
-    if origin in (list, typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            inner = _inner_model(arg)
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                return inner
-        return None
+def _resolve(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
+    """Walk pydantic's ``loc`` through the schema.
+
+    Returns the path as the file spells it, without the union members pydantic
+    names on the way (``workload.closed.think_time.lognormal.cv`` ->
+    ``workload.think_time.cv``), and the type found at its end (None when the
+    walk leaves the models, e.g. inside a profile point).
+    """
+    shown: list[Any] = []
+    node: Any = Scenario
+    for part in loc:
+        node = _unwrap(node)
+        members = _tagged_members(node)
+        if isinstance(part, str) and part in members:
+            node = members[part]  # the tag of a discriminated union: kind, dist
+            continue
+        if isinstance(part, str) and part.startswith(("tuple[", "list[")):
+            continue  # the member of a plain union pydantic tried
+        shown.append(part)
+        node = _child(node, part)
+    return tuple(shown), _unwrap(node)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X`` from ``Annotated[X, ...]`` or ``X | None``; other types unchanged."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return _unwrap(args[0])
     return annotation
+
+
+def _tagged_members(annotation: Any) -> dict[str, Any]:
+    """For a union of models each tagged by a ``Literal`` field: tag -> model."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return {}
+    members = {}
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            for field in arg.model_fields.values():
+                if typing.get_origin(field.annotation) is typing.Literal:
+                    members[typing.get_args(field.annotation)[0]] = arg
+    return members
+
+
+def _child(node: Any, part: Any) -> Any:
+    """The type one step down: a model's field, a list's item, a dict's value."""
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        field = node.model_fields.get(part) or next(
+            (f for f in node.model_fields.values() if f.alias == part), None
+        )
+        return None if field is None else field.annotation
+    origin = typing.get_origin(node)
+    if origin is list and isinstance(part, int):
+        return typing.get_args(node)[0]
+    if origin is dict:
+        return typing.get_args(node)[1]
+    return None

@@ -12,7 +12,9 @@ the strongest evidence both runs carry:
   exceed the two half-widths combined (non-overlapping intervals);
 - otherwise the tolerance alone decides.
 
-The output says, per metric, which of these decided.
+The output says, per metric, which of these decided. Summaries are read
+through the contract's models (:class:`~peakload.contract.summary.Summary`),
+so a file of any contract version this code reads can be compared.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
+
+from peakload.contract.summary import Stats, Summary, SummaryError, read_summary
 
 HIGHER_IS_WORSE = {
     "mean_s",
@@ -54,7 +58,8 @@ DEFAULT_TOLERANCES = {
 
 
 class CompareError(Exception):
-    pass
+    """An input ``compare`` cannot use (a missing or malformed summary or tolerance
+    file): one line naming the file."""
 
 
 @dataclass(frozen=True)
@@ -84,21 +89,14 @@ class Row:
         return self.verdict == "regression"
 
 
-def load_run(path: str | Path) -> tuple[dict[str, Any], np.ndarray | None]:
+def load_run(path: str | Path) -> tuple[Summary, np.ndarray | None]:
     """A summary (file or run directory) and its per-request latencies, if saved."""
     path = Path(path)
     summary_path = path / "summary.json" if path.is_dir() else path
     try:
-        import json
-
-        summary = json.loads(summary_path.read_text())
-    except FileNotFoundError:
-        raise CompareError(f"{summary_path}: no such file") from None
-    except ValueError as exc:
-        raise CompareError(f"{summary_path}: not a summary: {exc}") from None
-    for key in ("kind", "overall", "tiers", "transactions"):
-        if key not in summary:
-            raise CompareError(f"{summary_path}: not a summary: no '{key}'")
+        summary = read_summary(summary_path)
+    except SummaryError as exc:
+        raise CompareError(str(exc)) from None
     latencies_path = summary_path.parent / "latencies.npy"
     latencies = np.load(latencies_path) if latencies_path.exists() else None
     return summary, latencies
@@ -122,29 +120,36 @@ def _tolerance(metric: str, kinds: tuple[str, str], overrides: dict[str, Any]) -
     return Tolerance(specific.get("rel", rel), specific.get("abs", base["abs"]))
 
 
-def _metrics(summary: dict[str, Any]) -> dict[str, tuple[float, float | None]]:
-    """metric path -> (value, ci95 half-width or None) for the compared figures."""
+def _figures(group: Stats | dict[str, Any]) -> dict[str, Any]:
+    """A group's figures by name, ``<name>_ci95`` siblings included."""
+    return group.model_dump() if isinstance(group, Stats) else group
+
+
+def _metrics(summary: Summary) -> dict[str, tuple[float, float | None]]:
+    """metric path -> (value, ci95 half-width or None) for the compared figures.
+    A NaN figure (no data) is kept: :func:`_judge` says so rather than call it missing."""
     out: dict[str, tuple[float, float | None]] = {}
 
-    def take(prefix: str, values: dict[str, Any], names: tuple[str, ...]) -> None:
+    def take(prefix: str, group: Stats | dict[str, Any], names: tuple[str, ...]) -> None:
+        values = _figures(group)
         for name in names:
             value = values.get(name)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 out[f"{prefix}.{name}"] = (float(value), values.get(f"{name}_ci95"))
 
-    take(
-        "overall",
-        summary["overall"],
-        ("throughput_rps", "mean_s", "p50_s", "p95_s", "p99_s", "error_rate"),
-    )
-    for name, values in summary["transactions"].items():
-        if (values.get("count") or 0) >= MIN_TRANSACTION_COUNT:
-            take(f"transactions.{name}", values, ("p95_s", "error_rate"))
-    for name, values in summary["tiers"].items():
-        take(f"tiers.{name}", values, ("utilization", "mean_response_s"))
-    for name, values in (summary.get("benchmarks") or {}).items():
-        if isinstance(values, dict):
-            take(f"benchmarks.{name}", values, ("ratio",))
+    if summary.overall is not None:
+        take(
+            "overall",
+            summary.overall,
+            ("throughput_rps", "mean_s", "p50_s", "p95_s", "p99_s", "error_rate"),
+        )
+    for name, transaction in summary.transactions.items():
+        if transaction.count >= MIN_TRANSACTION_COUNT:
+            take(f"transactions.{name}", transaction, ("p95_s", "error_rate"))
+    for name, tier in summary.tiers.items():
+        take(f"tiers.{name}", tier, ("utilization", "mean_response_s"))
+    for name, figures in (summary.benchmarks or {}).items():
+        take(f"benchmarks.{name}", figures, ("ratio",))
     return out
 
 
@@ -161,13 +166,18 @@ def _direction(metric: str) -> int:
 
 
 def compare(
-    baseline: dict[str, Any],
-    current: dict[str, Any],
+    baseline: Summary | dict[str, Any],
+    current: Summary | dict[str, Any],
     tolerances: dict[str, Any] | None = None,
     baseline_latencies: np.ndarray | None = None,
     current_latencies: np.ndarray | None = None,
 ) -> list[Row]:
-    kinds = (baseline["kind"], current["kind"])
+    """One :class:`Row` per metric of ``baseline``: its verdict against ``current``.
+
+    A summary given as a dict is read through the :class:`Summary` model first.
+    """
+    baseline, current = _as_summary(baseline), _as_summary(current)
+    kinds = (baseline.kind.value, current.kind.value)
     before, after = _metrics(baseline), _metrics(current)
     mann_whitney = None
     if (
@@ -192,6 +202,10 @@ def compare(
         value, ci = after[metric]
         rows.append(_judge(metric, base, value, base_ci, ci, tolerance, mann_whitney))
     return rows
+
+
+def _as_summary(summary: Summary | dict[str, Any]) -> Summary:
+    return summary if isinstance(summary, Summary) else Summary.model_validate(summary)
 
 
 def _judge(
@@ -250,7 +264,7 @@ def _judge(
 
 def compare_runs(
     baseline_path: str | Path, current_path: str | Path, tolerances: dict[str, Any] | None = None
-) -> tuple[list[Row], dict[str, Any], dict[str, Any]]:
+) -> tuple[list[Row], Summary, Summary]:
     """Load two runs (summary files or run directories) and :func:`compare` them.
 
     Returns the rows and both summaries; a missing or malformed run raises

@@ -1,46 +1,183 @@
-"""The SLO verdict, the same for a simulated and a measured summary."""
+"""The one SLO judge, the same for a simulated and a measured summary.
+
+``judge(slo, summary, at)`` holds every limit of the scenario's ``[slo]``
+against a :class:`~peakload.contract.summary.Summary` and returns a typed
+:class:`~peakload.contract.summary.Verdict`:
+
+- the latency and error limits (``p95_s``, ``p99_s``, ``mean_s``,
+  ``error_rate``) against ``overall``;
+- ``max_utilization`` against every tier;
+- and what makes any run untrustworthy, limits or not: a run that measured
+  no request in its window, a saturated load generator, a write the server
+  lost or recorded twice.
+
+**Estimate or bound.** A figure from N replications is a mean with a 95 %
+half-width. ``at="estimate"`` (simulate, loadtest, compare) fails a limit the
+mean breaks, and lists under ``at_risk`` a limit only the bound (mean +
+half-width) breaks. ``at="bound"`` (``size``, which must *confirm* a
+configuration) fails a limit the bound breaks. A single run has half-width 0,
+so both agree on it.
+
+:func:`margins` gives every limited figure with its estimate, half-width,
+bound and limit, the numbers the verdict is made of (``sizing.json`` reports
+them whether they pass or not).
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
+from enum import StrEnum
 
+from peakload.contract.summary import (
+    OVERALL_LIMITS,
+    Metric,
+    Scope,
+    Stats,
+    Summary,
+    Verdict,
+    Violation,
+)
 from peakload.core.scenario import Slo
 
-_OVERALL = ("p95_s", "p99_s", "mean_s", "error_rate")
+
+class At(StrEnum):
+    """Which side of a confidence interval a limit is held to."""
+
+    ESTIMATE = "estimate"  # the mean: what the run most likely did
+    BOUND = "bound"  # mean + 95 % half-width: what it did with 95 % confidence
 
 
-def evaluate(slo: Slo, summary: dict[str, Any]) -> dict[str, Any]:
-    """``{"pass": bool, "violations": [...], "at_risk": [...]}`` for a contract summary.
+@dataclass(frozen=True)
+class Margin:
+    """One SLO figure of a summary beside its limit (``None``: the SLO sets none)."""
 
-    A violation compares the estimate (the mean over replications) with the
-    limit. A metric whose estimate passes but whose 95% confidence interval
-    reaches past the limit is listed under ``at_risk``: not a failure, but not
-    a margin to plan on either.
-    """
-    violations: list[dict[str, Any]] = []
-    at_risk: list[dict[str, Any]] = []
+    scope: Scope
+    metric: Metric
+    estimate: float
+    ci95: float
+    limit: float | None
+    tier: str | None = None
 
-    def check(scope: str, metric: str, values: dict[str, Any], limit: float | None) -> None:
-        if limit is None or metric not in values:
-            return
-        value = values[metric]
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return
-        half = values.get(f"{metric}_ci95") or 0.0
-        entry = {"scope": scope, "metric": metric, "value": value, "limit": limit}
-        if value > limit:
-            entry["message"] = f"{scope} {metric} {value:.4g} > {limit:g}"
-            violations.append(entry)
-        elif value + half > limit:
-            entry["message"] = (
-                f"{scope} {metric} {value:.4g} (+/- {half:.2g}) is close to {limit:g}"
+    @property
+    def bound(self) -> float:
+        """The 95 % confidence upper bound: estimate + half-width."""
+        return self.estimate + self.ci95
+
+    @property
+    def where(self) -> str:
+        """``overall`` or ``tier <name>``, for messages."""
+        return f"tier {self.tier}" if self.tier else self.scope.value
+
+    def violation(self, value: float, message: str) -> Violation:
+        extra = {"tier": self.tier} if self.tier else {}
+        return Violation(
+            scope=self.scope,
+            metric=self.metric,
+            value=value,
+            limit=self.limit,
+            ci95=self.ci95,
+            message=message,
+            **extra,
+        )
+
+
+def _margin(
+    scope: Scope, metric: Metric, stats: Stats, limit: float | None, tier: str | None = None
+) -> Margin | None:
+    value = stats.figure(metric.value)
+    if value is None:
+        return None  # no data (NaN): nothing to judge
+    return Margin(scope, metric, value, stats.ci95(metric.value), limit, tier)
+
+
+def margins(slo: Slo, summary: Summary) -> list[Margin]:
+    """Every figure an ``[slo]`` limit applies to (limited or not), in a fixed order:
+    the overall limits, then each tier's utilization. NaN figures are left out."""
+    found: list[Margin] = []
+    if summary.overall is not None:
+        for metric in OVERALL_LIMITS:
+            margin = _margin(Scope.OVERALL, metric, summary.overall, getattr(slo, metric.value))
+            if margin is not None:
+                found.append(margin)
+    for name, tier in summary.tiers.items():
+        margin = _margin(Scope.TIER, Metric.UTILIZATION, tier, slo.max_utilization, name)
+        if margin is not None:
+            found.append(margin)
+    return found
+
+
+def _trust(summary: Summary) -> list[Violation]:
+    """What makes a run's figures untrustworthy, whatever the limits say."""
+    found = []
+    if summary.overall is None or not summary.overall.requests:
+        found.append(
+            Violation(
+                scope=Scope.RUN,
+                metric=Metric.REQUESTS,
+                value=0,
+                limit=1,
+                message="no request ended in the window: a run that measured nothing",
             )
-            at_risk.append(entry)
+        )
+    generator = summary.generator
+    if generator is not None and generator.saturated:
+        found.append(
+            Violation(
+                scope=Scope.GENERATOR,
+                metric=Metric.SATURATED,
+                value=True,
+                limit=False,
+                message="generator saturated: " + "; ".join(generator.reasons),
+            )
+        )
+    reconciliation = summary.reconciliation or {}
+    for metric in (Metric.LOST, Metric.DUPLICATED):
+        count = reconciliation.get(metric.value)
+        if count:
+            found.append(
+                Violation(
+                    scope=Scope.RECONCILIATION,
+                    metric=metric,
+                    value=count,
+                    limit=0,
+                    message=f"{count} write(s) {metric.value}",
+                )
+            )
+    return found
 
-    overall = summary.get("overall", {})
-    for metric in _OVERALL:
-        check("overall", metric, overall, getattr(slo, metric))
-    for tier, values in summary.get("tiers", {}).items():
-        check(f"tier {tier}", "utilization", values, slo.max_utilization)
-    return {"pass": not violations, "violations": violations, "at_risk": at_risk}
+
+def judge(slo: Slo, summary: Summary, at: At | str = At.ESTIMATE) -> Verdict:
+    """The verdict on ``summary`` under ``slo``, limits held ``at`` the estimate or
+    its 95 % bound. Passes only when nothing is violated."""
+    at = At(at)
+    violations: list[Violation] = []
+    at_risk: list[Violation] = []
+    for m in margins(slo, summary):
+        if m.limit is None or (isinstance(m.limit, float) and math.isnan(m.limit)):
+            continue
+        if at is At.BOUND:
+            if m.bound > m.limit:
+                violations.append(
+                    m.violation(
+                        m.bound,
+                        f"{m.where} {m.metric.value} {m.bound:.4g} (bound: {m.estimate:.4g} "
+                        f"+ {m.ci95:.2g}) > {m.limit:g}",
+                    )
+                )
+        elif m.estimate > m.limit:
+            violations.append(
+                m.violation(
+                    m.estimate, f"{m.where} {m.metric.value} {m.estimate:.4g} > {m.limit:g}"
+                )
+            )
+        elif m.bound > m.limit:
+            at_risk.append(
+                m.violation(
+                    m.estimate,
+                    f"{m.where} {m.metric.value} {m.estimate:.4g} (+/- {m.ci95:.2g}) "
+                    f"is close to {m.limit:g}",
+                )
+            )
+    violations += _trust(summary)
+    return Verdict(passed=not violations, violations=violations, at_risk=at_risk)

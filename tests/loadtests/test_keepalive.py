@@ -1,4 +1,4 @@
-"""Keep-alive must hold past 1,023 open file descriptors (MEASURED.md, pitfall 1)."""
+"""Keep-alive must hold past 1,023 open file descriptors, where select() fails."""
 
 from __future__ import annotations
 

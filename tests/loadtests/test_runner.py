@@ -1,4 +1,8 @@
-"""``peakload loadtest`` end to end: ci-smoke for ~30 s against a mock the test starts."""
+"""The load test end to end: ci-smoke for ~30 s against a mock the test starts.
+
+The runs go through the app function, as the benchmarks do; one test goes
+through ``peakload loadtest`` for its exit code.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import numpy as np
 import pytest
 
 from loadtests.mock_process import MockServer
+from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest
 from peakload.cli import main
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.contract.api import TRANSACTIONS as CONTRACT_TRANSACTIONS
@@ -31,12 +36,11 @@ def mock(tmp_path, monkeypatch):
         server.stop()
 
 
-def run(tmp_path: Path, *args: str) -> tuple[int, Path]:
-    out = tmp_path / "out"
-    # A relative --out, as `make loadtest` passes: Locust runs inside the run directory.
-    code = main(["loadtest", "--compress", "40", "--out", "out", "--quiet", *args])
-    runs = sorted(out.iterdir()) if out.exists() else []
-    return code, runs[-1] if runs else out
+def run(host: str | None = None, **options) -> LoadTestRun:
+    # A relative out, as `make loadtest` passes: Locust runs inside the run directory.
+    return loadtest(
+        LoadTestOptions(scenario_path=SMOKE, host=host, compress=40, out="out", **options)
+    )
 
 
 def check_run(run_dir: Path) -> dict:
@@ -75,12 +79,13 @@ def in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-def test_ci_smoke_against_a_mock_the_test_started(tmp_path, mock):
-    code, run_dir = run(tmp_path, "--scenario", str(SMOKE), "--host", mock.url)
-    assert code == 0, (run_dir / "locust.log").read_text()[-2000:]
-    summary = check_run(run_dir)
+def test_ci_smoke_against_a_mock_the_test_started(mock):
+    done = run(host=mock.url)
+    assert done.passed, (done.run_dir / "locust.log").read_text()[-2000:]
+    summary = check_run(done.run_dir)
     assert summary["host"] == mock.url
-    assert summary["tiers"]["app"]["servers"] == 4  # tier figures from the mock's stats
+    assert done.summary.tiers["app"].servers == 4  # tier figures from the mock's stats
+    assert done.summary.slo.violations == []
 
 
 def test_an_undersized_system_fails_with_the_slo_named(tmp_path):
@@ -92,17 +97,20 @@ def test_an_undersized_system_fails_with_the_slo_named(tmp_path):
         )
         .replace("p95_s = 1.0", "p95_s = 0.08")
     )
-    code, run_dir = run(tmp_path, "--scenario", str(undersized), "--duration", "20")
+    # Through the command line: a failed verdict is exit 1.
+    args = ["--scenario", str(undersized), "--compress", "40", "--duration", "20"]
+    code = main(["loadtest", *args, "--out", "out", "--quiet"])
     assert code == 1
+    (run_dir,) = (tmp_path / "out").iterdir()
     summary = json.loads((run_dir / "summary.json").read_text())
     messages = [v["message"] for v in summary["slo"]["violations"]]
     assert any(m.startswith("overall p95_s") for m in messages), messages
     assert summary["reconciliation"]["lost"] == summary["reconciliation"]["duplicated"] == 0
 
 
-def test_master_and_two_workers(tmp_path, mock):
-    code, run_dir = run(tmp_path, "--scenario", str(SMOKE), "--host", mock.url, "--workers", "2")
-    assert code == 0, (run_dir / "locust.log").read_text()[-2000:]
-    summary = check_run(run_dir)
-    assert len(list((run_dir / "raw").glob("requests-*.npz"))) == 2  # one per worker
-    assert summary["generator"]["processes"] == 3
+def test_master_and_two_workers(mock):
+    done = run(host=mock.url, workers=2)
+    assert done.passed, (done.run_dir / "locust.log").read_text()[-2000:]
+    check_run(done.run_dir)
+    assert len(list((done.run_dir / "raw").glob("requests-*.npz"))) == 2  # one per worker
+    assert done.summary.generator.processes == 3

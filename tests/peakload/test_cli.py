@@ -113,6 +113,8 @@ def test_simulate_writes_the_output_contract(tmp_path, capsys):
         "throughput.png",
         "response_time.png",
         "utilization.png",
+        "provenance.json",
+        "report.html",
     } <= names
     summary = json.loads((run_dir / "summary.json").read_text())
     assert_contract(summary, "simulation", {"gateway", "app", "signature", "db"})

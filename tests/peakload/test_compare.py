@@ -17,15 +17,43 @@ SUMMARY = {
     "kind": "loadtest",
     "scenario": "ci-smoke",
     "overall": {
+        "requests": 18_000,
         "throughput_rps": 30.0,
+        "ok_rps": 30.0,
         "mean_s": 0.05,
         "p50_s": 0.035,
         "p95_s": 0.18,
         "p99_s": 0.32,
         "error_rate": 0.0,
+        "timeouts": 0,
+        "refusals": 0,
+        "peak_concurrency": 60.0,
+        "peak_time": "09:10",
+        "mean_concurrency": 60.0,
     },
-    "transactions": {"sign_payment": {"count": 50, "p95_s": 0.36, "error_rate": 0.0}},
-    "tiers": {"app": {"utilization": 0.18, "mean_response_s": 0.024}},
+    "transactions": {
+        "sign_payment": {
+            "count": 50,
+            "mean_s": 0.2,
+            "p50_s": 0.15,
+            "p95_s": 0.36,
+            "p99_s": 0.5,
+            "errors": 0,
+            "error_rate": 0.0,
+        }
+    },
+    "tiers": {
+        "app": {
+            "servers": 4,
+            "utilization": 0.18,
+            "throughput_rps": 30.0,
+            "mean_wait_s": 0.001,
+            "mean_response_s": 0.024,
+            "max_queue": 2,
+            "refusals": 0,
+            "refused_fraction": 0.0,
+        }
+    },
 }
 
 
@@ -93,22 +121,12 @@ def test_replication_intervals_decide_when_they_overlap(tmp_path):
 
 
 def test_a_simulated_and_a_measured_summary_compare_without_error(tmp_path):
+    from peakload.app.simulate import SimulateOptions, simulate
+
     root = Path(__file__).resolve().parents[2]
-    assert (
-        main(
-            [
-                "simulate",
-                "--scenario",
-                str(root / "scenarios" / "ci-smoke.toml"),
-                "--out",
-                str(tmp_path / "sim"),
-                "--no-plots",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
-    (sim_run,) = (tmp_path / "sim").iterdir()
+    sim_run = simulate(
+        SimulateOptions(root / "scenarios" / "ci-smoke.toml", out=tmp_path / "sim", plots=False)
+    ).run_dir
     measured = json.loads((sim_run / "summary.json").read_text()) | {"kind": "loadtest"}
     measured["overall"]["p95_s"] *= 1.1
     load_run = write_run(tmp_path / "load", measured)
@@ -137,3 +155,22 @@ def test_throughput_falling_is_the_regression(metric):
     higher["overall"]["throughput_rps"] = 40.0
     assert next(r for r in compare(SUMMARY, lower) if r.metric == metric).failed
     assert next(r for r in compare(SUMMARY, higher) if r.metric == metric).verdict == "improvement"
+
+
+def test_the_current_run_is_judged_under_the_baseline_scenarios_slo(tmp_path):
+    from peakload.app.compare import CompareOptions
+    from peakload.app.compare import compare as compare_job
+
+    baseline = Path(__file__).resolve().parents[2] / "results" / "baselines" / "sim-ci-smoke"
+    same = compare_job(CompareOptions(baseline, baseline))
+    assert same.verdict is not None and same.verdict.passed
+    strict = tmp_path / "strict"
+    strict.mkdir()
+    (strict / "summary.json").write_text((baseline / "summary.json").read_text())
+    (strict / "scenario.toml").write_text(
+        (baseline / "scenario.toml").read_text().replace("p95_s = 1.0", "p95_s = 0.001")
+    )
+    tight = compare_job(CompareOptions(strict, baseline))
+    assert not tight.failed  # the same figures: no regression, but a broken limit
+    assert not tight.verdict.passed
+    assert tight.verdict.violations[0].message.startswith("overall p95_s")

@@ -134,16 +134,16 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
     a = simulate(scenario, seed=5).summary
     b = simulate(scenario, seed=5).summary
     c = simulate(scenario, seed=6).summary
-    assert a["overall"] == b["overall"] and a["tiers"] == b["tiers"]
-    assert a["overall"]["p95_s"] != c["overall"]["p95_s"]
+    assert a.overall == b.overall and a.tiers == b.tiers
+    assert a.overall.p95_s != c.overall.p95_s
 
 
 def test_parallel_replications_give_the_same_numbers_as_serial_ones():
     scenario = load_scenario(SCENARIOS / "ci-smoke.toml")
     serial = simulate(scenario, replications=3, jobs=1).summary
     parallel = simulate(scenario, replications=3, jobs=2).summary
-    assert serial["overall"] == parallel["overall"]
-    assert serial["overall"]["mean_s_ci95"] > 0
+    assert serial.overall == parallel.overall
+    assert serial.overall.ci95("mean_s") > 0
 
 
 def test_progress_reaches_the_whole_run():

@@ -78,7 +78,7 @@ def test_surplus_users_park_and_stop_sending():
 def test_as_run_summary_is_keyed_on_the_scenario_clock():
     plan = Plan(SMOKE, compress=10.0, window=("09:05", "09:15"))
     result = simulate_plan(plan, replications=1)
-    summary = result.summary
+    summary = result.summary.to_dict()
     assert summary["window"] == ["09:05", "09:15"]
     assert summary["window_s"] == [9 * 3600 + 300, 9 * 3600 + 900]
     # 60 users thinking 2 s: about 29 requests per wall second, 60 s of wall window.
@@ -93,8 +93,10 @@ def test_as_run_summary_is_keyed_on_the_scenario_clock():
 
 
 def test_user_scale_keeps_the_request_rate_and_the_scenario_users():
-    full = simulate_plan(Plan(SMOKE, compress=10.0), replications=1).summary
-    half = simulate_plan(Plan(SMOKE, compress=10.0, user_scale=0.5), replications=1).summary
+    full = simulate_plan(Plan(SMOKE, compress=10.0), replications=1).summary.to_dict()
+    half = simulate_plan(
+        Plan(SMOKE, compress=10.0, user_scale=0.5), replications=1
+    ).summary.to_dict()
     assert half["overall"]["peak_concurrency"] == full["overall"]["peak_concurrency"] == 60
     assert half["overall"]["virtual_users_peak"] == 30
     assert half["overall"]["throughput_rps"] == pytest.approx(
@@ -105,7 +107,8 @@ def test_user_scale_keeps_the_request_rate_and_the_scenario_users():
 def test_a_reactivated_user_resumes_where_it_parked():
     plan = Plan(SMOKE, compress=10.0, sign_in_rate=200.0)
     model = PlanModel(plan, np.random.SeedSequence(3))
-    model.env.process(model._tick())  # what run() starts, run here step by step
+    model.source.start()  # what run() starts, run here step by step
+    model.env.process(model._tick())
     model.env.run(until=model.origin_s + 30.0)
     assert model.active_count == 60
     user = model.plan_users[0]
@@ -126,7 +129,7 @@ def test_an_open_workload_runs_its_rate_on_wall_time(tmp_path):
     path.write_text(text[:start] + workload + text[end:])
     plan = Plan(str(path), compress=10.0, user_scale=0.5, window=("09:05", "09:15"))
     assert plan.setup_s == 0
-    summary = simulate_plan(plan, replications=1).summary
+    summary = simulate_plan(plan, replications=1).summary.to_dict()
     # 20 requests/s x 0.5, per wall second, over the 60 wall seconds of the window.
     assert summary["overall"]["throughput_rps"] == pytest.approx(10.0, rel=0.15)
     assert "09:05" <= summary["overall"]["peak_time"] <= "09:15"

@@ -19,6 +19,7 @@ import math
 
 import pytest
 
+from peakload.contract.summary import Summary
 from simulation.analytic import (
     erlang_c,
     mgc_station,
@@ -32,9 +33,9 @@ from tests.factories import exponential, station_scenario
 pytestmark = pytest.mark.slow
 
 
-def assert_littles_law(summary: dict, rel: float = 0.02, absolute: float = 0.01) -> None:
-    for name, tier in summary["tiers"].items():
-        sampled, lw = tier["mean_in_tier"], tier["littles_law_lw"]
+def assert_littles_law(summary: Summary, rel: float = 0.02, absolute: float = 0.01) -> None:
+    for name, tier in summary.tiers.items():
+        sampled, lw = tier.mean_in_tier, tier.littles_law_lw
         assert sampled == pytest.approx(lw, rel=rel, abs=absolute), f"Little's law at {name}"
 
 
@@ -47,7 +48,7 @@ def assert_matches(summary_value: float, half_width: float, theory: float, rel: 
 def run_open(tiers, demand, rate, replications=4, end="24:00", seed=1):
     scenario = station_scenario(tiers, demand, rate=rate, end=end, seed=seed)
     summary = simulate(scenario, replications=replications, jobs=2).summary
-    assert summary["warmup"]["method"] == "MSER-5"
+    assert summary.warmup.method == "MSER-5"
     assert_littles_law(summary)
     return summary
 
@@ -57,11 +58,11 @@ def test_mm1_at_utilization_0_9_matches_erlang_c():
     summary = run_open(
         [{"name": "cpu", "instances": 1, "workers": 1}], {"cpu": exponential(0.1)}, rate=9.0
     )
-    overall = summary["overall"]
-    assert_matches(overall["mean_s"], overall["mean_s_ci95"], 1.0, rel=0.06)
-    assert summary["tiers"]["cpu"]["utilization"] == pytest.approx(0.9, rel=0.01)
+    overall = summary.overall
+    assert_matches(overall.mean_s, overall.ci95("mean_s"), 1.0, rel=0.06)
+    assert summary.tiers["cpu"].utilization == pytest.approx(0.9, rel=0.01)
     # M/M/1 sojourn is exponential with rate mu - lambda: p95 = ln(20) s.
-    assert overall["p95_s"] == pytest.approx(math.log(20), rel=0.06)
+    assert overall.p95_s == pytest.approx(math.log(20), rel=0.06)
 
 
 def test_mmc_at_utilization_0_9_matches_erlang_c():
@@ -71,11 +72,11 @@ def test_mmc_at_utilization_0_9_matches_erlang_c():
     summary = run_open(
         [{"name": "app", "instances": 2, "workers": 5}], {"app": exponential(service)}, rate=rate
     )
-    overall = summary["overall"]
-    assert_matches(overall["mean_s"], overall["mean_s_ci95"], theory, rel=0.04)
-    tier = summary["tiers"]["app"]
-    assert tier["utilization"] == pytest.approx(0.9, rel=0.01)
-    assert tier["mean_wait_s"] == pytest.approx(theory - service, rel=0.08)
+    overall = summary.overall
+    assert_matches(overall.mean_s, overall.ci95("mean_s"), theory, rel=0.04)
+    tier = summary.tiers["app"]
+    assert tier.utilization == pytest.approx(0.9, rel=0.01)
+    assert tier.mean_wait_s == pytest.approx(theory - service, rel=0.08)
 
 
 def test_md1_matches_pollaczek_khinchine():
@@ -87,9 +88,9 @@ def test_md1_matches_pollaczek_khinchine():
         {"cpu": {"dist": "deterministic", "value": service}},
         rate=rate,
     )
-    overall = summary["overall"]
-    assert_matches(overall["mean_s"], overall["mean_s_ci95"], theory, rel=0.04)
-    assert overall["p50_s"] >= service  # nobody is served faster than S
+    overall = summary.overall
+    assert_matches(overall.mean_s, overall.ci95("mean_s"), theory, rel=0.04)
+    assert overall.p50_s >= service  # nobody is served faster than S
 
 
 def test_mg1_lognormal_matches_pollaczek_khinchine():
@@ -102,8 +103,8 @@ def test_mg1_lognormal_matches_pollaczek_khinchine():
         rate=rate,
         replications=6,
     )
-    overall = summary["overall"]
-    assert_matches(overall["mean_s"], overall["mean_s_ci95"], theory, rel=0.08)
+    overall = summary.overall
+    assert_matches(overall.mean_s, overall.ci95("mean_s"), theory, rel=0.08)
 
 
 def test_tandem_of_multiserver_tiers_is_the_sum_of_erlang_c_responses():
@@ -122,12 +123,12 @@ def test_tandem_of_multiserver_tiers_is_the_sum_of_erlang_c_responses():
     }
     theory = sum(e.mean_response_s for e in per_tier.values())
     summary = run_open(tiers, demand, rate=rate, end="12:00")
-    overall = summary["overall"]
-    assert_matches(overall["mean_s"], overall["mean_s_ci95"], theory, rel=0.04)
+    overall = summary.overall
+    assert_matches(overall.mean_s, overall.ci95("mean_s"), theory, rel=0.04)
     for name, estimate in per_tier.items():
-        tier = summary["tiers"][name]
-        assert tier["utilization"] == pytest.approx(estimate.utilization, rel=0.02)
-        assert tier["mean_response_s"] == pytest.approx(estimate.mean_response_s, rel=0.06)
+        tier = summary.tiers[name]
+        assert tier.utilization == pytest.approx(estimate.utilization, rel=0.02)
+        assert tier.mean_response_s == pytest.approx(estimate.mean_response_s, rel=0.06)
 
 
 def test_closed_three_tier_network_with_think_time_matches_exact_mva():
@@ -143,19 +144,17 @@ def test_closed_three_tier_network_with_think_time_matches_exact_mva():
     )
     summary = simulate(scenario, replications=4, jobs=2).summary
     theory = mva(list(services.values()), users, think)
-    overall = summary["overall"]
-    assert summary["warmup"]["method"] == "MSER-5"
-    assert_matches(overall["mean_s"], overall["mean_s_ci95"], theory.response_s, rel=0.05)
-    assert overall["throughput_rps"] == pytest.approx(theory.throughput, rel=0.02)
+    overall = summary.overall
+    assert summary.warmup.method == "MSER-5"
+    assert_matches(overall.mean_s, overall.ci95("mean_s"), theory.response_s, rel=0.05)
+    assert overall.throughput_rps == pytest.approx(theory.throughput, rel=0.02)
     for k, name in enumerate(services):
-        assert summary["tiers"][name]["utilization"] == pytest.approx(
-            theory.utilization[k], rel=0.02
-        )
+        assert summary.tiers[name].utilization == pytest.approx(theory.utilization[k], rel=0.02)
     # Little's law for the whole closed system: N = X (Z + R).
-    assert overall["throughput_rps"] * (think + overall["mean_s"]) == pytest.approx(users, rel=0.02)
+    assert overall.throughput_rps * (think + overall.mean_s) == pytest.approx(users, rel=0.02)
     assert_littles_law(summary)
     # The cross-check printed with every run uses the same MVA.
-    analytic = summary["analytic"]["system"]["throughput_rps"]["analytic"]
+    analytic = summary.analytic["system"]["throughput_rps"]["analytic"]
     assert analytic == pytest.approx(theory.throughput, rel=0.01)
 
 
@@ -169,10 +168,10 @@ def test_mmck_blocking_probability():
         rate=rate,
         end="12:00",
     )
-    tier = summary["tiers"]["app"]
-    assert tier["refused_fraction"] == pytest.approx(theory, rel=0.04)
-    assert summary["overall"]["error_rate"] == pytest.approx(theory, rel=0.04)
-    assert tier["max_queue"] == waiting  # the line never grows past the limit
+    tier = summary.tiers["app"]
+    assert tier.refused_fraction == pytest.approx(theory, rel=0.04)
+    assert summary.overall.error_rate == pytest.approx(theory, rel=0.04)
+    assert tier.max_queue == waiting  # the line never grows past the limit
     # The cross-check estimates the offered rate from served + refused visits.
-    analytic = summary["analytic"]["tiers"]["app"]["refused_fraction"]["analytic"]
+    analytic = summary.analytic["tiers"]["app"]["refused_fraction"]["analytic"]
     assert analytic == pytest.approx(theory, rel=0.01)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 
+from mock_server.access_log import UNIT_SCOPE_KEY
 from mock_server.api.deps import get_capacity
 from mock_server.capacity import Capacity
 from mock_server.models import Problem, Token, TokenRequest
@@ -32,5 +33,6 @@ async def login(
     expected = unit_password(settings.unit_secret, code)
     if not (known and hmac.compare_digest(expected, body.password)):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown unit code or wrong password")
+    request.scope[UNIT_SCOPE_KEY] = code  # the access log's remote user
     token = issue_token(request.app.state.token_secret, code, settings.token_ttl_s)
     return Token(access_token=token, expires_in=int(settings.token_ttl_s))

@@ -85,3 +85,6 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
         assert rows[f"tiers.{tier}.utilization"]["verdict"] != "disagree"
     printed = capsys.readouterr().out
     assert "VALIDATION: FAIL" in printed and "tiers.db.utilization" in printed
+    (run,) = list(out.iterdir())
+    page = (run / "report.html").read_text()
+    assert "VALIDATION FAIL" in page and "disagrees: tiers.db.utilization" in page

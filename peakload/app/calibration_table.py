@@ -1,0 +1,69 @@
+"""The calibration as a table: one row per demand, then the workload beside the model's."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from peakload.contract.calibration import CalibrationReport
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.2f}"
+
+
+def print_calibration(report: CalibrationReport, console: Console) -> None:
+    table = Table(title=f"{report.scenario}: demands (ms), {report.method.value}")
+    for column in ("transaction", "tier", "prior", "estimate", "95 % CI", "est/prior", "note"):
+        table.add_column(
+            column, justify="left" if column in ("transaction", "tier", "note") else "right"
+        )
+    for name, row in report.demands.items():
+        for tier, e in row.items():
+            ratio = f"{e.estimate / e.prior:.2f}" if e.prior else "-"
+            note = "" if e.identifiable else "not identifiable"
+            if e.at_bound:
+                note = "AT BOUND, prior kept"
+            elif e.method.value == "prior":
+                note = "not measured, prior kept"
+            table.add_row(
+                name,
+                tier,
+                _ms(e.prior),
+                _ms(e.estimate),
+                f"[{_ms(e.ci95[0])}, {_ms(e.ci95[1])}]",
+                ratio,
+                note,
+            )
+    console.print(table)
+    if report.fit:
+        fits = ", ".join(
+            f"{tier} R2 {fit.r2:.3f} rmse {fit.rmse_s * 1000:.1f} ms"
+            for tier, fit in report.fit.items()
+        )
+        console.print(
+            f"fit over {report.windows} windows of {report.window_s:g} s: {fits}",
+            markup=False,
+            highlight=False,
+        )
+    mix = ", ".join(
+        f"{name} {share['observed']:.1%} (model {share['model']:.1%})"
+        for name, share in report.mix.items()
+    )
+    console.print(f"mix: {mix}", markup=False, highlight=False)
+    think = report.think_time_s
+    observed = "-" if think.get("observed") is None else f"{think['observed']:.2f} s"
+    model = "-" if think.get("model") is None else f"{think['model']:.2f} s"
+    console.print(f"think time: observed {observed} (model {model})", markup=False, highlight=False)
+    unidentifiable = sum(
+        not e.identifiable for row in report.demands.values() for e in row.values()
+    )
+    if unidentifiable:
+        console.print(
+            f"{unidentifiable} demand(s) not identifiable from these runs (see 'why' in "
+            "calibration.json); peakload calibrate --plan designs runs that separate them",
+            markup=False,
+            highlight=False,
+        )
+    for warning in report.warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False)

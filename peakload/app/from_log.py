@@ -1,0 +1,235 @@
+"""The ``scenario from-log`` job: a scenario file from access logs.
+
+It derives the workload (:mod:`peakload.measure.access_log`), writes it as a
+scenario TOML that ``peakload check`` accepts, with header comments saying
+what was derived, from which logs and how well, a plot of derived against
+observed concurrency, and a JSON file with every figure behind the file.
+
+The tiers and service demands are not in a log. With ``base`` they are
+copied from that scenario; without it the file gets a clearly marked
+placeholder: one ``app`` tier with so many workers that nothing queues, and
+each transaction's observed mean response time as its demand there. That
+placeholder reproduces the observed response times at the observed load and
+is a prior for ``peakload calibrate``, not a model of the hardware.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from peakload.app.errors import JobError
+from peakload.app.rundir import jsonable
+from peakload.core.clock import format_clock
+from peakload.core.scenario import Scenario
+from peakload.core.scenario_file import load_scenario, scenario_from_dict
+from peakload.measure.access_log.derive import DerivedWorkload, LogError, derive
+from peakload.measure.access_log.flows import SIGN_IN
+from peakload.measure.access_log.lines import LogFormat
+from peakload.measure.access_log.routes import RouteMapError, load_routes
+
+PLACEHOLDER_WORKERS = 100_000
+
+
+@dataclass(frozen=True)
+class FromLogOptions:
+    """The flags of ``peakload scenario from-log``."""
+
+    logs: tuple[str | Path, ...]
+    fmt: LogFormat = LogFormat.AUTO
+    routes: str | Path | None = None
+    session_gap_s: float = 1800.0
+    base: str | Path | None = None
+    name: str = "from-log"
+    out: str | Path | None = None
+    plots: bool = True
+
+
+@dataclass
+class FromLogRun:
+    """The derived workload and the files written."""
+
+    workload: DerivedWorkload
+    scenario: Scenario
+    scenario_path: Path
+    details_path: Path
+    plot_path: Path | None
+
+
+def _clock(seconds: float) -> str:
+    return format_clock(seconds, with_seconds=seconds % 60 != 0)
+
+
+def _demands(workload: DerivedWorkload, base: Scenario | None, names: list[str]) -> list[dict]:
+    transactions = []
+    for name in names:
+        if base is not None and any(t.name == name for t in base.transactions):
+            demand = base.transaction(name).model_dump(by_alias=True, exclude_none=True)["demand"]
+        else:
+            tier = base.tiers[0].name if base is not None else "app"
+            mean = max(workload.transactions[name].mean_s, 1e-6)
+            demand = {tier: {"dist": "exponential", "mean": float(f"{mean:.4g}")}}
+        transactions.append({"name": name, "demand": demand})
+    return transactions
+
+
+def scenario_data(workload: DerivedWorkload, base: Scenario | None, name: str) -> dict[str, Any]:
+    """The scenario as TOML data: derived workload, base (or placeholder) system."""
+    profile = workload.profile
+    steps = [s for flow in workload.flows for s in flow.steps]
+    names = list(dict.fromkeys(([SIGN_IN] if SIGN_IN in workload.transactions else []) + steps))
+    base_workload = base.workload if base is not None else None
+    data: dict[str, Any] = {
+        "scenario": {
+            "name": name,
+            "description": f"Derived from {len(workload.sources)} access log(s): "
+            f"{workload.requests:,} requests, {workload.sessions:,} sessions.",
+            "seed": base.scenario.seed if base is not None else 1,
+            "start": _clock(workload.start_s),
+            "end": _clock(workload.end_s),
+            "window": [
+                _clock(workload.window_s[0]),
+                _clock(min(workload.window_s[1], workload.end_s)),
+            ],
+        },
+        "workload": {
+            "kind": "closed",
+            "concurrency": [
+                [_clock(t), round(float(v))]
+                for t, v in zip(profile.times, profile.values, strict=True)
+            ],
+            "think_time": workload.think_time.dist,
+            "timeout_s": getattr(base_workload, "timeout_s", 30.0),
+            "retries": getattr(base_workload, "retries", 1),
+        },
+        "flows": [
+            {"name": f.name, "weight": f.count, "steps": list(f.steps)} for f in workload.flows
+        ],
+        "transactions": _demands(workload, base, names),
+    }
+    if base is not None:
+        data["tiers"] = [t.model_dump(by_alias=True, exclude_none=True) for t in base.tiers]
+        data["slo"] = base.slo.model_dump(by_alias=True, exclude_none=True)
+    else:
+        data["tiers"] = [{"name": "app", "instances": 1, "workers": PLACEHOLDER_WORKERS}]
+    return data
+
+
+def header(workload: DerivedWorkload, base: str | Path | None) -> str:
+    """The file's comment block: what was derived, from which logs, and how well."""
+    think = workload.think_time
+    lines = workload.lines
+    share = sum(f.count for f in workload.flows)
+    flows = "; ".join(
+        f"{f.name} {f.count / share:.1%} ({' > '.join(f.steps)})" for f in workload.flows
+    )
+    text = [
+        "Derived by `peakload scenario from-log` from:",
+        *[f"  {source}" for source in workload.sources],
+        f"Lines: {lines.total:,} read, {lines.bad:,} unparseable"
+        + (f" (first: {lines.first_bad[:120]!r})" if lines.first_bad else "")
+        + f"; {sum(workload.unknown.values()):,} requests on unknown routes.",
+        f"Requests {workload.requests:,}, users {workload.users:,}, sessions {workload.sessions:,} "
+        f"(a session ends after {workload.session_gap_s:g} s without a request).",
+        f"concurrency: users with an open session per minute, peak "
+        f"{workload.open_sessions.max():,}; simplified to {len(workload.profile.times)} points, "
+        f"largest error {workload.profile.max_error:.1f} users, "
+        f"rms {workload.profile.rms_error:.2f}.",
+        f"think_time: {think.count:,} gaps within sessions, mean {think.mean_s:.3f} s, cv "
+        f"{think.cv:.2f}; KS distance "
+        + ", ".join(f"{k} {v:.4f}" for k, v in think.ks.items())
+        + f"; kept {think.chosen} (a family is kept when its distance is at most 0.05).",
+        f"flows (first-order transitions, links followed >= 90 % of the time): {flows}.",
+        "Transaction mix and response times per transaction: see the .json beside this file.",
+    ]
+    if base is None:
+        text += [
+            "",
+            "PLACEHOLDER SYSTEM: a log does not say what hardware served it. [[tiers]] is one",
+            "'app' tier that never queues, and each transaction's demand there is its observed",
+            "mean response time: a prior for `peakload calibrate`, not a model of the servers.",
+            "Give --base SCENARIO to copy real tiers, demands and the SLO.",
+        ]
+    else:
+        text += ["", f"Tiers, demands and the SLO copied from {base}."]
+    return "\n".join(text)
+
+
+def _write_plot(path: Path, workload: DerivedWorkload) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 4))
+    hours = workload.minute_clock_s / 3600
+    ax.step(
+        hours, workload.open_sessions, where="post", label="observed (open sessions per minute)"
+    )
+    ax.plot(workload.profile.times / 3600, workload.profile.values, "o-", label="derived profile")
+    ax.set_xlabel("clock (hours)")
+    ax.set_ylabel("concurrent users")
+    ax.set_title("Concurrency: derived profile against the log")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def from_log(options: FromLogOptions, progress: Callable[[int], None] | None = None) -> FromLogRun:
+    """Derive, check and write the scenario; ``progress`` gets lines read so far."""
+    try:
+        routes = load_routes(options.routes)
+        workload = derive(
+            options.logs, options.fmt, routes, options.session_gap_s, progress=progress
+        )
+    except (LogError, RouteMapError) as exc:
+        raise JobError(str(exc)) from None
+    base = load_scenario(options.base) if options.base else None
+    data = scenario_data(workload, base, options.name)
+    scenario = scenario_from_dict(data, source="derived scenario")  # what check would say
+    out = Path(options.out) if options.out else Path("results") / f"{options.name}.toml"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    comment = "".join(
+        f"# {line}\n".replace("# \n", "#\n") for line in header(workload, options.base).splitlines()
+    )
+    out.write_text(comment + "\n" + tomli_w.dumps(data))
+    details = out.with_suffix(".json")
+    details.write_text(json.dumps(jsonable(_details(workload)), indent=2) + "\n")
+    plot = (
+        _write_plot(out.with_name(out.stem + "-concurrency.png"), workload)
+        if options.plots
+        else None
+    )
+    return FromLogRun(workload, scenario, out, details, plot)
+
+
+def _details(workload: DerivedWorkload) -> dict[str, Any]:
+    return {
+        "sources": workload.sources,
+        "lines": {
+            "total": workload.lines.total,
+            "bad": workload.lines.bad,
+            "first_bad": workload.lines.first_bad,
+        },
+        "unknown_routes": workload.unknown,
+        "requests": workload.requests,
+        "users": workload.users,
+        "sessions": workload.sessions,
+        "session_gap_s": workload.session_gap_s,
+        "think_time": asdict(workload.think_time),
+        "flows": [asdict(f) for f in workload.flows],
+        "transactions": {k: asdict(v) for k, v in workload.transactions.items()},
+        "concurrency": {
+            "clock": [format_clock(t) for t in workload.minute_clock_s],
+            "open_sessions": workload.open_sessions.tolist(),
+            "max_error": workload.profile.max_error,
+            "rms_error": workload.profile.rms_error,
+        },
+    }

@@ -1,0 +1,93 @@
+"""``peakload scenario from-log``: a scenario file from access logs."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+
+from peakload.app.from_log import FromLogOptions, from_log
+from peakload.app.progress import progress_bar
+from peakload.cli import options
+from peakload.cli.errors import EXIT_OK
+from peakload.measure.access_log.lines import LogFormat
+
+NAME = "scenario"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        NAME, help="make scenario files (from-log)", description="Make scenario files."
+    )
+    sub = parser.add_subparsers(dest="scenario_command", required=True, metavar="SUBCOMMAND")
+    log = sub.add_parser(
+        "from-log",
+        help="derive a scenario from access logs",
+        description=(
+            "Derive a closed-workload scenario from web-server access logs: users with an open "
+            "session per minute (at most 30 breakpoints), think times (lognormal, gamma or "
+            "empirical, by KS distance), flows (first-order transitions), the mix and response "
+            "times per transaction. Writes the TOML, a .json of the figures and a plot."
+        ),
+        epilog="Exit codes: 0 written, 2 unusable logs (empty, >1%% bad lines, no session).",
+    )
+    log.add_argument("logs", nargs="+", metavar="LOG", help="access log file(s), one day")
+    log.add_argument(
+        "--format",
+        choices=[f.value for f in LogFormat],
+        default="auto",
+        help="combined (nginx + request time [+ msec]), jsonl, or auto (default)",
+    )
+    log.add_argument(
+        "--routes", metavar="MAP.toml", help="[[routes]] method, path regex, transaction"
+    )
+    log.add_argument(
+        "--session-gap",
+        type=options.positive_float,
+        default=1800.0,
+        metavar="S",
+        help="seconds of silence that end a session (default 1800)",
+    )
+    log.add_argument("--base", metavar="SCENARIO", help="copy tiers, demands and SLO from here")
+    log.add_argument("--name", default="from-log", help="the scenario's name (default from-log)")
+    log.add_argument(
+        "--out", metavar="FILE.toml", help="where to write (default results/NAME.toml)"
+    )
+    log.add_argument("--no-plots", action="store_true", help="skip the PNG plot")
+    log.add_argument("--quiet", action="store_true", help="no progress, no summary")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    job = FromLogOptions(
+        logs=tuple(args.logs),
+        fmt=LogFormat(args.format),
+        routes=args.routes,
+        session_gap_s=args.session_gap,
+        base=args.base,
+        name=args.name,
+        out=args.out,
+        plots=not args.no_plots,
+    )
+    with progress_bar("reading logs (lines)", None, disabled=args.quiet) as advance:
+        done = from_log(job, progress=advance)
+    workload = done.workload
+    if not args.quiet:
+        think = workload.think_time
+        console.print(
+            f"{workload.lines.total:,} lines, {workload.requests:,} requests, "
+            f"{workload.sessions:,} sessions; peak {workload.open_sessions.max():,} users; "
+            f"think time {think.chosen} mean {think.mean_s:.3f} s; {len(workload.flows)} flows",
+            markup=False,
+            highlight=False,
+        )
+        for flow in workload.flows:
+            console.print(
+                f"  flow {flow.name}: {' > '.join(flow.steps)} x{flow.count:,}",
+                markup=False,
+                highlight=False,
+            )
+        if workload.unknown:
+            top = ", ".join(f"{p} ({n:,})" for p, n in list(workload.unknown.items())[:5])
+            console.print(f"  unknown routes: {top}", markup=False, highlight=False)
+    console.print(f"scenario: {done.scenario_path}", markup=False, highlight=False)
+    return EXIT_OK

@@ -1,0 +1,165 @@
+"""From log files to the parameters of a closed workload (:class:`DerivedWorkload`).
+
+:func:`derive` streams every log through :mod:`~.lines`, :mod:`~.routes` and
+:mod:`~.sessions`, then fits and simplifies. It raises :class:`LogError` (one
+line) when the logs cannot describe a workload: no line at all, more than
+:data:`MAX_BAD_SHARE` of lines unparseable, no session, or a log spanning more
+than one day (split it by day: a scenario is one day).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from peakload.measure.access_log.fitting import ThinkTimeFit, fit_think_time
+from peakload.measure.access_log.flows import DerivedFlow, derive_flows
+from peakload.measure.access_log.lines import LineCounts, LogFormat, read_batches
+from peakload.measure.access_log.routes import Route, name_transactions
+from peakload.measure.access_log.sessions import Sessions
+from peakload.measure.access_log.simplify import Simplified, simplify
+
+MAX_BAD_SHARE = 0.01
+DAY_S = 86_400.0
+WINDOW_S = 2 * 3600.0  # the busiest two hours, the length of the Treasury's peak
+
+
+class LogError(ValueError):
+    """The logs cannot describe a workload: one line saying why."""
+
+
+@dataclass(frozen=True)
+class TransactionStats:
+    """One transaction as the log saw it: count, share, server errors, response times (s)."""
+
+    count: int
+    share: float
+    errors: int
+    mean_s: float
+    p50_s: float
+    p95_s: float
+    p99_s: float
+
+
+@dataclass(frozen=True)
+class DerivedWorkload:
+    """Everything :func:`derive` found, in scenario clock seconds (the log's local time)."""
+
+    sources: list[str]
+    lines: LineCounts
+    unknown: dict[str, int]
+    requests: int
+    users: int
+    sessions: int
+    session_gap_s: float
+    minute_clock_s: np.ndarray  # start of each minute
+    open_sessions: np.ndarray  # users with an open session in that minute
+    profile: Simplified
+    think_time: ThinkTimeFit
+    flows: list[DerivedFlow]
+    transactions: dict[str, TransactionStats]
+    start_s: float
+    end_s: float
+    window_s: tuple[float, float]
+
+
+def _day_origin(first_s: float, offset_s: int) -> float:
+    return float(np.floor((first_s + offset_s) / DAY_S) * DAY_S - offset_s)
+
+
+def _open_per_minute(
+    starts: np.ndarray, ends: np.ndarray, first_min: int, minutes: int
+) -> np.ndarray:
+    counts = np.zeros(minutes + 1, dtype=np.int64)
+    np.add.at(counts, np.floor(starts / 60).astype(np.int64) - first_min, 1)
+    np.add.at(counts, np.floor(ends / 60).astype(np.int64) - first_min + 1, -1)
+    return np.cumsum(counts)[:minutes]
+
+
+def _busiest(clock: np.ndarray, values: np.ndarray, length_s: float) -> tuple[float, float]:
+    span = clock[-1] + 60 - clock[0]
+    if span <= length_s:
+        return float(clock[0]), float(clock[-1] + 60)
+    width = int(length_s // 60)
+    sums = np.convolve(values, np.ones(width), mode="valid")
+    i = int(np.argmax(sums))
+    return float(clock[i]), float(clock[i] + length_s)
+
+
+def _transaction_stats(sessions: Sessions) -> dict[str, TransactionStats]:
+    total = sessions.requests
+    out = {}
+    for name, count in sorted(sessions.mix.items(), key=lambda item: -item[1]):
+        times = sessions.response[name].values
+        p50, p95, p99 = np.quantile(times, [0.5, 0.95, 0.99])
+        out[name] = TransactionStats(
+            count, count / total, sessions.errors[name], float(times.mean()), p50, p95, p99
+        )
+    return out
+
+
+def derive(
+    paths: Sequence[str | Path],
+    fmt: LogFormat,
+    routes: tuple[Route, ...],
+    session_gap_s: float = 1800.0,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> DerivedWorkload:
+    """Read ``paths`` and derive the workload; ``progress`` gets the lines read so far."""
+    rng = np.random.default_rng(seed)
+    sessions = Sessions(session_gap_s, rng)
+    counts = LineCounts()
+    for path in paths:
+        if not Path(path).is_file():
+            raise LogError(f"{path}: no such file")
+        for batch in read_batches(path, fmt, counts):
+            sessions.add(name_transactions(batch, routes))
+            if progress is not None:
+                progress(counts.total)
+    where = ", ".join(str(p) for p in paths)
+    if counts.total == 0:
+        raise LogError(f"{where}: empty log: no request lines")
+    if counts.bad_share > MAX_BAD_SHARE:
+        raise LogError(
+            f"{where}: {counts.bad:,} of {counts.total:,} lines ({counts.bad_share:.1%}) do not "
+            f"parse as {fmt.value}; the first: {counts.first_bad!r}"
+        )
+    if sessions.next_sid == 0:
+        raise LogError(f"{where}: no session: no line names a known route (see --routes)")
+    offset = counts.utc_offset_s or 0
+    origin = _day_origin(sessions.first_s, offset)
+    if sessions.last_s - origin > DAY_S:
+        raise LogError(f"{where}: the log spans more than one day; derive one day at a time")
+    table = sessions.table
+    starts = table["start"].to_numpy() - origin
+    ends = table["end"].to_numpy() - origin
+    first_min = int(np.floor(starts.min() / 60))
+    minutes = int(np.floor(ends.max() / 60)) - first_min + 1
+    clock = (first_min + np.arange(minutes)) * 60.0
+    open_sessions = _open_per_minute(starts, ends, first_min, minutes)
+    try:
+        think = fit_think_time(sessions.think.values, rng)
+    except ValueError as exc:
+        raise LogError(f"{where}: {exc}") from None
+    return DerivedWorkload(
+        sources=[str(p) for p in paths],
+        lines=counts,
+        unknown=dict(sessions.unknown.most_common()),
+        requests=sessions.requests,
+        users=len(sessions.users),
+        sessions=sessions.next_sid,
+        session_gap_s=session_gap_s,
+        minute_clock_s=clock,
+        open_sessions=open_sessions,
+        profile=simplify(clock, open_sessions.astype(float)),
+        think_time=think,
+        flows=derive_flows(sessions.transitions, sessions.mix),
+        transactions=_transaction_stats(sessions),
+        start_s=float(clock[0]),
+        end_s=float(min(clock[-1] + 60.0, DAY_S)),
+        window_s=_busiest(clock, open_sessions.astype(float), WINDOW_S),
+    )

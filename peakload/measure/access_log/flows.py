@@ -1,0 +1,84 @@
+"""Flows from transitions: the step sequences users repeat, with their weights.
+
+The log gives a first-order Markov chain: how often transaction ``b``
+follows ``a`` within a session (``^`` stands for a session's start). A flow
+is a run of *forward links*: ``a -> b`` is a link when ``b`` follows ``a`` at
+least :data:`LINK_SHARE` of the times ``a`` is followed by anything. A flow
+starts at a transaction that is not the target of a link and follows links
+until a transaction with none (a step can end several flows, as a status
+check ends both "payment" and "review"). A flow's weight is how often its
+first step occurs; occurrences of a transaction that the flows do not
+account for (more than :data:`LEFTOVER_SHARE` of them) become a one-step flow.
+
+``login`` is the sign-in: a user does it once, at the start, so it is left
+out of flows (the scenario's users sign in when they start).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from peakload.measure.access_log.sessions import START
+
+LINK_SHARE = 0.9
+LEFTOVER_SHARE = 0.05
+SIGN_IN = "login"
+
+
+@dataclass(frozen=True)
+class DerivedFlow:
+    """A flow: its steps in order and how many times it started in the log."""
+
+    name: str
+    steps: tuple[str, ...]
+    count: int
+
+
+def _links(transitions: Counter) -> dict[str, str]:
+    out: dict[str, Counter] = {}
+    for (source, target), n in transitions.items():
+        if source in (START, SIGN_IN) or target == SIGN_IN:
+            continue
+        out.setdefault(source, Counter())[target] += n
+    links = {}
+    for source, targets in out.items():
+        target, n = targets.most_common(1)[0]
+        if target != source and n >= LINK_SHARE * sum(targets.values()):
+            links[source] = target
+    return links
+
+
+def _name(steps: tuple[str, ...], taken: set[str]) -> str:
+    base = steps[0] if len(steps) == 1 else f"{steps[0]}_to_{steps[-1]}"
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
+
+
+def derive_flows(transitions: Counter, mix: Counter) -> list[DerivedFlow]:
+    """The flows the transitions imply, most frequent first."""
+    links = _links(transitions)
+    targets = set(links.values())
+    names = [t for t in mix if t != SIGN_IN]
+    chains = []
+    for first in sorted(t for t in names if t not in targets):
+        steps, seen = [first], {first}
+        while steps[-1] in links and links[steps[-1]] not in seen:
+            steps.append(links[steps[-1]])
+            seen.add(steps[-1])
+        chains.append((tuple(steps), mix[first]))
+    explained: Counter = Counter()
+    for steps, count in chains:
+        for step in steps:
+            explained[step] += count
+    for name in names:
+        leftover = mix[name] - explained[name]
+        if leftover > LEFTOVER_SHARE * mix[name]:
+            chains.append(((name,), leftover))
+    taken: set[str] = set()
+    chains.sort(key=lambda chain: -chain[1])
+    return [DerivedFlow(_name(steps, taken), steps, count) for steps, count in chains if count > 0]

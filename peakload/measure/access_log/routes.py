@@ -1,0 +1,100 @@
+"""Which transaction a request was: method plus a path pattern.
+
+The default map is the mock service's API table (README, "Transactions and
+the service API"), so a log the mock wrote maps without a file. A real
+system's routes come from a TOML file::
+
+    [[routes]]
+    method = "POST"
+    path = '^/api/v1/payment-orders/\\d+/signature$'
+    transaction = "sign_payment"
+
+A path that matches no route is *unknown*: counted per path pattern (digits
+replaced by ``{id}``, the query left out) and listed, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+UNKNOWN = "?"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One rule: ``method`` (or ``*``) and a regular expression on the path (no query)."""
+
+    method: str
+    path: str
+    transaction: str
+
+
+DEFAULT_ROUTES = (
+    Route("POST", r"^/api/v1/auth/token$", "login"),
+    Route("GET", r"^/api/v1/catalog/budget-codes$", "search_budget_codes"),
+    Route("POST", r"^/api/v1/payment-orders$", "create_payment"),
+    Route("POST", r"^/api/v1/payment-orders/\d+/signature$", "sign_payment"),
+    Route("POST", r"^/api/v1/payment-orders/\d+/submission$", "submit_payment"),
+    Route("GET", r"^/api/v1/payment-orders/\d+$", "get_payment"),
+    Route("GET", r"^/api/v1/payment-orders$", "list_payments"),
+    Route("POST", r"^/api/v1/dossiers$", "submit_dossier"),
+    Route("GET", r"^/api/v1/dossiers/\d+$", "get_dossier"),
+    Route("POST", r"^/api/v1/foreign-loan-records$", "record_foreign_loan"),
+    Route("POST", r"^/api/v1/account-closures$", "close_account"),
+    Route("GET", r"^/api/v1/statements$", "get_statements"),
+)
+
+
+class RouteMapError(ValueError):
+    """A route file that cannot be used; the message names the file and the key."""
+
+
+def load_routes(path: str | Path | None) -> tuple[Route, ...]:
+    """The routes of a TOML file, or :data:`DEFAULT_ROUTES` when ``path`` is None."""
+    if path is None:
+        return DEFAULT_ROUTES
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RouteMapError(f"{path}: {exc}") from None
+    routes = []
+    for i, item in enumerate(data.get("routes", [])):
+        try:
+            routes.append(Route(item.get("method", "*").upper(), item["path"], item["transaction"]))
+        except KeyError as exc:
+            raise RouteMapError(f"{path}: routes[{i}]: missing {exc.args[0]!r}") from None
+    if not routes:
+        raise RouteMapError(f"{path}: no [[routes]]")
+    return tuple(routes)
+
+
+def _match(routes: tuple[Route, ...], method: str, path: str) -> str:
+    for route in routes:
+        if route.method in ("*", method) and re.search(route.path, path):
+            return route.transaction
+    return UNKNOWN
+
+
+def name_transactions(frame: pl.DataFrame, routes: tuple[Route, ...]) -> pl.DataFrame:
+    """Add ``transaction`` (``?`` when no route matches) and ``pattern`` (its path shape).
+
+    Rules are matched once per path *shape* (method and path with digit runs
+    as ``{id}``, no query), on one path of that shape, not once per line: a
+    log has a handful of shapes and millions of lines. So a rule that tells
+    two paths apart by their digits alone is not supported.
+    """
+    path = pl.col("path").str.split("?").list.first()
+    shaped = frame.with_columns(
+        (pl.col("method") + " " + path.str.replace_all(r"\d+", "{id}")).alias("pattern"),
+        path.alias("bare_path"),
+    )
+    shapes = shaped.group_by("pattern").agg(pl.col("method").first(), pl.col("bare_path").first())
+    names = {pattern: _match(routes, method, bare) for pattern, method, bare in shapes.iter_rows()}
+    return shaped.drop("bare_path").with_columns(
+        pl.col("pattern").replace_strict(names, return_dtype=pl.String).alias("transaction")
+    )

@@ -1,0 +1,1 @@
+"""Service demands from measurements: utilization-law regression and its fallbacks."""

@@ -1,0 +1,190 @@
+"""From windows to one :class:`DemandEstimate` per (transaction, tier).
+
+Where the tiers' busy time is known, every number comes from the
+utilization-law regression (:mod:`.utilization_law`); where it is not, from
+low-load response times (:mod:`.response_time`). Each number carries its
+method, its 95 % interval and the identifiability verdict of
+:mod:`.identifiability`. A demand the model has but the fit put at zero on a
+tier that was busy is flagged ``at_bound``: it is reported, and the
+calibrated model keeps the prior for it rather than a silent zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from peakload.contract.calibration import DemandEstimate, Method, TierFit
+from peakload.core.scenario import Scenario
+from peakload.measure.calibration import response_time, utilization_law
+from peakload.measure.calibration.identifiability import Verdict, assess
+from peakload.measure.calibration.windows import Requests, Windows
+
+
+@dataclass(frozen=True)
+class Estimates:
+    method: Method
+    demands: dict[str, dict[str, DemandEstimate]]
+    fit: dict[str, TierFit]
+    warnings: list[str]
+
+
+def _prior(model: Scenario, transaction: str, tier: str) -> float | None:
+    names = [t.name for t in model.transactions]
+    if transaction not in names:
+        return None
+    demand = model.transaction(transaction).demand.get(tier)
+    return None if demand is None else float(demand.mean)
+
+
+def _routes(model: Scenario, windows: Windows) -> np.ndarray:
+    """Which transaction visits which measured tier, as the model says: the fit gives
+    a tier's busy time only to the transactions the model routes through it."""
+    return np.array(
+        [
+            [_prior(model, name, tier) is not None for tier in windows.tiers]
+            for name in windows.transactions
+        ],
+        dtype=bool,
+    ).reshape(len(windows.transactions), len(windows.tiers))
+
+
+def estimate(
+    windows: Windows,
+    model: Scenario,
+    requests: list[Requests],
+    rng: np.random.Generator,
+    replicates: int = utilization_law.DEFAULT_REPLICATES,
+) -> Estimates:
+    """Every demand of ``model``. The model's routes are taken as known (a tier's busy
+    time is fitted only on the transactions the model sends there); its demands are not."""
+    observed = windows.completions.sum(axis=0) > 0
+    if windows.busy is not None:
+        return _by_utilization_law(windows, model, observed, rng, replicates)
+    return _by_response_time(windows, model, requests, observed, rng)
+
+
+def _verdicts(windows: Windows, routes: np.ndarray) -> list[dict[str, Verdict]]:
+    """Per tier, identifiability among the transactions that visit it."""
+    per_tier = []
+    for k in range(len(windows.tiers)):
+        names = [n for n, visits in zip(windows.transactions, routes[:, k], strict=True) if visits]
+        columns = routes[:, k]
+        per_tier.append(assess(windows.completions[:, columns], names))
+    return per_tier
+
+
+def _by_utilization_law(windows, model, observed, rng, replicates) -> Estimates:
+    busy = windows.busy
+    routes = _routes(model, windows)
+    fit = utilization_law.fit(windows.completions, busy, routes)
+    lo, hi = utilization_law.interval(
+        utilization_law.bootstrap(windows.completions, busy, rng, replicates, routes)
+    )
+    condition = utilization_law.condition_number(windows.completions)
+    verdicts = _verdicts(windows, routes)
+    demands: dict[str, dict[str, DemandEstimate]] = {}
+    warnings: list[str] = []
+    model_tiers = [t.name for t in model.tiers]
+    for i, name in enumerate(windows.transactions):
+        row: dict[str, DemandEstimate] = {}
+        for tier in model_tiers:
+            prior = _prior(model, name, tier)
+            if tier not in windows.tiers:
+                if prior is not None:
+                    row[tier] = DemandEstimate(
+                        estimate=prior,
+                        ci95=(prior, prior),
+                        prior=prior,
+                        method=Method.PRIOR,
+                        identifiable=False,
+                        why=f"no busy time measured for tier {tier}",
+                    )
+                continue
+            k = windows.tiers.index(tier)
+            value = float(fit.demands[i, k])
+            verdict = verdicts[k].get(name, Verdict(False, "never completed"))
+            if not observed[i]:
+                if prior is not None:
+                    row[tier] = DemandEstimate(
+                        estimate=prior,
+                        ci95=(prior, prior),
+                        prior=prior,
+                        method=Method.PRIOR,
+                        identifiable=False,
+                        why="never completed in the runs' windows",
+                    )
+                continue
+            if prior is None and value <= 0:
+                continue
+            at_bound = prior is not None and value <= 0 and busy[:, k].sum() > 0
+            if at_bound:
+                warnings.append(
+                    f"{name}.{tier}: the fit put the demand at 0 (bound) although {tier} was "
+                    f"busy and the model has {prior:.4g} s; the calibrated model keeps the prior"
+                )
+            row[tier] = DemandEstimate(
+                estimate=value,
+                ci95=(float(lo[i, k]), float(hi[i, k])),
+                prior=prior,
+                method=Method.UTILIZATION_LAW,
+                identifiable=verdict.identifiable,
+                why=verdict.why,
+                at_bound=at_bound,
+            )
+        demands[name] = row
+    tiers = {
+        tier: TierFit(
+            windows=len(windows),
+            busy_s=float(busy[:, k].sum()),
+            rmse_s=float(np.sqrt(np.mean(fit.residuals[:, k] ** 2))),
+            r2=float(fit.r2[k]),
+            condition_number=condition,
+        )
+        for k, tier in enumerate(windows.tiers)
+    }
+    return Estimates(Method.UTILIZATION_LAW, demands, tiers, warnings)
+
+
+def _by_response_time(windows, model, requests, observed, rng) -> Estimates:
+    totals = response_time.low_load_totals(windows, requests, rng)
+    demands: dict[str, dict[str, DemandEstimate]] = {}
+    for name in windows.transactions:
+        priors = {t.name: _prior(model, name, t.name) for t in model.tiers}
+        priors = {k: v for k, v in priors.items() if v is not None}
+        total_prior = sum(priors.values())
+        measured = totals.get(name)
+        row = {}
+        for tier, prior in priors.items():
+            if measured is None or total_prior <= 0:
+                row[tier] = DemandEstimate(
+                    estimate=prior,
+                    ci95=(prior, prior),
+                    prior=prior,
+                    method=Method.PRIOR,
+                    identifiable=False,
+                    why="no successful response in the runs' windows",
+                )
+                continue
+            share = prior / total_prior
+            alone = len(priors) == 1
+            row[tier] = DemandEstimate(
+                estimate=measured.mean_s * share,
+                ci95=(measured.ci95[0] * share, measured.ci95[1] * share),
+                prior=prior,
+                method=Method.RESPONSE_TIME,
+                identifiable=alone,
+                why=None
+                if alone
+                else (
+                    "no tier busy time: only the transaction's total (its low-load response "
+                    "time) is measured, split over its tiers in the prior's proportions"
+                ),
+            )
+        demands[name] = row
+    warnings = [
+        "no tier busy time in the runs: demands from low-load response times, which include "
+        "network and client time (an upper bound)"
+    ]
+    return Estimates(Method.RESPONSE_TIME, demands, {}, warnings)

@@ -1,0 +1,83 @@
+"""``tiers.csv``: the per-second tier samples a load test stores in its run directory.
+
+One row per sample and tier, cumulative counters since the server started:
+
+    wall,tier,busy_s,completions,queue
+    1764225000.51,app,12.0431,402,0
+
+``wall`` is a Unix epoch (the same clock as the client's request records),
+``busy_s`` the tier's cumulative busy seconds (slot-seconds held, or CPU
+seconds on a real system), ``completions`` and ``queue`` are optional (empty
+when the source does not give them). The mock's /admin/stats, a Prometheus
+text endpoint and a CSV from the user's monitoring all end up in this one
+format, so ``peakload calibrate`` can be re-run offline from the directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+from peakload.measure.calibration.windows import TierSeries
+
+FILENAME = "tiers.csv"
+COLUMNS = ("wall", "tier", "busy_s", "completions", "queue")
+
+
+def write(path: Path, wall: list[float], tiers: list[dict[str, dict]]) -> Path:
+    """Rows from samples: ``tiers[i]`` maps tier -> {busy_seconds, completions, queue}."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for when, sample in zip(wall, tiers, strict=True):
+            for tier, stats in sorted(sample.items()):
+                busy = stats.get("busy_seconds")
+                if busy is None:
+                    continue
+                writer.writerow(
+                    [
+                        f"{when:.3f}",
+                        tier,
+                        f"{busy:.6f}",
+                        stats.get("completions", ""),
+                        stats.get("queue", ""),
+                    ]
+                )
+    return path
+
+
+class TierFileError(ValueError):
+    """A tiers.csv that cannot be read: one line naming the file and row."""
+
+
+def read(path: Path) -> TierSeries | None:
+    """The busy-time series of every tier in the file; None when it has no rows.
+
+    Tiers sampled at different moments are put on the first tier's sample
+    times by linear interpolation of their (cumulative) counters.
+    """
+    rows: dict[str, list[tuple[float, float]]] = {}
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"wall", "tier", "busy_s"} - set(reader.fieldnames or ())
+        if missing:
+            raise TierFileError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        for n, row in enumerate(reader, start=2):
+            try:
+                when, busy = float(row["wall"]), float(row["busy_s"])
+            except (TypeError, ValueError):
+                raise TierFileError(f"{path}:{n}: wall and busy_s must be numbers") from None
+            if not (math.isfinite(when) and math.isfinite(busy)):
+                raise TierFileError(f"{path}:{n}: wall and busy_s must be finite")
+            rows.setdefault(row["tier"], []).append((when, busy))
+    if not rows:
+        return None
+    series = {tier: np.array(sorted(values)) for tier, values in rows.items()}
+    wall = next(iter(series.values()))[:, 0]
+    return TierSeries(
+        wall=wall,
+        busy_s={tier: np.interp(wall, v[:, 0], v[:, 1]) for tier, v in series.items()},
+    )

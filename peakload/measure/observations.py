@@ -1,0 +1,245 @@
+"""The raw observations of one run, whichever engine made them.
+
+A simulation and a load test see the same day from different sides, but what
+they record reduces to the same few things, and :mod:`peakload.measure.reduce`
+turns them into the same summary:
+
+- :class:`Requests`: one row per attempt (its transaction, when it ended on
+  the scenario clock, how long it took, how it ended);
+- :class:`Population`: the users (or requests in the system) sampled over
+  the run, beside the profile's target;
+- per tier, either :class:`TierIntervals` (a simulation knows every visit's
+  arrival, wait and service) or :class:`TierCounters` (a load test samples the
+  server's cumulative busy seconds, completions and queue every second);
+- a :class:`Timebase` mapping the scenario clock to wall seconds, because a
+  compressed load test's rates are per wall second.
+
+Both tier kinds answer the same two questions, :meth:`stats` over a window and
+:meth:`series` per minute, so the reducer never asks which engine it serves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from peakload.contract.summary import TierStats
+from peakload.measure.stats import max_by_bin
+
+
+@dataclass(frozen=True)
+class Timebase:
+    """How the scenario clock maps to wall seconds.
+
+    ``clock = start_s + (wall - origin) * compress``: a load test compressed K
+    times runs the scenario's day K times faster. A simulation's clock is its
+    own wall (``compress`` 1), so rates per wall second are rates per
+    simulated second.
+    """
+
+    compress: float = 1.0
+    start_s: float = 0.0
+    """The scenario clock at ``origin``."""
+    origin: float = 0.0
+    """The wall epoch at which the scenario clock read ``start_s``."""
+
+    def clock(self, wall: np.ndarray | float) -> np.ndarray:
+        """Wall epochs on the scenario clock."""
+        return self.start_s + (np.asarray(wall) - self.origin) * self.compress
+
+    def wall(self, clock: float) -> float:
+        """A scenario clock as a wall epoch."""
+        return self.origin + (clock - self.start_s) / self.compress
+
+
+@dataclass(frozen=True)
+class Requests:
+    """Every attempt of the run, one array element each.
+
+    ``transaction`` indexes ``names``; ``end`` is on the scenario clock;
+    ``response`` is in seconds; ``outcome`` holds :class:`peakload.measure.stats.Outcome`
+    values. A retried request is two attempts, as Locust counts them.
+    """
+
+    names: list[str]
+    transaction: np.ndarray
+    end: np.ndarray
+    response: np.ndarray
+    outcome: np.ndarray
+
+    def latencies_in(self, window: tuple[float, float]) -> np.ndarray:
+        """The response times of attempts that ended in ``window`` (for ``compare``'s
+        Mann-Whitney test), as float32 to keep ``latencies.npy`` small."""
+        inside = (self.end >= window[0]) & (self.end < window[1])
+        return self.response[inside].astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who was in the system, sampled over the run on the scenario clock.
+
+    ``value`` is in scenario users (a load test run at a user scale F divides
+    its virtual users by F); for an open workload, requests in the system.
+    ``target`` is what the profile asked for at the same moments.
+    ``virtual``, for a load test, keeps the real count of virtual users.
+    """
+
+    time: np.ndarray
+    value: np.ndarray
+    target: np.ndarray
+    virtual: np.ndarray | None = None
+
+
+class TierObservations(Protocol):
+    """What a tier's observations must answer, however they were recorded."""
+
+    servers: int
+
+    def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
+        """The tier's figures over ``window`` (scenario clock)."""
+        ...
+
+    def series(
+        self, edges: np.ndarray, wall_widths: np.ndarray, timebase: Timebase
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per bin of ``edges`` (scenario clock): utilization and the longest queue."""
+        ...
+
+
+def cumulative_busy(starts: np.ndarray, ends: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Busy server-seconds accumulated from the intervals [starts, ends) up to each ``at``."""
+    s = np.sort(starts)
+    e = np.sort(ends)
+    cs = np.concatenate(([0.0], np.cumsum(s)))
+    ce = np.concatenate(([0.0], np.cumsum(e)))
+    ks = np.searchsorted(s, at)
+    ke = np.searchsorted(e, at)
+    return (at * ks - cs[ks]) - (at * ke - ce[ke])
+
+
+@dataclass(frozen=True)
+class TierIntervals:
+    """A tier observed visit by visit, as a simulation sees it (scenario clock).
+
+    Visits that got a server: when each ``arrivals``, how long it ``waits`` in
+    the queue, how long its ``services`` hold the server. ``refusals`` are the
+    moments a visit found the queue full. ``max_queue_by_minute`` is indexed by
+    the minute of the day; ``in_tier`` (busy + queued) is sampled at
+    ``sample_time``, for Little's law.
+    """
+
+    servers: int
+    arrivals: np.ndarray
+    waits: np.ndarray
+    services: np.ndarray
+    refusals: np.ndarray
+    max_queue_by_minute: np.ndarray
+    sample_time: np.ndarray
+    in_tier: np.ndarray
+
+    @property
+    def service_starts(self) -> np.ndarray:
+        return self.arrivals + self.waits
+
+    def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
+        """Utilization from each visit's service interval clipped to the window;
+        waits and responses of the visits that arrived in it."""
+        w0, w1 = window
+        length = (w1 - w0) / timebase.compress
+        starts = self.service_starts
+        busy = cumulative_busy(starts, starts + self.services, np.array([w0, w1]))
+        arrived = (self.arrivals >= w0) & (self.arrivals < w1)
+        waits = self.waits[arrived]
+        response = waits + self.services[arrived]
+        first, last = int(w0 // 60), int(np.ceil(w1 / 60))
+        throughput = len(waits) / length
+        refusals = int(np.count_nonzero((self.refusals >= w0) & (self.refusals < w1)))
+        mean_response = float(response.mean()) if len(response) else 0.0
+        in_samples = (self.sample_time >= w0) & (self.sample_time < w1)
+        served = refusals + len(waits)
+        return TierStats(
+            servers=self.servers,
+            utilization=float(busy[1] - busy[0]) / (self.servers * length),
+            throughput_rps=throughput,
+            mean_wait_s=float(waits.mean()) if len(waits) else 0.0,
+            mean_response_s=mean_response,
+            max_queue=int(self.max_queue_by_minute[first:last].max(initial=0)),
+            refusals=refusals,
+            refused_fraction=refusals / served if served else 0.0,
+            # Little's law, L = lambda W: time-average occupancy sampled by the monitor
+            # beside the arrival rate times the mean time in the tier from the records.
+            mean_in_tier=float(self.in_tier[in_samples].mean()) if in_samples.any() else 0.0,
+            littles_law_lw=throughput * mean_response,
+        )
+
+    def series(
+        self, edges: np.ndarray, wall_widths: np.ndarray, timebase: Timebase
+    ) -> tuple[np.ndarray, np.ndarray]:
+        starts = self.service_starts
+        busy = cumulative_busy(starts, starts + self.services, edges)
+        minute_index = (edges[:-1] // 60).astype(int)
+        return (
+            np.diff(busy) / (self.servers * wall_widths),
+            self.max_queue_by_minute[minute_index].astype(float),
+        )
+
+
+@dataclass(frozen=True)
+class TierCounters:
+    """A tier observed from outside, as a load test sees a server: cumulative
+    counters sampled at wall epochs ``wall`` (NaN where a sample lacks the tier).
+
+    ``busy_seconds`` and ``wait_seconds`` add up server-seconds, ``completions``
+    and ``refusals`` count visits, ``queue`` is the queue length at the sample.
+    Figures over a window are differences between the samples nearest its ends.
+    """
+
+    servers: int
+    wall: np.ndarray
+    completions: np.ndarray
+    busy_seconds: np.ndarray
+    wait_seconds: np.ndarray
+    refusals: np.ndarray
+    queue: np.ndarray
+
+    def _nearest(self, wall: float) -> int:
+        return int(np.clip(np.searchsorted(self.wall, wall), 0, len(self.wall) - 1))
+
+    def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
+        i0, i1 = self._nearest(timebase.wall(window[0])), self._nearest(timebase.wall(window[1]))
+        t0, t1 = float(self.wall[i0]), float(self.wall[i1])
+        span = max(t1 - t0, 1e-9)
+
+        def change(counter: np.ndarray) -> float:
+            start, end = counter[i0], counter[i1]
+            if np.isnan(end):
+                return 0.0
+            return float(end - (0.0 if np.isnan(start) else start))
+
+        done = int(change(self.completions))
+        busy = change(self.busy_seconds)
+        waited = change(self.wait_seconds)
+        refusals = int(change(self.refusals))
+        inside = (self.wall >= t0) & (self.wall <= t1) & ~np.isnan(self.queue)
+        return TierStats(
+            servers=self.servers,
+            utilization=busy / (self.servers * span),
+            throughput_rps=done / span,
+            mean_wait_s=waited / done if done else 0.0,
+            mean_response_s=(waited + busy) / done if done else 0.0,
+            max_queue=int(self.queue[inside].max(initial=0)),
+            refusals=refusals,
+            refused_fraction=refusals / (refusals + done) if refusals + done else 0.0,
+        )
+
+    def series(
+        self, edges: np.ndarray, wall_widths: np.ndarray, timebase: Timebase
+    ) -> tuple[np.ndarray, np.ndarray]:
+        sample_clock = timebase.clock(self.wall)
+        at_edges = np.interp(edges, sample_clock, self.busy_seconds)
+        return (
+            np.diff(at_edges) / (self.servers * wall_widths),
+            max_by_bin(sample_clock, self.queue, edges),
+        )

@@ -1,0 +1,122 @@
+"""Sizing arithmetic that needs no simulation: configurations, scaling, analytic bounds.
+
+A sizing candidate is a :class:`Config`, instances and workers per tier. Before
+any candidate is simulated, queueing arithmetic bounds the answer: at the
+peak, a tier's offered load (requests/s x visits x mean service time, from the
+flow mix) must stay under ``max_utilization`` of c = instances x workers, so
+no fewer instances can pass (:func:`analytic_bounds`); the same arithmetic
+says at what peak each tier would reach that limit (:func:`bottleneck_users`).
+The rest of this module shapes the scenario a candidate runs: scaled for
+growth, cut at the window's end, with the candidate's tiers applied.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from peakload.core.clock import format_clock
+from peakload.core.scenario import Scenario
+from simulation.crosscheck import tier_demands
+
+
+@dataclass(frozen=True)
+class Config:
+    """Instances and workers per tier, in the scenario's tier order."""
+
+    instances: tuple[int, ...]
+    workers: tuple[int, ...]
+
+    def with_instances(self, k: int, delta: int) -> Config:
+        changed = list(self.instances)
+        changed[k] += delta
+        return Config(tuple(changed), self.workers)
+
+    def with_workers(self, k: int, delta: int) -> Config:
+        changed = list(self.workers)
+        changed[k] += delta
+        return Config(self.instances, tuple(changed))
+
+
+def apply(scenario: Scenario, config: Config) -> Scenario:
+    """The scenario with ``config``'s instances and workers on its tiers."""
+    tiers = [
+        t.model_copy(update={"instances": n, "workers": w})
+        for t, n, w in zip(scenario.tiers, config.instances, config.workers, strict=True)
+    ]
+    return scenario.with_tiers(tiers)
+
+
+def scaled(scenario: Scenario, factor: float) -> Scenario:
+    """The scenario with its concurrency (or rate) profile multiplied by ``factor``."""
+    if factor == 1.0:
+        return scenario
+    workload = scenario.workload
+    points = workload.concurrency if workload.kind == "closed" else workload.rate
+    key = "concurrency" if workload.kind == "closed" else "rate"
+    new = workload.model_copy(update={key: [(c, v * factor) for c, v in points]})
+    return scenario.model_copy(update={"workload": new})
+
+
+def judged_window(scenario: Scenario) -> tuple[float, float]:
+    """The window the verdict is taken over: the scenario's, else the whole run."""
+    return scenario.window_s or (scenario.start_s, scenario.end_s)
+
+
+def truncated(scenario: Scenario) -> Scenario:
+    """The run cut at the window's end: nothing after it changes the verdict."""
+    end = judged_window(scenario)[1]
+    info = scenario.scenario.model_copy(update={"end": format_clock(end, with_seconds=True)})
+    return scenario.model_copy(update={"scenario": info})
+
+
+def peak_moment(scenario: Scenario) -> float:
+    """The clock of the profile's highest point inside the judged window."""
+    lo, hi = judged_window(scenario)
+    profile = scenario.workload.profile
+    points = [t for t in profile.times if lo <= t <= hi] or [lo]
+    return max(points, key=profile.at)
+
+
+def peak_request_rate(scenario: Scenario) -> float:
+    """Requests/s at the peak: the open rate, or users / (think + service) for a closed one."""
+    workload = scenario.workload
+    peak = workload.profile.peak
+    if workload.kind == "open":
+        return peak
+    demands = tier_demands(scenario, scenario.step_shares())
+    service = sum(d.visits_per_request * d.mean_s for d in demands.values())
+    think = workload.think_time.mean if workload.think_time else 0.0
+    return peak / (think + service)
+
+
+def analytic_bounds(scenario: Scenario) -> Config:
+    """The fewest instances per tier keeping peak utilization under the SLO's limit
+    (or under 1: a tier past its capacity never drains)."""
+    limit = scenario.slo.max_utilization or 0.95
+    rate = peak_request_rate(scenario)
+    demands = tier_demands(scenario, scenario.step_shares())
+    instances = []
+    for tier in scenario.tiers:
+        d = demands[tier.name]
+        offered = rate * d.visits_per_request * d.mean_s  # busy servers needed
+        instances.append(max(1, math.ceil(offered / (tier.workers * limit) - 1e-9)))
+    return Config(tuple(instances), tuple(t.workers for t in scenario.tiers))
+
+
+def bottleneck_users(scenario: Scenario, config: Config) -> dict[str, float]:
+    """Per tier, the peak concurrency (or rate) at which it reaches max_utilization."""
+    limit = scenario.slo.max_utilization or 1.0
+    rate = peak_request_rate(scenario)
+    demands = tier_demands(scenario, scenario.step_shares())
+    peak = scenario.workload.profile.peak
+    out = {}
+    for tier, n, w in zip(scenario.tiers, config.instances, config.workers, strict=True):
+        d = demands[tier.name]
+        per_request = d.visits_per_request * d.mean_s
+        if per_request == 0:
+            out[tier.name] = math.inf
+            continue
+        utilization_at_peak = rate * per_request / (n * w)
+        out[tier.name] = peak * limit / utilization_at_peak
+    return out

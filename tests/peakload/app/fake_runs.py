@@ -1,0 +1,107 @@
+"""Load-test run directories made without a load test: what ``calibrate`` reads.
+
+Per second, completions are Poisson around a load and a mix; busy time per
+tier is the exact sum of exponential service times of the transactions the
+scenario routes there (a gamma); response times are the sum of a request's
+demands. The files have the run directory's layout: summary.json,
+scenario.toml, raw/requests-0.npz, raw/shape.npz and tiers.csv.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from peakload.core.clock import format_clock
+from peakload.core.scenario_file import load_scenario
+from peakload.measure.calibration import tier_file
+
+EPOCH = 1_800_000_000.0
+START_S = 9 * 3600.0
+
+
+def fake_run(
+    run_dir: Path,
+    scenario_path: Path,
+    rng: np.random.Generator,
+    seconds: int = 300,
+    rate: float = 30.0,
+    varying_mix: bool = True,
+    tiers: bool = True,
+) -> Path:
+    scenario = load_scenario(scenario_path)
+    names = [t.name for t in scenario.transactions]
+    tier_names = [t.name for t in scenario.tiers]
+    demand = np.array(
+        [
+            [float(t.demand[k].mean) if k in t.demand else 0.0 for k in tier_names]
+            for t in scenario.transactions
+        ]
+    )
+    if varying_mix:
+        blocks = rng.dirichlet(np.full(len(names), 0.7), size=(seconds + 19) // 20)
+        mix = np.repeat(blocks, 20, axis=0)[:seconds]
+    else:
+        mix = np.tile(np.full(len(names), 1.0 / len(names)), (seconds, 1))
+    counts = rng.poisson(rate * mix)
+    ends, kinds, responses = [], [], []
+    busy = np.zeros((seconds, len(tier_names)))
+    for s in range(seconds):
+        for t, n in enumerate(counts[s]):
+            if n == 0:
+                continue
+            service = rng.exponential(demand[t], size=(n, len(tier_names)))
+            busy[s] += service.sum(axis=0)
+            ends.append(EPOCH + s + rng.random(n))
+            kinds.append(np.full(n, t))
+            responses.append(service.sum(axis=1) + 0.001)
+    raw = run_dir / "raw"
+    raw.mkdir(parents=True)
+    end = np.concatenate(ends)
+    np.savez(
+        raw / "requests-0.npz",
+        end=end,
+        response=np.concatenate(responses),
+        transaction=np.concatenate(kinds).astype(np.int32),
+        outcome=np.zeros(len(end), dtype=np.int8),
+        status=np.full(len(end), 200, dtype=np.int32),
+    )
+    wall = EPOCH + np.arange(seconds + 1, dtype=float)
+    np.savez(
+        raw / "shape.npz",
+        wall=wall,
+        elapsed=np.arange(seconds + 1, dtype=float),
+        target=np.full(seconds + 1, 60.0),
+        users=np.full(seconds + 1, 60.0),
+    )
+    if tiers:
+        cumulative = np.vstack([np.zeros(len(tier_names)), np.cumsum(busy, axis=0)])
+        tier_file.write(
+            run_dir / tier_file.FILENAME,
+            list(wall),
+            [
+                {k: {"busy_seconds": float(cumulative[i, j])} for j, k in enumerate(tier_names)}
+                for i in range(seconds + 1)
+            ],
+        )
+    shutil.copyfile(scenario_path, run_dir / "scenario.toml")
+    end_s = START_S + seconds
+    summary = {
+        "kind": "loadtest",
+        "scenario": scenario.name,
+        "window": [format_clock(START_S), format_clock(end_s)],
+        "window_s": [START_S, end_s],
+        "plan": {
+            "compress": 1.0,
+            "user_scale": 1.0,
+            "workers": 1,
+            "run": [format_clock(START_S), format_clock(end_s)],
+            "wall_duration_s": float(seconds),
+            "seed": 1,
+        },
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    return run_dir

@@ -1,0 +1,92 @@
+"""Recovery figures: a calibration's estimates against the truth it was run on."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from peakload.core.scenario import LOGIN, Scenario
+from peakload.core.scenario_file import load_scenario
+
+MAJOR_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class Recovered:
+    name: str
+    truth: float
+    estimate: float
+    identifiable: bool
+
+    @property
+    def error(self) -> float:
+        return (self.estimate - self.truth) / self.truth
+
+
+def step_mix(model: Scenario) -> dict[str, float]:
+    """Share of requests (sign-ins aside) each transaction carries in the model's day."""
+    total = sum(f.weight * len(f.steps) for f in model.flow_list)
+    mix: dict[str, float] = {}
+    for flow in model.flow_list:
+        for step in flow.steps:
+            mix[step] = mix.get(step, 0.0) + flow.weight / total
+    return mix
+
+
+def recovery(calibration: Path, truth_path: Path, model_path: Path) -> tuple[list, list]:
+    """(per tier mean demand per request, per demand of transactions with >= 5 % share)."""
+    demands = json.loads(calibration.read_text())["demands"]
+    truth, model = load_scenario(truth_path), load_scenario(model_path)
+    mix = step_mix(model)
+    tiers = []
+    for tier in (t.name for t in truth.tiers):
+        true_mean = estimated = 0.0
+        identifiable = True
+        for name, share in mix.items():
+            demand = truth.transaction(name).demand.get(tier)
+            if demand is None:
+                continue
+            true_mean += share * demand.mean
+            found = demands[name][tier]
+            estimated += share * found["estimate"]
+            identifiable &= found["identifiable"]
+        tiers.append(Recovered(tier, true_mean, estimated, identifiable))
+    major = []
+    for name, share in mix.items():
+        if share < MAJOR_SHARE or name == LOGIN:
+            continue
+        for tier, demand in truth.transaction(name).demand.items():
+            found = demands[name][tier]
+            major.append(
+                Recovered(f"{name}.{tier}", demand.mean, found["estimate"], found["identifiable"])
+            )
+    return tiers, major
+
+
+def emulation_excess(run_dir: Path, truth_path: Path) -> dict[str, float]:
+    """Per tier, the busy seconds the mock accrued per visit beyond the truth's demands
+    (timer overshoot and event-loop lag): what the mock delivered minus what it was told."""
+    import numpy as np
+
+    from peakload.app.calibration_runs import read_run
+
+    run, truth = read_run(run_dir), load_scenario(truth_path)
+    lo, hi = run.span
+    series, records = run.series, run.requests
+    inside = (records.end >= lo) & (records.end < hi) & records.served()
+    excess = {}
+    for tier in series.tiers:
+        busy = float(
+            np.interp(hi, series.wall, series.busy_s[tier])
+            - np.interp(lo, series.wall, series.busy_s[tier])
+        )
+        expected = visits = 0.0
+        for i, name in enumerate(records.names):
+            demand = truth.transaction(name).demand.get(tier)
+            if demand is not None:
+                count = int(np.count_nonzero(inside & (records.transaction == i)))
+                expected += count * demand.mean
+                visits += count
+        excess[tier] = (busy - expected) / visits if visits else float("nan")
+    return excess

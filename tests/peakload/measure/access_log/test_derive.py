@@ -1,0 +1,96 @@
+"""Deriving a workload from a synthetic log whose workload we know."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from peakload.measure.access_log.derive import LogError, derive
+from peakload.measure.access_log.lines import LogFormat
+from peakload.measure.access_log.routes import DEFAULT_ROUTES
+from tests.peakload.measure.access_log.synthetic import write_log
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory):
+    path = write_log(tmp_path_factory.mktemp("log") / "access.log", users=50, think_mean=20.0)
+    return derive([path], LogFormat.AUTO, DEFAULT_ROUTES, session_gap_s=600)
+
+
+def test_users_and_think_time_are_recovered(known):
+    assert known.open_sessions.max() == pytest.approx(50, abs=2)
+    assert known.think_time.mean_s == pytest.approx(20.0, rel=0.05)
+    assert known.think_time.chosen in ("gamma", "lognormal")  # exponential is gamma with cv 1
+    assert known.think_time.cv == pytest.approx(1.0, abs=0.1)
+    assert known.sessions == 50
+
+
+def test_flows_are_recovered_in_order_with_their_weights(known):
+    flows = {f.steps: f.count for f in known.flows}
+    payment = (
+        "search_budget_codes",
+        "create_payment",
+        "sign_payment",
+        "submit_payment",
+        "get_payment",
+    )
+    assert payment in flows
+    assert ("list_payments", "get_payment") in flows
+    assert ("submit_dossier", "get_dossier") in flows
+    share = flows[payment] / sum(flows.values())
+    assert share == pytest.approx(6 / 12, abs=0.05)
+    assert all("login" not in steps for steps in flows)
+
+
+def test_profile_has_at_most_30_points_and_states_its_error(known):
+    assert len(known.profile.times) <= 30
+    assert known.profile.max_error >= known.profile.rms_error >= 0
+    assert np.all(np.diff(known.profile.times) > 0)
+
+
+def test_second_resolution_logs_keep_the_mean_think_time(tmp_path):
+    path = write_log(tmp_path / "coarse.log", users=30, think_mean=20.0, msec=False)
+    workload = derive([path], LogFormat.COMBINED, DEFAULT_ROUTES, session_gap_s=600)
+    assert workload.think_time.mean_s == pytest.approx(20.0, rel=0.08)
+
+
+def test_bad_lines_over_one_percent_are_refused_with_an_example(tmp_path):
+    path = write_log(tmp_path / "access.log", users=5, minutes=5)
+    lines = path.read_text().splitlines()
+    lines[3] = "this is not a log line"
+    lines[7] = "nor this"
+    path.write_text("\n".join(lines[:150]) + "\n")
+    with pytest.raises(LogError, match=r"do not parse.*'this is not a log line'"):
+        derive([path], LogFormat.COMBINED, DEFAULT_ROUTES)
+
+
+def test_a_few_bad_lines_are_counted_and_skipped(tmp_path):
+    path = write_log(tmp_path / "access.log", users=20, minutes=20)
+    path.write_text(path.read_text() + "garbage\n")
+    workload = derive([path], LogFormat.COMBINED, DEFAULT_ROUTES)
+    assert workload.lines.bad == 1 and workload.lines.first_bad == "garbage"
+
+
+def test_empty_log_and_no_session_are_refused(tmp_path):
+    empty = tmp_path / "empty.log"
+    empty.write_text("")
+    with pytest.raises(LogError, match="empty log"):
+        derive([empty], LogFormat.COMBINED, DEFAULT_ROUTES)
+    unknown = tmp_path / "unknown.log"
+    unknown.write_text(
+        '127.0.0.1 - 7 [27/Apr/2020:09:00:00 +0000] "GET /elsewhere/42 HTTP/1.1" '
+        '200 1 "-" "x" 0.010\n'
+    )
+    with pytest.raises(LogError, match="no session"):
+        derive([unknown], LogFormat.COMBINED, DEFAULT_ROUTES)
+
+
+def test_unknown_routes_are_counted_per_pattern(tmp_path):
+    path = write_log(tmp_path / "access.log", users=10, minutes=10)
+    extra = (
+        '127.0.0.1 - 7 [27/Apr/2020:09:01:00 +0000] "GET /api/v2/things/{n} HTTP/1.1" '
+        '200 1 "-" "x" 0.010\n'
+    )
+    path.write_text(path.read_text() + "".join(extra.format(n=n) for n in range(3)))
+    workload = derive([path], LogFormat.COMBINED, DEFAULT_ROUTES)
+    assert workload.unknown == {"GET /api/v{id}/things/{id}": 3}

@@ -1,0 +1,78 @@
+"""The one SLO judge: estimate against bound, typed violations, untrustworthy runs."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from peakload.contract.summary import Metric, Scope, Summary, read_summary
+from peakload.core.scenario import Slo
+from peakload.measure.judge import At, judge, margins
+
+BASELINES = Path(__file__).resolve().parents[2] / "results" / "baselines"
+
+
+@pytest.fixture
+def april() -> Summary:
+    """Three replications: every figure carries a half-width."""
+    return read_summary(BASELINES / "sim-april")
+
+
+def test_a_limit_between_estimate_and_bound_is_at_risk_or_failed(april):
+    p95, half = april.overall.p95_s, april.overall.ci95("p95_s")
+    assert half > 0
+    slo = Slo(p95_s=p95 + half / 2)
+    estimate = judge(slo, april)
+    assert estimate.passed
+    (risk,) = estimate.at_risk
+    assert (risk.scope, risk.metric) == (Scope.OVERALL, Metric.P95)
+    bound = judge(slo, april, at="bound")
+    assert not bound.passed and bound.at_risk == []
+    (violation,) = bound.violations
+    assert violation.value == pytest.approx(p95 + half)
+    assert violation.message.startswith("overall p95_s")
+
+
+def test_a_tier_over_max_utilization_is_named(april):
+    busiest = max(april.tiers, key=lambda name: april.tiers[name].utilization)
+    verdict = judge(Slo(max_utilization=april.tiers[busiest].utilization * 0.99), april)
+    assert not verdict.passed
+    assert busiest in {v.tier for v in verdict.violations}
+    assert all(v.scope is Scope.TIER and v.metric is Metric.UTILIZATION for v in verdict.violations)
+
+
+def test_no_limits_pass_and_margins_still_report_every_figure(april):
+    assert judge(Slo(), april).passed
+    figures = margins(Slo(), april)
+    assert {m.metric for m in figures if m.scope is Scope.OVERALL} == {
+        Metric.P95,
+        Metric.P99,
+        Metric.MEAN,
+        Metric.ERROR_RATE,
+    }
+    assert {m.tier for m in figures if m.scope is Scope.TIER} == set(april.tiers)
+    assert all(m.limit is None for m in figures)
+
+
+def test_a_run_that_measured_nothing_never_passes(april):
+    empty = copy.deepcopy(april)
+    empty.overall.requests = 0
+    verdict = judge(Slo(), empty)
+    assert not verdict.passed
+    assert verdict.violations[0].metric is Metric.REQUESTS
+
+
+def test_a_saturated_generator_and_lost_writes_fail_a_load_test():
+    summary = read_summary(BASELINES / "loadtest-ci-smoke")
+    assert judge(Slo(), summary).passed
+    summary.generator.saturated = True
+    summary.generator.reasons = ["a generator process reached 97 % of its core"]
+    summary.reconciliation = {**summary.reconciliation, "lost": 2}
+    verdict = judge(Slo(), summary, at=At.ESTIMATE)
+    assert {(v.scope, v.metric) for v in verdict.violations} == {
+        (Scope.GENERATOR, Metric.SATURATED),
+        (Scope.RECONCILIATION, Metric.LOST),
+    }
+    assert "97 %" in verdict.lines()[0] and verdict.lines()[1] == "2 write(s) lost"
