@@ -19,12 +19,13 @@ simulate: $(STAMP)
 	$(BIN)/peakload simulate --scenario $(SCENARIO) $(ARGS)
 
 # The April day in about 5 minutes (auto compression ~126x) with a tenth of the users
-# thinking a tenth as long: the same request rate, 1,300 connections.
+# thinking a tenth as long: the same request rate, 1,300 connections (signed in first, ~40 s).
 loadtest: $(STAMP)
 	$(BIN)/peakload loadtest --scenario $(SCENARIO) --user-scale 0.1 $(ARGS)
 
 # Full scale on this machine: the April window with 13,000 users, then nationwide
-# 16,332, real think times, 09:00-11:00 compressed 20x (10.5 minutes each with the 07:30 lead-in).
+# 16,332, real think times, 09:00-11:00 compressed 20x (10.5 minutes each with the 07:30 lead-in,
+# after 6.5 and 8 minutes of sign-ins at the rate the signature tier takes).
 loadtest-full: $(STAMP)
 	status=0; \
 	$(BIN)/peakload loadtest --scenario scenarios/kbnn-2020-04-peak.toml \

@@ -102,12 +102,18 @@ def main() -> None:
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     derive_s = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mib = usage.ru_maxrss / 1024
+    cpu_s = usage.ru_utime + usage.ru_stime  # all threads of the child: contention-proof
     if result.returncode != 0:
         raise SystemExit(f"from-log failed ({result.returncode}): {result.stderr.strip()}")
     print(
         f"peakload scenario from-log: {derive_s:.1f} s, {lines / derive_s:,.0f} lines/s, "
         f"peak memory {peak_mib:,.0f} MiB ({derive_s / read_s:.1f}x the bare read)"
+    )
+    print(
+        f"  CPU {cpu_s:.1f} s over all its threads: {lines / cpu_s:,.0f} lines per CPU-second "
+        f"(the wall figure depends on what else the machine runs; this one hardly does)"
     )
     if not args.keep:
         log.unlink()

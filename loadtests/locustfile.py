@@ -19,14 +19,25 @@ from pathlib import Path
 
 import gevent
 from locust import events
+from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests import keepalive
+from loadtests.closed import TreasuryUser
 from loadtests.ledger import Ledger
 from loadtests.recorder import RequestRecorder, ShapeLog
+from loadtests.roster import (
+    CLOCK_MESSAGE,
+    READY_MESSAGE,
+    SETUP_MESSAGE,
+    Roster,
+    processes,
+    setup_rate,
+)
 from loadtests.shape import ScenarioShape
-from loadtests.users import FlowArrivalUser, TreasuryUser
+from loadtests.users import FlowArrivalUser
 from peakload.core.plan import Plan
 from peakload.core.runtime import calm_gc, raise_fd_limit
+from peakload.core.scenario_file import load_scenario
 
 __all__ = ["FlowArrivalUser", "ScenarioShape", "TreasuryUser"]
 
@@ -44,6 +55,28 @@ class LoadTestRun:
     ledger: Ledger = field(default_factory=Ledger)
     shape_log: ShapeLog = field(default_factory=ShapeLog)
     started_wall: float = field(default_factory=time.time)
+    # Closed workloads: wall epochs of the setup's start and of clock second 0, this
+    # process's users (not on a master) and, on a master, each worker's ready users.
+    setup_start: float | None = None
+    clock_origin: float | None = None
+    roster: Roster | None = None
+    ready_by_worker: dict[str, int] = field(default_factory=dict)
+
+    def start_setup(self, start: float) -> None:
+        self.setup_start = start
+        if self.roster is not None:
+            self.roster.start_setup(start)
+
+    def start_clock(self, origin: float) -> None:
+        self.clock_origin = origin
+        if self.roster is not None:
+            self.roster.start_clock(origin)
+
+    def ready_users(self) -> int:
+        """Users signed in and ready, over every process."""
+        if self.roster is not None:
+            return self.roster.ready
+        return sum(self.ready_by_worker.values())
 
 
 @events.init_command_line_parser.add_listener
@@ -77,7 +110,11 @@ def _plan(options) -> Plan:
         raise SystemExit("peakload: give --scenario FILE (or set PEAKLOAD_SCENARIO)")
     window = tuple(options.window.split("-")) if options.window else None
     return Plan(
-        options.scenario, compress=options.compress, user_scale=options.user_scale, window=window
+        options.scenario,
+        compress=options.compress,
+        user_scale=options.user_scale,
+        window=window,
+        sign_in_rate=setup_rate(load_scenario(options.scenario)),
     )
 
 
@@ -92,11 +129,42 @@ def _init(environment, **kwargs) -> None:
         user.network_timeout = timeout
         user.connection_timeout = timeout
     environment.events.request.add_listener(run.recorder.on_request)
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner.register_message(
+            SETUP_MESSAGE, lambda environment, msg, **kw: run.start_setup(msg.data["start"])
+        )
+        runner.register_message(
+            CLOCK_MESSAGE, lambda environment, msg, **kw: run.start_clock(msg.data["origin"])
+        )
+    elif isinstance(runner, MasterRunner):
+
+        def ready(environment, msg, **kw) -> None:
+            run.ready_by_worker[msg.node_id] = msg.data["ready"]
+
+        runner.register_message(READY_MESSAGE, ready)
 
 
 @events.test_start.add_listener
 def _test_start(environment, **kwargs) -> None:
-    environment.peakload.started_wall = time.time()
+    run: LoadTestRun = environment.peakload
+    run.started_wall = time.time()
+    runner = environment.runner
+    if run.plan.scenario.workload.kind == "closed" and not isinstance(runner, MasterRunner):
+        report = None
+        worker_index = 0
+        if isinstance(runner, WorkerRunner):
+            worker_index = runner.worker_index
+
+            def report(ready: int) -> None:
+                runner.send_message(READY_MESSAGE, {"ready": ready})
+
+        run.roster = Roster(run.plan, worker_index, processes(run.plan), report)
+        if run.setup_start is not None:
+            run.roster.start_setup(run.setup_start)
+        if run.clock_origin is not None:
+            run.roster.start_clock(run.clock_origin)
+        gevent.spawn(run.roster.run)
 
     def freeze_periodically() -> None:
         while True:
@@ -117,5 +185,7 @@ def _quitting(environment, **kwargs) -> None:
     if len(run.recorder.end):
         run.recorder.save(out / f"requests-{pid}.npz")
         run.ledger.save(out / f"ledger-{pid}.json")
+    if run.roster is not None and len(run.roster.log.wall):
+        run.roster.log.save(out / f"activity-{pid}.npz")
     if len(run.shape_log.wall):
         run.shape_log.save(out / "shape.npz")

@@ -28,6 +28,7 @@ from loadtests import ledger as ledger_module
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.recorder import load_records
+from loadtests.roster import setup_limit_s
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.contract.summary import Summary
@@ -173,16 +174,17 @@ def run_loadtest(
         )
         monitor.start()
         started = time.monotonic()
-        deadline = started + plan.wall_duration_s + START_GRACE_S
+        total_s = setup_limit_s(plan) + plan.wall_duration_s
+        deadline = started + total_s + START_GRACE_S
         master = processes[0]
         while master.poll() is None:
             if time.monotonic() > deadline:
                 raise LoadTestError(
                     f"Locust still running {START_GRACE_S:.0f} s past the plan's "
-                    f"{plan.wall_duration_s:.0f} s; stopped it (see {run_dir / 'locust.log'})"
+                    f"{total_s:.0f} s; stopped it (see {run_dir / 'locust.log'})"
                 )
             if progress is not None:
-                progress(min(time.monotonic() - started, plan.wall_duration_s))
+                progress(min(time.monotonic() - started, plan.setup_s + plan.wall_duration_s))
             time.sleep(0.5)
         for worker in processes[1:]:
             worker.wait(timeout=30)
@@ -207,11 +209,17 @@ def run_loadtest(
     measurement = Measurement(
         plan=plan,
         records=load_records(record_files),
-        shape=dict(np.load(raw / "shape.npz")),
+        shape=working_users(dict(np.load(raw / "shape.npz")), sorted(raw.glob("activity-*.npz"))),
         samples=samples,
         cpu_warning="CPU usage above" in log_text,
     )
     summary = summarize(measurement)
+    summary.plan = {
+        **(summary.plan or {}),
+        "pool_users": plan.pool_users,
+        "sign_in_rate": plan.sign_in_rate,
+        "setup_s": plan.setup_s,
+    }
     summary.host = "mock (started by peakload)" if mock else host
     if mock is not None and serve_scenario:
         summary.served_scenario = str(serve_scenario)
@@ -245,3 +253,22 @@ def _keep_tier_samples(run_dir: Path, samples, busy_map) -> None:
     merged = [{**tiers, **more} for tiers, more in zip(samples.tiers, extra, strict=True)]
     if any(merged):
         tier_file.write(run_dir / tier_file.FILENAME, samples.wall, merged)
+
+
+def working_users(shape: dict[str, np.ndarray], activity: list[Path]) -> dict[str, np.ndarray]:
+    """The shape log with ``users`` = the users working at each tick (closed workloads).
+
+    Locust's user count is the whole pool, parked or not; each process logs
+    how many of its users work (:class:`loadtests.closed.ActivityLog`), and
+    the sum over processes, each at its last sample before the tick, is the
+    measured concurrency.
+    """
+    if not activity:
+        return shape
+    wall = shape["wall"]
+    working = np.zeros(len(wall))
+    for path in activity:
+        log = np.load(path)
+        at = np.searchsorted(log["wall"], wall, side="right") - 1
+        working += np.where(at >= 0, log["working"][np.clip(at, 0, None)], 0.0)
+    return shape | {"users": working}

@@ -1,10 +1,18 @@
-"""The LoadTestShape that follows the scenario's concurrency profile.
+"""The LoadTestShape that follows the plan (:mod:`peakload.core.plan`).
 
-A table (the plan) and a short ``tick()``: every second, the users the
-profile asks for at this moment of the (compressed) scenario clock. The spawn
-rate is the whole difference, so Locust reaches the target within the second;
-each new user then waits a random fraction of a second before signing in, so
-the second's starts are spread rather than fired together.
+A closed workload (:func:`closed_tick`): during the setup phase and the whole
+day the shape asks for the pool (:func:`loadtests.closed.spawn_count`) at the
+sign-in rate, so Locust starts every user before the clock and none after;
+which users work is decided in each process from the plan and the clock start
+(:class:`loadtests.closed.Roster`). The first tick fixes the setup's start;
+the clock starts at the first tick where the sign-in time has passed and the
+whole pool is ready. The shape log starts with the clock and its ``elapsed``
+is the plan's wall second, so ``wall - elapsed`` is the clock's origin for
+every record (setup requests map before ``run_start``).
+
+An open workload (:func:`open_tick`): every second, the users the profile asks
+for at this moment of the (compressed) scenario clock; the spawn rate is the
+whole difference, so Locust reaches the target within the second.
 """
 
 from __future__ import annotations
@@ -12,19 +20,60 @@ from __future__ import annotations
 import time
 
 from locust import LoadTestShape
+from locust.runners import MasterRunner
 
-from loadtests.users import USER_CLASS
+from loadtests.closed import TreasuryUser
+from loadtests.roster import (
+    CLOCK_MESSAGE,
+    SETUP_MESSAGE,
+    setup_limit_s,
+    spawn_count,
+)
+from loadtests.users import FlowArrivalUser
+from peakload.core.workload import ClosedWorkload
+
+
+def closed_tick(shape: LoadTestShape):
+    runner = shape.runner
+    run = runner.environment.peakload
+    plan = run.plan
+    now = time.time()
+    since_start = shape.get_run_time()
+    master = isinstance(runner, MasterRunner)
+    if run.setup_start is None:
+        run.start_setup(now - since_start)
+        if master:
+            runner.send_message(SETUP_MESSAGE, {"start": run.setup_start})
+    pool = spawn_count(plan), plan.sign_in_rate, [TreasuryUser]
+    if run.clock_origin is None:
+        signed_in = since_start >= plan.setup_s and run.ready_users() >= pool[0]
+        if not (signed_in or since_start >= setup_limit_s(plan)):
+            return pool
+        run.start_clock(now)
+        if master:
+            runner.send_message(CLOCK_MESSAGE, {"origin": now})
+    wall_s = now - run.clock_origin
+    if wall_s >= plan.wall_duration_s:
+        return None
+    users = shape.get_current_user_count()  # the pool; the runner puts the working ones
+    run.shape_log.add(now, wall_s, plan.active_users(wall_s), users)
+    return pool
+
+
+def open_tick(shape: LoadTestShape):
+    run = shape.runner.environment.peakload
+    plan = run.plan
+    elapsed = shape.get_run_time()
+    if elapsed >= plan.wall_duration_s:
+        return None
+    target = plan.target_users(elapsed)
+    current = shape.get_current_user_count()
+    run.shape_log.add(time.time(), elapsed, target, current)
+    return target, max(1.0, abs(target - current)), [FlowArrivalUser]
 
 
 class ScenarioShape(LoadTestShape):
     def tick(self):
-        run = self.runner.environment.peakload
-        plan = run.plan
-        elapsed = self.get_run_time()
-        if elapsed >= plan.wall_duration_s:
-            return None
-        target = plan.target_users(elapsed)
-        current = self.get_current_user_count()
-        run.shape_log.add(time.time(), elapsed, target, current)
-        user = USER_CLASS[type(plan.scenario.workload)]
-        return target, max(1.0, abs(target - current)), [user]
+        if isinstance(self.runner.environment.peakload.plan.scenario.workload, ClosedWorkload):
+            return closed_tick(self)
+        return open_tick(self)

@@ -1,10 +1,8 @@
 """Locust users: a budget unit's accountant per virtual user.
 
-``TreasuryUser`` is the closed workload: it signs in when it starts, then
-repeatedly picks a flow by weight and runs its steps, thinking before each
-step. Thinking uses ``User.wait()``, so a user the shape stops while it thinks
-leaves at once, and one stopped mid-request leaves after the answer, as in the
-simulation. ``FlowArrivalUser`` serves an open workload: flows start as a
+The closed workload's ``TreasuryUser`` lives in :mod:`loadtests.closed` (a
+pool signed in before the clock, users ranked in and out by the plan).
+``FlowArrivalUser`` serves an open workload: flows start as a
 Poisson process at the scenario's rate, steps back to back.
 """
 
@@ -22,7 +20,6 @@ from loadtests.accountant import Accountant
 from peakload.core.plan import Plan
 from peakload.core.sampling import ChoiceStream
 from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
-from peakload.core.workload import ClosedWorkload, OpenWorkload
 
 _started = itertools.count()  # users started by this process
 
@@ -54,24 +51,6 @@ class _UnitUser(FastHttpUser):
         return self.flows[self.flow_choice.next()].steps
 
 
-class TreasuryUser(_UnitUser):
-    """A closed-workload user: think, act, think, act."""
-
-    workload: ClosedWorkload
-
-    def wait_time(self) -> float:
-        """Think time, scaled with the users (--user-scale) so the request rate holds."""
-        return self.workload.think_time.sample(self.rng) * self.plan.user_scale
-
-    @task
-    def work(self) -> None:
-        while True:
-            for step in self.pick_flow():
-                self.wait()
-                if not self.accountant.run(step):
-                    break  # give up the rest of this flow
-
-
 class FlowArrivalUser(_UnitUser):
     """One of a pool of users that together start flows as a Poisson process."""
 
@@ -90,10 +69,3 @@ class FlowArrivalUser(_UnitUser):
             for step in self.pick_flow():
                 if not self.accountant.run(step):
                     break
-
-
-USER_CLASS: dict[type[ClosedWorkload | OpenWorkload], type[_UnitUser]] = {
-    ClosedWorkload: TreasuryUser,
-    OpenWorkload: FlowArrivalUser,
-}
-"""The Locust user class that plays each kind of workload."""

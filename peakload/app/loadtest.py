@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests import busy_sources
+from loadtests.roster import setup_rate
 from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.provenance import Stopwatch
 from peakload.app.run_output import JudgedRun, finish_run, start_run, write_run
-from peakload.core.clock import parse_clock
+from peakload.contract.summary import Summary
+from peakload.core.clock import format_clock, parse_clock
 from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
@@ -19,7 +22,10 @@ from peakload.core.scenario_file import load_scenario
 PLAN_FILE = "plan.json"
 """The plan of a load test, saved in its run directory (``Plan.to_env()`` JSON)."""
 DEFAULT_WALL_S = 300.0
-"""Without ``--compress`` the run is fitted into this many wall seconds."""
+"""Without ``--compress`` (and ``--duration``) the run is fitted into this many wall seconds."""
+
+DEFAULT_MIN_REQUESTS = 100
+"""A run that measures fewer requests in its window than this could not run (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -27,9 +33,11 @@ class LoadTestOptions:
     """What to run and how: the flags of ``peakload loadtest``.
 
     ``compress`` ``None`` fits the run (lead-in to the window's end) into
-    :data:`DEFAULT_WALL_S`. ``host`` ``None`` starts the mock for the scenario,
-    or for ``serve_scenario_path`` when given: the mock then emulates that
-    scenario's tiers and demands while the users follow ``scenario_path``.
+    ``duration_s``, or :data:`DEFAULT_WALL_S` without one. A run that measures
+    fewer than ``min_requests`` requests in its window could not run. ``host``
+    ``None`` starts the mock for the scenario, or for ``serve_scenario_path``
+    when given: the mock then emulates that scenario's tiers and demands while
+    the users follow ``scenario_path``.
     """
 
     scenario_path: str | Path
@@ -42,6 +50,8 @@ class LoadTestOptions:
     duration_s: float | None = None
     workers: int = 1
     seed: int | None = None
+    min_requests: int = DEFAULT_MIN_REQUESTS
+    sign_in_rate: float | None = None  # default: what the busiest tier can take
     out: str | Path = "results"
     plots: bool = True
     busy_map_path: str | Path | None = None
@@ -59,15 +69,16 @@ class LoadTestRun(JudgedRun):
 
 
 def plan_for(options: LoadTestOptions) -> Plan:
-    """The plan the options describe; a plan that cannot run raises :class:`JobError`."""
+    """The plan the options describe; a plan that cannot run raises :class:`JobError`,
+    and so does one whose ``--duration`` stops it before its window opens."""
     scenario = load_scenario(options.scenario_path)  # a bad file fails here, with its message
     compress = options.compress
     if compress is None:
         start = parse_clock(options.lead_in) if options.lead_in else scenario.start_s
         end = parse_clock(options.window[1]) if options.window else scenario.end_s
-        compress = max(1.0, (end - start) / DEFAULT_WALL_S)
+        compress = max(1.0, (end - start) / (options.duration_s or DEFAULT_WALL_S))
     try:
-        return Plan(
+        plan = Plan(
             str(options.scenario_path),
             compress=compress,
             user_scale=options.user_scale,
@@ -76,9 +87,56 @@ def plan_for(options: LoadTestOptions) -> Plan:
             duration_s=options.duration_s,
             seed=options.seed,
             workers=options.workers,
+            sign_in_rate=options.sign_in_rate or setup_rate(scenario),
         )
     except ValueError as exc:
         raise JobError(str(exc)) from None
+    _check_window_reached(plan)
+    return plan
+
+
+def compression_note(options: LoadTestOptions, plan: Plan) -> str | None:
+    """What the runner chose for the user: the compression, when none was given."""
+    if options.compress is not None:
+        return None
+    fitted = f"--duration {options.duration_s:g} s" if options.duration_s else "5 minutes"
+    return (
+        f"compression x{plan.compress:.3g} (no --compress): "
+        f"{format_clock(plan.run_start_s)}-{format_clock(plan.run_end_s)} fits into {fitted}"
+    )
+
+
+def _check_window_reached(plan: Plan) -> None:
+    lo, hi = plan.measure_window_s
+    stop = plan.clock_at(plan.wall_duration_s)
+    if stop > lo:
+        return
+    raise JobError(
+        f"--duration {plan.duration_s:g} s stops the run at {format_clock(stop)} "
+        f"(x{plan.compress:g} from {format_clock(plan.run_start_s)}), before the window "
+        f"{format_clock(lo)}-{format_clock(hi)} opens: give --duration "
+        f"{math.ceil(plan.wall_at(hi))} or more, or --compress "
+        f"{(hi - plan.run_start_s) / plan.duration_s:.3g} or more"
+    )
+
+
+def _check_measured(options: LoadTestOptions, plan: Plan, summary: Summary, run_dir: Path) -> None:
+    """A run that measured nothing, or fewer requests than its minimum, could not run."""
+    measured = int(summary.overall.requests)
+    if measured >= max(1, options.min_requests):
+        return
+    lo, hi = summary.window
+    what = (
+        "no request"
+        if measured == 0
+        else f"{measured} requests, fewer than --min-requests {options.min_requests},"
+    )
+    wider = plan.compress * measured / options.min_requests if measured else plan.compress / 10
+    raise CouldNotRun(
+        f"measured {what} in the window {lo}-{hi}: give the window more wall time "
+        f"with --compress {max(1.0, wider):.3g} (now x{plan.compress:g}) or a longer --duration "
+        f"(results in {run_dir})"
+    )
 
 
 def loadtest(
@@ -89,7 +147,9 @@ def loadtest(
     """Run the load test ``options`` describe and write its run directory.
 
     ``progress`` gets the wall seconds done; the total is ``plan.wall_duration_s``.
-    Raises :class:`CouldNotRun` when the run could not start or recorded nothing.
+    Raises :class:`CouldNotRun` when the run could not start, or measured fewer
+    than ``options.min_requests`` requests in its window (the run directory is
+    written all the same, to look into).
     """
     if options.host and options.serve_scenario_path:
         raise JobError("--serve-scenario needs the mock this starts; it cannot go with --host")
@@ -118,6 +178,7 @@ def loadtest(
         )
     except LoadTestError as exc:
         raise CouldNotRun(f"could not run: {exc}") from None
+    result.summary.plan = {**(result.summary.plan or {}), "min_requests": options.min_requests}
     write_run(
         run_dir,
         result.summary,
@@ -128,4 +189,5 @@ def loadtest(
         population_label="virtual users (scenario-equivalent)",
     )
     finish_run(run_dir, stopwatch, plan.run_seed)
+    _check_measured(options, plan, result.summary, run_dir)
     return LoadTestRun(run_dir, scenario, plan, result)

@@ -6,7 +6,13 @@ import argparse
 
 from rich.console import Console
 
-from peakload.app.loadtest import LoadTestOptions, loadtest, plan_for
+from peakload.app.loadtest import (
+    DEFAULT_MIN_REQUESTS,
+    LoadTestOptions,
+    compression_note,
+    loadtest,
+    plan_for,
+)
 from peakload.app.progress import progress_bar
 from peakload.app.table import print_report
 from peakload.cli import options
@@ -27,7 +33,8 @@ def register(commands: argparse._SubParsersAction) -> None:
             "Locust's CSVs and HTML report) and prints the same table as simulate."
         ),
         epilog="Exit codes: 0 pass, 1 SLO failed (or a write lost or duplicated, or the "
-        "generator saturated), 2 could not run.",
+        "generator saturated), 2 could not run (or measured fewer than --min-requests "
+        "requests in its window).",
     )
     options.add_scenario(parser)
     parser.add_argument(
@@ -53,6 +60,22 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help="N local Locust worker processes under a master (default: one process)",
     )
+    parser.add_argument(
+        "--min-requests",
+        type=options.positive_int,
+        default=DEFAULT_MIN_REQUESTS,
+        metavar="N",
+        help="a run measuring fewer requests in its window could not run: exit 2 "
+        f"(default {DEFAULT_MIN_REQUESTS})",
+    )
+    parser.add_argument(
+        "--sign-in-rate",
+        type=options.positive_float,
+        default=None,
+        metavar="R",
+        help="closed workloads: users signed in per second before the clock (default: "
+        "what the busiest tier can take at 80 %% with each user's preparation, at most 200)",
+    )
     options.add_seed(parser, "seed for users' choices")
     options.add_output(parser)
 
@@ -67,7 +90,7 @@ def add_plan_options(parser: argparse.ArgumentParser, window: bool = True) -> No
         default=None,
         metavar="K",
         help="divide the scenario clock by K, think times unchanged "
-        "(default: fit the run into 5 minutes)",
+        "(default: fit the run into --duration, or into 5 minutes)",
     )
     parser.add_argument(
         "--user-scale",
@@ -92,7 +115,8 @@ def add_plan_options(parser: argparse.ArgumentParser, window: bool = True) -> No
         type=options.positive_float,
         default=None,
         metavar="S",
-        help="stop after S wall seconds at most",
+        help="stop after S wall seconds of the clock at most (the sign-ins before it "
+        "are extra); a run stopped before its window opens exits 2",
     )
 
 
@@ -108,13 +132,19 @@ def run(args: argparse.Namespace, console: Console) -> int:
         duration_s=args.duration,
         workers=args.workers,
         seed=args.seed,
+        min_requests=args.min_requests,
+        sign_in_rate=args.sign_in_rate,
         out=args.out,
         plots=not args.no_plots,
         busy_map_path=args.busy_time,
     )
     plan = plan_for(job)
+    note = compression_note(job, plan)
+    if note and not args.quiet:
+        console.print(note, markup=False, highlight=False)
     label = f"load test {plan.scenario.name} (x{plan.compress:g} clock)"
-    with progress_bar(label, plan.wall_duration_s, disabled=args.quiet) as advance:
+    total_s = plan.setup_s + plan.wall_duration_s  # the sign-ins, then the clock
+    with progress_bar(label, total_s, disabled=args.quiet) as advance:
         done = loadtest(job, plan, progress=advance)
     if not args.quiet:
         print_report(done.summary, console)

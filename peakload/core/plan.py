@@ -22,7 +22,14 @@ Closed workloads run in two phases (both engines):
    at any moment) signs in, ``sign_in_rate`` users per wall second, each with
    one ``login`` request, and waits *parked*. This takes :attr:`Plan.setup_s`
    wall seconds and lies before the run's first clock second, so outside any
-   measurement window.
+   measurement window. A load test also draws, during setup, each user's first
+   entry (below) and sends the steps of that flow *before* the entry step, so
+   the user holds the records its entry acts on (a signed order for a
+   ``submit_payment`` entry); it starts the clock once the sign-in time has
+   passed and every user is ready, so setup can last a little longer than
+   :attr:`Plan.setup_s`. None of it is measured: a simulation of the plan may
+   leave the preparation out. (Locust spawns the pool rounded up to a
+   multiple of its worker processes; users ranked past the pool never work.)
 2. **The day**: wall second ``w >= 0`` stands for scenario clock
    ``run_start + compress * w``. Exactly :meth:`Plan.active_users` users are
    active: users ranked below that number (rank = the user's index, dense
@@ -31,7 +38,11 @@ Closed workloads run in two phases (both engines):
    (:func:`peakload.core.stationary.stationary_entry`: a flow by weight times
    its length, a step within it, a residual think time), so the request mix at
    any moment is the mix of the real day, whatever the compression. A user
-   that becomes surplus parks after its request in flight, without signing out.
+   that becomes surplus parks at once while thinking, or after its request in
+   flight, without signing out. Re-activated, it resumes the flow and step
+   where it parked after a fresh residual think time: it was parked regardless
+   of where it stood, so its place is stationary too, and it keeps the records
+   that place needs (no new sign-in, no request made only to rebuild state).
 
 So a compressed ramp costs no burst of sign-ins and no burst of first steps.
 The real day itself (an uncompressed ``peakload simulate``) keeps the real

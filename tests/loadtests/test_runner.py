@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from loadtests.mock_process import MockServer
+from loadtests.runner import working_users
 from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest
 from peakload.cli import main
 from peakload.contract.api import DEV_ADMIN_TOKEN
@@ -58,8 +59,9 @@ def check_run(run_dir: Path) -> dict:
     assert reconciliation["lost"] == 0 and reconciliation["duplicated"] == 0
     assert reconciliation["client_ok"] > 100
     assert reconciliation["server_records"] >= reconciliation["client_ok"]
-    # The user count follows the shape: 60 users through the plateau 09:03-09:17.
-    shape = np.load(run_dir / "raw" / "shape.npz")
+    # The working users follow the shape: 60 through the plateau 09:03-09:17.
+    raw = run_dir / "raw"
+    shape = working_users(dict(np.load(raw / "shape.npz")), sorted(raw.glob("activity-*.npz")))
     plateau = (shape["elapsed"] > (4 * 60) / 40) & (shape["elapsed"] < (16 * 60) / 40)
     assert np.all(shape["target"][plateau] == 60)
     assert np.abs(shape["users"][plateau] - 60).max() <= 1

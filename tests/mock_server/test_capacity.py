@@ -108,14 +108,37 @@ async def test_routes_the_scenario_leaves_out_are_not_emulated(settings):
 
 async def test_fifo_hand_off_and_cancellation_keep_the_slot_count():
     pool = TierPool("t", servers=1, queue_limit=1)
-    await pool.acquire()
-    waiter = asyncio.ensure_future(pool.acquire())
+    assert await pool.acquire(0.0) == 0.0
+    waiter = asyncio.ensure_future(pool.acquire(1.0))
     await asyncio.sleep(0)
     with pytest.raises(Overloaded):
-        await pool.acquire()  # one waiting already: the limit
+        await pool.acquire(1.0)  # one waiting already: the limit
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
     assert not pool.waiting and pool.busy == 1
-    pool.release()
+    pool.release(0.5)
     assert pool.busy == 0
+
+
+async def test_a_late_release_hands_on_the_slot_at_its_scheduled_time():
+    # The holder was due back at 2.0 but the loop woke it late: the next request,
+    # waiting since 1.0, starts at 2.0 on the schedule, and one that arrived after
+    # the slot was due starts when it arrived.
+    pool = TierPool("t", servers=1, queue_limit=None)
+    await pool.acquire(0.0)
+    waiter = asyncio.ensure_future(pool.acquire(1.0))
+    await asyncio.sleep(0)
+    pool.release(2.0)
+    assert await waiter == 2.0
+    late = asyncio.ensure_future(pool.acquire(3.0))
+    await asyncio.sleep(0)
+    pool.release(2.5)
+    assert await late == 3.0 and pool.busy == 1
+
+
+async def test_busy_time_is_the_service_whatever_the_loop_lag():
+    pool = TierPool("t", servers=2, queue_limit=None)
+    await asyncio.gather(*(pool.serve(0.01) for _ in range(6)))
+    assert pool.busy_seconds == pytest.approx(0.06)
+    assert pool.completions == 6 and pool.busy == 0

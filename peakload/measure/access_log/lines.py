@@ -35,7 +35,7 @@ from pathlib import Path
 
 import polars as pl
 
-BATCH_LINES = 1_000_000
+BATCH_LINES = 250_000
 
 QUOTED_FIELDS = 7
 """A combined line split at its double quotes: head, request, status and bytes,
@@ -78,7 +78,7 @@ def detect_format(path: Path) -> LogFormat:
     return LogFormat.COMBINED
 
 
-CHUNK_BYTES = 64 * 2**20
+CHUNK_BYTES = 16 * 2**20
 
 
 def _line_batches(path: Path, batch_lines: int) -> Iterator[pl.Series]:

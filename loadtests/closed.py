@@ -1,0 +1,166 @@
+"""Closed-workload users on the plan's two phases: sign in first, then work when ranked in.
+
+This is :mod:`peakload.core.plan`'s closed workload as Locust runs it.
+
+- **The pool.** The shape spawns the whole pool before the clock starts
+  (:func:`spawn_count`: :attr:`Plan.pool_users`, rounded up to a multiple of
+  the worker processes so each holds as many users and the ranks stay dense;
+  a user ranked past the pool is never active). Each user signs in once (a
+  refused sign-in is tried again after the retry delay), then draws where it
+  will stand when it first works
+  (:func:`~peakload.core.stationary.stationary_entry`) and makes the record
+  that step acts on (:func:`~loadtests.roster.preparation`: a signed order
+  for a ``submit_payment`` entry): all before the clock, outside any window.
+  Then it parks. The sign-in rate is what the busiest tier can take with the
+  preparation (:func:`~loadtests.roster.setup_rate`).
+- **The rank.** User ``k`` of process ``i`` (of ``n``) has rank ``i + n * k``:
+  ranks are dense across processes and interleaved, so every process carries
+  its share at any activity level. A user works while its rank is below
+  :meth:`Plan.active_users` at this wall second; each process's
+  :class:`~loadtests.roster.Roster` recomputes that ten times a second and wakes exactly the
+  users whose state changed.
+- **Working and parking.** An active user runs from its entry (a residual
+  think time, then the entry step), then picks flows by weight and thinks
+  before each step. Made surplus while thinking, it parks at once; while a
+  request is in flight, it parks after the answer. It keeps its session and
+  its place: re-activated, it resumes the step where it parked after a fresh
+  residual think time. Deactivation does not depend on where a user stands,
+  so the parked users' places are stationary too, and resuming them keeps the
+  mix without a new sign-in or a request made only to rebuild state.
+- **The clock.** User ``rank`` signs in ``rank / sign_in_rate`` seconds after
+  the shape's start, so the sign-ins take :attr:`Plan.setup_s`. Wall second 0
+  (scenario ``run_start``) is the first shape tick at which that time has
+  passed *and* every user of the pool is ready (signed in, entry prepared),
+  so no setup request can fall in the day; if users are still not ready
+  after :func:`setup_limit_s`, the clock starts anyway. In one process the
+  shape sets the times on the roster; under a master, the workers report
+  their ready users (``peakload_ready``) and the master broadcasts the
+  setup's start and the clock's (``peakload_setup``, ``peakload_clock``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+from locust import FastHttpUser, task
+from locust.exception import StopUser
+from locust.user.users import LOCUST_STATE_RUNNING, LOCUST_STATE_STOPPING, LOCUST_STATE_WAITING
+
+from loadtests.accountant import Accountant
+from loadtests.roster import Roster, preparation
+from peakload.core.plan import Plan
+from peakload.core.stationary import residual_think, stationary_entry
+from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
+
+
+class TreasuryUser(FastHttpUser):
+    """A closed-workload user: signs in before the clock, works while ranked in."""
+
+    def on_start(self) -> None:
+        run = self.environment.peakload
+        plan: Plan = run.plan
+        self.plan = plan
+        self.roster: Roster = run.roster
+        self.local, rank, self.wake = self.roster.join()
+        self.unit_code = FIRST_UNIT + rank % ALL_UNITS  # each user its own unit
+        self.rng = np.random.default_rng([plan.run_seed, rank])
+        scenario = plan.scenario
+        self.think_time = scenario.workload.think_time
+        self.retry_delay_s = scenario.workload.retry_delay_s
+        self.flows = [f.steps for f in scenario.flow_list]
+        weights = np.array([f.weight for f in scenario.flow_list], dtype=float)
+        self.flow_p = weights / weights.sum()
+        self.weights = weights.tolist()
+        self.lengths = [len(steps) for steps in self.flows]
+        secret = os.environ.get("PEAKLOAD_UNIT_SECRET", DEV_UNIT_SECRET)
+        self.accountant = Accountant(
+            self.client, scenario, self.unit_code, secret, self.rng, run.ledger
+        )
+        # Locust spawns the pool in batches of floor(rate) users a second; each user
+        # signs in at its own moment, rank / rate after the start (no bursts).
+        self.roster.setup_known.wait()
+        self._sleep(self.roster.sign_in_at(rank) - time.time())
+        while not self.accountant.login():
+            self._sleep(self.retry_delay_s)  # setup: a refused sign-in is tried again soon
+        self.flow, self.step, self.residual_s = self._first_entry()
+        self.roster.ready += 1
+
+    # --- where the user stands ---------------------------------------------------
+
+    def _first_entry(self) -> tuple[int, int, float]:
+        """Draw the stationary entry and make the record it acts on (setup)."""
+        while True:
+            entry = stationary_entry(self.weights, self.lengths, self.think_time, self.rng)
+            steps = preparation(self.flows[entry.flow], entry.step)
+            if all(self.accountant.run(step) for step in steps):
+                return entry.flow, entry.step, entry.think_s
+            self._sleep(self.retry_delay_s)
+
+    def _think(self) -> float:
+        """A think time, scaled with the users (--user-scale) so the request rate holds."""
+        if self.think_time is None:
+            return 0.0
+        return self.think_time.sample(self.rng) * self.plan.user_scale
+
+    def _next_flow(self) -> None:
+        self.flow = int(self.rng.choice(len(self.flow_p), p=self.flow_p))
+        self.step = 0
+
+    # --- waiting: interruptible by the roster and by Locust's stop ----------------
+
+    def _active(self) -> bool:
+        return self.local < self.roster.active_local
+
+    def _wait(self, timeout: float | None) -> None:
+        """Wait for a wake-up or ``timeout``; Locust may stop the user meanwhile."""
+        if self._state == LOCUST_STATE_STOPPING:
+            raise StopUser()
+        self._state = LOCUST_STATE_WAITING  # a stop kills a waiting user at once
+        self.wake.clear()
+        self.wake.wait(timeout)
+        if self._state == LOCUST_STATE_STOPPING:
+            raise StopUser()
+        self._state = LOCUST_STATE_RUNNING
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self._wait(left)
+
+    def _pause(self, seconds: float) -> bool:
+        """Think for ``seconds``; False as soon as the user is made surplus."""
+        deadline = time.monotonic() + seconds
+        while self._active():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return True
+            self._wait(left)
+        return False
+
+    def _park(self) -> None:
+        while not self._active():
+            self._wait(None)
+
+    # --- the day -------------------------------------------------------------------
+
+    @task
+    def work(self) -> None:
+        while True:
+            self._park()
+            self.roster.working += 1
+            try:
+                self._work_while_active()
+            finally:
+                self.roster.working -= 1
+            self.residual_s = residual_think(self.think_time, self.rng)  # for the resume
+
+    def _work_while_active(self) -> None:
+        think = self.residual_s * self.plan.user_scale
+        while self._pause(think):
+            ok = self.accountant.run(self.flows[self.flow][self.step])
+            self.step += 1
+            if not ok or self.step == len(self.flows[self.flow]):
+                self._next_flow()  # a failed step gives up the rest of its flow
+            think = self._think()
