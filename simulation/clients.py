@@ -23,7 +23,7 @@ Both kinds offer the model the same two calls, ``start()`` once and
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from simpy.events import Timeout
@@ -35,6 +35,17 @@ from simulation.request import Client, Request, Route
 
 if TYPE_CHECKING:
     from simulation.model import Model
+
+
+class Source(Protocol):
+    """What the model asks of a source of requests: ``start()`` once, ``follow`` every tick."""
+
+    def start(self) -> None:
+        """Schedule whatever must happen before the first tick."""
+
+    def follow(self, target: float) -> int:
+        """Bring the source to the profile's ``target``; returns the users now at work."""
+        ...
 
 
 class User(Client):

@@ -34,7 +34,7 @@ from peakload.core.profile import Profile
 from peakload.core.sampling import ChoiceStream, SampleStream, named_rng
 from peakload.core.scenario import Failure, Scenario
 from peakload.core.workload import ClosedWorkload, OpenWorkload
-from simulation.clients import Arrivals, Population
+from simulation.clients import Arrivals, Population, Source
 from simulation.deadlines import Deadlines
 from simulation.request import Route
 from simulation.tier import Tier
@@ -87,11 +87,15 @@ class Model:
         tick_s: float = 1.0,
         progress: Callable[[float], None] | None = None,
         failures: tuple[Failure, ...] = (),
+        span: tuple[float, float] | None = None,
     ):
         self.scenario = scenario
         self.failures = failures
-        self.env = env = Environment(initial_time=scenario.start_s)
-        """The SimPy environment; its clock reads seconds after midnight."""
+        self.start_s, self.end_s = span or (scenario.start_s, scenario.end_s)
+        """The simulated span: the scenario's day, or (a plan's prediction of a load
+        test, :mod:`simulation.plan_model`) wall seconds from the start of its setup."""
+        self.env = env = Environment(initial_time=self.start_s)
+        """The SimPy environment; its clock reads seconds after midnight (or the span's)."""
         self.tick_s = tick_s
         self.progress = progress
         workload = scenario.workload
@@ -103,7 +107,7 @@ class Model:
         """Retries of a timed-out or refused attempt."""
         self.retry_delay_s = workload.retry_delay_s
         """Seconds between a failed attempt and its retry."""
-        minutes = int(scenario.end_s // 60) + 1
+        minutes = int(self.end_s // 60) + 1
         self.tiers = {
             t.name: Tier(env, t.name, t.servers, t.queue_limit, minutes) for t in scenario.tiers
         }
@@ -134,7 +138,7 @@ class Model:
         """Picks a user's next flow (an index into :attr:`flow_routes`) by weight."""
         self.attempts = attempts = Attempts()
         """One row per attempt sent, appended as each attempt gets its outcome."""
-        self.deadlines = Deadlines(env, horizon=scenario.end_s)
+        self.deadlines = Deadlines(env, horizon=self.end_s)
         """The watchdog that times attempts out."""
         appends = (
             attempts.transaction.append,
@@ -155,13 +159,16 @@ class Model:
             array("d"), array("d"), array("d"), {n: array("d") for n in self.tiers}
         )
         """What the monitor saw every ``tick_s``."""
-        self.source: Population | Arrivals
+        self.source: Source = self._source(seed)
         """Where requests come from; the monitor calls its ``follow`` every tick."""
-        match workload:
+
+    def _source(self, seed: np.random.SeedSequence) -> Source:
+        """The workload's source of requests (a plan's model brings its own)."""
+        match workload := self.scenario.workload:
             case ClosedWorkload():
-                self.source = Population(self, workload, seed)
+                return Population(self, workload, seed)
             case OpenWorkload():
-                self.source = Arrivals(self, workload, seed)
+                return Arrivals(self, workload, seed)
 
     # --- the population controller and monitor -----------------------------------
 
@@ -205,14 +212,14 @@ class Model:
                 )
 
     def run(self) -> Model:
-        """Simulate the day to ``scenario.end_s``; returns this model, records filled."""
+        """Simulate the day to :attr:`end_s`; returns this model, records filled."""
         env = self.env
         self._schedule_failures()
         env.process(self._tick())
         self.source.start()
-        env.run(until=self.scenario.end_s)
+        env.run(until=self.end_s)
         if self.progress is not None:
-            self.progress(self.scenario.end_s)
+            self.progress(self.end_s)
         return self
 
 

@@ -73,8 +73,8 @@ class RunRecords:
         attempts, samples = model.attempts, model.samples
         sample_time = np.frombuffer(samples.time)
         return cls(
-            start_s=model.scenario.start_s,
-            end_s=model.scenario.end_s,
+            start_s=model.start_s,
+            end_s=model.end_s,
             closed=isinstance(model.scenario.workload, ClosedWorkload),
             transaction_names=model.transaction_names,
             transaction=np.frombuffer(attempts.transaction, dtype=np.int32),

@@ -19,6 +19,8 @@ from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
 
+PLAN_FILE = "plan.json"
+"""The plan of a load test, saved in its run directory (``Plan.to_env()`` JSON)."""
 DEFAULT_WALL_S = 300.0
 """Without ``--compress`` (and ``--duration``) the run is fitted into this many wall seconds."""
 
@@ -196,6 +198,8 @@ def loadtest(
         except busy_sources.BusyMapError as exc:
             raise JobError(str(exc)) from None
     run_dir = start_run(options.out, "loadtest", scenario, options.scenario_path)
+    # The plan as run, for ``peakload simulate --as-run RUN_DIR`` (its prediction).
+    (run_dir / PLAN_FILE).write_text(plan.to_env() + "\n")
     try:
         result = run_loadtest(
             plan,

@@ -122,9 +122,10 @@ def _clocks(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def add_plan_options(parser: argparse.ArgumentParser) -> None:
+def add_plan_options(parser: argparse.ArgumentParser, window: bool = True) -> None:
     """The flags that say how the scenario's day maps onto wall time: shared by
-    ``loadtest`` and by ``simulate``'s prediction of a load test."""
+    ``loadtest`` and by ``simulate``'s prediction of a load test (which has its
+    own ``--window``: ``window=False``)."""
     parser.add_argument(
         "--compress",
         type=options.positive_float,
@@ -140,9 +141,11 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         metavar="F",
         help="multiply users and think times by F: the request rate holds (default 1)",
     )
-    options.add_window(
-        parser, "run up to the window's end, measure inside it (default: the scenario's window)"
-    )
+    if window:
+        options.add_window(
+            parser,
+            "run up to the window's end, measure inside it (default: the scenario's window)",
+        )
     parser.add_argument(
         "--lead-in",
         default=None,

@@ -24,6 +24,7 @@ from peakload.cli import (
     serve,
     simulate,
     size,
+    validate,
 )
 from peakload.cli.errors import run_mapped
 
@@ -33,6 +34,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     serve,
     loadtest,
     compare,
+    validate,
     calibrate,
     size,
     scenario,

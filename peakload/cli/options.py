@@ -41,8 +41,10 @@ def window(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def add_scenario(parser: argparse.ArgumentParser, help: str = "TOML scenario file") -> None:
-    parser.add_argument("--scenario", required=True, metavar="FILE", help=help)
+def add_scenario(
+    parser: argparse.ArgumentParser, help: str = "TOML scenario file", required: bool = True
+) -> None:
+    parser.add_argument("--scenario", required=required, metavar="FILE", help=help)
 
 
 def add_seed(parser: argparse.ArgumentParser, what: str = "base seed") -> None:

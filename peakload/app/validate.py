@@ -1,0 +1,282 @@
+"""The ``validate`` job: does the model predict what the system does?
+
+For each load level (a fraction of the scenario's peak, held as a plateau,
+:mod:`peakload.app.plateau`) it predicts the experiment with the simulation
+of the very plan the load test will run (``R`` replications, the model
+``MODEL.toml``), runs that load test (against the mock, which may emulate
+another scenario, the truth: ``serve_scenario_path``; or against ``host``),
+and compares them figure by figure (:mod:`peakload.measure.validation`:
+rows, bounds, batch means, verdicts). Writes ``validation.json``, a plot and
+the plateau scenarios into one run directory, with each level's simulation
+and load test beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from loadtests.recorder import load_records
+from peakload.app import validation_files
+from peakload.app.errors import CouldNotRun, JobError
+from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest, plan_for
+from peakload.app.plateau import COMPRESS, Plateau, build_plateau, default_user_scale
+from peakload.app.rundir import new_run_dir
+from peakload.app.simulate import SimulateOptions, SimulationRun, simulate
+from peakload.core.plan import Plan
+from peakload.core.scenario_file import load_scenario
+from peakload.measure.validation import (
+    BATCHES,
+    MIN_TRANSACTION_REQUESTS,
+    Bounds,
+    BoundsError,
+    Row,
+    batch_means,
+    batch_summaries,
+    compare_level,
+    failing_metrics,
+    figures,
+    judged_transactions,
+    load_bounds,
+    measured_estimates,
+    replication_estimates,
+)
+
+DEFAULT_LEVELS = (0.25, 0.5, 1.0)
+DEFAULT_MIN_REQUESTS = 4000
+"""Requests each level's window is planned to hold (at the no-queueing rate)."""
+DEFAULT_WARMUP_S = 30.0
+TOO_FEW = 0.5
+"""A level that measured fewer than this fraction of its planned requests cannot be judged."""
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    """The flags of ``peakload validate``. ``user_scale`` None: at most
+    :data:`~peakload.app.plateau.MAX_VIRTUAL_USERS` virtual users at the peak."""
+
+    scenario_path: str | Path
+    serve_scenario_path: str | Path | None = None
+    levels: tuple[float, ...] = DEFAULT_LEVELS
+    host: str | None = None
+    replications: int = 3
+    out: str | Path = "results"
+    bounds_path: str | Path | None = None
+    min_requests: int = DEFAULT_MIN_REQUESTS
+    warmup_s: float = DEFAULT_WARMUP_S
+    user_scale: float | None = None
+    seed: int | None = None
+    jobs: int | None = None
+    plots: bool = True
+
+
+@dataclass
+class LevelResult:
+    plateau: Plateau
+    plan: Plan
+    simulation: SimulationRun
+    measurement: LoadTestRun
+    rows: list[Row]
+
+    def as_dict(self) -> dict[str, Any]:
+        measured = self.measurement.summary
+        return {
+            "level": self.plateau.level,
+            "load": self.plateau.load,
+            "scenario": str(self.plateau.path),
+            "plan": {
+                "compress": self.plan.compress,
+                "user_scale": self.plan.user_scale,
+                "setup_s": self.plan.setup_s,
+                "warmup_s": self.plateau.warmup_s,
+                "window_s": self.plateau.window_s,
+                "window": measured.window,
+            },
+            "planned_requests_rps": self.plateau.expected_rps,
+            "measured_requests": measured.overall.requests if measured.overall else 0,
+            "simulation": str(self.simulation.run_dir),
+            "loadtest": str(self.measurement.run_dir),
+            "generator_saturated": bool(measured.generator and measured.generator.saturated),
+            "pass": not any(r.failed for r in self.rows),
+            "rows": [r.as_dict() for r in self.rows],
+        }
+
+
+@dataclass
+class ValidationRun:
+    """A finished validation: where it was written and what agreed."""
+
+    run_dir: Path
+    bounds: Bounds
+    levels: list[LevelResult] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[Row]:
+        return [r for level in self.levels for r in level.rows]
+
+    @property
+    def failing(self) -> list[str]:
+        return failing_metrics(self.rows)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.levels) and not self.failing
+
+
+def plan_levels(options: ValidateOptions, run_dir: Path) -> list[tuple[Plateau, Plan]]:
+    """Each level's plateau scenario (written into ``run_dir``) and its plan."""
+    if not options.levels or any(not 0 < level <= 10 for level in options.levels):
+        raise JobError(f"--levels: fractions of the peak in (0, 10] (got {options.levels})")
+    model = load_scenario(options.scenario_path)  # a bad file fails here, with its message
+    if options.serve_scenario_path is not None:
+        load_scenario(options.serve_scenario_path)
+    scale = options.user_scale or default_user_scale(model)
+    out = []
+    for level in options.levels:
+        try:
+            plateau = build_plateau(
+                options.scenario_path,
+                level,
+                run_dir,
+                scale,
+                options.min_requests,
+                options.warmup_s,
+            )
+        except ValueError as exc:
+            raise JobError(str(exc)) from None
+        plan = plan_for(_loadtest_options(options, plateau, scale, run_dir))
+        out.append((plateau, plan))
+    return out
+
+
+def _loadtest_options(
+    options: ValidateOptions, plateau: Plateau, scale: float, run_dir: Path
+) -> LoadTestOptions:
+    return LoadTestOptions(
+        scenario_path=plateau.path,
+        host=options.host,
+        serve_scenario_path=options.serve_scenario_path,
+        compress=COMPRESS,
+        user_scale=scale,
+        seed=options.seed,
+        out=run_dir,
+        plots=options.plots,
+    )
+
+
+def validate(
+    options: ValidateOptions,
+    progress: Callable[[float], None] | None = None,
+    planned: list[tuple[Plateau, Plan]] | None = None,
+    run_dir: Path | None = None,
+) -> ValidationRun:
+    """Run every level and compare; ``progress`` gets the wall seconds of load
+    testing done (the total is :func:`planned_seconds`)."""
+    if options.host and options.serve_scenario_path:
+        raise JobError("--serve-scenario needs the mock validate starts; it cannot go with --host")
+    try:
+        bounds = load_bounds(options.bounds_path)
+    except BoundsError as exc:
+        raise JobError(str(exc)) from None
+    if run_dir is None:
+        run_dir = new_run_dir(options.out, "validation", load_scenario(options.scenario_path).name)
+    planned = planned or plan_levels(options, run_dir)
+    run = ValidationRun(run_dir, bounds)
+    done = 0.0
+    for plateau, plan in planned:
+        simulation = simulate(
+            SimulateOptions(
+                plateau.path,
+                replications=options.replications,
+                seed=options.seed,
+                jobs=options.jobs or 1,  # serial: a level's replications take seconds
+                out=run_dir,
+                plots=options.plots,
+                compress=plan.compress,
+                user_scale=plan.user_scale,
+            )
+        )
+
+        def advance(wall: float, base: float = done) -> None:
+            if progress is not None:
+                progress(base + wall)
+
+        measured = loadtest(
+            _loadtest_options(options, plateau, plan.user_scale, run_dir), plan, advance
+        )
+        done += plan.setup_s + plan.wall_duration_s
+        run.levels.append(_compare(plateau, plan, simulation, measured, bounds, options))
+    validation_files.write_document(run_dir, validation_files.document(run, options))
+    if options.plots:
+        validation_files.plot_validation(run, run_dir / "validation.png")
+    validation_files.write_validation_report(run, load_scenario(options.scenario_path).name)
+    return run
+
+
+def planned_seconds(planned: list[tuple[Plateau, Plan]]) -> float:
+    return sum(plan.setup_s + plan.wall_duration_s for _, plan in planned)
+
+
+def _compare(
+    plateau: Plateau,
+    plan: Plan,
+    simulation: SimulationRun,
+    measured: LoadTestRun,
+    bounds: Bounds,
+    options: ValidateOptions,
+) -> LevelResult:
+    summary = measured.summary.to_dict()
+    count = summary["overall"]["requests"]
+    planned = plateau.expected_rps * plateau.window_s
+    if count < TOO_FEW * min(planned, options.min_requests):
+        raise CouldNotRun(
+            f"level {plateau.level:g} measured {count} requests in its window, fewer than "
+            f"{TOO_FEW:.0%} of the {min(planned, options.min_requests):.0f} planned: the "
+            f"system or the generator did not keep up (see {measured.run_dir})"
+        )
+    transactions = judged_transactions(summary, MIN_TRANSACTION_REQUESTS)
+    predicted = replication_estimates(
+        [r.to_dict() for r in simulation.result.replications], transactions
+    )
+    batches, tiers = measured_batches(measured, plan)
+    measured_figures = measured_estimates(summary, transactions, batches, tiers)
+    kinds = {m: kind for m, (kind, _) in figures(summary, transactions).items()}
+    rows = compare_level(plateau.level, predicted, measured_figures, kinds, bounds)
+    return LevelResult(plateau, plan, simulation, measured, rows)
+
+
+def measured_batches(
+    measured: LoadTestRun, plan: Plan
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[float]]]]:
+    """The measured window's batches: request summaries from the raw per-request
+    records, and tier utilization from the per-minute series."""
+    summary = measured.summary.to_dict()
+    w0, w1 = summary["window_s"]
+    raw = measured.run_dir / "raw"
+    records = load_records(sorted(raw.glob("requests-*.npz")))
+    shape = dict(np.load(raw / "shape.npz"))
+    origin = float(shape["wall"][0] - shape["elapsed"][0])  # as loadtests.summary keys it
+    end = plan.run_start_s + (records["end"] - origin) * plan.compress
+    names = [t.name for t in plan.scenario.transactions]
+    batches = batch_summaries(
+        end,
+        records["response"],
+        records["outcome"],
+        records["transaction"].astype(int),
+        names,
+        (w0, w1),
+        (w1 - w0) / plan.compress,
+        BATCHES,
+    )
+    series = measured.result.timeseries
+    inside = (series["time_s"] >= w0) & (series["time_s"] < w1)
+    tiers = {
+        name: {"utilization": batch_means(series[f"util_{name}"][inside])}
+        for name in summary.get("tiers", {})
+        if f"util_{name}" in series
+    }
+    return batches, tiers

@@ -1,0 +1,249 @@
+"""What ``validate`` leaves behind: ``validation.json``, ``validation.png`` and the table."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+from peakload.app.rundir import jsonable
+from peakload.measure.validation import MIN_TRANSACTION_REQUESTS, Kind, Row, Verdict
+
+if TYPE_CHECKING:
+    from peakload.app.validate import ValidateOptions, ValidationRun
+
+RULE = (
+    "difference = predicted - measured; noise = sqrt(ci_p^2 + ci_m^2) (95% half-widths: "
+    "replications for the prediction, batch means over the window for the measurement). "
+    "agree: |difference| <= bound; agree, within noise: |difference| <= bound + noise; "
+    "disagree: beyond bound + noise (the model misses by more than the bound with 95% "
+    "confidence). Bounds are relative to the measurement for throughput and times "
+    "(times also agree within latency_floor_s), absolute points for utilization and share. "
+    f"Per-transaction rows only with >= {MIN_TRANSACTION_REQUESTS} measured requests."
+)
+
+
+def document(run: ValidationRun, options: ValidateOptions) -> dict[str, Any]:
+    return {
+        "kind": "validation",
+        "pass": run.passed,
+        "scenario": str(options.scenario_path),
+        "serve_scenario": str(options.serve_scenario_path) if options.serve_scenario_path else None,
+        "host": options.host or "mock (started by peakload)",
+        "replications": options.replications,
+        "bounds": run.bounds.as_dict(),
+        "rule": RULE,
+        "failing": run.failing,
+        "failing_rows": [f"{r.metric}@{r.level:g}" for r in run.rows if r.failed],
+        "imprecise": sorted({r.metric for r in run.rows if r.imprecise}),
+        "levels": [level.as_dict() for level in run.levels],
+    }
+
+
+def write_document(run_dir: Path, doc: dict[str, Any]) -> Path:
+    path = run_dir / "validation.json"
+    path.write_text(json.dumps(jsonable(doc), indent=2, allow_nan=False) + "\n")
+    return path
+
+
+def _value(row_value: float, kind: Kind) -> str:
+    if not math.isfinite(row_value):
+        return "-"
+    if kind in (Kind.MEAN, Kind.P95):
+        return f"{row_value * 1000:,.1f} ms"
+    if kind is Kind.THROUGHPUT:
+        return f"{row_value:,.2f}/s"
+    return f"{row_value:.1%}"
+
+
+def _ci(half: float, kind: Kind) -> str:
+    if not math.isfinite(half):
+        return ""
+    if kind in (Kind.MEAN, Kind.P95):
+        return f" ±{half * 1000:.1f}"
+    if kind is Kind.THROUGHPUT:
+        return f" ±{half:.2f}"
+    return f" ±{half:.1%}"
+
+
+def _error(row: Row) -> str:
+    if not math.isfinite(row.error):
+        return "-"
+    if row.kind.relative:
+        return f"{row.error:+.1%}"
+    return f"{row.error * 100:+.1f} pt"
+
+
+def _bound(row: Row) -> str:
+    if row.kind.relative:
+        m = abs(row.measured.value)
+        relative = row.bound / m if m else math.inf
+        return f"±{relative:.0%}" if math.isfinite(relative) else "-"
+    return f"±{row.bound * 100:.1f} pt"
+
+
+_STYLE = {Verdict.AGREE: "green", Verdict.WITHIN_NOISE: "yellow", Verdict.DISAGREE: "bold red"}
+
+
+def print_validation(run: ValidationRun, console: Console, all_rows: bool = True) -> None:
+    for level in run.levels:
+        table = Table(
+            title=f"level {level.plateau.level:g}: {level.plateau.load:g} "
+            f"{'users' if level.plan.scenario.workload.kind == 'closed' else 'req/s'}, "
+            f"window {'-'.join(level.measurement.summary.window or [])}",
+            title_justify="left",
+        )
+        for column in ("metric", "predicted", "measured", "error", "bound", "verdict"):
+            table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
+        for row in level.rows:
+            if not all_rows and row.verdict is Verdict.AGREE:
+                continue
+            verdict = row.verdict.value + (" (imprecise)" if row.imprecise else "")
+            table.add_row(
+                row.metric,
+                _value(row.predicted.value, row.kind) + _ci(row.predicted.ci95, row.kind),
+                _value(row.measured.value, row.kind) + _ci(row.measured.ci95, row.kind),
+                _error(row),
+                _bound(row),
+                f"[{_STYLE[row.verdict]}]{verdict}[/]",
+            )
+        console.print(table)
+    if run.passed:
+        console.print("[bold green]VALIDATION: PASS[/bold green] (every figure agrees)")
+    else:
+        console.print(
+            "[bold red]VALIDATION: FAIL[/bold red] disagreeing: " + ", ".join(run.failing)
+        )
+
+
+def write_validation_report(run: ValidationRun, scenario: str) -> Path:
+    """``report.html``: the verdict, then each level's rows as in the terminal table."""
+    from peakload.app.report import write_report
+    from peakload.app.report.page import Section, paragraph, table
+    from peakload.app.report.page import Verdict as PageVerdict
+
+    rows = run.rows
+    agreeing = sum(r.verdict is not Verdict.DISAGREE for r in rows)
+    verdict = PageVerdict(
+        run.passed,
+        "VALIDATION PASS" if run.passed else "VALIDATION FAIL",
+        f"{agreeing} of {len(rows)} figures agree over {len(run.levels)} level(s)",
+        [f"disagrees: {m}" for m in run.failing],
+    )
+    columns = ("metric", "predicted", "measured", "error", "bound", "verdict")
+    sections = []
+    for level in run.levels:
+        workload = level.plan.scenario.workload.kind
+        sections.append(
+            Section(
+                f"Level {level.plateau.level:g}",
+                [
+                    paragraph(
+                        f"{level.plateau.load:g} {'users' if workload == 'closed' else 'req/s'}"
+                        f", window {'-'.join(level.measurement.summary.window or [])}; "
+                        f"simulation {level.simulation.run_dir.name}, "
+                        f"load test {level.measurement.run_dir.name}"
+                    ),
+                    table(
+                        columns,
+                        [
+                            (
+                                r.metric,
+                                _value(r.predicted.value, r.kind) + _ci(r.predicted.ci95, r.kind),
+                                _value(r.measured.value, r.kind) + _ci(r.measured.ci95, r.kind),
+                                _error(r),
+                                _bound(r),
+                                r.verdict.value + (" (imprecise)" if r.imprecise else ""),
+                            )
+                            for r in level.rows
+                        ],
+                        bad=[r.failed for r in level.rows],
+                    ),
+                ],
+            )
+        )
+    return write_report(run.run_dir, sections, verdict, title=f"Validation: {scenario}")
+
+
+def plot_validation(run: ValidationRun, path: Path) -> Path:
+    """Predicted (open markers) vs measured (filled) per level, 95 % intervals as bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [
+        ("throughput (req/s)", lambda m: m == "overall.throughput_rps", 1.0),
+        ("overall mean and p95 (ms)", lambda m: m in ("overall.mean_s", "overall.p95_s"), 1000.0),
+        ("tier utilization (%)", lambda m: m.endswith(".utilization"), 100.0),
+        ("tier mean response (ms)", lambda m: m.endswith(".mean_response_s"), 1000.0),
+    ]
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), dpi=110)
+    rows = run.rows
+    levels = sorted({r.level for r in rows})
+    position = {level: i for i, level in enumerate(levels)}  # levels evenly spaced
+    for ax, (title, wanted, unit) in zip(axes.flat, panels, strict=True):
+        metrics = list(dict.fromkeys(r.metric for r in rows if wanted(r.metric)))
+        width = 0.8 / max(1, len(metrics))
+        for i, metric in enumerate(metrics):
+            mine = [r for r in rows if r.metric == metric]
+            x = [position[r.level] - 0.4 + (i + 0.5) * width for r in mine]
+            color = f"C{i % 10}"
+            measured = [r.measured.value * unit for r in mine]
+            ax.errorbar(
+                [v - width / 5 for v in x],
+                measured,
+                yerr=[_bar(r.measured.ci95) * unit for r in mine],
+                fmt="o",
+                color=color,
+                capsize=3,
+                label=f"{_short(metric)} measured",
+            )
+            ax.errorbar(
+                [v + width / 5 for v in x],
+                [r.predicted.value * unit for r in mine],
+                yerr=[_bar(r.predicted.ci95) * unit for r in mine],
+                fmt="s",
+                mfc="none",
+                color=color,
+                capsize=3,
+                label=f"{_short(metric)} predicted",
+            )
+            for r, xv, yv in zip(mine, x, measured, strict=True):
+                if r.failed:
+                    ax.annotate(
+                        "✗",
+                        (xv, yv),
+                        xytext=(6, 0),
+                        textcoords="offset points",
+                        color="red",
+                        fontsize=12,
+                        va="center",
+                    )
+        ax.set_title(title)
+        ax.set_xticks(range(len(levels)), [f"{level:g}" for level in levels])
+        ax.set_xlim(-0.5, len(levels) - 0.5)
+        ax.set_xlabel("level (fraction of the peak)")
+        ax.grid(True, axis="y", alpha=0.3)
+        if metrics:
+            ax.legend(fontsize="x-small", ncol=2)
+    failing = run.failing
+    verdict = "PASS" if run.passed else f"FAIL: {len(failing)} metric(s) disagree (✗)"
+    fig.suptitle(f"validate: predicted (open) vs measured (filled), 95 % intervals: {verdict}")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def _bar(half: float) -> float:
+    return half if math.isfinite(half) else 0.0
+
+
+def _short(metric: str) -> str:
+    parts = metric.split(".")
+    return parts[1] if parts[0] == "tiers" else parts[-1]

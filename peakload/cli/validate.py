@@ -1,0 +1,126 @@
+"""``peakload validate``: does the model predict what the system measures?"""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+
+from peakload.app.progress import progress_bar
+from peakload.app.rundir import new_run_dir
+from peakload.app.validate import (
+    DEFAULT_LEVELS,
+    DEFAULT_MIN_REQUESTS,
+    DEFAULT_WARMUP_S,
+    ValidateOptions,
+    plan_levels,
+    planned_seconds,
+    validate,
+)
+from peakload.app.validation_files import print_validation
+from peakload.cli import options
+from peakload.cli.errors import EXIT_FAILED, EXIT_OK
+from peakload.core.scenario_file import load_scenario
+
+NAME = "validate"
+
+
+def levels(text: str) -> tuple[float, ...]:
+    """``0.25,0.5,1.0``: fractions of the scenario's peak."""
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a list of numbers like 0.25,0.5,1"
+        ) from None
+    if not values or any(not 0 < v <= 10 for v in values):
+        raise argparse.ArgumentTypeError(f"levels must be in (0, 10] (got {text})")
+    return values
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        NAME,
+        help="compare the model's predictions with load tests, level by level",
+        description=(
+            "For each level (a fraction of the scenario's peak, held as a plateau long enough "
+            "for --min-requests), simulate the exact plan of a load test (--replications), run "
+            "that load test, and compare throughput, overall and per-transaction mean and p95, "
+            "per-tier utilization and mean response, and per-transaction share. Each row: "
+            "predicted (replication CI), measured (batch-means CI), error, bound, verdict. "
+            "Writes results/<timestamp>-validation-<scenario>/ (validation.json, "
+            "validation.png, each level's plateau scenario, simulation and load test)."
+        ),
+        epilog="Exit codes: 0 every figure agrees, 1 some disagree (named), 2 could not run.",
+    )
+    options.add_scenario(parser, "the model: TOML scenario file")
+    parser.add_argument(
+        "--serve-scenario",
+        metavar="FILE",
+        help="the mock emulates this scenario's tiers and demands (the truth) while the "
+        "model stays --scenario: how a wrong model is caught",
+    )
+    parser.add_argument(
+        "--levels",
+        type=levels,
+        default=DEFAULT_LEVELS,
+        metavar="F,F,...",
+        help="fractions of the peak to hold (default 0.25,0.5,1.0)",
+    )
+    parser.add_argument(
+        "--host", metavar="URL", help="a service that speaks the API (default: start the mock)"
+    )
+    options.add_replications(parser, 3, "simulation replications per level (default 3)")
+    parser.add_argument(
+        "--bounds", metavar="FILE", help="TOML overriding the default bounds (see README)"
+    )
+    parser.add_argument(
+        "--min-requests",
+        type=options.positive_int,
+        default=DEFAULT_MIN_REQUESTS,
+        metavar="N",
+        help=f"requests each level's window is planned to hold (default {DEFAULT_MIN_REQUESTS})",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=options.positive_float,
+        default=DEFAULT_WARMUP_S,
+        metavar="S",
+        help=f"wall seconds of each plateau before its window (default {DEFAULT_WARMUP_S:g})",
+    )
+    parser.add_argument(
+        "--user-scale",
+        type=options.positive_float,
+        default=None,
+        metavar="F",
+        help="users x F, think times x F (default: at most 1,300 virtual users at the peak)",
+    )
+    options.add_seed(parser)
+    options.add_jobs(parser, "processes for replications")
+    options.add_output(parser)
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    job = ValidateOptions(
+        scenario_path=args.scenario,
+        serve_scenario_path=args.serve_scenario,
+        levels=args.levels,
+        host=args.host,
+        replications=args.replications,
+        out=args.out,
+        bounds_path=args.bounds,
+        min_requests=args.min_requests,
+        warmup_s=args.warmup,
+        user_scale=args.user_scale,
+        seed=args.seed,
+        jobs=args.jobs,
+        plots=not args.no_plots,
+    )
+    run_dir = new_run_dir(args.out, "validation", load_scenario(args.scenario).name)
+    planned = plan_levels(job, run_dir)
+    label = f"validating {args.scenario} at {len(planned)} level(s)"
+    with progress_bar(label, planned_seconds(planned), disabled=args.quiet) as advance:
+        done = validate(job, progress=advance, planned=planned, run_dir=run_dir)
+    print_validation(done, console, all_rows=not args.quiet)
+    console.print(f"results: {done.run_dir}", markup=False, highlight=False)
+    return EXIT_OK if done.passed else EXIT_FAILED

@@ -1,0 +1,359 @@
+"""Does the model predict what was measured? Predicted vs measured, metric by metric.
+
+``peakload validate`` runs, per load level, a load test and the simulation of
+the very same plan, and compares them here. Each compared figure is a
+:class:`Row`: the prediction with its 95 % confidence half-width over
+independent replications, the measurement with its 95 % half-width from batch
+means over the window, the error, the bound and the verdict.
+
+Batch means: the measured window is cut into ``B`` consecutive batches of
+equal length; the figure is computed in each, and the half-width is
+``t(0.975, B-1) * s / sqrt(B)`` over the batch figures (batches of a steady
+plateau a minute or more long are close to independent). The point estimate
+is the figure over the whole window.
+
+The verdict (:func:`judge`). ``difference = predicted - measured``; the bound
+is relative to the measurement for throughput and times, in absolute points
+for utilization and transaction share. With ``noise = sqrt(ci_p^2 + ci_m^2)``
+(the half-width of the difference):
+
+- **agree**: ``|difference| <= bound``;
+- **agree, within noise**: ``bound < |difference| <= bound + noise``: the point
+  estimates are further apart than the bound, but the two intervals come
+  within the bound of each other, so the data cannot say the model is off by
+  more than the bound;
+- **disagree**: ``|difference| > bound + noise``: the model misses by more than
+  the bound with 95 % confidence. Any disagreeing row fails the validation.
+
+A row whose noise alone exceeds its bound is flagged ``imprecise``: it cannot
+fail, so its verdict is weak evidence; run longer plateaus or more
+replications. Per-transaction rows exist only for transactions with at least
+:data:`MIN_TRANSACTION_REQUESTS` measured requests in the window.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from peakload.measure.stats import request_summary
+
+MIN_TRANSACTION_REQUESTS = 300
+"""Measured requests in the window below which a transaction gets no rows (its p95
+would rest on fewer than 15 requests above it)."""
+BATCHES = 10
+"""Batches the measured window is cut into for its confidence half-widths."""
+
+
+class Kind(StrEnum):
+    """What a metric is, which says how its bound applies."""
+
+    THROUGHPUT = "throughput"  # relative
+    MEAN = "mean"  # relative (with an absolute floor)
+    P95 = "p95"  # relative (with an absolute floor)
+    UTILIZATION = "utilization"  # absolute points
+    SHARE = "share"  # absolute points
+
+    @property
+    def relative(self) -> bool:
+        return self in (Kind.THROUGHPUT, Kind.MEAN, Kind.P95)
+
+
+class Verdict(StrEnum):
+    AGREE = "agree"
+    WITHIN_NOISE = "agree, within noise"
+    DISAGREE = "disagree"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How far a prediction may be from a measurement and still agree.
+
+    ``latency_floor_s``: a mean or p95 also agrees within this many seconds,
+    whatever its relative error (a 10 % bound on a 5 ms response is 0.5 ms,
+    less than the loopback HTTP stack adds to every request).
+    """
+
+    throughput: float = 0.05
+    mean: float = 0.10
+    p95: float = 0.15
+    utilization: float = 0.05
+    share: float = 0.01
+    latency_floor_s: float = 0.005
+    metrics: dict[str, float] = field(default_factory=dict)
+    """Per-metric overrides, e.g. ``{"tiers.db.utilization": 0.03}``."""
+
+    def allowed(self, metric: str, kind: Kind, measured: float) -> float:
+        """The bound in the metric's own units."""
+        bound = self.metrics.get(metric, getattr(self, kind.value))
+        if not kind.relative:
+            return bound
+        allowed = bound * abs(measured)
+        if kind in (Kind.MEAN, Kind.P95):
+            allowed = max(allowed, self.latency_floor_s)
+        return allowed
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class BoundsError(ValueError):
+    """A bounds file that cannot be used: one line naming the file and the key."""
+
+
+def load_bounds(path: str | Path | None) -> Bounds:
+    """Bounds from TOML: top-level ``throughput``, ``mean``, ``p95`` (fractions),
+    ``utilization``, ``share`` (fractions, i.e. 0.05 = 5 points),
+    ``latency_floor_s``, and ``[metrics]`` with ``"tiers.db.utilization" = 0.03``."""
+    if path is None:
+        return Bounds()
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise BoundsError(f"{path}: {exc}") from None
+    known = {f.name for f in fields(Bounds)}
+    for key, value in data.items():
+        if key not in known:
+            raise BoundsError(f"{path}: {key}: unknown key (one of {', '.join(sorted(known))})")
+        if key == "metrics":
+            if not isinstance(value, dict) or not all(
+                isinstance(v, int | float) and v >= 0 for v in value.values()
+            ):
+                raise BoundsError(f"{path}: metrics: a table of metric = bound (>= 0)")
+        elif not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise BoundsError(f"{path}: {key}: must be a number >= 0 (got {value!r})")
+    return Bounds(**data)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A figure and its 95 % confidence half-width (``nan`` when there is none)."""
+
+    value: float
+    ci95: float = math.nan
+
+
+@dataclass(frozen=True)
+class Row:
+    level: float
+    metric: str
+    kind: Kind
+    predicted: Estimate
+    measured: Estimate
+    bound: float  # in the metric's units
+    verdict: Verdict
+    imprecise: bool
+
+    @property
+    def difference(self) -> float:
+        return self.predicted.value - self.measured.value
+
+    @property
+    def error(self) -> float:
+        """Relative to the measurement for relative kinds, else the difference."""
+        if self.kind.relative:
+            m = self.measured.value
+            return self.difference / abs(m) if m else math.inf
+        return self.difference
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict is Verdict.DISAGREE
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "kind": self.kind.value,
+            "predicted": self.predicted.value,
+            "predicted_ci95": self.predicted.ci95,
+            "measured": self.measured.value,
+            "measured_ci95": self.measured.ci95,
+            "difference": self.difference,
+            "error": self.error,
+            "error_unit": "relative" if self.kind.relative else "points",
+            "bound": self.bound,
+            "verdict": self.verdict.value,
+            "imprecise": self.imprecise,
+        }
+
+
+def _finite(x: float) -> float:
+    return 0.0 if math.isnan(x) else x
+
+
+def judge(
+    level: float,
+    metric: str,
+    kind: Kind,
+    predicted: Estimate,
+    measured: Estimate,
+    bounds: Bounds,
+) -> Row:
+    """One row and its verdict (the rule is in the module docstring)."""
+    allowed = bounds.allowed(metric, kind, measured.value)
+    noise = math.hypot(_finite(predicted.ci95), _finite(measured.ci95))
+    gap = abs(predicted.value - measured.value)
+    if not (math.isfinite(predicted.value) and math.isfinite(measured.value)):
+        verdict = Verdict.DISAGREE  # one side has no figure: nothing agrees with nothing
+    elif gap <= allowed:
+        verdict = Verdict.AGREE
+    elif gap <= allowed + noise:
+        verdict = Verdict.WITHIN_NOISE
+    else:
+        verdict = Verdict.DISAGREE
+    return Row(level, metric, kind, predicted, measured, allowed, verdict, noise > allowed)
+
+
+# --- the figures compared, from a contract summary ----------------------------------
+
+
+def figures(summary: dict[str, Any], transactions: Iterable[str]) -> dict[str, tuple[Kind, float]]:
+    """metric -> (kind, value) for the compared figures of one summary.
+
+    ``transactions`` names those judged (enough measured requests); the shares
+    are of all requests in the window.
+    """
+    overall = summary["overall"]
+    out: dict[str, tuple[Kind, float]] = {
+        "overall.throughput_rps": (Kind.THROUGHPUT, overall["throughput_rps"]),
+        "overall.mean_s": (Kind.MEAN, _number(overall.get("mean_s"))),
+        "overall.p95_s": (Kind.P95, _number(overall.get("p95_s"))),
+    }
+    total = overall.get("requests") or 0
+    for name in transactions:
+        values = summary["transactions"].get(name, {})
+        count = values.get("count") or 0
+        out[f"transactions.{name}.mean_s"] = (Kind.MEAN, _number(values.get("mean_s")))
+        out[f"transactions.{name}.p95_s"] = (Kind.P95, _number(values.get("p95_s")))
+        out[f"transactions.{name}.share"] = (Kind.SHARE, count / total if total else math.nan)
+    for name, values in summary.get("tiers", {}).items():
+        out[f"tiers.{name}.utilization"] = (Kind.UTILIZATION, _number(values.get("utilization")))
+        out[f"tiers.{name}.mean_response_s"] = (Kind.MEAN, _number(values.get("mean_response_s")))
+    return out
+
+
+def _number(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def judged_transactions(
+    summary: dict[str, Any], minimum: int = MIN_TRANSACTION_REQUESTS
+) -> list[str]:
+    """Transactions with at least ``minimum`` requests in the (measured) window."""
+    return [n for n, t in summary["transactions"].items() if (t.get("count") or 0) >= minimum]
+
+
+def half_width(values: Sequence[float]) -> float:
+    """95 % Student-t half-width of the mean of ``values`` (nan with fewer than 2)."""
+    finite = [v for v in values if math.isfinite(v)]
+    if len(finite) < 2:
+        return math.nan
+    return float(
+        stats.t.ppf(0.975, len(finite) - 1) * np.std(finite, ddof=1) / math.sqrt(len(finite))
+    )
+
+
+def replication_estimates(
+    replications: Sequence[dict[str, Any]], transactions: Iterable[str]
+) -> dict[str, Estimate]:
+    """The prediction: each figure's mean over replications and its half-width."""
+    names = list(transactions)
+    per = [figures(r, names) for r in replications]
+    out = {}
+    for metric in per[0]:
+        values = [p[metric][1] for p in per]
+        finite = [v for v in values if math.isfinite(v)]
+        out[metric] = Estimate(float(np.mean(finite)) if finite else math.nan, half_width(values))
+    return out
+
+
+def batch_summaries(
+    end: np.ndarray,
+    response: np.ndarray,
+    outcome: np.ndarray,
+    transaction: np.ndarray,
+    names: list[str],
+    window: tuple[float, float],
+    wall_length_s: float,
+    batches: int = BATCHES,
+) -> list[dict[str, Any]]:
+    """The window cut into ``batches`` equal parts: a request summary of each
+    (``overall`` and ``transactions``; ``end`` on the window's clock)."""
+    edges = np.linspace(window[0], window[1], batches + 1)
+    out = []
+    for lo, hi in itertools.pairwise(edges):
+        overall, txns = request_summary(
+            end, response, outcome, transaction, names, (lo, hi), wall_length_s / batches
+        )
+        out.append({"overall": overall, "transactions": txns})
+    return out
+
+
+def batch_means(series: np.ndarray, batches: int = BATCHES) -> list[float]:
+    """A per-bin series (e.g. a tier's utilization per minute of the window) as
+    ``batches`` consecutive batch means (fewer when there are fewer bins)."""
+    values = np.asarray(series, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return []
+    return [float(chunk.mean()) for chunk in np.array_split(values, min(batches, len(values)))]
+
+
+def measured_estimates(
+    summary: dict[str, Any],
+    transactions: Iterable[str],
+    batches: Sequence[dict[str, Any]],
+    tier_batches: dict[str, dict[str, list[float]]],
+) -> dict[str, Estimate]:
+    """The measurement: each figure over the whole window, with a batch-means half-width.
+
+    ``batches`` are request summaries of the window's batches
+    (:func:`batch_summaries`); ``tier_batches[tier][leaf]`` batch values of a
+    tier figure (``utilization``, ``mean_response_s``) where the run has them.
+    A figure without batches gets no half-width.
+    """
+    names = list(transactions)
+    whole = figures(summary, names)
+    per = [figures({**b, "tiers": {}}, names) for b in batches]
+    out = {}
+    for metric, (_, value) in whole.items():
+        if metric.startswith("tiers."):
+            _, tier, leaf = metric.split(".", 2)
+            values = tier_batches.get(tier, {}).get(leaf, [])
+        else:
+            values = [p[metric][1] for p in per if metric in p]
+        out[metric] = Estimate(value, half_width(values))
+    return out
+
+
+def compare_level(
+    level: float,
+    predicted: dict[str, Estimate],
+    measured: dict[str, Estimate],
+    kinds: dict[str, Kind],
+    bounds: Bounds,
+) -> list[Row]:
+    """Rows for every figure both sides have, in the measured side's order."""
+    return [
+        judge(level, metric, kinds[metric], predicted[metric], measured[metric], bounds)
+        for metric in measured
+        if metric in predicted
+    ]
+
+
+def failing_metrics(rows: Iterable[Row]) -> list[str]:
+    """The metrics that disagree at any level, each named once, in order of appearance."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        if row.failed:
+            seen.setdefault(row.metric)
+    return list(seen)

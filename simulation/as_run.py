@@ -1,0 +1,239 @@
+"""Predict a load test as run: replications of :class:`~simulation.plan_model.PlanModel`,
+summarised the way the load test's own summary is.
+
+The model runs on wall time; the summary is keyed on the scenario clock, as
+``loadtests/summary.py`` keys a measurement: the window is the plan's
+(cut by ``--duration`` like the load test's), rates are per wall second,
+times in seconds, concurrency in scenario users (virtual users / user scale,
+``virtual_users_peak`` keeps the real count), and the per-minute series has
+one row per scenario-clock minute of the run. So ``peakload compare SIM LOAD``
+compares like with like, figure by figure. The replication's records go
+through the one reducer (:mod:`peakload.measure.reduce`) with a
+:class:`~peakload.measure.observations.Timebase` from the environment's time
+to the scenario clock, as a load test's do; each tier's visits stay on the
+environment's time (:class:`WallTier`), where its services are measured.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
+from typing import Any
+
+import numpy as np
+
+from peakload.contract.summary import Kind, TierStats
+from peakload.contract.timeseries import Timeseries
+from peakload.core.clock import format_clock
+from peakload.core.plan import Plan
+from peakload.core.workload import ClosedWorkload
+from peakload.measure.judge import judge
+from peakload.measure.observations import (
+    Population,
+    Requests,
+    TierIntervals,
+    Timebase,
+    cumulative_busy,
+)
+from peakload.measure.reduce import Observations, summarize, timeseries
+from simulation.plan_model import PlanModel
+from simulation.records import RunRecords
+from simulation.replications import combine, combine_series
+from simulation.runner import Replication, SimulationResult, replication_seeds
+
+Progress = Callable[[float], None]
+
+ON_ENVIRONMENT = Timebase()
+"""The environment's own time: wall seconds, ``compress`` 1."""
+
+
+def measured_window(plan: Plan) -> tuple[float, float]:
+    """The plan's window on the scenario clock, cut where the run stops (``--duration``)."""
+    w0, w1 = plan.measure_window_s
+    return w0, min(w1, plan.clock_at(plan.wall_duration_s))
+
+
+def plan_timebase(plan: Plan, origin: float) -> Timebase:
+    """Environment time to scenario clock: wall second 0 is ``origin``, the run's start."""
+    return Timebase(compress=plan.compress, start_s=plan.run_start_s, origin=origin)
+
+
+@dataclass(frozen=True)
+class WallTier:
+    """A tier's visits on the environment's (wall) time, asked about windows and
+    bins on the scenario clock: each is mapped back to wall time, where the
+    service intervals, the per-minute queue maxima and the samples live."""
+
+    visits: TierIntervals
+
+    @property
+    def servers(self) -> int:
+        return self.visits.servers
+
+    def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
+        wall = (timebase.wall(window[0]), timebase.wall(window[1]))
+        return self.visits.stats(wall, ON_ENVIRONMENT)
+
+    def series(
+        self, edges: np.ndarray, wall_widths: np.ndarray, timebase: Timebase
+    ) -> tuple[np.ndarray, np.ndarray]:
+        visits = self.visits
+        wall_edges = np.array([timebase.wall(float(e)) for e in edges])
+        starts = visits.service_starts
+        busy = cumulative_busy(starts, starts + visits.services, wall_edges)
+        # The longest queue of the wall minute(s) each row overlaps (a row is 60/K wall s).
+        by_minute = visits.max_queue_by_minute
+        first = (wall_edges[:-1] // 60).astype(int)
+        last = (wall_edges[1:] // 60).astype(int)
+        queue = np.array(
+            [by_minute[a : b + 1].max(initial=0) for a, b in zip(first, last, strict=True)],
+            dtype=float,
+        )
+        return np.diff(busy) / (visits.servers * wall_widths), queue
+
+
+def plan_observations(records: RunRecords, plan: Plan, origin: float) -> Observations:
+    """The replication's records as a load test would hand them to the reducer:
+    ends on the scenario clock, concurrency in scenario users (virtual users /
+    user scale, the virtual count kept), tiers on wall time."""
+    timebase = plan_timebase(plan, origin)
+    scale = plan.user_scale
+    closed = isinstance(plan.scenario.workload, ClosedWorkload)
+    on_env = records.observations()
+    population = Population(
+        time=timebase.clock(records.sample_time),
+        value=records.concurrency / scale if closed else on_env.population.value,
+        target=records.target / scale,
+        virtual=records.concurrency if closed else None,
+    )
+    requests = Requests(
+        names=records.transaction_names,
+        transaction=records.transaction,
+        end=timebase.clock(records.end),
+        response=records.response,
+        outcome=records.outcome,
+    )
+    return Observations(
+        requests=requests,
+        population=population,
+        tiers={name: WallTier(t) for name, t in records.tiers.items()},
+        span=(plan.run_start_s, plan.clock_at(plan.wall_duration_s)),
+        timebase=timebase,
+    )
+
+
+def run_plan_replication(
+    plan: Plan, seed: np.random.SeedSequence, progress: Progress | None = None
+) -> Replication:
+    """One seeded replication of the plan: its summary, series and window latencies."""
+    started = time.perf_counter()
+    model = PlanModel(plan, seed, progress=progress)
+    model.run()
+    records = RunRecords.of(model)
+    observations = plan_observations(records, plan, model.origin_s)
+    window = measured_window(plan)
+    summary = summarize(Kind.SIMULATION, plan.scenario.name, observations, window)
+    summary.simulated_requests = len(records.start)
+    summary.wall_s = time.perf_counter() - started
+    latencies = observations.requests.latencies_in(window)
+    return summary, timeseries(observations), latencies
+
+
+def plan_timeseries(records: RunRecords, plan: Plan, origin: float) -> Timeseries:
+    """One row per scenario-clock minute of the run, the load test's columns."""
+    return timeseries(plan_observations(records, plan, origin))
+
+
+def _job(args: tuple) -> Replication:
+    plan, seed, channel, index = args
+
+    def report(done: float) -> None:
+        channel.put((index, done))
+
+    return run_plan_replication(plan, seed, report)
+
+
+def simulate_plan(
+    plan: Plan,
+    replications: int = 1,
+    seed: int | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> SimulationResult:
+    """Replications of the plan's experiment, summarised like the load test.
+
+    ``progress`` gets the environment seconds done, summed over replications;
+    the total is :func:`plan_seconds`.
+    """
+    seed = plan.run_seed if seed is None else seed
+    seeds = replication_seeds(seed, replications)
+    jobs = min(jobs or os.cpu_count() or 1, replications)
+    started = time.perf_counter()
+    span = plan.setup_s + plan.wall_duration_s
+    if jobs <= 1:
+        results = []
+        for i, s in enumerate(seeds):
+
+            def report(done: float, base: float = i * span) -> None:
+                if progress is not None:
+                    progress(base + done)
+
+            results.append(run_plan_replication(plan, s, report))
+    else:
+        results = _run_parallel(plan, seeds, jobs, progress)
+    per_replication = [r[0] for r in results]
+    summary = combine(per_replication)
+    summary.plan = plan_document(plan)
+    summary.seed = seed
+    summary.replications = replications
+    summary.wall_s = time.perf_counter() - started
+    summary.slo = judge(plan.scenario.slo, summary)
+    return SimulationResult(
+        summary,
+        combine_series([r[1] for r in results]),
+        per_replication,
+        np.concatenate([r[2] for r in results]),
+    )
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The plan as a summary records it (the load test's ``plan`` keys, and the setup)."""
+    return {
+        "compress": plan.compress,
+        "user_scale": plan.user_scale,
+        "run": [format_clock(plan.run_start_s), format_clock(plan.run_end_s)],
+        "wall_duration_s": plan.wall_duration_s,
+        "pool_users": plan.pool_users,
+        "sign_in_rate": plan.sign_in_rate,
+        "setup_s": plan.setup_s,
+        "seed": plan.run_seed,
+    }
+
+
+def plan_seconds(plan: Plan, replications: int) -> float:
+    """The progress total of :func:`simulate_plan`."""
+    return (plan.setup_s + plan.wall_duration_s) * replications
+
+
+def _run_parallel(
+    plan: Plan, seeds: list[np.random.SeedSequence], jobs: int, progress: Progress | None
+) -> list[Replication]:
+    context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
+    with context.Manager() as manager, ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        channel = manager.Queue()
+        futures = [pool.submit(_job, (plan, s, channel, i)) for i, s in enumerate(seeds)]
+        done = [0.0] * len(seeds)
+        while not all(f.done() for f in futures):
+            try:
+                index, value = channel.get(timeout=0.2)
+                done[index] = value
+            except queue.Empty:
+                pass
+            if progress is not None:
+                progress(sum(done))
+        return [f.result() for f in futures]
