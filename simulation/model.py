@@ -172,15 +172,26 @@ class Model:
 
     # --- the population controller and monitor -----------------------------------
 
+    def _first_tick_delay(self) -> float | None:
+        """Seconds before the first tick (None: tick at once, without a timeout)."""
+        return None
+
+    def _target(self, now: float) -> float:
+        """The population (closed) or arrival rate (open) the source follows at ``now``."""
+        return self.profile.at(now)
+
     def _tick(self):
         env = self.env
         samples = self.samples
         tiers = list(self.tiers.values())
         in_tier = [samples.in_tier[t.name] for t in tiers]
+        delay = self._first_tick_delay()
+        if delay is not None:
+            yield env.timeout(delay)
         next_progress = env.now
         while True:
             now = env.now
-            target = self.profile.at(now)
+            target = self._target(now)
             concurrency = self.source.follow(target)
             samples.time.append(now)
             samples.target.append(target)

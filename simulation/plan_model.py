@@ -271,30 +271,12 @@ class PlanModel(Model):
 
     # --- the monitor --------------------------------------------------------------
 
-    def _tick(self):
-        env = self.env
-        plan = self.plan
-        samples = self.samples
-        tiers = list(self.tiers.values())
-        in_tier = [samples.in_tier[t.name] for t in tiers]
-        closed = isinstance(self.source, PlanPool)
+    def _first_tick_delay(self) -> float:
         # Ticks fall on whole wall seconds (w = ..., -1, 0, 1, ...), as the shape's do.
-        yield env.timeout(self.origin_s % self.tick_s)
-        next_progress = env.now
-        while True:
-            now = env.now
-            wall = now - self.origin_s
-            if closed:
-                target = float(plan.active_users(wall))
-            else:
-                target = self.profile.at(now) if wall >= 0 else 0.0
-            concurrency = self.source.follow(target)
-            samples.time.append(now)
-            samples.target.append(target)
-            samples.concurrency.append(concurrency)
-            for tier, column in zip(tiers, in_tier, strict=True):
-                column.append(tier.busy + len(tier.queue))
-            if self.progress is not None and now >= next_progress:
-                self.progress(now)
-                next_progress = now + 60.0
-            yield env.timeout(self.tick_s)
+        return self.origin_s % self.tick_s
+
+    def _target(self, now: float) -> float:
+        wall = now - self.origin_s
+        if isinstance(self.source, PlanPool):
+            return float(self.plan.active_users(wall))
+        return self.profile.at(now) if wall >= 0 else 0.0
