@@ -17,12 +17,9 @@ environment's time (:class:`WallTier`), where its services are measured.
 from __future__ import annotations
 
 import os
-import queue
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 import numpy as np
@@ -44,7 +41,7 @@ from peakload.measure.reduce import Observations, summarize, timeseries
 from simulation.plan_model import PlanModel
 from simulation.records import RunRecords
 from simulation.replications import combine, combine_series
-from simulation.runner import Replication, SimulationResult, replication_seeds
+from simulation.runner import Replication, SimulationResult, replication_seeds, run_in_processes
 
 Progress = Callable[[float], None]
 
@@ -185,7 +182,7 @@ def simulate_plan(
 
             results.append(run_plan_replication(plan, s, report))
     else:
-        results = _run_parallel(plan, seeds, jobs, progress)
+        results = run_in_processes(_job, [(plan, s) for s in seeds], jobs, progress)
     per_replication = [r[0] for r in results]
     summary = combine(per_replication)
     summary.plan = plan_document(plan)
@@ -218,22 +215,3 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 def plan_seconds(plan: Plan, replications: int) -> float:
     """The progress total of :func:`simulate_plan`."""
     return (plan.setup_s + plan.wall_duration_s) * replications
-
-
-def _run_parallel(
-    plan: Plan, seeds: list[np.random.SeedSequence], jobs: int, progress: Progress | None
-) -> list[Replication]:
-    context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
-    with context.Manager() as manager, ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        channel = manager.Queue()
-        futures = [pool.submit(_job, (plan, s, channel, i)) for i, s in enumerate(seeds)]
-        done = [0.0] * len(seeds)
-        while not all(f.done() for f in futures):
-            try:
-                index, value = channel.get(timeout=0.2)
-                done[index] = value
-            except queue.Empty:
-                pass
-            if progress is not None:
-                progress(sum(done))
-        return [f.result() for f in futures]

@@ -140,7 +140,8 @@ def simulate(
             results.append(run_replication(scenario, s, window, report, tick_s))
             done_before += scenario.end_s - scenario.start_s
     else:
-        results = _run_parallel(scenario, seeds, window, tick_s, jobs, progress)
+        arguments = [(scenario, s, window, tick_s) for s in seeds]
+        results = run_in_processes(_replication_job, arguments, jobs, progress)
     per_replication = [r[0] for r in results]
     summary = combine(per_replication)
     summary.seed = seed
@@ -155,24 +156,22 @@ def simulate(
     )
 
 
-def _run_parallel(
-    scenario: Scenario,
-    seeds: list[np.random.SeedSequence],
-    window: tuple[float, float] | None,
-    tick_s: float,
+def run_in_processes(
+    job: Callable[[tuple], Replication],
+    arguments: list[tuple],
     jobs: int,
     progress: Progress | None,
 ) -> list[Replication]:
+    """``job(args + (channel, i))`` for each ``args`` in ``arguments``, in ``jobs``
+    processes; each job reports ``(i, done)`` on ``channel`` and ``progress`` gets
+    the sum over jobs. Results come back in the order of ``arguments``."""
     # fork: workers start in milliseconds and need no importable __main__ (a script,
     # a notebook, a test); they run only the simulation, never the parent's threads.
     context = get_context("fork" if "fork" in get_all_start_methods() else "spawn")
     with context.Manager() as manager, ProcessPoolExecutor(jobs, mp_context=context) as pool:
         channel = manager.Queue()
-        futures = [
-            pool.submit(_replication_job, (scenario, s, window, tick_s, channel, i))
-            for i, s in enumerate(seeds)
-        ]
-        done = [0.0] * len(seeds)
+        futures = [pool.submit(job, (*args, channel, i)) for i, args in enumerate(arguments)]
+        done = [0.0] * len(arguments)
         while not all(f.done() for f in futures):
             try:
                 index, value = channel.get(timeout=0.2)
