@@ -37,9 +37,8 @@ from peakload.core.plan import Plan
 from peakload.core.workload import ClosedWorkload, OpenWorkload
 from peakload.measure import reduce, schedule
 from peakload.measure.observations import Population, Requests, TierCounters, Timebase
-from peakload.measure.stats import mean_by_bin, minute_edges
+from peakload.measure.stats import mean_by_bin, minute_edges, sustained_peak
 
-SATURATION_CPU_PCT = 90.0  # Locust warns above this; the generator then limits the rate
 RATE_SHORTFALL = 0.05  # achieved more than 5 % under intended: the generator fell behind
 _COUNTERS = ("completions", "busy_seconds", "wait_seconds", "refusals", "queue")
 COUNT_NOISE_SD = 3.0  # ... beyond 3 standard deviations of a Poisson count of the window's requests
@@ -239,8 +238,9 @@ def _generator(
     reasons = []
     if m.cpu_warning:
         reasons.append("Locust warned that its CPU was above 90 %")
-    if len(single) and single.max() >= SATURATION_CPU_PCT:
-        reasons.append(f"a generator process reached {single.max():.0f} % of its core")
+    sustained = sustained_peak(single, schedule.SATURATION_SPAN_S)
+    if (held := schedule.cpu_reason(sustained)) is not None:
+        reasons.append(held)
     # A short window's count is noisy (400 requests: 5 % is one standard deviation).
     expected = intended * (wall1 - wall0)
     noise = COUNT_NOISE_SD * np.sqrt(expected) / (wall1 - wall0) if expected > 0 else 0.0
@@ -250,8 +250,7 @@ def _generator(
             f"intended {intended:.1f} req/s"
         )
     if arrivals is not None:  # open: judged on the schedule and CPU, never on responses
-        peak_cpu = float(single.max()) if len(single) else 0.0
-        reasons = schedule.open_saturation(arrivals, peak_cpu, m.cpu_warning)
+        reasons = schedule.open_saturation(arrivals, sustained, m.cpu_warning)
     return Generator(
         processes=1 + (plan.workers if plan.workers > 1 else 0),
         cpu_mean_pct=float(cpu.mean()) if len(cpu) else 0.0,

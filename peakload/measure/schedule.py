@@ -35,7 +35,8 @@ from peakload.measure.stats import max_by_bin, percentiles
 LATE_START_S = 0.1  # an arrival begun this late was not sent on time
 LATE_SHARE = 0.01  # more than this share of starts late: the generator did not keep the clock
 UNBEGUN_SHARE = 0.01  # more than this share of due starts never begun (not dropped)
-SATURATION_CPU_PCT = 90.0
+SATURATION_CPU_PCT = 90.0  # Locust warns above this; the generator then limits the rate
+SATURATION_SPAN_S = 5  # ... held for this many one-second samples, not a momentary spike
 
 
 class LatencyBasis(StrEnum):
@@ -133,20 +134,19 @@ def _summed_peak(arrivals: dict[str, np.ndarray], key: str, processes: int) -> i
     return int(sum(values[process == p].max(initial=0) for p in range(processes)))
 
 
-def open_saturation(
-    section: dict[str, Any], max_process_cpu: float, cpu_warning: bool
-) -> list[str]:
+def open_saturation(section: dict[str, Any], sustained_cpu: float, cpu_warning: bool) -> list[str]:
     """Why the generator did not keep the schedule (empty: it did).
 
-    Judged on scheduled against begun arrivals and on the generator's CPU. A
+    Judged on scheduled against begun arrivals and on the generator's CPU held
+    over :data:`SATURATION_SPAN_S` seconds (:func:`cpu_reason`). A
     start dropped at the pool's cap is reported apart (:func:`dropped_reason`):
     the generator was told to hold no more users, it did not fall behind.
     """
     reasons = []
     if cpu_warning:
         reasons.append("Locust warned that its CPU was above 90 %")
-    if max_process_cpu >= SATURATION_CPU_PCT:
-        reasons.append(f"a generator process reached {max_process_cpu:.0f} % of its core")
+    if (cpu := cpu_reason(sustained_cpu)) is not None:
+        reasons.append(cpu)
     if section["late_fraction"] > LATE_SHARE:
         reasons.append(
             f"{section['late_fraction']:.1%} of flow starts began over "
@@ -157,6 +157,18 @@ def open_saturation(
     if scheduled and section["never_begun"] > UNBEGUN_SHARE * scheduled:
         reasons.append(f"{section['never_begun']} of {scheduled} scheduled flow starts never began")
     return reasons
+
+
+def cpu_reason(sustained_cpu: float) -> str | None:
+    """The saturation reason for a generator process that held its core busy, if it did.
+
+    ``sustained_cpu`` is the busiest process's CPU averaged over
+    :data:`SATURATION_SPAN_S` consecutive samples
+    (:func:`peakload.measure.stats.sustained_peak`).
+    """
+    if sustained_cpu < SATURATION_CPU_PCT:
+        return None
+    return f"a generator process held {sustained_cpu:.0f} % of its core for {SATURATION_SPAN_S} s"
 
 
 def dropped_reason(section: dict[str, Any]) -> str | None:

@@ -126,6 +126,23 @@ def max_by_bin(times: np.ndarray, values: np.ndarray, edges: np.ndarray) -> np.n
     return np.where(np.isfinite(out), out, np.nan)
 
 
+def sustained_peak(values: np.ndarray, span: int) -> float:
+    """The largest mean of ``span`` consecutive samples (the plain maximum when
+    there are fewer).
+
+    A generator's CPU sampled once a second spikes for a moment at a garbage
+    collection or a burst of time-outs without holding back a single request;
+    what limits the rate it sends is CPU held near a full core for seconds on end.
+    """
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return 0.0
+    if len(values) <= span:
+        return float(values.max())
+    window = np.convolve(values, np.ones(span) / span, mode="valid")
+    return float(window.max())
+
+
 def minute_edges(start: float, end: float, minute_s: float = 60.0) -> np.ndarray:
     """Bin edges one (scenario-clock) minute apart covering [start, end]."""
     edges = np.arange(start, end + minute_s / 2, minute_s)

@@ -116,14 +116,14 @@ def section_of(arrivals: dict[str, np.ndarray]) -> dict:
 def test_a_slow_system_is_not_a_saturated_generator():
     """Starts on time (whatever the answers took): no reason to doubt the generator."""
     section = section_of(arrival_log([0.001] * 200, [0] * 200))
-    assert schedule.open_saturation(section, max_process_cpu=40.0, cpu_warning=False) == []
+    assert schedule.open_saturation(section, sustained_cpu=40.0, cpu_warning=False) == []
     assert schedule.dropped_reason(section) is None
 
 
 def test_late_starts_and_cpu_are_saturation():
     lags = [0.001] * 190 + [0.5] * 10  # 5 % of starts half a second late
     section = section_of(arrival_log(lags, [0] * 200))
-    reasons = schedule.open_saturation(section, max_process_cpu=95.0, cpu_warning=False)
+    reasons = schedule.open_saturation(section, sustained_cpu=95.0, cpu_warning=False)
     assert len(reasons) == 2
     assert "95 %" in reasons[0] and "after their scheduled time" in reasons[1]
 

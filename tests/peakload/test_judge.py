@@ -68,7 +68,7 @@ def test_a_saturated_generator_and_lost_writes_fail_a_load_test():
     summary = read_summary(BASELINES / "loadtest-ci-smoke")
     assert judge(Slo(), summary).passed
     summary.generator.saturated = True
-    summary.generator.reasons = ["a generator process reached 97 % of its core"]
+    summary.generator.reasons = ["a generator process held 97 % of its core for 5 s"]
     summary.reconciliation = {**summary.reconciliation, "lost": 2}
     verdict = judge(Slo(), summary, at=At.ESTIMATE)
     assert {(v.scope, v.metric) for v in verdict.violations} == {

@@ -8,6 +8,7 @@ from peakload.measure.stats import (
     mser5,
     request_series,
     request_summary,
+    sustained_peak,
 )
 
 
@@ -59,3 +60,12 @@ def test_series_and_bins():
     assert list(mean_by_bin(times, np.array([1.0, 3.0, 8.0]), edges)) == [2.0, 8.0]
     assert list(max_by_bin(times, np.array([1.0, 3.0, 8.0]), edges)) == [3.0, 8.0]
     assert np.isnan(max_by_bin(times, np.ones(3), np.array([200.0, 260.0]))[0])
+
+
+def test_sustained_peak_ignores_a_one_second_spike_but_not_a_held_core():
+    spike = np.array([30.0, 35.0, 102.0, 30.0, 32.0, 31.0, 29.0])
+    held = np.array([30.0, 95.0, 96.0, 94.0, 97.0, 93.0, 30.0])
+    assert sustained_peak(spike, 5) == pytest.approx((35 + 102 + 30 + 32 + 31) / 5)
+    assert sustained_peak(spike, 5) < 90.0 <= sustained_peak(held, 5)
+    assert sustained_peak(spike[:3], 5) == 102.0  # too short to average: the maximum
+    assert sustained_peak(np.array([]), 5) == 0.0
