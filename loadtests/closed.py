@@ -51,7 +51,7 @@ from locust.user.users import LOCUST_STATE_RUNNING, LOCUST_STATE_STOPPING, LOCUS
 from loadtests.accountant import Accountant
 from loadtests.roster import Roster, preparation
 from peakload.core.plan import Plan
-from peakload.core.stationary import residual_think, stationary_entry
+from peakload.core.stationary import first_entry, residual_think
 from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
 
 
@@ -90,9 +90,11 @@ class TreasuryUser(FastHttpUser):
     # --- where the user stands ---------------------------------------------------
 
     def _first_entry(self) -> tuple[int, int, float]:
-        """Draw the stationary entry and make the record it acts on (setup)."""
+        """Draw where the user joins (the workload's ``entry``) and make the record
+        it acts on (setup)."""
+        kind = self.plan.scenario.workload.entry
         while True:
-            entry = stationary_entry(self.weights, self.lengths, self.think_time, self.rng)
+            entry = first_entry(kind, self.weights, self.lengths, self.think_time, self.rng)
             steps = preparation(self.flows[entry.flow], entry.step)
             if all(self.accountant.run(step) for step in steps):
                 return entry.flow, entry.step, entry.think_s

@@ -40,7 +40,7 @@ from simpy.events import Timeout
 from peakload.core.plan import Plan
 from peakload.core.profile import Profile
 from peakload.core.sampling import SampleStream, named_rng
-from peakload.core.stationary import residual_think, stationary_entry
+from peakload.core.stationary import FlowEntry, first_entry, residual_think
 from peakload.core.workload import ClosedWorkload, OpenWorkload
 from simulation.clients import Arrivals, Source, User
 from simulation.model import Model
@@ -117,16 +117,22 @@ class PlanUser(User):
             self.running = False
 
     def resume(self) -> None:
-        """Work from where the user stands (the first time: the stationary state of a
-        user already at work), after a fresh residual think time: parked wherever it
-        stood, its place is stationary too."""
+        """Work from where the user stands (the first time: where the workload's
+        ``entry`` puts it, by default the stationary state of a user already at
+        work), after a fresh residual think time: parked wherever it stood, its
+        place is stationary too. A ``first_step`` entry sends its first request at
+        once."""
         pool = self.pool
-        if not self.steps:
-            entry = stationary_entry(pool.flow_weights, pool.flow_lengths, None, pool.entry_rng)
+        first = not self.steps
+        if first:
+            entry = first_entry(
+                pool.entry, pool.flow_weights, pool.flow_lengths, None, pool.entry_rng
+            )
             self.steps = self.model.flow_routes[entry.flow]
             self.step = entry.step
         self.running = True
-        self._wait(pool.residual_think())
+        at_first_step = first and pool.entry is FlowEntry.FIRST_STEP  # no think before it
+        self._wait(0.0 if at_first_step else pool.residual_think())
 
     def _think(self) -> None:
         self._wait(self.think.next())
@@ -190,6 +196,8 @@ class PlanPool:
         flows = model.scenario.flow_list
         self.flow_weights = [f.weight for f in flows]
         self.flow_lengths = [len(f.steps) for f in flows]
+        self.entry: FlowEntry = workload.entry
+        """Where a user first joins (the workload's ``entry``)."""
         self.entry_rng = named_rng(seed, "entry")
         """Draws each user's mid-flow entry and residual think."""
         self.users = [PlanUser(model, self) for _ in range(plan.pool_users)]

@@ -18,10 +18,11 @@ the proportions move instead, by *lockstep tours*:
   refused part-way through its tiers (a refusal would leave busy time without
   a completion).
 
-The design needs users that start the tour at its first step: a load test
-whose users join mid-flow (from the stationary state, as issue 10's plans
-do for the scenario's day) spreads them over the tour, the windows' mix is
-then fixed again, and the identifiability test reports it.
+The design needs users that start the tour at its first step, together: the
+tour's workload says ``entry = "first_step"``. (A load test's users otherwise
+join mid-flow, from the stationary state of a user already at work, which
+would spread them over the tour, fix the windows' mix again and leave the
+demands unidentifiable.)
 
 The derived scenario is written under the calibration's directory
 (``plan/<scenario>-tour.toml``) and run as an ordinary load test, against
@@ -42,6 +43,7 @@ from peakload.app.errors import JobError
 from peakload.app.loadtest import LoadTestOptions, loadtest
 from peakload.core.clock import format_clock
 from peakload.core.scenario import LOGIN, Scenario
+from peakload.core.stationary import FlowEntry
 
 THINK_S = 2.0
 """Deterministic think time of the tour: the spacing of the waves."""
@@ -90,6 +92,7 @@ def tour_scenario(model_path: Path, model: Scenario, wall_s: float) -> dict[str,
             "kind": "closed",
             "concurrency": [[start, users], [stop, users]],
             "think_time": {"dist": "deterministic", "value": THINK_S},
+            "entry": FlowEntry.FIRST_STEP.value,
         }
     )
     workload.pop("rate", None)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
@@ -43,6 +44,20 @@ class Entry:
     flow: int
     step: int
     think_s: float
+
+
+class FlowEntry(StrEnum):
+    """Where a closed-workload user stands when it first goes to work."""
+
+    STATIONARY = "stationary"
+    """Mid-flow, from the stationary state of a user already at work
+    (:func:`stationary_entry`): the mix of the real day from the first request."""
+
+    FIRST_STEP = "first_step"
+    """At the first step of a flow picked by weight, with no think time before it.
+    Users that start together stay together (with a deterministic think time they
+    move as one wave): what ``calibrate --plan``'s lockstep tour needs, and what a
+    test of a flow from its beginning wants."""
 
 
 def flow_shares(weights: Sequence[float], lengths: Sequence[int]) -> np.ndarray:
@@ -77,3 +92,17 @@ def stationary_entry(
     flow = int(rng.choice(len(weights), p=flow_shares(weights, lengths)))
     step = int(rng.integers(lengths[flow]))
     return Entry(flow, step, residual_think(think_time, rng))
+
+
+def first_entry(
+    kind: FlowEntry,
+    weights: Sequence[float],
+    lengths: Sequence[int],
+    think_time: Distribution | None,
+    rng: np.random.Generator,
+) -> Entry:
+    """Where a user joining the workload starts, by the workload's ``entry`` rule."""
+    if kind is FlowEntry.FIRST_STEP:
+        shares = np.asarray(weights, dtype=float)
+        return Entry(int(rng.choice(len(weights), p=shares / shares.sum())), 0, 0.0)
+    return stationary_entry(weights, lengths, think_time, rng)

@@ -34,6 +34,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from peakload.core.clock import parse_clock
 from peakload.core.distributions import Distribution
 from peakload.core.profile import Profile
+from peakload.core.stationary import FlowEntry
 
 ProfilePoint = tuple[str, Annotated[float, Field(ge=0)]]
 """One point of a load profile as the file writes it: ``["09:30", 13000]``."""
@@ -114,6 +115,11 @@ class ClosedWorkload(_Workload):
     think_time: Distribution
     """Seconds a user thinks before each request it sends."""
 
+    entry: FlowEntry = FlowEntry.STATIONARY
+    """Where a user stands when it first goes to work: ``"stationary"`` (mid-flow,
+    as a user already at work; the default) or ``"first_step"`` (at a flow's first
+    step, no think before it). See :class:`~peakload.core.stationary.FlowEntry`."""
+
     _key_rules = (
         ("concurrency", True, "a closed workload needs 'concurrency' [[clock, users], ...]"),
         ("rate", False, "'rate' belongs to an open workload; this one is closed"),
@@ -143,6 +149,7 @@ class OpenWorkload(_Workload):
             "'think_time' belongs to a closed workload: an open workload's requests "
             "arrive at 'rate' whatever the users do",
         ),
+        ("entry", False, "'entry' belongs to a closed workload: an open one has no users"),
     )
     _profile_key = "rate"
 

@@ -86,3 +86,35 @@ def test_open_and_closed_keys_do_not_mix():
     text = (SCENARIOS / "ci-smoke.toml").read_text().replace('kind = "closed"', 'kind = "open"')
     with pytest.raises(ScenarioError, match="an open workload needs 'rate'"):
         parse_scenario(text, "x.toml")
+
+
+def test_entry_is_a_closed_workloads_rule():
+    smoke = (SCENARIOS / "ci-smoke.toml").read_text()
+    assert parse_scenario(smoke, "x.toml").workload.entry == "stationary"
+    first = smoke.replace('kind = "closed"', 'kind = "closed"\nentry = "first_step"')
+    assert parse_scenario(first, "x.toml").workload.entry == "first_step"
+    with pytest.raises(ScenarioError, match="entry"):
+        parse_scenario(smoke.replace('kind = "closed"', 'kind = "closed"\nentry = "top"'), "x.toml")
+    station = """
+[scenario]
+name = "open"
+start = "10:00"
+end = "10:01"
+
+[workload]
+kind = "open"
+rate = [["10:00", 5.0]]
+entry = "first_step"
+
+[[transactions]]
+name = "search_budget_codes"
+weight = 1
+demand = { app = { dist = "exponential", mean = 0.1 } }
+
+[[tiers]]
+name = "app"
+instances = 1
+workers = 2
+"""
+    with pytest.raises(ScenarioError, match="'entry' belongs to a closed workload"):
+        parse_scenario(station, "x.toml")

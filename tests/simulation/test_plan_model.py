@@ -57,6 +57,27 @@ def test_users_join_mid_flow_so_no_first_step_burst():
     assert {"get_payment", "sign_payment", "get_dossier"} <= sent
 
 
+def test_a_first_step_entry_starts_every_user_at_a_flows_first_step(tmp_path):
+    """With ``entry = "first_step"`` (calibrate --plan's tours) the users' first
+    requests are first steps only, all in the clock's first instant."""
+    text = (
+        Path(SMOKE)
+        .read_text()
+        .replace('kind = "closed"', 'kind = "closed"\nentry = "first_step"')
+        .replace('["09:00", 0], ["09:03", 60]', '["09:00", 60]')  # all at work from the start
+    )
+    scenario = tmp_path / "first.toml"
+    scenario.write_text(text)
+    model, records = run(Plan(str(scenario), compress=10.0, sign_in_rate=200.0))
+    names = records.transaction_names
+    at_once = (records.start >= model.origin_s) & (records.start <= model.origin_s + 1e-9)
+    # every user signed in by then (a few sign-ins queue past the setup): 50 of 60 at least
+    assert 50 <= np.count_nonzero(at_once) <= 60
+    sent = {names[i] for i in records.transaction[at_once]}
+    firsts = {flow.steps[0] for flow in model.scenario.flow_list}
+    assert sent <= firsts and len(sent) >= 3
+
+
 def test_surplus_users_park_and_stop_sending():
     plan = Plan(SMOKE, compress=10.0, sign_in_rate=200.0)  # ramps 60 -> 0 from 09:17
     model, records = run(plan)

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from peakload.core.distributions import Deterministic, Exponential
-from peakload.core.stationary import flow_shares, residual_think, stationary_entry
+from peakload.core.stationary import (
+    FlowEntry,
+    first_entry,
+    flow_shares,
+    residual_think,
+    stationary_entry,
+)
 
 
 def test_flow_shares_weigh_by_length():
@@ -39,3 +45,14 @@ def test_residual_of_deterministic_is_uniform():
 
 def test_no_think_time_means_no_wait():
     assert residual_think(None, np.random.default_rng(4)) == 0.0
+
+
+def test_a_first_step_entry_picks_flows_by_weight_and_waits_for_nothing():
+    rng = np.random.default_rng(4)
+    think = Exponential(mean=30.0)
+    entries = [first_entry(FlowEntry.FIRST_STEP, [6, 2], [5, 1], think, rng) for _ in range(8000)]
+    assert all(e.step == 0 and e.think_s == 0.0 for e in entries)
+    flows = np.array([e.flow for e in entries])
+    assert np.mean(flows == 0) == pytest.approx(6 / 8, abs=0.02)  # by weight, not weight x steps
+    stationary = first_entry(FlowEntry.STATIONARY, [6, 2], [5, 1], think, rng)
+    assert stationary.think_s > 0.0
