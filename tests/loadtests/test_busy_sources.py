@@ -10,6 +10,8 @@ import pytest
 from loadtests import busy_sources
 from peakload.cli import main
 
+pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+
 SMOKE = Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.toml"
 TIERS = ["gateway", "app", "signature", "db"]
 

@@ -12,6 +12,8 @@ from geventhttpclient.connectionpool import ConnectionPool
 from loadtests import keepalive
 from loadtests.mock_process import MockServer
 
+pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):

@@ -20,7 +20,7 @@ from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.contract.api import TRANSACTIONS as CONTRACT_TRANSACTIONS
 from tests.factories import assert_contract
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.load]
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SMOKE = SCENARIOS / "ci-smoke.toml"

@@ -14,7 +14,7 @@ from mock_server.settings import Settings
 from peakload.core.scenario_file import scenario_from_dict
 from peakload.core.units import unit_password
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.load]
 
 
 @pytest.fixture

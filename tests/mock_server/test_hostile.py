@@ -16,7 +16,7 @@ import requests
 
 from loadtests.mock_process import MockServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.load]
 
 MiB = 2**20
 

@@ -14,6 +14,8 @@ from mock_server.serve import MIN_KEEP_ALIVE_S, keep_alive_for
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.core.scenario_file import load_scenario
 
+pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 

@@ -13,6 +13,8 @@ from peakload.cli import main
 from peakload.core.scenario_file import load_scenario
 from tests.peakload.measure.access_log.synthetic import write_log
 
+pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 PAYMENT = ["search_budget_codes", "create_payment", "sign_payment", "submit_payment", "get_payment"]
 
@@ -65,7 +67,7 @@ def test_round_trip_through_a_load_test_of_ci_smoke(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     loadtest(
         LoadTestOptions(
-            scenario_path=SCENARIOS / "ci-smoke.toml", compress=8, out="out", plots=False
+            scenario_path=SCENARIOS / "ci-smoke.toml", compress=20, out="out", plots=False
         )
     )
     run = from_log(FromLogOptions(logs=(log,), out=tmp_path / "derived.toml", plots=False))

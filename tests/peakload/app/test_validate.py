@@ -15,6 +15,8 @@ from peakload.app.plateau import COMPRESS, build_plateau
 from peakload.cli import main
 from peakload.core.scenario_file import load_scenario
 
+pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+
 SMOKE = Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml"
 FAST = ["--levels", "1.0", "--min-requests", "1000", "--replications", "3", "--jobs", "1"]
 

@@ -12,6 +12,8 @@ import pytest
 
 from tests.peakload.report.browser import ARTIFACTS, assert_clean, open_page
 
+pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+
 
 def record_weight(name: str, page: Path, screenshot: Path | None) -> int:
     """Keep the page weight beside the screenshot: the test's measured figures."""
