@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description=(
             "Estimate each transaction's mean demand at each tier from load-test run "
             "directories: per-window tier busy time regressed on per-transaction completions "
-            "by non-negative least squares, with a bootstrap 95%% interval; from low-load "
+            "by non-negative least squares, with a bootstrap 95 % interval; from low-load "
             "response times where busy time is unknown. Says per demand whether the runs "
             "could identify it. Writes calibration.json, <scenario>-calibrated.toml and a "
             "plot. --plan designs and runs the load tests itself."

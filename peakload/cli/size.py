@@ -22,7 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description=(
             "Size the system for the scenario's peak: start from analytic bounds, confirm "
             "candidates with seeded replications on common random numbers, and recommend "
-            "the cheapest instances per tier whose 95%% confidence bounds meet every SLO, "
+            "the cheapest instances per tier whose 95 % confidence bounds meet every SLO, "
             "also with one instance of any tier lost for 30 minutes at the peak (N-1). "
             "Writes sizing.json, a scenario file with the recommended tiers and plots."
         ),

@@ -153,3 +153,26 @@ def test_console_script_runs_outside_python(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "ci-smoke.toml: ok" in result.stdout
+
+
+def test_every_help_page_prints_percent_signs_once():
+    """argparse %-formats an argument's help but prints a description or epilog as
+    written: a "95%%" there reaches the reader doubled."""
+    import argparse
+
+    from peakload.cli.main import build_parser
+
+    parser = build_parser()
+    pages = [parser.format_help()]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                pages.append(sub.format_help())
+                pages += [
+                    s.format_help()
+                    for a in sub._actions
+                    if isinstance(a, argparse._SubParsersAction)
+                    for s in a.choices.values()
+                ]
+    assert len(pages) > 8
+    assert not [page.splitlines()[0] for page in pages if "%%" in page]
