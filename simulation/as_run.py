@@ -38,6 +38,7 @@ from peakload.measure.observations import (
     cumulative_busy,
 )
 from peakload.measure.reduce import Observations, summarize, timeseries
+from simulation.drills import drill_summary, lost_series
 from simulation.plan_model import PlanModel
 from simulation.records import RunRecords
 from simulation.replications import combine, combine_series
@@ -137,8 +138,14 @@ def run_plan_replication(
     summary = summarize(Kind.SIMULATION, plan.scenario.name, observations, window)
     summary.simulated_requests = len(records.start)
     summary.wall_s = time.perf_counter() - started
+    failures = plan.scenario.failures
+    summary.drills = drill_summary(records.tiers, failures, window, observations.timebase)
     latencies = observations.requests.latencies_in(window)
-    return summary, timeseries(observations), latencies
+    columns = timeseries(observations)
+    if failures:  # what the drills took, per scenario-clock minute, as the load test's series
+        edges = np.append(columns["time_s"], observations.span[1])
+        columns |= lost_series(plan.scenario, failures, edges)
+    return summary, columns, latencies
 
 
 def plan_timeseries(records: RunRecords, plan: Plan, origin: float) -> Timeseries:

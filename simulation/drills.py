@@ -2,7 +2,8 @@
 
 For each drill, the failing tier's mean wait and response of the visits that
 arrived during it and of those that arrived in the rest of the window, the
-load test's ``drills`` section in the same shape; and ``lost_<tier>``, the
+load test's ``drills`` section in the same shape (for the real day, and for a
+plan's prediction of a load test, :mod:`simulation.as_run`); and ``lost_<tier>``, the
 servers the drills took, averaged over each minute of the series.
 """
 
@@ -13,18 +14,28 @@ from typing import Any
 import numpy as np
 
 from peakload.core.scenario import Failure, Scenario
-from peakload.measure.observations import TierIntervals
+from peakload.measure.observations import TierIntervals, Timebase
+
+ON_ENVIRONMENT = Timebase()
+"""The real day's model: the environment's time is the scenario clock."""
 
 
 def drill_summary(
-    tiers: dict[str, TierIntervals], failures: tuple[Failure, ...], window: tuple[float, float]
+    tiers: dict[str, TierIntervals],
+    failures: tuple[Failure, ...],
+    window: tuple[float, float],
+    timebase: Timebase = ON_ENVIRONMENT,
 ) -> dict[str, dict[str, Any]]:
-    w0, w1 = window
+    """``window`` and the failures are on the scenario clock, the tiers' visits on
+    the environment's time; ``timebase.wall`` maps one onto the other (the same
+    time on the real day; a plan's wall time, :mod:`simulation.as_run`)."""
+    w0, w1 = (timebase.wall(t) for t in window)
     drills = {}
     for failure in failures:
         tier = tiers[failure.tier]
+        start, end = timebase.wall(failure.start_s), timebase.wall(failure.end_s)
         arrived = (tier.arrivals >= w0) & (tier.arrivals < w1)
-        during = (tier.arrivals >= failure.start_s) & (tier.arrivals < failure.end_s)
+        during = (tier.arrivals >= start) & (tier.arrivals < end)
         if not (arrived & during).any():
             continue
         drills[f"{failure.tier} {failure.start}-{failure.end}"] = {

@@ -218,9 +218,14 @@ class Model:
             mine = [f for f in failures if f.tier == name]
             for clock in sorted({c for f in mine for c in (f.start_s, f.end_s)}):
                 lost = sum(f.instances * workers for f in mine if f.active(clock))
-                Timeout(env, max(0.0, clock - env.now)).callbacks.append(
+                Timeout(env, max(0.0, self.env_time(clock) - env.now)).callbacks.append(
                     partial(_resize, tier, max(0, tier.servers - lost))
                 )
+
+    def env_time(self, clock: float) -> float:
+        """The environment's time at scenario clock ``clock``: the same on the real
+        day (a plan's model maps it onto wall time)."""
+        return clock
 
     def run(self) -> Model:
         """Simulate the day to :attr:`end_s`; returns this model, records filled."""

@@ -19,7 +19,10 @@ the load generator follows (the spec is :mod:`peakload.core.plan`):
   a fresh residual think time. Think times are multiplied by ``user_scale``.
   The load generator's setup also prepares each user's entry (the steps
   before it, so it holds the records its entry acts on); none of that is
-  measured, and the model leaves it out, as the spec allows.
+  measured, and the model leaves it out, as the spec allows;
+- **failures**: each ``[[failures]]`` drill takes its servers away at its
+  scenario clocks put on wall time (:meth:`PlanModel.env_time`), where the mock
+  the load test starts applies it (:mod:`mock_server.drills`).
 
 The uncompressed :class:`~simulation.model.Model` (no plan) is untouched: it
 stays the reference for the real day. Plan mode only swaps the model's source
@@ -276,6 +279,12 @@ class PlanModel(Model):
 
     def wall(self, env_s: float) -> float:
         return env_s - self.origin_s
+
+    def env_time(self, clock: float) -> float:
+        """A ``[[failures]]`` clock on the environment's time. Never before wall
+        second 0: the mock applies no failure before the run's clock starts, so a
+        failure already on at the run's start begins with it, not during sign-in."""
+        return self.origin_s + max(0.0, self.plan.wall_at(clock))
 
     # --- the monitor --------------------------------------------------------------
 

@@ -6,9 +6,11 @@ of the very plan the load test will run (``R`` replications, the model
 ``MODEL.toml``), runs that load test (against the mock, which may emulate
 another scenario, the truth: ``serve_scenario_path``; or against ``host``),
 and compares them figure by figure (:mod:`peakload.measure.validation`:
-rows, bounds, batch means, verdicts). Writes ``validation.json``, a plot and
-the plateau scenarios into one run directory, with each level's simulation
-and load test beside them.
+rows, bounds, batch means, verdicts). When the model has ``[[failures]]``,
+one more experiment follows the levels: the scenario's own day with its
+failure drill, predicted and measured the same way (:mod:`peakload.app.drill`).
+Writes ``validation.json``, a plot and the plateau scenarios into one run
+directory, with each experiment's simulation and load test beside them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 from loadtests.recorder import load_records
 from peakload.app import validation_files
+from peakload.app.drill import DrillPlan, DrillResult, compare_drill, drill_seconds, plan_drill
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest, plan_for
 from peakload.app.plateau import COMPRESS, Plateau, build_plateau, default_user_scale
@@ -72,6 +75,24 @@ class ValidateOptions:
     seed: int | None = None
     jobs: int | None = None
     plots: bool = True
+    drills: bool = True
+    """Run the model's ``[[failures]]`` drill after the levels (``--no-drills``: don't)."""
+
+
+@dataclass
+class Planned:
+    """Every experiment of a validation, planned: the levels, then the drill (its
+    plan, why it is skipped, or None when the model has no failures)."""
+
+    levels: list[tuple[Plateau, Plan]]
+    drill: DrillPlan | str | None = None
+
+    @property
+    def seconds(self) -> float:
+        """Wall seconds of load testing in all."""
+        return sum(p.setup_s + p.wall_duration_s for _, p in self.levels) + drill_seconds(
+            self.drill
+        )
 
 
 @dataclass
@@ -113,10 +134,17 @@ class ValidationRun:
     run_dir: Path
     bounds: Bounds
     levels: list[LevelResult] = field(default_factory=list)
+    drill: DrillResult | None = None
+    drill_skipped: str | None = None
+
+    @property
+    def level_rows(self) -> list[Row]:
+        return [r for level in self.levels for r in level.rows]
 
     @property
     def rows(self) -> list[Row]:
-        return [r for level in self.levels for r in level.rows]
+        """Every judged row: the levels', then the drill's."""
+        return self.level_rows + (self.drill.rows if self.drill else [])
 
     @property
     def failing(self) -> list[str]:
@@ -127,14 +155,23 @@ class ValidationRun:
         return bool(self.levels) and not self.failing
 
 
-def plan_levels(options: ValidateOptions, run_dir: Path) -> list[tuple[Plateau, Plan]]:
-    """Each level's plateau scenario (written into ``run_dir``) and its plan."""
+def plan_validation(options: ValidateOptions, run_dir: Path) -> Planned:
+    """Each level's plateau scenario (written into ``run_dir``) and its plan, and
+    the drill's (:func:`peakload.app.drill.plan_drill`)."""
     if not options.levels or any(not 0 < level <= 10 for level in options.levels):
         raise JobError(f"--levels: fractions of the peak in (0, 10] (got {options.levels})")
     model = load_scenario(options.scenario_path)  # a bad file fails here, with its message
     if options.serve_scenario_path is not None:
         load_scenario(options.serve_scenario_path)
     scale = options.user_scale or default_user_scale(model)
+    return Planned(
+        _plan_levels(options, scale, run_dir), plan_drill(options, model, scale, run_dir)
+    )
+
+
+def _plan_levels(
+    options: ValidateOptions, scale: float, run_dir: Path
+) -> list[tuple[Plateau, Plan]]:
     out = []
     for level in options.levels:
         try:
@@ -171,11 +208,11 @@ def _loadtest_options(
 def validate(
     options: ValidateOptions,
     progress: Callable[[float], None] | None = None,
-    planned: list[tuple[Plateau, Plan]] | None = None,
+    planned: Planned | None = None,
     run_dir: Path | None = None,
 ) -> ValidationRun:
-    """Run every level and compare; ``progress`` gets the wall seconds of load
-    testing done (the total is :func:`planned_seconds`)."""
+    """Run every level, then the drill, and compare; ``progress`` gets the wall
+    seconds of load testing done (the total is :attr:`Planned.seconds`)."""
     if options.host and options.serve_scenario_path:
         raise JobError("--serve-scenario needs the mock validate starts; it cannot go with --host")
     try:
@@ -184,32 +221,33 @@ def validate(
         raise JobError(str(exc)) from None
     if run_dir is None:
         run_dir = new_run_dir(options.out, "validation", load_scenario(options.scenario_path).name)
-    planned = planned or plan_levels(options, run_dir)
+    planned = planned or plan_validation(options, run_dir)
     run = ValidationRun(run_dir, bounds)
     done = 0.0
-    for plateau, plan in planned:
-        simulation = simulate(
-            SimulateOptions(
-                plateau.path,
-                replications=options.replications,
-                seed=options.seed,
-                jobs=options.jobs or 1,  # serial: a level's replications take seconds
-                out=run_dir,
-                plots=options.plots,
-                compress=plan.compress,
-                user_scale=plan.user_scale,
-            )
-        )
 
-        def advance(wall: float, base: float = done) -> None:
+    def advance_from(base: float) -> Callable[[float], None]:
+        def advance(wall: float) -> None:
             if progress is not None:
                 progress(base + wall)
 
+        return advance
+
+    for plateau, plan in planned.levels:
+        simulation = _simulate_plan(options, plateau.path, plan, run_dir)
         measured = loadtest(
-            _loadtest_options(options, plateau, plan.user_scale, run_dir), plan, advance
+            _loadtest_options(options, plateau, plan.user_scale, run_dir),
+            plan,
+            advance_from(done),
         )
         done += plan.setup_s + plan.wall_duration_s
         run.levels.append(_compare(plateau, plan, simulation, measured, bounds, options))
+    if isinstance(planned.drill, DrillPlan):
+        drill = planned.drill
+        simulation = _simulate_plan(options, options.scenario_path, drill.plan, run_dir)
+        measured = loadtest(drill.options, drill.plan, advance_from(done))
+        run.drill = compare_drill(drill, simulation, measured, bounds)
+    else:
+        run.drill_skipped = planned.drill
     validation_files.write_document(run_dir, validation_files.document(run, options))
     if options.plots:
         validation_files.plot_validation(run, run_dir / "validation.png")
@@ -217,8 +255,23 @@ def validate(
     return run
 
 
-def planned_seconds(planned: list[tuple[Plateau, Plan]]) -> float:
-    return sum(plan.setup_s + plan.wall_duration_s for _, plan in planned)
+def _simulate_plan(
+    options: ValidateOptions, scenario_path: str | Path, plan: Plan, run_dir: Path
+) -> SimulationRun:
+    """The simulation of ``plan`` as run (``R`` replications): the prediction."""
+    return simulate(
+        SimulateOptions(
+            scenario_path,
+            replications=options.replications,
+            seed=options.seed,
+            jobs=options.jobs or 1,  # serial: an experiment's replications take seconds
+            out=run_dir,
+            plots=options.plots,
+            compress=plan.compress,
+            user_scale=plan.user_scale,
+            window=plan.window,
+        )
+    )
 
 
 def _compare(

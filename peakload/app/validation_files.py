@@ -1,4 +1,5 @@
-"""What ``validate`` leaves behind: ``validation.json``, ``validation.png`` and the table."""
+"""What ``validate`` leaves behind: ``validation.json``, ``validation.png``, the
+table and ``report.html``; the levels' rows, then the failure drill's."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from peakload.app.drill import failure_label
 from peakload.app.rundir import jsonable
 from peakload.measure.validation import MIN_TRANSACTION_REQUESTS, Kind, Row, Verdict
 
 if TYPE_CHECKING:
-    from peakload.app.validate import ValidateOptions, ValidationRun
+    from peakload.app.drill import DrillResult
+    from peakload.app.validate import LevelResult, ValidateOptions, ValidationRun
 
 RULE = (
     "difference = predicted - measured; noise = sqrt(ci_p^2 + ci_m^2) (95% half-widths: "
@@ -22,8 +25,12 @@ RULE = (
     "agree: |difference| <= bound; agree, within noise: |difference| <= bound + noise; "
     "disagree: beyond bound + noise (the model misses by more than the bound with 95% "
     "confidence). Bounds are relative to the measurement for throughput and times "
-    "(times also agree within latency_floor_s), absolute points for utilization and share. "
-    f"Per-transaction rows only with >= {MIN_TRANSACTION_REQUESTS} measured requests."
+    "(times also agree within latency_floor_s, a tier's wait within wait_floor_s), absolute "
+    "points for utilization and share. "
+    f"Per-transaction rows only with >= {MIN_TRANSACTION_REQUESTS} measured requests. "
+    "Drill rows (drills.<drill>.<inside|outside>.<figure>): the failing tier's mean wait and "
+    "response inside the drill and in the rest of the window; measured half-widths from batch "
+    "means of the server's counters."
 )
 
 
@@ -38,9 +45,11 @@ def document(run: ValidationRun, options: ValidateOptions) -> dict[str, Any]:
         "bounds": run.bounds.as_dict(),
         "rule": RULE,
         "failing": run.failing,
-        "failing_rows": [f"{r.metric}@{r.level:g}" for r in run.rows if r.failed],
+        "failing_rows": [f"{r.metric}@{r.level:g}" for r in run.level_rows if r.failed]
+        + [r.metric for r in (run.drill.rows if run.drill else []) if r.failed],
         "imprecise": sorted({r.metric for r in run.rows if r.imprecise}),
         "levels": [level.as_dict() for level in run.levels],
+        "drill": run.drill.as_dict() if run.drill else run.drill_skipped,
     }
 
 
@@ -53,7 +62,7 @@ def write_document(run_dir: Path, doc: dict[str, Any]) -> Path:
 def _value(row_value: float, kind: Kind) -> str:
     if not math.isfinite(row_value):
         return "-"
-    if kind in (Kind.MEAN, Kind.P95):
+    if kind.seconds:
         return f"{row_value * 1000:,.1f} ms"
     if kind is Kind.THROUGHPUT:
         return f"{row_value:,.2f}/s"
@@ -63,7 +72,7 @@ def _value(row_value: float, kind: Kind) -> str:
 def _ci(half: float, kind: Kind) -> str:
     if not math.isfinite(half):
         return ""
-    if kind in (Kind.MEAN, Kind.P95):
+    if kind.seconds:
         return f" ±{half * 1000:.1f}"
     if kind is Kind.THROUGHPUT:
         return f" ±{half:.2f}"
@@ -89,29 +98,54 @@ def _bound(row: Row) -> str:
 _STYLE = {Verdict.AGREE: "green", Verdict.WITHIN_NOISE: "yellow", Verdict.DISAGREE: "bold red"}
 
 
+def _cells(row: Row) -> tuple[str, str, str, str, str]:
+    """metric, predicted, measured, error and bound as the table shows them."""
+    return (
+        row.metric,
+        _value(row.predicted.value, row.kind) + _ci(row.predicted.ci95, row.kind),
+        _value(row.measured.value, row.kind) + _ci(row.measured.ci95, row.kind),
+        _error(row),
+        _bound(row),
+    )
+
+
+def _verdict(row: Row) -> str:
+    return row.verdict.value + (" (imprecise)" if row.imprecise else "")
+
+
+def _level_title(level: LevelResult) -> str:
+    workload = level.plan.scenario.workload.kind
+    return (
+        f"level {level.plateau.level:g}: {level.plateau.load:g} "
+        f"{'users' if workload == 'closed' else 'req/s'}, "
+        f"window {'-'.join(level.measurement.summary.window or [])}"
+    )
+
+
+def _drill_title(drill: DrillResult) -> str:
+    plan = drill.plan
+    failures = ", ".join(failure_label(f) for f in plan.scenario.failures)
+    return (
+        f"drill: {failures}; the scenario's day at x{plan.compress:g}, user scale "
+        f"{plan.user_scale:g}, window {'-'.join(drill.measurement.summary.window or [])}"
+    )
+
+
 def print_validation(run: ValidationRun, console: Console, all_rows: bool = True) -> None:
-    for level in run.levels:
-        table = Table(
-            title=f"level {level.plateau.level:g}: {level.plateau.load:g} "
-            f"{'users' if level.plan.scenario.workload.kind == 'closed' else 'req/s'}, "
-            f"window {'-'.join(level.measurement.summary.window or [])}",
-            title_justify="left",
-        )
+    tables = [(_level_title(level), level.rows) for level in run.levels]
+    if run.drill is not None:
+        tables.append((_drill_title(run.drill), run.drill.rows))
+    for title, rows in tables:
+        table = Table(title=title, title_justify="left")
         for column in ("metric", "predicted", "measured", "error", "bound", "verdict"):
             table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
-        for row in level.rows:
+        for row in rows:
             if not all_rows and row.verdict is Verdict.AGREE:
                 continue
-            verdict = row.verdict.value + (" (imprecise)" if row.imprecise else "")
-            table.add_row(
-                row.metric,
-                _value(row.predicted.value, row.kind) + _ci(row.predicted.ci95, row.kind),
-                _value(row.measured.value, row.kind) + _ci(row.measured.ci95, row.kind),
-                _error(row),
-                _bound(row),
-                f"[{_STYLE[row.verdict]}]{verdict}[/]",
-            )
+            table.add_row(*_cells(row), f"[{_STYLE[row.verdict]}]{_verdict(row)}[/]")
         console.print(table)
+    if run.drill_skipped:
+        console.print(f"drill {run.drill_skipped}", markup=False, highlight=False)
     if run.passed:
         console.print("[bold green]VALIDATION: PASS[/bold green] (every figure agrees)")
     else:
@@ -128,44 +162,40 @@ def write_validation_report(run: ValidationRun, scenario: str) -> Path:
 
     rows = run.rows
     agreeing = sum(r.verdict is not Verdict.DISAGREE for r in rows)
+    drill = " and a failure drill" if run.drill else ""
     verdict = PageVerdict(
         run.passed,
         "VALIDATION PASS" if run.passed else "VALIDATION FAIL",
-        f"{agreeing} of {len(rows)} figures agree over {len(run.levels)} level(s)",
+        f"{agreeing} of {len(rows)} figures agree over {len(run.levels)} level(s){drill}",
         [f"disagrees: {m}" for m in run.failing],
     )
     columns = ("metric", "predicted", "measured", "error", "bound", "verdict")
+    experiments = [
+        (f"Level {level.plateau.level:g}", _level_title(level), level) for level in run.levels
+    ]
+    if run.drill is not None:
+        experiments.append(("Failure drill", _drill_title(run.drill), run.drill))
     sections = []
-    for level in run.levels:
-        workload = level.plan.scenario.workload.kind
+    for heading, title, done in experiments:
         sections.append(
             Section(
-                f"Level {level.plateau.level:g}",
+                heading,
                 [
                     paragraph(
-                        f"{level.plateau.load:g} {'users' if workload == 'closed' else 'req/s'}"
-                        f", window {'-'.join(level.measurement.summary.window or [])}; "
-                        f"simulation {level.simulation.run_dir.name}, "
-                        f"load test {level.measurement.run_dir.name}"
+                        f"{title}; simulation {done.simulation.run_dir.name}, "
+                        f"load test {done.measurement.run_dir.name}"
                     ),
                     table(
                         columns,
-                        [
-                            (
-                                r.metric,
-                                _value(r.predicted.value, r.kind) + _ci(r.predicted.ci95, r.kind),
-                                _value(r.measured.value, r.kind) + _ci(r.measured.ci95, r.kind),
-                                _error(r),
-                                _bound(r),
-                                r.verdict.value + (" (imprecise)" if r.imprecise else ""),
-                            )
-                            for r in level.rows
-                        ],
-                        bad=[r.failed for r in level.rows],
+                        [(*_cells(r), _verdict(r)) for r in done.rows],
+                        bad=[r.failed for r in done.rows],
                     ),
                 ],
             )
         )
+    if run.drill_skipped:
+        skipped = paragraph(f"The drill was {run.drill_skipped}.")
+        sections.append(Section("Failure drill", [skipped]))
     return write_report(run.run_dir, sections, verdict, title=f"Validation: {scenario}")
 
 
@@ -183,7 +213,7 @@ def plot_validation(run: ValidationRun, path: Path) -> Path:
         ("tier mean response (ms)", lambda m: m.endswith(".mean_response_s"), 1000.0),
     ]
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), dpi=110)
-    rows = run.rows
+    rows = run.level_rows  # the drill's rows are in the table and report, not on these axes
     levels = sorted({r.level for r in rows})
     position = {level: i for i, level in enumerate(levels)}  # levels evenly spaced
     for ax, (title, wanted, unit) in zip(axes.flat, panels, strict=True):

@@ -6,6 +6,7 @@ import argparse
 
 from rich.console import Console
 
+from peakload.app.drill import DrillPlan
 from peakload.app.progress import progress_bar
 from peakload.app.rundir import new_run_dir
 from peakload.app.validate import (
@@ -13,8 +14,7 @@ from peakload.app.validate import (
     DEFAULT_MIN_REQUESTS,
     DEFAULT_WARMUP_S,
     ValidateOptions,
-    plan_levels,
-    planned_seconds,
+    plan_validation,
     validate,
 )
 from peakload.app.validation_files import print_validation
@@ -48,6 +48,10 @@ def register(commands: argparse._SubParsersAction) -> None:
             "that load test, and compare throughput, overall and per-transaction mean and p95, "
             "per-tier utilization and mean response, and per-transaction share. Each row: "
             "predicted (replication CI), measured (batch-means CI), error, bound, verdict. "
+            "When the scenario has [[failures]], one more experiment follows: its own day and "
+            "window with the drill, as a load test at x8 (or more, to fit 5 minutes) and its "
+            "simulation, compared on the failing tier's mean wait and response inside and "
+            "outside the drill (--no-drills skips it). "
             "Writes results/<timestamp>-validation-<scenario>/ (validation.json, "
             "validation.png, each level's plateau scenario, simulation and load test)."
         ),
@@ -95,6 +99,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="F",
         help="users x F, think times x F (default: at most 1,300 virtual users at the peak)",
     )
+    parser.add_argument(
+        "--no-drills",
+        action="store_true",
+        help="skip the [[failures]] drill experiment (run only the levels)",
+    )
     options.add_seed(parser)
     options.add_jobs(parser, "processes for replications")
     options.add_output(parser)
@@ -115,11 +124,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
         seed=args.seed,
         jobs=args.jobs,
         plots=not args.no_plots,
+        drills=not args.no_drills,
     )
     run_dir = new_run_dir(args.out, "validation", load_scenario(args.scenario).name)
-    planned = plan_levels(job, run_dir)
-    label = f"validating {args.scenario} at {len(planned)} level(s)"
-    with progress_bar(label, planned_seconds(planned), disabled=args.quiet) as advance:
+    planned = plan_validation(job, run_dir)
+    drill = " and its failure drill" if isinstance(planned.drill, DrillPlan) else ""
+    label = f"validating {args.scenario} at {len(planned.levels)} level(s){drill}"
+    with progress_bar(label, planned.seconds, disabled=args.quiet) as advance:
         done = validate(job, progress=advance, planned=planned, run_dir=run_dir)
     print_validation(done, console, all_rows=not args.quiet)
     console.print(f"results: {done.run_dir}", markup=False, highlight=False)

@@ -2,13 +2,15 @@
 
 One row per sample and tier, cumulative counters since the server started:
 
-    wall,tier,busy_s,completions,queue
-    1764225000.51,app,12.0431,402,0
+    wall,tier,busy_s,completions,queue,wait_s
+    1764225000.51,app,12.0431,402,0,0.8312
 
 ``wall`` is a Unix epoch (the same clock as the client's request records),
 ``busy_s`` the tier's cumulative busy seconds (slot-seconds held, or CPU
-seconds on a real system), ``completions`` and ``queue`` are optional (empty
-when the source does not give them). The mock's /admin/stats, a Prometheus
+seconds on a real system), ``completions``, ``queue`` and ``wait_s`` (the
+seconds requests waited for a slot, the mock's counter) are optional (empty
+when the source does not give them; files from before ``wait_s`` lack the
+column). The mock's /admin/stats, a Prometheus
 text endpoint and a CSV from the user's monitoring all end up in this one
 format, so ``peakload calibrate`` can be re-run offline from the directory.
 """
@@ -24,11 +26,12 @@ import numpy as np
 from peakload.measure.calibration.windows import TierSeries
 
 FILENAME = "tiers.csv"
-COLUMNS = ("wall", "tier", "busy_s", "completions", "queue")
+COLUMNS = ("wall", "tier", "busy_s", "completions", "queue", "wait_s")
 
 
 def write(path: Path, wall: list[float], tiers: list[dict[str, dict]]) -> Path:
-    """Rows from samples: ``tiers[i]`` maps tier -> {busy_seconds, completions, queue}."""
+    """Rows from samples: ``tiers[i]`` maps tier -> {busy_seconds, completions, queue,
+    wait_seconds}."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
@@ -44,6 +47,7 @@ def write(path: Path, wall: list[float], tiers: list[dict[str, dict]]) -> Path:
                         f"{busy:.6f}",
                         stats.get("completions", ""),
                         stats.get("queue", ""),
+                        stats.get("wait_seconds", ""),
                     ]
                 )
     return path
@@ -81,3 +85,24 @@ def read(path: Path) -> TierSeries | None:
         wall=wall,
         busy_s={tier: np.interp(wall, v[:, 0], v[:, 1]) for tier, v in series.items()},
     )
+
+
+def read_counters(path: Path, tier: str) -> dict[str, np.ndarray]:
+    """One tier's rows as arrays ``wall``, ``busy_s``, ``completions``, ``wait_s``, in
+    time order (NaN where a counter is empty or the column absent); empty arrays
+    when the file has no row of ``tier``."""
+    keys = ("wall", "busy_s", "completions", "wait_s")
+    rows = []
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("tier") == tier:
+                rows.append([_number(row.get(key)) for key in keys])
+    values = np.array(sorted(rows), dtype=float).reshape(-1, len(keys))
+    return {key: values[:, i] for i, key in enumerate(keys)}
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text) if text else math.nan
+    except ValueError:
+        return math.nan

@@ -1,7 +1,9 @@
-"""``peakload validate`` at ci-smoke scale: a right model passes, a wrong one is named.
+"""``peakload validate`` at ci-smoke scale: a right model passes, a wrong one is named,
+and a model with a failure drill has it predicted and measured.
 
 Each run is one level (the full 60 users) held for 1,000 requests (about a
-minute of wall time) beside three replications of its simulation.
+minute of wall time) beside three replications of its simulation; the drill
+adds ci-smoke's own day at x8 (about two minutes).
 """
 
 import json
@@ -11,14 +13,25 @@ from pathlib import Path
 import pytest
 import tomli_w
 
+from peakload.app.drill import DrillPlan
 from peakload.app.plateau import COMPRESS, build_plateau
+from peakload.app.validate import ValidateOptions, plan_validation
 from peakload.cli import main
+from peakload.core.clock import parse_clock
 from peakload.core.scenario_file import load_scenario
 
 pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
 
 SMOKE = Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml"
 FAST = ["--levels", "1.0", "--min-requests", "1000", "--replications", "3", "--jobs", "1"]
+DRILL = '\n[[failures]]\ntier = "app"\nstart = "09:07"\nend = "09:13"\ninstances = 1\n'
+DRILL_KEY = "drills.app 09:07-09:13"
+
+
+def with_drill(tmp_path: Path) -> Path:
+    path = tmp_path / "ci-smoke-drill.toml"
+    path.write_text(SMOKE.read_text() + DRILL)
+    return path
 
 
 def db_times(factor: float, tmp_path: Path) -> Path:
@@ -90,3 +103,71 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
     (run,) = list(out.iterdir())
     page = (run / "report.html").read_text()
     assert "VALIDATION FAIL" in page and "disagrees: tiers.db.utilization" in page
+
+
+def test_the_drill_is_planned_on_the_scenarios_own_day_at_x8(tmp_path):
+    scenario = with_drill(tmp_path)
+    planned = plan_validation(ValidateOptions(scenario, levels=(1.0,)), tmp_path)
+    drill = planned.drill
+    assert isinstance(drill, DrillPlan)
+    plan = drill.plan
+    assert plan.compress == 8.0 and plan.user_scale == 1.0
+    assert plan.run_start_s == parse_clock("09:00") and plan.run_end_s == parse_clock("09:15")
+    assert plan.scenario.failures and plan.measure_window_s == load_scenario(scenario).window_s
+    (_, level_plan), *_ = planned.levels
+    assert not level_plan.scenario.failures  # the plateaus still drop the drill
+    assert planned.seconds == pytest.approx(
+        level_plan.setup_s + level_plan.wall_duration_s + plan.setup_s + 900 / 8
+    )
+
+
+def test_the_drill_is_skipped_when_asked_or_against_a_host_and_absent_without_failures(
+    tmp_path,
+):
+    scenario = with_drill(tmp_path)
+    skipped = plan_validation(ValidateOptions(scenario, levels=(1.0,), drills=False), tmp_path)
+    assert skipped.drill == "skipped: --no-drills"
+    host = ValidateOptions(scenario, levels=(1.0,), host="http://127.0.0.1:9")
+    assert "--host" in plan_validation(host, tmp_path).drill
+    assert plan_validation(ValidateOptions(SMOKE, levels=(1.0,)), tmp_path).drill is None
+
+
+def test_a_served_truth_gets_the_models_drill(tmp_path):
+    truth = db_times(2.0, tmp_path)
+    options = ValidateOptions(with_drill(tmp_path), serve_scenario_path=truth, levels=(1.0,))
+    drill = plan_validation(options, tmp_path).drill
+    served = load_scenario(drill.options.serve_scenario_path)
+    assert [(f.tier, f.start, f.end) for f in served.failures] == [("app", "09:07", "09:13")]
+    assert served.transaction("login").demand["db"].mean == pytest.approx(0.008)
+
+
+@pytest.mark.slow
+def test_validate_compares_the_failure_drill(tmp_path, capsys):
+    out = tmp_path / "out"
+    scenario = with_drill(tmp_path)
+    fast = ["--levels", "1.0", "--min-requests", "600", "--replications", "3", "--jobs", "1"]
+    code = main(["validate", "--scenario", str(scenario), *fast, "--out", str(out), "--quiet"])
+    doc = validation(out)
+    assert code == 0, doc["failing"]
+    drill = doc["drill"]
+    assert drill["failures"] == ["app 09:07-09:13 (1 instance)"]
+    assert drill["plan"]["compress"] == 8.0 and drill["plan"]["window"] == ["09:05", "09:15"]
+    rows = {row["metric"]: row for row in drill["rows"]}
+    assert set(rows) == {
+        f"{DRILL_KEY}.{side}.{leaf}"
+        for side in ("inside", "outside")
+        for leaf in ("mean_wait_s", "mean_response_s")
+    }
+    assert all(row["verdict"] != "disagree" for row in rows.values()), rows
+    assert rows[f"{DRILL_KEY}.inside.mean_wait_s"]["kind"] == "wait"
+    inside, outside = (
+        rows[f"{DRILL_KEY}.inside.mean_wait_s"],
+        rows[f"{DRILL_KEY}.outside.mean_wait_s"],
+    )
+    for side in ("predicted", "measured"):  # both saw one app instance of two lost
+        assert inside[side] > 2 * outside[side]
+    assert inside["measured_ci95"] is not None  # batch means of the mock's counters
+    assert doc["pass"] is True and len(doc["levels"]) == 1
+    assert "drill: app 09:07-09:13 (1 instance)" in capsys.readouterr().out
+    (run,) = list(out.iterdir())
+    assert "Failure drill" in (run / "report.html").read_text()

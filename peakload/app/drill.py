@@ -1,0 +1,195 @@
+"""``validate``'s failure drill: the model's ``[[failures]]`` predicted and measured.
+
+The plateaus (:mod:`peakload.app.plateau`) drop ``[[failures]]`` so that each
+level measures one steady load. When the model has failures, ``validate``
+runs one more experiment after its levels: **the scenario's own day and
+window, failures kept**, as a load test against the mock, which applies each
+drill on the scenario clock (:mod:`mock_server.drills`), and predicted by the
+simulation of that very plan (``R`` replications, as a level is). The drill's
+rows (:mod:`peakload.measure.drills`) count in the verdict like any other.
+
+The compression: :data:`DRILL_COMPRESS`, or the one that fits the run (its
+start to the window's end) into :data:`~peakload.app.loadtest.DEFAULT_WALL_S`
+wall seconds when that is higher: ci-smoke's 09:00-09:15 at x8 is 113 wall
+seconds (a 75 s window, its 6-minute drill 45 s); the April peak, 07:00-11:00,
+runs at x48. The user scale is the levels'. ``validation.json`` states both.
+
+The drill is the experiment's act, not a property of the system: with
+``--serve-scenario`` the mock serves a copy of the truth with the model's
+``[[failures]]`` in place of its own (written into the run directory). With
+``--host`` there is no drill to run: validate can fail an instance only of
+the mock it starts, and says it skipped the drill. ``--no-drills`` skips it too.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import tomli_w
+
+from peakload.app.loadtest import DEFAULT_WALL_S, LoadTestOptions, LoadTestRun, plan_for
+from peakload.app.simulate import SimulationRun
+from peakload.core.clock import format_clock
+from peakload.core.plan import Plan
+from peakload.core.scenario import Scenario
+from peakload.core.scenario_file import load_scenario
+from peakload.measure.calibration import tier_file
+from peakload.measure.drills import (
+    compare_drills,
+    drill_batches,
+    measured_drills,
+    predicted_drills,
+    wait_ratios,
+)
+from peakload.measure.observations import Timebase
+from peakload.measure.validation import Bounds, Row
+
+if TYPE_CHECKING:
+    from peakload.app.validate import ValidateOptions
+
+DRILL_COMPRESS = 8.0
+"""The drill's compression, unless fitting the run into DEFAULT_WALL_S needs more."""
+
+
+@dataclass(frozen=True)
+class DrillPlan:
+    """The drill experiment, planned: the load test's options and its plan."""
+
+    options: LoadTestOptions
+    plan: Plan
+
+
+@dataclass
+class DrillResult:
+    """The drill, run and compared."""
+
+    plan: Plan
+    simulation: SimulationRun
+    measurement: LoadTestRun
+    rows: list[Row]
+
+    def as_dict(self) -> dict[str, Any]:
+        plan, measured = self.plan, self.measurement.summary
+        return {
+            "scenario": str(plan.scenario_path),
+            "failures": [failure_label(f) for f in plan.scenario.failures],
+            "plan": {
+                "compress": plan.compress,
+                "compression_rule": (
+                    f"x{DRILL_COMPRESS:g}, or the compression that fits the run into "
+                    f"{DEFAULT_WALL_S:g} wall s when that is higher"
+                ),
+                "user_scale": plan.user_scale,
+                "setup_s": plan.setup_s,
+                "run": [format_clock(plan.run_start_s), format_clock(plan.run_end_s)],
+                "wall_duration_s": plan.wall_duration_s,
+                "window": measured.window,
+            },
+            "served_scenario": getattr(measured, "served_scenario", None),
+            "measured_requests": measured.overall.requests if measured.overall else 0,
+            "simulation": str(self.simulation.run_dir),
+            "loadtest": str(self.measurement.run_dir),
+            "generator_saturated": bool(measured.generator and measured.generator.saturated),
+            "wait_inside_over_outside": wait_ratios(self.rows),
+            "pass": not any(r.failed for r in self.rows),
+            "rows": [r.as_dict() for r in self.rows],
+        }
+
+
+def failure_label(failure: Any) -> str:
+    """``app 09:07-09:13 (1 instance)``."""
+    lost = f"{failure.instances} instance{'s' if failure.instances != 1 else ''}"
+    return f"{failure.tier} {failure.start}-{failure.end} ({lost})"
+
+
+def plan_drill(
+    options: ValidateOptions, model: Scenario, scale: float, run_dir: Path
+) -> DrillPlan | str | None:
+    """The drill to run; a sentence saying why it is skipped; or None when the model
+    has no ``[[failures]]``."""
+    if not model.failures:
+        return None
+    if not options.drills:
+        return "skipped: --no-drills"
+    if options.host:
+        return "skipped: --host (validate can fail an instance only of the mock it starts)"
+    window = model.scenario.window
+    lo, hi = model.window_s or (model.start_s, model.end_s)
+    if not any(f.start_s < hi and f.end_s > lo for f in model.failures):
+        return f"skipped: no [[failures]] overlaps the window {format_clock(lo)}-{format_clock(hi)}"
+    served = None
+    if options.serve_scenario_path is not None:
+        served = truth_with_drills(options.scenario_path, options.serve_scenario_path, run_dir)
+    loadtest_options = LoadTestOptions(
+        scenario_path=options.scenario_path,
+        serve_scenario_path=served,
+        compress=None,
+        user_scale=scale,
+        window=window,
+        seed=options.seed,
+        out=run_dir,
+        plots=options.plots,
+    )
+    fitted = plan_for(loadtest_options).compress
+    loadtest_options = replace(loadtest_options, compress=max(DRILL_COMPRESS, fitted))
+    return DrillPlan(loadtest_options, plan_for(loadtest_options))
+
+
+def truth_with_drills(model_path: str | Path, truth_path: str | Path, run_dir: Path) -> Path:
+    """A copy of the truth with the model's ``[[failures]]`` (the drill acts on the
+    system the mock emulates), written into ``run_dir``."""
+    truth = tomllib.loads(Path(truth_path).read_text())
+    truth["failures"] = tomllib.loads(Path(model_path).read_text())["failures"]
+    name = truth.get("scenario", {}).get("name", Path(truth_path).stem)
+    path = run_dir / f"{name}-drill.toml"
+    header = f"# Derived by peakload validate: {truth_path}, the [[failures]] of {model_path}.\n"
+    path.write_text(header + tomli_w.dumps(truth))
+    load_scenario(path)  # a truth without the drill's tier fails here, naming the key
+    return path
+
+
+def compare_drill(
+    drill: DrillPlan, simulation: SimulationRun, measured: LoadTestRun, bounds: Bounds
+) -> DrillResult:
+    """The drill's rows: the simulation's replications against the load test."""
+    predicted = predicted_drills([r.to_dict() for r in simulation.result.replications])
+    summary = measured.summary.to_dict()
+    batches = measured_drill_batches(measured, drill.plan, summary)
+    rows = compare_drills(predicted, measured_drills(summary, batches), bounds)
+    return DrillResult(drill.plan, simulation, measured, rows)
+
+
+def measured_drill_batches(
+    measured: LoadTestRun, plan: Plan, summary: dict[str, Any]
+) -> dict[str, dict[str, dict[str, list[float]]]]:
+    """Batch values of each drill's figures from the server's counters in
+    ``tiers.csv``, their wall times put on the scenario clock as the summary's are."""
+    path = measured.run_dir / tier_file.FILENAME
+    if not path.is_file() or not summary.get("drills"):
+        return {}
+    shape = np.load(measured.run_dir / "raw" / "shape.npz")
+    origin = float(shape["wall"][0] - shape["elapsed"][0])  # as loadtests.summary keys it
+    timebase = Timebase(plan.compress, plan.run_start_s, origin)
+    window = tuple(summary["window_s"])
+    out = {}
+    for failure in plan.scenario.failures:
+        key = f"{failure.tier} {failure.start}-{failure.end}"
+        counters = tier_file.read_counters(path, failure.tier)
+        if key not in summary["drills"] or not len(counters["wall"]):
+            continue
+        clock = np.asarray(timebase.clock(counters["wall"]), dtype=float)
+        out[key] = drill_batches(
+            clock, counters, window, (failure.start_s, failure.end_s), plan.compress
+        )
+    return out
+
+
+def drill_seconds(drill: DrillPlan | str | None) -> float:
+    """Wall seconds the drill's load test takes (0 when there is none)."""
+    if not isinstance(drill, DrillPlan):
+        return 0.0
+    return drill.plan.setup_s + drill.plan.wall_duration_s
