@@ -6,6 +6,7 @@ minute of wall time) beside three replications of its simulation; the drill
 adds ci-smoke's own day at x8 (about two minutes).
 """
 
+import csv
 import json
 import tomllib
 from pathlib import Path
@@ -61,26 +62,6 @@ def test_a_plateau_holds_the_level_long_enough_for_the_requests(tmp_path):
     assert (hi - lo) / COMPRESS == plateau.window_s
     assert (lo - scenario.start_s) / COMPRESS == plateau.warmup_s == 30
     assert [t.name for t in scenario.tiers] == [t.name for t in load_scenario(SMOKE).tiers]
-
-
-@pytest.mark.slow
-def test_validate_passes_on_ci_smoke(tmp_path, capsys):
-    out = tmp_path / "out"
-    code = main(["validate", "--scenario", str(SMOKE), *FAST, "--out", str(out), "--quiet"])
-    doc = validation(out)
-    assert code == 0, doc["failing"]
-    assert doc["pass"] is True and doc["failing"] == []
-    (level,) = doc["levels"]
-    assert level["measured_requests"] >= 1000 * 0.8
-    metrics = {row["metric"] for row in level["rows"]}
-    assert {
-        "overall.throughput_rps",
-        "tiers.db.utilization",
-        "tiers.app.mean_response_s",
-    } <= metrics
-    assert all(row["verdict"] != "disagree" for row in level["rows"])
-    assert (Path(level["loadtest"]) / "plan.json").is_file()
-    assert "VALIDATION: PASS" in capsys.readouterr().out
 
 
 @pytest.mark.slow
@@ -142,13 +123,25 @@ def test_a_served_truth_gets_the_models_drill(tmp_path):
 
 
 @pytest.mark.slow
-def test_validate_compares_the_failure_drill(tmp_path, capsys):
+def test_validate_passes_on_ci_smoke_and_compares_its_failure_drill(tmp_path, capsys):
+    """One level of ci-smoke and its drill (one app instance of two lost 09:07-09:13):
+    the right model agrees with the mock on both."""
     out = tmp_path / "out"
     scenario = with_drill(tmp_path)
-    fast = ["--levels", "1.0", "--min-requests", "600", "--replications", "3", "--jobs", "1"]
-    code = main(["validate", "--scenario", str(scenario), *fast, "--out", str(out), "--quiet"])
+    code = main(["validate", "--scenario", str(scenario), *FAST, "--out", str(out), "--quiet"])
     doc = validation(out)
     assert code == 0, doc["failing"]
+    assert doc["pass"] is True and doc["failing"] == []
+    (level,) = doc["levels"]
+    assert level["measured_requests"] >= 1000 * 0.8
+    metrics = {row["metric"] for row in level["rows"]}
+    assert {
+        "overall.throughput_rps",
+        "tiers.db.utilization",
+        "tiers.app.mean_response_s",
+    } <= metrics
+    assert all(row["verdict"] != "disagree" for row in level["rows"])
+    assert (Path(level["loadtest"]) / "plan.json").is_file()
     drill = doc["drill"]
     assert drill["failures"] == ["app 09:07-09:13 (1 instance)"]
     assert drill["plan"]["compress"] == 8.0 and drill["plan"]["window"] == ["09:05", "09:15"]
@@ -167,7 +160,12 @@ def test_validate_compares_the_failure_drill(tmp_path, capsys):
     for side in ("predicted", "measured"):  # both saw one app instance of two lost
         assert inside[side] > 2 * outside[side]
     assert inside["measured_ci95"] is not None  # batch means of the mock's counters
-    assert doc["pass"] is True and len(doc["levels"]) == 1
-    assert "drill: app 09:07-09:13 (1 instance)" in capsys.readouterr().out
+    # The mock took the instance away on the scenario clock, per minute of the series.
+    with (Path(drill["loadtest"]) / "timeseries.csv").open() as f:
+        lost = {row["clock"][:5]: float(row["lost_app"]) for row in csv.DictReader(f)}
+    assert lost["09:08"] == pytest.approx(2.0) and lost["09:11"] == pytest.approx(2.0)
+    assert lost["09:05"] == 0.0 and lost["09:14"] == 0.0
+    printed = capsys.readouterr().out
+    assert "VALIDATION: PASS" in printed and "drill: app 09:07-09:13 (1 instance)" in printed
     (run,) = list(out.iterdir())
     assert "Failure drill" in (run / "report.html").read_text()
