@@ -95,26 +95,7 @@ def test_entry_is_a_closed_workloads_rule():
     assert parse_scenario(first, "x.toml").workload.entry == "first_step"
     with pytest.raises(ScenarioError, match="entry"):
         parse_scenario(smoke.replace('kind = "closed"', 'kind = "closed"\nentry = "top"'), "x.toml")
-    station = """
-[scenario]
-name = "open"
-start = "10:00"
-end = "10:01"
-
-[workload]
-kind = "open"
-rate = [["10:00", 5.0]]
-entry = "first_step"
-
-[[transactions]]
-name = "search_budget_codes"
-weight = 1
-demand = { app = { dist = "exponential", mean = 0.1 } }
-
-[[tiers]]
-name = "app"
-instances = 1
-workers = 2
-"""
+    station = (SCENARIOS / "checks" / "open-mmc.toml").read_text()
+    station = station.replace('kind = "open"', 'kind = "open"\nentry = "first_step"')
     with pytest.raises(ScenarioError, match="'entry' belongs to a closed workload"):
         parse_scenario(station, "x.toml")
