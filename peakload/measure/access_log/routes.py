@@ -86,15 +86,22 @@ def name_transactions(frame: pl.DataFrame, routes: tuple[Route, ...]) -> pl.Data
     Rules are matched once per path *shape* (method and path with digit runs
     as ``{id}``, no query), on one path of that shape, not once per line: a
     log has a handful of shapes and millions of lines. So a rule that tells
-    two paths apart by their digits alone is not supported.
+    two paths apart by their digits alone is not supported. The shapes are
+    computed once per distinct method and path of the batch, then joined back
+    to its lines: a path repeats, so that is a fraction of the lines.
     """
-    path = pl.col("path").str.split("?").list.first()
-    shaped = frame.with_columns(
-        (pl.col("method") + " " + path.str.replace_all(r"\d+", "{id}")).alias("pattern"),
-        path.alias("bare_path"),
+    targets = frame.select("method", "path").unique()
+    bare = pl.col("path").str.split("?").list.first()
+    targets = targets.with_columns(
+        (pl.col("method") + " " + bare.str.replace_all(r"\d+", "{id}")).alias("pattern"),
+        bare.alias("bare_path"),
     )
-    shapes = shaped.group_by("pattern").agg(pl.col("method").first(), pl.col("bare_path").first())
+    shapes = targets.group_by("pattern").agg(pl.col("method").first(), pl.col("bare_path").first())
     names = {pattern: _match(routes, method, bare) for pattern, method, bare in shapes.iter_rows()}
-    return shaped.drop("bare_path").with_columns(
-        pl.col("pattern").replace_strict(names, return_dtype=pl.String).alias("transaction")
+    targets = targets.select(
+        "method",
+        "path",
+        "pattern",
+        pl.col("pattern").replace_strict(names, return_dtype=pl.String).alias("transaction"),
     )
+    return frame.join(targets, on=["method", "path"], how="left", maintain_order="left")

@@ -13,6 +13,12 @@ The gatherer keeps, per user, only the last request's end, transaction and
 session; per session its first start, last end and request count; plus
 bounded uniform samples of think and response times. So memory grows with
 users and sessions, never with lines.
+
+Users are keyed by a 64-bit hash of who they are, not the string itself: a
+batch is sorted by user and time, and sorting and joining integers costs a
+fraction of strings (two users in a million share a hash with probability
+about 3e-8). Sorted so, "the user's previous request" is simply the row
+before when that row is the same user's: no per-user window is needed.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from peakload.measure.access_log.routes import UNKNOWN
-from peakload.measure.access_log.sample import StreamSample
+from peakload.measure.access_log.sample import Moments, StreamSample
 
 START = "^"
 """The transition source of a session's first request."""
@@ -32,12 +38,22 @@ START = "^"
 SAMPLE_CAPACITY = 200_000
 
 _STATE_SCHEMA = {
-    "key": pl.String,
+    "key": pl.UInt64,
     "state_end": pl.Float64,
     "state_sid": pl.Int64,
     "state_txn": pl.String,
 }
 _SESSION_SCHEMA = {"sid": pl.Int64, "start": pl.Float64, "end": pl.Float64, "requests": pl.UInt32}
+
+
+def user_key() -> pl.Expr:
+    """Who made a request, as a 64-bit hash: the remote user, else client and user agent."""
+    return (
+        pl.when(pl.col("user") != "-")
+        .then(pl.col("user"))
+        .otherwise(pl.concat_str([pl.col("client"), pl.col("agent")], separator=" "))
+        .hash(seed=0)
+    )
 
 
 @dataclass
@@ -54,6 +70,7 @@ class Sessions:
     errors: Counter = field(default_factory=Counter)
     unknown: Counter = field(default_factory=Counter)
     think: StreamSample | None = None
+    think_moments: Moments = field(default_factory=Moments)
     response: dict[str, StreamSample] = field(default_factory=dict)
     first_s: float = float("inf")
     last_s: float = float("-inf")
@@ -69,89 +86,79 @@ class Sessions:
         """Fold one batch (columns of ``lines.COLUMNS`` plus ``transaction``, ``pattern``)."""
         if not len(frame):
             return
-        unknown = frame.filter(pl.col("transaction") == UNKNOWN)
+        known = pl.col("transaction") != UNKNOWN
+        unknown = frame.filter(~known)
         if len(unknown):
             for pattern, n in unknown.group_by("pattern").len().iter_rows():
                 self.unknown[pattern] += n
-        frame = frame.filter(pl.col("transaction") != UNKNOWN)
+        frame = frame.filter(known)
         if not len(frame):
             return
-        self.first_s = min(self.first_s, float((frame["end_s"] - frame["request_time"]).min()))
-        self.last_s = max(self.last_s, float(frame["end_s"].max()))
         rows = self._sessionize(frame)
+        self.first_s = min(self.first_s, float(rows["start"].min()))
+        self.last_s = max(self.last_s, float(rows["end_s"].max()))
         self._gather(rows)
 
     def _sessionize(self, frame: pl.DataFrame) -> pl.DataFrame:
-        key = (
-            pl.when(pl.col("user") != "-")
-            .then(pl.col("user"))
-            .otherwise(pl.col("client") + " " + pl.col("agent"))
-        )
         rows = (
-            frame.with_columns(
-                key.alias("key"), (pl.col("end_s") - pl.col("request_time")).alias("start")
+            frame.select(
+                user_key().alias("key"),
+                (pl.col("end_s") - pl.col("request_time")).alias("start"),
+                pl.col("end_s"),
+                pl.col("request_time"),
+                pl.col("status"),
+                pl.col("transaction").cast(pl.String),
             )
-            .sort(["key", "start"])
             .join(self.users, on="key", how="left")
-            .with_columns(
-                pl.col("end_s").shift(1).over("key").alias("prev_end"),
-                pl.col("transaction").shift(1).over("key").alias("prev_txn"),
-            )
+            .sort(["key", "start"])
         )
-        first = pl.col("prev_end").is_null()
+        key, end, txn = pl.col("key"), pl.col("end_s"), pl.col("transaction")
+        first = (key != key.shift(1)).fill_null(True)  # the batch's first request of its user
+        prev_end = pl.when(first).then(pl.col("state_end")).otherwise(end.shift(1))
+        prev_txn = pl.when(first).then(pl.col("state_txn")).otherwise(txn.shift(1))
         rows = rows.with_columns(
-            pl.when(first)
-            .then(pl.col("state_end"))
-            .otherwise(pl.col("prev_end"))
-            .alias("prev_end"),
-            pl.when(first)
-            .then(pl.col("state_txn"))
-            .otherwise(pl.col("prev_txn"))
-            .alias("prev_txn"),
-            first.alias("first"),
+            first.alias("first"), prev_end.alias("prev_end"), prev_txn.alias("prev_txn")
         )
         gap = pl.col("start") - pl.col("prev_end")
         new = pl.col("prev_end").is_null() | (gap > self.session_gap_s)
         rows = rows.with_columns(gap.alias("gap"), new.alias("new"))
-        rows = rows.with_columns(
+        # A user's first row always has a session (a new one, or the one carried from the
+        # last batch), so a plain forward fill never reaches across users.
+        sid = (
             pl.when(pl.col("new"))
             .then(self.next_sid + pl.col("new").cast(pl.Int64).cum_sum() - 1)
             .when(pl.col("first"))
             .then(pl.col("state_sid"))
-            .otherwise(None)
-            .alias("sid")
-        ).with_columns(pl.col("sid").forward_fill().over("key"))
+        )
+        rows = rows.with_columns(sid.forward_fill().alias("sid"))
         self.next_sid += int(rows["new"].sum())
-        last = rows.group_by("key").agg(
-            pl.col("end_s").last().alias("state_end"),
-            pl.col("sid").last().alias("state_sid"),
-            pl.col("transaction").last().alias("state_txn"),
+        last = rows.filter((key != key.shift(-1)).fill_null(True)).select(
+            key, end.alias("state_end"), pl.col("sid").alias("state_sid"), txn.alias("state_txn")
         )
-        self.users = pl.concat(
-            [self.users.join(last, on="key", how="anti"), last.select(self.users.columns)]
-        )
+        self.users = pl.concat([self.users.join(last, on="key", how="anti"), last])
         return rows
 
     def _gather(self, rows: pl.DataFrame) -> None:
-        within = rows.filter(~pl.col("new"))
-        self.think.offer(within.filter(pl.col("gap") >= 0)["gap"].to_numpy())
+        gaps = rows.filter(~pl.col("new") & (pl.col("gap") > 0))["gap"].to_numpy()
+        self.think.offer(gaps)
+        self.think_moments.offer(gaps)
         source = pl.when(pl.col("new")).then(pl.lit(START)).otherwise(pl.col("prev_txn"))
-        pairs = rows.select(source.alias("source"), pl.col("transaction"))
-        for source, target, n in pairs.group_by(["source", "transaction"]).len().iter_rows():
-            self.transitions[(source, target)] += n
-        for name, n, errors in (
-            rows.group_by("transaction").agg(pl.len(), (pl.col("status") >= 500).sum()).iter_rows()
-        ):
+        pairs = rows.group_by(source.alias("source"), pl.col("transaction")).len()
+        for source_name, target, n in pairs.iter_rows():
+            self.transitions[(source_name, target)] += n
+        per_txn = rows.group_by("transaction").agg(
+            pl.len(), (pl.col("status") >= 500).sum(), pl.col("request_time")
+        )
+        for name, n, errors, times in per_txn.iter_rows():
             self.mix[name] += n
             self.errors[name] += errors
-        for (name,), group in rows.group_by(["transaction"]):
             sample = self.response.setdefault(name, StreamSample(SAMPLE_CAPACITY // 10, self.rng))
-            sample.offer(group["request_time"].to_numpy())
+            sample.offer(np.asarray(times))
         batch = rows.group_by("sid").agg(
             pl.col("start").min(), pl.col("end_s").max().alias("end"), pl.len().alias("requests")
         )
         self.table = (
-            pl.concat([self.table, batch.select(self.table.columns).cast(_SESSION_SCHEMA)])
+            pl.concat([self.table, batch.cast(_SESSION_SCHEMA)])
             .group_by("sid")
             .agg(pl.col("start").min(), pl.col("end").max(), pl.col("requests").sum())
         )
