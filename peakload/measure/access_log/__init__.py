@@ -4,7 +4,7 @@ and what they did in what order.
 The pipeline, each step a module:
 
 1. :mod:`~.lines` reads the log in batches of lines and parses each batch
-   into columns with one vectorised regular expression (polars): nginx
+   into columns by splitting inside polars, not in a Python loop: nginx
    ``combined`` with the request time (and optionally ``$msec``) appended, or
    JSON lines. A line that does not parse is counted, and the first is kept as
    the example.

@@ -17,7 +17,7 @@ import numpy as np
 
 from peakload.measure.access_log.fitting import ThinkTimeFit, fit_think_time
 from peakload.measure.access_log.flows import DerivedFlow, derive_flows
-from peakload.measure.access_log.lines import LineCounts, LogFormat, read_batches
+from peakload.measure.access_log.lines import BATCH_LINES, LineCounts, LogFormat, read_batches
 from peakload.measure.access_log.routes import Route, name_transactions
 from peakload.measure.access_log.sessions import Sessions
 from peakload.measure.access_log.simplify import Simplified, simplify
@@ -108,15 +108,20 @@ def derive(
     session_gap_s: float = 1800.0,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    batch_lines: int = BATCH_LINES,
 ) -> DerivedWorkload:
-    """Read ``paths`` and derive the workload; ``progress`` gets the lines read so far."""
+    """Read ``paths`` and derive the workload; ``progress`` gets the lines read so far.
+
+    The result does not depend on ``batch_lines`` (how many lines are parsed at
+    once): sessions, think times and transitions carry from one batch to the next.
+    """
     rng = np.random.default_rng(seed)
     sessions = Sessions(session_gap_s, rng)
     counts = LineCounts()
     for path in paths:
         if not Path(path).is_file():
             raise LogError(f"{path}: no such file")
-        for batch in read_batches(path, fmt, counts):
+        for batch in read_batches(path, fmt, counts, batch_lines):
             sessions.add(name_transactions(batch, routes))
             if progress is not None:
                 progress(counts.total)
@@ -142,7 +147,7 @@ def derive(
     clock = (first_min + np.arange(minutes)) * 60.0
     open_sessions = _open_per_minute(starts, ends, first_min, minutes)
     try:
-        think = fit_think_time(sessions.think.values, rng)
+        think = fit_think_time(sessions.think.values, rng, sessions.think_moments)
     except ValueError as exc:
         raise LogError(f"{where}: {exc}") from None
     return DerivedWorkload(

@@ -35,11 +35,14 @@ from pathlib import Path
 
 import polars as pl
 
-BATCH_LINES = 250_000
+BATCH_LINES = 100_000
 
 QUOTED_FIELDS = 7
 """A combined line split at its double quotes: head, request, status and bytes,
 referer, a space, user agent, and the tail (request time, msec)."""
+
+STAMP_DAY_BYTES = len("[27/Apr/2020:09:15:02")
+STAMP_ZONE_BYTES = len("+0700]")
 
 COLUMNS = ("end_s", "client", "user", "agent", "method", "path", "status", "request_time")
 """end_s: end of the request, epoch seconds; request_time: seconds it took."""
@@ -78,18 +81,17 @@ def detect_format(path: Path) -> LogFormat:
     return LogFormat.COMBINED
 
 
-CHUNK_BYTES = 16 * 2**20
+CHUNK_BYTES = 4 * 2**20
 
 
 def _line_batches(path: Path, batch_lines: int) -> Iterator[pl.Series]:
-    """The file's non-empty lines, about ``batch_lines`` at a time.
+    """The file's non-empty lines, ``batch_lines`` at a time (the last batch fewer).
 
     The file is read in chunks of bytes cut at a line end, and each chunk is
     split into lines by polars' CSV reader with a separator no log line holds
     (so each line is one field): no Python loop over lines.
     """
-    pending: list[pl.Series] = []
-    size = 0
+    pending = pl.Series("line", [], dtype=pl.String)
     carry = b""
     with path.open("rb") as handle:
         while True:
@@ -98,23 +100,26 @@ def _line_batches(path: Path, batch_lines: int) -> Iterator[pl.Series]:
             cut = data.rfind(b"\n") + 1 if block else len(data)
             carry = data[cut:]
             if cut:
-                lines = pl.read_csv(
-                    io.BytesIO(data[:cut]),
-                    has_header=False,
-                    separator="\x1f",
-                    quote_char=None,
-                    schema={"line": pl.String},
-                    encoding="utf8-lossy",
-                    truncate_ragged_lines=True,
-                )["line"]
-                lines = lines.filter(lines.str.strip_chars().fill_null("") != "")
-                pending.append(lines)
-                size += len(lines)
-            if size >= batch_lines or (not block and size):
-                yield pl.concat(pending)
-                pending, size = [], 0
+                lines = _split_lines(data[:cut])
+                pending = pl.concat([pending, lines]) if len(pending) else lines
+            while len(pending) >= batch_lines or (not block and len(pending)):
+                yield pending.head(batch_lines)
+                pending = pending.slice(batch_lines)
             if not block:
                 return
+
+
+def _split_lines(data: bytes) -> pl.Series:
+    lines = pl.read_csv(
+        io.BytesIO(data),
+        has_header=False,
+        separator="\x1f",
+        quote_char=None,
+        schema={"line": pl.String},
+        encoding="utf8-lossy",
+        truncate_ragged_lines=True,
+    )["line"]
+    return lines.filter(lines.str.strip_chars().fill_null("") != "")
 
 
 def _field(parts: pl.Expr, i: int) -> pl.Expr:
@@ -129,53 +134,54 @@ def _combined(lines: pl.Series, counts: LineCounts) -> pl.DataFrame:
         (quoted.list.len() == QUOTED_FIELDS).alias("quoted"),
         _field(quoted, 0).str.split(" ").alias("head"),
         _field(quoted, 1).str.split(" ").alias("request"),
-        _field(quoted, 2).str.strip_chars().str.split(" ").alias("middle"),
+        _field(quoted, 2).alias("middle"),  # " 201 187 ": the status is its characters 1-3
         _field(quoted, 5).alias("agent"),
         _field(quoted, 6).str.strip_chars().str.split(" ").alias("tail"),
     )
     head, request, tail = pl.col("head"), pl.col("request"), pl.col("tail")
+    middle = pl.col("middle")
     frame = frame.select(
         pl.col("line"),
         pl.col("quoted"),
         _field(head, 0).alias("client"),
         _field(head, 2).alias("user"),
-        (_field(head, 3).str.slice(1) + " " + _field(head, 4).str.strip_chars_end("]")).alias(
-            "stamp"
-        ),
+        _field(head, 3).alias("day"),  # [27/Apr/2020:09:15:02
+        _field(head, 4).alias("zone"),  # +0700]
         _field(request, 0).alias("method"),
         _field(request, 1).alias("path"),
-        _field(pl.col("middle"), 0).cast(pl.Int32, strict=False).alias("status"),
+        pl.when(middle.str.slice(4, 1) == " ")
+        .then(middle.str.slice(1, 3).cast(pl.Int32, strict=False))
+        .alias("status"),
         pl.col("agent"),
         _field(tail, 0).cast(pl.Float64, strict=False).alias("request_time"),
         _field(tail, 1).cast(pl.Float64, strict=False).alias("msec"),
     )
-    # With $msec on every line the stamp is only checked for its shape (27/Apr/2020:09:00:00
-    # +0700 is 26 characters); without it, it is parsed, which costs a third of the batch.
+    # With $msec on every line the stamp is only checked for its shape ("[27/Apr/2020:09:00:00"
+    # and "+0700]"); without it, it is parsed, which costs a third of the batch.
+    day, zone = pl.col("day"), pl.col("zone")
     if frame["msec"].null_count():
-        when = pl.col("stamp").str.strptime(
-            pl.Datetime("ms", "UTC"), "%d/%b/%Y:%H:%M:%S %z", strict=False
-        )
+        stamp = day.str.slice(1) + " " + zone.str.strip_chars_end("]")
+        when = stamp.str.strptime(pl.Datetime("ms", "UTC"), "%d/%b/%Y:%H:%M:%S %z", strict=False)
     else:
-        when = pl.when(pl.col("stamp").str.len_bytes() == 26).then(
-            pl.lit(0, pl.Datetime("ms", "UTC"))
-        )
-    frame = frame.with_columns(when.alias("when"))
+        when = pl.when(
+            (day.str.len_bytes() == STAMP_DAY_BYTES) & (zone.str.len_bytes() == STAMP_ZONE_BYTES)
+        ).then(pl.lit(0, pl.Datetime("ms", "UTC")))
     parsed = (
         pl.col("quoted")
         & pl.col("status").is_not_null()
         & pl.col("request_time").is_not_null()
-        & pl.col("when").is_not_null()
+        & when.is_not_null()
         & pl.col("method").str.contains("^[A-Z]+$")
         & pl.col("path").str.starts_with("/")
     ).fill_null(False)
-    frame = frame.with_columns(parsed.alias("parsed"))
+    frame = frame.with_columns(when.alias("when"), parsed.alias("parsed"))
     good = frame.filter(pl.col("parsed"))
     bad = len(frame) - len(good)
     counts.bad += bad
     if bad and counts.first_bad is None:
         counts.first_bad = frame.filter(~pl.col("parsed"))["line"][0][:300]
     if counts.utc_offset_s is None and len(good):
-        offset = good["stamp"][0].rsplit(" ", 1)[-1]
+        offset = good["zone"][0]
         sign = -1 if offset.startswith("-") else 1
         counts.utc_offset_s = sign * (int(offset[1:3]) * 3600 + int(offset[3:5]) * 60)
     end = (

@@ -42,6 +42,20 @@ def test_flows_are_recovered_in_order_with_their_weights(known):
     assert all("login" not in steps for steps in flows)
 
 
+def test_batches_do_not_change_the_result(tmp_path):
+    """Sessions, think times and transitions carry across batch boundaries: a log read
+    97 lines at a time gives what it gives read whole."""
+    path = write_log(tmp_path / "access.log", users=30, think_mean=20.0, minutes=30)
+    whole = derive([path], LogFormat.AUTO, DEFAULT_ROUTES, session_gap_s=600)
+    pieces = derive([path], LogFormat.AUTO, DEFAULT_ROUTES, session_gap_s=600, batch_lines=97)
+    assert len(pieces.lines.per_batch) > 20 and len(whole.lines.per_batch) == 1
+    assert pieces.sessions == whole.sessions and pieces.users == whole.users
+    assert np.array_equal(pieces.open_sessions, whole.open_sessions)
+    assert pieces.think_time.count == whole.think_time.count
+    assert pieces.think_time.mean_s == pytest.approx(whole.think_time.mean_s, rel=1e-9)
+    assert pieces.flows == whole.flows
+
+
 def test_profile_has_at_most_30_points_and_states_its_error(known):
     assert len(known.profile.times) <= 30
     assert known.profile.max_error >= known.profile.rms_error >= 0
