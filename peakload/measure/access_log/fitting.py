@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from peakload.measure.access_log.sample import Moments
+
 MAX_KS = 0.05
 FIT_SAMPLE = 20_000
 EMPIRICAL_POINTS = 200
@@ -39,14 +41,22 @@ def _round(value: float) -> float:
     return float(f"{value:.4g}")
 
 
-def fit_think_time(gaps: np.ndarray, rng: np.random.Generator) -> ThinkTimeFit:
-    """Fit ``gaps`` (seconds, > 0); raises ValueError when there are fewer than 10."""
+def fit_think_time(
+    gaps: np.ndarray, rng: np.random.Generator, moments: Moments | None = None
+) -> ThinkTimeFit:
+    """Fit ``gaps`` (seconds, > 0); raises ValueError when there are fewer than 10.
+
+    ``gaps`` may be a uniform sample of all the gaps, and ``moments`` then the
+    exact count, mean and cv of all of them, which the result reports.
+    """
     gaps = np.asarray(gaps, dtype=float)
     gaps = gaps[gaps > 0]
     if len(gaps) < 10:
         raise ValueError(f"only {len(gaps)} think times in the log: too few to fit")
     sample = rng.choice(gaps, FIT_SAMPLE, replace=False) if len(gaps) > FIT_SAMPLE else gaps
-    mean, cv = float(gaps.mean()), float(gaps.std() / gaps.mean())
+    count, mean, cv = len(gaps), float(gaps.mean()), float(gaps.std() / gaps.mean())
+    if moments is not None and moments.count >= count:
+        count, mean, cv = moments.count, moments.mean, moments.cv
     candidates: dict[str, tuple[float, dict[str, Any]]] = {}
     shape, _, scale = stats.lognorm.fit(sample, floc=0)
     fitted = stats.lognorm(shape, scale=scale)
@@ -71,7 +81,7 @@ def fit_think_time(gaps: np.ndarray, rng: np.random.Generator) -> ThinkTimeFit:
     ks = {name: float(d) for name, (d, _) in candidates.items()}
     best = min(ks, key=ks.get)
     if ks[best] <= MAX_KS:
-        return ThinkTimeFit(candidates[best][1], best, ks, len(gaps), mean, cv)
+        return ThinkTimeFit(candidates[best][1], best, ks, count, mean, cv)
     points = np.quantile(gaps, (np.arange(EMPIRICAL_POINTS) + 0.5) / EMPIRICAL_POINTS)
     empirical = {"dist": "empirical", "values": [_round(v) for v in points]}
-    return ThinkTimeFit(empirical, "empirical", ks, len(gaps), mean, cv)
+    return ThinkTimeFit(empirical, "empirical", ks, count, mean, cv)

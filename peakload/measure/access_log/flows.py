@@ -3,7 +3,10 @@
 The log gives a first-order Markov chain: how often transaction ``b``
 follows ``a`` within a session (``^`` stands for a session's start). A flow
 is a run of *forward links*: ``a -> b`` is a link when ``b`` follows ``a`` at
-least :data:`LINK_SHARE` of the times ``a`` is followed by anything. A flow
+least :data:`LINK_SHARE` of the times ``a`` is followed by anything, and
+``a`` was followed by something at least :data:`LINK_MIN_SEEN` times (four
+sightings of a rare transaction, all followed by the same step, are not a
+flow's evidence). A flow
 starts at a transaction that is not the target of a link and follows links
 until a transaction with none (a step can end several flows, as a status
 check ends both "payment" and "review"). A flow's weight is how often its
@@ -23,6 +26,7 @@ from peakload.measure.access_log.sessions import START
 
 LINK_SHARE = 0.9
 LEFTOVER_SHARE = 0.05
+LINK_MIN_SEEN = 20
 SIGN_IN = "login"
 
 
@@ -44,7 +48,8 @@ def _links(transitions: Counter) -> dict[str, str]:
     links = {}
     for source, targets in out.items():
         target, n = targets.most_common(1)[0]
-        if target != source and n >= LINK_SHARE * sum(targets.values()):
+        seen = sum(targets.values())
+        if target != source and seen >= LINK_MIN_SEEN and n >= LINK_SHARE * seen:
             links[source] = target
     return links
 

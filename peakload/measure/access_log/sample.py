@@ -32,3 +32,33 @@ class StreamSample:
             keep = np.argpartition(keys, self.capacity - 1)[: self.capacity]
             keys, values = keys[keep], values[keep]
         self.keys, self.values = keys, values
+
+
+class Moments:
+    """Count, mean and coefficient of variation of everything offered, exactly.
+
+    The sample above is for shapes and quantiles; the mean a scenario is built
+    on comes from every value, not a sample of them.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = 0.0
+        self.total_sq = 0.0
+
+    def offer(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=float)
+        self.count += len(values)
+        self.total += float(values.sum())
+        self.total_sq += float(np.square(values).sum())
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count if self.count else float("nan")
+
+    @property
+    def cv(self) -> float:
+        if not self.count:
+            return float("nan")
+        variance = max(self.total_sq / self.count - self.mean**2, 0.0)
+        return variance**0.5 / self.mean

@@ -18,7 +18,7 @@ from peakload.measure.access_log.routes import (
     load_routes,
     name_transactions,
 )
-from peakload.measure.access_log.sample import StreamSample
+from peakload.measure.access_log.sample import Moments, StreamSample
 from peakload.measure.access_log.simplify import simplify
 
 COMBINED = (
@@ -137,3 +137,21 @@ def test_stream_sample_is_uniform_and_bounded():
         sample.offer(np.arange(start, start + 10_000))
     assert len(sample.values) == 1000 and sample.seen == 100_000
     assert sample.values.mean() == pytest.approx(50_000, rel=0.06)
+
+
+def test_a_rare_transaction_is_no_evidence_of_a_flow():
+    """Four closures, each followed by a search: too few sightings to link them."""
+    transitions = Counter({("a", "b"): 100, ("close", "a"): 4, ("b", "a"): 50, ("b", "close"): 4})
+    mix = Counter({"a": 104, "b": 100, "close": 4})
+    flows = {f.steps: f.count for f in derive_flows(transitions, mix)}
+    assert ("close",) in flows and ("close", "a", "b") not in flows
+
+
+def test_moments_are_exact_over_every_batch():
+    values = np.random.default_rng(3).gamma(2.0, 10.0, 30_000)
+    moments = Moments()
+    for part in np.array_split(values, 7):
+        moments.offer(part)
+    assert moments.count == 30_000
+    assert moments.mean == pytest.approx(values.mean(), rel=1e-12)
+    assert moments.cv == pytest.approx(values.std() / values.mean(), rel=1e-9)
