@@ -167,10 +167,8 @@ def _write_plot(path: Path, workload: DerivedWorkload) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(10, 4))
-    hours = workload.minute_clock_s / 3600
-    ax.step(
-        hours, workload.open_sessions, where="post", label="observed (open sessions per minute)"
-    )
+    ends = (workload.minute_clock_s + 60.0) / 3600  # each minute's count, drawn over it
+    ax.step(ends, workload.open_sessions, where="pre", label="observed (open sessions per minute)")
     ax.plot(workload.profile.times / 3600, workload.profile.values, "o-", label="derived profile")
     ax.set_xlabel("clock (hours)")
     ax.set_ylabel("concurrent users")

@@ -146,6 +146,15 @@ def derive(
     minutes = int(np.floor(ends.max() / 60)) - first_min + 1
     clock = (first_min + np.arange(minutes)) * 60.0
     open_sessions = _open_per_minute(starts, ends, first_min, minutes)
+    # The profile passes through each minute's count at the minute's end, from none at the
+    # first minute's start: users who signed in during a minute are all there by its end.
+    # So a log whose first minute holds a thousand sign-ins ramps up over that minute, as
+    # it did, instead of stepping up at its first instant (where a simulation would sign
+    # every user in at once).
+    profile = simplify(
+        np.concatenate([[clock[0]], clock + 60.0]),
+        np.concatenate([[0.0], open_sessions.astype(float)]),
+    )
     try:
         think = fit_think_time(sessions.think.values, rng, sessions.think_moments)
     except ValueError as exc:
@@ -160,7 +169,7 @@ def derive(
         session_gap_s=session_gap_s,
         minute_clock_s=clock,
         open_sessions=open_sessions,
-        profile=simplify(clock, open_sessions.astype(float)),
+        profile=profile,
         think_time=think,
         flows=derive_flows(sessions.transitions, sessions.mix),
         transactions=_transaction_stats(sessions),
