@@ -10,8 +10,11 @@ flow's evidence). A flow
 starts at a transaction that is not the target of a link and follows links
 until a transaction with none (a step can end several flows, as a status
 check ends both "payment" and "review"). A flow's weight is how often its
-first step occurs; occurrences of a transaction that the flows do not
-account for (more than :data:`LEFTOVER_SHARE` of them) become a one-step flow.
+first step occurs. A session that begins mid-flow (a log that starts while
+users work, or a load test's users joining at random steps) accounts for the
+rest of that flow, not a flow start. Occurrences of a transaction that the
+flows do not account for (more than :data:`LEFTOVER_SHARE` of them) become a
+one-step flow.
 
 ``login`` is the sign-in: a user does it once, at the start, so it is left
 out of flows (the scenario's users sign in when they start).
@@ -77,9 +80,17 @@ def derive_flows(transitions: Counter, mix: Counter) -> list[DerivedFlow]:
             seen.add(steps[-1])
         chains.append((tuple(steps), mix[first]))
     explained: Counter = Counter()
+    # A session that begins (after its sign-in, if any) at a link target joined a flow
+    # already under way: the steps from there to the flow's end are that flow's, not
+    # flows of their own. Each such entry is credited once, to the first flow it fits.
+    entries = Counter({t: transitions[(START, t)] + transitions[(SIGN_IN, t)] for t in targets})
     for steps, count in chains:
         for step in steps:
             explained[step] += count
+        for k in range(1, len(steps)):
+            joined, entries[steps[k]] = entries[steps[k]], 0
+            for step in steps[k:]:
+                explained[step] += joined
     for name in names:
         leftover = mix[name] - explained[name]
         if leftover > LEFTOVER_SHARE * mix[name]:

@@ -155,3 +155,12 @@ def test_moments_are_exact_over_every_batch():
     assert moments.count == 30_000
     assert moments.mean == pytest.approx(values.mean(), rel=1e-12)
     assert moments.cv == pytest.approx(values.std() / values.mean(), rel=1e-9)
+
+
+def test_sessions_that_begin_mid_flow_finish_that_flow_not_one_of_their_own():
+    """Ten sessions begin at b, in the middle of a > b > c: their b and c are the tail of a
+    flow under way, not a flow "b > c" or leftovers."""
+    transitions = Counter({("a", "b"): 100, ("b", "c"): 110, ("^", "b"): 10, ("^", "a"): 5})
+    mix = Counter({"a": 100, "b": 110, "c": 110})
+    flows = {f.steps: f.count for f in derive_flows(transitions, mix)}
+    assert flows == {("a", "b", "c"): 100}
