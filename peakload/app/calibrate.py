@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from loadtests.busy_sources import BusyMapError, load_busy_map
+from peakload.app import defaults
 from peakload.app.calibrated_model import write_calibrated
 from peakload.app.calibration_runs import RunData, read_run
 from peakload.app.errors import JobError
@@ -49,14 +50,14 @@ class CalibrateOptions:
     scenario_path: str | Path
     runs: tuple[str | Path, ...] = ()
     out: str | Path = "results"
-    interval_s: float = 5.0
-    replicates: int = 200
+    interval_s: float = defaults.CALIBRATE_INTERVAL_S
+    replicates: int = defaults.CALIBRATE_REPLICATES
     seed: int | None = None
     plots: bool = True
     plan: bool = False
     serve_scenario_path: str | Path | None = None
     host: str | None = None
-    plan_wall_s: float = 180.0
+    plan_wall_s: float = defaults.CALIBRATE_PLAN_WALL_S
     busy_map_path: str | Path | None = None
     """Tiers' busy time of a real system (loadtests.busy_sources): CSV sources are read
     offline; with --plan the load tests also sample its Prometheus sources."""

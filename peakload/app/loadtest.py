@@ -10,6 +10,7 @@ from pathlib import Path
 from loadtests import busy_sources
 from loadtests.roster import setup_rate
 from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
+from peakload.app import defaults
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.provenance import Stopwatch
 from peakload.app.run_output import JudgedRun, finish_run, start_run, write_run
@@ -24,7 +25,7 @@ PLAN_FILE = "plan.json"
 DEFAULT_WALL_S = 300.0
 """Without ``--compress`` (and ``--duration``) the run is fitted into this many wall seconds."""
 
-DEFAULT_MIN_REQUESTS = 100
+DEFAULT_MIN_REQUESTS = defaults.LOADTEST_MIN_REQUESTS
 """A run that measures fewer requests in its window than this could not run (exit 2)."""
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from loadtests.recorder import load_records
-from peakload.app import validation_files
+from peakload.app import defaults, validation_files
 from peakload.app.drill import DrillPlan, DrillResult, compare_drill, drill_seconds, plan_drill
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest, plan_for
@@ -49,10 +49,10 @@ from peakload.measure.validation import (
     replication_estimates,
 )
 
-DEFAULT_LEVELS = (0.25, 0.5, 1.0)
-DEFAULT_MIN_REQUESTS = 4000
+DEFAULT_LEVELS = defaults.VALIDATE_LEVELS
+DEFAULT_MIN_REQUESTS = defaults.VALIDATE_MIN_REQUESTS
 """Requests each level's window is planned to hold (at the no-queueing rate)."""
-DEFAULT_WARMUP_S = 30.0
+DEFAULT_WARMUP_S = defaults.VALIDATE_WARMUP_S
 TOO_FEW = 0.5
 """A level that measured fewer than this fraction of its planned requests cannot be judged."""
 

@@ -30,10 +30,11 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 import polars as pl
+
+from peakload.measure.access_log.formats import LogFormat
 
 BATCH_LINES = 100_000
 
@@ -46,14 +47,6 @@ STAMP_ZONE_BYTES = len("+0700]")
 
 COLUMNS = ("end_s", "client", "user", "agent", "method", "path", "status", "request_time")
 """end_s: end of the request, epoch seconds; request_time: seconds it took."""
-
-
-class LogFormat(StrEnum):
-    """The formats :func:`read_batches` understands; ``auto`` looks at the first line."""
-
-    COMBINED = "combined"
-    JSONL = "jsonl"
-    AUTO = "auto"
 
 
 @dataclass

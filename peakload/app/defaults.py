@@ -1,0 +1,26 @@
+"""The jobs' defaults that the command line prints in its help.
+
+They live apart from the jobs so that building ``peakload``'s parser imports
+none of them: a job pulls in its engines (SimPy, scipy, FastAPI, Locust), and
+``peakload --help`` should not wait for those. Each job module uses the same
+values for its options' defaults, so the help and the job cannot disagree.
+"""
+
+from __future__ import annotations
+
+LOADTEST_MIN_REQUESTS = 100
+"""A load test that measures fewer requests in its window than this could not run (exit 2)."""
+
+VALIDATE_LEVELS = (0.25, 0.5, 1.0)
+"""The plateau levels ``validate`` runs, as shares of the scenario's peak users."""
+VALIDATE_MIN_REQUESTS = 4000
+"""Requests each validation level's window is planned to hold (at the no-queueing rate)."""
+VALIDATE_WARMUP_S = 30.0
+"""Wall seconds of each validation plateau before its window: neither side measures them."""
+
+CALIBRATE_INTERVAL_S = 5.0
+"""Length of the windows calibration regresses over (s)."""
+CALIBRATE_REPLICATES = 200
+"""Bootstrap replicates of calibration's estimates."""
+CALIBRATE_PLAN_WALL_S = 180.0
+"""Wall seconds of measured window in each load test of ``calibrate --plan``."""
