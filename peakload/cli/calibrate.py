@@ -6,8 +6,7 @@ import argparse
 
 from rich.console import Console
 
-from peakload.app.calibrate import CalibrateOptions, calibrate
-from peakload.app.calibration_table import print_calibration
+from peakload.app import defaults
 from peakload.cli import options
 from peakload.cli.errors import EXIT_OK
 
@@ -43,10 +42,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--plan-seconds",
         type=options.positive_float,
-        default=CalibrateOptions.plan_wall_s,
+        default=defaults.CALIBRATE_PLAN_WALL_S,
         metavar="S",
         help="with --plan: measured wall seconds of the designed run "
-        f"(default {CalibrateOptions.plan_wall_s:g})",
+        f"(default {defaults.CALIBRATE_PLAN_WALL_S:g})",
     )
     parser.add_argument(
         "--busy-time",
@@ -57,22 +56,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--interval",
         type=options.positive_float,
-        default=CalibrateOptions.interval_s,
+        default=defaults.CALIBRATE_INTERVAL_S,
         metavar="S",
-        help=f"window length in seconds (default {CalibrateOptions.interval_s:g})",
+        help=f"window length in seconds (default {defaults.CALIBRATE_INTERVAL_S:g})",
     )
     parser.add_argument(
         "--bootstrap",
         type=options.positive_int,
-        default=CalibrateOptions.replicates,
+        default=defaults.CALIBRATE_REPLICATES,
         metavar="N",
-        help=f"bootstrap replicates (default {CalibrateOptions.replicates})",
+        help=f"bootstrap replicates (default {defaults.CALIBRATE_REPLICATES})",
     )
     options.add_seed(parser, "seed of the bootstrap")
     options.add_output(parser)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from peakload.app.calibrate import CalibrateOptions, calibrate
+    from peakload.app.calibration_table import print_calibration
+
     job = CalibrateOptions(
         scenario_path=args.scenario,
         runs=tuple(args.runs),

@@ -6,7 +6,6 @@ import argparse
 
 from rich.console import Console
 
-from peakload.app.compare import CompareOptions, compare
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "compare"
@@ -38,6 +37,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from peakload.app.compare import CompareOptions, compare
+
     done = compare(
         CompareOptions(
             baseline=args.baseline,

@@ -6,15 +6,7 @@ import argparse
 
 from rich.console import Console
 
-from peakload.app.loadtest import (
-    DEFAULT_MIN_REQUESTS,
-    LoadTestOptions,
-    compression_note,
-    loadtest,
-    plan_for,
-)
-from peakload.app.progress import progress_bar
-from peakload.app.table import print_report
+from peakload.app.defaults import LOADTEST_MIN_REQUESTS
 from peakload.cli import options
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 
@@ -84,10 +76,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--min-requests",
         type=options.positive_int,
-        default=DEFAULT_MIN_REQUESTS,
+        default=LOADTEST_MIN_REQUESTS,
         metavar="N",
         help="a run measuring fewer requests in its window could not run: exit 2 "
-        f"(default {DEFAULT_MIN_REQUESTS})",
+        f"(default {LOADTEST_MIN_REQUESTS})",
     )
     parser.add_argument(
         "--sign-in-rate",
@@ -163,6 +155,15 @@ def add_plan_options(parser: argparse.ArgumentParser, window: bool = True) -> No
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from peakload.app.loadtest import (
+        LoadTestOptions,
+        compression_note,
+        loadtest,
+        plan_for,
+    )
+    from peakload.app.progress import progress_bar
+    from peakload.app.table import print_report
+
     job = LoadTestOptions(
         scenario_path=args.scenario,
         host=args.host,

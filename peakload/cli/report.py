@@ -6,8 +6,6 @@ import argparse
 
 from rich.console import Console
 
-from peakload.app.progress import progress_bar
-from peakload.app.report.job import ReportOptions, report, work
 from peakload.cli.errors import EXIT_OK
 
 NAME = "report"
@@ -31,6 +29,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from peakload.app.progress import progress_bar
+    from peakload.app.report.job import ReportOptions, report, work
+
     job = ReportOptions(run_dirs=tuple(args.run_dirs), index=args.index)
     with progress_bar("writing report pages", work(job), args.quiet, delay_s=2.0) as advance:
         done = report(job, progress=advance)

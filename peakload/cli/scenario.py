@@ -6,11 +6,9 @@ import argparse
 
 from rich.console import Console
 
-from peakload.app.from_log import FromLogOptions, from_log
-from peakload.app.progress import progress_bar
 from peakload.cli import options
 from peakload.cli.errors import EXIT_OK
-from peakload.measure.access_log.lines import LogFormat
+from peakload.measure.access_log.formats import LogFormat
 
 NAME = "scenario"
 
@@ -58,6 +56,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from peakload.app.from_log import FromLogOptions, from_log
+    from peakload.app.progress import progress_bar
+
     job = FromLogOptions(
         logs=tuple(args.logs),
         fmt=LogFormat(args.format),

@@ -6,7 +6,6 @@ import argparse
 
 from rich.console import Console
 
-from peakload.app.serve import ServeOptions, serve
 from peakload.cli import options
 from peakload.cli.errors import EXIT_OK
 
@@ -60,6 +59,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from peakload.app.serve import ServeOptions, serve
+
     serve(
         ServeOptions(
             scenario_path=args.scenario,

@@ -7,10 +7,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from peakload.app.errors import JobError
-from peakload.app.progress import progress_bar
-from peakload.app.simulate import SimulateOptions, simulate, simulated_seconds
-from peakload.app.table import print_report
 from peakload.cli import options
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 from peakload.cli.loadtest import add_plan_options
@@ -67,6 +63,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from peakload.app.errors import JobError
+    from peakload.app.progress import progress_bar
+    from peakload.app.simulate import SimulateOptions, simulate, simulated_seconds
+    from peakload.app.table import print_report
+
     if args.scenario is None and args.as_run is None:
         raise JobError("give --scenario FILE (or --as-run RUN_DIR)")
     job = SimulateOptions(

@@ -6,9 +6,6 @@ import argparse
 
 from rich.console import Console
 
-from peakload.app import sizing_files
-from peakload.app.progress import progress_bar
-from peakload.app.size import SizeOptions, size
 from peakload.cli import options
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 
@@ -53,6 +50,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from peakload.app import sizing_files
+    from peakload.app.progress import progress_bar
+    from peakload.app.size import SizeOptions, size
+
     job = SizeOptions(
         scenario_path=args.scenario,
         scale=args.scale,

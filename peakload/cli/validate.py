@@ -6,21 +6,9 @@ import argparse
 
 from rich.console import Console
 
-from peakload.app.drill import DrillPlan
-from peakload.app.progress import progress_bar
-from peakload.app.rundir import new_run_dir
-from peakload.app.validate import (
-    DEFAULT_LEVELS,
-    DEFAULT_MIN_REQUESTS,
-    DEFAULT_WARMUP_S,
-    ValidateOptions,
-    plan_validation,
-    validate,
-)
-from peakload.app.validation_files import print_validation
+from peakload.app import defaults
 from peakload.cli import options
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
-from peakload.core.scenario_file import load_scenario
 
 NAME = "validate"
 
@@ -67,7 +55,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--levels",
         type=levels,
-        default=DEFAULT_LEVELS,
+        default=defaults.VALIDATE_LEVELS,
         metavar="F,F,...",
         help="fractions of the peak to hold (default 0.25,0.5,1.0)",
     )
@@ -81,16 +69,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--min-requests",
         type=options.positive_int,
-        default=DEFAULT_MIN_REQUESTS,
+        default=defaults.VALIDATE_MIN_REQUESTS,
         metavar="N",
-        help=f"requests each level's window is planned to hold (default {DEFAULT_MIN_REQUESTS})",
+        help="requests each level's window is planned to hold "
+        f"(default {defaults.VALIDATE_MIN_REQUESTS})",
     )
     parser.add_argument(
         "--warmup",
         type=options.positive_float,
-        default=DEFAULT_WARMUP_S,
+        default=defaults.VALIDATE_WARMUP_S,
         metavar="S",
-        help=f"wall seconds of each plateau before its window (default {DEFAULT_WARMUP_S:g})",
+        help="wall seconds of each plateau before its window "
+        f"(default {defaults.VALIDATE_WARMUP_S:g})",
     )
     parser.add_argument(
         "--user-scale",
@@ -110,6 +100,17 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from peakload.app.drill import DrillPlan
+    from peakload.app.progress import progress_bar
+    from peakload.app.rundir import new_run_dir
+    from peakload.app.validate import (
+        ValidateOptions,
+        plan_validation,
+        validate,
+    )
+    from peakload.app.validation_files import print_validation
+    from peakload.core.scenario_file import load_scenario
+
     job = ValidateOptions(
         scenario_path=args.scenario,
         serve_scenario_path=args.serve_scenario,
