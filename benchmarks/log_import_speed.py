@@ -31,8 +31,13 @@ from peakload.measure.access_log.lines import LogFormat, read_batches
 def build_log(base: Path, lines: int, out: Path) -> int:
     """Repeat ``base`` into ``out`` until ``lines`` lines; returns the lines written."""
     (frame,) = read_batches(base, LogFormat.COMBINED, batch_lines=10**9)
-    frame = frame.with_columns(pl.col("user").cast(pl.Int64, strict=False).fill_null(0))
-    users = int(frame["user"].max()) + 1
+    # Each remote user (a unit code, or a real system's token subject) becomes a number,
+    # so every copy's users are distinct; "-" (no one signed in yet) stays "-".
+    signed_in = pl.col("user") != "-"
+    frame = frame.with_columns(
+        pl.when(signed_in).then(pl.col("user")).rank("dense").cast(pl.Int64).alias("number")
+    )
+    users = int(frame["number"].max() or 0) + 1
     written = 0
     with out.open("w") as handle:
         copy = 0
@@ -43,7 +48,9 @@ def build_log(base: Path, lines: int, out: Path) -> int:
                 pl.format(
                     '{} - {} [{}] "{} {} HTTP/1.1" {} 120 "-" "{}" {} {}',
                     pl.col("client"),
-                    pl.col("user") + copy * users,
+                    pl.when(signed_in)
+                    .then((pl.col("number") + copy * users).cast(pl.String))
+                    .otherwise(pl.lit("-")),
                     pl.from_epoch(pl.col("end_s"), time_unit="s").dt.strftime(
                         "%d/%b/%Y:%H:%M:%S +0000"
                     ),
@@ -140,7 +147,7 @@ def main() -> None:
     extra_s = cpu[lines] - cpu[lines // 10]
     print(
         f"the other {more:,} lines cost {extra_s:.1f} CPU-s more: {more / extra_s:,.0f} lines per "
-        "CPU-second once started (the command's start, about 3 s of imports, is in both runs)"
+        "CPU-second once started (the command's start-up is in both runs)"
     )
     tenth.unlink()
     if not args.keep:

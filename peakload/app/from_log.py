@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tomli_w
 
 from peakload.app.errors import JobError
@@ -144,7 +145,8 @@ def header(workload: DerivedWorkload, base: str | Path | None) -> str:
         f"{think.cv:.2f}; KS distance "
         + ", ".join(f"{k} {v:.4f}" for k, v in think.ks.items())
         + f"; kept {think.chosen} (a family is kept when its distance is at most 0.05).",
-        f"flows (first-order transitions, links followed >= 90 % of the time): {flows}.",
+        "flows (first-order transitions; a link is followed >= 90 % of the time, seen >= 20 "
+        f"times; sessions that begin mid-flow finish that flow): {flows}.",
         "Transaction mix and response times per transaction: see the .json beside this file.",
     ]
     if base is None:
@@ -167,8 +169,13 @@ def _write_plot(path: Path, workload: DerivedWorkload) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(10, 4))
-    ends = (workload.minute_clock_s + 60.0) / 3600  # each minute's count, drawn over it
-    ax.step(ends, workload.open_sessions, where="pre", label="observed (open sessions per minute)")
+    clock = workload.minute_clock_s
+    ax.step(  # each minute's count, drawn over that minute
+        np.concatenate([clock[:1], clock + 60.0]) / 3600,
+        np.concatenate([[0], workload.open_sessions]),
+        where="pre",
+        label="observed (open sessions per minute)",
+    )
     ax.plot(workload.profile.times / 3600, workload.profile.values, "o-", label="derived profile")
     ax.set_xlabel("clock (hours)")
     ax.set_ylabel("concurrent users")

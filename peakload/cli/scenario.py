@@ -27,7 +27,8 @@ def register(commands: argparse._SubParsersAction) -> None:
             "empirical, by KS distance), flows (first-order transitions), the mix and response "
             "times per transaction. Writes the TOML, a .json of the figures and a plot."
         ),
-        epilog="Exit codes: 0 written, 2 unusable logs (empty, >1 % bad lines, no session).",
+        epilog="Exit codes: 0 written, 2 unusable logs (empty, >1 % bad lines, no session, "
+        "more than one day, fewer than 10 think times, or not in time order).",
     )
     log.add_argument("logs", nargs="+", metavar="LOG", help="access log file(s), one day")
     log.add_argument(

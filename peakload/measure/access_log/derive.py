@@ -19,7 +19,7 @@ from peakload.measure.access_log.fitting import ThinkTimeFit, fit_think_time
 from peakload.measure.access_log.flows import DerivedFlow, derive_flows
 from peakload.measure.access_log.lines import BATCH_LINES, LineCounts, LogFormat, read_batches
 from peakload.measure.access_log.routes import Route, name_transactions
-from peakload.measure.access_log.sessions import Sessions
+from peakload.measure.access_log.sessions import LogOrderError, Sessions
 from peakload.measure.access_log.simplify import Simplified, simplify
 
 MAX_BAD_SHARE = 0.01
@@ -80,13 +80,17 @@ def _open_per_minute(
 
 
 def _busiest(clock: np.ndarray, values: np.ndarray, length_s: float) -> tuple[float, float]:
+    """The ``length_s`` of the busiest minutes, on the profile's clock: a minute's count
+    sits at the minute's end, so the window is one minute later than the minutes it
+    sums, and a log shorter than ``length_s`` gets all of it but the first minute (the
+    profile's ramp from none)."""
     span = clock[-1] + 60 - clock[0]
     if span <= length_s:
-        return float(clock[0]), float(clock[-1] + 60)
+        return float(clock[0] + (60 if len(clock) > 1 else 0)), float(clock[-1] + 60)
     width = int(length_s // 60)
     sums = np.convolve(values, np.ones(width), mode="valid")
     i = int(np.argmax(sums))
-    return float(clock[i]), float(clock[i] + length_s)
+    return float(clock[i] + 60), float(clock[i] + 60 + length_s)
 
 
 def _transaction_stats(sessions: Sessions) -> dict[str, TransactionStats]:
@@ -122,7 +126,10 @@ def derive(
         if not Path(path).is_file():
             raise LogError(f"{path}: no such file")
         for batch in read_batches(path, fmt, counts, batch_lines):
-            sessions.add(name_transactions(batch, routes))
+            try:
+                sessions.add(name_transactions(batch, routes))
+            except LogOrderError as exc:
+                raise LogError(f"{path}: {exc}") from None
             if progress is not None:
                 progress(counts.total)
     where = ", ".join(str(p) for p in paths)
@@ -151,10 +158,10 @@ def derive(
     # So a log whose first minute holds a thousand sign-ins ramps up over that minute, as
     # it did, instead of stepping up at its first instant (where a simulation would sign
     # every user in at once).
-    profile = simplify(
-        np.concatenate([[clock[0]], clock + 60.0]),
-        np.concatenate([[0.0], open_sessions.astype(float)]),
-    )
+    times = np.concatenate([[clock[0]], clock + 60.0])
+    values = np.concatenate([[0.0], open_sessions.astype(float)])
+    within = times <= DAY_S  # a request ending at midnight opens a minute 24:00-24:01
+    profile = simplify(times[within], values[within])
     try:
         think = fit_think_time(sessions.think.values, rng, sessions.think_moments)
     except ValueError as exc:

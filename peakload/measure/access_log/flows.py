@@ -83,7 +83,13 @@ def derive_flows(transitions: Counter, mix: Counter) -> list[DerivedFlow]:
     # A session that begins (after its sign-in, if any) at a link target joined a flow
     # already under way: the steps from there to the flow's end are that flow's, not
     # flows of their own. Each such entry is credited once, to the first flow it fits.
-    entries = Counter({t: transitions[(START, t)] + transitions[(SIGN_IN, t)] for t in targets})
+    # A sign-in is an entry only when it opened the session (not a token renewed mid-flow):
+    # the steps after sign-ins count in the share of sign-ins that opened one.
+    signed_in = sum(n for (source, _), n in transitions.items() if source == SIGN_IN)
+    opened = transitions[(START, SIGN_IN)] / signed_in if signed_in else 0.0
+    entries = Counter(
+        {t: transitions[(START, t)] + round(opened * transitions[(SIGN_IN, t)]) for t in targets}
+    )
     for steps, count in chains:
         for step in steps:
             explained[step] += count

@@ -5,14 +5,21 @@ where the log has none, the client address with its user agent. A session
 ends when the user is silent for longer than the *session gap* (default 30
 minutes: a longer gap in a working day is a different sitting).
 
-Within a session, the *think time* before a request is the time from the end
-of the user's previous response to the start of this request (its end minus
-its request time). Requests of one user that overlap give no think time.
+Within a session, the *think time* before a request is the time from the
+latest end of the user's earlier requests to the start of this request (its
+end minus its request time). Requests of one user that overlap give no think
+time.
 
-The gatherer keeps, per user, only the last request's end, transaction and
-session; per session its first start, last end and request count; plus
-bounded uniform samples of think and response times. So memory grows with
-users and sessions, never with lines.
+The gatherer keeps, per user, only the latest end, last transaction and
+session; per session its first start, last end and request count; the exact
+count, mean and cv of think times, plus bounded uniform samples of think and
+response times for their shapes. So memory grows with users and sessions,
+never with lines.
+
+Logs must be read in time order (oldest file first; several servers' logs
+merged by time): a user's request that starts long before the end of one
+read earlier is refused (:class:`LogOrderError`), since it would stretch a
+session back in time.
 
 Users are keyed by a 64-bit hash of who they are, not the string itself: a
 batch is sorted by user and time, and sorting and joining integers costs a
@@ -37,6 +44,10 @@ START = "^"
 
 SAMPLE_CAPACITY = 200_000
 
+OUT_OF_ORDER_S = 300.0
+"""How far a user's request may start before the end of one read earlier (overlapping
+requests, a log written in end order) before the logs count as out of time order."""
+
 _STATE_SCHEMA = {
     "key": pl.UInt64,
     "state_end": pl.Float64,
@@ -44,6 +55,10 @@ _STATE_SCHEMA = {
     "state_txn": pl.String,
 }
 _SESSION_SCHEMA = {"sid": pl.Int64, "start": pl.Float64, "end": pl.Float64, "requests": pl.UInt32}
+
+
+class LogOrderError(ValueError):
+    """The logs are not in time order: sessions read from them would be wrong."""
 
 
 def user_key() -> pl.Expr:
@@ -109,17 +124,27 @@ class Sessions:
                 pl.col("status"),
                 pl.col("transaction").cast(pl.String),
             )
-            .join(self.users, on="key", how="left")
-            .sort(["key", "start"])
+            .join(self.users, on="key", how="left", maintain_order="left")
+            .sort(["key", "start"], maintain_order=True)  # ties keep the log's order
         )
-        key, end, txn = pl.col("key"), pl.col("end_s"), pl.col("transaction")
+        key, txn = pl.col("key"), pl.col("transaction")
         first = (key != key.shift(1)).fill_null(True)  # the batch's first request of its user
-        prev_end = pl.when(first).then(pl.col("state_end")).otherwise(end.shift(1))
+        # The user last waited on the system until the latest end so far, not the end of the
+        # request that started last: a long request overlapped by a short one ends later.
+        latest = pl.max_horizontal(pl.col("state_end"), pl.col("end_s").cum_max().over("key"))
+        rows = rows.with_columns(first.alias("first"), latest.alias("latest"))
+        prev_end = pl.when(first).then(pl.col("state_end")).otherwise(pl.col("latest").shift(1))
         prev_txn = pl.when(first).then(pl.col("state_txn")).otherwise(txn.shift(1))
-        rows = rows.with_columns(
-            first.alias("first"), prev_end.alias("prev_end"), prev_txn.alias("prev_txn")
-        )
+        rows = rows.with_columns(prev_end.alias("prev_end"), prev_txn.alias("prev_txn"))
         gap = pl.col("start") - pl.col("prev_end")
+        behind = rows.filter(pl.col("first") & (gap < -OUT_OF_ORDER_S))
+        if len(behind):
+            late = float(-behind.select(gap.min()).item())
+            raise LogOrderError(
+                f"a request starts {late:,.0f} s before the end of one read earlier from the "
+                "same user: the logs are not in time order (give files oldest first, and "
+                "merge several servers' logs by time first, e.g. sort -m)"
+            )
         new = pl.col("prev_end").is_null() | (gap > self.session_gap_s)
         rows = rows.with_columns(gap.alias("gap"), new.alias("new"))
         # A user's first row always has a session (a new one, or the one carried from the
@@ -133,7 +158,10 @@ class Sessions:
         rows = rows.with_columns(sid.forward_fill().alias("sid"))
         self.next_sid += int(rows["new"].sum())
         last = rows.filter((key != key.shift(-1)).fill_null(True)).select(
-            key, end.alias("state_end"), pl.col("sid").alias("state_sid"), txn.alias("state_txn")
+            key,
+            pl.col("latest").alias("state_end"),
+            pl.col("sid").alias("state_sid"),
+            txn.alias("state_txn"),
         )
         self.users = pl.concat([self.users.join(last, on="key", how="anti"), last])
         return rows

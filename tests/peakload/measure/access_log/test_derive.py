@@ -8,7 +8,7 @@ import pytest
 from peakload.measure.access_log.derive import LogError, derive
 from peakload.measure.access_log.lines import LogFormat
 from peakload.measure.access_log.routes import DEFAULT_ROUTES
-from tests.peakload.measure.access_log.synthetic import write_log
+from tests.peakload.measure.access_log.synthetic import DAY, line, write_log
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +108,42 @@ def test_unknown_routes_are_counted_per_pattern(tmp_path):
     path.write_text(path.read_text() + "".join(extra.format(n=n) for n in range(3)))
     workload = derive([path], LogFormat.COMBINED, DEFAULT_ROUTES)
     assert workload.unknown == {"GET /api/v{id}/things/{id}": 3}
+
+
+def _one_user(path, requests):
+    """A log of unit 7's (transaction, start s after midnight, request time s), in end order."""
+    ends = sorted((DAY + start + took, name, took) for name, start, took in requests)
+    path.write_text("".join(line(end, 7, name, took) + "\n" for end, name, took in ends))
+    return path
+
+
+def test_think_time_runs_from_the_latest_end_of_overlapping_requests(tmp_path):
+    """A long search (10-20 s) overlapped by a short dossier (15-16 s): the user waited
+    until 20 s, so the statements at 29 s followed 9 s of thinking, not 13."""
+    requests = [("search_budget_codes", 10, 10), ("submit_dossier", 15, 1)]
+    requests += [("get_statements", 29 + 10 * i, 0.5) for i in range(12)]
+    path = _one_user(tmp_path / "access.log", requests)
+    workload = derive([path], LogFormat.COMBINED, DEFAULT_ROUTES)
+    gaps = np.array([9.0] + [9.5] * 11)  # the statements come every 10 s, each takes 0.5
+    assert workload.think_time.count == len(gaps)
+    assert workload.think_time.mean_s == pytest.approx(gaps.mean())
+
+
+def test_logs_out_of_time_order_are_refused_not_merged(tmp_path):
+    path = write_log(tmp_path / "access.log", users=10, minutes=60)
+    lines = path.read_text().splitlines(keepends=True)
+    early, late = tmp_path / "early.log", tmp_path / "late.log"
+    early.write_text("".join(lines[: len(lines) // 2]))
+    late.write_text("".join(lines[len(lines) // 2 :]))
+    assert derive([early, late], LogFormat.COMBINED, DEFAULT_ROUTES).sessions == 10
+    with pytest.raises(LogError, match=r"early.log: .* not in time order"):
+        derive([late, early], LogFormat.COMBINED, DEFAULT_ROUTES)
+
+
+def test_a_log_that_runs_to_midnight_keeps_its_profile_inside_the_day(tmp_path):
+    requests = [("get_statements", 86_340 + 5 * i, 0.2) for i in range(12)]
+    requests[-1] = ("get_statements", 86_399.5, 0.5)  # ends at 24:00:00.000
+    path = _one_user(tmp_path / "access.log", requests)
+    workload = derive([path], LogFormat.COMBINED, DEFAULT_ROUTES)
+    assert workload.profile.times.max() <= 86_400
+    assert workload.end_s == 86_400
