@@ -94,7 +94,7 @@ def _line_batches(path: Path, batch_lines: int) -> Iterator[pl.Series]:
             carry = data[cut:]
             if cut:
                 lines = _split_lines(data[:cut])
-                pending = pl.concat([pending, lines]) if len(pending) else lines
+                pending = pl.concat([pending, lines], rechunk=False) if len(pending) else lines
             while len(pending) >= batch_lines or (not block and len(pending)):
                 yield pending.head(batch_lines)
                 pending = pending.slice(batch_lines)
@@ -112,7 +112,8 @@ def _split_lines(data: bytes) -> pl.Series:
         encoding="utf8-lossy",
         truncate_ragged_lines=True,
     )["line"]
-    return lines.filter(lines.str.strip_chars().fill_null("") != "")
+    keep = lines.str.strip_chars().fill_null("") != ""  # blank lines are no requests
+    return lines if keep.all() else lines.filter(keep)
 
 
 def _field(parts: pl.Expr, i: int) -> pl.Expr:
@@ -168,30 +169,25 @@ def _combined(lines: pl.Series, counts: LineCounts) -> pl.DataFrame:
         & pl.col("path").str.starts_with("/")
     ).fill_null(False)
     frame = frame.with_columns(when.alias("when"), parsed.alias("parsed"))
-    good = frame.filter(pl.col("parsed"))
-    bad = len(frame) - len(good)
+    bad = len(frame) - int(frame["parsed"].sum())
     counts.bad += bad
     if bad and counts.first_bad is None:
         counts.first_bad = frame.filter(~pl.col("parsed"))["line"][0][:300]
-    if counts.utc_offset_s is None and len(good):
-        offset = good["zone"][0]
-        sign = -1 if offset.startswith("-") else 1
-        counts.utc_offset_s = sign * (int(offset[1:3]) * 3600 + int(offset[3:5]) * 60)
     end = (
         pl.when(pl.col("msec").is_not_null())
         .then(pl.col("msec"))
         .otherwise(pl.col("when").dt.epoch("ms").cast(pl.Float64) / 1000.0)
     )
-    return good.select(
-        end.alias("end_s"),
-        pl.col("client"),
-        pl.col("user"),
-        pl.col("agent"),
-        pl.col("method"),
-        pl.col("path"),
-        pl.col("status"),
-        pl.col("request_time"),
-    )
+    columns = (end.alias("end_s"), *(pl.col(name) for name in COLUMNS[1:]), pl.col("zone"))
+    # Select before filtering, so the raw lines are never copied; most batches have no
+    # bad line at all and need no filter.
+    good = frame.select(*columns, pl.col("parsed"))
+    good = (good.filter(pl.col("parsed")) if bad else good).drop("parsed")
+    if counts.utc_offset_s is None and len(good):
+        offset = good["zone"][0]
+        sign = -1 if offset.startswith("-") else 1
+        counts.utc_offset_s = sign * (int(offset[1:3]) * 3600 + int(offset[3:5]) * 60)
+    return good.drop("zone")
 
 
 def _jsonl(lines: pl.Series, counts: LineCounts) -> pl.DataFrame:
