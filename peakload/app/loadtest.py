@@ -25,9 +25,6 @@ PLAN_FILE = "plan.json"
 DEFAULT_WALL_S = 300.0
 """Without ``--compress`` (and ``--duration``) the run is fitted into this many wall seconds."""
 
-DEFAULT_MIN_REQUESTS = defaults.LOADTEST_MIN_REQUESTS
-"""A run that measures fewer requests in its window than this could not run (exit 2)."""
-
 
 @dataclass(frozen=True)
 class LoadTestOptions:
@@ -53,7 +50,7 @@ class LoadTestOptions:
     pool_start: int | None = None
     pool_max: int | None = None
     seed: int | None = None
-    min_requests: int = DEFAULT_MIN_REQUESTS
+    min_requests: int = defaults.LOADTEST_MIN_REQUESTS
     sign_in_rate: float | None = None  # default: what the busiest tier can take
     out: str | Path = "results"
     plots: bool = True

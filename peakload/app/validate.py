@@ -49,10 +49,6 @@ from peakload.measure.validation import (
     replication_estimates,
 )
 
-DEFAULT_LEVELS = defaults.VALIDATE_LEVELS
-DEFAULT_MIN_REQUESTS = defaults.VALIDATE_MIN_REQUESTS
-"""Requests each level's window is planned to hold (at the no-queueing rate)."""
-DEFAULT_WARMUP_S = defaults.VALIDATE_WARMUP_S
 TOO_FEW = 0.5
 """A level that measured fewer than this fraction of its planned requests cannot be judged."""
 
@@ -64,13 +60,13 @@ class ValidateOptions:
 
     scenario_path: str | Path
     serve_scenario_path: str | Path | None = None
-    levels: tuple[float, ...] = DEFAULT_LEVELS
+    levels: tuple[float, ...] = defaults.VALIDATE_LEVELS
     host: str | None = None
     replications: int = 3
     out: str | Path = "results"
     bounds_path: str | Path | None = None
-    min_requests: int = DEFAULT_MIN_REQUESTS
-    warmup_s: float = DEFAULT_WARMUP_S
+    min_requests: int = defaults.VALIDATE_MIN_REQUESTS
+    warmup_s: float = defaults.VALIDATE_WARMUP_S
     user_scale: float | None = None
     seed: int | None = None
     jobs: int | None = None

@@ -6,7 +6,7 @@ import argparse
 
 from rich.console import Console
 
-from peakload.app.defaults import LOADTEST_MIN_REQUESTS
+from peakload.app import defaults
 from peakload.cli import options
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 
@@ -76,10 +76,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--min-requests",
         type=options.positive_int,
-        default=LOADTEST_MIN_REQUESTS,
+        default=defaults.LOADTEST_MIN_REQUESTS,
         metavar="N",
         help="a run measuring fewer requests in its window could not run: exit 2 "
-        f"(default {LOADTEST_MIN_REQUESTS})",
+        f"(default {defaults.LOADTEST_MIN_REQUESTS})",
     )
     parser.add_argument(
         "--sign-in-rate",

@@ -57,7 +57,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=levels,
         default=defaults.VALIDATE_LEVELS,
         metavar="F,F,...",
-        help="fractions of the peak to hold (default 0.25,0.5,1.0)",
+        help="fractions of the peak to hold "
+        f"(default {','.join(str(level) for level in defaults.VALIDATE_LEVELS)})",
     )
     parser.add_argument(
         "--host", metavar="URL", help="a service that speaks the API (default: start the mock)"
