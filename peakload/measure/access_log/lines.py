@@ -160,15 +160,16 @@ def _combined(lines: pl.Series, counts: LineCounts) -> pl.DataFrame:
         when = pl.when(
             (day.str.len_bytes() == STAMP_DAY_BYTES) & (zone.str.len_bytes() == STAMP_ZONE_BYTES)
         ).then(pl.lit(0, pl.Datetime("ms", "UTC")))
+    frame = frame.with_columns(when.alias("when"))  # once: without $msec it is the costly part
     parsed = (
         pl.col("quoted")
         & pl.col("status").is_not_null()
         & pl.col("request_time").is_not_null()
-        & when.is_not_null()
+        & pl.col("when").is_not_null()
         & pl.col("method").str.contains("^[A-Z]+$")
         & pl.col("path").str.starts_with("/")
     ).fill_null(False)
-    frame = frame.with_columns(when.alias("when"), parsed.alias("parsed"))
+    frame = frame.with_columns(parsed.alias("parsed"))
     bad = len(frame) - int(frame["parsed"].sum())
     counts.bad += bad
     if bad and counts.first_bad is None:

@@ -25,7 +25,8 @@ Users are keyed by a 64-bit hash of who they are, not the string itself: a
 batch is sorted by user and time, and sorting and joining integers costs a
 fraction of strings (two users in a million share a hash with probability
 about 3e-8). Sorted so, "the user's previous request" is simply the row
-before when that row is the same user's: no per-user window is needed.
+before when that row is the same user's; only the running latest end needs a
+per-user window.
 """
 
 from __future__ import annotations
@@ -69,21 +70,6 @@ def user_key() -> pl.Expr:
         .otherwise(pl.concat_str([pl.col("client"), pl.col("agent")], separator=" "))
         .hash(seed=0)
     )
-
-
-def _latest_end_per_user() -> pl.Expr:
-    """Each row's latest ``end_s`` so far among its user's rows, on rows sorted by user.
-
-    A per-user window (``cum_max().over("key")``) costs six times as much as this:
-    every user's ends are lifted onto a floor of their own, ``span`` apart (``span``
-    exceeds the batch's whole range of ends), so one running maximum over the batch
-    never carries from one user into the next; then the lift is taken off again.
-    """
-    group = pl.col("first").cast(pl.Int64).cum_sum()
-    floor = pl.col("end_s").min()
-    span = pl.col("end_s").max() - floor + 1.0
-    lifted = pl.col("end_s") - floor + group * span
-    return lifted.cum_max() - group * span + floor
 
 
 @dataclass
@@ -146,23 +132,22 @@ class Sessions:
         first = (key != key.shift(1)).fill_null(True)  # the batch's first request of its user
         # The user last waited on the system until the latest end so far, not the end of the
         # request that started last: a long request overlapped by a short one ends later.
-        rows = rows.with_columns(first.alias("first"))
-        latest = pl.max_horizontal(pl.col("state_end"), _latest_end_per_user())
-        rows = rows.with_columns(latest.alias("latest"))
+        latest = pl.max_horizontal(pl.col("state_end"), pl.col("end_s").cum_max().over("key"))
+        rows = rows.with_columns(first.alias("first"), latest.alias("latest"))
         prev_end = pl.when(first).then(pl.col("state_end")).otherwise(pl.col("latest").shift(1))
         prev_txn = pl.when(first).then(pl.col("state_txn")).otherwise(txn.shift(1))
         rows = rows.with_columns(prev_end.alias("prev_end"), prev_txn.alias("prev_txn"))
-        gap = pl.col("start") - pl.col("prev_end")
-        behind = rows.filter(pl.col("first") & (gap < -OUT_OF_ORDER_S))
+        rows = rows.with_columns((pl.col("start") - pl.col("prev_end")).alias("gap"))
+        behind = rows.filter(pl.col("first") & (pl.col("gap") < -OUT_OF_ORDER_S))
         if len(behind):
-            late = float(-behind.select(gap.min()).item())
+            late = -float(behind["gap"].min())
             raise LogOrderError(
                 f"a request starts {late:,.0f} s before the end of one read earlier from the "
                 "same user: the logs are not in time order (give files oldest first, and "
                 "merge several servers' logs by time first, e.g. sort -m)"
             )
-        new = pl.col("prev_end").is_null() | (gap > self.session_gap_s)
-        rows = rows.with_columns(gap.alias("gap"), new.alias("new"))
+        new = pl.col("prev_end").is_null() | (pl.col("gap") > self.session_gap_s)
+        rows = rows.with_columns(new.alias("new"))
         # A user's first row always has a session (a new one, or the one carried from the
         # last batch), so a plain forward fill never reaches across users.
         sid = (
