@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -249,3 +249,12 @@ class Problem(BaseModel):
     """Every error body: a human sentence, and where useful the field or tier."""
 
     detail: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem},
+    409: {"model": Problem},
+    503: {"model": Problem},
+}
+"""The error answers every resource route documents in the OpenAPI schema: not found,
+a conflict with the record's state, and a tier too busy to queue the request."""

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Response, status
 
 from mock_server.api import public
 from mock_server.api.deps import CreateKey, Unit, mark_replay
-from mock_server.models import AccountClosureCreate, AccountClosurePublic, Problem
+from mock_server.models import ERROR_RESPONSES, AccountClosureCreate, AccountClosurePublic
 from mock_server.records import account_closures
 
 router = APIRouter(prefix="/account-closures", tags=["accounts"])
-ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}}
 
 
 @router.post(
@@ -20,7 +19,7 @@ ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Probl
     name="close_account",
     status_code=status.HTTP_201_CREATED,
     response_model=AccountClosurePublic,
-    responses=ERRORS,
+    responses=ERROR_RESPONSES,
 )
 async def close_account(
     body: AccountClosureCreate, unit: Unit, response: Response, key: CreateKey = None

@@ -9,11 +9,10 @@ from fastapi import APIRouter, Path, Response, status
 
 from mock_server.api import public
 from mock_server.api.deps import CreateKey, Unit, mark_replay
-from mock_server.models import DossierCreate, DossierPublic, Problem
+from mock_server.models import ERROR_RESPONSES, DossierCreate, DossierPublic
 from mock_server.records import dossiers
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
-ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}}
 
 
 @router.post(
@@ -21,7 +20,7 @@ ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Probl
     name="submit_dossier",
     status_code=status.HTTP_201_CREATED,
     response_model=DossierPublic,
-    responses=ERRORS,
+    responses=ERROR_RESPONSES,
 )
 async def submit_dossier(
     body: DossierCreate, unit: Unit, response: Response, key: CreateKey = None
@@ -31,7 +30,9 @@ async def submit_dossier(
     return public.dossier(row)
 
 
-@router.get("/{dossier_id}", name="get_dossier", response_model=DossierPublic, responses=ERRORS)
+@router.get(
+    "/{dossier_id}", name="get_dossier", response_model=DossierPublic, responses=ERROR_RESPONSES
+)
 async def get_dossier(
     dossier_id: Annotated[int, Path(ge=1, le=2**31 - 1)], unit: Unit
 ) -> DossierPublic:

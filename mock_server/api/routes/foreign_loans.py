@@ -8,11 +8,14 @@ from fastapi import APIRouter, Response, status
 
 from mock_server.api import public
 from mock_server.api.deps import CreateKey, Unit, mark_replay
-from mock_server.models import ForeignLoanRecordCreate, ForeignLoanRecordPublic, Problem
+from mock_server.models import (
+    ERROR_RESPONSES,
+    ForeignLoanRecordCreate,
+    ForeignLoanRecordPublic,
+)
 from mock_server.records import foreign_loans
 
 router = APIRouter(prefix="/foreign-loan-records", tags=["foreign loans"])
-ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}}
 
 
 @router.post(
@@ -20,7 +23,7 @@ ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Probl
     name="record_foreign_loan",
     status_code=status.HTTP_201_CREATED,
     response_model=ForeignLoanRecordPublic,
-    responses=ERRORS,
+    responses=ERROR_RESPONSES,
 )
 async def record_foreign_loan(
     body: ForeignLoanRecordCreate, unit: Unit, response: Response, key: CreateKey = None

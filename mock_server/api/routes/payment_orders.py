@@ -15,10 +15,10 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from mock_server.api import public
 from mock_server.api.deps import KEY_PATTERN, CreateKey, Unit, mark_replay
 from mock_server.models import (
+    ERROR_RESPONSES,
     PaymentOrderCreate,
     PaymentOrderPage,
     PaymentOrderPublic,
-    Problem,
     SignatureCreate,
 )
 from mock_server.records import payment_orders
@@ -27,7 +27,6 @@ from peakload.contract.payment_order import PaymentOrderStatus
 router = APIRouter(prefix="/payment-orders", tags=["payment orders"])
 
 OrderId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-ERRORS = {404: {"model": Problem}, 409: {"model": Problem}, 503: {"model": Problem}}
 
 
 def _links(*operations: str) -> dict:
@@ -46,7 +45,7 @@ def _links(*operations: str) -> dict:
     name="create_payment",
     status_code=status.HTTP_201_CREATED,
     response_model=PaymentOrderPublic,
-    responses={**ERRORS, 201: _links("sign_payment", "submit_payment", "get_payment")},
+    responses={**ERROR_RESPONSES, 201: _links("sign_payment", "submit_payment", "get_payment")},
 )
 async def create_payment(
     body: PaymentOrderCreate, unit: Unit, response: Response, key: CreateKey = None
@@ -60,7 +59,7 @@ async def create_payment(
     "/{order_id}/signature",
     name="sign_payment",
     response_model=PaymentOrderPublic,
-    responses={**ERRORS, 200: _links("submit_payment", "get_payment")},
+    responses={**ERROR_RESPONSES, 200: _links("submit_payment", "get_payment")},
 )
 async def sign_payment(order_id: OrderId, body: SignatureCreate, unit: Unit) -> PaymentOrderPublic:
     row = await unit.write(
@@ -73,7 +72,7 @@ async def sign_payment(order_id: OrderId, body: SignatureCreate, unit: Unit) -> 
     "/{order_id}/submission",
     name="submit_payment",
     response_model=PaymentOrderPublic,
-    responses={**ERRORS, 200: _links("get_payment")},
+    responses={**ERROR_RESPONSES, 200: _links("get_payment")},
 )
 async def submit_payment(
     order_id: OrderId,
@@ -103,13 +102,15 @@ async def submit_payment(
     return public.payment_order(row)
 
 
-@router.get("/{order_id}", name="get_payment", response_model=PaymentOrderPublic, responses=ERRORS)
+@router.get(
+    "/{order_id}", name="get_payment", response_model=PaymentOrderPublic, responses=ERROR_RESPONSES
+)
 async def get_payment(order_id: OrderId, unit: Unit) -> PaymentOrderPublic:
     row = await unit.read("get_payment", payment_orders.get, order_id)
     return public.payment_order(row)
 
 
-@router.get("", name="list_payments", response_model=PaymentOrderPage, responses=ERRORS)
+@router.get("", name="list_payments", response_model=PaymentOrderPage, responses=ERROR_RESPONSES)
 async def list_payments(
     unit: Unit,
     status_: Annotated[PaymentOrderStatus | None, Query(alias="status")] = None,
