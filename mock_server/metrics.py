@@ -23,7 +23,7 @@ class TierCollector(Collector):
 
     def collect(self) -> Iterator:
         stats = self.capacity.stats()
-        families = {
+        families: dict[str, GaugeMetricFamily | CounterMetricFamily] = {
             "busy": GaugeMetricFamily("peakload_tier_busy", "Slots busy", labels=["tier"]),
             "queue": GaugeMetricFamily("peakload_tier_queue", "Requests waiting", labels=["tier"]),
             "servers": GaugeMetricFamily("peakload_tier_servers", "Slots (c)", labels=["tier"]),

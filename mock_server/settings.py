@@ -4,6 +4,7 @@ cached dependency (``get_settings``), never at import time."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,7 +56,7 @@ class SettingsError(ValueError):
         self.lines = lines
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Settings from ``PEAKLOAD_*`` variables and ``overrides`` (flags), validated.
 
     A bad value raises :class:`SettingsError` whose lines name the variable

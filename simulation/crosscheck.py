@@ -10,6 +10,7 @@ where they should not (overload, timeouts, refusals, a time-varying load).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from peakload.contract.summary import Summary
 from peakload.core.scenario import Scenario
@@ -57,8 +58,12 @@ def tier_demands(scenario: Scenario, mix: dict[str, float]) -> dict[str, TierDem
     return demands
 
 
-def crosscheck(scenario: Scenario, window: Summary) -> dict:
-    """The analytic figures beside ``window``'s simulated ones (one run's summary)."""
+def crosscheck(scenario: Scenario, window: Summary) -> dict[str, Any]:
+    """The analytic figures beside ``window``'s simulated ones (one run's summary);
+    none when the window measured no request (nothing to set them beside)."""
+    overall = window.overall
+    if overall is None:
+        return {"method": "none: the window measured no request", "tiers": {}}
     mix = {name: float(t.count) for name, t in window.transactions.items()}
     if sum(mix.values()) == 0:
         mix = scenario.step_shares()
@@ -87,7 +92,7 @@ def crosscheck(scenario: Scenario, window: Summary) -> dict:
     else:
         method = "approximate MVA (Seidmann multi-server) at the window's mean concurrency"
         think = workload.think_time
-        users = round(window.overall.mean_concurrency)
+        users = round(overall.mean_concurrency)
         names = [t.name for t in scenario.tiers]
         visit_demand = [demands[n].visits_per_request * demands[n].mean_s for n in names]
         result = mva(visit_demand, users, think.mean, [t.servers for t in scenario.tiers])
@@ -112,8 +117,8 @@ def crosscheck(scenario: Scenario, window: Summary) -> dict:
         out["system"] = {
             "throughput_rps": {
                 "analytic": system["throughput_rps"],
-                "simulated": window.overall.ok_rps,
+                "simulated": overall.ok_rps,
             },
-            "mean_s": {"analytic": system["mean_s"], "simulated": window.overall.mean_s},
+            "mean_s": {"analytic": system["mean_s"], "simulated": overall.mean_s},
         }
     return out

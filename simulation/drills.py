@@ -9,6 +9,7 @@ servers the drills took, averaged over each minute of the series.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ ON_ENVIRONMENT = Timebase()
 
 def drill_summary(
     tiers: dict[str, TierIntervals],
-    failures: tuple[Failure, ...],
+    failures: Sequence[Failure],
     window: tuple[float, float],
     timebase: Timebase = ON_ENVIRONMENT,
 ) -> dict[str, dict[str, Any]]:
@@ -59,7 +60,7 @@ def _visits(tier: TierIntervals, mask: np.ndarray) -> dict[str, float]:
 
 
 def lost_series(
-    scenario: Scenario, failures: tuple[Failure, ...], edges: np.ndarray
+    scenario: Scenario, failures: Sequence[Failure], edges: np.ndarray
 ) -> dict[str, np.ndarray]:
     columns: dict[str, np.ndarray] = {}
     for failure in failures:

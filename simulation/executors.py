@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_all_start_methods, get_context
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 
 class Executor(Protocol):
@@ -65,7 +65,8 @@ class DaskExecutor:
             from distributed import Client
         except ImportError:  # pragma: no cover - depends on the optional extra
             raise RuntimeError("--cluster needs Dask: pip install -e '.[cluster]'") from None
-        self._client = address if hasattr(address, "map") else Client(address)
+        # A client passed in (anything with ``map``, as tests pass) or one opened here.
+        self._client = cast(Client, address) if hasattr(address, "map") else Client(address)
         self._owns_client = not hasattr(address, "map")
         self.workers = max(1, sum(self._client.nthreads().values()))
         """Threads over all the cluster's workers, when connected."""

@@ -50,7 +50,7 @@ def combine_figures(summaries: list[dict[str, Any]]) -> dict[str, Any]:
         elif isinstance(value, int) and all(v == value for v in values):
             out[key] = value  # a configuration figure (servers), not an estimate
         elif _is_number(value) and all(_is_number(v) for v in values):
-            finite = [float(v) for v in values if not math.isnan(v)]
+            finite = [float(v) for v in values if v is not None and not math.isnan(v)]
             mean = float(np.mean(finite)) if finite else float("nan")
             out[key] = mean
             if len(values) > 1:

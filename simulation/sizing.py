@@ -24,13 +24,13 @@ judge's (:func:`peakload.measure.judge.judge` with ``at="bound"``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from peakload.contract.summary import Metric, Summary, Verdict
+from peakload.contract.summary import Metric, Overall, Summary, Verdict
 from peakload.core.clock import format_clock
 from peakload.core.scenario import Failure, Scenario
 from peakload.measure.judge import At, judge
@@ -83,6 +83,13 @@ class Estimate:
     @property
     def passes(self) -> bool:
         return self.verdict.passed
+
+    @property
+    def overall(self) -> Overall:
+        """The window's figures (a simulated candidate's summary always has them)."""
+        if self.summary.overall is None:
+            raise ValueError(f"{self.config}: the simulation measured no request")
+        return self.summary.overall
 
     @property
     def violations(self) -> list[str]:
@@ -156,7 +163,7 @@ class Sizer:
         return sum(n * c for n, c in zip(config.instances, self.costs, strict=True))
 
     def evaluate(
-        self, candidates: list[tuple[Config, Failure | None]], growth: float = 1.0
+        self, candidates: Sequence[tuple[Config, Failure | None]], growth: float = 1.0
     ) -> list[Estimate]:
         """All replications of all candidates in one batch, on the same seeds."""
         base = truncated(scaled(self.scenario, growth))
@@ -234,7 +241,8 @@ class Sizer:
         candidates = [(config, self.failure_of(config, k)) for k in range(len(self.names))]
         report, failing = {}, []
         for k, estimate in enumerate(self.evaluate(candidates)):
-            overall = estimate.summary.overall
+            overall = estimate.overall
+            assert estimate.failure is not None  # every N-1 candidate runs under its loss
             report[self.names[k]] = {
                 "pass": estimate.passes,
                 "lost": f"1 instance ({config.workers[k]} workers) from "

@@ -32,7 +32,7 @@ def capacity_curve(sizer: Sizer, config: Config, steps: int = 4) -> dict[str, An
     points = []
     for factor in factors:
         (estimate,) = sizer.evaluate([(config, None)], growth=float(factor))
-        overall = estimate.summary.overall
+        overall = estimate.overall
         points.append(
             {
                 "peak": peak * factor,
@@ -44,7 +44,7 @@ def capacity_curve(sizer: Sizer, config: Config, steps: int = 4) -> dict[str, An
     carried = max((p["peak"] for p in points if p["pass"]), default=None)
     return {
         "bottleneck_at": {name: (None if math.isinf(v) else v) for name, v in per_tier.items()},
-        "first_bottleneck": min(per_tier, key=per_tier.get),
+        "first_bottleneck": min(per_tier, key=lambda name: per_tier[name]),
         "max_peak_within_slo": carried,
         "points": points,
     }
@@ -61,7 +61,7 @@ def sweeps(sizer: Sizer, config: Config) -> dict[str, list[dict[str, Any]]]:
                 where.append((name, n))
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in sizer.names}
     for (name, n), estimate in zip(where, sizer.evaluate(candidates), strict=True):
-        overall = estimate.summary.overall
+        overall = estimate.overall
         out[name].append(
             {
                 "instances": n,

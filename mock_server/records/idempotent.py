@@ -54,7 +54,9 @@ def insert_once(
                 return earlier, False
             if check is not None:
                 check(conn)
-            new_id = conn.execute(insert(table).values(values)).inserted_primary_key[0]
+            inserted = conn.execute(insert(table).values(values)).inserted_primary_key
+            assert inserted is not None  # an INSERT of one row always has its key
+            new_id = inserted[0]
     except IntegrityError:
         with engine.connect() as conn:
             earlier = _earlier(conn, table, unit_code, key)

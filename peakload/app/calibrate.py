@@ -31,6 +31,7 @@ from peakload.app.rundir import jsonable, new_run_dir
 from peakload.contract.calibration import CalibrationReport
 from peakload.core.scenario import LOGIN, Scenario
 from peakload.core.scenario_file import load_scenario
+from peakload.core.workload import ClosedWorkload
 from peakload.measure.calibration import windows as windowing
 from peakload.measure.calibration.estimate import estimate
 from peakload.measure.stats import Outcome
@@ -145,7 +146,8 @@ def _workload(model: Scenario, runs: list[RunData], win: windowing.Windows) -> t
         z = (run.mean_users / rate - r.response[inside].mean()) / run.user_scale
         think.append((z, inside.sum()))
     observed = float(sum(z * n for z, n in think) / sum(n for _, n in think)) if think else None
-    tt = model.workload.think_time
+    workload = model.workload
+    tt = workload.think_time if isinstance(workload, ClosedWorkload) else None  # open: none
     return mix, {"observed": observed, "model": None if tt is None else float(tt.mean)}
 
 

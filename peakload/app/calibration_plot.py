@@ -18,7 +18,8 @@ def plot_calibration(report: CalibrationReport, path: Path) -> Path:
     prior was right."""
     fig, ax = plt.subplots(figsize=(7.5, 6.5), dpi=110)
     tiers = sorted({tier for row in report.demands.values() for tier in row})
-    colours = dict(zip(tiers, plt.cm.tab10.colors, strict=False))
+    palette = plt.get_cmap("tab10").colors  # type: ignore[attr-defined]  # a ListedColormap
+    colours = dict(zip(tiers, palette, strict=False))
     values = []
     for row in report.demands.values():
         for tier, e in row.items():

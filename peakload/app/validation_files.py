@@ -170,7 +170,7 @@ def write_validation_report(run: ValidationRun, scenario: str) -> Path:
         [f"disagrees: {m}" for m in run.failing],
     )
     columns = ("metric", "predicted", "measured", "error", "bound", "verdict")
-    experiments = [
+    experiments: list[tuple[str, str, LevelResult | DrillResult]] = [
         (f"Level {level.plateau.level:g}", _level_title(level), level) for level in run.levels
     ]
     if run.drill is not None:

@@ -36,7 +36,7 @@ class Profile:
 
     def at_many(self, t: np.ndarray) -> np.ndarray:
         """:meth:`at` for an array of times, vectorised."""
-        return np.interp(t, self.times, self.values)
+        return np.asarray(np.interp(t, self.times, self.values))
 
     @property
     def peak(self) -> float:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from peakload.core.distributions import _Distribution
 
 BLOCK = 4096
+
+Draw = TypeVar("Draw", float, int)
 
 
 def named_rng(seed: np.random.SeedSequence, name: str) -> np.random.Generator:
@@ -28,26 +31,27 @@ def named_rng(seed: np.random.SeedSequence, name: str) -> np.random.Generator:
     )
 
 
-class SampleStream:
-    """Draws from a distribution in blocks; ``next()`` returns one float."""
+class SampleStream(Generic[Draw]):
+    """Draws from a distribution in blocks; ``next()`` returns one draw (a float, or an
+    index for a :class:`ChoiceStream`)."""
 
     __slots__ = ("_draw", "_pop")
+    _pop: Callable[[], Draw]  # the bound pop of the current block
 
     def __init__(self, draw: Callable[[int], np.ndarray]):
         self._draw = draw
-        self._pop = list.pop  # replaced by the bound pop of the first block
         self._refill()
 
     @classmethod
-    def of(cls, dist: _Distribution, rng: np.random.Generator) -> SampleStream:
+    def of(cls, dist: _Distribution, rng: np.random.Generator) -> SampleStream[float]:
         """A stream of draws from ``dist``, taken from ``rng`` in blocks of BLOCK."""
-        return cls(lambda n: dist.sample_n(rng, n))
+        return SampleStream[float](lambda n: dist.sample_n(rng, n))
 
     def _refill(self) -> None:
         block = self._draw(BLOCK)[::-1].tolist()  # reversed: pop() hands them out in order
         self._pop = block.pop
 
-    def next(self) -> float:
+    def next(self) -> Draw:
         """The next draw, in the order the block was drawn."""
         try:
             return self._pop()
@@ -65,7 +69,7 @@ class ChoiceStream:
         p = np.asarray(weights, dtype=float)
         p = p / p.sum()
         n = len(p)
-        self._stream = SampleStream(lambda size: rng.choice(n, size=size, p=p))
+        self._stream = SampleStream[int](lambda size: rng.choice(n, size=size, p=p))
 
     def next(self) -> int:
         """The next index, each with probability weight / sum of weights."""

@@ -63,7 +63,7 @@ class FlowEntry(StrEnum):
 def flow_shares(weights: Sequence[float], lengths: Sequence[int]) -> np.ndarray:
     """The share of users found in each flow at a random moment: weight times steps."""
     time_in_flow = np.asarray(weights, dtype=float) * np.asarray(lengths, dtype=float)
-    return time_in_flow / time_in_flow.sum()
+    return np.asarray(time_in_flow / time_in_flow.sum())
 
 
 def residual_think(think_time: Distribution | None, rng: np.random.Generator) -> float:

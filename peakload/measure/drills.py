@@ -194,7 +194,7 @@ def _batch_edges(spans: list[tuple[float, float]], compress: float) -> list[tupl
     wanted = min(BATCHES, int(total // shortest))
     if wanted < 2:
         return []
-    edges = []
+    edges: list[tuple[float, float]] = []
     for a, b in spans:
         count = max(1, min(int((b - a) // shortest), round(wanted * (b - a) / total)))
         cuts = np.linspace(a, b, count + 1)

@@ -95,7 +95,10 @@ class Population:
 class TierObservations(Protocol):
     """What a tier's observations must answer, however they were recorded."""
 
-    servers: int
+    @property
+    def servers(self) -> int:
+        """The tier's servers (instances x workers)."""
+        ...
 
     def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
         """The tier's figures over ``window`` (scenario clock)."""
@@ -141,7 +144,7 @@ class TierIntervals:
 
     @property
     def service_starts(self) -> np.ndarray:
-        return self.arrivals + self.waits
+        return np.asarray(self.arrivals + self.waits)
 
     def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
         """Utilization from each visit's service interval clipped to the window;

@@ -66,7 +66,7 @@ def basis(open_workload: bool) -> LatencyBasis:
 def judged_response(records: dict[str, np.ndarray], on: LatencyBasis) -> np.ndarray:
     """Each record's latency on ``on``: end minus scheduled time, or the response time."""
     if on is LatencyBasis.SCHEDULED and "scheduled" in records:
-        return records["end"] - records["scheduled"]
+        return np.asarray(records["end"] - records["scheduled"])
     return records["response"]
 
 

@@ -111,10 +111,10 @@ class Bounds:
 
     def allowed(self, metric: str, kind: Kind, measured: float) -> float:
         """The bound in the metric's own units."""
-        bound = self.metrics.get(metric, getattr(self, kind.value))
+        bound = float(self.metrics.get(metric, getattr(self, kind.value)))
         if not kind.relative:
             return bound
-        allowed = bound * abs(measured)
+        allowed: float = bound * abs(measured)
         if kind in (Kind.MEAN, Kind.P95):
             allowed = max(allowed, self.latency_floor_s)
         elif kind is Kind.WAIT:

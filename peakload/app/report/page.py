@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import plotly.graph_objects as go
 import plotly.offline
@@ -67,7 +67,7 @@ class Html:
     markup: str
 
 
-Block = Html | go.Figure
+Block: TypeAlias = Html | go.Figure
 
 
 @dataclass(frozen=True)

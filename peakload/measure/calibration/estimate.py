@@ -75,8 +75,15 @@ def _verdicts(windows: Windows, routes: np.ndarray) -> list[dict[str, Verdict]]:
     return per_tier
 
 
-def _by_utilization_law(windows, model, observed, rng, replicates) -> Estimates:
+def _by_utilization_law(
+    windows: Windows,
+    model: Scenario,
+    observed: np.ndarray,
+    rng: np.random.Generator,
+    replicates: int,
+) -> Estimates:
     busy = windows.busy
+    assert busy is not None  # estimate() takes this method only where busy time was sampled
     routes = _routes(model, windows)
     fit = utilization_law.fit(windows.completions, busy, routes)
     lo, hi = utilization_law.interval(
@@ -147,15 +154,22 @@ def _by_utilization_law(windows, model, observed, rng, replicates) -> Estimates:
     return Estimates(Method.UTILIZATION_LAW, demands, tiers, warnings)
 
 
-def _by_response_time(windows, model, requests, observed, rng) -> Estimates:
+def _by_response_time(
+    windows: Windows,
+    model: Scenario,
+    requests: list[Requests],
+    observed: np.ndarray,
+    rng: np.random.Generator,
+) -> Estimates:
     totals = response_time.low_load_totals(windows, requests, rng)
     demands: dict[str, dict[str, DemandEstimate]] = {}
     for name in windows.transactions:
-        priors = {t.name: _prior(model, name, t.name) for t in model.tiers}
-        priors = {k: v for k, v in priors.items() if v is not None}
+        priors = {
+            t.name: prior for t in model.tiers if (prior := _prior(model, name, t.name)) is not None
+        }
         total_prior = sum(priors.values())
         measured = totals.get(name)
-        row = {}
+        row: dict[str, DemandEstimate] = {}
         for tier, prior in priors.items():
             if measured is None or total_prior <= 0:
                 row[tier] = DemandEstimate(

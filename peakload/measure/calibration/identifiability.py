@@ -44,7 +44,7 @@ class Verdict:
 
 def chance_level(transactions: int, windows: int) -> float:
     """Largest eigenvalue chance alone gives, times :data:`SIGNAL_FACTOR`."""
-    return SIGNAL_FACTOR * (1 + np.sqrt(transactions / max(windows, 1))) ** 2
+    return float(SIGNAL_FACTOR * (1 + np.sqrt(transactions / max(windows, 1))) ** 2)
 
 
 def assess(completions: np.ndarray, names: list[str]) -> dict[str, Verdict]:

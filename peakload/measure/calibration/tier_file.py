@@ -29,7 +29,7 @@ FILENAME = "tiers.csv"
 COLUMNS = ("wall", "tier", "busy_s", "completions", "queue", "wait_s")
 
 
-def write(path: Path, wall: list[float], tiers: list[dict[str, dict]]) -> Path:
+def write(path: Path, wall: list[float], tiers: list[dict[str, dict[str, float]]]) -> Path:
     """Rows from samples: ``tiers[i]`` maps tier -> {busy_seconds, completions, queue,
     wait_seconds}."""
     with path.open("w", newline="") as handle:

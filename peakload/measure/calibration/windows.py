@@ -45,7 +45,7 @@ class Requests:
 
     def served(self) -> np.ndarray:
         """Requests that passed every tier: a 503 left at a full tier, part-way."""
-        return self.outcome != Outcome.REFUSED
+        return np.asarray(self.outcome != Outcome.REFUSED)
 
 
 @dataclass(frozen=True)
