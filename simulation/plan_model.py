@@ -30,12 +30,13 @@ of requests (:meth:`Model._source`): a :class:`PlanPool` of :class:`PlanUser`
 for a closed workload, the usual :class:`~simulation.clients.Arrivals` on the
 wall-time profile for an open one; and its monitor, whose ticks fall on whole
 wall seconds and ask the plan, not the profile, how many users work.
-A plan-mode user pays a closure per think and a flag check per response.
+A plan-mode user pays a closure per think and a state check per response.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 
 import numpy as np
 from simpy.events import Timeout
@@ -50,27 +51,67 @@ from simulation.model import Model
 from simulation.request import Request, Route
 
 
+class UserState(Enum):
+    """Where a plan-mode user stands; :data:`MOVES` lists the moves between them.
+
+    What the pool *wants* of the user (to work or to park) is a separate flag,
+    ``active``: the state says what the user is doing about it, so a user told
+    to park while a request is in flight finishes that request first.
+    """
+
+    NEW = "new"
+    """Not yet asked to sign in."""
+    SIGNING_IN = "signing in"
+    """Its sign-in (or a retry of it) is in flight or waiting to be sent again."""
+    IDLE = "idle"
+    """Signed in and nothing pending: parked, or not yet resumed."""
+    THINKING = "thinking"
+    """A think timer is running; parking cancels it."""
+    SENDING = "sending"
+    """A request of its flow, or that request's retry, is in flight."""
+
+
+MOVES: dict[UserState, frozenset[UserState]] = {
+    UserState.NEW: frozenset({UserState.SIGNING_IN, UserState.IDLE}),
+    UserState.SIGNING_IN: frozenset({UserState.IDLE}),
+    UserState.IDLE: frozenset({UserState.THINKING}),
+    UserState.THINKING: frozenset({UserState.SENDING, UserState.IDLE}),
+    UserState.SENDING: frozenset({UserState.THINKING, UserState.IDLE}),
+}
+"""The moves a plan-mode user may make (a move to the state it is in is no move):
+signing in ends idle; only an idle user resumes, by thinking; a think ends in a
+request, or idle when parking cancels it; a request ends in the next think, or
+idle when the user was parked meanwhile. A user is never in two loops at once,
+because only :attr:`UserState.IDLE` resumes."""
+
+
 class PlanUser(User):
     """A user of the sign-in pool: signs in during setup, then works while its rank
     is below the active count, parking (signed in) whenever it is above it.
 
-    ``running`` says that a continuation is pending (a request in flight or its
-    retry); a user reactivated while one is pending simply carries on, so no
-    user ever runs two loops at once. A think timer is cancelled by parking
-    (``epoch`` moves on, the timer finds itself stale).
+    Its :class:`UserState` moves as :data:`MOVES` allows. A user reactivated
+    while a request is pending (:attr:`UserState.SENDING`) simply carries on. A
+    think timer is cancelled by parking (``epoch`` moves on, the timer finds
+    itself stale).
     """
 
-    __slots__ = ("epoch", "pool", "running", "signed_in", "thinking")
+    __slots__ = ("epoch", "pool", "state")
 
     def __init__(self, model: Model, pool: PlanPool):
         super().__init__(model, pool.think)
         self.pool = pool
         """The pool this user belongs to: its entry draws and residual thinks."""
         self.active = False
-        self.running = False
-        self.thinking = False
-        self.signed_in = False
+        self.state = UserState.NEW
         self.epoch = 0
+
+    @property
+    def signed_in(self) -> bool:
+        return self.state is not UserState.NEW and self.state is not UserState.SIGNING_IN
+
+    def _move(self, to: UserState) -> None:
+        assert to is self.state or to in MOVES[self.state], f"{self.state} -> {to}"
+        self.state = to
 
     # --- setup: sign in, then park ---------------------------------------------
 
@@ -79,13 +120,12 @@ class PlanUser(User):
         if login is None:
             self._signed_in()
             return
-        self.running = True
+        self._move(UserState.SIGNING_IN)
         self.steps, self.step = (login,), 0
         self._send()
 
     def _signed_in(self) -> None:
-        self.signed_in = True
-        self.running = False
+        self._move(UserState.IDLE)
         self.steps = ()  # no place in a flow yet: the first activation draws one
         if self.active:
             self.resume()
@@ -108,16 +148,15 @@ class PlanUser(User):
 
     def activate(self) -> None:
         self.active = True
-        if self.signed_in and not self.running:
+        if self.state is UserState.IDLE:
             self.resume()
 
     def park(self) -> None:
         """Surplus: park at once while thinking, else after the request in flight."""
         self.active = False
         self.epoch += 1
-        if self.thinking:
-            self.thinking = False
-            self.running = False
+        if self.state is UserState.THINKING:
+            self._move(UserState.IDLE)
 
     def resume(self) -> None:
         """Work from where the user stands (the first time: where the workload's
@@ -133,7 +172,6 @@ class PlanUser(User):
             )
             self.steps = self.model.flow_routes[entry.flow]
             self.step = entry.step
-        self.running = True
         at_first_step = first and pool.entry is FlowEntry.FIRST_STEP  # no think before it
         self._wait(0.0 if at_first_step else pool.residual_think())
 
@@ -141,23 +179,23 @@ class PlanUser(User):
         self._wait(self.think.next())
 
     def _wait(self, seconds: float) -> None:
-        self.thinking = True
+        self._move(UserState.THINKING)
         epoch = self.epoch
         Timeout(self.model.env, seconds).callbacks.append(lambda _e: self._thought_in(epoch))
 
     def _thought_in(self, epoch: int) -> None:
         if epoch == self.epoch:  # else parked meanwhile: this timer is stale
-            self.thinking = False
+            self._move(UserState.SENDING)
             self._send()
 
     def _resend(self, event: Timeout) -> None:
         if self.active:
             Request(self.model, self, self.steps[self.step]).proceed()
         else:
-            self.running = False  # resumes by retrying this step
+            self._move(UserState.IDLE)  # resumes by retrying this step
 
     def responded(self, route: Route, ok: bool) -> None:
-        if not self.signed_in:
+        if self.state is UserState.SIGNING_IN:
             if ok:
                 self._signed_in()
             else:
@@ -176,7 +214,7 @@ class PlanUser(User):
         if self.active:
             self._think()
         else:
-            self.running = False  # parks after its request in flight, at its next step
+            self._move(UserState.IDLE)  # parks after its request in flight, at its next step
 
 
 class PlanPool:

@@ -8,7 +8,7 @@ import pytest
 from peakload.core.plan import Plan
 from peakload.measure.stats import Outcome
 from simulation.as_run import simulate_plan
-from simulation.plan_model import PlanModel
+from simulation.plan_model import MOVES, PlanModel, UserState
 from simulation.records import RunRecords
 
 SMOKE = str(Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.toml")
@@ -85,7 +85,7 @@ def test_surplus_users_park_and_stop_sending():
     assert final < 10 and final == records.concurrency[-1]
     parked = model.plan_users[final:]
     assert not any(u.active for u in parked)
-    assert not any(u.thinking for u in parked)  # parked at once while thinking
+    assert not any(u.state is UserState.THINKING for u in parked)  # parked at once while thinking
     assert all(u.active and u.signed_in for u in model.plan_users[:final])
     # The request rate follows the active users down (each sends one per ~2 s think):
     # over the last 10 wall seconds, about their mean count / 2 per second, not the
@@ -135,10 +135,10 @@ def test_a_reactivated_user_resumes_where_it_parked():
     user = model.plan_users[0]
     user.park()
     model.env.run(until=model.env.now + 10.0)  # its request in flight, if any, answers
-    assert not user.running and not user.thinking
+    assert user.state is UserState.IDLE
     place = (user.steps, user.step)
     user.activate()
-    assert user.running and user.thinking and (user.steps, user.step) == place
+    assert user.state is UserState.THINKING and (user.steps, user.step) == place
 
 
 def test_an_open_workload_runs_its_rate_on_wall_time(tmp_path):
@@ -154,3 +154,14 @@ def test_an_open_workload_runs_its_rate_on_wall_time(tmp_path):
     # 20 requests/s x 0.5, per wall second, over the 60 wall seconds of the window.
     assert summary["overall"]["throughput_rps"] == pytest.approx(10.0, rel=0.15)
     assert "09:05" <= summary["overall"]["peak_time"] <= "09:15"
+
+
+def test_every_user_state_is_reachable_and_no_move_is_undeclared():
+    """A run that signs in, works, parks and resumes moves users only as MOVES allows
+    (``_move`` asserts it on every move), and every state has somewhere to go."""
+    plan = Plan(SMOKE, compress=10.0, sign_in_rate=200.0)  # ramps up, then 60 -> 0
+    model, _ = run(plan)
+    states = {u.state for u in model.plan_users}
+    assert UserState.IDLE in states  # the parked ones
+    assert all(MOVES[state] for state in UserState)
+    assert all(u.signed_in for u in model.plan_users)
