@@ -16,10 +16,10 @@ environment's time (:class:`WallTier`), where its services are measured.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,6 @@ from peakload.contract.timeseries import Timeseries
 from peakload.core.clock import format_clock
 from peakload.core.plan import Plan
 from peakload.core.workload import ClosedWorkload
-from peakload.measure.judge import judge
 from peakload.measure.observations import (
     Population,
     Requests,
@@ -41,8 +40,7 @@ from peakload.measure.reduce import Observations, summarize, timeseries
 from simulation.drills import drill_summary, lost_series
 from simulation.plan_model import PlanModel
 from simulation.records import RunRecords
-from simulation.replications import combine, combine_series
-from simulation.runner import Replication, SimulationResult, replication_seeds, run_in_processes
+from simulation.runner import Replication, SimulationResult, replicate
 
 Progress = Callable[[float], None]
 
@@ -153,15 +151,6 @@ def plan_timeseries(records: RunRecords, plan: Plan, origin: float) -> Timeserie
     return timeseries(plan_observations(records, plan, origin))
 
 
-def _job(args: tuple) -> Replication:
-    plan, seed, channel, index = args
-
-    def report(done: float) -> None:
-        channel.put((index, done))
-
-    return run_plan_replication(plan, seed, report)
-
-
 def simulate_plan(
     plan: Plan,
     replications: int = 1,
@@ -174,35 +163,17 @@ def simulate_plan(
     ``progress`` gets the environment seconds done, summed over replications;
     the total is :func:`plan_seconds`.
     """
-    seed = plan.run_seed if seed is None else seed
-    seeds = replication_seeds(seed, replications)
-    jobs = min(jobs or os.cpu_count() or 1, replications)
-    started = time.perf_counter()
-    span = plan.setup_s + plan.wall_duration_s
-    if jobs <= 1:
-        results = []
-        for i, s in enumerate(seeds):
-
-            def report(done: float, base: float = i * span) -> None:
-                if progress is not None:
-                    progress(base + done)
-
-            results.append(run_plan_replication(plan, s, report))
-    else:
-        results = run_in_processes(_job, [(plan, s) for s in seeds], jobs, progress)
-    per_replication = [r[0] for r in results]
-    summary = combine(per_replication)
-    summary.plan = plan_document(plan)
-    summary.seed = seed
-    summary.replications = replications
-    summary.wall_s = time.perf_counter() - started
-    summary.slo = judge(plan.scenario.slo, summary)
-    return SimulationResult(
-        summary,
-        combine_series([r[1] for r in results]),
-        per_replication,
-        np.concatenate([r[2] for r in results]),
+    result = replicate(
+        partial(run_plan_replication, plan),
+        plan.run_seed if seed is None else seed,
+        replications,
+        plan.scenario.slo,
+        plan.setup_s + plan.wall_duration_s,
+        jobs,
+        progress,
     )
+    result.summary.plan = plan_document(plan)
+    return result
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:

@@ -16,13 +16,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing import get_all_start_methods, get_context
+from typing import Any
 
 import numpy as np
 
 from peakload.contract.summary import Kind, Summary
 from peakload.contract.timeseries import Timeseries
-from peakload.core.scenario import Failure, Scenario
+from peakload.core.scenario import Failure, Scenario, Slo
 from peakload.measure.judge import judge
 from peakload.measure.reduce import summarize, timeseries
 from simulation.crosscheck import crosscheck
@@ -105,13 +107,60 @@ def _relative(progress: Progress | None, origin: float) -> Callable[[float], Non
     return lambda now: progress(now - origin)
 
 
-def _replication_job(args: tuple) -> Replication:
-    scenario, seed, window, tick_s, channel, index = args
+OneReplication = Callable[..., Replication]
+"""``run(seed=..., progress=...)``: one seeded replication. A module-level function with
+its other arguments bound by :func:`functools.partial`, so that it pickles to a worker."""
+
+
+def _replication_job(args: tuple[OneReplication, np.random.SeedSequence, Any, int]) -> Replication:
+    run, seed, channel, index = args
 
     def report(done: float) -> None:
         channel.put((index, done))
 
-    return run_replication(scenario, seed, window, report, tick_s)
+    return run(seed=seed, progress=report)
+
+
+def replicate(
+    run: OneReplication,
+    seed: int,
+    replications: int,
+    slo: Slo,
+    span_s: float,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> SimulationResult:
+    """The one replication loop: ``replications`` seeded runs of ``run``, in this process
+    or in ``jobs`` processes, combined into means with ``_ci95`` half-widths and judged
+    against ``slo``. ``progress`` gets the seconds done summed over replications, each
+    replication counting ``span_s``."""
+    seeds = replication_seeds(seed, replications)
+    jobs = min(jobs or os.cpu_count() or 1, replications)
+    started = time.perf_counter()
+    if jobs <= 1:
+        results = []
+        for i, s in enumerate(seeds):
+
+            def report(done: float, base: float = i * span_s) -> None:
+                if progress is not None:
+                    progress(base + done)
+
+            results.append(run(seed=s, progress=report))
+    else:
+        arguments = [(run, s) for s in seeds]
+        results = run_in_processes(_replication_job, arguments, jobs, progress)
+    per_replication = [r[0] for r in results]
+    summary = combine(per_replication)
+    summary.seed = seed
+    summary.replications = replications
+    summary.wall_s = time.perf_counter() - started
+    summary.slo = judge(slo, summary)
+    return SimulationResult(
+        summary,
+        combine_series([r[1] for r in results]),
+        per_replication,
+        np.concatenate([r[2] for r in results]),
+    )
 
 
 def simulate(
@@ -124,35 +173,15 @@ def simulate(
     tick_s: float = 1.0,
 ) -> SimulationResult:
     """Run ``replications`` independent seeded replications and summarise them."""
-    seed = scenario.scenario.seed if seed is None else seed
-    seeds = replication_seeds(seed, replications)
-    jobs = min(jobs or os.cpu_count() or 1, replications)
-    started = time.perf_counter()
-    if jobs <= 1:
-        done_before = 0.0
-        results = []
-        for s in seeds:
-
-            def report(done: float, base: float = done_before) -> None:
-                if progress is not None:
-                    progress(base + done)
-
-            results.append(run_replication(scenario, s, window, report, tick_s))
-            done_before += scenario.end_s - scenario.start_s
-    else:
-        arguments = [(scenario, s, window, tick_s) for s in seeds]
-        results = run_in_processes(_replication_job, arguments, jobs, progress)
-    per_replication = [r[0] for r in results]
-    summary = combine(per_replication)
-    summary.seed = seed
-    summary.replications = replications
-    summary.wall_s = time.perf_counter() - started
-    summary.slo = judge(scenario.slo, summary)
-    return SimulationResult(
-        summary,
-        combine_series([r[1] for r in results]),
-        per_replication,
-        np.concatenate([r[2] for r in results]),
+    run = partial(run_replication, scenario, window=window, tick_s=tick_s)
+    return replicate(
+        run,
+        scenario.scenario.seed if seed is None else seed,
+        replications,
+        scenario.slo,
+        scenario.end_s - scenario.start_s,
+        jobs,
+        progress,
     )
 
 
