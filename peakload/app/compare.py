@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peakload.app import compare_files
 from peakload.app.errors import JobError
+from peakload.app.provenance import Stopwatch, provenance_record
 from peakload.contract.summary import Summary, Verdict
 from peakload.core.scenario import Slo
 from peakload.core.scenario_file import ScenarioError, load_scenario
@@ -49,6 +50,7 @@ class Comparison:
 
 def compare(options: CompareOptions) -> Comparison:
     """Compare, write the Markdown and JUnit reports asked for, return the rows."""
+    stopwatch = Stopwatch()
     try:
         tolerances = load_tolerances(options.tolerance)
         rows, baseline, current = compare_runs(options.baseline, options.current, tolerances)
@@ -70,6 +72,7 @@ def compare(options: CompareOptions) -> Comparison:
             current.model_dump(mode="json"),
             paths,
             Path(options.html),
+            provenance_record(stopwatch, None),
         )
         compare_page.write(options.html, page)
     return Comparison(name, rows, verdict)

@@ -97,11 +97,10 @@ def machine() -> dict[str, Any]:
     }
 
 
-def write_provenance(
-    run_dir: Path, stopwatch: Stopwatch, seed: int | None, **extra: Any
-) -> dict[str, Any]:
-    """Write ``provenance.json``; ``extra`` adds job-specific facts (e.g. ``host``)."""
-    record = {
+def provenance_record(stopwatch: Stopwatch, seed: int | None, **extra: Any) -> dict[str, Any]:
+    """What made a job, up to now: the code, the seed, the command, when it started
+    and how long it has run, the machine; ``extra`` adds job-specific facts."""
+    return {
         **code_version(),
         "seed": seed,
         "command": command_line(),
@@ -110,6 +109,13 @@ def write_provenance(
         "machine": machine(),
         **extra,
     }
+
+
+def write_provenance(
+    run_dir: Path, stopwatch: Stopwatch, seed: int | None, **extra: Any
+) -> dict[str, Any]:
+    """Write ``provenance.json``; ``extra`` adds job-specific facts (e.g. ``host``)."""
+    record = provenance_record(stopwatch, seed, **extra)
     (Path(run_dir) / FILE).write_text(json.dumps(record, indent=2) + "\n")
     return record
 

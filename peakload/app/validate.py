@@ -28,7 +28,8 @@ from peakload.app.drill import DrillPlan, DrillResult, compare_drill, drill_seco
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest, plan_for
 from peakload.app.plateau import COMPRESS, Plateau, build_plateau, default_user_scale
-from peakload.app.rundir import new_run_dir
+from peakload.app.provenance import Stopwatch, write_provenance
+from peakload.app.rundir import copy_scenario, new_run_dir
 from peakload.app.simulate import SimulateOptions, SimulationRun, simulate
 from peakload.core.plan import Plan
 from peakload.core.scenario_file import load_scenario
@@ -209,6 +210,7 @@ def validate(
 ) -> ValidationRun:
     """Run every level, then the drill, and compare; ``progress`` gets the wall
     seconds of load testing done (the total is :attr:`Planned.seconds`)."""
+    stopwatch = Stopwatch()
     if options.host and options.serve_scenario_path:
         raise JobError("--serve-scenario needs the mock validate starts; it cannot go with --host")
     try:
@@ -217,6 +219,7 @@ def validate(
         raise JobError(str(exc)) from None
     if run_dir is None:
         run_dir = new_run_dir(options.out, "validation", load_scenario(options.scenario_path).name)
+    copy_scenario(run_dir, options.scenario_path)  # the model, for the page's assumptions
     planned = planned or plan_validation(options, run_dir)
     run = ValidationRun(run_dir, bounds)
     done = 0.0
@@ -247,6 +250,14 @@ def validate(
     validation_files.write_document(run_dir, validation_files.document(run, options))
     if options.plots:
         validation_files.plot_validation(run, run_dir / "validation.png")
+    served = options.serve_scenario_path
+    write_provenance(
+        run_dir,
+        stopwatch,
+        options.seed,
+        **({"host": options.host} if options.host else {}),
+        **({"serve_scenario": str(served)} if served else {}),
+    )
     validation_files.write_validation_report(run, load_scenario(options.scenario_path).name)
     return run
 

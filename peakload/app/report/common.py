@@ -49,6 +49,11 @@ def provenance_section(run: RunFiles) -> Section:
     record = run.provenance
     if record is None:
         return Section("Provenance", [paragraph("not recorded (the run predates provenance.json)")])
+    return Section("Provenance", [provenance_table(record)])
+
+
+def provenance_table(record: dict[str, Any]) -> Html:
+    """One ``provenance.json`` record as a two-column table."""
     machine = record.get("machine") or {}
     commit = record.get("git_commit") or "unknown (not run from a git checkout)"
     if record.get("git_dirty"):
@@ -69,7 +74,7 @@ def provenance_section(run: RunFiles) -> Section:
     rows += [
         (key, value) for key, value in record.items() if key not in known | {"wall_s", "machine"}
     ]
-    return Section("Provenance", [table(["", ""], rows)])
+    return table(["", ""], rows)
 
 
 def files_section(run: RunFiles) -> Section:

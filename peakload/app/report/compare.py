@@ -8,8 +8,20 @@ import os
 from pathlib import Path
 from typing import Any
 
+from peakload.app.provenance import read_provenance
 from peakload.app.report import figures
-from peakload.app.report.page import Html, Report, Section, Verdict, link, render, table
+from peakload.app.report.common import provenance_table
+from peakload.app.report.page import (
+    Block,
+    Html,
+    Report,
+    Section,
+    Verdict,
+    link,
+    paragraph,
+    render,
+    table,
+)
 from peakload.measure.compare import Row
 
 
@@ -47,8 +59,26 @@ def _rows_table(rows: list[Row]) -> Html:
     )
 
 
+def _run_dir(path: str | Path) -> Path:
+    return Path(path) if Path(path).is_dir() else Path(path).parent
+
+
+def _provenance(comparison: dict[str, Any], paths: tuple[str | Path, str | Path]) -> list[Block]:
+    """What made this comparison, then what made each run (its own ``provenance.json``)."""
+    blocks: list[Block] = [paragraph("This comparison:"), provenance_table(comparison)]
+    for role, path in zip(("baseline", "current"), paths, strict=True):
+        record = read_provenance(_run_dir(path))
+        blocks.append(paragraph(f"The {role} run ({_run_dir(path).name}):"))
+        blocks.append(
+            provenance_table(record)
+            if record is not None
+            else paragraph("not recorded (the run predates provenance.json)")
+        )
+    return blocks
+
+
 def _run_link(path: str | Path, out: Path, summary: dict[str, Any]) -> Html:
-    run_dir = Path(path) if Path(path).is_dir() else Path(path).parent
+    run_dir = _run_dir(path)
     page = run_dir / "report.html"
     label = f"{summary['kind']} of {summary['scenario']} ({run_dir.name})"
     if not page.exists():
@@ -64,7 +94,10 @@ def build(
     current: dict[str, Any],
     paths: tuple[str | Path, str | Path],
     out: Path,
+    provenance: dict[str, Any],
 ) -> Report:
+    """The page; ``provenance`` is this comparison's own record
+    (:func:`peakload.app.provenance.provenance_record`)."""
     failed = [r for r in rows if r.failed]
     improved = sum(r.verdict == "improvement" for r in rows)
     missing = sum(r.verdict == "missing" for r in rows)
@@ -88,6 +121,7 @@ def build(
                 _run_link(paths[1], out, current),
             ],
         ),
+        Section("Provenance", _provenance(provenance, paths)),
     ]
     return Report(
         title=f"Comparison: {name}",

@@ -84,6 +84,12 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
     (run,) = list(out.iterdir())
     page = (run / "report.html").read_text()
     assert "VALIDATION FAIL" in page and "disagrees: tiers.db.utilization" in page
+    # The page states the model's assumptions and what made the run, from its own files.
+    assert (run / "scenario.toml").read_text() == SMOKE.read_text()
+    record = json.loads((run / "provenance.json").read_text())
+    assert record["serve_scenario"] == str(truth)
+    assert "no scenario.toml in this run directory" not in page
+    assert "not recorded (the run predates provenance.json)" not in page
 
 
 def test_the_drill_is_planned_on_the_scenarios_own_day_at_x8(tmp_path):

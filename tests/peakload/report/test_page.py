@@ -186,3 +186,21 @@ def test_figures_read_without_e_notation(value, text):
     from peakload.app.report.numbers import num
 
     assert num(value) == text
+
+
+def test_a_comparison_page_says_what_made_it_and_each_run(simulation_run, tmp_path):
+    from peakload.cli import main
+
+    out = tmp_path / "compare.html"
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "summary.json").write_text((simulation_run / "summary.json").read_text())
+    assert main(["compare", str(simulation_run), str(bare), "--html", str(out)]) == 0
+    html = out.read_text()
+    section = html[html.index('id="provenance"') :]
+    assert section.index("This comparison:") < section.index("command line")
+    recorded = json.loads((simulation_run / "provenance.json").read_text())
+    assert f"The baseline run ({simulation_run.name}):" in section
+    assert recorded["started"] in section  # the baseline's own record, not this one's
+    assert "The current run (bare):" in section
+    assert "not recorded (the run predates provenance.json)" in section
