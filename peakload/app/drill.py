@@ -142,12 +142,31 @@ def plan_drill(
 def truth_with_drills(model_path: str | Path, truth_path: str | Path, run_dir: Path) -> Path:
     """A copy of the truth with the model's ``[[failures]]`` (the drill acts on the
     system the mock emulates), written into ``run_dir``."""
+    failures = tomllib.loads(Path(model_path).read_text())["failures"]
+    return _truth_copy(truth_path, failures, run_dir, "drill", f"the [[failures]] of {model_path}")
+
+
+def steady_truth(truth_path: str | Path, run_dir: Path) -> Path:
+    """The truth the mock serves during the levels: without its own ``[[failures]]``,
+    as the model's plateaus are (a level measures one steady load); the truth itself
+    when it has none."""
+    if "failures" not in tomllib.loads(Path(truth_path).read_text()):
+        return Path(truth_path)
+    return _truth_copy(truth_path, None, run_dir, "steady", "its [[failures]] dropped")
+
+
+def _truth_copy(
+    truth_path: str | Path, failures: list[Any] | None, run_dir: Path, suffix: str, what: str
+) -> Path:
     truth = tomllib.loads(Path(truth_path).read_text())
-    truth["failures"] = tomllib.loads(Path(model_path).read_text())["failures"]
+    truth.pop("failures", None)
+    if failures is not None:
+        truth["failures"] = failures
     name = truth.get("scenario", {}).get("name", Path(truth_path).stem)
-    path = run_dir / f"{name}-drill.toml"
-    header = f"# Derived by peakload validate: {truth_path}, the [[failures]] of {model_path}.\n"
-    path.write_text(header + tomli_w.dumps(truth))
+    path = run_dir / f"{name}-{suffix}.toml"
+    path.write_text(
+        f"# Derived by peakload validate: {truth_path}, {what}.\n" + tomli_w.dumps(truth)
+    )
     load_scenario(path)  # a truth without the drill's tier fails here, naming the key
     return path
 

@@ -24,7 +24,14 @@ import numpy as np
 
 from loadtests.recorder import load_records
 from peakload.app import defaults, validation_files
-from peakload.app.drill import DrillPlan, DrillResult, compare_drill, drill_seconds, plan_drill
+from peakload.app.drill import (
+    DrillPlan,
+    DrillResult,
+    compare_drill,
+    drill_seconds,
+    plan_drill,
+    steady_truth,
+)
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest, plan_for
 from peakload.app.plateau import COMPRESS, Plateau, build_plateau, default_user_scale
@@ -190,10 +197,11 @@ def _plan_levels(
 def _loadtest_options(
     options: ValidateOptions, plateau: Plateau, scale: float, run_dir: Path
 ) -> LoadTestOptions:
+    truth = options.serve_scenario_path
     return LoadTestOptions(
         scenario_path=plateau.path,
         host=options.host,
-        serve_scenario_path=options.serve_scenario_path,
+        serve_scenario_path=None if truth is None else steady_truth(truth, run_dir),
         compress=COMPRESS,
         user_scale=scale,
         seed=options.seed,

@@ -16,7 +16,7 @@ import tomli_w
 
 from peakload.app.drill import DrillPlan
 from peakload.app.plateau import COMPRESS, build_plateau
-from peakload.app.validate import ValidateOptions, plan_validation
+from peakload.app.validate import ValidateOptions, _loadtest_options, plan_validation
 from peakload.cli import main
 from peakload.core.clock import parse_clock
 from peakload.core.scenario_file import load_scenario
@@ -126,6 +126,22 @@ def test_a_served_truth_gets_the_models_drill(tmp_path):
     served = load_scenario(drill.options.serve_scenario_path)
     assert [(f.tier, f.start, f.end) for f in served.failures] == [("app", "09:07", "09:13")]
     assert served.transaction("login").demand["db"].mean == pytest.approx(0.008)
+
+
+def test_a_served_truth_keeps_its_own_failures_out_of_the_levels(tmp_path):
+    truth = tmp_path / "truth.toml"
+    truth.write_text(db_times(2.0, tmp_path).read_text() + DRILL)
+    options = ValidateOptions(SMOKE, serve_scenario_path=truth, levels=(0.5, 1.0))
+    for plateau, _ in plan_validation(options, tmp_path).levels:
+        served_path = _loadtest_options(options, plateau, 1.0, tmp_path).serve_scenario_path
+        served = load_scenario(served_path)
+        assert not served.failures  # a level measures one steady load
+        assert served.transaction("login").demand["db"].mean == pytest.approx(0.008)
+    plain = ValidateOptions(SMOKE, serve_scenario_path=db_times(2.0, tmp_path), levels=(1.0,))
+    (plateau, _), *_ = plan_validation(plain, tmp_path).levels
+    assert _loadtest_options(plain, plateau, 1.0, tmp_path).serve_scenario_path == Path(
+        plain.serve_scenario_path
+    )
 
 
 @pytest.mark.slow
