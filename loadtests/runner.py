@@ -31,6 +31,7 @@ from loadtests.monitor import Monitor, admin_stats
 from loadtests.outages import MockSupervisor, outage_series, outage_summary
 from loadtests.recorder import load_records
 from loadtests.roster import setup_limit_s
+from loadtests.run_files import read_shape
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.contract.summary import Summary
@@ -227,7 +228,7 @@ def run_loadtest(
     measurement = Measurement(
         plan=plan,
         records=load_records(record_files),
-        shape=working_users(dict(np.load(raw / "shape.npz")), sorted(raw.glob("activity-*.npz"))),
+        shape=read_shape(run_dir),
         samples=samples,
         cpu_warning="CPU usage above" in log_text,
         arrivals=load_arrivals(sorted(raw.glob("arrivals-*.npz"))),
@@ -280,22 +281,3 @@ def _keep_tier_samples(run_dir: Path, samples, busy_map) -> None:
     merged = [{**tiers, **more} for tiers, more in zip(samples.tiers, extra, strict=True)]
     if any(merged):
         tier_file.write(run_dir / tier_file.FILENAME, samples.wall, merged)
-
-
-def working_users(shape: dict[str, np.ndarray], activity: list[Path]) -> dict[str, np.ndarray]:
-    """The shape log with ``users`` = the users working at each tick (closed workloads).
-
-    Locust's user count is the whole pool, parked or not; each process logs
-    how many of its users work (:class:`loadtests.closed.ActivityLog`), and
-    the sum over processes, each at its last sample before the tick, is the
-    measured concurrency.
-    """
-    if not activity:
-        return shape
-    wall = shape["wall"]
-    working = np.zeros(len(wall))
-    for path in activity:
-        log = np.load(path)
-        at = np.searchsorted(log["wall"], wall, side="right") - 1
-        working += np.where(at >= 0, log["working"][np.clip(at, 0, None)], 0.0)
-    return shape | {"users": working}

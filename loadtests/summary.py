@@ -30,6 +30,7 @@ import numpy as np
 
 from loadtests.monitor import Samples
 from loadtests.pool_size import pool_size
+from loadtests.run_files import shape_origin
 from peakload.contract.summary import Generator, Kind, Overall, Summary
 from peakload.contract.timeseries import Timeseries
 from peakload.core.clock import format_clock
@@ -58,7 +59,7 @@ class Measurement:
     @property
     def origin(self) -> float:
         """The wall epoch at which the shape's clock started."""
-        return float(self.shape["wall"][0] - self.shape["elapsed"][0])
+        return shape_origin(self.shape)
 
     @property
     def timebase(self) -> Timebase:

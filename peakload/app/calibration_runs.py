@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from loadtests.busy_sources import BusyMap, BusyMapError, read_csv
-from loadtests.recorder import load_records
+from loadtests.run_files import RawRunError, read_raw
 from peakload.app.errors import JobError
 from peakload.core.clock import parse_clock
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import ScenarioError, load_scenario
 from peakload.measure.calibration import tier_file
 from peakload.measure.calibration.windows import Requests, TierSeries
+from peakload.measure.observations import Timebase
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,11 @@ def read_run(path: str | Path, busy_map: BusyMap | None = None) -> RunData:
         scenario = load_scenario(run / "scenario.toml")
     except (ScenarioError, OSError) as exc:
         raise JobError(f"{run}: its scenario.toml cannot be read: {exc}") from None
-    files = sorted((run / "raw").glob("requests-*.npz"))
-    shape_file = run / "raw" / "shape.npz"
-    if not files or not shape_file.is_file():
-        raise JobError(f"{run}: no per-request records (raw/requests-*.npz, raw/shape.npz)")
-    records = load_records(files)
+    try:
+        raw = read_raw(run)
+    except RawRunError as exc:
+        raise JobError(str(exc)) from None
+    records, shape = raw.records, raw.shape  # shape["users"]: the users that worked
     requests = Requests(
         end=records["end"],
         response=records["response"],
@@ -73,15 +74,10 @@ def read_run(path: str | Path, busy_map: BusyMap | None = None) -> RunData:
         outcome=records["outcome"],
         names=[t.name for t in scenario.transactions],
     )
-    shape = dict(np.load(shape_file))
     plan = summary["plan"]
-    origin = float(shape["wall"][0] - shape["elapsed"][0])
-    run_start = parse_clock(plan["run"][0])
+    timebase = Timebase(plan["compress"], parse_clock(plan["run"][0]), raw.origin)
     w0, w1 = summary["window_s"]
-    span = (
-        origin + (w0 - run_start) / plan["compress"],
-        min(origin + (w1 - run_start) / plan["compress"], origin + plan["wall_duration_s"]),
-    )
+    span = (timebase.wall(w0), min(timebase.wall(w1), raw.origin + plan["wall_duration_s"]))
     in_window = (shape["wall"] >= span[0]) & (shape["wall"] < span[1])
     users = float(shape["users"][in_window].mean()) if in_window.any() else float("nan")
     series = None

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import tomli_w
 
+from loadtests.run_files import run_timebase
 from peakload.app.loadtest import DEFAULT_WALL_S, LoadTestOptions, LoadTestRun, plan_for
 from peakload.app.simulate import SimulationRun
 from peakload.core.clock import format_clock
@@ -45,7 +46,6 @@ from peakload.measure.drills import (
     predicted_drills,
     wait_ratios,
 )
-from peakload.measure.observations import Timebase
 from peakload.measure.validation import Bounds, Row
 
 if TYPE_CHECKING:
@@ -190,9 +190,7 @@ def measured_drill_batches(
     path = measured.run_dir / tier_file.FILENAME
     if not path.is_file() or not summary.get("drills"):
         return {}
-    shape = np.load(measured.run_dir / "raw" / "shape.npz")
-    origin = float(shape["wall"][0] - shape["elapsed"][0])  # as loadtests.summary keys it
-    timebase = Timebase(plan.compress, plan.run_start_s, origin)
+    timebase = run_timebase(measured.run_dir, plan)
     window = tuple(summary["window_s"])
     out = {}
     for failure in plan.scenario.failures:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from loadtests.recorder import load_records
+from loadtests.run_files import read_raw
 from peakload.app import defaults, validation_files
 from peakload.app.drill import (
     DrillPlan,
@@ -40,8 +40,9 @@ from peakload.app.rundir import copy_scenario, new_run_dir
 from peakload.app.simulate import SimulateOptions, SimulationRun, simulate
 from peakload.core.plan import Plan
 from peakload.core.scenario_file import load_scenario
+from peakload.measure.calibration import tier_file
+from peakload.measure.counter_batches import BATCHES, counter_batches
 from peakload.measure.validation import (
-    BATCHES,
     MIN_TRANSACTION_REQUESTS,
     Bounds,
     BoundsError,
@@ -321,14 +322,14 @@ def measured_batches(
     measured: LoadTestRun, plan: Plan
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[float]]]]:
     """The measured window's batches: request summaries from the raw per-request
-    records, and tier utilization from the per-minute series."""
+    records, tier utilization from the per-minute series, and tier mean response
+    from the server's counters (``tiers.csv``), where the run kept them."""
     summary = measured.summary.to_dict()
     w0, w1 = summary["window_s"]
-    raw = measured.run_dir / "raw"
-    records = load_records(sorted(raw.glob("requests-*.npz")))
-    shape = dict(np.load(raw / "shape.npz"))
-    origin = float(shape["wall"][0] - shape["elapsed"][0])  # as loadtests.summary keys it
-    end = plan.run_start_s + (records["end"] - origin) * plan.compress
+    raw = read_raw(measured.run_dir)
+    records = raw.records
+    timebase = raw.timebase(plan)
+    end = timebase.clock(records["end"])
     names = [t.name for t in plan.scenario.transactions]
     batches = batch_summaries(
         end,
@@ -342,9 +343,17 @@ def measured_batches(
     )
     series = measured.result.timeseries
     inside = (series["time_s"] >= w0) & (series["time_s"] < w1)
-    tiers = {
+    tiers: dict[str, dict[str, list[float]]] = {
         name: {"utilization": batch_means(series[f"util_{name}"][inside])}
         for name in summary.get("tiers", {})
         if f"util_{name}" in series
     }
+    counters_file = measured.run_dir / tier_file.FILENAME
+    if counters_file.is_file():
+        for name, figures_of_tier in tiers.items():
+            counters = tier_file.read_counters(counters_file, name)
+            if len(counters["wall"]):
+                clock = np.asarray(timebase.clock(counters["wall"]), dtype=float)
+                response = counter_batches(clock, counters, [(w0, w1)], plan.compress)
+                figures_of_tier["mean_response_s"] = response["mean_response_s"]
     return batches, tiers

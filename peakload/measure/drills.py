@@ -20,8 +20,9 @@ and judged by the one rule (:func:`~peakload.measure.validation.judge`):
   half-width from batch means of the same counters (:func:`drill_batches`:
   ``tiers.csv``'s cumulative completions, wait and busy seconds, sampled every
   wall second). Each side's stretch of the window (the drill; the window
-  outside it, in up to two pieces) is cut into at most :data:`BATCHES`
-  batches of at least :data:`MIN_BATCH_WALL_S` wall seconds, and the figure
+  outside it, in up to two pieces) is cut into at most
+  :data:`~peakload.measure.counter_batches.BATCHES` batches of at least
+  :data:`~peakload.measure.counter_batches.MIN_BATCH_WALL_S` wall seconds, and the figure
   computed in each. A side with fewer than two batches (a drill of a few wall
   seconds, a ``tiers.csv`` without the ``wait_s`` column) has **no measured
   half-width**: its noise is the prediction's alone (``nan``, which the judge
@@ -41,22 +42,18 @@ millisecond, so the ratio is mostly the noise of its denominator.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from peakload.measure.counter_batches import counter_batches
 from peakload.measure.validation import Bounds, Estimate, Kind, Row, half_width, judge
 
 SIDES = ("inside", "outside")
 LEAVES = (("mean_wait_s", Kind.WAIT), ("mean_response_s", Kind.MEAN))
 """The figures compared on each side, with the kind their bound is."""
-BATCHES = 10
-"""At most this many batches on each side of a drill."""
-MIN_BATCH_WALL_S = 5.0
-"""A batch spans at least five monitor samples (one a wall second)."""
 DRILL_LEVEL = 1.0
 """The level a drill row carries: the scenario's own profile, 1.0 of its peak."""
 
@@ -159,44 +156,15 @@ def drill_batches(
     drill: tuple[float, float],
     compress: float,
 ) -> dict[str, dict[str, list[float]]]:
-    """Batch values of a drill's figures from a tier's cumulative counters.
+    """Batch values of a drill's figures from a tier's cumulative counters
+    (:func:`~peakload.measure.counter_batches.counter_batches`), ``inside`` the drill
+    and ``outside`` it (the rest of ``window``, in up to two pieces).
 
-    ``clock``: each sample's time on the scenario clock (increasing);
-    ``counters``: ``completions``, ``wait_s``, ``busy_s`` at those samples.
-    Returns ``side -> leaf -> values`` (one per batch with completions in it);
-    the batches are described in the module docstring.
+    Returns ``side -> leaf -> values`` (one per batch with completions in it).
     """
     w0, w1 = window
     lo, hi = max(drill[0], w0), min(drill[1], w1)
     pieces = {"inside": [(lo, hi)], "outside": [(w0, lo), (hi, w1)]}
-    out: dict[str, dict[str, list[float]]] = {}
-    for side, spans in pieces.items():
-        values: dict[str, list[float]] = {leaf: [] for leaf, _ in LEAVES}
-        for a, b in _batch_edges([s for s in spans if s[1] > s[0]], compress):
-            done, waited, busy = (
-                float(np.interp(b, clock, counters[name]) - np.interp(a, clock, counters[name]))
-                for name in ("completions", "wait_s", "busy_s")
-            )
-            if not (done > 0 and math.isfinite(waited) and math.isfinite(busy)):
-                continue
-            values["mean_wait_s"].append(waited / done)
-            values["mean_response_s"].append((waited + busy) / done)
-        out[side] = values
-    return out
-
-
-def _batch_edges(spans: list[tuple[float, float]], compress: float) -> list[tuple[float, float]]:
-    """Each span cut into batches: :data:`BATCHES` at most over all spans, in
-    proportion to their lengths, none shorter than :data:`MIN_BATCH_WALL_S`."""
-    shortest = MIN_BATCH_WALL_S * compress  # on the scenario clock
-    spans = [(a, b) for a, b in spans if b - a >= shortest]
-    total = sum(b - a for a, b in spans)
-    wanted = min(BATCHES, int(total // shortest))
-    if wanted < 2:
-        return []
-    edges: list[tuple[float, float]] = []
-    for a, b in spans:
-        count = max(1, min(int((b - a) // shortest), round(wanted * (b - a) / total)))
-        cuts = np.linspace(a, b, count + 1)
-        edges.extend(itertools.pairwise(float(c) for c in cuts))
-    return edges
+    return {
+        side: counter_batches(clock, counters, spans, compress) for side, spans in pieces.items()
+    }

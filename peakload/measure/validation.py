@@ -45,13 +45,12 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from peakload.measure.counter_batches import BATCHES
 from peakload.measure.stats import request_summary
 
 MIN_TRANSACTION_REQUESTS = 300
 """Measured requests in the window below which a transaction gets no rows (its p95
 would rest on fewer than 15 requests above it)."""
-BATCHES = 10
-"""Batches the measured window is cut into for its confidence half-widths."""
 
 
 class Kind(StrEnum):

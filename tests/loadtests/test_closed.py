@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from loadtests.recorder import load_records
 from loadtests.roster import MAX_SIGN_IN_RATE, Roster, preparation, setup_rate, spawn_count
-from loadtests.runner import working_users
+from loadtests.run_files import read_raw, working_users
 from peakload.cli import main
 from peakload.core.clock import parse_clock
 from peakload.core.plan import Plan
 from peakload.core.scenario_file import load_scenario
+from peakload.measure.observations import Timebase
 from tests.loadtests.test_runner import SMOKE
 
 pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
@@ -56,14 +56,11 @@ def test_working_users_add_up_the_processes_at_each_tick(tmp_path):
 
 def measured(run_dir: Path) -> tuple[dict, dict, np.ndarray, dict]:
     """Summary, records, each record's scenario clock, and the merged shape log."""
-    raw = run_dir / "raw"
     summary = json.loads((run_dir / "summary.json").read_text())
-    records = load_records(sorted(raw.glob("requests-*.npz")))
-    shape = working_users(dict(np.load(raw / "shape.npz")), sorted(raw.glob("activity-*.npz")))
-    origin = shape["wall"][0] - shape["elapsed"][0]
-    start = parse_clock(summary["plan"]["run"][0])
-    clock = start + (records["end"] - origin) * summary["plan"]["compress"]
-    return summary, records, clock, shape
+    raw = read_raw(run_dir)
+    plan = summary["plan"]
+    timebase = Timebase(plan["compress"], parse_clock(plan["run"][0]), raw.origin)
+    return summary, raw.records, timebase.clock(raw.records["end"]), raw.shape
 
 
 def run_smoke(tmp_path: Path, compress: int, *args: str) -> Path:

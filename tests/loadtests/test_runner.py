@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from loadtests.mock_process import MockServer
-from loadtests.runner import working_users
+from loadtests.run_files import read_shape
 from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest
 from peakload.cli import main
 from peakload.contract.api import DEV_ADMIN_TOKEN
@@ -60,8 +60,7 @@ def check_run(run_dir: Path) -> dict:
     assert reconciliation["client_ok"] > 100
     assert reconciliation["server_records"] >= reconciliation["client_ok"]
     # The working users follow the shape: 60 through the plateau 09:03-09:17.
-    raw = run_dir / "raw"
-    shape = working_users(dict(np.load(raw / "shape.npz")), sorted(raw.glob("activity-*.npz")))
+    shape = read_shape(run_dir)
     plateau = (shape["elapsed"] > (4 * 60) / 40) & (shape["elapsed"] < (16 * 60) / 40)
     assert np.all(shape["target"][plateau] == 60)
     assert np.abs(shape["users"][plateau] - 60).max() <= 1

@@ -79,6 +79,13 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
     rows = {row["metric"]: row for row in doc["levels"][0]["rows"]}
     for tier in ("gateway", "app", "signature"):
         assert rows[f"tiers.{tier}.utilization"]["verdict"] != "disagree"
+    # Every tier's measured mean response carries its batch-means interval (tiers.csv).
+    for tier in ("gateway", "app", "signature", "db"):
+        interval = rows[f"tiers.{tier}.mean_response_s"]["measured_ci95"]
+        assert (
+            interval is not None
+            and 0 < interval < rows[f"tiers.{tier}.mean_response_s"]["measured"]
+        )
     printed = capsys.readouterr().out
     assert "VALIDATION: FAIL" in printed and "tiers.db.utilization" in printed
     (run,) = list(out.iterdir())
