@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -175,7 +176,8 @@ def write_validation_report(run: ValidationRun, scenario: str) -> Path:
     ]
     if run.drill is not None:
         experiments.append(("Failure drill", _drill_title(run.drill), run.drill))
-    sections = []
+    charts = validation_figures(run)
+    sections = [Section("Predicted against measured", charts)] if charts else []
     for heading, title, done in experiments:
         sections.append(
             Section(
@@ -199,6 +201,58 @@ def write_validation_report(run: ValidationRun, scenario: str) -> Path:
     return write_report(run.run_dir, sections, verdict, title=f"Validation: {scenario}")
 
 
+@dataclass(frozen=True)
+class Panel:
+    """One chart of predicted against measured: its title, which metrics it shows and
+    the factor from the metric's unit to the chart's. The PNG and report.html draw
+    the same panels."""
+
+    title: str
+    metrics: tuple[str, ...] = ()
+    """Metrics shown by name; empty: those ending in ``suffix``."""
+    suffix: str = ""
+    unit: float = 1.0
+
+    def shows(self, metric: str) -> bool:
+        return metric in self.metrics if self.metrics else metric.endswith(self.suffix)
+
+
+PANELS = (
+    Panel("throughput (req/s)", metrics=("overall.throughput_rps",)),
+    Panel("overall mean and p95 (ms)", metrics=("overall.mean_s", "overall.p95_s"), unit=1e3),
+    Panel("tier utilization (%)", suffix=".utilization", unit=100.0),
+    Panel("tier mean response (ms)", suffix=".mean_response_s", unit=1e3),
+)
+
+
+def validation_figures(run: ValidationRun) -> list[Any]:
+    """The :data:`PANELS` as interactive charts for report.html: each metric at each
+    level, predicted beside measured with its 95 % interval."""
+    from peakload.app.report.figures import paired_intervals
+
+    rows = run.level_rows
+    out = []
+    for panel in PANELS:
+        mine = [r for r in rows if panel.shows(r.metric)]
+        if not mine:
+            continue
+        categories = [f"{_short(r.metric)} @ {r.level:g}" for r in mine]
+        sides = [
+            (
+                side,
+                [e.value * panel.unit for e in estimates],
+                [_bar(e.ci95) * panel.unit for e in estimates],
+            )
+            for side, estimates in (
+                ("predicted", [r.predicted for r in mine]),
+                ("measured", [r.measured for r in mine]),
+            )
+        ]
+        title, _, unit = panel.title.rpartition(" (")
+        out.append(paired_intervals(categories, sides[0], sides[1], title, unit.rstrip(")")))
+    return out
+
+
 def plot_validation(run: ValidationRun, path: Path) -> Path:
     """Predicted (open markers) vs measured (filled) per level, 95 % intervals as bars."""
     import matplotlib
@@ -206,18 +260,13 @@ def plot_validation(run: ValidationRun, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = [
-        ("throughput (req/s)", lambda m: m == "overall.throughput_rps", 1.0),
-        ("overall mean and p95 (ms)", lambda m: m in ("overall.mean_s", "overall.p95_s"), 1000.0),
-        ("tier utilization (%)", lambda m: m.endswith(".utilization"), 100.0),
-        ("tier mean response (ms)", lambda m: m.endswith(".mean_response_s"), 1000.0),
-    ]
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), dpi=110)
     rows = run.level_rows  # the drill's rows are in the table and report, not on these axes
     levels = sorted({r.level for r in rows})
     position = {level: i for i, level in enumerate(levels)}  # levels evenly spaced
-    for ax, (title, wanted, unit) in zip(axes.flat, panels, strict=True):
-        metrics = list(dict.fromkeys(r.metric for r in rows if wanted(r.metric)))
+    for ax, panel in zip(axes.flat, PANELS, strict=True):
+        title, unit = panel.title, panel.unit
+        metrics = list(dict.fromkeys(r.metric for r in rows if panel.shows(r.metric)))
         width = 0.8 / max(1, len(metrics))
         for i, metric in enumerate(metrics):
             mine = [r for r in rows if r.metric == metric]

@@ -96,6 +96,10 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
     record = json.loads((run / "provenance.json").read_text())
     assert record["serve_scenario"] == str(truth)
     assert "no scenario.toml in this run directory" not in page
+    charts = page[
+        page.index("<h2>Predicted against measured</h2>") : page.index("<h2>Level 1</h2>")
+    ]
+    assert all(f'"{t}"' in charts for t in ("throughput", "tier utilization", "tier mean response"))
     assert "not recorded (the run predates provenance.json)" not in page
 
 
