@@ -30,7 +30,7 @@ from peakload.measure.access_log.lines import LogFormat, read_batches
 
 def build_log(base: Path, lines: int, out: Path) -> int:
     """Repeat ``base`` into ``out`` until ``lines`` lines; returns the lines written."""
-    (frame,) = read_batches(base, LogFormat.COMBINED, batch_lines=10**9)
+    (frame,) = read_batches(base, LogFormat.NGINX, batch_lines=10**9)
     # Each remote user (a unit code, or a real system's token subject) becomes a number,
     # so every copy's users are distinct; "-" (no one signed in yet) stays "-".
     signed_in = pl.col("user") != "-"

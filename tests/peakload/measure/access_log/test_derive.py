@@ -64,7 +64,7 @@ def test_profile_has_at_most_30_points_and_states_its_error(known):
 
 def test_second_resolution_logs_keep_the_mean_think_time(tmp_path):
     path = write_log(tmp_path / "coarse.log", users=30, think_mean=20.0, msec=False)
-    workload = derive([path], LogFormat.COMBINED, DEFAULT_ROUTES, session_gap_s=600)
+    workload = derive([path], LogFormat.NGINX, DEFAULT_ROUTES, session_gap_s=600)
     assert workload.think_time.mean_s == pytest.approx(20.0, rel=0.08)
 
 
@@ -75,13 +75,13 @@ def test_bad_lines_over_one_percent_are_refused_with_an_example(tmp_path):
     lines[7] = "nor this"
     path.write_text("\n".join(lines[:150]) + "\n")
     with pytest.raises(LogError, match=r"do not parse.*'this is not a log line'"):
-        derive([path], LogFormat.COMBINED, DEFAULT_ROUTES)
+        derive([path], LogFormat.NGINX, DEFAULT_ROUTES)
 
 
 def test_a_few_bad_lines_are_counted_and_skipped(tmp_path):
     path = write_log(tmp_path / "access.log", users=20, minutes=20)
     path.write_text(path.read_text() + "garbage\n")
-    workload = derive([path], LogFormat.COMBINED, DEFAULT_ROUTES)
+    workload = derive([path], LogFormat.NGINX, DEFAULT_ROUTES)
     assert workload.lines.bad == 1 and workload.lines.first_bad == "garbage"
 
 
@@ -89,14 +89,14 @@ def test_empty_log_and_no_session_are_refused(tmp_path):
     empty = tmp_path / "empty.log"
     empty.write_text("")
     with pytest.raises(LogError, match="empty log"):
-        derive([empty], LogFormat.COMBINED, DEFAULT_ROUTES)
+        derive([empty], LogFormat.NGINX, DEFAULT_ROUTES)
     unknown = tmp_path / "unknown.log"
     unknown.write_text(
         '127.0.0.1 - 7 [27/Apr/2020:09:00:00 +0000] "GET /elsewhere/42 HTTP/1.1" '
         '200 1 "-" "x" 0.010\n'
     )
     with pytest.raises(LogError, match="no session"):
-        derive([unknown], LogFormat.COMBINED, DEFAULT_ROUTES)
+        derive([unknown], LogFormat.NGINX, DEFAULT_ROUTES)
 
 
 def test_unknown_routes_are_counted_per_pattern(tmp_path):
@@ -106,7 +106,7 @@ def test_unknown_routes_are_counted_per_pattern(tmp_path):
         '200 1 "-" "x" 0.010\n'
     )
     path.write_text(path.read_text() + "".join(extra.format(n=n) for n in range(3)))
-    workload = derive([path], LogFormat.COMBINED, DEFAULT_ROUTES)
+    workload = derive([path], LogFormat.NGINX, DEFAULT_ROUTES)
     assert workload.unknown == {"GET /api/v{id}/things/{id}": 3}
 
 
@@ -123,7 +123,7 @@ def test_think_time_runs_from_the_latest_end_of_overlapping_requests(tmp_path):
     requests = [("search_budget_codes", 10, 10), ("submit_dossier", 15, 1)]
     requests += [("get_statements", 29 + 10 * i, 0.5) for i in range(12)]
     path = _one_user(tmp_path / "access.log", requests)
-    workload = derive([path], LogFormat.COMBINED, DEFAULT_ROUTES)
+    workload = derive([path], LogFormat.NGINX, DEFAULT_ROUTES)
     gaps = np.array([9.0] + [9.5] * 11)  # the statements come every 10 s, each takes 0.5
     assert workload.think_time.count == len(gaps)
     assert workload.think_time.mean_s == pytest.approx(gaps.mean())
@@ -135,15 +135,15 @@ def test_logs_out_of_time_order_are_refused_not_merged(tmp_path):
     early, late = tmp_path / "early.log", tmp_path / "late.log"
     early.write_text("".join(lines[: len(lines) // 2]))
     late.write_text("".join(lines[len(lines) // 2 :]))
-    assert derive([early, late], LogFormat.COMBINED, DEFAULT_ROUTES).sessions == 10
+    assert derive([early, late], LogFormat.NGINX, DEFAULT_ROUTES).sessions == 10
     with pytest.raises(LogError, match=r"early.log: .* not in time order"):
-        derive([late, early], LogFormat.COMBINED, DEFAULT_ROUTES)
+        derive([late, early], LogFormat.NGINX, DEFAULT_ROUTES)
 
 
 def test_a_log_that_runs_to_midnight_keeps_its_profile_inside_the_day(tmp_path):
     requests = [("get_statements", 86_340 + 5 * i, 0.2) for i in range(12)]
     requests[-1] = ("get_statements", 86_399.5, 0.5)  # ends at 24:00:00.000
     path = _one_user(tmp_path / "access.log", requests)
-    workload = derive([path], LogFormat.COMBINED, DEFAULT_ROUTES)
+    workload = derive([path], LogFormat.NGINX, DEFAULT_ROUTES)
     assert workload.profile.times.max() <= 86_400
     assert workload.end_s == 86_400

@@ -1,0 +1,148 @@
+"""JSON lines: one JSON object per request, as log pipelines ship them.
+
+Which key holds what is the :class:`JsonFields` mapping (``--fields
+time=ts,path=url,...``); its defaults are the names peakload's mock writes:
+``time`` (epoch seconds, the request's end), ``remote_addr``,
+``remote_user``, ``user_agent``, ``method``, ``path``, ``status`` and
+``request_time`` (seconds). A mapping may instead name ``request`` (an HTTP
+request line, ``"GET /x HTTP/1.1"``) for the method and path.
+
+``time`` may be epoch seconds (a number, or a string of one) or an ISO-8601
+time with its offset (``2020-04-27T09:15:02.417+07:00``; without an offset it
+is UTC). A suffix says more: ``time=ts:start`` when it is the request's
+start, ``request_time=took:ms`` (or ``:us``) for a duration in milliseconds
+(microseconds). Without ``request_time`` in the lines there are no durations.
+
+Lines are decoded with :func:`json.loads` one by one: JSON needs a real
+parser, and its cost per line is that of the decoding.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+import polars as pl
+
+_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
+
+
+class FieldsError(ValueError):
+    """A ``--fields`` mapping that cannot be used."""
+
+
+@dataclass(frozen=True)
+class JsonFields:
+    """The JSON key of each column, and what the time and duration are."""
+
+    time: str = "time"
+    client: str = "remote_addr"
+    user: str = "remote_user"
+    agent: str = "user_agent"
+    method: str = "method"
+    path: str = "path"
+    request: str | None = None
+    status: str = "status"
+    request_time: str = "request_time"
+    time_is_start: bool = False
+    duration_unit: float = 1.0
+
+    @classmethod
+    def parse(cls, text: str | None) -> JsonFields:
+        """From ``"time=ts:start,path=url,request_time=took:ms"``; unnamed keys keep
+        their defaults."""
+        if not text:
+            return cls()
+        names = {f.name for f in fields(cls)} - {"time_is_start", "duration_unit"}
+        values: dict = {}
+        for item in text.split(","):
+            key, sep, value = item.strip().partition("=")
+            if not sep or key not in names or not value:
+                raise FieldsError(
+                    f"--fields: {item.strip()!r} is not NAME=KEY with NAME one of "
+                    f"{', '.join(sorted(names))}"
+                )
+            value, _, suffix = value.partition(":")
+            if key == "time" and suffix:
+                if suffix not in ("start", "end"):
+                    raise FieldsError(f"--fields: time=...:{suffix}: say :start or :end")
+                values["time_is_start"] = suffix == "start"
+            if key == "request_time" and suffix:
+                if suffix not in _UNITS:
+                    raise FieldsError(f"--fields: request_time=...:{suffix}: say :s, :ms or :us")
+                values["duration_unit"] = _UNITS[suffix]
+            values[key] = value
+        return cls(**values)
+
+
+def _epoch(value) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    text = str(value)
+    try:
+        return float(text)
+    except ValueError:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        return stamp.timestamp()
+
+
+def _text(item: dict, key: str) -> str:
+    value = item.get(key)
+    return "-" if value is None or value == "" else str(value)
+
+
+_SCHEMA = {
+    "end_s": pl.Float64,
+    "client": pl.String,
+    "user": pl.String,
+    "agent": pl.String,
+    "method": pl.String,
+    "path": pl.String,
+    "status": pl.Int32,
+    "request_time": pl.Float64,
+    "line_no": pl.UInt32,
+}
+
+
+def parse_jsonl(lines: pl.DataFrame, counts, names: JsonFields) -> pl.DataFrame:
+    """One batch of ``line_no``, ``line`` into the reader's columns."""
+    rows, bad = [], 0
+    for line_no, line in lines.select("line_no", "line").iter_rows():
+        try:
+            item = json.loads(line)
+            if names.request is not None:
+                method, path = str(item[names.request]).split(" ")[:2]
+            else:
+                method, path = str(item[names.method]), str(item[names.path])
+            took = item.get(names.request_time)
+            if took is None:
+                counts.durations = False
+                took_s = 0.0
+            else:
+                took_s = float(took) * names.duration_unit
+            stamp = _epoch(item[names.time])
+            end = stamp + took_s if names.time_is_start else stamp
+            rows.append(
+                (
+                    end,
+                    _text(item, names.client),
+                    _text(item, names.user),
+                    _text(item, names.agent),
+                    method,
+                    path,
+                    int(item[names.status]),
+                    took_s,
+                    line_no,
+                )
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            bad += 1
+            if counts.first_bad is None:
+                counts.first_bad = line[:300]
+    counts.bad += bad
+    if counts.utc_offset_s is None:
+        counts.utc_offset_s = 0  # epoch seconds: UTC
+    return pl.DataFrame(rows, schema=_SCHEMA, orient="row")

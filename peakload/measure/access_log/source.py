@@ -1,0 +1,188 @@
+"""The logs as one stream of one day's requests, in time order, on one clock.
+
+:func:`open_logs` tells each file's format (``--format auto`` looks at each
+file's first lines, so three IIS servers and an nginx in front may be read
+together), picks the clock (:mod:`~.clock`) and the day:
+
+- ``--day YYYY-MM-DD`` when given; a day the logs do not have is refused,
+  listing the days they have;
+- else the busiest day (most requests), found by a first pass over the files
+  that only counts requests per day. The other days are named, with their
+  counts, in what :class:`LogSource` reports.
+
+:meth:`LogSource.batches` is then the second pass: every file read batch by
+batch, merged by time within the ``--max-skew`` window (:mod:`~.order`),
+cut to the day. Memory is bounded by the batch, the window and the days.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from peakload.measure.access_log.clock import DAY_S, LogClock, day_of
+from peakload.measure.access_log.formats import LogFormat
+from peakload.measure.access_log.jsonl import JsonFields
+from peakload.measure.access_log.lines import (
+    BATCH_LINES,
+    LineCounts,
+    LogReader,
+    detect_format,
+    first_lines,
+)
+from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S, merge
+
+_ZONE = re.compile(r"\[[^\]]* ([+-]\d{4})\]")
+
+
+class SourceError(ValueError):
+    """Logs that cannot be read as one day: one line saying why."""
+
+
+@dataclass
+class LogSource:
+    """The files, their formats, the clock, the day, and what was read."""
+
+    paths: list[Path]
+    formats: dict[Path, LogFormat]
+    clock: LogClock
+    day: date
+    midnight_s: float  # epoch seconds of the day's local midnight
+    requests_per_day: dict[date, int]
+    max_skew_s: float
+    batch_lines: int = BATCH_LINES
+    fields: JsonFields = field(default_factory=JsonFields)
+    lines: LineCounts = field(default_factory=LineCounts)
+    other_days: int = 0  # requests read on other days than ``day``
+
+    @property
+    def durations(self) -> bool:
+        """Whether every line said how long its request took."""
+        return self.lines.durations
+
+    @property
+    def skipped_days(self) -> dict[date, int]:
+        return {d: n for d, n in sorted(self.requests_per_day.items()) if n and d != self.day}
+
+    def describe_formats(self) -> str:
+        kinds = Counter(self.formats.values())
+        return "; ".join(f"{fmt.describe} ({n} file{'s' * (n > 1)})" for fmt, n in kinds.items())
+
+    def batches(self, progress: Callable[[int], None] | None = None) -> Iterator[pl.DataFrame]:
+        """The day's requests, in start order, batch by batch (the reader's columns)."""
+        readers = [
+            (path, LogReader(path, self.formats[path], self.lines, self.batch_lines, self.fields))
+            for path in self.paths
+        ]
+        start, end = self.midnight_s, self.midnight_s + DAY_S
+        count = not self.requests_per_day  # --day given: no first pass counted the days
+        per_day: Counter = Counter()
+        for frame in merge(readers, self.max_skew_s):
+            begins = pl.col("end_s") - pl.col("request_time")
+            inside = (begins >= start) & (begins < end)
+            today = frame.filter(inside)
+            if len(today) < len(frame):
+                self.other_days += len(frame) - len(today)
+                if count:
+                    others = frame.filter(~inside).select(begins).to_series().to_numpy()
+                    for number, n in Counter(self.clock.days(others).tolist()).items():
+                        per_day[day_of(number)] += n
+            if count:
+                per_day[self.day] += len(today)
+            if progress is not None:
+                progress(self.lines.total)
+            if len(today):
+                yield today
+        if count:
+            self.requests_per_day = dict(per_day)
+
+
+def _log_offset(path: Path, fmt: LogFormat) -> int | None:
+    """The UTC offset the file's first stamped line says (Apache, nginx), else None."""
+    if fmt in (LogFormat.W3C, LogFormat.JSONL):
+        return 0
+    for line in first_lines(path):
+        match = _ZONE.search(line)
+        if match:
+            zone = match[1]
+            sign = -1 if zone[0] == "-" else 1
+            return sign * (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60)
+    return None
+
+
+def count_days(
+    paths: Sequence[Path],
+    formats: dict[Path, LogFormat],
+    clock: LogClock,
+    batch_lines: int,
+    fields: JsonFields,
+    progress: Callable[[int], None] | None = None,
+) -> Counter:
+    """Requests per local day (by their start), over every file: the first, cheap pass."""
+    per_day: Counter = Counter()
+    counts = LineCounts()
+    for path in paths:
+        for frame in LogReader(path, formats[path], counts, batch_lines, fields):
+            if not len(frame):
+                continue
+            starts = (frame["end_s"] - frame["request_time"]).to_numpy()
+            numbers, n = pl.Series(clock.days(starts)).value_counts(sort=False).to_numpy().T
+            for number, count in zip(numbers, n, strict=True):
+                per_day[day_of(int(number))] += int(count)
+            if progress is not None:
+                progress(counts.total)
+    return per_day
+
+
+def open_logs(
+    paths: Sequence[str | Path],
+    fmt: LogFormat = LogFormat.AUTO,
+    *,
+    tz: LogClock | None = None,
+    day: date | None = None,
+    max_skew_s: float = DEFAULT_MAX_SKEW_S,
+    fields: JsonFields | None = None,
+    batch_lines: int = BATCH_LINES,
+    progress: Callable[[int], None] | None = None,
+) -> LogSource:
+    """The logs' formats, clock and day (see the module's docstring)."""
+    files = [Path(p) for p in paths]
+    for path in files:
+        if not path.is_file():
+            raise SourceError(f"{path}: no such file")
+    formats = {path: detect_format(path) if fmt is LogFormat.AUTO else fmt for path in files}
+    if tz is None:
+        offsets = [_log_offset(path, formats[path]) for path in files]
+        tz = LogClock.from_log(next((o for o in offsets if o is not None), None))
+    fields = fields or JsonFields()
+    per_day: Counter = Counter()
+    if day is None:
+        per_day = count_days(files, formats, tz, batch_lines, fields, progress)
+        if not per_day:
+            return LogSource(
+                files, formats, tz, date(1970, 1, 1), 0.0, {}, max_skew_s, batch_lines, fields
+            )
+        day = max(sorted(per_day), key=lambda d: per_day[d])
+    return LogSource(
+        files,
+        formats,
+        tz,
+        day,
+        tz.midnight(day),
+        dict(per_day),
+        max_skew_s,
+        batch_lines,
+        fields,
+    )
+
+
+def list_days(per_day: dict[date, int]) -> str:
+    """``2020-04-27 (51,204), 2020-04-28 (49,870)`` for messages and headers."""
+    days = [f"{d.isoformat()} ({n:,})" for d, n in sorted(per_day.items()) if n]
+    return ", ".join(days) or "none"
