@@ -62,11 +62,16 @@ class LogClock:
 
     @classmethod
     def from_log(cls, offset_s: int | None) -> LogClock:
-        """The log's own offset, or UTC when it wrote none."""
-        if not offset_s:
-            return cls(UTC, "UTC (the log's times are UTC)" if offset_s == 0 else "UTC")
-        zone = timezone(timedelta(seconds=offset_s))
+        """The offset the log's stamps carry (Apache, nginx)."""
+        if offset_s is None:
+            return cls.utc("the log's stamps carry no offset")
+        zone = UTC if offset_s == 0 else timezone(timedelta(seconds=offset_s))
         return cls(zone, f"the log's own offset, {_format_offset(offset_s)}")
+
+    @classmethod
+    def utc(cls, why: str) -> LogClock:
+        """UTC, for logs written in it (W3C, epoch times); ``why`` for the header."""
+        return cls(UTC, f"{why}; --tz puts it on a local clock")
 
     @property
     def name(self) -> str:

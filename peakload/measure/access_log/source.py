@@ -103,17 +103,20 @@ class LogSource:
             self.requests_per_day = dict(per_day)
 
 
-def _log_offset(path: Path, fmt: LogFormat) -> int | None:
-    """The UTC offset the file's first stamped line says (Apache, nginx), else None."""
-    if fmt in (LogFormat.W3C, LogFormat.JSONL):
-        return 0
+def _log_clock(path: Path, fmt: LogFormat) -> LogClock:
+    """The clock the file's own stamps are on: the offset its first stamped line says
+    (Apache, nginx), or UTC (W3C; JSON lines' epoch times)."""
+    if fmt is LogFormat.W3C:
+        return LogClock.utc("W3C logs (IIS) are written in UTC")
+    if fmt is LogFormat.JSONL:
+        return LogClock.utc("JSON lines' times read as UTC unless they carry an offset")
     for line in first_lines(path):
         match = _ZONE.search(line)
         if match:
             zone = match[1]
             sign = -1 if zone[0] == "-" else 1
-            return sign * (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60)
-    return None
+            return LogClock.from_log(sign * (int(zone[1:3]) * 3600 + int(zone[3:5]) * 60))
+    return LogClock.from_log(None)
 
 
 def count_days(
@@ -158,8 +161,7 @@ def open_logs(
             raise SourceError(f"{path}: no such file")
     formats = {path: detect_format(path) if fmt is LogFormat.AUTO else fmt for path in files}
     if tz is None:
-        offsets = [_log_offset(path, formats[path]) for path in files]
-        tz = LogClock.from_log(next((o for o in offsets if o is not None), None))
+        tz = _log_clock(files[0], formats[files[0]])  # the first file's, for all
     fields = fields or JsonFields()
     per_day: Counter = Counter()
     if day is None:
