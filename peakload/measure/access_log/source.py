@@ -60,6 +60,7 @@ class LogSource:
     fields: JsonFields = field(default_factory=JsonFields)
     lines: LineCounts = field(default_factory=LineCounts)
     other_days: int = 0  # requests read on other days than ``day``
+    day_given: bool = False  # --day said which; else the busiest
 
     @property
     def durations(self) -> bool:
@@ -164,6 +165,7 @@ def open_logs(
         tz = _log_clock(files[0], formats[files[0]])  # the first file's, for all
     fields = fields or JsonFields()
     per_day: Counter = Counter()
+    given = day is not None
     if day is None:
         per_day = count_days(files, formats, tz, batch_lines, fields, progress)
         if not per_day:
@@ -181,6 +183,7 @@ def open_logs(
         max_skew_s,
         batch_lines,
         fields,
+        day_given=given,
     )
 
 
