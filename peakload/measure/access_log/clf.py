@@ -141,6 +141,18 @@ def stamp_epoch(frame: pl.DataFrame) -> pl.Series:
     return pl.select(pl.when(shaped).then(epoch)).to_series().cast(pl.Float64)
 
 
+def minute_keys(lines: pl.DataFrame) -> pl.Series:
+    """Each line's stamp to the minute with its zone, ``10/Oct/2000:13:55 -0700``, read by
+    position after the first ``[`` (for counting lines per day; see :func:`decode_minute`)."""
+    stamp = lines["line"].str.split_exact("[", 1).struct.field("field_1")
+    return pl.select(pl.concat_str(stamp.str.slice(0, 17), stamp.str.slice(20, 6))).to_series()
+
+
+def decode_minute(key: str) -> float:
+    """Epoch seconds of a :func:`minute_keys` key (ValueError when it is none)."""
+    return datetime.strptime(key, "%d/%b/%Y:%H:%M %z").timestamp()
+
+
 def parse(lines: pl.DataFrame, fmt: LogFormat, counts) -> pl.DataFrame:
     """One batch of ``line_no``, ``line`` in ``fmt`` into the reader's columns."""
     combined = fmt in _COMBINED

@@ -178,22 +178,50 @@ class LogReader:
         self.counts = counts if counts is not None else LineCounts()
         self.batch_lines = batch_lines
         self.fields = fields or JsonFields()
+        self._w3c_state = w3c.W3CState()
         if not self.fmt.has_durations:
             self.counts.durations = False
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
-        counts = self.counts
-        state = w3c.W3CState()
+        self._w3c_state = w3c.W3CState()
         for lines in _line_batches(self.path, self.batch_lines):
-            counts.total += len(lines)
-            if self.fmt is LogFormat.W3C:
-                frame = w3c.parse(lines, counts, state)
-            elif self.fmt is LogFormat.JSONL:
-                frame = parse_jsonl(lines, counts, self.fields)
-            else:
-                frame = clf.parse(lines, self.fmt, counts)
-            counts.per_batch.append(len(frame))
+            self.counts.total += len(lines)
+            frame = self._parse(lines)
+            self.counts.per_batch.append(len(frame))
             yield frame.select(COLUMNS)
+
+    def _parse(self, lines: pl.DataFrame) -> pl.DataFrame:
+        if self.fmt is LogFormat.W3C:
+            return w3c.parse(lines, self.counts, self._w3c_state)
+        if self.fmt is LogFormat.JSONL:
+            return parse_jsonl(lines, self.counts, self.fields)
+        return clf.parse(lines, self.fmt, self.counts)
+
+    def minute_counts(self) -> Iterator[tuple[float, int]]:
+        """(epoch second of a minute of stamps, lines stamped in it), for every minute
+        stamped: the cheap first pass that finds the days. Only the stamp is read (by
+        position, for the text formats): a line's stamp is its start or its end, as its
+        format stamps, which tells its day but for requests that span midnight."""
+        found: dict[str, int] = {}
+        decode = None
+        for lines in _line_batches(self.path, self.batch_lines):
+            keys = None
+            if self.fmt is LogFormat.W3C:
+                keys, decode = w3c.minute_keys(lines, self._w3c_state)
+            elif self.fmt is not LogFormat.JSONL:
+                keys, decode = clf.minute_keys(lines), clf.decode_minute
+            if keys is None:  # JSON lines, or W3C fields not led by date and time
+                frame = self._parse(lines)
+                keys = (frame["end_s"] - frame["request_time"]).floor().cast(pl.Int64)
+                keys, decode = keys.cast(pl.String), float
+            for key, n in keys.value_counts().iter_rows():
+                if key is not None:
+                    found[key] = found.get(key, 0) + n
+        for key, n in found.items():
+            try:
+                yield decode(key), n
+            except ValueError:
+                continue  # not a stamp: a line that does not parse
 
 
 def read_batches(

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from peakload.measure.access_log.clock import DAY_S, LogClock, day_of
@@ -130,17 +131,16 @@ def count_days(
 ) -> Counter:
     """Requests per local day (by their start), over every file: the first, cheap pass."""
     per_day: Counter = Counter()
-    counts = LineCounts()
     for path in paths:
-        for frame in LogReader(path, formats[path], counts, batch_lines, fields):
-            if not len(frame):
-                continue
-            starts = (frame["end_s"] - frame["request_time"]).to_numpy()
-            numbers, n = pl.Series(clock.days(starts)).value_counts(sort=False).to_numpy().T
-            for number, count in zip(numbers, n, strict=True):
-                per_day[day_of(int(number))] += int(count)
-            if progress is not None:
-                progress(counts.total)
+        reader = LogReader(path, formats[path], LineCounts(), batch_lines, fields)
+        minutes = list(reader.minute_counts())
+        if not minutes:
+            continue
+        numbers = clock.days(np.array([epoch for epoch, _ in minutes]))
+        for number, (_, n) in zip(numbers.tolist(), minutes, strict=True):
+            per_day[day_of(number)] += n
+        if progress is not None:
+            progress(sum(n for _, n in minutes))
     return per_day
 
 

@@ -36,6 +36,19 @@ from datetime import UTC, datetime
 import polars as pl
 
 NEEDED = ("time", "cs-method", "cs-uri-stem", "sc-status")
+_EMPTY = pl.DataFrame(
+    schema={
+        "end_s": pl.Float64,
+        "client": pl.String,
+        "user": pl.String,
+        "agent": pl.String,
+        "method": pl.String,
+        "path": pl.String,
+        "status": pl.Int32,
+        "request_time": pl.Float64,
+        "line_no": pl.UInt32,
+    }
+)
 
 
 @dataclass
@@ -63,14 +76,16 @@ def _segment(lines: pl.DataFrame, state: W3CState, counts) -> pl.DataFrame | Non
     fields = state.fields
     if not all(name in fields for name in NEEDED) or ("date" not in fields and not state.date):
         return None  # every line of it is bad
-    parts = pl.col("line").str.split(" ")
+    parts = pl.col("parts")
 
     def get(name: str, default: str = "-") -> pl.Expr:
         if name not in fields:
             return pl.lit(default)
         return parts.list.get(fields.index(name), null_on_oob=True)
 
-    frame = lines.with_columns(parts.list.len().alias("width"))
+    # In stages: the split runs once (eager expressions are not shared).
+    frame = lines.with_columns(pl.col("line").str.split(" ").alias("parts"))
+    frame = frame.with_columns(parts.list.len().alias("width"))
     frame = frame.with_columns(
         (get("date") if "date" in fields else pl.lit(state.date)).alias("date"),
         get("time").alias("time"),
@@ -120,11 +135,38 @@ def _segment(lines: pl.DataFrame, state: W3CState, counts) -> pl.DataFrame | Non
     )
 
 
+def minute_keys(lines: pl.DataFrame, state: W3CState):
+    """Each line's ``date time`` to the minute (``2012-08-18 19:46``) by position, and
+    its decoder; None when a ``#Fields:`` does not begin with ``date time`` (then the
+    lines are parsed in full). For counting lines per day."""
+    directive = lines["line"].str.starts_with("#")
+    for line in lines.filter(directive)["line"].to_list():
+        _directive(line, state)
+        if line.startswith("#Fields:") and state.fields[:2] != ["date", "time"]:
+            return None, None
+    if state.fields[:2] != ["date", "time"]:
+        return None, None
+    keys = lines.filter(~directive)["line"].str.slice(0, 16)
+    return keys, _decode_minute
+
+
+def _decode_minute(key: str) -> float:
+    return datetime.strptime(key, "%Y-%m-%d %H:%M").replace(tzinfo=UTC).timestamp()
+
+
 def parse(lines: pl.DataFrame, counts, state: W3CState) -> pl.DataFrame:
     """One batch of ``line_no``, ``line`` into the reader's columns; ``state`` carries the
     directives from one batch to the next."""
     directive = lines["line"].str.starts_with("#")
-    counts.directives += int(directive.sum())
+    found = int(directive.sum())
+    counts.directives += found
+    if not found:  # most batches: every line read by the fields above the batch
+        out = _segment(lines, state, counts)
+        if out is None:
+            counts.bad += len(lines)
+            if counts.first_bad is None and len(lines):
+                counts.first_bad = lines["line"][0][:300]
+        return _checked(out, counts) if out is not None else _EMPTY.clear()
     segment = directive.cum_sum()
     frame = lines.with_columns(segment.alias("segment"), directive.alias("directive"))
     parsed = []
@@ -143,20 +185,12 @@ def parse(lines: pl.DataFrame, counts, state: W3CState) -> pl.DataFrame:
             continue
         parsed.append(out)
     if not parsed:
-        return pl.DataFrame(
-            schema={
-                "end_s": pl.Float64,
-                "client": pl.String,
-                "user": pl.String,
-                "agent": pl.String,
-                "method": pl.String,
-                "path": pl.String,
-                "status": pl.Int32,
-                "request_time": pl.Float64,
-                "line_no": pl.UInt32,
-            }
-        )
-    frame = pl.concat(parsed)
+        return _EMPTY.clear()
+    return _checked(pl.concat(parsed), counts)
+
+
+def _checked(frame: pl.DataFrame, counts) -> pl.DataFrame:
+    """The lines that parsed, counting those that did not."""
     ok = (
         pl.col("shaped")
         & pl.col("end_s").is_not_null()
