@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-TEXT_FORMATS = (
+FORMATS = (
     "common",
     "combined",
     "common-usec",
@@ -32,6 +32,7 @@ TEXT_FORMATS = (
     "combined-sec",
     "nginx",
     "w3c",
+    "jsonl",
 )
 WIDTHS = (10, 6, 7, 12, 9)
 LINES_PER_USER = 142  # the generator's users make about this many lines each
@@ -84,7 +85,7 @@ def write_logs(work: Path, lines: int, formats: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=2_000_000)
-    parser.add_argument("--formats", default=",".join(TEXT_FORMATS))
+    parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--keep", action="store_true", help="keep the logs written")
     parser.add_argument("--write-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -29,6 +29,7 @@ import polars as pl
 from peakload.measure.access_log import clf, w3c
 from peakload.measure.access_log.formats import LogFormat
 from peakload.measure.access_log.jsonl import JsonFields, parse_jsonl
+from peakload.measure.access_log.jsonl import minute_keys as jsonl_minute_keys
 
 BATCH_LINES = 100_000
 CHUNK_BYTES = 4 * 2**20
@@ -208,9 +209,11 @@ class LogReader:
             keys = None
             if self.fmt is LogFormat.W3C:
                 keys, decode = w3c.minute_keys(lines, self._w3c_state)
-            elif self.fmt is not LogFormat.JSONL:
+            elif self.fmt is LogFormat.JSONL:
+                keys, decode = jsonl_minute_keys(lines, self.fields), float
+            else:
                 keys, decode = clf.minute_keys(lines), clf.decode_minute
-            if keys is None:  # JSON lines, or W3C fields not led by date and time
+            if keys is None:  # W3C fields not led by date and time
                 frame = self._parse(lines)
                 keys = (frame["end_s"] - frame["request_time"]).floor().cast(pl.Int64)
                 keys, decode = keys.cast(pl.String), float

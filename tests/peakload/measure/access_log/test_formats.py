@@ -182,3 +182,14 @@ def test_an_unknown_format_names_the_formats_tried_and_the_first_line(tmp_path):
     message = str(caught.value)
     assert "cannot tell the log's format" in message and "common, combined" in message
     assert "w3c, jsonl" in message and "'2026-12-02 03:35:24,117 INFO started worker 3'" in message
+
+
+def test_json_lines_times_are_found_for_the_day_count_without_decoding():
+    """The first pass finds each line's minute by a pattern; it agrees with the decoder."""
+    from peakload.measure.access_log.jsonl import minute_keys
+
+    fields = JsonFields.parse("time=ts,method=verb,path=url,status=code,request_time=took")
+    lines = pl.DataFrame({"line": (NGINX / "shipped.jsonl").read_text().splitlines()})
+    frame, _ = _read(NGINX / "shipped.jsonl", fields=fields)
+    expected = [str(int(end // 60 * 60)) for end in frame["end_s"]]
+    assert minute_keys(lines, fields).to_list() == expected
