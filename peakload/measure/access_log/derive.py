@@ -24,7 +24,7 @@ from peakload.measure.access_log.jsonl import JsonFields
 from peakload.measure.access_log.lines import BATCH_LINES, FormatError, LineCounts, LogFormat
 from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S, OrderError
 from peakload.measure.access_log.routes import Route, name_transactions
-from peakload.measure.access_log.sessions import LogOrderError, Sessions
+from peakload.measure.access_log.sessions import Sessions
 from peakload.measure.access_log.simplify import Simplified, simplify
 from peakload.measure.access_log.source import LogSource, SourceError, list_days, open_logs
 
@@ -150,8 +150,6 @@ def derive(
             sessions.add(name_transactions(batch, routes))
     except (FormatError, ClockError, OrderError, SourceError) as exc:
         raise LogError(str(exc)) from None
-    except LogOrderError as exc:
-        raise LogError(f"{', '.join(str(p) for p in paths)}: {exc}") from None
     counts = source.lines
     where = ", ".join(str(p) for p in paths)
     if counts.total == 0:
