@@ -3,6 +3,8 @@ W3C in UTC, gives it back through from-log."""
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from peakload.measure.access_log.derive import derive
@@ -54,3 +56,26 @@ def test_iis_without_tz_is_read_on_utc_and_says_so(tmp_path, day):
     # 17:00-24:00 UTC of the 26th is the morning of the 27th in Hanoi: the probe's lines
     # then are another (UTC) day's, named as skipped.
     assert [d.isoformat() for d in workload.source.skipped_days] == ["2020-04-26"]
+
+
+def test_three_iis_servers_gzipped_give_the_day_of_one(tmp_path, day):
+    """Last April's logs from three IIS servers behind a balancer (each user's requests on
+    one server, as sticky sessions make them), gzipped by rotation: merged by time, they
+    give what the one log of all gives."""
+    frame, truth = day
+    whole = write(tmp_path / "all.log", frame, "w3c")
+    server = frame["client"].str.split(".").list.get(2).cast(int) % 3
+    paths = []
+    for i in range(3):
+        plain = write(tmp_path / f"web{i + 1}.log", frame.filter(server == i), "w3c")
+        packed = plain.with_suffix(".log.gz")
+        packed.write_bytes(gzip.compress(plain.read_bytes()))
+        paths.append(packed)
+    one = derive([whole], LogFormat.AUTO, DEFAULT_ROUTES, tz="Asia/Ho_Chi_Minh")
+    three = derive(paths, LogFormat.AUTO, DEFAULT_ROUTES, tz="Asia/Ho_Chi_Minh")
+    assert three.source.describe_formats().endswith("(3 files)")
+    assert three.sessions == one.sessions == truth.users
+    assert (three.open_sessions == one.open_sessions).all()
+    assert three.think_time.count == one.think_time.count
+    assert three.think_time.mean_s == pytest.approx(one.think_time.mean_s, rel=1e-9)
+    assert three.flows == one.flows
