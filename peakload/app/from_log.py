@@ -151,7 +151,7 @@ def reading(workload: DerivedWorkload) -> list[str]:
         lines.append(
             "MISSING: the log has no request durations: think time is the gap between request "
             "time stamps (the server's time included), and there are no response-time figures; "
-            "the demands below are placeholders of 1 microsecond, not measurements."
+            "the transactions' demands are placeholders of 1 microsecond, not measurements."
         )
     return lines
 
