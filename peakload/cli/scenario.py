@@ -107,7 +107,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         max_skew_s=args.max_skew,
         fields=args.fields,
     )
-    with progress_bar("reading logs (lines)", None, disabled=args.quiet) as advance:
+    with progress_bar("reading logs (lines, both passes)", None, disabled=args.quiet) as advance:
         done = from_log(job, progress=advance)
     workload = done.workload
     if not args.quiet:

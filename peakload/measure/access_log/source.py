@@ -62,6 +62,7 @@ class LogSource:
     lines: LineCounts = field(default_factory=LineCounts)
     other_days: int = 0  # requests read on other days than ``day``
     day_given: bool = False  # --day said which; else the busiest
+    first_pass_lines: int = 0  # lines the first pass (the days) read
 
     @property
     def durations(self) -> bool:
@@ -98,7 +99,7 @@ class LogSource:
             if count:
                 per_day[self.day] += len(today)
             if progress is not None:
-                progress(self.lines.total)
+                progress(self.first_pass_lines + self.lines.total)
             if len(today):
                 yield today
         if count:
@@ -131,6 +132,7 @@ def count_days(
 ) -> Counter:
     """Requests per local day (by their start), over every file: the first, cheap pass."""
     per_day: Counter = Counter()
+    done = 0
     for path in paths:
         reader = LogReader(path, formats[path], LineCounts(), batch_lines, fields)
         minutes = list(reader.minute_counts())
@@ -139,8 +141,9 @@ def count_days(
         numbers = clock.days(np.array([epoch for epoch, _ in minutes]))
         for number, (_, n) in zip(numbers.tolist(), minutes, strict=True):
             per_day[day_of(number)] += n
+        done += sum(n for _, n in minutes)
         if progress is not None:
-            progress(sum(n for _, n in minutes))
+            progress(done)
     return per_day
 
 
@@ -166,6 +169,7 @@ def open_logs(
     fields = fields or JsonFields()
     per_day: Counter = Counter()
     given = day is not None
+    first_pass = 0
     if day is None:
         per_day = count_days(files, formats, tz, batch_lines, fields, progress)
         if not per_day:
@@ -173,6 +177,7 @@ def open_logs(
                 files, formats, tz, date(1970, 1, 1), 0.0, {}, max_skew_s, batch_lines, fields
             )
         day = max(sorted(per_day), key=lambda d: per_day[d])
+    first_pass = sum(per_day.values())
     return LogSource(
         files,
         formats,
@@ -184,6 +189,7 @@ def open_logs(
         batch_lines,
         fields,
         day_given=given,
+        first_pass_lines=first_pass,
     )
 
 
