@@ -172,6 +172,11 @@ def header(workload: DerivedWorkload, base: str | Path | None) -> str:
         + (f" (first: {lines.first_bad[:120]!r})" if lines.first_bad else "")
         + (f", {lines.directives:,} W3C directives" if lines.directives else "")
         + (
+            f', {lines.no_request:,} without an HTTP request (a 408\'s "-", another protocol)'
+            if lines.no_request
+            else ""
+        )
+        + (
             f", {workload.source.other_days:,} requests on other days"
             if workload.source is not None and workload.source.other_days
             else ""
@@ -283,6 +288,7 @@ def _details(workload: DerivedWorkload) -> dict[str, Any]:
             "total": workload.lines.total,
             "bad": workload.lines.bad,
             "first_bad": workload.lines.first_bad,
+            "no_request": workload.lines.no_request,
         },
         "unknown_routes": workload.unknown,
         "requests": workload.requests,

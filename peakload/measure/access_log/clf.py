@@ -220,20 +220,22 @@ def parse(lines: pl.DataFrame, fmt: LogFormat, counts) -> pl.DataFrame:
         else:
             end = stamp
     frame = frame.with_columns(end.alias("end_s"))
-    parsed = (
-        pl.col("quoted")
-        & took_ok
-        & pl.col("status").is_not_null()
-        & pl.col("end_s").is_not_null()
-        & pl.col("method").str.contains("^[A-Z]+$")
-        & pl.col("path").str.starts_with("/")
+    shaped = (
+        pl.col("quoted") & took_ok & pl.col("status").is_not_null() & pl.col("end_s").is_not_null()
     ).fill_null(False)
-    frame = frame.with_columns(parsed.alias("parsed"))
-    bad = len(frame) - int(frame["parsed"].sum())
+    # A line of the format whose request is no HTTP request to a path ("-" for a
+    # connection that sent none, a 408; another protocol's bytes; a proxy's absolute URL)
+    # is no user's request: counted apart, not as a line that does not parse.
+    request = pl.col("method").str.contains("^[A-Z]+$") & pl.col("path").str.starts_with("/")
+    frame = frame.with_columns(shaped.alias("shaped"), request.fill_null(False).alias("request"))
+    frame = frame.with_columns((pl.col("shaped") & pl.col("request")).alias("parsed"))
+    shaped_n, parsed_n = int(frame["shaped"].sum()), int(frame["parsed"].sum())
+    counts.no_request += shaped_n - parsed_n
+    bad = len(frame) - shaped_n
     counts.bad += bad
     if bad and counts.first_bad is None:
-        counts.first_bad = frame.filter(~pl.col("parsed"))["line"][0][:300]
-    good = frame.filter(pl.col("parsed")) if bad else frame
+        counts.first_bad = frame.filter(~pl.col("shaped"))["line"][0][:300]
+    good = frame.filter(pl.col("parsed")) if parsed_n < len(frame) else frame
     if counts.utc_offset_s is None and len(good):
         counts.utc_offset_s = _zone_seconds(good["zone"][0][:5])
     return good.select(

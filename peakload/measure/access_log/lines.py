@@ -63,6 +63,7 @@ class LineCounts:
     bad: int = 0
     first_bad: str | None = None
     directives: int = 0  # W3C '#' lines: read, not requests
+    no_request: int = 0  # lines of the format without an HTTP request to a path (a 408's "-")
     utc_offset_s: int | None = None  # the log's UTC offset (Apache, nginx), if it said
     durations: bool = True  # every line said how long its request took
     per_batch: list[int] = field(default_factory=list)

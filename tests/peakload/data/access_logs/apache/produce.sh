@@ -3,8 +3,9 @@
 # root on a loopback port with this directory's config, its LogFormats being Debian's
 # default `common` and `combined` (/etc/apache2/apache2.conf) and the same with `%D`
 # (microseconds) or `%T` (seconds) appended; a handful of requests by curl, a signed-in
-# user (HTTP basic auth: Apache's %u), a CGI that sleeps 1.2 s (so %T says 1), a 404;
-# then Apache is stopped by its PID. The logs are committed as Apache wrote them.
+# user (HTTP basic auth: Apache's %u), a CGI that sleeps 1.2 s (so %T says 1), a 404, and
+# a connection that sends the start of a TLS hello to the plain port (a 400 whose request
+# is the escaped bytes); then Apache is stopped by its PID. The logs are committed as Apache wrote them.
 #   sudo tests/peakload/data/access_logs/apache/produce.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -81,6 +82,13 @@ curl -s -o /dev/null "${ua[@]}" "${auth[@]}" -X POST -d 'pin=1' "$base/api/v1/pa
 curl -s -o /dev/null "${ua[@]}" "${auth[@]}" "$base/api/v1/payment-orders/41/"
 curl -s -o /dev/null "${ua[@]}" "$base/no/such/page"
 curl -s -o /dev/null -A 'curl/7.88.1' "$base/"
+python3 - "$port" <<'PY'
+import socket, sys, time
+tls = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+tls.sendall(bytes.fromhex("1603010200010001fc0303") + b"\r\n\r\n")
+time.sleep(1)
+tls.close()
+PY
 kill "$(cat "$work/httpd.pid")"
 trap - EXIT
 sleep 1
