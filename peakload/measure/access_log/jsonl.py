@@ -13,14 +13,16 @@ is UTC). A suffix says more: ``time=ts:start`` when it is the request's
 start, ``request_time=took:ms`` (or ``:us``) for a duration in milliseconds
 (microseconds). Without ``request_time`` in the lines there are no durations.
 
-A batch is decoded by polars (every mapped key read as text, then cast), not
-line by line; a batch holding a line that is not JSON at all is decoded with
+A batch is decoded by polars' NDJSON reader (numbers stay numbers, a key whose
+values mix types is read as text, then each column is cast), not line by line;
+a batch holding a line that is not JSON at all is decoded with
 :func:`json.loads` one line at a time instead, so that the bad line is
 counted and shown and the others kept.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass, fields
@@ -116,7 +118,7 @@ def parse_jsonl(lines: pl.DataFrame, counts, names: JsonFields) -> pl.DataFrame:
         counts.utc_offset_s = 0  # epoch seconds: UTC
     try:
         return _decoded(lines, counts, names)
-    except pl.exceptions.ComputeError:  # a line that is not JSON: one at a time
+    except pl.exceptions.PolarsError:  # a line that is not JSON: one at a time
         return _line_by_line(lines, counts, names)
 
 
@@ -133,11 +135,28 @@ def minute_keys(lines: pl.DataFrame, names: JsonFields) -> pl.Series:
     return ((epoch // 60) * 60).cast(pl.Int64).cast(pl.String)
 
 
+def _column(raw: pl.DataFrame, key: str, numeric: bool) -> pl.Series:
+    """The key's values: text (numbers written as text), or numbers (text parsed)."""
+    if key not in raw.columns:
+        return pl.Series(key, [None] * len(raw), dtype=pl.String)
+    values = raw[key]
+    if numeric and values.dtype.is_numeric():
+        return values.cast(pl.Float64)
+    if values.dtype.is_nested():
+        return pl.Series(key, [None] * len(raw), dtype=pl.String)
+    return values.cast(pl.String)
+
+
 def _decoded(lines: pl.DataFrame, counts, names: JsonFields) -> pl.DataFrame:
+    # polars' NDJSON reader on the batch's lines: numbers stay numbers, a key whose
+    # values mix types is read as text; a line that is not JSON raises.
+    raw = pl.read_ndjson(io.BytesIO("\n".join(lines["line"].to_list()).encode()))
+    if len(raw) != len(lines):
+        raise pl.exceptions.ComputeError("lines and records differ")
+    numeric = {names.time, names.status, names.request_time}
     keys = [names.time, names.client, names.user, names.agent, names.status, names.request_time]
     keys += [names.request] if names.request is not None else [names.method, names.path]
-    schema = pl.Struct({key: pl.String for key in dict.fromkeys(keys)})
-    items = lines["line"].str.json_decode(schema).struct.unnest()
+    items = pl.DataFrame({key: _column(raw, key, key in numeric) for key in dict.fromkeys(keys)})
     frame = pl.concat([lines, items], how="horizontal")
 
     def text(key: str) -> pl.Expr:

@@ -197,3 +197,19 @@ def test_json_lines_times_are_found_for_the_day_count_without_decoding():
     frame, _ = _read(NGINX / "shipped.jsonl", fields=fields)
     expected = [str(int(end // 60 * 60)) for end in frame["end_s"]]
     assert minute_keys(lines, fields).to_list() == expected
+
+
+def test_json_lines_with_mixed_types_are_read_as_text_and_numbers(tmp_path):
+    """A key holding numbers on some lines and text on others (a unit code, a token
+    subject) is read as text; times as epoch numbers or ISO 8601 text alike."""
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        '{"time": 1587953702.5, "remote_user": 1000001, "method": "GET", "path": "/a", '
+        '"status": 200, "request_time": 0.25, "extra": {"nested": [1, 2]}}\n'
+        '{"time": "2020-04-27T09:15:03.500+07:00", "remote_user": "sub-7", "method": "POST", '
+        '"path": "/b", "status": "201", "request_time": "0.5"}\n'
+    )
+    frame, counts = _read(path)
+    assert counts.bad == 0 and frame["user"].to_list() == ["1000001", "sub-7"]
+    assert frame["end_s"].to_list() == [1587953702.5, 1587953703.5]
+    assert frame["status"].to_list() == [200, 201] and frame["request_time"][1] == 0.5
