@@ -27,10 +27,19 @@ import polars as pl
 
 from peakload.measure.access_log.lines import LogFormat, read_batches
 
+BLOCK_ROWS = 2_000
+"""Rows of the base log per block: each block is written for every copy, then the next."""
+
 
 def build_log(base: Path, lines: int, out: Path) -> int:
-    """Repeat ``base`` into ``out`` until ``lines`` lines; returns the lines written."""
-    (frame,) = read_batches(base, LogFormat.COMBINED, batch_lines=10**9)
+    """Repeat ``base`` into ``out`` until ``lines`` lines; returns the lines written.
+
+    The copies run side by side, as many servers' users of one day, each shifted by
+    up to 7 minutes: the base is written a block at a time, every copy's block sorted
+    together, so the log is in time order within a few minutes (from-log runs with
+    ``--max-skew`` 900), and its first tenth is the first tenth of the day.
+    """
+    (frame,) = read_batches(base, LogFormat.NGINX, batch_lines=10**9)
     # Each remote user (a unit code, or a real system's token subject) becomes a number,
     # so every copy's users are distinct; "-" (no one signed in yet) stays "-".
     signed_in = pl.col("user") != "-"
@@ -38,19 +47,27 @@ def build_log(base: Path, lines: int, out: Path) -> int:
         pl.when(signed_in).then(pl.col("user")).rank("dense").cast(pl.Int64).alias("number")
     )
     users = int(frame["number"].max() or 0) + 1
+    copies = -(-lines // len(frame))
     written = 0
     with out.open("w") as handle:
-        copy = 0
-        while written < lines:
-            take = frame.head(lines - written)
-            end = take["end_s"] + (copy % 60) * 7.0  # shifted by up to 7 minutes
-            text = take.with_columns(end.alias("end_s")).select(
+        for start in range(0, len(frame), BLOCK_ROWS):
+            block = frame.slice(start, BLOCK_ROWS)
+            take = pl.concat(
+                block.with_columns(
+                    (pl.col("end_s") + (copy % 60) * 7.0).alias("end_s"),  # up to 7 minutes
+                    pl.when(signed_in)
+                    .then((pl.col("number") + copy * users).cast(pl.String))
+                    .otherwise(pl.lit("-"))
+                    .alias("user"),
+                )
+                for copy in range(copies)
+            ).sort("end_s")
+            take = take.head(min(len(take), lines - written))
+            text = take.select(
                 pl.format(
                     '{} - {} [{}] "{} {} HTTP/1.1" {} 120 "-" "{}" {} {}',
                     pl.col("client"),
-                    pl.when(signed_in)
-                    .then((pl.col("number") + copy * users).cast(pl.String))
-                    .otherwise(pl.lit("-")),
+                    pl.col("user"),
                     pl.from_epoch(pl.col("end_s"), time_unit="s").dt.strftime(
                         "%d/%b/%Y:%H:%M:%S +0000"
                     ),
@@ -64,7 +81,8 @@ def build_log(base: Path, lines: int, out: Path) -> int:
             )
             handle.write("\n".join(text.to_series().to_list()) + "\n")
             written += len(take)
-            copy += 1
+            if written >= lines:
+                break
     return written
 
 
@@ -85,6 +103,8 @@ def run_from_log(log: Path, work: Path) -> tuple[float, float, float]:
         "--out",
         str(work / "derived.toml"),
         "--no-plots",
+        "--max-skew",
+        "900",
     ]
     errors = work / "stderr.txt"
     started = time.perf_counter()

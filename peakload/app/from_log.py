@@ -31,10 +31,15 @@ from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from peakload.measure.access_log.derive import DerivedWorkload, LogError, derive
 from peakload.measure.access_log.flows import SIGN_IN
+from peakload.measure.access_log.jsonl import FieldsError, JsonFields
 from peakload.measure.access_log.lines import LogFormat
+from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S
 from peakload.measure.access_log.routes import RouteMapError, load_routes
+from peakload.measure.access_log.source import list_days
 
 PLACEHOLDER_WORKERS = 100_000
+_NO_TIMES = {"mean_s": None, "p50_s": None, "p95_s": None, "p99_s": None}
+"""A log without durations has no response times: null, not zero."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,10 @@ class FromLogOptions:
     name: str = "from-log"
     out: str | Path | None = None
     plots: bool = True
+    tz: str | None = None  # IANA name or +HH:MM; default: the log's own offset, else UTC
+    day: str | None = None  # YYYY-MM-DD; default: the busiest day
+    max_skew_s: float = DEFAULT_MAX_SKEW_S
+    fields: str | None = None  # JSON lines' keys: "time=ts,path=url,..."
 
 
 @dataclass
@@ -121,6 +130,32 @@ def scenario_data(workload: DerivedWorkload, base: Scenario | None, name: str) -
     return data
 
 
+def reading(workload: DerivedWorkload) -> list[str]:
+    """What the logs were read as: format, clock, day, the days skipped, and the figures
+    this format cannot give (for the header and the console)."""
+    source = workload.source
+    if source is None:
+        return []
+    lines = [
+        f"Format: {source.describe_formats()}.",
+        f"Clock: {source.clock.describe()}.",
+        f"Day: {source.day.isoformat()}, "
+        + ("given by --day" if source.day_given else "the busiest")
+        + (
+            f"; other days skipped: {list_days(source.skipped_days)} (--day picks one)."
+            if source.skipped_days
+            else "; the log has no other day."
+        ),
+    ]
+    if not source.durations:
+        lines.append(
+            "MISSING: the log has no request durations: think time is the gap between request "
+            "time stamps (the server's time included), and there are no response-time figures; "
+            "the transactions' demands are placeholders of 1 microsecond, not measurements."
+        )
+    return lines
+
+
 def header(workload: DerivedWorkload, base: str | Path | None) -> str:
     """The file's comment block: what was derived, from which logs, and how well."""
     think = workload.think_time
@@ -132,8 +167,20 @@ def header(workload: DerivedWorkload, base: str | Path | None) -> str:
     text = [
         "Derived by `peakload scenario from-log` from:",
         *[f"  {source}" for source in workload.sources],
+        *reading(workload),
         f"Lines: {lines.total:,} read, {lines.bad:,} unparseable"
         + (f" (first: {lines.first_bad[:120]!r})" if lines.first_bad else "")
+        + (f", {lines.directives:,} W3C directives" if lines.directives else "")
+        + (
+            f', {lines.no_request:,} without an HTTP request (a 408\'s "-", another protocol)'
+            if lines.no_request
+            else ""
+        )
+        + (
+            f", {workload.source.other_days:,} requests on other days"
+            if workload.source is not None and workload.source.other_days
+            else ""
+        )
         + f"; {sum(workload.unknown.values()):,} requests on unknown routes.",
         f"Requests {workload.requests:,}, users {workload.users:,}, sessions {workload.sessions:,} "
         f"(a session ends after {workload.session_gap_s:g} s without a request).",
@@ -192,9 +239,17 @@ def from_log(options: FromLogOptions, progress: Callable[[int], None] | None = N
     try:
         routes = load_routes(options.routes)
         workload = derive(
-            options.logs, options.fmt, routes, options.session_gap_s, progress=progress
+            options.logs,
+            options.fmt,
+            routes,
+            options.session_gap_s,
+            progress=progress,
+            tz=options.tz,
+            day=options.day,
+            max_skew_s=options.max_skew_s,
+            fields=JsonFields.parse(options.fields),
         )
-    except (LogError, RouteMapError) as exc:
+    except (LogError, RouteMapError, FieldsError) as exc:
         raise JobError(str(exc)) from None
     base = load_scenario(options.base) if options.base else None
     data = scenario_data(workload, base, options.name)
@@ -216,12 +271,24 @@ def from_log(options: FromLogOptions, progress: Callable[[int], None] | None = N
 
 
 def _details(workload: DerivedWorkload) -> dict[str, Any]:
+    source = workload.source
+    durations = source.durations if source else True
     return {
         "sources": workload.sources,
+        "formats": {str(p): f.value for p, f in source.formats.items()} if source else {},
+        "clock": source.clock.describe() if source else None,
+        "day": source.day.isoformat() if source else None,
+        "requests_per_day": (
+            {d.isoformat(): n for d, n in sorted(source.requests_per_day.items()) if n}
+            if source
+            else {}
+        ),
+        "durations": durations,
         "lines": {
             "total": workload.lines.total,
             "bad": workload.lines.bad,
             "first_bad": workload.lines.first_bad,
+            "no_request": workload.lines.no_request,
         },
         "unknown_routes": workload.unknown,
         "requests": workload.requests,
@@ -230,7 +297,10 @@ def _details(workload: DerivedWorkload) -> dict[str, Any]:
         "session_gap_s": workload.session_gap_s,
         "think_time": asdict(workload.think_time),
         "flows": [asdict(f) for f in workload.flows],
-        "transactions": {k: asdict(v) for k, v in workload.transactions.items()},
+        "transactions": {
+            k: asdict(v) if durations else {**asdict(v), **_NO_TIMES}
+            for k, v in workload.transactions.items()
+        },
         "concurrency": {
             "clock": [format_clock(t) for t in workload.minute_clock_s],
             "open_sessions": workload.open_sessions.tolist(),

@@ -27,15 +27,48 @@ def register(commands: argparse._SubParsersAction) -> None:
             "empirical, by KS distance), flows (first-order transitions), the mix and response "
             "times per transaction. Writes the TOML, a .json of the figures and a plot."
         ),
-        epilog="Exit codes: 0 written, 2 unusable logs (empty, >1 % bad lines, no session, "
-        "more than one day, fewer than 10 think times, or not in time order).",
+        epilog="Exit codes: 0 written, 2 unusable logs (empty, a format it cannot tell, >1 % "
+        "bad lines, a line further out of order than --max-skew, a --day the logs do not have, "
+        "no session, or fewer than 10 think times).",
     )
-    log.add_argument("logs", nargs="+", metavar="LOG", help="access log file(s), one day")
+    log.add_argument(
+        "logs",
+        nargs="+",
+        metavar="LOG",
+        help="access log file(s), plain or .gz; several servers' files are merged by time",
+    )
     log.add_argument(
         "--format",
         choices=[f.value for f in LogFormat],
         default="auto",
-        help="combined (nginx + request time [+ msec]), jsonl, or auto (default)",
+        help="auto (default: told from each file's first lines); common, combined (no "
+        "durations); common-usec, combined-usec (Apache + %%D); common-sec, combined-sec "
+        "(Apache + %%T); nginx (combined + $request_time [$msec]); w3c (IIS); jsonl",
+    )
+    log.add_argument(
+        "--fields",
+        metavar="MAP",
+        help="JSON lines' keys, e.g. time=ts,path=url,status=code,request_time=took:ms "
+        "(names: time[:start|:end], client, user, agent, method, path, request, status, "
+        "request_time[:s|:ms|:us]; default the mock's: time, remote_addr, remote_user, ...)",
+    )
+    log.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="the scenario's clock: an IANA name (Asia/Ho_Chi_Minh) or +HH:MM (default: the "
+        "log's own offset for Apache/nginx, UTC for W3C and JSON epoch times)",
+    )
+    log.add_argument(
+        "--day",
+        metavar="YYYY-MM-DD",
+        help="the day to derive, on that clock (default: the busiest day in the logs)",
+    )
+    log.add_argument(
+        "--max-skew",
+        type=options.positive_float,
+        default=120.0,
+        metavar="S",
+        help="seconds lines may be out of time order; sorted within this window (default 120)",
     )
     log.add_argument(
         "--routes", metavar="MAP.toml", help="[[routes]] method, path regex, transaction"
@@ -69,11 +102,19 @@ def run(args: argparse.Namespace, console: Console) -> int:
         name=args.name,
         out=args.out,
         plots=not args.no_plots,
+        tz=args.tz,
+        day=args.day,
+        max_skew_s=args.max_skew,
+        fields=args.fields,
     )
-    with progress_bar("reading logs (lines)", None, disabled=args.quiet) as advance:
+    with progress_bar("reading logs (lines, both passes)", None, disabled=args.quiet) as advance:
         done = from_log(job, progress=advance)
     workload = done.workload
     if not args.quiet:
+        from peakload.app.from_log import reading
+
+        for line in reading(workload):
+            console.print(line, markup=False, highlight=False)
         think = workload.think_time
         console.print(
             f"{workload.lines.total:,} lines, {workload.requests:,} requests, "

@@ -28,7 +28,7 @@ def test_combined_log_names_the_unit_and_parses_back(settings, tmp_path):
     assert lines[0].split(" ")[2] == "1000007"  # the sign-in names the unit it signed in
     assert " 404 " in lines[2]
     assert lines[3].split(" ")[2] == "-"  # no token: no remote user
-    (frame,) = read_batches(path, LogFormat.COMBINED)
+    (frame,) = read_batches(path, LogFormat.NGINX)
     named = name_transactions(frame, DEFAULT_ROUTES)["transaction"].to_list()
     assert named == ["login", "search_budget_codes", "get_payment", "get_statements"]
     assert (frame["request_time"] >= 0).all() and frame["end_s"].is_sorted()

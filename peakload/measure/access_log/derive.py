@@ -1,26 +1,32 @@
 """From log files to the parameters of a closed workload (:class:`DerivedWorkload`).
 
-:func:`derive` streams every log through :mod:`~.lines`, :mod:`~.routes` and
-:mod:`~.sessions`, then fits and simplifies. It raises :class:`LogError` (one
-line) when the logs cannot describe a workload: no line at all, more than
-:data:`MAX_BAD_SHARE` of lines unparseable, no session, or a log spanning more
-than one day (split it by day: a scenario is one day).
+:func:`derive` streams one day of the logs (:mod:`~.source`: formats, clock,
+day, time order) through :mod:`~.routes` and :mod:`~.sessions`, then fits
+and simplifies. It raises :class:`LogError` (one line) when the logs cannot
+describe a workload: no line at all, a format it cannot tell, more than
+:data:`MAX_BAD_SHARE` of lines unparseable, a line further out of order than
+``--max-skew``, a ``--day`` the logs do not have, or no session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from peakload.measure.access_log.clock import ClockError, LogClock, parse_day
 from peakload.measure.access_log.fitting import ThinkTimeFit, fit_think_time
 from peakload.measure.access_log.flows import DerivedFlow, derive_flows
-from peakload.measure.access_log.lines import BATCH_LINES, LineCounts, LogFormat, read_batches
+from peakload.measure.access_log.jsonl import JsonFields
+from peakload.measure.access_log.lines import BATCH_LINES, FormatError, LineCounts, LogFormat
+from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S, OrderError
 from peakload.measure.access_log.routes import Route, name_transactions
-from peakload.measure.access_log.sessions import LogOrderError, Sessions
+from peakload.measure.access_log.sessions import Sessions
 from peakload.measure.access_log.simplify import Simplified, simplify
+from peakload.measure.access_log.source import LogSource, SourceError, list_days, open_logs
 
 MAX_BAD_SHARE = 0.01
 DAY_S = 86_400.0
@@ -64,10 +70,7 @@ class DerivedWorkload:
     start_s: float
     end_s: float
     window_s: tuple[float, float]
-
-
-def _day_origin(first_s: float, offset_s: int) -> float:
-    return float(np.floor((first_s + offset_s) / DAY_S) * DAY_S - offset_s)
+    source: LogSource | None = None  # formats, clock, day: what the header says of the logs
 
 
 def _open_per_minute(
@@ -94,6 +97,8 @@ def _busiest(clock: np.ndarray, values: np.ndarray, length_s: float) -> tuple[fl
 
 
 def _transaction_stats(sessions: Sessions) -> dict[str, TransactionStats]:
+    """Counts, shares and errors per transaction, and response times (all zero for a
+    format without durations: :attr:`DerivedWorkload.source` says which)."""
     total = sessions.requests
     out = {}
     for name, count in sorted(sessions.mix.items(), key=lambda item: -item[1]):
@@ -113,39 +118,56 @@ def derive(
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
     batch_lines: int = BATCH_LINES,
+    *,
+    tz: str | None = None,
+    day: str | date | None = None,
+    max_skew_s: float = DEFAULT_MAX_SKEW_S,
+    fields: JsonFields | None = None,
 ) -> DerivedWorkload:
     """Read ``paths`` and derive the workload; ``progress`` gets the lines read so far.
 
-    The result does not depend on ``batch_lines`` (how many lines are parsed at
-    once): sessions, think times and transitions carry from one batch to the next.
+    ``tz`` (an IANA name or ``±HH:MM``) is the clock the scenario is on (default:
+    the log's own offset, else UTC); ``day`` the day derived (default the busiest);
+    ``max_skew_s`` how far out of time order lines may be; ``fields`` the keys of
+    JSON lines. The result does not depend on ``batch_lines`` (how many lines are
+    parsed at once): sessions, think times and transitions carry from one batch to
+    the next.
     """
     rng = np.random.default_rng(seed)
     sessions = Sessions(session_gap_s, rng)
-    counts = LineCounts()
-    for path in paths:
-        if not Path(path).is_file():
-            raise LogError(f"{path}: no such file")
-        for batch in read_batches(path, fmt, counts, batch_lines):
-            try:
-                sessions.add(name_transactions(batch, routes))
-            except LogOrderError as exc:
-                raise LogError(f"{path}: {exc}") from None
-            if progress is not None:
-                progress(counts.total)
+    try:
+        source = open_logs(
+            paths,
+            fmt,
+            tz=LogClock.from_option(tz) if tz else None,
+            day=parse_day(day) if isinstance(day, str) else day,
+            max_skew_s=max_skew_s,
+            fields=fields,
+            batch_lines=batch_lines,
+            progress=progress,
+        )
+        for batch in source.batches(progress):
+            sessions.add(name_transactions(batch, routes))
+    except (FormatError, ClockError, OrderError, SourceError) as exc:
+        raise LogError(str(exc)) from None
+    counts = source.lines
     where = ", ".join(str(p) for p in paths)
     if counts.total == 0:
         raise LogError(f"{where}: empty log: no request lines")
     if counts.bad_share > MAX_BAD_SHARE:
+        read_as = ", ".join(sorted({f.value for f in source.formats.values()}))
         raise LogError(
             f"{where}: {counts.bad:,} of {counts.total:,} lines ({counts.bad_share:.1%}) do not "
-            f"parse as {fmt.value}; the first: {counts.first_bad!r}"
+            f"parse as {read_as}; the first: {counts.first_bad!r}"
+        )
+    if not source.requests_per_day.get(source.day):
+        raise LogError(
+            f"{where}: no request on {source.day.isoformat()} ({source.clock.name}); the logs "
+            f"have: {list_days(source.requests_per_day)}"
         )
     if sessions.next_sid == 0:
         raise LogError(f"{where}: no session: no line names a known route (see --routes)")
-    offset = counts.utc_offset_s or 0
-    origin = _day_origin(sessions.first_s, offset)
-    if sessions.last_s - origin > DAY_S:
-        raise LogError(f"{where}: the log spans more than one day; derive one day at a time")
+    origin = source.midnight_s
     table = sessions.table
     starts = table["start"].to_numpy() - origin
     ends = table["end"].to_numpy() - origin
@@ -183,4 +205,5 @@ def derive(
         start_s=float(clock[0]),
         end_s=float(min(clock[-1] + 60.0, DAY_S)),
         window_s=_busiest(clock, open_sessions.astype(float), WINDOW_S),
+        source=source,
     )

@@ -16,10 +16,10 @@ count, mean and cv of think times, plus bounded uniform samples of think and
 response times for their shapes. So memory grows with users and sessions,
 never with lines.
 
-Logs must be read in time order (oldest file first; several servers' logs
-merged by time): a user's request that starts long before the end of one
-read earlier is refused (:class:`LogOrderError`), since it would stretch a
-session back in time.
+Batches must come in order of the requests' starts: :mod:`~.order` sorts
+them so, within its window, and merges several servers' logs. A request that
+starts while an earlier one of the same user is still running (a long
+download, say) overlaps it and gives no think time.
 
 Users are keyed by a 64-bit hash of who they are, not the string itself: a
 batch is sorted by user and time, and sorting and joining integers costs a
@@ -45,10 +45,6 @@ START = "^"
 
 SAMPLE_CAPACITY = 200_000
 
-OUT_OF_ORDER_S = 300.0
-"""How far a user's request may start before the end of one read earlier (overlapping
-requests, a log written in end order) before the logs count as out of time order."""
-
 _STATE_SCHEMA = {
     "key": pl.UInt64,
     "state_end": pl.Float64,
@@ -56,10 +52,6 @@ _STATE_SCHEMA = {
     "state_txn": pl.String,
 }
 _SESSION_SCHEMA = {"sid": pl.Int64, "start": pl.Float64, "end": pl.Float64, "requests": pl.UInt32}
-
-
-class LogOrderError(ValueError):
-    """The logs are not in time order: sessions read from them would be wrong."""
 
 
 def user_key() -> pl.Expr:
@@ -138,14 +130,6 @@ class Sessions:
         prev_txn = pl.when(first).then(pl.col("state_txn")).otherwise(txn.shift(1))
         rows = rows.with_columns(prev_end.alias("prev_end"), prev_txn.alias("prev_txn"))
         rows = rows.with_columns((pl.col("start") - pl.col("prev_end")).alias("gap"))
-        behind = rows.filter(pl.col("first") & (pl.col("gap") < -OUT_OF_ORDER_S))
-        if len(behind):
-            late = -float(behind["gap"].min())
-            raise LogOrderError(
-                f"a request starts {late:,.0f} s before the end of one read earlier from the "
-                "same user: the logs are not in time order (give files oldest first, and "
-                "merge several servers' logs by time first, e.g. sort -m)"
-            )
         new = pl.col("prev_end").is_null() | (pl.col("gap") > self.session_gap_s)
         rows = rows.with_columns(new.alias("new"))
         # A user's first row always has a session (a new one, or the one carried from the

@@ -42,7 +42,7 @@ def test_combined_line_without_msec(tmp_path):
 def test_combined_line_with_msec_takes_the_precise_end(tmp_path):
     path = tmp_path / "a.log"
     path.write_text(COMBINED + " 1587953702.417\n")
-    (frame,) = read_batches(path, LogFormat.COMBINED)
+    (frame,) = read_batches(path, LogFormat.NGINX)
     assert frame["end_s"][0] == pytest.approx(1587953702.417)
 
 
