@@ -5,26 +5,74 @@
 line) when the logs cannot describe a workload: no line at all, more than
 :data:`MAX_BAD_SHARE` of lines unparseable, no session, or a log spanning more
 than one day (split it by day: a scenario is one day).
+
+What is not a user is left out before the sessions are cut: static assets are
+folded into their page views (:mod:`~.assets`), probes, crawlers and periodic
+clients dropped (:mod:`~.clients`), each counted. A log with no user left
+after that is refused with the counts.
+
+Transactions are named (:class:`RouteNaming`) by the ``routes`` given (a
+``--routes`` map); without one, by the mock service's API table when the
+log's first batch is mostly the mock's paths, else by path templates
+(:mod:`~.templates`), the busiest ``max_transactions`` by name and the rest as
+``other``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
+from peakload.measure.access_log.clients import ClientScreen, DropReason
 from peakload.measure.access_log.fitting import ThinkTimeFit, fit_think_time
 from peakload.measure.access_log.flows import DerivedFlow, derive_flows
 from peakload.measure.access_log.lines import BATCH_LINES, LineCounts, LogFormat, read_batches
-from peakload.measure.access_log.routes import Route, name_transactions
-from peakload.measure.access_log.sessions import LogOrderError, Sessions
+from peakload.measure.access_log.routes import DEFAULT_ROUTES, UNKNOWN, Route, name_transactions
+from peakload.measure.access_log.sessions import LogOrderError, Sessions, user_key
 from peakload.measure.access_log.simplify import Simplified, simplify
+from peakload.measure.access_log.templates import MAX_TRANSACTIONS, OTHER, name_templates
 
 MAX_BAD_SHARE = 0.01
 DAY_S = 86_400.0
 WINDOW_S = 2 * 3600.0  # the busiest two hours, the length of the Treasury's peak
+MOCK_SHARE = 0.5
+"""The share of the first batch's page requests on the mock's routes that makes a log the
+mock's (named by its API table; templates otherwise)."""
+
+
+class RouteNaming(StrEnum):
+    """How requests were named: a ``--routes`` map, the mock's table, or path templates."""
+
+    MAP = "map"
+    MOCK = "mock"
+    TEMPLATES = "templates"
+
+
+@dataclass(frozen=True)
+class NotUsers:
+    """What was left out as no user's request: lines folded and dropped, by reason."""
+
+    folded_assets: int = 0
+    dropped: dict[DropReason, int] = field(default_factory=dict)
+    periodic_clients: int = 0
+
+    @property
+    def dropped_total(self) -> int:
+        return sum(self.dropped.values())
+
+    def describe(self) -> str:
+        """One phrase: ``12 asset lines folded; dropped 40 probe, 3 crawler, ...``."""
+        reasons = ", ".join(f"{self.dropped.get(r, 0):,} {r.value}" for r in DropReason)
+        return (
+            f"{self.folded_assets:,} asset lines folded into their page views; lines dropped: "
+            f"{reasons} ({self.periodic_clients:,} periodic clients)"
+        )
 
 
 class LogError(ValueError):
@@ -64,6 +112,12 @@ class DerivedWorkload:
     start_s: float
     end_s: float
     window_s: tuple[float, float]
+    naming: RouteNaming = RouteNaming.MOCK
+    not_users: NotUsers = field(default_factory=NotUsers)
+    templates: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per transaction, the method and path templates it stands for, with their requests."""
+    merged: list[str] = field(default_factory=list)
+    """The templates merged into ``other`` (past ``max_transactions``), busiest first."""
 
 
 def _day_origin(first_s: float, offset_s: int) -> float:
@@ -105,33 +159,97 @@ def _transaction_stats(sessions: Sessions) -> dict[str, TransactionStats]:
     return out
 
 
+def _naming(batch: pl.DataFrame) -> RouteNaming:
+    named = name_transactions(batch, DEFAULT_ROUTES).filter(~pl.col("asset"))
+    known = int((named["transaction"] != UNKNOWN).sum())
+    return (
+        RouteNaming.MOCK
+        if len(named) and known >= MOCK_SHARE * len(named)
+        else (RouteNaming.TEMPLATES)
+    )
+
+
+@dataclass
+class _Reader:
+    """The per-batch pipeline: name, screen, sessionize (see the module)."""
+
+    sessions: Sessions
+    routes: tuple[Route, ...] | None
+    keep_assets: bool
+    keep_bots: bool
+    naming: RouteNaming | None = None
+    screen: ClientScreen = field(default_factory=ClientScreen)
+
+    def add(self, batch: pl.DataFrame) -> None:
+        if not len(batch):
+            return
+        if self.naming is None:
+            self.naming = RouteNaming.MAP if self.routes is not None else _naming(batch)
+            if self.naming is RouteNaming.MOCK:
+                self.routes = DEFAULT_ROUTES
+        frame = name_transactions(batch, self.routes, self.keep_assets)
+        if not self.keep_bots:
+            frame = self.screen.screen(frame.with_columns(user_key().alias("key")))
+        self.sessions.add(frame)
+
+    def finish(self) -> None:
+        held = self.screen.flush()
+        if held is not None:
+            self.sessions.add(held)
+
+
+def _name_templates(sessions: Sessions, max_transactions: int) -> list[str]:
+    """Name the templates the sessions were cut with; returns those merged into ``other``."""
+    names = name_templates(sessions.mix, max_transactions)
+    merged = sorted((t for t, n in names.items() if n == OTHER), key=lambda t: -sessions.mix[t])
+    sessions.rename(names)
+    return merged
+
+
 def derive(
     paths: Sequence[str | Path],
     fmt: LogFormat,
-    routes: tuple[Route, ...],
+    routes: tuple[Route, ...] | None,
     session_gap_s: float = 1800.0,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
     batch_lines: int = BATCH_LINES,
+    keep_assets: bool = False,
+    keep_bots: bool = False,
+    max_transactions: int = MAX_TRANSACTIONS,
 ) -> DerivedWorkload:
     """Read ``paths`` and derive the workload; ``progress`` gets the lines read so far.
+
+    ``routes`` None: the mock's table or templates, as the log's paths say (see the
+    module). ``keep_assets`` and ``keep_bots`` count assets, probes, crawlers and
+    periodic clients as users' requests (nothing folded, nothing dropped).
 
     The result does not depend on ``batch_lines`` (how many lines are parsed at
     once): sessions, think times and transitions carry from one batch to the next.
     """
     rng = np.random.default_rng(seed)
     sessions = Sessions(session_gap_s, rng)
+    reader = _Reader(sessions, routes, keep_assets, keep_bots)
     counts = LineCounts()
     for path in paths:
         if not Path(path).is_file():
             raise LogError(f"{path}: no such file")
         for batch in read_batches(path, fmt, counts, batch_lines):
             try:
-                sessions.add(name_transactions(batch, routes))
+                reader.add(batch)
             except LogOrderError as exc:
                 raise LogError(f"{path}: {exc}") from None
             if progress is not None:
                 progress(counts.total)
+    reader.finish()
+    screen = reader.screen
+    not_users = NotUsers(
+        sessions.folded,
+        {r: screen.dropped[r] for r in DropReason},
+        screen.clients[DropReason.PERIODIC],
+    )
+    naming = reader.naming or RouteNaming.MOCK
+    merged = _name_templates(sessions, max_transactions) if naming is RouteNaming.TEMPLATES else []
     where = ", ".join(str(p) for p in paths)
     if counts.total == 0:
         raise LogError(f"{where}: empty log: no request lines")
@@ -139,6 +257,11 @@ def derive(
         raise LogError(
             f"{where}: {counts.bad:,} of {counts.total:,} lines ({counts.bad_share:.1%}) do not "
             f"parse as {fmt.value}; the first: {counts.first_bad!r}"
+        )
+    if sessions.next_sid == 0 and not_users.dropped_total:
+        raise LogError(
+            f"{where}: no user left: {counts.total - counts.bad:,} requests, "
+            f"{not_users.describe()} (--keep-bots keeps them)"
         )
     if sessions.next_sid == 0:
         raise LogError(f"{where}: no session: no line names a known route (see --routes)")
@@ -183,4 +306,15 @@ def derive(
         start_s=float(clock[0]),
         end_s=float(min(clock[-1] + 60.0, DAY_S)),
         window_s=_busiest(clock, open_sessions.astype(float), WINDOW_S),
+        naming=naming,
+        not_users=not_users,
+        templates=_templates(sessions.patterns),
+        merged=merged,
     )
+
+
+def _templates(patterns: Counter) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for (name, pattern), n in sorted(patterns.items(), key=lambda item: -item[1]):
+        out.setdefault(name, {})[pattern] = n
+    return out
