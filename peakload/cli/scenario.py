@@ -8,7 +8,7 @@ from rich.console import Console
 
 from peakload.cli import options
 from peakload.cli.errors import EXIT_OK
-from peakload.measure.access_log.formats import LogFormat
+from peakload.measure.access_log.formats import MAX_TRANSACTIONS, LogFormat
 
 NAME = "scenario"
 
@@ -28,7 +28,8 @@ def register(commands: argparse._SubParsersAction) -> None:
             "times per transaction. Writes the TOML, a .json of the figures and a plot."
         ),
         epilog="Exit codes: 0 written, 2 unusable logs (empty, >1 % bad lines, no session, "
-        "more than one day, fewer than 10 think times, or not in time order).",
+        "more than one day, fewer than 10 think times, not in time order, or no user left after "
+        "dropping probes and crawlers).",
     )
     log.add_argument("logs", nargs="+", metavar="LOG", help="access log file(s), one day")
     log.add_argument(
@@ -38,7 +39,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="combined (nginx + request time [+ msec]), jsonl, or auto (default)",
     )
     log.add_argument(
-        "--routes", metavar="MAP.toml", help="[[routes]] method, path regex, transaction"
+        "--routes",
+        metavar="MAP.toml",
+        help="[[routes]] method, path regex, transaction (default: the mock's API table when "
+        "the log's paths are the mock's, else path templates named by what they do)",
     )
     log.add_argument(
         "--session-gap",
@@ -46,6 +50,26 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=1800.0,
         metavar="S",
         help="seconds of silence that end a session (default 1800)",
+    )
+    log.add_argument(
+        "--keep-assets",
+        action="store_true",
+        help="count static assets (images, css, js, fonts...) as requests of their own "
+        "(default: folded into the page view that fetched them)",
+    )
+    log.add_argument(
+        "--keep-bots",
+        action="store_true",
+        help="keep health probes, crawlers and clients polling one path at a fixed period "
+        "(default: dropped and counted)",
+    )
+    log.add_argument(
+        "--max-transactions",
+        type=options.positive_int,
+        default=MAX_TRANSACTIONS,
+        metavar="N",
+        help=f"without --routes, on a log not of the mock: the N busiest path templates are "
+        f"transactions, the rest 'other' (default {MAX_TRANSACTIONS})",
     )
     log.add_argument("--base", metavar="SCENARIO", help="copy tiers, demands and SLO from here")
     log.add_argument("--name", default="from-log", help="the scenario's name (default from-log)")
@@ -69,6 +93,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         name=args.name,
         out=args.out,
         plots=not args.no_plots,
+        keep_assets=args.keep_assets,
+        keep_bots=args.keep_bots,
+        max_transactions=args.max_transactions,
     )
     with progress_bar("reading logs (lines)", None, disabled=args.quiet) as advance:
         done = from_log(job, progress=advance)
@@ -82,6 +109,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
             markup=False,
             highlight=False,
         )
+        console.print(f"  {workload.not_users.describe()}", markup=False, highlight=False)
+        if workload.merged:
+            console.print(
+                f"  {len(workload.merged):,} path templates merged into 'other' (see the .json)",
+                markup=False,
+                highlight=False,
+            )
         for flow in workload.flows:
             console.print(
                 f"  flow {flow.name}: {' > '.join(flow.steps)} x{flow.count:,}",

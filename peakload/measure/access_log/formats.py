@@ -15,3 +15,9 @@ class LogFormat(StrEnum):
     COMBINED = "combined"
     JSONL = "jsonl"
     AUTO = "auto"
+
+
+MAX_TRANSACTIONS = 25
+"""Without a route map, on a log not of the mock: the busiest path templates named as
+transactions (:mod:`~.templates`; the rest are ``other``). Here, beside the formats, so
+that the command line prints it without importing the reader."""

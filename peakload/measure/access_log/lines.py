@@ -147,7 +147,12 @@ def _combined(lines: pl.Series, counts: LineCounts) -> pl.DataFrame:
         .then(middle.str.slice(1, 3).cast(pl.Int32, strict=False))
         .alias("status"),
         pl.col("agent"),
-        _field(tail, 0).cast(pl.Float64, strict=False).alias("request_time"),
+        # nginx's and Apache's default combined has no duration after the agent: a request
+        # then takes no time, and think times are the gaps between timestamps.
+        pl.when(_field(tail, 0) == "")
+        .then(pl.lit(0.0))
+        .otherwise(_field(tail, 0).cast(pl.Float64, strict=False))
+        .alias("request_time"),
         _field(tail, 1).cast(pl.Float64, strict=False).alias("msec"),
     )
     # With $msec on every line the stamp is only checked for its shape ("[27/Apr/2020:09:00:00"

@@ -32,7 +32,8 @@ from collections import Counter
 
 import polars as pl
 
-MAX_TRANSACTIONS = 25
+from peakload.measure.access_log.formats import MAX_TRANSACTIONS
+
 OTHER = "other"
 ID = "{id}"
 
