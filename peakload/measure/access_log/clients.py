@@ -17,11 +17,13 @@ the lines it dropped:
   URL, as crawlers' agents do);
 - ``periodic``: whatever its agent, a client that asks for one path (method
   and path, no query) over and over at a fixed period: at least
-  :data:`PERIODIC_MIN_REQUESTS` requests, of which all but one in ten of the
-  intervals are within :data:`PERIODIC_TOLERANCE` of their median (or a
-  second, a log's timestamp resolution), the median at least
-  :data:`PERIODIC_MIN_PERIOD_S`. A person asking for the same path ten
-  times at the same pace to the second is not a person.
+  :data:`PERIODIC_MIN_REQUESTS` requests, of which at least
+  :data:`PERIODIC_REGULAR_SHARE` of the intervals are their median (the
+  period) within :data:`PERIODIC_TOLERANCE` of it (or a second, a log's
+  timestamp resolution), or two or three periods (:data:`MISSED_BEATS`: a
+  probe that missed a beat, a restart), the period at least
+  :data:`PERIODIC_MIN_PERIOD_S`. A person asking for the same path ten times
+  at the same pace to the second is not a person.
 
 A client is the user :func:`~.sessions.user_key` names. Whether it is
 periodic is known only after its first requests, so a client that has so far
@@ -112,7 +114,8 @@ PERIODIC_MIN_REQUESTS = 10
 PERIODIC_TOLERANCE = 0.05
 PERIODIC_RESOLUTION_S = 1.0
 PERIODIC_MIN_PERIOD_S = 5.0
-PERIODIC_REGULAR_SHARE = 0.9
+PERIODIC_REGULAR_SHARE = 0.8
+MISSED_BEATS = 2
 
 _PROBE = "(?i)" + "|".join(PROBE_AGENTS)
 _CRAWLER = "(?i)" + "|".join(CRAWLER_AGENTS)
@@ -130,12 +133,12 @@ def agent_reason(agent: pl.Expr) -> pl.Expr:
 
 
 def _regular(gaps: pl.Expr) -> pl.Expr:
-    """Share of a list of intervals within tolerance of their median."""
-    element = pl.element()
-    tolerance = pl.max_horizontal(
-        element.median() * PERIODIC_TOLERANCE, pl.lit(PERIODIC_RESOLUTION_S)
-    )
-    return gaps.list.eval((element - element.median()).abs() <= tolerance).list.mean()
+    """Share of a list of intervals that are the median's length, or two or three times
+    it (a missed beat), within tolerance (scaled by the beats)."""
+    gap, period = pl.element(), pl.element().median()
+    beats = (gap / period).round().clip(1, MISSED_BEATS + 1)
+    tolerance = pl.max_horizontal(period * PERIODIC_TOLERANCE, pl.lit(PERIODIC_RESOLUTION_S))
+    return gaps.list.eval((gap - beats * period).abs() <= beats * tolerance).list.mean()
 
 
 @dataclass
