@@ -15,7 +15,8 @@ is dropped and a path segment that identifies a record becomes ``{id}``:
 A template is named (:func:`name_templates`) by what it does, as a person
 would: ``POST /api/v1/orders/{id}/sign`` is ``sign_order``,
 ``GET /api/v1/orders/{id}`` is ``get_order``, ``GET /api/v1/orders`` is
-``list_orders``, ``POST /api/v1/orders`` is ``create_order``, and a sign-in
+``list_orders``, ``POST /api/v1/orders`` is ``create_order``,
+``POST /api/v1/carts/{id}/items`` is ``create_cart_item``, and a sign-in
 (``POST .../login``, ``.../token``) is ``login``, which flows treat as the
 sign-in. Two templates that would share a name both get their whole path in
 theirs, then a number in template order: the names depend only on the
@@ -117,7 +118,10 @@ def readable_name(template_text: str) -> str:
         return SIGN_IN_NAME
     if len(parts) >= 3 and parts[-2] == ID:  # an action or a part of one record
         owner = _singular(parts[-3]) if parts[-3] != ID else "item"
-        if method == "POST":
+        if _plural(last):  # a collection of the record's: its items, its comments
+            verb = {"GET": "list", "HEAD": "list", "POST": "create"}.get(method, verb)
+            return f"{verb}_{owner}_{_singular(last) if verb == 'create' else last}"
+        if method == "POST":  # an action on the record: sign, pay, cancel
             return f"{last}_{owner}"
         return f"{verb}_{owner}_{last}"
     if method in ("GET", "HEAD"):

@@ -140,3 +140,65 @@ def write_log(
     lines.sort(key=lambda item: item[0])
     path.write_text("\n".join(text for _, text in lines) + "\n")
     return path
+
+
+SHOP = "/shop/api/v2"
+SHOP_FLOWS = {
+    "browse": (5, ["list_products", "get_product"]),
+    "buy": (3, ["create_cart", "create_cart_item", "create_order", "pay_order", "get_order"]),
+    "profile": (1, ["get_user_profile"]),
+}
+REPORTS = [f"report{chr(97 + i)}{chr(97 + j)}" for i in range(3) for j in range(10)]
+
+
+def _shop_request(step: str, user: int, rng: np.random.Generator) -> tuple[str, str]:
+    order = int(rng.integers(10**5, 10**6))
+    cart = "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}".format(
+        *(int(rng.integers(0, 16**k)) for k in (8, 4, 3, 3, 12))
+    )
+    return {
+        "login": ("POST", f"{SHOP}/session/login"),
+        "list_products": ("GET", f"{SHOP}/products?page={int(rng.integers(1, 9))}"),
+        "get_product": ("GET", f"{SHOP}/products/{int(rng.integers(1, 5000))}"),
+        "create_cart": ("POST", f"{SHOP}/carts"),
+        "create_cart_item": ("POST", f"{SHOP}/carts/{cart}/items"),
+        "create_order": ("POST", f"{SHOP}/orders"),
+        "pay_order": ("POST", f"{SHOP}/orders/{order}/pay"),
+        "get_order": ("GET", f"{SHOP}/orders/{order}"),
+        "get_user_profile": ("GET", f"{SHOP}/users/{user:024x}/profile"),
+        "report": ("GET", f"{SHOP}/{REPORTS[int(rng.integers(len(REPORTS)))]}"),
+    }[step]
+
+
+def write_shop_log(
+    path: Path, users: int = 40, think_mean: float = 20.0, minutes: float = 40.0, seed: int = 2
+) -> Path:
+    """Another service's log (not the mock's API): users from their own addresses (no
+    remote user), REST paths with numeric, UUID and hex ids, a page's assets after each
+    product view, and thirty rare report pages (the tail past 25 transactions)."""
+    rng = np.random.default_rng(seed)
+    names = list(SHOP_FLOWS)
+    weights = np.array([SHOP_FLOWS[n][0] for n in names], dtype=float)
+    records = []
+    for user in range(users):
+        client = f"10.1.{user // 200}.{user % 200 + 1}"
+        t = DAY + 9 * 3600 + rng.uniform(0, 300)
+        leave = t + minutes * 60
+        steps = ["login"]
+        while t < leave:
+            for step in steps:
+                took = rng.exponential(0.05)
+                t += took
+                method, target = _shop_request(step, user, rng)
+                records.append((t, raw_line(t, client, "-", method, target, BROWSER, took)))
+                if step == "get_product":
+                    for asset in ASSETS:
+                        took = rng.uniform(0.005, 0.05)
+                        t += 0.01 + took
+                        records.append((t, raw_line(t, client, "-", "GET", asset, BROWSER, took)))
+                t += rng.exponential(think_mean)
+            flow = names[rng.choice(len(names), p=weights / weights.sum())]
+            steps = SHOP_FLOWS[flow][1] + (["report"] if rng.random() < 0.1 else [])
+    records.sort(key=lambda item: item[0])
+    path.write_text("\n".join(text for _, text in records) + "\n")
+    return path
