@@ -68,7 +68,7 @@ def template(path: pl.Expr) -> pl.Expr:
 
 _VERSION = re.compile(r"^v\d+(\.\d+)*$", re.IGNORECASE)
 _PREFIXES = {"api", "rest", "services", "service"}
-_PAGE_SUFFIX = re.compile(r"\.(html?|php|aspx?|jsp|cgi|do|action)$", re.IGNORECASE)
+_PAGE_SUFFIX = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")  # .html, .php, .aspx, .png
 _SIGN_IN = {"login", "signin", "sign_in", "logon", "token", "tokens"}
 _VERBS = {"GET": "get", "HEAD": "get", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 SIGN_IN_NAME = "login"
