@@ -180,7 +180,8 @@ def _naming_line(workload: DerivedWorkload) -> str:
     )
     if not workload.merged:
         return text + "."
-    shown = ", ".join(workload.merged[:5]) + (", ..." if len(workload.merged) > 5 else "")
+    more = len(workload.merged) - 5
+    shown = ", ".join(workload.merged[:5]) + (f" and {more:,} more" if more > 0 else "")
     count = workload.transactions[OTHER].count if OTHER in workload.transactions else 0
     return (
         f"{text}; {len(workload.merged)} templates past the busiest ones merged into "
