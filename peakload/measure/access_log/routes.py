@@ -25,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from peakload.measure.access_log.assets import is_asset
-from peakload.measure.access_log.templates import template
+from peakload.measure.access_log.templates import templates
 
 UNKNOWN = "?"
 
@@ -109,7 +109,7 @@ def name_transactions(
     targets = frame.group_by("request_target").agg(pl.col("method").first(), pl.col("path").first())
     bare = pl.col("path").str.split("?").list.first()
     targets = targets.with_columns(
-        (pl.col("method") + " " + template(pl.col("path"))).alias("pattern"),
+        (pl.col("method") + " " + templates(targets["path"])).alias("pattern"),
         bare.alias("bare_path"),
         (pl.lit(False) if keep_assets else is_asset(bare)).alias("asset"),
         pl.struct(pl.col("method"), bare).hash().alias("target"),

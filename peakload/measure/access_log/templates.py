@@ -43,12 +43,8 @@ _HEX = r"^[0-9A-Fa-f]{16,}$"
 _TOKEN = r"^[A-Za-z0-9_=+~-]{20,}$"
 
 
-def template(path: pl.Expr) -> pl.Expr:
-    """The path's template: no query, no trailing slash, record-naming segments as ``{id}``.
-
-    Meant for the distinct paths of a batch (a few hundred), not for every line.
-    """
-    bare = path.str.split("?").list.first().str.strip_chars_end("/")
+def _by_segment(bare: pl.Expr) -> pl.Expr:
+    """Segment by segment (a list per path, slow): for paths with a long segment."""
     segment = pl.element()
     token = (
         segment.str.contains(_TOKEN)
@@ -62,8 +58,46 @@ def template(path: pl.Expr) -> pl.Expr:
         | token
     )
     shaped = pl.when(whole).then(pl.lit(ID)).otherwise(segment.str.replace_all(r"[0-9]{2,}", ID))
-    joined = bare.str.split("/").list.eval(shaped).list.join("/")
-    return pl.when(joined == "").then(pl.lit("/")).otherwise(joined)
+    return bare.str.split("/").list.eval(shaped).list.join("/")
+
+
+def _by_pattern(bare: pl.Expr) -> pl.Expr:
+    """The same for paths without a segment of 16 characters or more (no UUID, hex or
+    token can be there), by regular expressions on the whole path: single-digit segments
+    (twice, as a match takes the slash after it), then runs of two digits or more."""
+    single = r"/[0-9](/|$)"
+    once = bare.str.replace_all(single, f"/{ID}$1")
+    return once.str.replace_all(single, f"/{ID}$1").str.replace_all(r"[0-9]{2,}", ID)
+
+
+LONG_SEGMENT = r"[^/]{16,}"
+
+
+def templates(paths: pl.Series) -> pl.Series:
+    """Each path's template: no query, no trailing slash, record-naming segments as ``{id}``.
+
+    Meant for the distinct paths of a batch, not for every line. Most paths have no
+    long segment and are templated by regular expressions on the whole path; the
+    rest segment by segment.
+    """
+    frame = pl.DataFrame({"bare": paths.str.split("?").list.first().str.strip_chars_end("/")})
+    frame = frame.with_row_index("row").with_columns(
+        pl.col("bare").str.contains(LONG_SEGMENT).alias("long")
+    )
+    long = frame.filter(pl.col("long"))
+    short = frame.filter(~pl.col("long"))
+    joined = pl.concat(
+        [
+            short.select("row", _by_pattern(pl.col("bare")).alias("template")),
+            long.select("row", _by_segment(pl.col("bare")).alias("template")),
+        ]
+    ).sort("row")["template"]
+    return joined.set(joined == "", "/").alias(paths.name)
+
+
+def template(path: str) -> str:
+    """One path's template (see :func:`templates`)."""
+    return templates(pl.Series("path", [path]))[0]
 
 
 _VERSION = re.compile(r"^v\d+(\.\d+)*$", re.IGNORECASE)
