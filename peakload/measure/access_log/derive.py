@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from peakload.measure.access_log.clients import ClientScreen, DropReason
+from peakload.measure.access_log.clients import ClientScreen, DropReason, agent_reason
 from peakload.measure.access_log.fitting import ThinkTimeFit, fit_think_time
 from peakload.measure.access_log.flows import DerivedFlow, derive_flows
 from peakload.measure.access_log.lines import BATCH_LINES, LineCounts, LogFormat, read_batches
@@ -160,13 +160,13 @@ def _transaction_stats(sessions: Sessions) -> dict[str, TransactionStats]:
 
 
 def _naming(batch: pl.DataFrame) -> RouteNaming:
-    named = name_transactions(batch, DEFAULT_ROUTES).filter(~pl.col("asset"))
-    known = int((named["transaction"] != UNKNOWN).sum())
-    return (
-        RouteNaming.MOCK
-        if len(named) and known >= MOCK_SHARE * len(named)
-        else (RouteNaming.TEMPLATES)
-    )
+    """The mock's table when most of the batch's page requests (probes and crawlers left
+    out) are on its routes, else templates."""
+    named = name_transactions(batch, DEFAULT_ROUTES)
+    pages = named.filter(~pl.col("asset") & agent_reason(pl.col("agent")).is_null())
+    known = int((pages["transaction"] != UNKNOWN).sum())
+    mock = len(pages) > 0 and known >= MOCK_SHARE * len(pages)
+    return RouteNaming.MOCK if mock else RouteNaming.TEMPLATES
 
 
 @dataclass

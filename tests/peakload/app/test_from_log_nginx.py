@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -86,7 +85,6 @@ def test_from_log_reads_what_nginx_wrote_in_front_of_the_mock(tmp_path, monkeypa
     first = access_log.read_text().splitlines()[0]
     assert first.startswith("127.0.0.1 - - [") and first.endswith('"')  # combined, no duration
 
-    time.sleep(0)  # the log is closed: nginx has exited
     run = from_log(FromLogOptions(logs=(access_log,), out=tmp_path / "derived.toml", plots=False))
     workload = run.workload
     assert workload.naming is RouteNaming.MOCK
