@@ -31,9 +31,10 @@ from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from peakload.measure.access_log.derive import DerivedWorkload, LogError, RouteNaming, derive
 from peakload.measure.access_log.flows import SIGN_IN
+from peakload.measure.access_log.formats import MAX_TRANSACTIONS
 from peakload.measure.access_log.lines import LogFormat
 from peakload.measure.access_log.routes import RouteMapError, load_routes
-from peakload.measure.access_log.templates import MAX_TRANSACTIONS, OTHER
+from peakload.measure.access_log.templates import OTHER
 
 PLACEHOLDER_WORKERS = 100_000
 

@@ -145,8 +145,8 @@ def _regular(gaps: pl.Expr) -> pl.Expr:
 class ClientScreen:
     """Drops probes, crawlers and periodic clients from batches (see the module)."""
 
-    dropped: Counter = field(default_factory=Counter)  # lines, by DropReason
-    clients: Counter = field(default_factory=Counter)  # periodic clients found
+    dropped: Counter[DropReason] = field(default_factory=Counter)  # lines, by reason
+    clients: Counter[DropReason] = field(default_factory=Counter)  # periodic clients found
     decided: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_KEY_SCHEMA))
     held: pl.DataFrame | None = None
 

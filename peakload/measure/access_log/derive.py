@@ -32,11 +32,12 @@ import polars as pl
 from peakload.measure.access_log.clients import ClientScreen, DropReason, agent_reason
 from peakload.measure.access_log.fitting import ThinkTimeFit, fit_think_time
 from peakload.measure.access_log.flows import DerivedFlow, derive_flows
+from peakload.measure.access_log.formats import MAX_TRANSACTIONS
 from peakload.measure.access_log.lines import BATCH_LINES, LineCounts, LogFormat, read_batches
 from peakload.measure.access_log.routes import DEFAULT_ROUTES, UNKNOWN, Route, name_transactions
 from peakload.measure.access_log.sessions import LogOrderError, Sessions, user_key
 from peakload.measure.access_log.simplify import Simplified, simplify
-from peakload.measure.access_log.templates import MAX_TRANSACTIONS, OTHER, name_templates
+from peakload.measure.access_log.templates import OTHER, name_templates
 
 MAX_BAD_SHARE = 0.01
 DAY_S = 86_400.0
@@ -313,7 +314,7 @@ def derive(
     )
 
 
-def _templates(patterns: Counter) -> dict[str, dict[str, int]]:
+def _templates(patterns: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     for (name, pattern), n in sorted(patterns.items(), key=lambda item: -item[1]):
         out.setdefault(name, {})[pattern] = n

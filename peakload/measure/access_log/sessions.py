@@ -90,7 +90,7 @@ class Sessions:
     mix: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
     unknown: Counter = field(default_factory=Counter)
-    patterns: Counter = field(default_factory=Counter)  # (transaction, template): requests
+    patterns: Counter[tuple[str, str]] = field(default_factory=Counter)  # (name, template)
     folded: int = 0  # asset requests folded into their page views
     think: StreamSample | None = None
     think_moments: Moments = field(default_factory=Moments)
@@ -196,7 +196,7 @@ class Sessions:
             last = ends.join(kept.drop("state_end"), on="key", how="left").rename(
                 {"latest": "state_end"}
             )
-            last = last.select(list(_STATE_SCHEMA)).cast(_STATE_SCHEMA)
+            last = last.select(list(_STATE_SCHEMA))
         self.users = pl.concat([self.users.join(last, on="key", how="anti"), last])
         return rows
 
@@ -208,15 +208,15 @@ class Sessions:
             return names.get(name, name)
 
         for attribute in ("mix", "errors"):
-            renamed: Counter = Counter()
+            renamed: Counter[str] = Counter()
             for name, n in getattr(self, attribute).items():
                 renamed[new(name)] += n
             setattr(self, attribute, renamed)
-        transitions: Counter = Counter()
+        transitions: Counter[tuple[str, str]] = Counter()
         for (source, target), n in self.transitions.items():
             transitions[(new(source) if source != START else START, new(target))] += n
         self.transitions = transitions
-        patterns: Counter = Counter()
+        patterns: Counter[tuple[str, str]] = Counter()
         for (name, pattern), n in self.patterns.items():
             patterns[(new(name), pattern)] += n
         self.patterns = patterns

@@ -97,7 +97,7 @@ def templates(paths: pl.Series) -> pl.Series:
 
 def template(path: str) -> str:
     """One path's template (see :func:`templates`)."""
-    return templates(pl.Series("path", [path]))[0]
+    return str(templates(pl.Series("path", [path]))[0])
 
 
 _VERSION = re.compile(r"^v\d+(\.\d+)*$", re.IGNORECASE)
@@ -177,7 +177,9 @@ def _valid(name: str) -> str:
     return name if re.match(r"^[A-Za-z_]", name) else f"t_{name}"
 
 
-def name_templates(volumes: Counter, max_transactions: int = MAX_TRANSACTIONS) -> dict[str, str]:
+def name_templates(
+    volumes: Counter[str], max_transactions: int = MAX_TRANSACTIONS
+) -> dict[str, str]:
     """Each template's transaction name: the ``max_transactions`` busiest named by
     :func:`readable_name` (collisions made unique), the rest :data:`OTHER`.
 
@@ -186,7 +188,7 @@ def name_templates(volumes: Counter, max_transactions: int = MAX_TRANSACTIONS) -
     ranked = sorted(volumes, key=lambda t: (-volumes[t], t))
     kept, tail = ranked[:max_transactions], ranked[max_transactions:]
     base = {t: _valid(readable_name(t)) for t in kept}
-    counts = Counter(base.values())
+    counts: Counter[str] = Counter(base.values())
     names = {t: (_valid(_long_name(t)) if counts[base[t]] > 1 else base[t]) for t in kept}
     taken: set[str] = {OTHER} if tail else set()
     out: dict[str, str] = {}
