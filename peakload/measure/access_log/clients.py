@@ -119,7 +119,6 @@ MISSED_BEATS = 2
 
 _PROBE = "(?i)" + "|".join(PROBE_AGENTS)
 _CRAWLER = "(?i)" + "|".join(CRAWLER_AGENTS)
-_KEY_SCHEMA = {"key": pl.UInt64, "periodic": pl.Boolean}
 
 
 def agent_reason(agent: pl.Expr) -> pl.Expr:
@@ -147,7 +146,8 @@ class ClientScreen:
 
     dropped: Counter[DropReason] = field(default_factory=Counter)  # lines, by reason
     clients: Counter[DropReason] = field(default_factory=Counter)  # periodic clients found
-    decided: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_KEY_SCHEMA))
+    decided_keys: pl.Series = field(default_factory=lambda: pl.Series("key", [], pl.UInt64))
+    periodic_keys: pl.Series = field(default_factory=lambda: pl.Series("key", [], pl.UInt64))
     held: pl.DataFrame | None = None
 
     def screen(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -168,50 +168,67 @@ class ClientScreen:
         return self._periodic(frame)
 
     def _periodic(self, frame: pl.DataFrame) -> pl.DataFrame:
-        frame = frame.join(self.decided, on="key", how="left", maintain_order="left")
-        known = frame.filter(pl.col("periodic").is_not_null())
-        dropped = int(known["periodic"].sum())
+        # Masks on the key first: most rows are of clients decided long ago, and copying
+        # a batch's columns (filters, joins) is what costs; it is copied once at most.
+        key = frame["key"]
+        periodic = key.is_in(self.periodic_keys.implode())
+        undecided = ~key.is_in(self.decided_keys.implode())
+        dropped = int(periodic.sum())
         if dropped:
             self.dropped[DropReason.PERIODIC] += dropped
-        users = known.filter(~pl.col("periodic")).drop("periodic")
-        new = frame.filter(pl.col("periodic").is_null()).drop("periodic")
-        if not len(new):
-            return users
+        if not undecided.any():
+            return frame.filter(~periodic) if dropped else frame
+        new = frame.filter(undecided)
+        users = frame.filter(~undecided & ~periodic)
         if self.held is not None and len(self.held):
             touched = new.select("key").unique()
             pool = pl.concat([self.held.join(touched, on="key", how="semi"), new])
             rest = self.held.join(touched, on="key", how="anti")
         else:
             pool, rest = new, None
-        start = pl.col("end_s") - pl.col("request_time").fill_null(0.0)
         per = pool.group_by("key").agg(
-            pl.len().alias("n"),
-            pl.col("target").n_unique().alias("targets"),
-            start.sort().diff().drop_nulls().alias("gaps"),
+            pl.len().alias("n"), pl.col("target").n_unique().alias("targets")
         )
-        per = per.with_columns(
-            pl.col("gaps").list.median().alias("period"), _regular(pl.col("gaps")).alias("share")
-        )
+        # Only a client of one path with enough requests can be periodic: the intervals
+        # are computed for those alone (few), the rest are users or still held.
+        candidates = per.filter((pl.col("targets") == 1) & (pl.col("n") >= PERIODIC_MIN_REQUESTS))
+        if len(candidates):
+            start = pl.col("end_s") - pl.col("request_time").fill_null(0.0)
+            gaps = (
+                pool.join(candidates.select("key"), on="key", how="semi")
+                .group_by("key")
+                .agg(start.sort().diff().drop_nulls().alias("gaps"))
+                .select(
+                    "key",
+                    (
+                        (pl.col("gaps").list.median() >= PERIODIC_MIN_PERIOD_S)
+                        & (_regular(pl.col("gaps")) >= PERIODIC_REGULAR_SHARE)
+                    ).alias("regular"),
+                )
+            )
+            per = per.join(gaps, on="key", how="left")
+        else:
+            per = per.with_columns(pl.lit(None, pl.Boolean).alias("regular"))
         single = pl.col("targets") == 1
         enough = pl.col("n") >= PERIODIC_MIN_REQUESTS
-        periodic = (
-            single
-            & enough
-            & (pl.col("period") >= PERIODIC_MIN_PERIOD_S)
-            & (pl.col("share") >= PERIODIC_REGULAR_SHARE)
+        per = per.select(
+            "key",
+            pl.when(single & ~enough)
+            .then(None)
+            .otherwise((single & pl.col("regular")).fill_null(False))
+            .alias("periodic"),
         )
-        per = per.with_columns(
-            pl.when(single & ~enough).then(None).otherwise(periodic).alias("periodic")
-        )
-        decided = per.filter(pl.col("periodic").is_not_null()).select("key", "periodic")
-        self.decided = pl.concat([self.decided, decided])
-        verdict = pool.join(per.select("key", "periodic"), on="key", how="left")
+        decided = per.filter(pl.col("periodic").is_not_null())
+        found = decided.filter(pl.col("periodic"))["key"]
+        self.decided_keys = pl.concat([self.decided_keys, decided["key"]])
+        self.periodic_keys = pl.concat([self.periodic_keys, found])
+        verdict = pool.join(per, on="key", how="left")
         held = verdict.filter(pl.col("periodic").is_null()).drop("periodic")
         self.held = held if rest is None else pl.concat([rest, held])
-        gone = verdict.filter(pl.col("periodic").fill_null(False))
-        if len(gone):
-            self.dropped[DropReason.PERIODIC] += len(gone)
-            self.clients[DropReason.PERIODIC] += int(decided["periodic"].sum())
+        gone = int(verdict["periodic"].fill_null(False).sum())
+        if gone:
+            self.dropped[DropReason.PERIODIC] += gone
+            self.clients[DropReason.PERIODIC] += len(found)
         released = verdict.filter(~pl.col("periodic").fill_null(True)).drop("periodic")
         return pl.concat([users, released]) if len(users) else released
 

@@ -119,10 +119,15 @@ class Sessions:
         frame = frame.filter(known)
         if not len(frame):
             return
-        pages = frame.filter(~asset) if "asset" in frame.columns else frame
-        self.folded += len(frame) - len(pages)
-        for name, pattern, n in pages.group_by("transaction", "pattern").len().iter_rows():
-            self.patterns[(name, pattern)] += n
+        # A template has one transaction and is an asset or not: grouping by it is enough.
+        shapes = frame.group_by("pattern").agg(
+            pl.col("transaction").first(), asset.first().alias("asset"), pl.len()
+        )
+        for pattern, name, is_asset, n in shapes.iter_rows():
+            if is_asset:
+                self.folded += n
+            else:
+                self.patterns[(name, pattern)] += n
         rows = self._sessionize(frame)
         if not len(rows):  # assets alone: they only moved their users' latest ends
             return
