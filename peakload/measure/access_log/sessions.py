@@ -19,7 +19,9 @@ never with lines.
 Static assets (a frame's ``asset`` column, :mod:`~.assets`) are folded into
 the page view before them: they move the user's latest end (the next think
 time runs from the last asset's end) and are otherwise no request: no
-transaction, no think time, no transition, no session of their own.
+transaction, no think time, no transition, no session of their own (a
+session ends with its last page view's end: assets fetched after it, a
+fraction of a second later, do not stretch it).
 
 Logs must be read in time order (oldest file first; several servers' logs
 merged by time): a user's request that starts long before the end of one

@@ -76,3 +76,16 @@ def test_a_log_with_no_user_left_exits_2_with_the_counts(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no user left" in err[0]
     assert f"{len(others['probe']):,} probe" in err[0] and "--keep-bots" in err[0]
+
+
+def test_keep_bots_counts_them_as_users(tmp_path, capsys):
+    """The same bots-only log with --keep-bots: the crawler and the poller are users."""
+    others = bystanders(DAY + 9 * 3600, DAY + 10 * 3600, np.random.default_rng(6))
+    lines = sorted((line for more in others.values() for line in more), key=lambda x: x[0])
+    log = tmp_path / "bots.log"
+    log.write_text("\n".join(text for _, text in lines) + "\n")
+    out = tmp_path / "x.toml"
+    command = ["scenario", "from-log", str(log), "--out", str(out), "--no-plots", "--keep-bots"]
+    assert main(command) == 0
+    details = json.loads(out.with_suffix(".json").read_text())
+    assert details["users"] == 2 and sum(details["not_users"]["dropped"].values()) == 0
