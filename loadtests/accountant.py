@@ -37,6 +37,10 @@ API = "/api/v1"
 RETRYABLE = (0, 503)
 PROBE = "probe_cross_unit"
 PROBE_SHARE = 0.02
+USER_AGENT = "peakload-accountant/1 (unit {unit})"
+"""Each user's User-Agent names its unit: behind a proxy that logs no user (nginx's default
+``combined`` has ``$remote_user`` only for basic auth), all users share one client address,
+and the agent is what tells them apart in the log, as distinct browsers and addresses do."""
 
 
 class Accountant:
@@ -56,7 +60,8 @@ class Accountant:
         self.ledger = ledger
         self.retries = scenario.workload.retries
         self.retry_delay_s = scenario.workload.retry_delay_s
-        self.headers: dict[str, str] = {}
+        self.headers: dict[str, str] = {}  # the bearer token once signed in
+        self.agent = {"User-Agent": USER_AGENT.format(unit=unit_code)}
         self.codes: list[str] = []
         self.orders: list[int] = []
         self.order: int | None = None  # the order the current payment flow works on
@@ -92,7 +97,7 @@ class Accountant:
             "GET",
             f"{API}/payment-orders/{order}",
             name=PROBE,
-            headers=self.headers,
+            headers={**self.agent, **self.headers},
             catch_response=True,
         ) as response:
             status = response.status_code
@@ -117,7 +122,7 @@ class Accountant:
         answers_on_retry: tuple[int, ...] = (),
     ) -> dict | None:
         """The response body of a 2xx (or of an expected answer), None on failure."""
-        headers = dict(self.headers)
+        headers = {**self.agent, **self.headers}
         if key is not None:
             headers["Idempotency-Key"] = key
         for attempt in range(self.retries + 1):

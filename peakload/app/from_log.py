@@ -29,13 +29,15 @@ from peakload.app.rundir import jsonable
 from peakload.core.clock import format_clock
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario, scenario_from_dict
-from peakload.measure.access_log.derive import DerivedWorkload, LogError, derive
+from peakload.measure.access_log.derive import DerivedWorkload, LogError, RouteNaming, derive
 from peakload.measure.access_log.flows import SIGN_IN
+from peakload.measure.access_log.formats import MAX_TRANSACTIONS
 from peakload.measure.access_log.jsonl import FieldsError, JsonFields
 from peakload.measure.access_log.lines import LogFormat
 from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S
 from peakload.measure.access_log.routes import RouteMapError, load_routes
 from peakload.measure.access_log.source import list_days
+from peakload.measure.access_log.templates import OTHER
 
 PLACEHOLDER_WORKERS = 100_000
 _NO_TIMES = {"mean_s": None, "p50_s": None, "p95_s": None, "p99_s": None}
@@ -58,6 +60,9 @@ class FromLogOptions:
     day: str | None = None  # YYYY-MM-DD; default: the busiest day
     max_skew_s: float = DEFAULT_MAX_SKEW_S
     fields: str | None = None  # JSON lines' keys: "time=ts,path=url,..."
+    keep_assets: bool = False
+    keep_bots: bool = False
+    max_transactions: int = MAX_TRANSACTIONS
 
 
 @dataclass
@@ -194,7 +199,10 @@ def header(workload: DerivedWorkload, base: str | Path | None) -> str:
         + f"; kept {think.chosen} (a family is kept when its distance is at most 0.05).",
         "flows (first-order transitions; a link is followed >= 90 % of the time, seen >= 20 "
         f"times; sessions that begin mid-flow finish that flow): {flows}.",
-        "Transaction mix and response times per transaction: see the .json beside this file.",
+        f"Not users: {workload.not_users.describe()}.",
+        _naming_line(workload),
+        "Transaction mix, response times and each transaction's method and path templates: "
+        "see the .json beside this file.",
     ]
     if base is None:
         text += [
@@ -207,6 +215,26 @@ def header(workload: DerivedWorkload, base: str | Path | None) -> str:
     else:
         text += ["", f"Tiers, demands and the SLO copied from {base}."]
     return "\n".join(text)
+
+
+def _naming_line(workload: DerivedWorkload) -> str:
+    if workload.naming is RouteNaming.MAP:
+        return "Transactions named by the --routes map."
+    if workload.naming is RouteNaming.MOCK:
+        return "Transactions named by the mock service's API table (the log's paths are its)."
+    text = (
+        f"Transactions named from path templates ({len(workload.transactions)} transactions; "
+        "record ids as {id}, queries dropped)"
+    )
+    if not workload.merged:
+        return text + "."
+    more = len(workload.merged) - 5
+    shown = ", ".join(workload.merged[:5]) + (f" and {more:,} more" if more > 0 else "")
+    count = workload.transactions[OTHER].count if OTHER in workload.transactions else 0
+    return (
+        f"{text}; {len(workload.merged)} templates past the busiest ones merged into "
+        f"'{OTHER}' ({count:,} requests): {shown}."
+    )
 
 
 def _write_plot(path: Path, workload: DerivedWorkload) -> Path:
@@ -237,7 +265,7 @@ def _write_plot(path: Path, workload: DerivedWorkload) -> Path:
 def from_log(options: FromLogOptions, progress: Callable[[int], None] | None = None) -> FromLogRun:
     """Derive, check and write the scenario; ``progress`` gets lines read so far."""
     try:
-        routes = load_routes(options.routes)
+        routes = load_routes(options.routes) if options.routes else None
         workload = derive(
             options.logs,
             options.fmt,
@@ -248,6 +276,9 @@ def from_log(options: FromLogOptions, progress: Callable[[int], None] | None = N
             day=options.day,
             max_skew_s=options.max_skew_s,
             fields=JsonFields.parse(options.fields),
+            keep_assets=options.keep_assets,
+            keep_bots=options.keep_bots,
+            max_transactions=options.max_transactions,
         )
     except (LogError, RouteMapError, FieldsError) as exc:
         raise JobError(str(exc)) from None
@@ -291,6 +322,14 @@ def _details(workload: DerivedWorkload) -> dict[str, Any]:
             "no_request": workload.lines.no_request,
         },
         "unknown_routes": workload.unknown,
+        "not_users": {
+            "folded_assets": workload.not_users.folded_assets,
+            "dropped": {r.value: n for r, n in workload.not_users.dropped.items()},
+            "periodic_clients": workload.not_users.periodic_clients,
+        },
+        "naming": workload.naming.value,
+        "templates": workload.templates,
+        "merged_into_other": workload.merged,
         "requests": workload.requests,
         "users": workload.users,
         "sessions": workload.sessions,

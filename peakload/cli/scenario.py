@@ -8,7 +8,7 @@ from rich.console import Console
 
 from peakload.cli import options
 from peakload.cli.errors import EXIT_OK
-from peakload.measure.access_log.formats import LogFormat
+from peakload.measure.access_log.formats import MAX_TRANSACTIONS, LogFormat
 
 NAME = "scenario"
 
@@ -29,7 +29,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         ),
         epilog="Exit codes: 0 written, 2 unusable logs (empty, a format it cannot tell, >1 % "
         "bad lines, a line further out of order than --max-skew, a --day the logs do not have, "
-        "no session, or fewer than 10 think times).",
+        "no session, no user left after dropping probes and crawlers, or fewer than 10 think "
+        "times).",
     )
     log.add_argument(
         "logs",
@@ -71,7 +72,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="seconds lines may be out of time order; sorted within this window (default 120)",
     )
     log.add_argument(
-        "--routes", metavar="MAP.toml", help="[[routes]] method, path regex, transaction"
+        "--routes",
+        metavar="MAP.toml",
+        help="[[routes]] method, path regex, transaction (default: the mock's API table when "
+        "the log's paths are the mock's, else path templates named by what they do)",
     )
     log.add_argument(
         "--session-gap",
@@ -79,6 +83,26 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=1800.0,
         metavar="S",
         help="seconds of silence that end a session (default 1800)",
+    )
+    log.add_argument(
+        "--keep-assets",
+        action="store_true",
+        help="count static assets (images, css, js, fonts...) as requests of their own "
+        "(default: folded into the page view that fetched them)",
+    )
+    log.add_argument(
+        "--keep-bots",
+        action="store_true",
+        help="keep health probes, crawlers and clients polling one path at a fixed period "
+        "(default: dropped and counted)",
+    )
+    log.add_argument(
+        "--max-transactions",
+        type=options.positive_int,
+        default=MAX_TRANSACTIONS,
+        metavar="N",
+        help=f"without --routes, on a log not of the mock: the N busiest path templates are "
+        f"transactions, the rest 'other' (default {MAX_TRANSACTIONS})",
     )
     log.add_argument("--base", metavar="SCENARIO", help="copy tiers, demands and SLO from here")
     log.add_argument("--name", default="from-log", help="the scenario's name (default from-log)")
@@ -106,6 +130,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         day=args.day,
         max_skew_s=args.max_skew,
         fields=args.fields,
+        keep_assets=args.keep_assets,
+        keep_bots=args.keep_bots,
+        max_transactions=args.max_transactions,
     )
     with progress_bar("reading logs (lines, both passes)", None, disabled=args.quiet) as advance:
         done = from_log(job, progress=advance)
@@ -123,6 +150,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
             markup=False,
             highlight=False,
         )
+        console.print(f"  {workload.not_users.describe()}", markup=False, highlight=False)
+        if workload.merged:
+            console.print(
+                f"  {len(workload.merged):,} path templates merged into 'other' (see the .json)",
+                markup=False,
+                highlight=False,
+            )
         for flow in workload.flows:
             console.print(
                 f"  flow {flow.name}: {' > '.join(flow.steps)} x{flow.count:,}",

@@ -6,31 +6,80 @@ and simplifies. It raises :class:`LogError` (one line) when the logs cannot
 describe a workload: no line at all, a format it cannot tell, more than
 :data:`MAX_BAD_SHARE` of lines unparseable, a line further out of order than
 ``--max-skew``, a ``--day`` the logs do not have, or no session.
+
+What is not a user is left out before the sessions are cut: static assets are
+folded into their page views (:mod:`~.assets`), probes, crawlers and periodic
+clients dropped (:mod:`~.clients`), each counted. A log with no user left
+after that is refused with the counts.
+
+Transactions are named (:class:`RouteNaming`) by the ``routes`` given (a
+``--routes`` map); without one, by the mock service's API table when the
+log's first batch is mostly the mock's paths, else by path templates
+(:mod:`~.templates`), the busiest ``max_transactions`` by name and the rest as
+``other``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
+from peakload.measure.access_log.clients import ClientScreen, DropReason, agent_reason
 from peakload.measure.access_log.clock import ClockError, LogClock, parse_day
 from peakload.measure.access_log.fitting import ThinkTimeFit, fit_think_time
 from peakload.measure.access_log.flows import DerivedFlow, derive_flows
+from peakload.measure.access_log.formats import MAX_TRANSACTIONS
 from peakload.measure.access_log.jsonl import JsonFields
 from peakload.measure.access_log.lines import BATCH_LINES, FormatError, LineCounts, LogFormat
 from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S, OrderError
-from peakload.measure.access_log.routes import Route, name_transactions
-from peakload.measure.access_log.sessions import Sessions
+from peakload.measure.access_log.routes import DEFAULT_ROUTES, UNKNOWN, Route, name_transactions
+from peakload.measure.access_log.sessions import Sessions, user_key
 from peakload.measure.access_log.simplify import Simplified, simplify
 from peakload.measure.access_log.source import LogSource, SourceError, list_days, open_logs
+from peakload.measure.access_log.templates import OTHER, name_templates
 
 MAX_BAD_SHARE = 0.01
 DAY_S = 86_400.0
 WINDOW_S = 2 * 3600.0  # the busiest two hours, the length of the Treasury's peak
+MOCK_SHARE = 0.5
+"""The share of the first batch's page requests on the mock's routes that makes a log the
+mock's (named by its API table; templates otherwise)."""
+
+
+class RouteNaming(StrEnum):
+    """How requests were named: a ``--routes`` map, the mock's table, or path templates."""
+
+    MAP = "map"
+    MOCK = "mock"
+    TEMPLATES = "templates"
+
+
+@dataclass(frozen=True)
+class NotUsers:
+    """What was left out as no user's request: lines folded and dropped, by reason."""
+
+    folded_assets: int = 0
+    dropped: dict[DropReason, int] = field(default_factory=dict)
+    periodic_clients: int = 0
+
+    @property
+    def dropped_total(self) -> int:
+        return sum(self.dropped.values())
+
+    def describe(self) -> str:
+        """One phrase: ``12 asset lines folded; dropped 40 probe, 3 crawler, ...``."""
+        reasons = ", ".join(f"{self.dropped.get(r, 0):,} {r.value}" for r in DropReason)
+        return (
+            f"{self.folded_assets:,} asset lines folded into their page views; lines dropped: "
+            f"{reasons} ({self.periodic_clients:,} periodic clients)"
+        )
 
 
 class LogError(ValueError):
@@ -71,6 +120,12 @@ class DerivedWorkload:
     end_s: float
     window_s: tuple[float, float]
     source: LogSource | None = None  # formats, clock, day: what the header says of the logs
+    naming: RouteNaming = RouteNaming.MOCK
+    not_users: NotUsers = field(default_factory=NotUsers)
+    templates: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per transaction, the method and path templates it stands for, with their requests."""
+    merged: list[str] = field(default_factory=list)
+    """The templates merged into ``other`` (past ``max_transactions``), busiest first."""
 
 
 def _open_per_minute(
@@ -110,14 +165,64 @@ def _transaction_stats(sessions: Sessions) -> dict[str, TransactionStats]:
     return out
 
 
+def _naming(batch: pl.DataFrame) -> RouteNaming:
+    """The mock's table when most of the batch's page requests (probes and crawlers left
+    out) are on its routes, else templates."""
+    named = name_transactions(batch, DEFAULT_ROUTES)
+    pages = named.filter(~pl.col("asset") & agent_reason(pl.col("agent")).is_null())
+    known = int((pages["transaction"] != UNKNOWN).sum())
+    mock = len(pages) > 0 and known >= MOCK_SHARE * len(pages)
+    return RouteNaming.MOCK if mock else RouteNaming.TEMPLATES
+
+
+@dataclass
+class _Reader:
+    """The per-batch pipeline: name, screen, sessionize (see the module)."""
+
+    sessions: Sessions
+    routes: tuple[Route, ...] | None
+    keep_assets: bool
+    keep_bots: bool
+    naming: RouteNaming | None = None
+    screen: ClientScreen = field(default_factory=ClientScreen)
+
+    def add(self, batch: pl.DataFrame) -> None:
+        if not len(batch):
+            return
+        if self.naming is None:
+            self.naming = RouteNaming.MAP if self.routes is not None else _naming(batch)
+            if self.naming is RouteNaming.MOCK:
+                self.routes = DEFAULT_ROUTES
+        frame = name_transactions(batch, self.routes, self.keep_assets)
+        if not self.keep_bots:
+            frame = self.screen.screen(frame.with_columns(user_key().alias("key")))
+        self.sessions.add(frame)
+
+    def finish(self) -> None:
+        held = self.screen.flush()
+        if held is not None:
+            self.sessions.add(held)
+
+
+def _name_templates(sessions: Sessions, max_transactions: int) -> list[str]:
+    """Name the templates the sessions were cut with; returns those merged into ``other``."""
+    names = name_templates(sessions.mix, max_transactions)
+    merged = sorted((t for t, n in names.items() if n == OTHER), key=lambda t: -sessions.mix[t])
+    sessions.rename(names)
+    return merged
+
+
 def derive(
     paths: Sequence[str | Path],
     fmt: LogFormat,
-    routes: tuple[Route, ...],
+    routes: tuple[Route, ...] | None,
     session_gap_s: float = 1800.0,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
     batch_lines: int = BATCH_LINES,
+    keep_assets: bool = False,
+    keep_bots: bool = False,
+    max_transactions: int = MAX_TRANSACTIONS,
     *,
     tz: str | None = None,
     day: str | date | None = None,
@@ -126,6 +231,9 @@ def derive(
 ) -> DerivedWorkload:
     """Read ``paths`` and derive the workload; ``progress`` gets the lines read so far.
 
+    ``routes`` None: the mock's table or templates, as the log's paths say (see the
+    module). ``keep_assets`` and ``keep_bots`` count assets, probes, crawlers and
+    periodic clients as users' requests (nothing folded, nothing dropped).
     ``tz`` (an IANA name or ``±HH:MM``) is the clock the scenario is on (default:
     the log's own offset, else UTC); ``day`` the day derived (default the busiest);
     ``max_skew_s`` how far out of time order lines may be; ``fields`` the keys of
@@ -135,6 +243,7 @@ def derive(
     """
     rng = np.random.default_rng(seed)
     sessions = Sessions(session_gap_s, rng)
+    reader = _Reader(sessions, routes, keep_assets, keep_bots)
     try:
         source = open_logs(
             paths,
@@ -147,10 +256,19 @@ def derive(
             progress=progress,
         )
         for batch in source.batches(progress):
-            sessions.add(name_transactions(batch, routes))
+            reader.add(batch)
     except (FormatError, ClockError, OrderError, SourceError) as exc:
         raise LogError(str(exc)) from None
+    reader.finish()
     counts = source.lines
+    screen = reader.screen
+    not_users = NotUsers(
+        sessions.folded,
+        {r: screen.dropped[r] for r in DropReason},
+        screen.clients[DropReason.PERIODIC],
+    )
+    naming = reader.naming or RouteNaming.MOCK
+    merged = _name_templates(sessions, max_transactions) if naming is RouteNaming.TEMPLATES else []
     where = ", ".join(str(p) for p in paths)
     if counts.total == 0:
         raise LogError(f"{where}: empty log: no request lines")
@@ -164,6 +282,11 @@ def derive(
         raise LogError(
             f"{where}: no request on {source.day.isoformat()} ({source.clock.name}); the logs "
             f"have: {list_days(source.requests_per_day)}"
+        )
+    if sessions.next_sid == 0 and not_users.dropped_total:
+        raise LogError(
+            f"{where}: no user left: {counts.total - counts.bad:,} requests, "
+            f"{not_users.describe()} (--keep-bots keeps them)"
         )
     if sessions.next_sid == 0:
         raise LogError(f"{where}: no session: no line names a known route (see --routes)")
@@ -206,4 +329,15 @@ def derive(
         end_s=float(min(clock[-1] + 60.0, DAY_S)),
         window_s=_busiest(clock, open_sessions.astype(float), WINDOW_S),
         source=source,
+        naming=naming,
+        not_users=not_users,
+        templates=_templates(sessions.patterns),
+        merged=merged,
     )
+
+
+def _templates(patterns: Counter[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for (name, pattern), n in sorted(patterns.items(), key=lambda item: -item[1]):
+        out.setdefault(name, {})[pattern] = n
+    return out

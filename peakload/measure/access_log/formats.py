@@ -75,3 +75,8 @@ _DESCRIPTIONS = {
     LogFormat.JSONL: "JSON lines",
     LogFormat.AUTO: "detected from the first lines",
 }
+
+MAX_TRANSACTIONS = 25
+"""Without a route map, on a log not of the mock: the busiest path templates named as
+transactions (:mod:`~.templates`; the rest are ``other``). Here, beside the formats, so
+that the command line prints it without importing the reader."""

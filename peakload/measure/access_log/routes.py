@@ -9,8 +9,10 @@ system's routes come from a TOML file::
     path = '^/api/v1/payment-orders/\\d+/signature$'
     transaction = "sign_payment"
 
-A path that matches no route is *unknown*: counted per path pattern (digits
-replaced by ``{id}``, the query left out) and listed, never guessed.
+A path that matches no route is *unknown*: counted per path template
+(:func:`~.templates.template`: record ids as ``{id}``, the query left out)
+and listed, never guessed. Without a map, a log whose paths are not the
+mock's is named by its templates (:mod:`~.templates`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+
+from peakload.measure.access_log.assets import is_asset
+from peakload.measure.access_log.templates import templates
 
 UNKNOWN = "?"
 
@@ -80,30 +85,46 @@ def _match(routes: tuple[Route, ...], method: str, path: str) -> str:
     return UNKNOWN
 
 
-def name_transactions(frame: pl.DataFrame, routes: tuple[Route, ...]) -> pl.DataFrame:
-    """Add ``transaction`` (``?`` when no route matches) and ``pattern`` (its path shape).
+def name_transactions(
+    frame: pl.DataFrame, routes: tuple[Route, ...] | None, keep_assets: bool = False
+) -> pl.DataFrame:
+    """Add ``transaction``, ``pattern`` (method and path template), ``asset`` and ``target``.
 
-    Rules are matched once per path *shape* (method and path with digit runs
-    as ``{id}``, no query), on one path of that shape, not once per line: a
-    log has a handful of shapes and millions of lines. So a rule that tells
-    two paths apart by their digits alone is not supported. The shapes are
-    computed once per distinct method and path of the batch, then joined back
-    to its lines: a path repeats (a third of a load test's are distinct).
+    ``routes`` None names each request by its template (:mod:`~.templates`; the
+    names come at the end, once the volumes are known); otherwise by the first
+    matching route, ``?`` when none does. ``asset`` marks static assets
+    (:mod:`~.assets`; never with ``keep_assets``); ``target`` is a 64-bit hash of
+    method and path without the query (a client's "one path").
+
+    Rules are matched once per path *template* (:func:`~.templates.template`), on
+    one path of that shape, not once per line: a log has a handful of shapes and
+    millions of lines. So a rule that tells two paths apart by their digits alone
+    is not supported. The templates are computed once per distinct method and
+    path of the batch, then joined back to its lines: a path repeats (a third of
+    a load test's are distinct).
     """
     # One row per distinct request target, found by a 64-bit hash of method and path:
     # hashing and grouping integers costs a fraction of grouping and joining the strings.
-    frame = frame.with_columns(pl.struct("method", "path").hash().alias("target"))
-    targets = frame.group_by("target").agg(pl.col("method").first(), pl.col("path").first())
+    frame = frame.with_columns(pl.struct("method", "path").hash().alias("request_target"))
+    targets = frame.group_by("request_target").agg(pl.col("method").first(), pl.col("path").first())
     bare = pl.col("path").str.split("?").list.first()
     targets = targets.with_columns(
-        (pl.col("method") + " " + bare.str.replace_all(r"\d+", "{id}")).alias("pattern"),
+        (pl.col("method") + " " + templates(targets["path"])).alias("pattern"),
         bare.alias("bare_path"),
+        (pl.lit(False) if keep_assets else is_asset(bare)).alias("asset"),
+        pl.struct(pl.col("method"), bare).hash().alias("target"),
     )
-    shapes = targets.group_by("pattern").agg(pl.col("method").first(), pl.col("bare_path").first())
-    names = {pattern: _match(routes, method, bare) for pattern, method, bare in shapes.iter_rows()}
+    if routes is None:
+        named = pl.col("pattern")
+    else:
+        shapes = targets.group_by("pattern").agg(
+            pl.col("method").first(), pl.col("bare_path").first()
+        )
+        names = {p: _match(routes, method, bare) for p, method, bare in shapes.iter_rows()}
+        named = pl.col("pattern").replace_strict(names, return_dtype=pl.String)
     targets = targets.select(
-        "target",
-        "pattern",
-        pl.col("pattern").replace_strict(names, return_dtype=pl.String).alias("transaction"),
+        "request_target", "pattern", named.alias("transaction"), "asset", "target"
     )
-    return frame.join(targets, on="target", how="left", maintain_order="left").drop("target")
+    return frame.join(targets, on="request_target", how="left", maintain_order="left").drop(
+        "request_target"
+    )

@@ -33,6 +33,17 @@ class StreamSample:
             keys, values = keys[keep], values[keep]
         self.keys, self.values = keys, values
 
+    def merge(self, other: StreamSample) -> StreamSample:
+        """This sample and ``other`` as one: the ``capacity`` smallest keys of both, a
+        uniform sample of everything both were offered (bottom-k samples merge)."""
+        keys = np.concatenate([self.keys, other.keys])
+        values = np.concatenate([self.values, other.values])
+        if len(values) > self.capacity:
+            keep = np.argpartition(keys, self.capacity - 1)[: self.capacity]
+            keys, values = keys[keep], values[keep]
+        self.keys, self.values, self.seen = keys, values, self.seen + other.seen
+        return self
+
 
 class Moments:
     """Count, mean and coefficient of variation of everything offered, exactly.

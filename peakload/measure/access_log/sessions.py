@@ -21,6 +21,13 @@ them so, within its window, and merges several servers' logs. A request that
 starts while an earlier one of the same user is still running (a long
 download, say) overlaps it and gives no think time.
 
+Static assets (a frame's ``asset`` column, :mod:`~.assets`) are folded into
+the page view before them: they move the user's latest end (the next think
+time runs from the last asset's end) and are otherwise no request: no
+transaction, no think time, no transition, no session of their own (a
+session ends with its last page view's end: assets fetched after it, a
+fraction of a second later, do not stretch it).
+
 Users are keyed by a 64-bit hash of who they are, not the string itself: a
 batch is sorted by user and time, and sorting and joining integers costs a
 fraction of strings (two users in a million share a hash with probability
@@ -77,6 +84,8 @@ class Sessions:
     mix: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
     unknown: Counter = field(default_factory=Counter)
+    patterns: Counter[tuple[str, str]] = field(default_factory=Counter)  # (name, template)
+    folded: int = 0  # asset requests folded into their page views
     think: StreamSample | None = None
     think_moments: Moments = field(default_factory=Moments)
     response: dict[str, StreamSample] = field(default_factory=dict)
@@ -91,10 +100,12 @@ class Sessions:
         return sum(self.mix.values())
 
     def add(self, frame: pl.DataFrame) -> None:
-        """Fold one batch (columns of ``lines.COLUMNS`` plus ``transaction``, ``pattern``)."""
+        """Fold one batch (columns of ``lines.COLUMNS`` plus ``transaction``, ``pattern``,
+        and optionally ``asset`` and ``key``, the user :func:`user_key` names)."""
         if not len(frame):
             return
-        known = pl.col("transaction") != UNKNOWN
+        asset = pl.col("asset") if "asset" in frame.columns else pl.lit(False)
+        known = (pl.col("transaction") != UNKNOWN) | asset
         unknown = frame.filter(~known)
         if len(unknown):
             for pattern, n in unknown.group_by("pattern").len().iter_rows():
@@ -102,20 +113,33 @@ class Sessions:
         frame = frame.filter(known)
         if not len(frame):
             return
+        # A template has one transaction and is an asset or not: grouping by it is enough.
+        shapes = frame.group_by("pattern").agg(
+            pl.col("transaction").first(), asset.first().alias("asset"), pl.len()
+        )
+        for pattern, name, is_asset, n in shapes.iter_rows():
+            if is_asset:
+                self.folded += n
+            else:
+                self.patterns[(name, pattern)] += n
         rows = self._sessionize(frame)
+        if not len(rows):  # assets alone: they only moved their users' latest ends
+            return
         self.first_s = min(self.first_s, float(rows["start"].min()))
         self.last_s = max(self.last_s, float(rows["end_s"].max()))
         self._gather(rows)
 
     def _sessionize(self, frame: pl.DataFrame) -> pl.DataFrame:
+        assets = "asset" in frame.columns and bool(frame["asset"].any())
         rows = (
             frame.select(
-                user_key().alias("key"),
+                pl.col("key") if "key" in frame.columns else user_key().alias("key"),
                 (pl.col("end_s") - pl.col("request_time")).alias("start"),
                 pl.col("end_s"),
                 pl.col("request_time"),
                 pl.col("status"),
                 pl.col("transaction").cast(pl.String),
+                pl.col("asset") if assets else pl.lit(False).alias("asset"),
             )
             .join(self.users, on="key", how="left", maintain_order="left")
             .sort(["key", "start"], maintain_order=True)  # ties keep the log's order
@@ -124,13 +148,22 @@ class Sessions:
         first = (key != key.shift(1)).fill_null(True)  # the batch's first request of its user
         # The user last waited on the system until the latest end so far, not the end of the
         # request that started last: a long request overlapped by a short one ends later.
+        # An asset's end counts: its page view kept the user waiting until then.
         latest = pl.max_horizontal(pl.col("state_end"), pl.col("end_s").cum_max().over("key"))
         rows = rows.with_columns(first.alias("first"), latest.alias("latest"))
         prev_end = pl.when(first).then(pl.col("state_end")).otherwise(pl.col("latest").shift(1))
+        rows = rows.with_columns(prev_end.alias("prev_end"))
+        if assets:  # folded: from here on, only the page views (see :mod:`~.assets`)
+            ends = rows.filter((key != key.shift(-1)).fill_null(True)).select(key, "latest")
+            rows = rows.filter(~pl.col("asset")).with_columns(first.alias("first"))
         prev_txn = pl.when(first).then(pl.col("state_txn")).otherwise(txn.shift(1))
-        rows = rows.with_columns(prev_end.alias("prev_end"), prev_txn.alias("prev_txn"))
+        rows = rows.with_columns(prev_txn.alias("prev_txn"))
         rows = rows.with_columns((pl.col("start") - pl.col("prev_end")).alias("gap"))
-        new = pl.col("prev_end").is_null() | (pl.col("gap") > self.session_gap_s)
+        new = (
+            pl.col("prev_end").is_null()
+            | (pl.col("gap") > self.session_gap_s)
+            | (pl.col("first") & pl.col("state_sid").is_null())  # only assets before
+        )
         rows = rows.with_columns(new.alias("new"))
         # A user's first row always has a session (a new one, or the one carried from the
         # last batch), so a plain forward fill never reaches across users.
@@ -148,8 +181,41 @@ class Sessions:
             pl.col("sid").alias("state_sid"),
             txn.alias("state_txn"),
         )
+        if assets:  # the users' latest ends, trailing assets included
+            old = ends.select(key).join(self.users, on="key", how="inner")
+            kept = pl.concat([old, last]).unique("key", keep="last", maintain_order=True)
+            last = ends.join(kept.drop("state_end"), on="key", how="left").rename(
+                {"latest": "state_end"}
+            )
+            last = last.select(list(_STATE_SCHEMA))
         self.users = pl.concat([self.users.join(last, on="key", how="anti"), last])
         return rows
+
+    def rename(self, names: dict[str, str]) -> None:
+        """Give transactions their final names (several may become one, as ``other``):
+        the mix, errors, transitions, response times and templates follow."""
+
+        def new(name: str) -> str:
+            return names.get(name, name)
+
+        for attribute in ("mix", "errors"):
+            renamed: Counter[str] = Counter()
+            for name, n in getattr(self, attribute).items():
+                renamed[new(name)] += n
+            setattr(self, attribute, renamed)
+        transitions: Counter[tuple[str, str]] = Counter()
+        for (source, target), n in self.transitions.items():
+            transitions[(new(source) if source != START else START, new(target))] += n
+        self.transitions = transitions
+        patterns: Counter[tuple[str, str]] = Counter()
+        for (name, pattern), n in self.patterns.items():
+            patterns[(new(name), pattern)] += n
+        self.patterns = patterns
+        response: dict[str, StreamSample] = {}
+        for name, sample in self.response.items():
+            merged = response.get(new(name))
+            response[new(name)] = sample if merged is None else merged.merge(sample)
+        self.response = response
 
     def _gather(self, rows: pl.DataFrame) -> None:
         gaps = rows.filter(~pl.col("new") & (pl.col("gap") > 0))["gap"].to_numpy()

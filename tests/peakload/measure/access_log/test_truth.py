@@ -7,10 +7,13 @@ import gzip
 
 import pytest
 
+from peakload.measure.access_log.clients import DropReason
 from peakload.measure.access_log.derive import derive
 from peakload.measure.access_log.formats import LogFormat
 from peakload.measure.access_log.routes import DEFAULT_ROUTES
 from tests.peakload.measure.access_log.truth import PAYMENT, generate, write
+
+DEFAULT_NAMES = [route.transaction for route in DEFAULT_ROUTES]
 
 
 @pytest.fixture(scope="module")
@@ -18,19 +21,16 @@ def day():
     return generate(users=600, think_mean_s=30.0, seed=7)
 
 
-# The probe (/healthz), the crawler's public pages and the static assets are on no route of
-# DEFAULT_ROUTES here, so they are unknown routes, not users. When the lead merges the
-# other half of issue 19 (routes without a map, assets folded, probes and crawlers
-# dropped), run this without routes as well and assert: no probe, crawler or asset among
-# the transactions, and the dropped/folded counts (2 probe lines per 20 s all day; 300
-# crawler lines; 4 assets per sign-in).
+# No route map: the log's paths are the mock's, so its table names them; the probe
+# (/healthz every 10 s all day), the crawler's 300 public pages and the 4 static assets
+# after each sign-in are no user's requests, and none becomes a transaction.
 @pytest.mark.parametrize(
     ("fmt", "tz"), [(LogFormat.COMBINED_USEC, None), (LogFormat.W3C, "+07:00")]
 )
 def test_a_known_day_comes_back(tmp_path, day, fmt, tz):
     frame, truth = day
     path = write(tmp_path / f"access.{fmt.value}.log", frame, fmt.value)
-    workload = derive([path], LogFormat.AUTO, DEFAULT_ROUTES, tz=tz)
+    workload = derive([path], LogFormat.AUTO, None, tz=tz)
     source = workload.source
     assert source.formats[path] is fmt and source.day.isoformat() == "2020-04-27"
     assert source.clock.name == "UTC+07:00"
@@ -42,7 +42,11 @@ def test_a_known_day_comes_back(tmp_path, day, fmt, tz):
     assert workload.sessions == truth.users
     flows = {f.steps: f.count for f in workload.flows}
     assert max(flows, key=flows.get) == PAYMENT
-    assert {"/healthz"} <= {p.split()[-1] for p in workload.unknown}
+    assert set(workload.transactions) <= set(DEFAULT_NAMES) and not workload.unknown
+    not_users = workload.not_users
+    assert not_users.dropped[DropReason.PROBE] >= 8639  # 8,640 in the day, one at its edge
+    assert not_users.dropped[DropReason.CRAWLER] == 300
+    assert not_users.folded_assets == 4 * truth.users
 
 
 def test_iis_without_tz_is_read_on_utc_and_says_so(tmp_path, day):
