@@ -1,11 +1,8 @@
+import math
+
 import pytest
 
-from simulation.replications import combine_figures, half_width
-
-
-def test_half_width_uses_student_t():
-    assert half_width([1.0, 2.0, 3.0]) == pytest.approx(4.302653 / 3**0.5, rel=1e-5)
-    assert half_width([5.0]) == 0.0
+from simulation.replications import combine_figures
 
 
 def test_combine_averages_estimates_and_keeps_configuration():
@@ -18,3 +15,10 @@ def test_combine_averages_estimates_and_keeps_configuration():
     assert out["overall"]["p95_s_ci95"] == pytest.approx(12.7062 * 1.41421 / 2**0.5, rel=1e-4)
     assert out["overall"]["peak_time"] == "10:00"
     assert out["tiers"]["app"] == {"servers": 8}
+
+
+def test_a_figure_only_one_replication_has_gets_an_unknown_half_width_not_zero():
+    reps = [{"overall": {"p95_s": 1.5}}, {"overall": {"p95_s": float("nan")}}]
+    out = combine_figures(reps)
+    assert out["overall"]["p95_s"] == 1.5
+    assert math.isnan(out["overall"]["p95_s_ci95"])  # one value: no spread to estimate
