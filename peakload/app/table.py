@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from peakload.contract.summary import Stats, Summary
@@ -120,17 +121,27 @@ def print_report(summary: Summary, console: Console | None = None) -> None:
     print_verdict(summary, console)
 
 
+NO_LIMITS = (
+    "no limits set (the scenario has no [slo]): no latency or error rate was judged, "
+    "only that the run itself was sound"
+)
+
+
 def print_verdict(summary: Summary, console: Console) -> None:
     """PASS or FAIL with one line per violation, then the limits at risk."""
     slo = summary.slo
     if slo is None:
         console.print("[bold yellow]SLO: not judged[/bold yellow]")
         return
-    if slo.passed:
+    if slo.passed and slo.no_limits:
+        console.print(f"[bold yellow]SLO: {escape(NO_LIMITS)}[/bold yellow]")
+    elif slo.passed:
         console.print("[bold green]SLO: PASS[/bold green]")
     else:
         console.print("[bold red]SLO: FAIL[/bold red]")
         for violation in slo.violations:
             console.print(f"  [red]✗[/red] {violation.message}")
+        if slo.no_limits:
+            console.print(f"  ({escape(NO_LIMITS)})")
     for risk in slo.at_risk:
         console.print(f"  [yellow]![/yellow] {risk.message}")

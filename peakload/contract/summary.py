@@ -236,6 +236,16 @@ class Verdict(BaseModel):
     passed: bool = Field(alias="pass")
     violations: list[Violation] = []
     at_risk: list[Violation] = []
+    limits: list[str] | None = None
+    """The ``[slo]`` limits held (``p95_s``, ``max_utilization``...). Empty when the
+    scenario sets none: ``pass`` then says only that the run itself was sound (it
+    measured requests, lost no write...), not that any latency or error rate was
+    acceptable. ``None`` in a summary written before the limits were recorded."""
+
+    @property
+    def no_limits(self) -> bool:
+        """True when the scenario set no limit, so nothing but the run was judged."""
+        return self.limits == []
 
     def lines(self) -> list[str]:
         """Each violation's message, for a person."""
