@@ -299,7 +299,7 @@ class Summary(BaseModel):
     scenario: str
     contract_version: int = 1
     window: list[str] | None = None
-    """The measured window as two ``HH:MM`` clocks."""
+    """The measured window as two clocks, ``HH:MM`` (``HH:MM:SS`` off a whole minute)."""
     window_s: list[float] | None = None
     """The same window in scenario-clock seconds since midnight."""
     overall: Overall | None = None

@@ -173,6 +173,38 @@ def test_a_scenario_without_slo_says_no_limits_were_set_even_at_95_percent_error
     assert "NO SLO SET" in (run_dir / "report.html").read_text()
 
 
+SHORT_RUN = """
+[scenario]
+name = "twenty-seconds"
+start = "10:00"
+end = "10:00:20"
+window = ["10:00", "10:00:20"]
+
+[workload]
+kind = "open"
+rate = [["10:00", 20.0]]
+
+[[transactions]]
+name = "search_budget_codes"
+weight = 1
+demand = { app = { dist = "exponential", mean = 0.05 } }
+
+[[tiers]]
+name = "app"
+instances = 1
+workers = 4
+"""
+
+
+def test_a_twenty_second_run_names_its_window_to_the_second(tmp_path, capsys):
+    path = broken(tmp_path, SHORT_RUN)
+    assert main(["simulate", "--scenario", str(path), "--out", str(tmp_path / "o")]) == 0
+    heading = capsys.readouterr().out.splitlines()[0]
+    assert "window 10:00-10:00:20" in heading, heading  # not "10:00-10:00"
+    (run_dir,) = (tmp_path / "o").iterdir()
+    assert json.loads((run_dir / "summary.json").read_text())["window"] == ["10:00", "10:00:20"]
+
+
 def test_console_script_runs_outside_python(tmp_path):
     result = subprocess.run(
         [str(Path(sys.executable).parent / "peakload"), "check", str(SMOKE)],

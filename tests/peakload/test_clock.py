@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peakload.core.clock import format_clock, parse_clock, parse_window
+from peakload.core.clock import format_clock, format_instant, parse_clock, parse_window
 from peakload.core.profile import Profile
 
 
@@ -101,3 +101,10 @@ def test_parse_clock_refuses_what_is_not_a_time_of_day(hours, minutes, seconds):
     else:
         with pytest.raises(ValueError, match=text):
             parse_clock(text)
+
+
+@given(st.integers(0, DAY_S))
+def test_format_instant_is_exact_and_short(seconds):
+    text = format_instant(seconds)
+    assert parse_clock(text) == seconds  # exact: never drops seconds
+    assert len(text) == (5 if seconds % 60 == 0 else 8)  # short: HH:MM on a whole minute
