@@ -20,13 +20,11 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from peakload.contract.summary import Kind, TierStats
 from peakload.contract.timeseries import Timeseries
-from peakload.core.clock import format_clock
 from peakload.core.plan import Plan
 from peakload.core.workload import ClosedWorkload
 from peakload.measure.judge import judge
@@ -192,7 +190,7 @@ def simulate_plan(
         results = run_in_processes(_job, [(plan, s) for s in seeds], jobs, progress)
     per_replication = [r[0] for r in results]
     summary = combine(per_replication)
-    summary.plan = plan_document(plan)
+    summary.plan = plan.summary_section()
     summary.seed = seed
     summary.replications = replications
     summary.wall_s = time.perf_counter() - started
@@ -203,20 +201,6 @@ def simulate_plan(
         per_replication,
         np.concatenate([r[2] for r in results]),
     )
-
-
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """The plan as a summary records it (the load test's ``plan`` keys, and the setup)."""
-    return {
-        "compress": plan.compress,
-        "user_scale": plan.user_scale,
-        "run": [format_clock(plan.run_start_s), format_clock(plan.run_end_s)],
-        "wall_duration_s": plan.wall_duration_s,
-        "pool_users": plan.pool_users,
-        "sign_in_rate": plan.sign_in_rate,
-        "setup_s": plan.setup_s,
-        "seed": plan.run_seed,
-    }
 
 
 def plan_seconds(plan: Plan, replications: int) -> float:

@@ -78,15 +78,11 @@ class DrillResult:
             "scenario": str(plan.scenario_path),
             "failures": [f.label for f in plan.scenario.failures],
             "plan": {
-                "compress": plan.compress,
+                **plan.summary_section(),
                 "compression_rule": (
                     f"x{DRILL_COMPRESS:g}, or the compression that fits the run into "
                     f"{DEFAULT_WALL_S:g} wall s when that is higher"
                 ),
-                "user_scale": plan.user_scale,
-                "setup_s": plan.setup_s,
-                "run": [format_clock(plan.run_start_s), format_clock(plan.run_end_s)],
-                "wall_duration_s": plan.wall_duration_s,
                 "window": measured.window,
             },
             "served_scenario": getattr(measured, "served_scenario", None),

@@ -97,3 +97,21 @@ def test_the_clock_runs_compress_times_faster_than_the_wall(drawn, later_s):
     plan, _, wall_s = drawn
     advanced = plan.clock_at(wall_s + later_s) - plan.clock_at(wall_s)
     assert advanced == pytest.approx(later_s * plan.compress, rel=1e-9, abs=1e-6)
+
+
+def test_the_summary_section_puts_wall_seconds_back_on_the_clock_exactly():
+    plan = Plan(SMOKE, compress=8, lead_in="09:00:30", window=("09:05", "09:15"), workers=2)
+    section = plan.summary_section()
+    assert section == {
+        "compress": 8,
+        "user_scale": 1.0,
+        "workers": 2,
+        "run": ["09:00:30", "09:15"],  # to the second: a reader adds wall x compress to it
+        "wall_duration_s": plan.wall_duration_s,
+        "pool_users": 60,
+        "sign_in_rate": plan.sign_in_rate,
+        "setup_s": plan.setup_s,
+        "seed": 42,
+    }
+    start = parse_clock(section["run"][0])
+    assert start + section["wall_duration_s"] * section["compress"] == parse_clock("09:15")
