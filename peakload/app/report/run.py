@@ -11,9 +11,9 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
+from peakload.app.numbers import ms, num, pct, with_ci
 from peakload.app.report import figures
 from peakload.app.report.loadtest import load_generation
-from peakload.app.report.numbers import ms, num, pct, with_ci
 from peakload.app.report.page import (
     Html,
     Report,

@@ -176,13 +176,3 @@ def test_without_chromium_browser_tests_skip_locally_and_fail_in_ci(monkeypatch,
     monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match="chromium is not installed"):
         require_browser()
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [(1730.4, "1,730"), (0.14793, "0.148"), (4.7e-05, "< 0.001"), (0, "0"), (None, "-")],
-)
-def test_figures_read_without_e_notation(value, text):
-    from peakload.app.report.numbers import num
-
-    assert num(value) == text
