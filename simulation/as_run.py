@@ -20,13 +20,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 import numpy as np
 
 from peakload.contract.summary import Kind, TierStats
 from peakload.contract.timeseries import Timeseries
-from peakload.core.clock import format_clock
 from peakload.core.plan import Plan
 from peakload.core.workload import ClosedWorkload
 from peakload.measure.observations import (
@@ -172,22 +170,8 @@ def simulate_plan(
         jobs,
         progress,
     )
-    result.summary.plan = plan_document(plan)
+    result.summary.plan = plan.summary_section()
     return result
-
-
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """The plan as a summary records it (the load test's ``plan`` keys, and the setup)."""
-    return {
-        "compress": plan.compress,
-        "user_scale": plan.user_scale,
-        "run": [format_clock(plan.run_start_s), format_clock(plan.run_end_s)],
-        "wall_duration_s": plan.wall_duration_s,
-        "pool_users": plan.pool_users,
-        "sign_in_rate": plan.sign_in_rate,
-        "setup_s": plan.setup_s,
-        "seed": plan.run_seed,
-    }
 
 
 def plan_seconds(plan: Plan, replications: int) -> float:

@@ -39,7 +39,7 @@ def drill_summary(
         during = (tier.arrivals >= start) & (tier.arrivals < end)
         if not (arrived & during).any():
             continue
-        drills[f"{failure.tier} {failure.start}-{failure.end}"] = {
+        drills[failure.key] = {
             "tier": failure.tier,
             "instances": failure.instances,
             "inside": _visits(tier, arrived & during),

@@ -13,17 +13,9 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from peakload.contract.summary import Summary
-
-
-def half_width(values: list[float]) -> float:
-    """The 95 % confidence half-width of the mean of ``values`` (0 for fewer than two)."""
-    n = len(values)
-    if n < 2:
-        return 0.0
-    return float(stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / math.sqrt(n))
+from peakload.measure.stats import half_width
 
 
 def _is_number(value: Any) -> bool:
@@ -32,7 +24,8 @@ def _is_number(value: Any) -> bool:
 
 def combine(summaries: list[Summary]) -> Summary:
     """One summary of N replications: every figure the mean over them, with its
-    ``_ci95`` sibling when N >= 2; texts and configuration figures from the first."""
+    ``_ci95`` sibling when N >= 2 (NaN, written ``null``, where fewer than two
+    replications had the figure); texts and configuration figures from the first."""
     return Summary.model_validate(combine_figures([s.to_dict() for s in summaries]))
 
 

@@ -1,4 +1,5 @@
-"""Fixtures shared by every test package: a real PostgreSQL server when asked for."""
+"""Fixtures shared by every test package: a real PostgreSQL server when asked for; and,
+under pytest-xdist, each worker pinned to a core of its own (see :func:`pytest_configure`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,20 @@ from collections.abc import Iterator
 import pytest
 
 from tests.postgres import PostgresServer, find_binaries
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pin each pytest-xdist worker to one core of its own, with every process its tests
+    start (the mock server, Locust's processes, a simulation's pool inherit the
+    affinity). ``make test`` runs as many workers as cores (``-n auto``), so two load
+    tests side by side never compete for a core: each measures on its own, as when
+    they ran one at a time. Without xdist, or with more workers than cores, nothing
+    is pinned."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ...
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    cores = sorted(os.sched_getaffinity(0))
+    if worker.startswith("gw") and 1 < workers <= len(cores):
+        os.sched_setaffinity(0, {cores[int(worker[2:]) % len(cores)]})
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from peakload.app.numbers import num
 from peakload.contract.calibration import CalibrationReport
 
 
 def _ms(seconds: float | None) -> str:
-    return "-" if seconds is None else f"{seconds * 1000:.2f}"
+    return num(None if seconds is None else seconds * 1000)
 
 
 def print_calibration(report: CalibrationReport, console: Console) -> None:

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from peakload.app.numbers import change, num
 from peakload.measure.compare import Row
 
 
-def _number(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{value:.4g}"
-
-
-def _change(row: Row) -> str:
-    change = row.change
-    return "-" if math.isnan(row.current) else ("inf" if math.isinf(change) else f"{change:+.1%}")
+def num4(value: float) -> str:
+    """A compared figure: four significant digits, enough to see a 0.1 % move."""
+    return num(value, 4)
 
 
 def markdown(rows: list[Row], title: str) -> str:
@@ -31,8 +25,8 @@ def markdown(rows: list[Row], title: str) -> str:
         ]
         for r in failed:
             lines.append(
-                f"| `{r.metric}` | {_number(r.baseline)} | {_number(r.current)} | "
-                f"{_change(r)} | ±{r.tolerance.rel:.0%} (min {r.tolerance.abs:g}) | "
+                f"| `{r.metric}` | {num4(r.baseline)} | {num4(r.current)} | "
+                f"{change(r)} | ±{r.tolerance.rel:.0%} (min {r.tolerance.abs:g}) | "
                 f"{r.test} |"
             )
         lines.append("")
@@ -44,8 +38,8 @@ def markdown(rows: list[Row], title: str) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| `{r.metric}` | {_number(r.baseline)} | {_number(r.current)} | "
-            f"{_change(r)} | ±{r.tolerance.rel:.2g} | {r.test} | {r.verdict} |"
+            f"| `{r.metric}` | {num4(r.baseline)} | {num4(r.current)} | "
+            f"{change(r)} | ±{r.tolerance.rel:.2g} | {r.test} | {r.verdict} |"
         )
     lines += ["", "</details>", ""]
     return "\n".join(lines)
@@ -78,8 +72,8 @@ def junit(suites: dict[str, list[Row]]) -> str:
                     case,
                     "failure",
                     type="regression",
-                    message=f"{r.metric} {_number(r.baseline)} -> {_number(r.current)} "
-                    f"({_change(r)}), tolerance ±{r.tolerance.rel:.2g}",
+                    message=f"{r.metric} {num4(r.baseline)} -> {num4(r.current)} "
+                    f"({change(r)}), tolerance ±{r.tolerance.rel:.2g}",
                 )
                 failure.text = f"{r.detail}; decided by {r.test}"
             else:

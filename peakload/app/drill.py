@@ -76,17 +76,13 @@ class DrillResult:
         plan, measured = self.plan, self.measurement.summary
         return {
             "scenario": str(plan.scenario_path),
-            "failures": [failure_label(f) for f in plan.scenario.failures],
+            "failures": [f.label for f in plan.scenario.failures],
             "plan": {
-                "compress": plan.compress,
+                **plan.summary_section(),
                 "compression_rule": (
                     f"x{DRILL_COMPRESS:g}, or the compression that fits the run into "
                     f"{DEFAULT_WALL_S:g} wall s when that is higher"
                 ),
-                "user_scale": plan.user_scale,
-                "setup_s": plan.setup_s,
-                "run": [format_clock(plan.run_start_s), format_clock(plan.run_end_s)],
-                "wall_duration_s": plan.wall_duration_s,
                 "window": measured.window,
             },
             "served_scenario": getattr(measured, "served_scenario", None),
@@ -98,12 +94,6 @@ class DrillResult:
             "pass": not any(r.failed for r in self.rows),
             "rows": [r.as_dict() for r in self.rows],
         }
-
-
-def failure_label(failure: Any) -> str:
-    """``app 09:07-09:13 (1 instance)``."""
-    lost = f"{failure.instances} instance{'s' if failure.instances != 1 else ''}"
-    return f"{failure.tier} {failure.start}-{failure.end} ({lost})"
 
 
 def plan_drill(
@@ -194,7 +184,7 @@ def measured_drill_batches(
     window = tuple(summary["window_s"])
     out = {}
     for failure in plan.scenario.failures:
-        key = f"{failure.tier} {failure.start}-{failure.end}"
+        key = failure.key
         counters = tier_file.read_counters(path, failure.tier)
         if key not in summary["drills"] or not len(counters["wall"]):
             continue

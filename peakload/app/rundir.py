@@ -12,19 +12,30 @@ from typing import Any
 
 import numpy as np
 
+from peakload.app.errors import JobError
 from peakload.contract.summary import Summary
 from peakload.core.clock import format_clock
 
 
 def new_run_dir(out: str | Path, kind: str, scenario: str, now: datetime | None = None) -> Path:
-    """``<out>/<timestamp>-<kind>-<scenario>/``, made unique if two runs share a second."""
+    """``<out>/<timestamp>-<kind>-<scenario>/``, made unique if two runs share a second.
+
+    An ``out`` where no directory can be made (read-only, not a directory, under
+    ``/proc``) is unusable input: :class:`JobError`, one line naming ``--out``.
+    """
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     base = Path(out) / f"{stamp}-{kind}-{scenario}"
     path, n = base, 1
     while path.exists():
         n += 1
         path = base.with_name(f"{base.name}-{n}")
-    path.mkdir(parents=True)
+    try:
+        path.mkdir(parents=True)
+    except OSError as exc:
+        raise JobError(
+            f"--out {out}: cannot make the run directory there ({exc.strerror or exc}); "
+            "give a writable directory"
+        ) from None
     return path
 
 

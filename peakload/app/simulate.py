@@ -129,6 +129,7 @@ def simulate(
                 f"--window {'-'.join(options.window)} lies outside the run "
                 f"{scenario.scenario.start}-{scenario.scenario.end}"
             )
+    run_dir = start_run(options.out, "simulation", scenario, options.scenario_path)
     result = run_simulation(
         scenario,
         replications=options.replications,
@@ -137,7 +138,6 @@ def simulate(
         window=window,
         progress=progress,
     )
-    run_dir = start_run(options.out, "simulation", scenario, options.scenario_path)
     write_run(run_dir, result.summary, result.timeseries, result.latencies, scenario, options.plots)
     finish_run(run_dir, stopwatch, result.summary.seed)
     return SimulationRun(run_dir, scenario, result)
@@ -151,11 +151,11 @@ def _simulate_plan(
 ) -> SimulationRun:
     if options.seed is not None:
         plan = replace(plan, seed=options.seed)
+    scenario = plan.scenario
+    run_dir = start_run(options.out, "simulation", scenario, plan.scenario_path)
     result = simulate_plan(plan, options.replications, jobs=options.jobs, progress=progress)
     if options.as_run is not None and result.summary.plan is not None:
         result.summary.plan["as_run"] = str(options.as_run)
-    scenario = plan.scenario
-    run_dir = start_run(options.out, "simulation", scenario, plan.scenario_path)
     (run_dir / PLAN_FILE).write_text(plan.to_env() + "\n")
     write_run(
         run_dir,

@@ -59,6 +59,7 @@ def size(options: SizeOptions, progress: Callable[[float], None] | None = None) 
     except (RuntimeError, OSError) as exc:
         raise JobError(f"--cluster {options.cluster}: {exc}") from None
     try:
+        run_dir = start_run(options.out, "sizing", scenario, options.scenario_path)  # --out first
         sizer = Sizer(
             scenario,
             executor,
@@ -83,7 +84,6 @@ def size(options: SizeOptions, progress: Callable[[float], None] | None = None) 
         else f"{executor.workers} local process(es)",
     }
     document = sizing_files.sizing_document(scenario, recommended, result, search)
-    run_dir = start_run(options.out, "sizing", scenario, options.scenario_path)
     sizing_files.write_document(run_dir, document)
     sizing_files.write_scenario(
         run_dir / f"{scenario.name}-sized.toml",

@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from peakload.contract.summary import Stats, Summary
-
-
-def _fmt(value: Any, digits: int = 3, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:.{digits}f}{unit}"
-
-
-def _ms(values: Stats, key: str) -> str:
-    value = values.figure(key)
-    if value is None:
-        return "-"
-    text = f"{value * 1000:,.1f}"
-    half = values.ci95(key)
-    return f"{text} ±{half * 1000:.1f}" if half else text
-
-
-def _pct(values: Stats, key: str) -> str:
-    value = values.figure(key)
-    if value is None:
-        return "-"
-    half = values.ci95(key)
-    return f"{value:.1%} ±{half:.1%}" if half else f"{value:.1%}"
+from peakload.app.numbers import ms, num, pct_with_ci
+from peakload.contract.summary import Summary
 
 
 def print_report(summary: Summary, console: Console | None = None) -> None:
@@ -64,20 +38,20 @@ def print_report(summary: Summary, console: Console | None = None) -> None:
         table.add_row(
             name,
             f"{t.count:,.0f}",
-            _ms(t, "mean_s"),
-            _ms(t, "p50_s"),
-            _ms(t, "p95_s"),
-            _ms(t, "p99_s"),
+            ms(t, "mean_s"),
+            ms(t, "p50_s"),
+            ms(t, "p95_s"),
+            ms(t, "p99_s"),
             f"{t.errors:,.0f}",
         )
     table.add_section()
     table.add_row(
         "all",
         f"{overall.requests:,.0f}",
-        _ms(overall, "mean_s"),
-        _ms(overall, "p50_s"),
-        _ms(overall, "p95_s"),
-        _ms(overall, "p99_s"),
+        ms(overall, "mean_s"),
+        ms(overall, "p50_s"),
+        ms(overall, "p95_s"),
+        ms(overall, "p99_s"),
         f"{overall.timeouts + overall.refusals:,.0f}",
     )
     console.print(table)
@@ -102,11 +76,11 @@ def print_report(summary: Summary, console: Console | None = None) -> None:
         a_resp = (a.get("mean_response_s") or {}).get("analytic")
         table.add_row(
             name,
-            _fmt(t.servers),
-            _pct(t, "utilization"),
+            num(t.servers),
+            pct_with_ci(t, "utilization"),
             "-" if a_util is None else f"{a_util:.1%}",
-            _ms(t, "mean_wait_s"),
-            _ms(t, "mean_response_s"),
+            ms(t, "mean_wait_s"),
+            ms(t, "mean_response_s"),
             "-" if a_resp is None else f"{a_resp * 1000:,.1f}",
             f"{t.max_queue:,.0f}",
             f"{t.refusals:,.0f}",
@@ -120,17 +94,27 @@ def print_report(summary: Summary, console: Console | None = None) -> None:
     print_verdict(summary, console)
 
 
+NO_LIMITS = (
+    "no limits set (the scenario has no [slo]): no latency or error rate was judged, "
+    "only that the run itself was sound"
+)
+
+
 def print_verdict(summary: Summary, console: Console) -> None:
     """PASS or FAIL with one line per violation, then the limits at risk."""
     slo = summary.slo
     if slo is None:
         console.print("[bold yellow]SLO: not judged[/bold yellow]")
         return
-    if slo.passed:
+    if slo.passed and slo.no_limits:
+        console.print(f"[bold yellow]SLO: {escape(NO_LIMITS)}[/bold yellow]")
+    elif slo.passed:
         console.print("[bold green]SLO: PASS[/bold green]")
     else:
         console.print("[bold red]SLO: FAIL[/bold red]")
         for violation in slo.violations:
             console.print(f"  [red]✗[/red] {violation.message}")
+        if slo.no_limits:
+            console.print(f"  ({escape(NO_LIMITS)})")
     for risk in slo.at_risk:
         console.print(f"  [yellow]![/yellow] {risk.message}")

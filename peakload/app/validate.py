@@ -115,9 +115,7 @@ class LevelResult:
             "load": self.plateau.load,
             "scenario": str(self.plateau.path),
             "plan": {
-                "compress": self.plan.compress,
-                "user_scale": self.plan.user_scale,
-                "setup_s": self.plan.setup_s,
+                **self.plan.summary_section(),
                 "warmup_s": self.plateau.warmup_s,
                 "window_s": self.plateau.window_s,
                 "window": measured.window,

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from peakload.app.drill import failure_label
 from peakload.app.rundir import jsonable
 from peakload.measure.validation import MIN_TRANSACTION_REQUESTS, Kind, Row, Verdict
 
@@ -125,7 +124,7 @@ def _level_title(level: LevelResult) -> str:
 
 def _drill_title(drill: DrillResult) -> str:
     plan = drill.plan
-    failures = ", ".join(failure_label(f) for f in plan.scenario.failures)
+    failures = ", ".join(f.label for f in plan.scenario.failures)
     return (
         f"drill: {failures}; the scenario's day at x{plan.compress:g}, user scale "
         f"{plan.user_scale:g}, window {'-'.join(drill.measurement.summary.window or [])}"

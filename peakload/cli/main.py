@@ -26,7 +26,7 @@ from peakload.cli import (
     size,
     validate,
 )
-from peakload.cli.errors import run_mapped
+from peakload.cli.errors import EXIT_CODES, EXIT_CODES_ALWAYS, run_mapped
 
 COMMANDS: tuple[ModuleType, ...] = (
     check,
@@ -47,13 +47,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="peakload",
         description="Capacity planning and load testing from one scenario file.",
-        epilog="Exit codes: 0 ran (verdict pass), 1 verdict failed, 2 unusable input.",
+        epilog=f"{EXIT_CODES} {EXIT_CODES_ALWAYS}",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
         module.register(commands)
         commands.choices[module.NAME].set_defaults(handler=module.run)
+    add_exit_codes(commands)
     return parser
+
+
+def add_exit_codes(commands: argparse._SubParsersAction) -> None:
+    """End every command's ``--help`` (and its subcommands') with the exit codes.
+
+    A command states what 0, 1 and 2 mean for it in its own epilog, or takes the
+    general line; the codes every command shares are added here, once.
+    """
+    for command in commands.choices.values():
+        command.epilog = f"{command.epilog or EXIT_CODES} {EXIT_CODES_ALWAYS}"
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                add_exit_codes(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

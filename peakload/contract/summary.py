@@ -236,6 +236,16 @@ class Verdict(BaseModel):
     passed: bool = Field(alias="pass")
     violations: list[Violation] = []
     at_risk: list[Violation] = []
+    limits: list[str] | None = None
+    """The ``[slo]`` limits held (``p95_s``, ``max_utilization``...). Empty when the
+    scenario sets none: ``pass`` then says only that the run itself was sound (it
+    measured requests, lost no write...), not that any latency or error rate was
+    acceptable. ``None`` in a summary written before the limits were recorded."""
+
+    @property
+    def no_limits(self) -> bool:
+        """True when the scenario set no limit, so nothing but the run was judged."""
+        return self.limits == []
 
     def lines(self) -> list[str]:
         """Each violation's message, for a person."""
@@ -289,7 +299,7 @@ class Summary(BaseModel):
     scenario: str
     contract_version: int = 1
     window: list[str] | None = None
-    """The measured window as two ``HH:MM`` clocks."""
+    """The measured window as two clocks, ``HH:MM`` (``HH:MM:SS`` off a whole minute)."""
     window_s: list[float] | None = None
     """The same window in scenario-clock seconds since midnight."""
     overall: Overall | None = None

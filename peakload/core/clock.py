@@ -26,6 +26,12 @@ def format_clock(seconds: float, with_seconds: bool = False) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}" if with_seconds else f"{hours:02d}:{minutes:02d}"
 
 
+def format_instant(seconds: float) -> str:
+    """``"HH:MM"`` on a whole minute, else ``"HH:MM:SS"``: as short as the time is exact,
+    so a 20-second window reads ``10:00-10:00:20``, never ``10:00-10:00``."""
+    return format_clock(seconds, with_seconds=round(seconds) % 60 != 0)
+
+
 def parse_window(text: str) -> tuple[str, str]:
     """``"09:00-11:00"`` -> ``("09:00", "11:00")``, checked and ordered."""
     parts = text.split("-")

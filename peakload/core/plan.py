@@ -58,8 +58,9 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from functools import cached_property
+from typing import Any
 
-from peakload.core.clock import format_clock, parse_clock
+from peakload.core.clock import format_clock, format_instant, parse_clock
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
 from peakload.core.workload import OpenWorkload
@@ -209,6 +210,24 @@ class Plan:
     def setup_s(self) -> float:
         """Wall seconds of the sign-in phase before the clock starts (0 for open)."""
         return self.pool_users / self.sign_in_rate
+
+    def summary_section(self) -> dict[str, Any]:
+        """The ``plan`` section of a summary, the same for the load test that ran this
+        plan and the simulation that predicts it (``simulate --as-run``): enough to
+        put the run's wall seconds back on the scenario clock (``run``, ``compress``)
+        and to read its scale. Jobs add their own keys beside these (a level's
+        warm-up, a load test's ``min_requests``)."""
+        return {
+            "compress": self.compress,
+            "user_scale": self.user_scale,
+            "workers": self.workers,
+            "run": [format_instant(self.run_start_s), format_instant(self.run_end_s)],
+            "wall_duration_s": self.wall_duration_s,
+            "pool_users": self.pool_users,
+            "sign_in_rate": self.sign_in_rate,
+            "setup_s": self.setup_s,
+            "seed": self.run_seed,
+        }
 
     def to_env(self) -> str:
         """The plan as JSON, for the ``PEAKLOAD_LOADTEST`` environment variable."""

@@ -214,6 +214,18 @@ class Failure(_Strict):
     def active(self, clock_s: float) -> bool:
         return self.start_s <= clock_s < self.end_s
 
+    @property
+    def key(self) -> str:
+        """``"app 09:07-09:13"``: the drill's one name, as both engines key a summary's
+        ``drills`` section and ``validate`` names its rows (``drills.<key>.inside...``)."""
+        return f"{self.tier} {self.start}-{self.end}"
+
+    @property
+    def label(self) -> str:
+        """``"app 09:07-09:13 (1 instance)"``: the key and what is lost, for a person."""
+        lost = f"{self.instances} instance{'s' if self.instances != 1 else ''}"
+        return f"{self.key} ({lost})"
+
 
 class Scenario(_Strict):
     """A whole scenario file, checked: every name it refers to exists.

@@ -49,7 +49,8 @@ from typing import Any
 import numpy as np
 
 from peakload.measure.counter_batches import counter_batches
-from peakload.measure.validation import Bounds, Estimate, Kind, Row, half_width, judge
+from peakload.measure.stats import half_width
+from peakload.measure.validation import Bounds, Estimate, Kind, Row, judge
 
 SIDES = ("inside", "outside")
 LEAVES = (("mean_wait_s", Kind.WAIT), ("mean_response_s", Kind.MEAN))

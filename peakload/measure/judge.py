@@ -173,7 +173,9 @@ def _trust(summary: Summary) -> list[Violation]:
 
 def judge(slo: Slo, summary: Summary, at: At | str = At.ESTIMATE) -> Verdict:
     """The verdict on ``summary`` under ``slo``, limits held ``at`` the estimate or
-    its 95 % bound. Passes only when nothing is violated."""
+    its 95 % bound. Passes only when nothing is violated. The verdict names the
+    limits it held: none (an ``[slo]`` absent or empty) is said as such, never as
+    a plain pass."""
     at = At(at)
     violations: list[Violation] = []
     at_risk: list[Violation] = []
@@ -204,4 +206,5 @@ def judge(slo: Slo, summary: Summary, at: At | str = At.ESTIMATE) -> Verdict:
                 )
             )
     violations += _trust(summary)
-    return Verdict(passed=not violations, violations=violations, at_risk=at_risk)
+    limits = [name for name, limit in slo.model_dump().items() if limit is not None]
+    return Verdict(passed=not violations, violations=violations, at_risk=at_risk, limits=limits)

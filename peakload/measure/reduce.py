@@ -28,7 +28,7 @@ from peakload.contract.summary import (
     TransactionStats,
 )
 from peakload.contract.timeseries import Column, Timeseries, queue_column, util_column
-from peakload.core.clock import format_clock
+from peakload.core.clock import format_clock, format_instant
 from peakload.measure.observations import (
     Population,
     Requests,
@@ -121,7 +121,7 @@ def summarize(
         kind=kind,
         scenario=scenario,
         contract_version=CONTRACT_VERSION,
-        window=[format_clock(window[0]), format_clock(window[1])],
+        window=[format_instant(window[0]), format_instant(window[1])],
         window_s=[window[0], window[1]],
         overall=figures.overall,
         transactions=figures.transactions,

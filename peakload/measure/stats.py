@@ -9,9 +9,12 @@ the window, no histogram buckets.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from enum import IntEnum
 
 import numpy as np
+from scipy.stats import t as student_t
 
 PERCENTILES = {"p50_s": 50, "p95_s": 95, "p99_s": 99}
 
@@ -170,3 +173,17 @@ def mser5(values: np.ndarray, batch: int = 5) -> int:
     half = n_batches // 2
     d = int(np.argmin(statistic[: half + 1]))
     return d * batch
+
+
+def half_width(values: Sequence[float]) -> float:
+    """The 95 % confidence half-width of the mean of ``values``: Student's
+    t(0.975, n - 1) * s / sqrt(n) over the finite values (replications, batches).
+
+    With fewer than two finite values there is no spread to estimate: NaN
+    (unknown, written ``null``), never 0, which would claim an exact figure.
+    """
+    finite = [float(v) for v in values if math.isfinite(v)]
+    n = len(finite)
+    if n < 2:
+        return math.nan
+    return float(student_t.ppf(0.975, n - 1) * np.std(finite, ddof=1) / math.sqrt(n))

@@ -43,10 +43,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from peakload.measure.counter_batches import BATCHES
-from peakload.measure.stats import request_summary
+from peakload.measure.stats import half_width, request_summary
 
 MIN_TRANSACTION_REQUESTS = 300
 """Measured requests in the window below which a transaction gets no rows (its p95
@@ -269,16 +268,6 @@ def judged_transactions(
 ) -> list[str]:
     """Transactions with at least ``minimum`` requests in the (measured) window."""
     return [n for n, t in summary["transactions"].items() if (t.get("count") or 0) >= minimum]
-
-
-def half_width(values: Sequence[float]) -> float:
-    """95 % Student-t half-width of the mean of ``values`` (nan with fewer than 2)."""
-    finite = [v for v in values if math.isfinite(v)]
-    if len(finite) < 2:
-        return math.nan
-    return float(
-        stats.t.ppf(0.975, len(finite) - 1) * np.std(finite, ddof=1) / math.sqrt(len(finite))
-    )
 
 
 def replication_estimates(

@@ -80,15 +80,6 @@ def in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-def test_ci_smoke_against_a_mock_the_test_started(mock):
-    done = run(host=mock.url)
-    assert done.passed, (done.run_dir / "locust.log").read_text()[-2000:]
-    summary = check_run(done.run_dir)
-    assert summary["host"] == mock.url
-    assert done.summary.tiers["app"].servers == 4  # tier figures from the mock's stats
-    assert done.summary.slo.violations == []
-
-
 def test_an_undersized_system_fails_with_the_slo_named(tmp_path):
     undersized = tmp_path / "undersized.toml"
     undersized.write_text(
@@ -109,9 +100,14 @@ def test_an_undersized_system_fails_with_the_slo_named(tmp_path):
     assert summary["reconciliation"]["lost"] == summary["reconciliation"]["duplicated"] == 0
 
 
-def test_master_and_two_workers(mock):
+def test_ci_smoke_from_a_master_and_two_workers_against_a_mock_the_test_started(mock):
+    """One run for both: the host the test started (one process, a master and its
+    workers alike; test_closed.py runs a single process against its own mock)."""
     done = run(host=mock.url, workers=2)
     assert done.passed, (done.run_dir / "locust.log").read_text()[-2000:]
-    check_run(done.run_dir)
+    summary = check_run(done.run_dir)
+    assert summary["host"] == mock.url
+    assert done.summary.tiers["app"].servers == 4  # tier figures from the mock's stats
+    assert done.summary.slo.violations == []
     assert len(list((done.run_dir / "raw").glob("requests-*.npz"))) == 2  # one per worker
     assert done.summary.generator.processes == 3

@@ -122,7 +122,12 @@ def test_simulate_writes_the_output_contract(tmp_path, capsys):
     overall = summary["overall"]
     assert overall["p95_s_ci95"] > 0  # two replications carry confidence half-widths
     assert summary["transactions"]["submit_payment"]["count"] > 0
-    assert summary["slo"] == {"pass": True, "violations": [], "at_risk": summary["slo"]["at_risk"]}
+    assert summary["slo"] == {
+        "pass": True,
+        "violations": [],
+        "at_risk": summary["slo"]["at_risk"],
+        "limits": ["p95_s", "error_rate", "max_utilization"],  # ci-smoke's [slo]
+    }
     assert set(summary["analytic"]["tiers"]) == set(summary["tiers"])
     header = (run_dir / "timeseries.csv").read_text().splitlines()[0].split(",")
     assert header[:3] == ["clock", "target_concurrency", "concurrency"]
@@ -142,6 +147,62 @@ def test_slo_failure_exit_code_when_asked(tmp_path, capsys):
     assert main(args) == 0  # it ran; the verdict is in the output
     assert main([*args, "--fail-on-slo"]) == 1
     assert "overall p95_s" in capsys.readouterr().out
+
+
+def test_a_scenario_without_slo_says_no_limits_were_set_even_at_95_percent_errors(tmp_path, capsys):
+    """No [slo]: nothing to pass. A gateway of one worker and no queue refuses nearly
+    every request; the verdict must not read "SLO: PASS"."""
+    text = SMOKE_TEXT[: SMOKE_TEXT.index("[slo]")] + SMOKE_TEXT[SMOKE_TEXT.index("[service]") :]
+    refusing = text.replace(
+        'name = "gateway"\ninstances = 1\nworkers = 8\nqueue_limit = 200',
+        'name = "gateway"\ninstances = 1\nworkers = 1\nqueue_limit = 0',
+    ).replace(
+        'gateway = { dist = "exponential", mean = 0.002 }',
+        'gateway = { dist = "deterministic", value = 1.0 }',
+    )
+    path = broken(tmp_path, refusing)
+    args = ["simulate", "--scenario", str(path), "--out", str(tmp_path / "o"), "--no-plots"]
+    assert main([*args, "--fail-on-slo"]) == 0  # no limit, so no failed verdict either
+    out = " ".join(capsys.readouterr().out.split())
+    (run_dir,) = (tmp_path / "o").iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["overall"]["error_rate"] > 0.9
+    assert summary["slo"]["limits"] == [] and summary["slo"]["pass"] is True
+    assert "SLO: PASS" not in out
+    assert "SLO: no limits set (the scenario has no [slo])" in out
+    assert "NO SLO SET" in (run_dir / "report.html").read_text()
+
+
+SHORT_RUN = """
+[scenario]
+name = "twenty-seconds"
+start = "10:00"
+end = "10:00:20"
+window = ["10:00", "10:00:20"]
+
+[workload]
+kind = "open"
+rate = [["10:00", 20.0]]
+
+[[transactions]]
+name = "search_budget_codes"
+weight = 1
+demand = { app = { dist = "exponential", mean = 0.05 } }
+
+[[tiers]]
+name = "app"
+instances = 1
+workers = 4
+"""
+
+
+def test_a_twenty_second_run_names_its_window_to_the_second(tmp_path, capsys):
+    path = broken(tmp_path, SHORT_RUN)
+    assert main(["simulate", "--scenario", str(path), "--out", str(tmp_path / "o")]) == 0
+    heading = capsys.readouterr().out.splitlines()[0]
+    assert "window 10:00-10:00:20" in heading, heading  # not "10:00-10:00"
+    (run_dir,) = (tmp_path / "o").iterdir()
+    assert json.loads((run_dir / "summary.json").read_text())["window"] == ["10:00", "10:00:20"]
 
 
 def test_console_script_runs_outside_python(tmp_path):

@@ -104,3 +104,13 @@ def test_a_cross_unit_leak_fails_a_load_test_and_probes_without_one_pass():
         1,
     )
     assert violation.message == "1 cross-unit read(s) answered with another unit's record"
+
+
+def test_the_verdict_names_the_limits_it_held_and_none_is_not_a_plain_pass(april):
+    held = judge(Slo(p95_s=100.0, max_utilization=1.0), april)
+    assert held.passed and held.limits == ["p95_s", "max_utilization"] and not held.no_limits
+    unlimited = judge(Slo(), april)
+    assert unlimited.passed and unlimited.limits == [] and unlimited.no_limits
+    assert unlimited.model_dump(by_alias=True)["limits"] == []  # kept in summary.json
+    older = Summary.model_validate(april.to_dict() | {"slo": {"pass": True, "violations": []}})
+    assert older.slo.limits is None and not older.slo.no_limits  # not recorded: not "none"

@@ -17,6 +17,19 @@ def test_every_shipped_scenario_loads_and_names_every_transaction(path):
     assert steps == TRANSACTIONS - {"login"}  # every transaction is reached by some flow
 
 
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.name)
+def test_a_shipped_scenario_cites_only_documents_a_user_has(path):
+    """Its comments travel into every run's scenario.toml and report: a document
+    they name must be in the repository, not beside a developer's checkout."""
+    import re
+
+    root = SCENARIOS.parent
+    cited = re.findall(r"[\w./-]+\.(?:md|txt|html)\b", path.read_text())
+    for document in cited:
+        assert not document.startswith(".."), document
+        assert (root / document).is_file(), document
+
+
 def test_april_scenario_matches_the_published_figures():
     scenario = load_scenario(SCENARIOS / "kbnn-2020-04-peak.toml")
     profile = scenario.workload.profile

@@ -3,6 +3,7 @@ import pytest
 
 from peakload.measure.stats import (
     Outcome,
+    half_width,
     max_by_bin,
     mean_by_bin,
     mser5,
@@ -69,3 +70,20 @@ def test_sustained_peak_ignores_a_one_second_spike_but_not_a_held_core():
     assert sustained_peak(spike, 5) < 90.0 <= sustained_peak(held, 5)
     assert sustained_peak(spike[:3], 5) == 102.0  # too short to average: the maximum
     assert sustained_peak(np.array([]), 5) == 0.0
+
+
+def test_half_width_is_students_t_over_the_finite_values():
+    from scipy import stats
+
+    values = [1.0, 2.0, 3.0, 4.0]
+    expected = stats.t.ppf(0.975, 3) * np.std(values, ddof=1) / 2.0
+    assert half_width(values) == pytest.approx(expected)
+    assert half_width([1.0, 2.0, 3.0]) == pytest.approx(4.302653 / 3**0.5, rel=1e-5)
+    assert half_width([*values, float("nan"), float("inf")]) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("values", [[], [5.0], [5.0, float("nan")]])
+def test_half_width_of_fewer_than_two_values_is_unknown_not_zero(values):
+    import math
+
+    assert math.isnan(half_width(values))  # 0 would claim an exact figure

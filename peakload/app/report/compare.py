@@ -3,11 +3,12 @@ metric's change beside its tolerance, and the rows behind it."""
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
 
+from peakload.app.compare_files import num4
+from peakload.app.numbers import change
 from peakload.app.provenance import read_provenance
 from peakload.app.report import figures
 from peakload.app.report.common import provenance_table
@@ -25,16 +26,6 @@ from peakload.app.report.page import (
 from peakload.measure.compare import Row
 
 
-def _num(value: float) -> str:
-    return "-" if value is None or math.isnan(value) else f"{value:.4g}"
-
-
-def _change(row: Row) -> str:
-    if math.isnan(row.current):
-        return "-"
-    return "inf" if math.isinf(row.change) else f"{row.change:+.1%}"
-
-
 def verdict_label(rows: list[Row]) -> str:
     return "REGRESSION" if any(r.failed for r in rows) else "NO REGRESSION"
 
@@ -45,9 +36,9 @@ def _rows_table(rows: list[Row]) -> Html:
         [
             (
                 r.metric,
-                _num(r.baseline),
-                _num(r.current),
-                _change(r),
+                num4(r.baseline),
+                num4(r.current),
+                change(r),
                 f"±{r.tolerance.rel:.0%} (min {r.tolerance.abs:g})",
                 r.test,
                 r.verdict,
@@ -106,7 +97,7 @@ def build(
         f"improvement(s), {missing} missing"
     )
     notes = [
-        f"{r.metric}: {_num(r.baseline)} -> {_num(r.current)} ({_change(r)}); {r.detail}"
+        f"{r.metric}: {num4(r.baseline)} -> {num4(r.current)} ({change(r)}); {r.detail}"
         for r in failed
     ]
     sections = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from peakload.app.report.numbers import num
+from peakload.app.numbers import num
 from peakload.app.report.page import Html, Section, link, paragraph, table
 from peakload.app.report.run_files import RunFiles
 

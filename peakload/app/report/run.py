@@ -11,9 +11,9 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
+from peakload.app.numbers import ms, num, pct, with_ci
 from peakload.app.report import figures
 from peakload.app.report.loadtest import load_generation
-from peakload.app.report.numbers import ms, num, pct, with_ci
 from peakload.app.report.page import (
     Html,
     Report,
@@ -50,12 +50,20 @@ def verdict(summary: dict[str, Any], limits: dict[str, float]) -> Verdict:
     answer = f"p95 {num(p95)} s{against}{at}; error rate {pct(overall.get('error_rate'))}"
     notes = [v["message"] for v in summary["slo"].get("violations", [])]
     notes += [f"at risk: {r['message']}" for r in summary["slo"].get("at_risk", [])]
+    if summary["slo"].get("limits") == []:
+        notes.append("the scenario sets no [slo] limits: only the run's soundness was judged")
+        if passed:
+            return Verdict(None, verdict_label(summary), answer, notes)  # neither good nor bad
     return Verdict(passed, verdict_label(summary), answer, notes)
 
 
 def verdict_label(summary: dict[str, Any]) -> str:
-    """``SLO PASS`` or ``SLO FAIL``, exactly as ``summary.json``'s ``slo.pass`` says."""
-    return "SLO PASS" if summary["slo"]["pass"] else "SLO FAIL"
+    """``SLO PASS`` or ``SLO FAIL``, exactly as ``summary.json``'s ``slo.pass`` says;
+    ``NO SLO SET`` for a sound run of a scenario without limits."""
+    slo = summary["slo"]
+    if slo.get("limits") == [] and slo["pass"]:
+        return "NO SLO SET"
+    return "SLO PASS" if slo["pass"] else "SLO FAIL"
 
 
 def _overall(summary: dict[str, Any]) -> Html:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from peakload.app.numbers import num
 from peakload.app.report import figures
-from peakload.app.report.numbers import num
 from peakload.app.report.page import Report, Section, Verdict, paragraph, table
 from peakload.app.report.run_files import RunFiles
 

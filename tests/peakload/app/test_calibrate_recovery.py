@@ -36,6 +36,7 @@ pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make te
 
 
 @pytest.mark.slow
+@pytest.mark.long  # three minutes of tour: the bars need its visits (make test-long)
 def test_plan_recovers_a_truth_the_model_does_not_know(tmp_path):
     truth = tmp_path / "truth.toml"
     write_truth(truth)

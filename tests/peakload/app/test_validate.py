@@ -156,6 +156,7 @@ def test_a_served_truth_keeps_its_own_failures_out_of_the_levels(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long  # ~3.5 minutes: a level, then the scenario's own day at x8 (make test-long)
 def test_validate_passes_on_ci_smoke_and_compares_its_failure_drill(tmp_path, capsys):
     """One level of ci-smoke and its drill (one app instance of two lost 09:07-09:13):
     the right model agrees with the mock on both."""

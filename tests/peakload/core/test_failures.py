@@ -27,6 +27,16 @@ def test_a_failure_is_read_with_one_instance_by_default():
     assert scenario.servers_lost("db", failure.start_s) == 0
 
 
+def test_a_failure_has_one_key_and_one_label():
+    scenario = parse_scenario(
+        with_failure('tier = "app"\nstart = "09:07"\nend = "09:13"')
+        + '\n[[failures]]\ntier = "app"\nstart = "09:10"\nend = "09:12:30"\ninstances = 2\n'
+    )
+    one, both = scenario.failures
+    assert one.key == "app 09:07-09:13" and one.label == "app 09:07-09:13 (1 instance)"
+    assert both.key == "app 09:10-09:12:30" and both.label == "app 09:10-09:12:30 (2 instances)"
+
+
 def test_overlapping_failures_add_up():
     text = with_failure('tier = "app"\nstart = "09:07"\nend = "09:13"') + (
         '[[failures]]\ntier = "app"\nstart = "09:10"\nend = "09:12"\n'

@@ -1,12 +1,17 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from peakload.core.clock import parse_clock
+from mock_server.drills import ScenarioClock
+from peakload.core.clock import format_clock, parse_clock
 from peakload.core.plan import Plan
+from peakload.measure.observations import Timebase
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 APRIL = str(SCENARIOS / "kbnn-2020-04-peak.toml")
+SMOKE = str(SCENARIOS / "ci-smoke.toml")
 
 
 def test_compress_divides_the_clock_and_keeps_the_profile():
@@ -53,3 +58,60 @@ def test_pool_signs_in_the_most_users_ever_active_before_the_clock():
 def test_pool_covers_only_the_part_of_the_day_that_runs():
     plan = Plan(str(APRIL), compress=20, window=("09:00", "09:30"), lead_in="07:30")
     assert 10_000 < plan.pool_users < 13_000
+
+
+@st.composite
+def plans_and_walls(draw) -> tuple[Plan, float, float]:
+    """A plan of ci-smoke's day (any compression, any lead-in), a wall epoch at which
+    its clock started, and a wall second into its run."""
+    compress = draw(st.floats(0.25, 1000.0, allow_nan=False))
+    lead_in = draw(st.integers(parse_clock("09:00"), parse_clock("09:19")))
+    plan = Plan(SMOKE, compress=compress, lead_in=format_clock(lead_in, with_seconds=True))
+    origin = draw(st.floats(1.6e9, 2.0e9))  # a wall epoch of these years
+    wall_s = draw(st.floats(0.0, plan.wall_duration_s))
+    return plan, origin, wall_s
+
+
+@settings(max_examples=200, deadline=None)
+@given(plans_and_walls())
+def test_clock_and_wall_round_trip_and_every_engine_reads_the_same_clock(drawn):
+    """The plan (load generator, simulate --as-run), the reducer's timebase and the
+    mock's drill clock each map wall to scenario clock: they must agree, both ways."""
+    plan, origin, wall_s = drawn
+    clock_s = plan.clock_at(wall_s)
+    assert plan.run_start_s <= clock_s <= plan.run_end_s + 1e-6
+    assert plan.wall_at(clock_s) == pytest.approx(wall_s, abs=1e-9 * max(1.0, wall_s))
+    assert plan.clock_at(plan.wall_at(clock_s)) == pytest.approx(clock_s, rel=1e-12)
+    # Wall epochs near 2e9 carry ~2.4e-7 s of rounding, which the compression multiplies.
+    near = pytest.approx(clock_s, abs=1e-6 * plan.compress)
+    timebase = Timebase(compress=plan.compress, start_s=plan.run_start_s, origin=origin)
+    assert float(timebase.clock(origin + wall_s)) == near
+    assert timebase.wall(clock_s) == pytest.approx(origin + wall_s, abs=1e-6)
+    drill = ScenarioClock(start_s=plan.run_start_s, origin=origin, compress=plan.compress)
+    assert drill.now(origin + wall_s) == near
+
+
+@settings(max_examples=100, deadline=None)
+@given(plans_and_walls(), st.floats(0.0, 600.0))
+def test_the_clock_runs_compress_times_faster_than_the_wall(drawn, later_s):
+    plan, _, wall_s = drawn
+    advanced = plan.clock_at(wall_s + later_s) - plan.clock_at(wall_s)
+    assert advanced == pytest.approx(later_s * plan.compress, rel=1e-9, abs=1e-6)
+
+
+def test_the_summary_section_puts_wall_seconds_back_on_the_clock_exactly():
+    plan = Plan(SMOKE, compress=8, lead_in="09:00:30", window=("09:05", "09:15"), workers=2)
+    section = plan.summary_section()
+    assert section == {
+        "compress": 8,
+        "user_scale": 1.0,
+        "workers": 2,
+        "run": ["09:00:30", "09:15"],  # to the second: a reader adds wall x compress to it
+        "wall_duration_s": plan.wall_duration_s,
+        "pool_users": 60,
+        "sign_in_rate": plan.sign_in_rate,
+        "setup_s": plan.setup_s,
+        "seed": 42,
+    }
+    start = parse_clock(section["run"][0])
+    assert start + section["wall_duration_s"] * section["compress"] == parse_clock("09:15")

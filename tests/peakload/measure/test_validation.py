@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from peakload.measure.drills import (
     compare_drills,
@@ -13,7 +12,7 @@ from peakload.measure.drills import (
     predicted_drills,
     wait_ratios,
 )
-from peakload.measure.stats import Outcome
+from peakload.measure.stats import Outcome, half_width
 from peakload.measure.validation import (
     Bounds,
     BoundsError,
@@ -24,7 +23,6 @@ from peakload.measure.validation import (
     batch_summaries,
     failing_metrics,
     figures,
-    half_width,
     judge,
     judged_transactions,
     load_bounds,
@@ -99,13 +97,6 @@ def test_bounds_from_toml(tmp_path):
     path.write_text("mean = -1\n")
     with pytest.raises(BoundsError, match="mean: must be a number >= 0"):
         load_bounds(path)
-
-
-def test_half_width_is_student_t():
-    values = [1.0, 2.0, 3.0, 4.0]
-    expected = stats.t.ppf(0.975, 3) * np.std(values, ddof=1) / 2.0
-    assert half_width(values) == pytest.approx(expected)
-    assert math.isnan(half_width([1.0]))
 
 
 def test_batch_means_average_consecutive_bins():

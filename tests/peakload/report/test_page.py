@@ -178,16 +178,6 @@ def test_without_chromium_browser_tests_skip_locally_and_fail_in_ci(monkeypatch,
         require_browser()
 
 
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [(1730.4, "1,730"), (0.14793, "0.148"), (4.7e-05, "< 0.001"), (0, "0"), (None, "-")],
-)
-def test_figures_read_without_e_notation(value, text):
-    from peakload.app.report.numbers import num
-
-    assert num(value) == text
-
-
 def test_a_comparison_page_says_what_made_it_and_each_run(simulation_run, tmp_path):
     from peakload.cli import main
 
