@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import loadtests
-from loadtests import busy_sources
+from loadtests import busy_sources, fail_fast
 from loadtests import ledger as ledger_module
 from loadtests.arrivals import load_arrivals
 from loadtests.mock_process import MockServer, MockServerError, free_port
@@ -192,6 +192,9 @@ def run_loadtest(
         deadline = started + total_s + START_GRACE_S
         master = processes[0]
         while master.poll() is None:
+            if (line := _aborted(raw)) is not None:
+                monitor.stop()
+                raise LoadTestError(line)
             if time.monotonic() > deadline:
                 raise LoadTestError(
                     f"Locust still running {START_GRACE_S:.0f} s past the plan's "
@@ -202,6 +205,9 @@ def run_loadtest(
             if mock is not None:
                 mock.poll()
             time.sleep(mock.due_in() if mock is not None else 0.5)
+        if (line := _aborted(raw)) is not None:
+            monitor.stop()
+            raise LoadTestError(line)
         for worker in processes[1:]:
             worker.wait(timeout=30)
         if mock is not None:
@@ -266,6 +272,16 @@ def run_loadtest(
         edges = np.append(series["time_s"], plan.clock_at(plan.wall_duration_s))
         series["server_down"] = outage_series(mock.outages, measurement, edges)
     return LoadTestResult(summary, series, window_latencies(measurement))
+
+
+def _aborted(raw: Path) -> str | None:
+    """The line a Locust process stopped the run with (:mod:`loadtests.fail_fast`)."""
+    pattern = fail_fast.ABORT_FILE.format(pid="*")
+    for path in sorted(raw.glob(pattern)):
+        line = path.read_text().strip()
+        if line:
+            return line
+    return None
 
 
 def _keep_tier_samples(run_dir: Path, samples, busy_map) -> None:
