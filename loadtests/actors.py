@@ -21,12 +21,14 @@ The source also names the likely fix when sign-ins or routes fail
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
 
 from loadtests.accountant import Accountant
-from loadtests.ledger import Ledger
+from loadtests.ledger import WRITES, Ledger
+from loadtests.roster import preparation
 from peakload.core.plan import Plan
 from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
 
@@ -43,8 +45,18 @@ class RequestSource(Protocol):
     """Makes each user's actor; names the likely fix for what fail-fast sees."""
 
     credentials_hint: str
+    writes: tuple[str, ...]
+    """The write transactions the ledger follows (reconciliation)."""
+    mistake: Callable[[str], None]
+    """Called with one line when the source sees a mistake in itself (a capture
+    that never worked): the run stops (set by the locustfile)."""
 
     def route_hint(self, transaction: str) -> str: ...
+
+    def preparation(self, steps: list[str], entry: int) -> list[str]:
+        """The earlier steps of ``steps`` a user entering at ``entry`` runs first,
+        during setup, to hold what that step acts on (:mod:`loadtests.closed`)."""
+        ...
 
     def actor(self, client: Any, index: int, rng: np.random.Generator, ledger: Ledger) -> Actor: ...
 
@@ -59,6 +71,8 @@ class TreasurySource:
 
     def __init__(self, plan: Plan):
         self.plan = plan
+        self.mistake: Callable[[str], None] = lambda line: None
+        self.writes = WRITES
         self.secret = os.environ.get("PEAKLOAD_UNIT_SECRET", DEV_UNIT_SECRET)
 
     def route_hint(self, transaction: str) -> str:
@@ -67,6 +81,9 @@ class TreasurySource:
             "a service with another API needs a request map (--requests MAP.toml or --tasks)"
         )
 
+    def preparation(self, steps: list[str], entry: int) -> list[str]:
+        return preparation(steps, entry)
+
     def actor(self, client: Any, index: int, rng: np.random.Generator, ledger: Ledger) -> Actor:
         unit_code = FIRST_UNIT + index % ALL_UNITS  # each user its own unit
         return Accountant(client, self.plan.scenario, unit_code, self.secret, rng, ledger)
@@ -74,4 +91,12 @@ class TreasurySource:
 
 def request_source(plan: Plan) -> RequestSource:
     """The plan's request source (see the module's doc)."""
-    return TreasurySource(plan)
+    if plan.requests is None:
+        return TreasurySource(plan)
+    if plan.requests.endswith(".py"):
+        from loadtests.tasks import ModuleSource
+
+        return ModuleSource(plan, plan.requests)
+    from loadtests.mapped import MapSource
+
+    return MapSource(plan, plan.requests)

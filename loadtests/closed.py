@@ -47,7 +47,7 @@ from locust import FastHttpUser, task
 from locust.exception import StopUser
 from locust.user.users import LOCUST_STATE_RUNNING, LOCUST_STATE_STOPPING, LOCUST_STATE_WAITING
 
-from loadtests.roster import Roster, preparation
+from loadtests.roster import Roster
 from peakload.core.plan import Plan
 from peakload.core.stationary import first_entry, residual_think
 
@@ -70,6 +70,7 @@ class TreasuryUser(FastHttpUser):
         self.flow_p = weights / weights.sum()
         self.weights = weights.tolist()
         self.lengths = [len(steps) for steps in self.flows]
+        self.source = run.source
         self.actor = run.source.actor(self.client, rank, self.rng, run.ledger)
         # Locust spawns the pool in batches of floor(rate) users a second; each user
         # signs in at its own moment, rank / rate after the start (no bursts).
@@ -88,7 +89,7 @@ class TreasuryUser(FastHttpUser):
         kind = self.plan.scenario.workload.entry
         while True:
             entry = first_entry(kind, self.weights, self.lengths, self.think_time, self.rng)
-            steps = preparation(self.flows[entry.flow], entry.step)
+            steps = self.source.preparation(self.flows[entry.flow], entry.step)
             if all(self.actor.run(step) for step in steps):
                 return entry.flow, entry.step, entry.think_s
             self._sleep(self.retry_delay_s)

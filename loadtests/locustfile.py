@@ -129,7 +129,8 @@ def _plan(options) -> Plan:
 def _init(environment, **kwargs) -> None:
     plan = _plan(environment.parsed_options)
     names = [t.name for t in plan.scenario.transactions]
-    run = LoadTestRun(plan, RequestRecorder(names), request_source(plan))
+    source = request_source(plan)
+    run = LoadTestRun(plan, RequestRecorder(names), source, ledger=Ledger(source.writes))
     environment.peakload = run
     timeout = plan.scenario.workload.timeout_s
     TreasuryUser.network_timeout = timeout
@@ -168,13 +169,15 @@ def _watch(environment, plan: Plan) -> fail_fast.Watch:
             print(f"peakload: {line}", file=sys.stderr)
         gevent.spawn(environment.runner.quit)
 
-    return fail_fast.Watch(
+    watch = fail_fast.Watch(
         abort=abort,
         sign_in_probe=fail_fast.sign_in_probe(pool, processes(plan)),
         credentials_hint=source.credentials_hint,
         route_hint=source.route_hint,
         watched=frozenset(t.name for t in plan.scenario.transactions),
     )
+    source.mistake = watch.trip  # a capture that never worked is a mistake in the map
+    return watch
 
 
 @events.test_start.add_listener

@@ -26,6 +26,7 @@ import loadtests
 from loadtests import busy_sources, fail_fast
 from loadtests import ledger as ledger_module
 from loadtests.arrivals import load_arrivals
+from loadtests.mapped import count_records
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.outages import MockSupervisor, outage_series, outage_summary
@@ -148,6 +149,9 @@ def run_loadtest(
     # Every Locust process reads the plan, whatever its directory, and writes its records here.
     plan = replace(plan, scenario_path=str(Path(plan.scenario_path).resolve()), out_dir=str(raw))
     token = os.environ.get("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN if host is None else None)
+    if plan.requests is not None:
+        token = None  # a request map's service has no /admin/stats; its map counts records
+    counts_before: dict[str, int] | str | None = None
     mock = None
     processes: list[subprocess.Popen] = []
     logs = []
@@ -165,6 +169,8 @@ def run_loadtest(
                 raise LoadTestError(str(exc)) from None
             host = mock.url
         before = admin_stats(host, token) if token else None
+        if _is_map(plan):
+            counts_before = count_records(host, plan.requests)
         env = {**os.environ, ENV: plan.to_env()}
         for i, command in enumerate(_locust_commands(plan, host, run_dir)):
             log = (run_dir / ("locust.log" if i == 0 else f"locust-worker-{i}.log")).open("w")
@@ -214,6 +220,7 @@ def run_loadtest(
             mock.settle()
         samples = monitor.stop()
         after = _wait_idle(host, token) if token else None
+        counts_after = count_records(host, plan.requests) if _is_map(plan) else None
     finally:
         for process in processes:
             _stop(process)
@@ -259,11 +266,12 @@ def run_loadtest(
             ledger_module.server_counts(before["records"]),
             ledger_module.server_counts(after["records"]),
         )
+    elif isinstance(counts_before, dict) and isinstance(counts_after, dict):
+        summary.reconciliation = ledger_module.reconcile(client, counts_before, counts_after)
     else:
-        summary.reconciliation = {
-            "skipped": "no admin access to the server (set PEAKLOAD_ADMIN_TOKEN)",
-            "client": client,
-        }
+        summary.reconciliation = ledger_module.not_checked(
+            _why_not_reconciled(plan, counts_before, counts_after), client
+        )
     # The one judge: the SLO, and what makes a measurement untrustworthy (a saturated
     # generator, an open workload's flow starts dropped, a write lost or duplicated).
     summary.slo = judge(plan.scenario.slo, summary)
@@ -272,6 +280,22 @@ def run_loadtest(
         edges = np.append(series["time_s"], plan.clock_at(plan.wall_duration_s))
         series["server_down"] = outage_series(mock.outages, measurement, edges)
     return LoadTestResult(summary, series, window_latencies(measurement))
+
+
+def _is_map(plan: Plan) -> bool:
+    return plan.requests is not None and not plan.requests.endswith(".py")
+
+
+def _why_not_reconciled(plan: Plan, before: object, after: object) -> str:
+    """Why the writes could not be checked against the service's records."""
+    if plan.requests is None:
+        return "no admin access to the server (set PEAKLOAD_ADMIN_TOKEN)"
+    if not _is_map(plan):
+        return (
+            f"a tasks module ({Path(plan.requests).name}) names no count of the service's records"
+        )
+    reason = next((r for r in (before, after) if isinstance(r, str)), None)
+    return reason or "the service's counts could not be read"
 
 
 def _aborted(raw: Path) -> str | None:
