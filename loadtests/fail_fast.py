@@ -13,6 +13,8 @@ process makes and trips on two patterns that are never a measurement:
 - **A route that does not exist.** Every request of one transaction in the
   first :data:`ROUTE_MINUTE_S` seconds failed with 404 or 405: at once when
   :data:`ROUTE_PROBE` of them did, otherwise when the minute ends.
+- **Signed in to nothing.** The same with 401 or 403: no sign-in where the
+  service wants one, or a token it does not take.
 
 A capture the request map names that is absent from a response is the same
 kind of mistake; the declarative user reports it through :meth:`Watch.trip`.
@@ -40,6 +42,7 @@ SIGN_IN_FLOOR = 3  # one unlucky answer does not stop a small run
 ROUTE_MINUTE_S = 60.0
 ROUTE_PROBE = 10
 WRONG_ROUTE = (404, 405)
+WRONG_AUTH = (401, 403)
 REFUSED = 503
 BODY_CHARS = 160
 ABORT_FILE = "abort-{pid}.txt"
@@ -108,7 +111,7 @@ def sign_in_fix(answer: Answer, credentials_hint: str) -> str:
 @dataclass
 class _Tally:
     total: int = 0
-    wrong_route: int = 0
+    wrong: int = 0  # failed with the same kind of status as ``last``
     last: Answer | None = None
 
 
@@ -185,22 +188,27 @@ class Watch:
         tally = self._routes.setdefault(name, _Tally())
         tally.total += 1
         status = getattr(response, "status_code", None) or 0
-        if exception is not None and status in WRONG_ROUTE:
-            tally.wrong_route += 1
+        kind = WRONG_ROUTE if status in WRONG_ROUTE else WRONG_AUTH
+        same = tally.last is None or tally.last.status in kind
+        if exception is not None and status in kind and same:
+            tally.wrong += 1
             tally.last = answer_of(request_type, url, response, exception)
-        if tally.total >= ROUTE_PROBE and tally.wrong_route == tally.total:
+        if tally.total >= ROUTE_PROBE and tally.wrong == tally.total:
             self._trip_route(name, tally)
 
     def _end_of_minute(self) -> None:
         for name, tally in self._routes.items():
-            if tally.total and tally.wrong_route == tally.total:
+            if tally.total and tally.wrong == tally.total:
                 self._trip_route(name, tally)
                 return
 
     def _trip_route(self, name: str, tally: _Tally) -> None:
         assert tally.last is not None
+        if tally.last.status in WRONG_ROUTE:
+            fix = f"the route map is wrong: {self.route_hint(name)}"
+        else:
+            fix = f"the requests are not signed in as the service wants: {self.credentials_hint}"
         self.trip(
             f"every request of {name} failed ({tally.total} of {tally.total} in the first "
-            f"minute): {tally.last.describe()}; likely fix: the route map is wrong: "
-            f"{self.route_hint(name)}"
+            f"minute): {tally.last.describe()}; likely fix: {fix}"
         )

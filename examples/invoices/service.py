@@ -23,6 +23,7 @@ import base64
 import os
 import secrets
 import time
+import urllib.parse
 import uuid
 
 import uvicorn
@@ -67,7 +68,7 @@ async def login(request: Request) -> JSONResponse:
 
 
 async def oauth_token(request: Request) -> JSONResponse:
-    form = await request.form()
+    form = dict(urllib.parse.parse_qsl((await request.body()).decode()))  # no multipart needed
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
     client = base64.b64decode(encoded).decode() if scheme == "Basic" else ""
     expected = f"{os.environ.get('INVOICES_CLIENT_ID')}:{os.environ.get('INVOICES_CLIENT_SECRET')}"

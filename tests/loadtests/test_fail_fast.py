@@ -148,3 +148,20 @@ def test_a_route_that_works_once_or_fails_otherwise_is_a_measurement():
     clock.t = 120.0
     route(w, "get_invoice", 200)
     assert lines == []
+
+
+def test_a_transaction_refused_401_throughout_names_the_sign_in():
+    w, lines = watch()
+    for _ in range(10):
+        route(w, "create_invoice", 401)
+    assert len(lines) == 1
+    assert "create_invoice failed (10 of 10" in lines[0] and "HTTP 401" in lines[0]
+    assert "not signed in as the service wants: PEAKLOAD_UNIT_SECRET" in lines[0]
+
+
+def test_mixed_404_and_401_answers_are_measurements():
+    w, lines = watch()
+    for _ in range(10):
+        route(w, "create_invoice", 404)
+        route(w, "create_invoice", 401)
+    assert lines == []
