@@ -68,3 +68,21 @@ def _wait_ready(url: str, process: subprocess.Popen, log: Path, timeout_s: float
         except (urllib.error.URLError, OSError):
             time.sleep(0.1)
     raise RuntimeError(f"the invoices service did not answer within {timeout_s:.0f} s")
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_blocks(language: str) -> list[str]:
+    """The ``language`` code blocks of the README's "Load-test your own service"."""
+    text = README.read_text()
+    section = text.split("## Load-test your own service\n")[1].split("\n## ")[0]
+    return [block.split("```")[0] for block in section.split(f"```{language}\n")[1:]]
+
+
+def readme_sign_in(kind: str) -> str:
+    """The README's ``[sign_in]`` block of ``kind``, as written there."""
+    (block,) = [
+        b for b in readme_blocks("toml") if b.startswith("[sign_in]") and f'kind = "{kind}"' in b
+    ]
+    return block

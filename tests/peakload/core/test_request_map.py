@@ -209,3 +209,20 @@ def test_missing_and_malformed_files(tmp_path):
     (tmp_path / "x.toml").write_text("[sign_in\n")
     with pytest.raises(RequestMapError, match="not valid TOML"):
         load_request_map(tmp_path / "x.toml")
+
+
+def test_the_readmes_examples_are_the_tested_files():
+    """README, "Load-test your own service": its map and module snippets are excerpts
+    of examples/invoices (load-tested in tests/loadtests/test_foreign.py), its sign-in
+    blocks are run there, and every TOML block reads."""
+    from tests.loadtests.invoices import TASKS, readme_blocks
+
+    tomls = readme_blocks("toml")
+    assert len(tomls) == 5
+    for block in tomls:
+        if block.startswith("[transactions.") or block.startswith("[reconciliation."):
+            assert block in MAP.read_text()
+        if block.startswith("[sign_in]") and 'kind = "login"' in block:
+            assert block.split("#")[0] in MAP.read_text()
+    for block in readme_blocks("python"):
+        assert block in TASKS.read_text()
