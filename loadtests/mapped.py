@@ -48,6 +48,7 @@ from peakload.core.request_map import (
 from peakload.core.scenario import LOGIN
 from peakload.core.templates import (
     Context,
+    Kind,
     Template,
     TemplateError,
     fill,
@@ -55,7 +56,7 @@ from peakload.core.templates import (
     parse_json,
     read_secrets,
 )
-from peakload.core.units import ALL_UNITS, FIRST_UNIT
+from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
 
 RETRYABLE = (0, 503)
 
@@ -108,6 +109,7 @@ class MapSource:
         self.mistake: Callable[[str], None] = lambda line: None
         self.captured: set[str] = set()  # captures that worked at least once here
         self.writes = tuple(n for n, t in self.map.transactions.items() if t.write)
+        self.unit_secret = os.environ.get("PEAKLOAD_UNIT_SECRET", DEV_UNIT_SECRET)
         kind = self.map.sign_in
         sources = _credentials(self.map)
         self.credentials_hint = {
@@ -116,22 +118,32 @@ class MapSource:
             "bearer": f"the service refuses the token ({sources}): expired, or another's?",
             "oauth2": f"the token endpoint refuses the client ({sources}): check id and secret",
         }[kind.kind]
+        if any(
+            p.kind is Kind.UNIT_PASSWORD
+            for _, r in self.map.requests()
+            for t in r.templates()
+            for p in t.placeholders
+        ):
+            self.credentials_hint = (
+                "{unit_password} is HMAC(PEAKLOAD_UNIT_SECRET, unit code): "
+                "PEAKLOAD_UNIT_SECRET differs from the server's"
+            )
 
     def route_hint(self, transaction: str) -> str:
         return f"check transactions.{transaction}.method and .path in {self.path}"
 
     def preparation(self, steps: list[str], entry: int) -> list[str]:
-        """The earlier steps of a flow that capture what the steps from ``entry`` on use."""
+        """The earlier steps of a flow a user entering at ``entry`` runs first: from the
+        first one that captures what the steps from ``entry`` on use, every step up to
+        the entry (a payment is drafted *and signed* before it is submitted)."""
         needed = set()
         for step in steps[entry:]:
             for template in self.map.transactions[step].templates():
-                needed |= {p.argument for p in template.placeholders if p.kind.value == "capture"}
-        earlier = []
-        for step in steps[:entry]:
-            made = set(self.map.transactions[step].capture)
-            if made & needed:
-                earlier.append(step)
-        return earlier
+                needed |= {p.argument for p in template.placeholders if p.kind is Kind.CAPTURE}
+        for first, step in enumerate(steps[:entry]):
+            if set(self.map.transactions[step].capture) & needed:
+                return list(steps[first:entry])
+        return []
 
     def actor(self, client: Any, index: int, rng: np.random.Generator, ledger: Ledger):
         return MappedActor(client, self, index, rng, ledger)
@@ -162,6 +174,7 @@ class MappedActor:
             unit_code=FIRST_UNIT + index % ALL_UNITS,
             captures={},
             secrets=source.secrets,
+            unit_secret=source.unit_secret,
         )
         self.headers: dict[str, str] = {}
         self.expires_at: float | None = None  # an OAuth2 token's, monotonic
@@ -284,15 +297,15 @@ class MappedActor:
             ) as response:
                 status = response.status_code
                 if request.ok(status):
+                    # A write took effect on a 2xx; another success status (a 409 that
+                    # states a business rule) is an answer that wrote nothing.
+                    if write and key:
+                        self.ledger.answered(name, key, ok=200 <= status < 300)
                     missing = self._capture(where, request, response)
                     if missing is None:
                         response.success()
-                        if write and key:
-                            self.ledger.answered(name, key, ok=True)
                         return response
                     response.failure(missing)
-                    if write and key:
-                        self.ledger.answered(name, key, ok=True)  # the write took effect
                     return None
                 reason = response.error or f"HTTP {status}"
                 response.failure(f"{status or 'no answer'}: {str(reason)[:120]}")
@@ -312,6 +325,8 @@ class MappedActor:
             try:
                 self.context.captures[name] = capture_value(capture, response)
             except CaptureMissing as exc:
+                if capture.optional:
+                    continue
                 shown = "token" if name == "__token__" else name
                 message = (
                     f"{exc} in the {response.status_code} answer of "
@@ -383,7 +398,19 @@ def count_records(host: str, path: str | Path, timeout_s: float = 10.0) -> dict[
         except (urllib.error.URLError, OSError) as exc:
             return f"reconciliation.counts.{name}: {request.method.value} {request.path}: {exc}"
         try:
-            counts[name] = int(capture_value(request.value, answer))
+            counts[name] = record_count(capture_value(request.value, answer))
         except (CaptureMissing, TypeError, ValueError) as exc:
             return f"reconciliation.counts.{name}.value: {exc}"
     return counts
+
+
+def record_count(value: Any) -> int:
+    """A count from a count request's value: a number, the sum of an object's numbers
+    (records by status), or a list's length (the records themselves)."""
+    if isinstance(value, dict):
+        return sum(record_count(v) for v in value.values())
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"{value!r} is not a count")
+    return int(value)

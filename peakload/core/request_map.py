@@ -110,6 +110,9 @@ class Capture(_Strict):
     json_path: str | None = Field(default=None, alias="json")
     header: str | None = None
     regex: str | None = None
+    optional: bool = False
+    """An answer may lack it (an empty list): the request still succeeds, the user
+    keeps what it captured before (a step that needs a value never captured is not sent)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

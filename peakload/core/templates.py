@@ -13,6 +13,7 @@ JSON bodies as templates. A placeholder is one of:
 ``{choice:A|B|C}`` one of the listed words
 ``{unit_code}``    the user's own unit code (1000001 ...), as our mock's users have
 ``{user}``         the user's index: 0, 1, 2 ... over every generator process
+``{unit_password}`` our mock's password for ``{unit_code}`` (from PEAKLOAD_UNIT_SECRET)
 ================== ==========================================================
 
 ``{{`` and ``}}`` stand for literal braces. In a JSON body a string that is
@@ -34,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from peakload.core.units import DEV_UNIT_SECRET, unit_password
+
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -49,10 +52,11 @@ class Kind(StrEnum):
     AMOUNT = "amount"
     CHOICE = "choice"
     UNIT_CODE = "unit_code"
+    UNIT_PASSWORD = "unit_password"
     USER = "user"
 
 
-_BARE = {Kind.UUID, Kind.UNIT_CODE, Kind.USER}
+_BARE = {Kind.UUID, Kind.UNIT_CODE, Kind.UNIT_PASSWORD, Kind.USER}
 
 
 class TemplateError(ValueError):
@@ -159,6 +163,8 @@ class Context:
     captures: dict[str, Any]
     secrets: Mapping[tuple[Kind, str], str]
     """``env:`` and ``file:`` values, read once per process (:func:`read_secrets`)."""
+    unit_secret: str = DEV_UNIT_SECRET
+    """Our mock's PEAKLOAD_UNIT_SECRET, for ``{unit_password}``."""
 
 
 def _value(p: Placeholder, ctx: Context) -> Any:
@@ -178,7 +184,9 @@ def _value(p: Placeholder, ctx: Context) -> Any:
         case Kind.CHOICE:
             return p.choices[int(ctx.rng.integers(len(p.choices)))]
         case Kind.UNIT_CODE:
-            return ctx.unit_code
+            return str(ctx.unit_code)  # a code, not a number: "1000001"
+        case Kind.UNIT_PASSWORD:
+            return unit_password(ctx.unit_secret, ctx.unit_code)
         case Kind.USER:
             return ctx.user
     raise AssertionError(p.kind)

@@ -26,6 +26,7 @@ from peakload.core.templates import (
     parse_json,
     read_secrets,
 )
+from peakload.core.units import DEV_UNIT_SECRET, unit_password
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "invoices"
 MAP = EXAMPLE / "invoices.requests.toml"
@@ -48,6 +49,13 @@ def test_placeholders_fill_from_captures_generators_and_the_user():
     amounts = [fill(Template.parse("{amount:10:20}"), ctx, typed=True) for _ in range(300)]
     assert all(10 <= a <= 20 and round(a, 2) == a for a in amounts)
     assert {fill(Template.parse("{choice:A|B}"), ctx) for _ in range(100)} == {"A", "B"}
+
+
+def test_the_unit_code_is_a_code_and_its_password_our_mocks():
+    ctx = context()
+    assert fill(Template.parse("{unit_code}"), ctx, typed=True) == "1000008"
+    password = fill(Template.parse("{unit_password}"), ctx)
+    assert password == unit_password(DEV_UNIT_SECRET, 1_000_008) and len(password) == 16
 
 
 def test_a_json_body_keeps_single_placeholders_typed():
