@@ -108,12 +108,21 @@ def plan_for(options: LoadTestOptions) -> Plan:
     return plan
 
 
+def scenario_requests(scenario_path: str | Path, scenario: Scenario | None = None) -> Path | None:
+    """The request map or tasks module a scenario names (``[scenario] requests``),
+    relative to the scenario file; None when it names none. Jobs that load-test
+    derived scenarios (validate's plateaus, calibrate's tour) pass it on from the
+    scenario they were given."""
+    scenario = scenario or load_scenario(scenario_path)
+    if not scenario.scenario.requests:
+        return None
+    return Path(scenario_path).parent / scenario.scenario.requests
+
+
 def requests_file(options: LoadTestOptions, scenario: Scenario) -> str | None:
     """The request map or tasks module the run uses, checked, as an absolute path:
     ``--requests``/``--tasks``, else the scenario's ``requests`` (relative to it)."""
-    given = options.requests_path
-    if given is None and scenario.scenario.requests:
-        given = Path(options.scenario_path).parent / scenario.scenario.requests
+    given = options.requests_path or scenario_requests(options.scenario_path, scenario)
     if given is None:
         return None
     path = Path(given).resolve()

@@ -26,7 +26,13 @@ from loadtests.recorder import load_records
 from peakload.app import defaults, validation_files
 from peakload.app.drill import DrillPlan, DrillResult, compare_drill, drill_seconds, plan_drill
 from peakload.app.errors import CouldNotRun, JobError
-from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest, plan_for
+from peakload.app.loadtest import (
+    LoadTestOptions,
+    LoadTestRun,
+    loadtest,
+    plan_for,
+    scenario_requests,
+)
 from peakload.app.plateau import COMPRESS, Plateau, build_plateau, default_user_scale
 from peakload.app.rundir import new_run_dir
 from peakload.app.simulate import SimulateOptions, SimulationRun, simulate
@@ -62,6 +68,8 @@ class ValidateOptions:
     serve_scenario_path: str | Path | None = None
     levels: tuple[float, ...] = defaults.VALIDATE_LEVELS
     host: str | None = None
+    requests_path: str | Path | None = None
+    """What the users send (``--requests``/``--tasks``); default: the scenario's."""
     replications: int = 3
     out: str | Path = "results"
     bounds_path: str | Path | None = None
@@ -193,6 +201,7 @@ def _loadtest_options(
         scenario_path=plateau.path,
         host=options.host,
         serve_scenario_path=options.serve_scenario_path,
+        requests_path=options.requests_path or scenario_requests(options.scenario_path),
         compress=COMPRESS,
         user_scale=scale,
         seed=options.seed,

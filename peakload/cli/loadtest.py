@@ -30,22 +30,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     options.add_scenario(parser)
     parser.add_argument(
-        "--host", metavar="URL", help="a service that speaks the API (default: start the mock)"
+        "--host",
+        metavar="URL",
+        help="the service to test (default: start the mock); one that is not our mock "
+        "needs --requests or --tasks",
     )
-    requests = parser.add_mutually_exclusive_group()
-    requests.add_argument(
-        "--requests",
-        metavar="MAP.toml",
-        help="a request map: what each transaction sends to --host, how users sign in, "
-        "how to count the service's records (default: the scenario's requests, else our "
-        "mock's API)",
-    )
-    requests.add_argument(
-        "--tasks",
-        metavar="MODULE.py",
-        help="a Python module with a function (client, user) per transaction, the Locust "
-        "way, and optionally sign_in(client, user)",
-    )
+    options.add_requests(parser)
     parser.add_argument(
         "--serve-scenario",
         metavar="FILE",
