@@ -92,9 +92,7 @@ def capture_value(capture: Capture, response: Any) -> Any:
 
 def _credentials(map_: RequestMap) -> str:
     """Where the sign-in's credentials come from, for the likely-fix line."""
-    names = [f"{{{p.kind.value}:{p.argument}}}" for p in map_.secrets() if p.argument] or [
-        "the map"
-    ]
+    names = [f"{{{p.kind.value}:{p.argument}}}" for p in map_.sign_in_secrets()] or ["the map"]
     return ", ".join(dict.fromkeys(names))
 
 

@@ -340,6 +340,20 @@ class RequestMap(_Strict):
             templates += [t for r in self.reconciliation.counts.values() for t in r.templates()]
         return [p for t in templates for p in t.placeholders if p.kind in (Kind.ENV, Kind.FILE)]
 
+    def sign_in_secrets(self) -> list[Placeholder]:
+        """The ``{env:...}`` and ``{file:...}`` the sign-in reads (its credentials)."""
+        sign_in = self.sign_in
+        if isinstance(sign_in, LoginSignIn):
+            templates = sign_in.templates()
+        elif isinstance(sign_in, BearerSignIn):
+            templates = [Template.parse(sign_in.token)]
+        elif isinstance(sign_in, OAuth2SignIn):
+            texts = (sign_in.token_url, sign_in.client_id, sign_in.client_secret)
+            templates = [Template.parse(t) for t in texts]
+        else:
+            templates = []
+        return [p for t in templates for p in t.placeholders if p.kind in (Kind.ENV, Kind.FILE)]
+
     def check_scenario(self, scenario: Scenario, source: str) -> None:
         """Every transaction the scenario's users run has a request here."""
         steps = {step for flow in scenario.flow_list for step in flow.steps}

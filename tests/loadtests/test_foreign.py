@@ -199,3 +199,13 @@ def test_validate_against_the_foreign_service_through_its_map(tmp_path):
     for metric in ("overall.throughput_rps", "overall.mean_s", "overall.p95_s"):
         assert rows[metric]["measured"] > 0, metric
     assert not any(m.startswith("tiers.") for m in rows)  # the service reports no tiers
+
+
+def test_wrong_credentials_stop_the_run_naming_where_they_come_from(tmp_path, capsys, monkeypatch):
+    with invoices_service(tmp_path / "service.log") as url:
+        monkeypatch.setenv("INVOICES_PASSWORD", "not-the-password")
+        code = loadtest_cli(url)
+    assert code == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert 'HTTP 401 on POST /v2/login: {"error":"bad credentials"}' in line
+    assert "refuses the credentials ({env:INVOICES_USER}, {env:INVOICES_PASSWORD})" in line
