@@ -161,12 +161,12 @@ def _watch(environment, plan: Plan) -> fail_fast.Watch:
     source = environment.peakload.source
 
     def abort(line: str) -> None:
-        if plan.out_dir:
+        if plan.out_dir:  # under peakload's runner: it polls for this and stops us by PID
             path = Path(plan.out_dir) / fail_fast.ABORT_FILE.format(pid=os.getpid())
             Path(plan.out_dir).mkdir(parents=True, exist_ok=True)
             path.write_text(line + "\n")
-        else:
-            print(f"peakload: {line}", file=sys.stderr)
+            return
+        print(f"peakload: {line}", file=sys.stderr)  # run by hand: stop here
         gevent.spawn(environment.runner.quit)
 
     watch = fail_fast.Watch(
