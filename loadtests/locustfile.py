@@ -165,6 +165,9 @@ def _watch(environment, plan: Plan) -> fail_fast.Watch:
             path = Path(plan.out_dir) / fail_fast.ABORT_FILE.format(pid=os.getpid())
             Path(plan.out_dir).mkdir(parents=True, exist_ok=True)
             path.write_text(line + "\n")
+            users = getattr(environment.runner, "user_greenlets", None)
+            if users is not None:  # no request after the line (Locust's stop waits on users)
+                gevent.spawn(users.kill, block=False)
             return
         print(f"peakload: {line}", file=sys.stderr)  # run by hand: stop here
         gevent.spawn(environment.runner.quit)

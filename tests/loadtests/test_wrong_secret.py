@@ -52,5 +52,6 @@ def test_a_wrong_unit_secret_stops_the_run_with_the_401_line(tmp_path, monkeypat
     assert '{"detail":"unknown unit code or wrong password"}' in lines[0]
     assert "PEAKLOAD_UNIT_SECRET differs from the server's" in lines[0]
     # The pool is 60 users (5 %: 3 sign-ins); the run made 1,753 before it gave up.
-    # A few more than 3 may be in flight when the third answer comes back.
-    assert 3 <= made <= 12, made
+    # Those in flight when the third answer comes back are sent too (a dozen on a loaded
+    # machine): still 20 at most, the most the probe ever waits for.
+    assert 3 <= made <= 20, made
