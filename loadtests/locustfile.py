@@ -107,6 +107,12 @@ def _options(parser) -> None:
         help="multiply users and think times by F (request rate holds)",
     )
     parser.add_argument("--window", default=None, help="HH:MM-HH:MM to run up to and measure")
+    parser.add_argument(
+        "--requests",
+        default=None,
+        help="a request map (.toml) or tasks module (.py): what each transaction sends "
+        "(default: the scenario's requests, else peakload's mock API)",
+    )
 
 
 def _plan(options) -> Plan:
@@ -116,12 +122,19 @@ def _plan(options) -> Plan:
     if not getattr(options, "scenario", None):
         raise SystemExit("peakload: give --scenario FILE (or set PEAKLOAD_SCENARIO)")
     window = tuple(options.window.split("-")) if options.window else None
+    scenario = load_scenario(options.scenario)
+    requests = options.requests or (
+        Path(options.scenario).parent / scenario.scenario.requests
+        if scenario.scenario.requests
+        else None
+    )
     return Plan(
         options.scenario,
         compress=options.compress,
         user_scale=options.user_scale,
         window=window,
-        sign_in_rate=setup_rate(load_scenario(options.scenario)),
+        sign_in_rate=setup_rate(scenario),
+        requests=str(Path(requests).resolve()) if requests else None,
     )
 
 
