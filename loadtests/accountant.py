@@ -82,6 +82,10 @@ class Accountant:
             "get_statements": self.get_statements,
         }
 
+    def sign_in(self) -> bool:
+        """Sign in as this unit (the ``login`` transaction)."""
+        return self.login()
+
     def run(self, transaction: str) -> bool:
         done = self.steps[transaction]()
         if self.headers and self.rng.random() < PROBE_SHARE:

@@ -40,7 +40,6 @@ This is :mod:`peakload.core.plan`'s closed workload as Locust runs it.
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
@@ -48,11 +47,9 @@ from locust import FastHttpUser, task
 from locust.exception import StopUser
 from locust.user.users import LOCUST_STATE_RUNNING, LOCUST_STATE_STOPPING, LOCUST_STATE_WAITING
 
-from loadtests.accountant import Accountant
-from loadtests.roster import Roster, preparation
+from loadtests.roster import Roster
 from peakload.core.plan import Plan
 from peakload.core.stationary import first_entry, residual_think
-from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
 
 
 class TreasuryUser(FastHttpUser):
@@ -64,7 +61,6 @@ class TreasuryUser(FastHttpUser):
         self.plan = plan
         self.roster: Roster = run.roster
         self.local, rank, self.wake = self.roster.join()
-        self.unit_code = FIRST_UNIT + rank % ALL_UNITS  # each user its own unit
         self.rng = np.random.default_rng([plan.run_seed, rank])
         scenario = plan.scenario
         self.think_time = scenario.workload.think_time
@@ -74,15 +70,13 @@ class TreasuryUser(FastHttpUser):
         self.flow_p = weights / weights.sum()
         self.weights = weights.tolist()
         self.lengths = [len(steps) for steps in self.flows]
-        secret = os.environ.get("PEAKLOAD_UNIT_SECRET", DEV_UNIT_SECRET)
-        self.accountant = Accountant(
-            self.client, scenario, self.unit_code, secret, self.rng, run.ledger
-        )
+        self.source = run.source
+        self.actor = run.source.actor(self.client, rank, self.rng, run.ledger)
         # Locust spawns the pool in batches of floor(rate) users a second; each user
         # signs in at its own moment, rank / rate after the start (no bursts).
         self.roster.setup_known.wait()
         self._sleep(self.roster.sign_in_at(rank) - time.time())
-        while not self.accountant.login():
+        while not self.actor.sign_in():
             self._sleep(self.retry_delay_s)  # setup: a refused sign-in is tried again soon
         self.flow, self.step, self.residual_s = self._first_entry()
         self.roster.ready += 1
@@ -95,8 +89,8 @@ class TreasuryUser(FastHttpUser):
         kind = self.plan.scenario.workload.entry
         while True:
             entry = first_entry(kind, self.weights, self.lengths, self.think_time, self.rng)
-            steps = preparation(self.flows[entry.flow], entry.step)
-            if all(self.accountant.run(step) for step in steps):
+            steps = self.source.preparation(self.flows[entry.flow], entry.step)
+            if all(self.actor.run(step) for step in steps):
                 return entry.flow, entry.step, entry.think_s
             self._sleep(self.retry_delay_s)
 
@@ -161,7 +155,7 @@ class TreasuryUser(FastHttpUser):
     def _work_while_active(self) -> None:
         think = self.residual_s * self.plan.user_scale
         while self._pause(think):
-            ok = self.accountant.run(self.flows[self.flow][self.step])
+            ok = self.actor.run(self.flows[self.flow][self.step])
             self.step += 1
             if not ok or self.step == len(self.flows[self.flow]):
                 self._next_flow()  # a failed step gives up the rest of its flow

@@ -13,6 +13,7 @@ variable (``PEAKLOAD_LOADTEST``) or, for a plain run, ``PEAKLOAD_SCENARIO``.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +22,13 @@ import gevent
 from locust import events
 from locust.runners import MasterRunner, WorkerRunner
 
-from loadtests import keepalive
+from loadtests import fail_fast, keepalive
+from loadtests.actors import RequestSource, request_source
 from loadtests.arrival_user import ArrivalUser, share_origin
 from loadtests.arrivals import ArrivalLog
 from loadtests.closed import TreasuryUser
 from loadtests.ledger import Ledger
+from loadtests.pool_size import pool_size
 from loadtests.recorder import RequestRecorder, ShapeLog
 from loadtests.roster import (
     CLOCK_MESSAGE,
@@ -53,6 +56,7 @@ class LoadTestRun:
 
     plan: Plan
     recorder: RequestRecorder
+    source: RequestSource  # what each user sends (loadtests.actors)
     ledger: Ledger = field(default_factory=Ledger)
     shape_log: ShapeLog = field(default_factory=ShapeLog)
     started_wall: float = field(default_factory=time.time)
@@ -103,6 +107,12 @@ def _options(parser) -> None:
         help="multiply users and think times by F (request rate holds)",
     )
     parser.add_argument("--window", default=None, help="HH:MM-HH:MM to run up to and measure")
+    parser.add_argument(
+        "--requests",
+        default=None,
+        help="a request map (.toml) or tasks module (.py): what each transaction sends "
+        "(default: the scenario's requests, else peakload's mock API)",
+    )
 
 
 def _plan(options) -> Plan:
@@ -112,12 +122,19 @@ def _plan(options) -> Plan:
     if not getattr(options, "scenario", None):
         raise SystemExit("peakload: give --scenario FILE (or set PEAKLOAD_SCENARIO)")
     window = tuple(options.window.split("-")) if options.window else None
+    scenario = load_scenario(options.scenario)
+    requests = options.requests or (
+        Path(options.scenario).parent / scenario.scenario.requests
+        if scenario.scenario.requests
+        else None
+    )
     return Plan(
         options.scenario,
         compress=options.compress,
         user_scale=options.user_scale,
         window=window,
-        sign_in_rate=setup_rate(load_scenario(options.scenario)),
+        sign_in_rate=setup_rate(scenario),
+        requests=str(Path(requests).resolve()) if requests else None,
     )
 
 
@@ -125,12 +142,14 @@ def _plan(options) -> Plan:
 def _init(environment, **kwargs) -> None:
     plan = _plan(environment.parsed_options)
     names = [t.name for t in plan.scenario.transactions]
-    run = LoadTestRun(plan, RequestRecorder(names))
+    source = request_source(plan)
+    run = LoadTestRun(plan, RequestRecorder(names), source, ledger=Ledger(source.writes))
     environment.peakload = run
     timeout = plan.scenario.workload.timeout_s
     TreasuryUser.network_timeout = timeout
     TreasuryUser.connection_timeout = timeout
     environment.events.request.add_listener(run.recorder.on_request)
+    environment.events.request.add_listener(_watch(environment, plan).on_request)
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         runner.register_message(
@@ -146,6 +165,35 @@ def _init(environment, **kwargs) -> None:
 
         runner.register_message(READY_MESSAGE, ready)
     share_origin(environment)  # one schedule origin for master and workers (open workloads)
+
+
+def _watch(environment, plan: Plan) -> fail_fast.Watch:
+    """The fail-fast watch of this process: a run that cannot sign in, or whose
+    routes do not exist, stops at once (:mod:`loadtests.fail_fast`)."""
+    pool = plan.pool_users if plan.scenario.workload.kind == "closed" else pool_size(plan).start
+    source = environment.peakload.source
+
+    def abort(line: str) -> None:
+        if plan.out_dir:  # under peakload's runner: it polls for this and stops us by PID
+            path = Path(plan.out_dir) / fail_fast.ABORT_FILE.format(pid=os.getpid())
+            Path(plan.out_dir).mkdir(parents=True, exist_ok=True)
+            path.write_text(line + "\n")
+            users = getattr(environment.runner, "user_greenlets", None)
+            if users is not None:  # no request after the line (Locust's stop waits on users)
+                gevent.spawn(users.kill, block=False)
+            return
+        print(f"peakload: {line}", file=sys.stderr)  # run by hand: stop here
+        gevent.spawn(environment.runner.quit)
+
+    watch = fail_fast.Watch(
+        abort=abort,
+        sign_in_probe=fail_fast.sign_in_probe(pool, processes(plan)),
+        credentials_hint=source.credentials_hint,
+        route_hint=source.route_hint,
+        watched=frozenset(t.name for t in plan.scenario.transactions),
+    )
+    source.mistake = watch.trip  # a capture that never worked is a mistake in the map
+    return watch
 
 
 @events.test_start.add_listener

@@ -18,7 +18,6 @@ Its sizes and their defaults: :mod:`loadtests.pool_size`.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,11 +27,8 @@ import numpy as np
 from gevent.pool import Group
 from locust.contrib.fasthttp import FastHttpSession
 
-from loadtests.accountant import Accountant
 from loadtests.arrivals import ArrivalLog
 from loadtests.pool_size import PoolSize
-from peakload.core.scenario import Scenario
-from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
 
 SIGN_IN_RETRY_S = 1.0
 
@@ -55,8 +51,6 @@ class PoolUser:
         events: Any,
         rng: np.random.Generator,
     ):
-        scenario: Scenario = run.plan.scenario
-        self.unit_code = FIRST_UNIT + index % ALL_UNITS
         self.rng = rng  # the process's: a generator per user cost ~1 ms to make, in the loop
         self.client = FastHttpSession(
             base_url=host,
@@ -66,10 +60,7 @@ class PoolUser:
             connection_timeout=timeout_s,
             max_retries=0,
         )
-        secret = os.environ.get("PEAKLOAD_UNIT_SECRET", DEV_UNIT_SECRET)
-        self.accountant = Accountant(
-            self.client, scenario, self.unit_code, secret, self.rng, run.ledger
-        )
+        self.actor = run.source.actor(self.client, index, self.rng, run.ledger)
         self.signed_in = False
         self._signing: gevent.Greenlet | None = None
         self._scheduled: float | None = None
@@ -92,7 +83,7 @@ class PoolUser:
         return self.signed_in
 
     def _sign_in(self, stopping: Callable[[], bool]) -> None:
-        while not self.accountant.login():  # a failed sign-in is tried again
+        while not self.actor.sign_in():  # a failed sign-in is tried again
             if stopping():
                 return
             gevent.sleep(SIGN_IN_RETRY_S)
@@ -101,7 +92,7 @@ class PoolUser:
     def run_flow(self, scheduled: float, steps: list[str]) -> None:
         self._scheduled = scheduled
         for step in steps:
-            if not self.accountant.run(step):
+            if not self.actor.run(step):
                 break  # give up the rest of this flow, as a closed user does
         self._scheduled = None
 

@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 
 import loadtests
-from loadtests import busy_sources
+from loadtests import busy_sources, fail_fast
 from loadtests import ledger as ledger_module
 from loadtests.arrivals import load_arrivals
+from loadtests.mapped import count_records
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.outages import MockSupervisor, outage_series, outage_summary
@@ -149,6 +150,7 @@ def run_loadtest(
     # Every Locust process reads the plan, whatever its directory, and writes its records here.
     plan = replace(plan, scenario_path=str(Path(plan.scenario_path).resolve()), out_dir=str(raw))
     token = os.environ.get("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN if host is None else None)
+    counts_before: dict[str, int] | str | None = None
     mock = None
     processes: list[subprocess.Popen] = []
     logs = []
@@ -166,6 +168,8 @@ def run_loadtest(
                 raise LoadTestError(str(exc)) from None
             host = mock.url
         before = admin_stats(host, token) if token else None
+        if _is_map(plan):
+            counts_before = count_records(host, plan.requests)
         env = {**os.environ, ENV: plan.to_env()}
         for i, command in enumerate(_locust_commands(plan, host, run_dir)):
             log = (run_dir / ("locust.log" if i == 0 else f"locust-worker-{i}.log")).open("w")
@@ -193,6 +197,9 @@ def run_loadtest(
         deadline = started + total_s + START_GRACE_S
         master = processes[0]
         while master.poll() is None:
+            if (line := _aborted(raw)) is not None:
+                monitor.stop()
+                raise LoadTestError(line)
             if time.monotonic() > deadline:
                 raise LoadTestError(
                     f"Locust still running {START_GRACE_S:.0f} s past the plan's "
@@ -203,12 +210,16 @@ def run_loadtest(
             if mock is not None:
                 mock.poll()
             time.sleep(mock.due_in() if mock is not None else 0.5)
+        if (line := _aborted(raw)) is not None:
+            monitor.stop()
+            raise LoadTestError(line)
         for worker in processes[1:]:
             worker.wait(timeout=30)
         if mock is not None:
             mock.settle()
         samples = monitor.stop()
         after = _wait_idle(host, token) if token else None
+        counts_after = count_records(host, plan.requests) if _is_map(plan) else None
     finally:
         for process in processes:
             _stop(process)
@@ -248,17 +259,18 @@ def run_loadtest(
     ledgers = sorted(raw.glob("ledger-*.json"))
     client = ledger_module.merge(ledgers)
     summary.isolation = ledger_module.merge_isolation(ledgers)
-    if before is not None and after is not None:
+    if plan.requests is None and before is not None and after is not None:
         summary.reconciliation = ledger_module.reconcile(
             client,
             ledger_module.server_counts(before["records"]),
             ledger_module.server_counts(after["records"]),
         )
+    elif isinstance(counts_before, dict) and isinstance(counts_after, dict):
+        summary.reconciliation = ledger_module.reconcile(client, counts_before, counts_after)
     else:
-        summary.reconciliation = {
-            "skipped": "no admin access to the server (set PEAKLOAD_ADMIN_TOKEN)",
-            "client": client,
-        }
+        summary.reconciliation = ledger_module.not_checked(
+            _why_not_reconciled(plan, counts_before, counts_after), client
+        )
     # The one judge: the SLO, and what makes a measurement untrustworthy (a saturated
     # generator, an open workload's flow starts dropped, a write lost or duplicated).
     summary.slo = judge(plan.scenario.slo, summary)
@@ -267,6 +279,32 @@ def run_loadtest(
         edges = np.append(series["time_s"], plan.clock_at(plan.wall_duration_s))
         series["server_down"] = outage_series(mock.outages, measurement, edges)
     return LoadTestResult(summary, series, window_latencies(measurement))
+
+
+def _is_map(plan: Plan) -> bool:
+    return plan.requests is not None and not plan.requests.endswith(".py")
+
+
+def _why_not_reconciled(plan: Plan, before: object, after: object) -> str:
+    """Why the writes could not be checked against the service's records."""
+    if plan.requests is None:
+        return "no admin access to the server (set PEAKLOAD_ADMIN_TOKEN)"
+    if not _is_map(plan):
+        return (
+            f"a tasks module ({Path(plan.requests).name}) names no count of the service's records"
+        )
+    reason = next((r for r in (before, after) if isinstance(r, str)), None)
+    return reason or "the service's counts could not be read"
+
+
+def _aborted(raw: Path) -> str | None:
+    """The line a Locust process stopped the run with (:mod:`loadtests.fail_fast`)."""
+    pattern = fail_fast.ABORT_FILE.format(pid="*")
+    for path in sorted(raw.glob(pattern)):
+        line = path.read_text().strip()
+        if line:
+            return line
+    return None
 
 
 def _keep_tier_samples(run_dir: Path, samples, busy_map) -> None:

@@ -58,6 +58,8 @@ class CalibrateOptions:
     plan: bool = False
     serve_scenario_path: str | Path | None = None
     host: str | None = None
+    requests_path: str | Path | None = None
+    """What the planned load tests send (``--requests``/``--tasks``); default: the scenario's."""
     plan_wall_s: float = defaults.CALIBRATE_PLAN_WALL_S
     busy_map_path: str | Path | None = None
     """Tiers' busy time of a real system (loadtests.busy_sources): CSV sources are read

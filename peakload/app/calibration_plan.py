@@ -40,7 +40,7 @@ from typing import Any
 import tomli_w
 
 from peakload.app.errors import JobError
-from peakload.app.loadtest import LoadTestOptions, loadtest
+from peakload.app.loadtest import LoadTestOptions, loadtest, scenario_requests
 from peakload.core.clock import format_clock
 from peakload.core.scenario import LOGIN, Scenario
 from peakload.core.stationary import FlowEntry
@@ -75,6 +75,10 @@ def tour_users(model: Scenario, think_s: float = THINK_S) -> int:
 def tour_scenario(model_path: Path, model: Scenario, wall_s: float) -> dict[str, Any]:
     """The model's file with the workload replaced by the lockstep tour."""
     data = tomllib.loads(model_path.read_text())
+    if data["scenario"].get("requests"):  # the request map stays the model's
+        data["scenario"]["requests"] = str(
+            (model_path.parent / data["scenario"]["requests"]).resolve()
+        )
     users = tour_users(model)
     end = START_S + math.ceil(wall_s)
     start, stop = format_clock(START_S, with_seconds=True), format_clock(end, with_seconds=True)
@@ -127,6 +131,7 @@ def run_plan(
             scenario_path=path,
             host=options.host,
             serve_scenario_path=options.serve_scenario_path,
+            requests_path=options.requests_path or scenario_requests(model_path, model),
             compress=1.0,
             out=plan_dir,
             plots=options.plots,

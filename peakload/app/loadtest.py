@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from loadtests import busy_sources
 from loadtests.roster import setup_rate
 from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
+from loadtests.tasks import TasksError, load_tasks
 from peakload.app import defaults
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.provenance import Stopwatch
@@ -17,8 +19,10 @@ from peakload.app.run_output import JudgedRun, finish_run, start_run, write_run
 from peakload.contract.summary import Summary
 from peakload.core.clock import format_clock, parse_clock
 from peakload.core.plan import Plan
+from peakload.core.request_map import load_request_map
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
+from peakload.core.templates import TemplateError, read_secrets
 
 PLAN_FILE = "plan.json"
 """The plan of a load test, saved in its run directory (``Plan.to_env()`` JSON)."""
@@ -57,6 +61,9 @@ class LoadTestOptions:
     busy_map_path: str | Path | None = None
     """A TOML mapping tiers to busy-time sources of a real system (see loadtests.busy_sources)."""
     db: str | None = None
+    requests_path: str | Path | None = None
+    """What the users send: a request map (``.toml``) or a tasks module (``.py``);
+    default: the scenario's ``requests``, else our mock's API."""
     kill_server_at: tuple[str, ...] = ()
     restart_after_s: float = 2.0
 
@@ -93,11 +100,45 @@ def plan_for(options: LoadTestOptions) -> Plan:
             sign_in_rate=options.sign_in_rate or setup_rate(scenario),
             pool_start=options.pool_start,
             pool_max=options.pool_max,
+            requests=requests_file(options, scenario),
         )
     except ValueError as exc:
         raise JobError(str(exc)) from None
     _check_window_reached(plan)
     return plan
+
+
+def scenario_requests(scenario_path: str | Path, scenario: Scenario | None = None) -> Path | None:
+    """The request map or tasks module a scenario names (``[scenario] requests``),
+    relative to the scenario file; None when it names none. Jobs that load-test
+    derived scenarios (validate's plateaus, calibrate's tour) pass it on from the
+    scenario they were given."""
+    scenario = scenario or load_scenario(scenario_path)
+    if not scenario.scenario.requests:
+        return None
+    return Path(scenario_path).parent / scenario.scenario.requests
+
+
+def requests_file(options: LoadTestOptions, scenario: Scenario) -> str | None:
+    """The request map or tasks module the run uses, checked, as an absolute path:
+    ``--requests``/``--tasks``, else the scenario's ``requests`` (relative to it)."""
+    given = options.requests_path or scenario_requests(options.scenario_path, scenario)
+    if given is None:
+        return None
+    path = Path(given).resolve()
+    if path.suffix == ".py":
+        try:
+            load_tasks(path, scenario)
+        except TasksError as exc:
+            raise JobError(str(exc)) from None
+        return str(path)
+    request_map = load_request_map(path)  # a bad map: one line per problem, exit 2
+    request_map.check_scenario(scenario, str(path))
+    try:
+        read_secrets(request_map.secrets(), path.parent, os.environ)
+    except TemplateError as exc:
+        raise JobError(f"{path}: {exc}") from None
+    return str(path)
 
 
 def compression_note(options: LoadTestOptions, plan: Plan) -> str | None:

@@ -115,6 +115,8 @@ def build_plateau(
         f"{'users' if scenario.workload.kind == 'closed' else 'requests/s'})"
     )
     info["start"], info["end"] = clocks[0], clocks[2]
+    if info.get("requests"):  # the request map stays the source scenario's
+        info["requests"] = str((Path(scenario_path).parent / info["requests"]).resolve())
     info["window"] = [clocks[1], clocks[2]]
     key = "concurrency" if scenario.workload.kind == "closed" else "rate"
     value = int(load) if scenario.workload.kind == "closed" else load

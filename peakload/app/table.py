@@ -85,7 +85,10 @@ def print_report(summary: Summary, console: Console | None = None) -> None:
             f"{t.max_queue:,.0f}",
             f"{t.refusals:,.0f}",
         )
-    console.print(table)
+    if summary.tiers:
+        console.print(table)
+    else:  # a service that is not our mock reports no tiers
+        console.print("Tiers: none reported by the service (it has no peakload /admin/stats)")
     console.print(
         f"throughput {overall.throughput_rps:,.1f} req/s, error rate "
         f"{overall.error_rate:.3%}, peak concurrency {overall.peak_concurrency:,.0f} "

@@ -33,7 +33,13 @@ from peakload.app.drill import (
     steady_truth,
 )
 from peakload.app.errors import CouldNotRun, JobError
-from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest, plan_for
+from peakload.app.loadtest import (
+    LoadTestOptions,
+    LoadTestRun,
+    loadtest,
+    plan_for,
+    scenario_requests,
+)
 from peakload.app.plateau import COMPRESS, Plateau, build_plateau, default_user_scale
 from peakload.app.provenance import Stopwatch, write_provenance
 from peakload.app.rundir import copy_scenario, new_run_dir
@@ -71,6 +77,8 @@ class ValidateOptions:
     serve_scenario_path: str | Path | None = None
     levels: tuple[float, ...] = defaults.VALIDATE_LEVELS
     host: str | None = None
+    requests_path: str | Path | None = None
+    """What the users send (``--requests``/``--tasks``); default: the scenario's."""
     replications: int = 3
     out: str | Path = "results"
     bounds_path: str | Path | None = None
@@ -201,6 +209,7 @@ def _loadtest_options(
         scenario_path=plateau.path,
         host=options.host,
         serve_scenario_path=None if truth is None else steady_truth(truth, run_dir),
+        requests_path=options.requests_path or scenario_requests(options.scenario_path),
         compress=COMPRESS,
         user_scale=scale,
         seed=options.seed,

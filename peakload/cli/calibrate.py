@@ -39,6 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="with --plan: the mock serves this scenario's demands (a truth to recover)",
     )
     parser.add_argument("--host", metavar="URL", help="with --plan: test this URL, not the mock")
+    options.add_requests(parser)
     parser.add_argument(
         "--plan-seconds",
         type=options.positive_float,
@@ -86,6 +87,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         plan=args.plan,
         serve_scenario_path=args.serve_scenario,
         host=args.host,
+        requests_path=args.requests or args.tasks,
         plan_wall_s=args.plan_seconds,
         busy_map_path=args.busy_time,
     )

@@ -30,8 +30,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     options.add_scenario(parser)
     parser.add_argument(
-        "--host", metavar="URL", help="a service that speaks the API (default: start the mock)"
+        "--host",
+        metavar="URL",
+        help="the service to test (default: start the mock); one that is not our mock "
+        "needs --requests or --tasks",
     )
+    options.add_requests(parser)
     parser.add_argument(
         "--serve-scenario",
         metavar="FILE",
@@ -110,6 +114,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     options.add_output(parser)
 
 
+def writes_line(reconciliation: dict | None) -> str:
+    """What reconciliation found, in one line: counts, or "not checked" and why."""
+    found = reconciliation or {}
+    if "lost" not in found:
+        why = found.get("not_checked") or found.get("skipped") or "no reconciliation"
+        return f"writes: not checked ({why})"
+    return (
+        f"writes: {found['lost']} lost, {found['duplicated']} duplicated "
+        f"({found['client_ok']} acknowledged, {found['server_records']} records on the server)"
+    )
+
+
 def _clocks(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
@@ -183,6 +199,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         plots=not args.no_plots,
         busy_map_path=args.busy_time,
         db=args.db,
+        requests_path=args.requests or args.tasks,
         kill_server_at=args.kill_server_at,
         restart_after_s=args.restart_after,
     )
@@ -196,6 +213,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         done = loadtest(job, plan, progress=advance)
     if not args.quiet:
         print_report(done.summary, console)
+        console.print(writes_line(done.summary.reconciliation), markup=False, highlight=False)
     console.print(f"results: {done.run_dir}", markup=False, highlight=False)
     console.print(f"report: {done.run_dir / 'report.html'}", markup=False, highlight=False)
     return EXIT_OK if done.passed else EXIT_FAILED

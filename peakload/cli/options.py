@@ -84,3 +84,21 @@ def add_output(parser: argparse.ArgumentParser, plots: bool = True) -> None:
     if plots:
         parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+
+
+def add_requests(parser: argparse.ArgumentParser) -> None:
+    """``--requests`` / ``--tasks``: what the users send (loadtest, validate, calibrate)."""
+    requests = parser.add_mutually_exclusive_group()
+    requests.add_argument(
+        "--requests",
+        metavar="MAP.toml",
+        help="a request map: what each transaction sends to --host, how users sign in, "
+        "how to count the service's records (default: the scenario's requests, else our "
+        "mock's API)",
+    )
+    requests.add_argument(
+        "--tasks",
+        metavar="MODULE.py",
+        help="a Python module with a function (client, user) per transaction, the Locust "
+        "way, and optionally sign_in(client, user)",
+    )

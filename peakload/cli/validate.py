@@ -61,8 +61,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         f"(default {','.join(str(level) for level in defaults.VALIDATE_LEVELS)})",
     )
     parser.add_argument(
-        "--host", metavar="URL", help="a service that speaks the API (default: start the mock)"
+        "--host",
+        metavar="URL",
+        help="the service to test (default: start the mock); one that is not our mock "
+        "needs --requests or --tasks",
     )
+    options.add_requests(parser)
     options.add_replications(parser, 3, "simulation replications per level (default 3)")
     parser.add_argument(
         "--bounds", metavar="FILE", help="TOML overriding the default bounds (see README)"
@@ -117,6 +121,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         serve_scenario_path=args.serve_scenario,
         levels=args.levels,
         host=args.host,
+        requests_path=args.requests or args.tasks,
         replications=args.replications,
         out=args.out,
         bounds_path=args.bounds,

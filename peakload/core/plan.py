@@ -97,6 +97,9 @@ class Plan:
     """Open workloads: pooled users ready at the start (all processes together)."""
     pool_max: int | None = None
     """Open workloads: the pool's cap (``None``: sized from the scenario, pool_size.py)."""
+    requests: str | None = None
+    """What the users send: a request map (``.toml``) or a tasks module (``.py``), by
+    absolute path; ``None``: our mock's API (:mod:`loadtests.actors`)."""
 
     def __post_init__(self) -> None:
         if self.compress <= 0:

@@ -69,6 +69,11 @@ class ScenarioInfo(_Strict):
     """``[from, to]``: where the summary's metrics are taken; None for the whole
     run (with warm-up removal for a steady workload)."""
 
+    requests: str | None = None
+    """What a load test sends for each transaction: a request map (``.toml``, see
+    :mod:`peakload.core.request_map`) or a Python tasks module (``.py``), relative
+    to the scenario file; None: our mock's API."""
+
     _clock = field_validator("start", "end")(_check_clock)
 
     @field_validator("window")

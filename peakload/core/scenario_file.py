@@ -64,33 +64,34 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([f"{source}: {line}" for line in _describe(exc)]) from None
+        raise ScenarioError([f"{source}: {line}" for line in describe_errors(exc)]) from None
 
 
 _PATH_PREFIX = re.compile(r"^[A-Za-z_][\w\-]*(\[\d+\])?(\.[\w\-]+(\[\d+\])?)*: ")
 
 
-def _describe(exc: ValidationError) -> list[str]:
-    """One line per problem, ``key.path: message``, the path spelt as in the file."""
+def describe_errors(exc: ValidationError, root: type[BaseModel] = Scenario) -> list[str]:
+    """One line per problem, ``key.path: message``, the path spelt as in the file
+    whose schema is ``root`` (a scenario, or another file read the same way)."""
     lines = []
-    for error in _merge_typos(exc.errors(include_url=False)):
+    for error in _merge_typos(exc.errors(include_url=False), root):
         loc = error["loc"]
-        message = _message(error, loc)
+        message = _message(error, loc, root)
         if _PATH_PREFIX.match(message):  # cross-reference errors name their own path
             lines.append(message)
         else:
-            lines.append(f"{_format_loc(_resolve(loc)[0]) or '(top level)'}: {message}")
+            lines.append(f"{_format_loc(_resolve(loc, root)[0]) or '(top level)'}: {message}")
     return lines
 
 
-def _merge_typos(errors: list[Any]) -> list[Any]:
+def _merge_typos(errors: list[Any], root: type[BaseModel]) -> list[Any]:
     """A typo'd key is one mistake: drop the 'missing' line its suggestion explains."""
     missing = {error["loc"] for error in errors if error["type"] == "missing"}
     explained = set()
     for error in errors:
         loc = error["loc"]
         if error["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(loc[-1]), _allowed_keys(loc[:-1]), n=1)
+            close = difflib.get_close_matches(str(loc[-1]), _allowed_keys(loc[:-1], root), n=1)
             if close and (*loc[:-1], close[0]) in missing:
                 explained.add((*loc[:-1], close[0]))
     return [e for e in errors if not (e["type"] == "missing" and e["loc"] in explained)]
@@ -106,11 +107,11 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
+def _message(error: dict[str, Any], loc: tuple[Any, ...], root: type[BaseModel]) -> str:
     """What is wrong, in the scenario's words; ``loc`` is pydantic's raw location."""
     kind, ctx = error["type"], error.get("ctx", {})
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1], root)
         hint = ""
         if allowed:
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -127,10 +128,13 @@ def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
     if kind == "less_than_equal":
         return f"must be <= {ctx['le']} (got {error['input']!r})"
     if kind == "union_tag_invalid" and ctx.get("discriminator") == "'kind'":
-        kinds = " or ".join(repr(k) for k in WORKLOAD_KINDS)
-        return f"{_format_loc((*_resolve(loc)[0], 'kind'))}: Input should be {kinds}"
+        tags = WORKLOAD_KINDS if root is Scenario else ctx.get("expected_tags", "").split(", ")
+        kinds = " or ".join(repr(k.strip("'")) for k in tags)
+        return f"{_format_loc((*_resolve(loc, root)[0], 'kind'))}: Input should be {kinds}"
     if kind == "union_tag_invalid":
         return f"unknown distribution {ctx.get('tag')!r} (choose one of {', '.join(sorted(_TAGS))})"
+    if kind == "union_tag_not_found" and ctx.get("discriminator") == "'kind'":
+        return "needs 'kind'"
     if kind == "union_tag_not_found":
         return "a distribution needs 'dist' (for example { dist = \"exponential\", mean = 1.0 })"
     message = str(error["msg"])
@@ -140,15 +144,15 @@ def _message(error: dict[str, Any], loc: tuple[Any, ...]) -> str:
 _TAGS = {"exponential", "deterministic", "lognormal", "gamma", "uniform", "empirical"}
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+def _allowed_keys(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
     """The keys a model at ``loc`` accepts, for 'did you mean' hints; [] if unknown."""
-    model = _resolve(loc)[1]
+    model = _resolve(loc, root)[1]
     if isinstance(model, type) and issubclass(model, BaseModel):
         return sorted(f.alias or name for name, f in model.model_fields.items())
     return []
 
 
-def _resolve(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
+def _resolve(loc: tuple[Any, ...], root: type[BaseModel]) -> tuple[tuple[Any, ...], Any]:
     """Walk pydantic's ``loc`` through the schema.
 
     Returns the path as the file spells it, without the union members pydantic
@@ -157,7 +161,7 @@ def _resolve(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
     walk leaves the models, e.g. inside a profile point).
     """
     shown: list[Any] = []
-    node: Any = Scenario
+    node: Any = root
     for part in loc:
         node = _unwrap(node)
         members = _tagged_members(node)

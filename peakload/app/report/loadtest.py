@@ -35,8 +35,9 @@ def load_generation(run: RunFiles) -> Section:
     rows += [(f"plan: {k}", v) for k, v in plan.items()]
     blocks: list[Any] = [table(["", ""], rows)]
     reconciliation = summary.get("reconciliation") or {}
-    if "skipped" in reconciliation:
-        blocks.append(paragraph(f"Reconciliation skipped: {reconciliation['skipped']}"))
+    why_not = reconciliation.get("not_checked") or reconciliation.get("skipped")
+    if why_not:
+        blocks.append(paragraph(f"Lost and duplicated writes: not checked ({why_not})."))
     elif reconciliation:
         by = reconciliation.get("by_transaction", {})
         blocks.append(

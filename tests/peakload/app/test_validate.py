@@ -203,3 +203,10 @@ def test_validate_passes_on_ci_smoke_and_compares_its_failure_drill(tmp_path, ca
     assert "VALIDATION: PASS" in printed and "drill: app 09:07-09:13 (1 instance)" in printed
     (run,) = list(out.iterdir())
     assert "Failure drill" in (run / "report.html").read_text()
+
+
+def test_a_plateau_keeps_the_scenarios_request_map(tmp_path):
+    example = SMOKE.parents[1] / "examples" / "invoices" / "invoices.toml"
+    plateau = build_plateau(example, 0.5, tmp_path, user_scale=1.0, min_requests=400, warmup_s=5)
+    requests = load_scenario(plateau.path).scenario.requests
+    assert requests == str(example.parent / "invoices.requests.toml")
