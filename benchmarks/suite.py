@@ -28,7 +28,7 @@ from benchmarks.http_load import get_request
 from benchmarks.mock_overhead import measure, prepare_mock, start_bare
 from benchmarks.simulator_speed import minimal_simpy_mmc, station_scenario_text
 from loadtests.mock_process import MockServer, free_port
-from peakload.contract.summary import CONTRACT_VERSION, Kind, Summary
+from peakload.contract.summary import CONTRACT_VERSION, RunKind, Summary
 from peakload.core.plan import ENV, Plan
 from peakload.core.scenario_file import parse_scenario
 from simulation.model import Model
@@ -138,7 +138,7 @@ def run_suite() -> Summary:
     """A contract summary (kind ``benchmark``) whose ``benchmarks`` section
     ``peakload compare`` judges; it measures no requests, so it has no ``overall``."""
     return Summary(
-        kind=Kind.BENCHMARK,
+        kind=RunKind.BENCHMARK,
         scenario="suite",
         contract_version=CONTRACT_VERSION,
         benchmarks={

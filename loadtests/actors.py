@@ -72,7 +72,7 @@ class TreasurySource:
     def __init__(self, plan: Plan):
         self.plan = plan
         self.mistake: Callable[[str], None] = lambda line: None
-        self.writes = WRITES
+        self.writes: tuple[str, ...] = WRITES
         self.secret = os.environ.get("PEAKLOAD_UNIT_SECRET", DEV_UNIT_SECRET)
 
     def route_hint(self, transaction: str) -> str:

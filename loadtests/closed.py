@@ -50,6 +50,7 @@ from locust.user.users import LOCUST_STATE_RUNNING, LOCUST_STATE_STOPPING, LOCUS
 from loadtests.roster import Roster
 from peakload.core.plan import Plan
 from peakload.core.stationary import first_entry, residual_think
+from peakload.core.workload import ClosedWorkload
 
 
 class TreasuryUser(FastHttpUser):
@@ -63,8 +64,11 @@ class TreasuryUser(FastHttpUser):
         self.local, rank, self.wake = self.roster.join()
         self.rng = np.random.default_rng([plan.run_seed, rank])
         scenario = plan.scenario
-        self.think_time = scenario.workload.think_time
-        self.retry_delay_s = scenario.workload.retry_delay_s
+        workload = scenario.workload
+        assert isinstance(workload, ClosedWorkload)  # an open workload has ArrivalUser
+        self.workload = workload
+        self.think_time = workload.think_time
+        self.retry_delay_s = workload.retry_delay_s
         self.flows = [f.steps for f in scenario.flow_list]
         weights = np.array([f.weight for f in scenario.flow_list], dtype=float)
         self.flow_p = weights / weights.sum()
@@ -86,7 +90,7 @@ class TreasuryUser(FastHttpUser):
     def _first_entry(self) -> tuple[int, int, float]:
         """Draw where the user joins (the workload's ``entry``) and make the record
         it acts on (setup)."""
-        kind = self.plan.scenario.workload.entry
+        kind = self.workload.entry
         while True:
             entry = first_entry(kind, self.weights, self.lengths, self.think_time, self.rng)
             steps = self.source.preparation(self.flows[entry.flow], entry.step)

@@ -37,4 +37,5 @@ def socket_is_reusable(sock) -> bool:
 
 def install() -> None:
     """Patch the pool class every FastHttpUser connection goes through."""
-    ConnectionPool._is_socket_alive = lambda self, sock: socket_is_reusable(sock)
+    # A method patched on the class on purpose: every pool of the process reads it.
+    ConnectionPool._is_socket_alive = lambda self, sock: socket_is_reusable(sock)  # type: ignore[method-assign]

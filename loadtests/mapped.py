@@ -48,7 +48,7 @@ from peakload.core.request_map import (
 from peakload.core.scenario import LOGIN
 from peakload.core.templates import (
     Context,
-    Kind,
+    PlaceholderKind,
     Template,
     TemplateError,
     fill,
@@ -117,7 +117,7 @@ class MapSource:
             "oauth2": f"the token endpoint refuses the client ({sources}): check id and secret",
         }[kind.kind]
         if any(
-            p.kind is Kind.UNIT_PASSWORD
+            p.kind is PlaceholderKind.UNIT_PASSWORD
             for _, r in self.map.requests()
             for t in r.templates()
             for p in t.placeholders
@@ -137,7 +137,9 @@ class MapSource:
         needed = set()
         for step in steps[entry:]:
             for template in self.map.transactions[step].templates():
-                needed |= {p.argument for p in template.placeholders if p.kind is Kind.CAPTURE}
+                needed |= {
+                    p.argument for p in template.placeholders if p.kind is PlaceholderKind.CAPTURE
+                }
         for first, step in enumerate(steps[:entry]):
             if set(self.map.transactions[step].capture) & needed:
                 return list(steps[first:entry])

@@ -82,7 +82,7 @@ def dossier(rng: np.random.Generator, order_id: int | None) -> dict:
         }
         for name in ("giay-de-nghi", "hop-dong", "bien-ban-nghiem-thu")[: rng.integers(1, 4)]
     ]
-    body = {
+    body: dict[str, object] = {
         "dossier_type": ("expenditure_control", "advance", "one_stop")[rng.integers(3)],
         "title": "Phiếu giao nhận hồ sơ kiểm soát chi",
         "attachments": attachments,

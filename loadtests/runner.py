@@ -168,8 +168,8 @@ def run_loadtest(
                 raise LoadTestError(str(exc)) from None
             host = mock.url
         before = admin_stats(host, token) if token else None
-        if _is_map(plan):
-            counts_before = count_records(host, plan.requests)
+        if (map_path := _map_path(plan)) is not None:
+            counts_before = count_records(host, map_path)
         env = {**os.environ, ENV: plan.to_env()}
         for i, command in enumerate(_locust_commands(plan, host, run_dir)):
             log = (run_dir / ("locust.log" if i == 0 else f"locust-worker-{i}.log")).open("w")
@@ -219,7 +219,7 @@ def run_loadtest(
             mock.settle()
         samples = monitor.stop()
         after = _wait_idle(host, token) if token else None
-        counts_after = count_records(host, plan.requests) if _is_map(plan) else None
+        counts_after = count_records(host, map_path) if map_path is not None else None
     finally:
         for process in processes:
             _stop(process)
@@ -281,15 +281,18 @@ def run_loadtest(
     return LoadTestResult(summary, series, window_latencies(measurement))
 
 
-def _is_map(plan: Plan) -> bool:
-    return plan.requests is not None and not plan.requests.endswith(".py")
+def _map_path(plan: Plan) -> str | None:
+    """The plan's request map (TOML), or None: no map, or a tasks module."""
+    if plan.requests is None or plan.requests.endswith(".py"):
+        return None
+    return plan.requests
 
 
 def _why_not_reconciled(plan: Plan, before: object, after: object) -> str:
     """Why the writes could not be checked against the service's records."""
     if plan.requests is None:
         return "no admin access to the server (set PEAKLOAD_ADMIN_TOKEN)"
-    if not _is_map(plan):
+    if _map_path(plan) is None:
         return (
             f"a tasks module ({Path(plan.requests).name}) names no count of the service's records"
         )

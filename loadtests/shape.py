@@ -18,9 +18,10 @@ whole difference, so Locust reaches the target within the second.
 from __future__ import annotations
 
 import time
+from typing import Any, cast
 
 from locust import LoadTestShape
-from locust.runners import MasterRunner
+from locust.runners import MasterRunner, Runner
 
 from loadtests.arrival_user import ArrivalUser
 from loadtests.closed import TreasuryUser
@@ -34,9 +35,20 @@ from loadtests.roster import (
 from peakload.core.workload import ClosedWorkload
 
 
-def closed_tick(shape: LoadTestShape):
+def _runner(shape: LoadTestShape) -> Runner:
     runner = shape.runner
-    run = runner.environment.peakload
+    assert runner is not None  # Locust hands the shape its runner before the first tick
+    return runner
+
+
+def _run(runner: Runner) -> Any:
+    """The run's state, which the locustfile hangs on Locust's environment."""
+    return cast(Any, runner.environment).peakload
+
+
+def closed_tick(shape: LoadTestShape):
+    runner = _runner(shape)
+    run = _run(runner)
     plan = run.plan
     now = time.time()
     since_start = shape.get_run_time()
@@ -63,7 +75,7 @@ def closed_tick(shape: LoadTestShape):
 
 
 def open_tick(shape: LoadTestShape):
-    run = shape.runner.environment.peakload
+    run = _run(_runner(shape))
     plan = run.plan
     elapsed = shape.get_run_time()
     if not run.shape_log.wall:  # the clock starts now: the runner tells the mock
@@ -78,6 +90,6 @@ def open_tick(shape: LoadTestShape):
 
 class ScenarioShape(LoadTestShape):
     def tick(self):
-        if isinstance(self.runner.environment.peakload.plan.scenario.workload, ClosedWorkload):
+        if isinstance(_run(_runner(self)).plan.scenario.workload, ClosedWorkload):
             return closed_tick(self)
         return open_tick(self)

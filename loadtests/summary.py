@@ -31,7 +31,7 @@ import numpy as np
 from loadtests.monitor import Samples
 from loadtests.pool_size import pool_size
 from loadtests.run_files import shape_origin
-from peakload.contract.summary import Generator, Kind, Overall, Summary
+from peakload.contract.summary import Generator, Overall, RunKind, Summary
 from peakload.contract.timeseries import Timeseries
 from peakload.core.clock import format_clock
 from peakload.core.plan import Plan
@@ -66,7 +66,7 @@ class Measurement:
         """The plan's compressed clock, started when the shape started."""
         return Timebase(self.plan.compress, self.plan.run_start_s, self.origin)
 
-    def clock(self, wall: np.ndarray) -> np.ndarray:
+    def clock(self, wall: np.ndarray | float) -> np.ndarray:
         return self.timebase.clock(wall)
 
     def wall(self, clock: float) -> float:
@@ -130,7 +130,7 @@ def summarize(m: Measurement) -> Summary:
     w0, w1 = plan.measure_window_s
     w1 = min(w1, plan.clock_at(plan.wall_duration_s))  # a --duration cut
     observations = m.observations()
-    summary = reduce.summarize(Kind.LOADTEST, plan.scenario.name, observations, (w0, w1))
+    summary = reduce.summarize(RunKind.LOADTEST, plan.scenario.name, observations, (w0, w1))
     assert summary.overall is not None
     end_clock = observations.requests.end
     summary.latency = schedule.latency_section(

@@ -23,7 +23,7 @@ from functools import partial
 
 import numpy as np
 
-from peakload.contract.summary import Kind, TierStats
+from peakload.contract.summary import RunKind, TierStats
 from peakload.contract.timeseries import Timeseries
 from peakload.core.plan import Plan
 from peakload.core.workload import ClosedWorkload
@@ -131,7 +131,7 @@ def run_plan_replication(
     records = RunRecords.of(model)
     observations = plan_observations(records, plan, model.origin_s)
     window = measured_window(plan)
-    summary = summarize(Kind.SIMULATION, plan.scenario.name, observations, window)
+    summary = summarize(RunKind.SIMULATION, plan.scenario.name, observations, window)
     summary.simulated_requests = len(records.start)
     summary.wall_s = time.perf_counter() - started
     failures = plan.scenario.failures

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from peakload.contract.summary import Kind, Summary
+from peakload.contract.summary import RunKind, Summary
 from peakload.contract.timeseries import Timeseries
 from peakload.core.scenario import Failure, Scenario, Slo
 from peakload.measure.judge import judge
@@ -85,7 +85,7 @@ def run_replication(
         else:
             window = (scenario.start_s, scenario.end_s)
     observations = records.observations()
-    summary = summarize(Kind.SIMULATION, scenario.name, observations, window)
+    summary = summarize(RunKind.SIMULATION, scenario.name, observations, window)
     summary.analytic = crosscheck(scenario, summary)
     summary.warmup = warmup.section() if warmup else None
     summary.simulated_requests = len(records.start)

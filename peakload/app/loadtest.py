@@ -157,6 +157,9 @@ def _check_window_reached(plan: Plan) -> None:
     stop = plan.clock_at(plan.wall_duration_s)
     if stop > lo:
         return
+    # Without --duration the run lasts to the window's end, so only a --duration stops it
+    # before the window opens.
+    assert plan.duration_s is not None
     raise JobError(
         f"--duration {plan.duration_s:g} s stops the run at {format_clock(stop)} "
         f"(x{plan.compress:g} from {format_clock(plan.run_start_s)}), before the window "
@@ -168,10 +171,10 @@ def _check_window_reached(plan: Plan) -> None:
 
 def _check_measured(options: LoadTestOptions, plan: Plan, summary: Summary, run_dir: Path) -> None:
     """A run that measured nothing, or fewer requests than its minimum, could not run."""
-    measured = int(summary.overall.requests)
+    measured = int(summary.overall.requests) if summary.overall is not None else 0
     if measured >= max(1, options.min_requests):
         return
-    lo, hi = summary.window
+    lo, hi = summary.window or [format_clock(t) for t in plan.measure_window_s]
     what = (
         "no request"
         if measured == 0

@@ -70,20 +70,20 @@ def print_report(summary: Summary, console: Console | None = None) -> None:
         "refused",
     ):
         table.add_column(column, justify="left" if column == "tier" else "right")
-    for name, t in summary.tiers.items():
+    for name, tier in summary.tiers.items():
         a = analytic.get(name, {})
         a_util = (a.get("utilization") or {}).get("analytic")
         a_resp = (a.get("mean_response_s") or {}).get("analytic")
         table.add_row(
             name,
-            num(t.servers),
-            pct_with_ci(t, "utilization"),
+            num(tier.servers),
+            pct_with_ci(tier, "utilization"),
             "-" if a_util is None else f"{a_util:.1%}",
-            ms(t, "mean_wait_s"),
-            ms(t, "mean_response_s"),
+            ms(tier, "mean_wait_s"),
+            ms(tier, "mean_response_s"),
             "-" if a_resp is None else f"{a_resp * 1000:,.1f}",
-            f"{t.max_queue:,.0f}",
-            f"{t.refusals:,.0f}",
+            f"{tier.max_queue:,.0f}",
+            f"{tier.refusals:,.0f}",
         )
     if summary.tiers:
         console.print(table)

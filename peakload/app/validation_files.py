@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from peakload.app.rundir import jsonable
-from peakload.measure.validation import MIN_TRANSACTION_REQUESTS, Kind, Row, Verdict
+from peakload.measure.validation import MIN_TRANSACTION_REQUESTS, Agreement, MetricKind, Row
 
 if TYPE_CHECKING:
     from peakload.app.drill import DrillResult
@@ -59,22 +59,22 @@ def write_document(run_dir: Path, doc: dict[str, Any]) -> Path:
     return path
 
 
-def _value(row_value: float, kind: Kind) -> str:
+def _value(row_value: float, kind: MetricKind) -> str:
     if not math.isfinite(row_value):
         return "-"
     if kind.seconds:
         return f"{row_value * 1000:,.1f} ms"
-    if kind is Kind.THROUGHPUT:
+    if kind is MetricKind.THROUGHPUT:
         return f"{row_value:,.2f}/s"
     return f"{row_value:.1%}"
 
 
-def _ci(half: float, kind: Kind) -> str:
+def _ci(half: float, kind: MetricKind) -> str:
     if not math.isfinite(half):
         return ""
     if kind.seconds:
         return f" ±{half * 1000:.1f}"
-    if kind is Kind.THROUGHPUT:
+    if kind is MetricKind.THROUGHPUT:
         return f" ±{half:.2f}"
     return f" ±{half:.1%}"
 
@@ -95,7 +95,11 @@ def _bound(row: Row) -> str:
     return f"±{row.bound * 100:.1f} pt"
 
 
-_STYLE = {Verdict.AGREE: "green", Verdict.WITHIN_NOISE: "yellow", Verdict.DISAGREE: "bold red"}
+_STYLE = {
+    Agreement.AGREE: "green",
+    Agreement.WITHIN_NOISE: "yellow",
+    Agreement.DISAGREE: "bold red",
+}
 
 
 def _cells(row: Row) -> tuple[str, str, str, str, str]:
@@ -140,7 +144,7 @@ def print_validation(run: ValidationRun, console: Console, all_rows: bool = True
         for column in ("metric", "predicted", "measured", "error", "bound", "verdict"):
             table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
         for row in rows:
-            if not all_rows and row.verdict is Verdict.AGREE:
+            if not all_rows and row.verdict is Agreement.AGREE:
                 continue
             table.add_row(*_cells(row), f"[{_STYLE[row.verdict]}]{_verdict(row)}[/]")
         console.print(table)
@@ -157,13 +161,12 @@ def print_validation(run: ValidationRun, console: Console, all_rows: bool = True
 def write_validation_report(run: ValidationRun, scenario: str) -> Path:
     """``report.html``: the verdict, then each level's rows as in the terminal table."""
     from peakload.app.report import write_report
-    from peakload.app.report.page import Section, paragraph, table
-    from peakload.app.report.page import Verdict as PageVerdict
+    from peakload.app.report.page import Headline, Section, paragraph, table
 
     rows = run.rows
-    agreeing = sum(r.verdict is not Verdict.DISAGREE for r in rows)
+    agreeing = sum(r.verdict is not Agreement.DISAGREE for r in rows)
     drill = " and a failure drill" if run.drill else ""
-    verdict = PageVerdict(
+    verdict = Headline(
         run.passed,
         "VALIDATION PASS" if run.passed else "VALIDATION FAIL",
         f"{agreeing} of {len(rows)} figures agree over {len(run.levels)} level(s){drill}",

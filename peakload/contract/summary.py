@@ -69,7 +69,7 @@ Count = int | float
 """A count of one run (an int), or its mean over replications (a float)."""
 
 
-class Kind(StrEnum):
+class RunKind(StrEnum):
     """What made a summary."""
 
     SIMULATION = "simulation"  # the SimPy model's prediction
@@ -295,7 +295,7 @@ class Summary(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    kind: Kind
+    kind: RunKind
     scenario: str
     contract_version: int = 1
     window: list[str] | None = None
@@ -321,6 +321,9 @@ class Summary(BaseModel):
     generator: Generator | None = None
     plan: dict[str, Any] | None = None
     host: str | None = None
+    served_scenario: str | None = None
+    """The scenario the mock the load test started emulated, when not the run's own
+    (``--serve-scenario``: a truth the model is validated against)."""
     reconciliation: dict[str, Any] | None = None
     """Writes the client made against the records the server holds: ``lost`` and
     ``duplicated`` counts, or ``skipped`` with the reason."""

@@ -57,7 +57,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from peakload.core.json_path import JsonPath
 from peakload.core.scenario import LOGIN, Name, Scenario
 from peakload.core.scenario_file import ScenarioError, describe_errors
-from peakload.core.templates import Kind, Placeholder, Template, TemplateError, parse_json
+from peakload.core.templates import (
+    Placeholder,
+    PlaceholderKind,
+    Template,
+    TemplateError,
+    parse_json,
+)
 
 
 class RequestMapError(ScenarioError):
@@ -299,7 +305,7 @@ class RequestMap(_Strict):
         for where, request in self.requests():
             for template in request.templates():
                 for p in template.placeholders:
-                    if p.kind is Kind.CAPTURE and p.argument not in made:
+                    if p.kind is PlaceholderKind.CAPTURE and p.argument not in made:
                         known = ", ".join(sorted(made)) or "none"
                         raise ValueError(
                             f"{where}: {{{p.argument}}} is captured nowhere (captures: {known})"
@@ -338,7 +344,12 @@ class RequestMap(_Strict):
             templates += [Template.parse(t) for t in texts]
         if self.reconciliation is not None:
             templates += [t for r in self.reconciliation.counts.values() for t in r.templates()]
-        return [p for t in templates for p in t.placeholders if p.kind in (Kind.ENV, Kind.FILE)]
+        return [
+            p
+            for t in templates
+            for p in t.placeholders
+            if p.kind in (PlaceholderKind.ENV, PlaceholderKind.FILE)
+        ]
 
     def sign_in_secrets(self) -> list[Placeholder]:
         """The ``{env:...}`` and ``{file:...}`` the sign-in reads (its credentials)."""
@@ -352,7 +363,12 @@ class RequestMap(_Strict):
             templates = [Template.parse(t) for t in texts]
         else:
             templates = []
-        return [p for t in templates for p in t.placeholders if p.kind in (Kind.ENV, Kind.FILE)]
+        return [
+            p
+            for t in templates
+            for p in t.placeholders
+            if p.kind in (PlaceholderKind.ENV, PlaceholderKind.FILE)
+        ]
 
     def check_scenario(self, scenario: Scenario, source: str) -> None:
         """Every transaction the scenario's users run has a request here."""

@@ -41,7 +41,7 @@ _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class Kind(StrEnum):
+class PlaceholderKind(StrEnum):
     """What a placeholder stands for."""
 
     CAPTURE = "capture"
@@ -56,7 +56,12 @@ class Kind(StrEnum):
     USER = "user"
 
 
-_BARE = {Kind.UUID, Kind.UNIT_CODE, Kind.UNIT_PASSWORD, Kind.USER}
+_BARE = {
+    PlaceholderKind.UUID,
+    PlaceholderKind.UNIT_CODE,
+    PlaceholderKind.UNIT_PASSWORD,
+    PlaceholderKind.USER,
+}
 
 
 class TemplateError(ValueError):
@@ -67,7 +72,7 @@ class TemplateError(ValueError):
 class Placeholder:
     """One ``{...}``: its kind and argument (a capture's or a variable's name, a range)."""
 
-    kind: Kind
+    kind: PlaceholderKind
     argument: str = ""
     low: float = 0.0
     high: float = 0.0
@@ -78,30 +83,34 @@ class Placeholder:
         head, _, rest = text.partition(":")
         if not _:
             if head in _BARE:
-                return cls(Kind(head))
+                return cls(PlaceholderKind(head))
             if _NAME.match(head):
-                return cls(Kind.CAPTURE, head)
+                return cls(PlaceholderKind.CAPTURE, head)
             raise TemplateError(f"{{{text}}}: not a placeholder (a capture's name, or kind:arg)")
         try:
-            kind = Kind(head)
+            kind = PlaceholderKind(head)
         except ValueError:
-            kinds = ", ".join(k.value for k in Kind if k is not Kind.CAPTURE)
+            kinds = ", ".join(k.value for k in PlaceholderKind if k is not PlaceholderKind.CAPTURE)
             raise TemplateError(f"{{{text}}}: unknown kind '{head}' (kinds: {kinds})") from None
-        if kind in (Kind.ENV, Kind.FILE):
+        if kind in (PlaceholderKind.ENV, PlaceholderKind.FILE):
             if not rest:
                 raise TemplateError(
-                    f"{{{text}}}: names no {'variable' if kind is Kind.ENV else 'file'}"
+                    f"{{{text}}}: names no {'variable' if kind is PlaceholderKind.ENV else 'file'}"
                 )
             return cls(kind, rest)
-        if kind is Kind.CHOICE:
+        if kind is PlaceholderKind.CHOICE:
             words = tuple(w for w in rest.split("|") if w)
             if not words:
                 raise TemplateError(f"{{{text}}}: lists no choice (choice:A|B|C)")
             return cls(kind, rest, choices=words)
-        if kind in (Kind.INT, Kind.AMOUNT):
+        if kind in (PlaceholderKind.INT, PlaceholderKind.AMOUNT):
             low, sep, high = rest.partition(":")
             try:
-                lo, hi = (int(low), int(high)) if kind is Kind.INT else (float(low), float(high))
+                lo, hi = (
+                    (int(low), int(high))
+                    if kind is PlaceholderKind.INT
+                    else (float(low), float(high))
+                )
             except ValueError:
                 raise TemplateError(f"{{{text}}}: give a range, {head}:LOW:HIGH") from None
             if not sep or hi < lo:
@@ -161,7 +170,7 @@ class Context:
     user: int
     unit_code: int
     captures: dict[str, Any]
-    secrets: Mapping[tuple[Kind, str], str]
+    secrets: Mapping[tuple[PlaceholderKind, str], str]
     """``env:`` and ``file:`` values, read once per process (:func:`read_secrets`)."""
     unit_secret: str = DEV_UNIT_SECRET
     """Our mock's PEAKLOAD_UNIT_SECRET, for ``{unit_password}``."""
@@ -169,25 +178,25 @@ class Context:
 
 def _value(p: Placeholder, ctx: Context) -> Any:
     match p.kind:
-        case Kind.CAPTURE:
+        case PlaceholderKind.CAPTURE:
             if p.argument not in ctx.captures:
                 raise TemplateError(f"{{{p.argument}}} is not captured yet")
             return ctx.captures[p.argument]
-        case Kind.ENV | Kind.FILE:
+        case PlaceholderKind.ENV | PlaceholderKind.FILE:
             return ctx.secrets[(p.kind, p.argument)]
-        case Kind.UUID:
+        case PlaceholderKind.UUID:
             return str(uuid.UUID(bytes=ctx.rng.bytes(16), version=4))
-        case Kind.INT:
+        case PlaceholderKind.INT:
             return int(ctx.rng.integers(int(p.low), int(p.high) + 1))
-        case Kind.AMOUNT:
+        case PlaceholderKind.AMOUNT:
             return round(float(ctx.rng.uniform(p.low, p.high)), 2)
-        case Kind.CHOICE:
+        case PlaceholderKind.CHOICE:
             return p.choices[int(ctx.rng.integers(len(p.choices)))]
-        case Kind.UNIT_CODE:
+        case PlaceholderKind.UNIT_CODE:
             return str(ctx.unit_code)  # a code, not a number: "1000001"
-        case Kind.UNIT_PASSWORD:
+        case PlaceholderKind.UNIT_PASSWORD:
             return unit_password(ctx.unit_secret, ctx.unit_code)
-        case Kind.USER:
+        case PlaceholderKind.USER:
             return ctx.user
     raise AssertionError(p.kind)
 
@@ -231,16 +240,16 @@ def parse_json(shape: Any) -> Any:
 
 def read_secrets(
     needed: list[Placeholder], folder: Path, environ: Mapping[str, str]
-) -> dict[tuple[Kind, str], str]:
+) -> dict[tuple[PlaceholderKind, str], str]:
     """Every ``env:`` and ``file:`` value ``needed``; a missing one raises
     :class:`TemplateError` naming it."""
-    values: dict[tuple[Kind, str], str] = {}
+    values: dict[tuple[PlaceholderKind, str], str] = {}
     for p in needed:
-        if p.kind is Kind.ENV:
+        if p.kind is PlaceholderKind.ENV:
             if p.argument not in environ:
                 raise TemplateError(f"{{env:{p.argument}}}: the variable {p.argument} is not set")
             values[(p.kind, p.argument)] = environ[p.argument]
-        elif p.kind is Kind.FILE:
+        elif p.kind is PlaceholderKind.FILE:
             path = Path(p.argument).expanduser()
             path = path if path.is_absolute() else folder / path
             try:

@@ -11,7 +11,7 @@ of the window). Each of those four figures is one
     drills.app 09:07-09:13.outside.mean_wait_s
     drills.app 09:07-09:13.outside.mean_response_s
 
-and judged by the one rule (:func:`~peakload.measure.validation.judge`):
+and judged by the one rule (:func:`~peakload.measure.validation.judge_row`):
 
 - **predicted**: the mean over the simulation's replications, with its 95 %
   Student-t half-width;
@@ -27,9 +27,9 @@ and judged by the one rule (:func:`~peakload.measure.validation.judge`):
   seconds, a ``tiers.csv`` without the ``wait_s`` column) has **no measured
   half-width**: its noise is the prediction's alone (``nan``, which the judge
   counts as 0);
-- **bound**: the mean response is a :attr:`Kind.MEAN`, as the levels'
+- **bound**: the mean response is a :attr:`MetricKind.MEAN`, as the levels'
   ``tiers.<tier>.mean_response_s`` (``mean``, 10 %, at least
-  ``latency_floor_s``); the mean wait a :attr:`Kind.WAIT` (``wait``, 10 %, at
+  ``latency_floor_s``); the mean wait a :attr:`MetricKind.WAIT` (``wait``, 10 %, at
   least ``wait_floor_s``, 1 ms), both overridable in the bounds file, per
   metric too (``"drills.app 09:07-09:13.inside.mean_wait_s" = 0.2``).
 
@@ -50,10 +50,10 @@ import numpy as np
 
 from peakload.measure.counter_batches import counter_batches
 from peakload.measure.stats import half_width
-from peakload.measure.validation import Bounds, Estimate, Kind, Row, judge
+from peakload.measure.validation import Bounds, Estimate, MetricKind, Row, judge_row
 
 SIDES = ("inside", "outside")
-LEAVES = (("mean_wait_s", Kind.WAIT), ("mean_response_s", Kind.MEAN))
+LEAVES = (("mean_wait_s", MetricKind.WAIT), ("mean_response_s", MetricKind.MEAN))
 """The figures compared on each side, with the kind their bound is."""
 DRILL_LEVEL = 1.0
 """The level a drill row carries: the scenario's own profile, 1.0 of its peak."""
@@ -63,7 +63,7 @@ def metric_name(key: str, side: str, leaf: str) -> str:
     return f"drills.{key}.{side}.{leaf}"
 
 
-def drill_figures(summary: dict[str, Any]) -> dict[str, tuple[Kind, float]]:
+def drill_figures(summary: dict[str, Any]) -> dict[str, tuple[MetricKind, float]]:
     """metric -> (kind, value) for every drill of one summary."""
     out = {}
     for key, drill in (summary.get("drills") or {}).items():
@@ -118,7 +118,7 @@ def compare_drills(
     for metric in dict.fromkeys([*measured, *predicted]):
         missing = Estimate(math.nan)
         rows.append(
-            judge(
+            judge_row(
                 DRILL_LEVEL,
                 metric,
                 kinds[_parts(metric)[2]],

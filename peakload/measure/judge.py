@@ -134,7 +134,7 @@ def _trust(summary: Summary) -> list[Violation]:
             )
         )
     dropped = schedule.dropped_reason(summary.arrivals) if summary.arrivals else None
-    if dropped:
+    if dropped and summary.arrivals is not None:
         found.append(
             Violation(
                 scope=Scope.GENERATOR,

@@ -14,6 +14,7 @@ observations do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,8 +22,8 @@ import numpy as np
 
 from peakload.contract.summary import (
     CONTRACT_VERSION,
-    Kind,
     Overall,
+    RunKind,
     Summary,
     TierStats,
     TransactionStats,
@@ -48,7 +49,7 @@ class Observations:
 
     requests: Requests
     population: Population
-    tiers: dict[str, TierObservations]
+    tiers: Mapping[str, TierObservations]
     span: tuple[float, float]
     timebase: Timebase = field(default_factory=Timebase)
 
@@ -108,7 +109,7 @@ def window_figures(observations: Observations, window: tuple[float, float]) -> W
 
 
 def summarize(
-    kind: Kind,
+    kind: RunKind,
     scenario: str,
     observations: Observations,
     window: tuple[float, float],

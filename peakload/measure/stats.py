@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 from scipy.stats import t as student_t
@@ -43,7 +44,7 @@ def request_summary(
     names: list[str],
     window: tuple[float, float],
     length_s: float | None = None,
-) -> tuple[dict, dict]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The contract's ``overall`` (request part) and ``transactions`` for attempts whose
     end falls in ``window``. ``length_s`` is the window's length in wall seconds when
     the clock is compressed (rates are per wall second); default the window's span."""

@@ -12,7 +12,7 @@ equal length; the figure is computed in each, and the half-width is
 plateau a minute or more long are close to independent). The point estimate
 is the figure over the whole window.
 
-The verdict (:func:`judge`). ``difference = predicted - measured``; the bound
+The verdict (:func:`judge_row`). ``difference = predicted - measured``; the bound
 is relative to the measurement for throughput and times, in absolute points
 for utilization and transaction share. With ``noise = sqrt(ci_p^2 + ci_m^2)``
 (the half-width of the difference):
@@ -52,7 +52,7 @@ MIN_TRANSACTION_REQUESTS = 300
 would rest on fewer than 15 requests above it)."""
 
 
-class Kind(StrEnum):
+class MetricKind(StrEnum):
     """What a metric is, which says how its bound applies."""
 
     THROUGHPUT = "throughput"  # relative
@@ -64,15 +64,15 @@ class Kind(StrEnum):
 
     @property
     def relative(self) -> bool:
-        return self in (Kind.THROUGHPUT, Kind.MEAN, Kind.P95, Kind.WAIT)
+        return self in (MetricKind.THROUGHPUT, MetricKind.MEAN, MetricKind.P95, MetricKind.WAIT)
 
     @property
     def seconds(self) -> bool:
         """A time, shown in milliseconds."""
-        return self in (Kind.MEAN, Kind.P95, Kind.WAIT)
+        return self in (MetricKind.MEAN, MetricKind.P95, MetricKind.WAIT)
 
 
-class Verdict(StrEnum):
+class Agreement(StrEnum):
     AGREE = "agree"
     WITHIN_NOISE = "agree, within noise"
     DISAGREE = "disagree"
@@ -107,15 +107,15 @@ class Bounds:
     metrics: dict[str, float] = field(default_factory=dict)
     """Per-metric overrides, e.g. ``{"tiers.db.utilization": 0.03}``."""
 
-    def allowed(self, metric: str, kind: Kind, measured: float) -> float:
+    def allowed(self, metric: str, kind: MetricKind, measured: float) -> float:
         """The bound in the metric's own units."""
         bound = float(self.metrics.get(metric, getattr(self, kind.value)))
         if not kind.relative:
             return bound
         allowed: float = bound * abs(measured)
-        if kind in (Kind.MEAN, Kind.P95):
+        if kind in (MetricKind.MEAN, MetricKind.P95):
             allowed = max(allowed, self.latency_floor_s)
-        elif kind is Kind.WAIT:
+        elif kind is MetricKind.WAIT:
             allowed = max(allowed, self.wait_floor_s)
         return allowed
 
@@ -164,11 +164,11 @@ class Estimate:
 class Row:
     level: float
     metric: str
-    kind: Kind
+    kind: MetricKind
     predicted: Estimate
     measured: Estimate
     bound: float  # in the metric's units
-    verdict: Verdict
+    verdict: Agreement
     imprecise: bool
 
     @property
@@ -185,7 +185,7 @@ class Row:
 
     @property
     def failed(self) -> bool:
-        return self.verdict is Verdict.DISAGREE
+        return self.verdict is Agreement.DISAGREE
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -208,10 +208,10 @@ def _finite(x: float) -> float:
     return 0.0 if math.isnan(x) else x
 
 
-def judge(
+def judge_row(
     level: float,
     metric: str,
-    kind: Kind,
+    kind: MetricKind,
     predicted: Estimate,
     measured: Estimate,
     bounds: Bounds,
@@ -221,41 +221,49 @@ def judge(
     noise = math.hypot(_finite(predicted.ci95), _finite(measured.ci95))
     gap = abs(predicted.value - measured.value)
     if not (math.isfinite(predicted.value) and math.isfinite(measured.value)):
-        verdict = Verdict.DISAGREE  # one side has no figure: nothing agrees with nothing
+        verdict = Agreement.DISAGREE  # one side has no figure: nothing agrees with nothing
     elif gap <= allowed:
-        verdict = Verdict.AGREE
+        verdict = Agreement.AGREE
     elif gap <= allowed + noise:
-        verdict = Verdict.WITHIN_NOISE
+        verdict = Agreement.WITHIN_NOISE
     else:
-        verdict = Verdict.DISAGREE
+        verdict = Agreement.DISAGREE
     return Row(level, metric, kind, predicted, measured, allowed, verdict, noise > allowed)
 
 
 # --- the figures compared, from a contract summary ----------------------------------
 
 
-def figures(summary: dict[str, Any], transactions: Iterable[str]) -> dict[str, tuple[Kind, float]]:
+def figures(
+    summary: dict[str, Any], transactions: Iterable[str]
+) -> dict[str, tuple[MetricKind, float]]:
     """metric -> (kind, value) for the compared figures of one summary.
 
     ``transactions`` names those judged (enough measured requests); the shares
     are of all requests in the window.
     """
     overall = summary["overall"]
-    out: dict[str, tuple[Kind, float]] = {
-        "overall.throughput_rps": (Kind.THROUGHPUT, overall["throughput_rps"]),
-        "overall.mean_s": (Kind.MEAN, _number(overall.get("mean_s"))),
-        "overall.p95_s": (Kind.P95, _number(overall.get("p95_s"))),
+    out: dict[str, tuple[MetricKind, float]] = {
+        "overall.throughput_rps": (MetricKind.THROUGHPUT, overall["throughput_rps"]),
+        "overall.mean_s": (MetricKind.MEAN, _number(overall.get("mean_s"))),
+        "overall.p95_s": (MetricKind.P95, _number(overall.get("p95_s"))),
     }
     total = overall.get("requests") or 0
     for name in transactions:
         values = summary["transactions"].get(name, {})
         count = values.get("count") or 0
-        out[f"transactions.{name}.mean_s"] = (Kind.MEAN, _number(values.get("mean_s")))
-        out[f"transactions.{name}.p95_s"] = (Kind.P95, _number(values.get("p95_s")))
-        out[f"transactions.{name}.share"] = (Kind.SHARE, count / total if total else math.nan)
+        out[f"transactions.{name}.mean_s"] = (MetricKind.MEAN, _number(values.get("mean_s")))
+        out[f"transactions.{name}.p95_s"] = (MetricKind.P95, _number(values.get("p95_s")))
+        out[f"transactions.{name}.share"] = (MetricKind.SHARE, count / total if total else math.nan)
     for name, values in summary.get("tiers", {}).items():
-        out[f"tiers.{name}.utilization"] = (Kind.UTILIZATION, _number(values.get("utilization")))
-        out[f"tiers.{name}.mean_response_s"] = (Kind.MEAN, _number(values.get("mean_response_s")))
+        out[f"tiers.{name}.utilization"] = (
+            MetricKind.UTILIZATION,
+            _number(values.get("utilization")),
+        )
+        out[f"tiers.{name}.mean_response_s"] = (
+            MetricKind.MEAN,
+            _number(values.get("mean_response_s")),
+        )
     return out
 
 
@@ -347,12 +355,12 @@ def compare_level(
     level: float,
     predicted: dict[str, Estimate],
     measured: dict[str, Estimate],
-    kinds: dict[str, Kind],
+    kinds: dict[str, MetricKind],
     bounds: Bounds,
 ) -> list[Row]:
     """Rows for every figure both sides have, in the measured side's order."""
     return [
-        judge(level, metric, kinds[metric], predicted[metric], measured[metric], bounds)
+        judge_row(level, metric, kinds[metric], predicted[metric], measured[metric], bounds)
         for metric in measured
         if metric in predicted
     ]

@@ -11,8 +11,8 @@ import pytest
 from peakload.app.rundir import write_summary
 from peakload.contract.summary import (
     CONTRACT_VERSION,
-    Kind,
     Metric,
+    RunKind,
     Scope,
     Summary,
     SummaryError,
@@ -29,8 +29,8 @@ def test_baselines_written_before_the_version_field_load_as_version_1(name):
     summary = read_summary(V1 / name)
     assert summary.contract_version == 1
     raw = json.loads((V1 / name / "summary.json").read_text())
-    assert summary.kind == Kind(raw["kind"])
-    if summary.kind is Kind.BENCHMARK:
+    assert summary.kind == RunKind(raw["kind"])
+    if summary.kind is RunKind.BENCHMARK:
         assert summary.overall is None and summary.benchmarks["simulator"]["ratio"] > 0
         return
     assert summary.overall.p95_s == raw["overall"]["p95_s"]

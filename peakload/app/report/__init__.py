@@ -2,13 +2,13 @@
 
 The API, for a job that writes a run directory::
 
-    from peakload.app.report import Section, Verdict, table, write_report
+    from peakload.app.report import Section, Headline, table, write_report
 
     write_report(run_dir)            # the page its files describe (by kind)
     write_report(run_dir, [Section("Levels", [table(columns, rows), figure])],
-                 Verdict(passed, "VALIDATED", "3 of 3 levels agree"), title="...")
+                 Headline(passed, "VALIDATED", "3 of 3 levels agree"), title="...")
 
-- :mod:`.page`: :class:`Report`, :class:`Section`, :class:`Verdict` and the HTML
+- :mod:`.page`: :class:`Report`, :class:`Section`, :class:`Headline` and the HTML
   helpers (:func:`table`, :func:`paragraph`, ...); :func:`render`.
 - :mod:`.figures`: the plotly figures (time series, capacity, changes).
 - :mod:`.run`, :mod:`.sizing`: one builder per kind of run; :mod:`.build` picks
@@ -17,12 +17,12 @@ The API, for a job that writes a run directory::
   page of a comparison.
 """
 
-from peakload.app.report.build import KINDS, PAGE, Kind, build_report, write_report
+from peakload.app.report.build import KINDS, PAGE, PageKind, build_report, write_report
 from peakload.app.report.page import (
+    Headline,
     Html,
     Report,
     Section,
-    Verdict,
     bullets,
     link,
     paragraph,
@@ -35,12 +35,12 @@ from peakload.app.report.run_files import RunFiles
 __all__ = [
     "KINDS",
     "PAGE",
+    "Headline",
     "Html",
-    "Kind",
+    "PageKind",
     "Report",
     "RunFiles",
     "Section",
-    "Verdict",
     "build_report",
     "bullets",
     "link",

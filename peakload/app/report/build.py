@@ -7,7 +7,7 @@ sections every page has (assumptions, provenance, files) and writes
 ``report.html``.
 
 Adding a kind (validate, calibrate, ...): write a module with
-``build(run: RunFiles) -> Report`` and add one :class:`Kind` to :data:`KINDS`
+``build(run: RunFiles) -> Report`` and add one :class:`PageKind` to :data:`KINDS`
 before ``summary.json``. A job that already holds its figures in memory can
 instead call :func:`write_report` with its own sections and verdict.
 """
@@ -22,14 +22,14 @@ from peakload.app.errors import JobError
 from peakload.app.report import run as run_page
 from peakload.app.report import sizing as sizing_page
 from peakload.app.report.common import closing_sections
-from peakload.app.report.page import Report, Section, Verdict, render
+from peakload.app.report.page import Headline, Report, Section, render
 from peakload.app.report.run_files import RunFiles
 
 PAGE = "report.html"
 
 
 @dataclass(frozen=True)
-class Kind:
+class PageKind:
     """A kind of run: its name, the file that marks it and the page builder."""
 
     name: str
@@ -37,13 +37,13 @@ class Kind:
     build: Callable[[RunFiles], Report]
 
 
-KINDS: tuple[Kind, ...] = (
-    Kind("sizing", "sizing.json", sizing_page.build),
-    Kind("run", "summary.json", run_page.build),  # simulation or loadtest: one contract
+KINDS: tuple[PageKind, ...] = (
+    PageKind("sizing", "sizing.json", sizing_page.build),
+    PageKind("run", "summary.json", run_page.build),  # simulation or loadtest: one contract
 )
 
 
-def kind_of(run_dir: Path) -> Kind:
+def kind_of(run_dir: Path) -> PageKind:
     """The kind of ``run_dir``; a directory no kind recognizes is a :class:`JobError`."""
     if not run_dir.is_dir():
         raise JobError(f"{run_dir}: not a run directory")
@@ -71,7 +71,7 @@ def build_report(run_dir: str | Path) -> Report:
 def write_report(
     run_dir: str | Path,
     sections: Sequence[Section] | None = None,
-    verdict: Verdict | None = None,
+    verdict: Headline | None = None,
     title: str | None = None,
     subtitle: str = "",
 ) -> Path:
@@ -83,7 +83,7 @@ def write_report(
     has (assumptions from ``scenario.toml``, ``provenance.json``, the files)::
 
         write_report(run_dir, [Section("Levels", [table(...), figure])],
-                     Verdict(True, "VALIDATED", "predicted within measured at 3 of 3 levels"),
+                     Headline(True, "VALIDATED", "predicted within measured at 3 of 3 levels"),
                      title="Validation: kbnn-2020-04-peak")
     """
     run_dir = Path(run_dir)

@@ -14,10 +14,10 @@ from peakload.app.report import figures
 from peakload.app.report.common import provenance_table
 from peakload.app.report.page import (
     Block,
+    Headline,
     Html,
     Report,
     Section,
-    Verdict,
     link,
     paragraph,
     render,
@@ -118,7 +118,7 @@ def build(
         title=f"Comparison: {name}",
         subtitle=f"{current['kind']} of {current['scenario']} against "
         f"{baseline['kind']} of {baseline['scenario']}",
-        verdict=Verdict(not failed, verdict_label(rows), answer, notes),
+        verdict=Headline(not failed, verdict_label(rows), answer, notes),
         sections=sections,
         kind="compare",
         scenario=current["scenario"],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from peakload.app.errors import JobError
 from peakload.app.report.build import KINDS, PAGE, build_report
-from peakload.app.report.page import Html, Report, Section, Verdict, escape, render
+from peakload.app.report.page import Headline, Html, Report, Section, escape, render
 from peakload.app.report.run_files import RunFiles
 
 INDEX = "index.html"
@@ -62,7 +62,7 @@ def write_index(
         try:
             report = build_report(run_dir)
         except JobError as exc:  # one unreadable run must not hide the others
-            report = Report(run_dir.name, "", Verdict(None, "UNREADABLE", str(exc)))
+            report = Report(run_dir.name, "", Headline(None, "UNREADABLE", str(exc)))
             entries.append(Entry(run_dir, report, RunFiles(run_dir).when))
             continue
         if not (run_dir / PAGE).exists():
@@ -84,7 +84,7 @@ def write_index(
     index = Report(
         title=f"Runs in {results.resolve().name}",
         subtitle=f"{len(entries)} runs, newest first",
-        verdict=Verdict(
+        verdict=Headline(
             failed == 0 if entries else None,
             f"{passed} PASS, {failed} FAIL",
             f"{len(entries)} runs under {results}",

@@ -1,6 +1,6 @@
 """One self-contained HTML page: a verdict first, then sections of tables and figures.
 
-A page is a :class:`Report`: a title, a :class:`Verdict` (the pass/fail label and
+A page is a :class:`Report`: a title, a :class:`Headline` (the pass/fail label and
 the one-line answer a reader wants before anything else) and a list of
 :class:`Section`. A section is a titled list of blocks, each either
 :class:`Html` (markup built by the helpers below, which escape every value) or a
@@ -86,7 +86,7 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Headline:
     """What the reader sees first. ``passed`` None means the run states no verdict.
 
     ``label`` is the verdict in a few words ("SLO PASS"); ``answer`` the one-line
@@ -110,7 +110,7 @@ class Report:
 
     title: str
     subtitle: str
-    verdict: Verdict
+    verdict: Headline
     sections: list[Section] = field(default_factory=list)
     headline: dict[str, str] = field(default_factory=dict)
     kind: str = ""

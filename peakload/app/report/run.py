@@ -1,6 +1,6 @@
 """The page of a simulation or a load test: both write the same summary contract.
 
-Verdict first ("SLO PASS: p95 0.98 s against 2.0 s at 13,000 users"), then the
+Headline first ("SLO PASS: p95 0.98 s against 2.0 s at 13,000 users"), then the
 overall figures, the SLO limits, per transaction and per tier tables, the four
 figures of the day, and for a load test the generator's honesty check, the
 write reconciliation and a link to Locust's own report.
@@ -15,10 +15,10 @@ from peakload.app.numbers import ms, num, pct, with_ci
 from peakload.app.report import figures
 from peakload.app.report.loadtest import load_generation
 from peakload.app.report.page import (
+    Headline,
     Html,
     Report,
     Section,
-    Verdict,
     bullets,
     paragraph,
     table,
@@ -39,7 +39,7 @@ def slo_limits(scenario_text: str | None) -> dict[str, float]:
     return {k: float(v) for k, v in slo.items() if isinstance(v, int | float)}
 
 
-def verdict(summary: dict[str, Any], limits: dict[str, float]) -> Verdict:
+def verdict(summary: dict[str, Any], limits: dict[str, float]) -> Headline:
     """The SLO verdict as summary.json states it, and the one-line answer."""
     overall = summary["overall"]
     passed = bool(summary["slo"]["pass"])
@@ -53,8 +53,8 @@ def verdict(summary: dict[str, Any], limits: dict[str, float]) -> Verdict:
     if summary["slo"].get("limits") == []:
         notes.append("the scenario sets no [slo] limits: only the run's soundness was judged")
         if passed:
-            return Verdict(None, verdict_label(summary), answer, notes)  # neither good nor bad
-    return Verdict(passed, verdict_label(summary), answer, notes)
+            return Headline(None, verdict_label(summary), answer, notes)  # neither good nor bad
+    return Headline(passed, verdict_label(summary), answer, notes)
 
 
 def verdict_label(summary: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from peakload.app.numbers import num
 from peakload.app.report import figures
-from peakload.app.report.page import Report, Section, Verdict, paragraph, table
+from peakload.app.report.page import Headline, Report, Section, paragraph, table
 from peakload.app.report.run_files import RunFiles
 
 
@@ -135,7 +135,7 @@ def build(run: RunFiles) -> Report:
         title=f"Sizing: {document['scenario']}",
         subtitle=f"Sizing of {document['scenario']} for a peak of "
         f"{document['peak_concurrency']:,.0f} users, {when}",
-        verdict=Verdict(
+        verdict=Headline(
             bool(document["slo"]["pass"]), verdict_label(document), answer(document), violations
         ),
         sections=sections,

@@ -18,7 +18,7 @@ import numpy as np
 from peakload.contract.calibration import DemandEstimate, Method, TierFit
 from peakload.core.scenario import Scenario
 from peakload.measure.calibration import response_time, utilization_law
-from peakload.measure.calibration.identifiability import Verdict, assess
+from peakload.measure.calibration.identifiability import Identifiability, assess
 from peakload.measure.calibration.windows import Requests, Windows
 
 
@@ -65,7 +65,7 @@ def estimate(
     return _by_response_time(windows, model, requests, observed, rng)
 
 
-def _verdicts(windows: Windows, routes: np.ndarray) -> list[dict[str, Verdict]]:
+def _verdicts(windows: Windows, routes: np.ndarray) -> list[dict[str, Identifiability]]:
     """Per tier, identifiability among the transactions that visit it."""
     per_tier = []
     for k in range(len(windows.tiers)):
@@ -111,7 +111,7 @@ def _by_utilization_law(
                 continue
             k = windows.tiers.index(tier)
             value = float(fit.demands[i, k])
-            verdict = verdicts[k].get(name, Verdict(False, "never completed"))
+            verdict = verdicts[k].get(name, Identifiability(False, "never completed"))
             if not observed[i]:
                 if prior is not None:
                     row[tier] = DemandEstimate(

@@ -37,7 +37,7 @@ LOADING = 0.15
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Identifiability:
     identifiable: bool
     why: str | None = None
 
@@ -47,12 +47,12 @@ def chance_level(transactions: int, windows: int) -> float:
     return float(SIGNAL_FACTOR * (1 + np.sqrt(transactions / max(windows, 1))) ** 2)
 
 
-def assess(completions: np.ndarray, names: list[str]) -> dict[str, Verdict]:
+def assess(completions: np.ndarray, names: list[str]) -> dict[str, Identifiability]:
     """Per transaction (a column of ``completions``, windows x transactions)."""
     windows = completions.shape[0]
     mean = completions.mean(axis=0) if windows else np.zeros(len(names))
     verdicts = {
-        name: Verdict(False, "never completed in the runs' windows")
+        name: Identifiability(False, "never completed in the runs' windows")
         for name, m in zip(names, mean, strict=True)
         if m <= 0
     }
@@ -67,11 +67,11 @@ def assess(completions: np.ndarray, names: list[str]) -> dict[str, Verdict]:
         component = chance @ chance[j]  # the part of this axis only chance moves
         share = float(component @ component)
         if share <= MAX_CHANCE_SHARE:
-            verdicts[names[i]] = Verdict(True)
+            verdicts[names[i]] = Identifiability(True)
             continue
         tied = [names[seen[m]] for m in np.flatnonzero(np.abs(component) > LOADING) if m != j]
         with_whom = f" with {', '.join(tied)}" if tied else ""
-        verdicts[names[i]] = Verdict(
+        verdicts[names[i]] = Identifiability(
             False,
             f"{share:.0%} of its completions' variation is chance: it runs in fixed "
             f"proportion{with_whom} in these runs, so only their combined demand is known; "

@@ -18,7 +18,7 @@ from peakload.core.request_map import (
 from peakload.core.scenario_file import load_scenario
 from peakload.core.templates import (
     Context,
-    Kind,
+    PlaceholderKind,
     Template,
     TemplateError,
     fill,
@@ -95,7 +95,10 @@ def test_credentials_come_from_the_environment_or_a_file(tmp_path):
     (tmp_path / "secret.txt").write_text("s3cret\n")
     needed = Template.parse("{env:USER_A}:{file:secret.txt}").placeholders
     values = read_secrets(needed, tmp_path, {"USER_A": "ana"})
-    assert values == {(Kind.ENV, "USER_A"): "ana", (Kind.FILE, "secret.txt"): "s3cret"}
+    assert values == {
+        (PlaceholderKind.ENV, "USER_A"): "ana",
+        (PlaceholderKind.FILE, "secret.txt"): "s3cret",
+    }
     with pytest.raises(TemplateError, match="the variable USER_A is not set"):
         read_secrets(needed, tmp_path, {})
     with pytest.raises(TemplateError, match=r"\{file:secret.txt\}: cannot read"):
@@ -220,7 +223,7 @@ def test_missing_and_malformed_files(tmp_path):
 
 
 def test_the_readmes_examples_are_the_tested_files():
-    """README, "Load-test your own service": its map and module snippets are excerpts
+    """docs/your-service.md: its map and module snippets are excerpts
     of examples/invoices (load-tested in tests/loadtests/test_foreign.py), its sign-in
     blocks are run there, and every TOML block reads."""
     from tests.loadtests.invoices import TASKS, readme_blocks

@@ -14,16 +14,16 @@ from peakload.measure.drills import (
 )
 from peakload.measure.stats import Outcome, half_width
 from peakload.measure.validation import (
+    Agreement,
     Bounds,
     BoundsError,
     Estimate,
-    Kind,
-    Verdict,
+    MetricKind,
     batch_means,
     batch_summaries,
     failing_metrics,
     figures,
-    judge,
+    judge_row,
     judged_transactions,
     load_bounds,
     measured_estimates,
@@ -32,56 +32,58 @@ from peakload.measure.validation import (
 
 
 def row(kind, predicted, measured, metric="m", bounds=None):
-    return judge(1.0, metric, kind, predicted, measured, bounds or Bounds())
+    return judge_row(1.0, metric, kind, predicted, measured, bounds or Bounds())
 
 
 def test_a_relative_bound_is_a_fraction_of_the_measurement():
-    assert row(Kind.THROUGHPUT, Estimate(104.9), Estimate(100.0)).verdict is Verdict.AGREE
-    assert row(Kind.THROUGHPUT, Estimate(105.1), Estimate(100.0)).verdict is Verdict.DISAGREE
-    r = row(Kind.THROUGHPUT, Estimate(94.0), Estimate(100.0))
+    assert row(MetricKind.THROUGHPUT, Estimate(104.9), Estimate(100.0)).verdict is Agreement.AGREE
+    assert (
+        row(MetricKind.THROUGHPUT, Estimate(105.1), Estimate(100.0)).verdict is Agreement.DISAGREE
+    )
+    r = row(MetricKind.THROUGHPUT, Estimate(94.0), Estimate(100.0))
     assert r.failed and r.error == pytest.approx(-0.06) and r.bound == pytest.approx(5.0)
 
 
 def test_utilization_and_share_bounds_are_points():
-    assert row(Kind.UTILIZATION, Estimate(0.549), Estimate(0.50)).verdict is Verdict.AGREE
-    r = row(Kind.UTILIZATION, Estimate(0.56), Estimate(0.50))
+    assert row(MetricKind.UTILIZATION, Estimate(0.549), Estimate(0.50)).verdict is Agreement.AGREE
+    r = row(MetricKind.UTILIZATION, Estimate(0.56), Estimate(0.50))
     assert r.failed and r.error == pytest.approx(0.06)
-    assert row(Kind.SHARE, Estimate(0.139), Estimate(0.13)).verdict is Verdict.AGREE
-    assert row(Kind.SHARE, Estimate(0.145), Estimate(0.13)).failed
+    assert row(MetricKind.SHARE, Estimate(0.139), Estimate(0.13)).verdict is Agreement.AGREE
+    assert row(MetricKind.SHARE, Estimate(0.145), Estimate(0.13)).failed
 
 
 def test_latency_bounds_have_an_absolute_floor():
     # 10 % of 20 ms is 2 ms; the 5 ms floor lets 24 ms agree, not 26 ms.
-    assert row(Kind.MEAN, Estimate(0.024), Estimate(0.020)).verdict is Verdict.AGREE
-    assert row(Kind.MEAN, Estimate(0.026), Estimate(0.020)).failed
+    assert row(MetricKind.MEAN, Estimate(0.024), Estimate(0.020)).verdict is Agreement.AGREE
+    assert row(MetricKind.MEAN, Estimate(0.026), Estimate(0.020)).failed
     no_floor = Bounds(latency_floor_s=0.0)
-    assert row(Kind.MEAN, Estimate(0.024), Estimate(0.020), bounds=no_floor).failed
+    assert row(MetricKind.MEAN, Estimate(0.024), Estimate(0.020), bounds=no_floor).failed
     # Above 50 ms the relative bound is the larger: p95 15 % of 1 s.
-    assert row(Kind.P95, Estimate(1.14), Estimate(1.0)).verdict is Verdict.AGREE
-    assert row(Kind.P95, Estimate(1.16), Estimate(1.0)).failed
+    assert row(MetricKind.P95, Estimate(1.14), Estimate(1.0)).verdict is Agreement.AGREE
+    assert row(MetricKind.P95, Estimate(1.16), Estimate(1.0)).failed
 
 
 def test_noise_from_both_intervals_widens_the_bound_into_within_noise():
     # 8 % apart, bound 5 %; half-widths 3 and 4 make the difference's 5: within noise.
-    r = row(Kind.THROUGHPUT, Estimate(108.0, 3.0), Estimate(100.0, 4.0))
-    assert r.verdict is Verdict.WITHIN_NOISE and not r.failed and r.imprecise is False
-    r = row(Kind.THROUGHPUT, Estimate(111.0, 3.0), Estimate(100.0, 4.0))
-    assert r.verdict is Verdict.DISAGREE
+    r = row(MetricKind.THROUGHPUT, Estimate(108.0, 3.0), Estimate(100.0, 4.0))
+    assert r.verdict is Agreement.WITHIN_NOISE and not r.failed and r.imprecise is False
+    r = row(MetricKind.THROUGHPUT, Estimate(111.0, 3.0), Estimate(100.0, 4.0))
+    assert r.verdict is Agreement.DISAGREE
     # A half-width alone past the bound: the row is flagged imprecise.
-    assert row(Kind.THROUGHPUT, Estimate(100.0, 6.0), Estimate(100.0)).imprecise
+    assert row(MetricKind.THROUGHPUT, Estimate(100.0, 6.0), Estimate(100.0)).imprecise
 
 
 def test_a_missing_figure_never_agrees():
-    assert row(Kind.MEAN, Estimate(math.nan), Estimate(0.1)).failed
+    assert row(MetricKind.MEAN, Estimate(math.nan), Estimate(0.1)).failed
 
 
 def test_per_metric_bounds_override_the_kind():
     bounds = Bounds(metrics={"tiers.db.utilization": 0.01})
     assert row(
-        Kind.UTILIZATION, Estimate(0.52), Estimate(0.50), "tiers.db.utilization", bounds
+        MetricKind.UTILIZATION, Estimate(0.52), Estimate(0.50), "tiers.db.utilization", bounds
     ).failed
     assert not row(
-        Kind.UTILIZATION, Estimate(0.52), Estimate(0.50), "tiers.app.utilization", bounds
+        MetricKind.UTILIZATION, Estimate(0.52), Estimate(0.50), "tiers.app.utilization", bounds
     ).failed
 
 
@@ -129,9 +131,9 @@ def test_figures_and_shares_of_judged_transactions():
     judged = judged_transactions(s, minimum=100)
     assert judged == ["a", "b"]
     f = figures(s, judged)
-    assert f["transactions.a.share"] == (Kind.SHARE, pytest.approx(750 / 1010))
+    assert f["transactions.a.share"] == (MetricKind.SHARE, pytest.approx(750 / 1010))
     assert "transactions.c.mean_s" not in f
-    assert f["tiers.db.utilization"] == (Kind.UTILIZATION, 0.4)
+    assert f["tiers.db.utilization"] == (MetricKind.UTILIZATION, 0.4)
 
 
 def test_replication_estimates_are_means_with_half_widths():
@@ -166,8 +168,8 @@ def test_measured_batches_cut_the_window_and_rate_per_wall_second():
 
 
 def test_failing_names_each_metric_once():
-    bad = row(Kind.UTILIZATION, Estimate(0.9), Estimate(0.5), "tiers.db.utilization")
-    good = row(Kind.UTILIZATION, Estimate(0.5), Estimate(0.5), "tiers.app.utilization")
+    bad = row(MetricKind.UTILIZATION, Estimate(0.9), Estimate(0.5), "tiers.db.utilization")
+    good = row(MetricKind.UTILIZATION, Estimate(0.5), Estimate(0.5), "tiers.app.utilization")
     assert failing_metrics([bad, good, bad]) == ["tiers.db.utilization"]
 
 
@@ -217,12 +219,12 @@ def test_a_drill_the_system_went_through_as_predicted_agrees():
         for leaf in ("mean_wait_s", "mean_response_s")
     }
     inside = rows[f"drills.{DRILL_KEY}.inside.mean_wait_s"]
-    assert inside.kind is Kind.WAIT and inside.predicted.value == pytest.approx(0.0042)
+    assert inside.kind is MetricKind.WAIT and inside.predicted.value == pytest.approx(0.0042)
     assert inside.predicted.ci95 == pytest.approx(half_width([0.0038, 0.0042, 0.0046]))
     assert math.isnan(inside.measured.ci95)  # no batches: the prediction's noise alone
     # 0.3 ms apart: inside the 1 ms wait floor (10 % would be 0.45 ms)
-    assert inside.bound == pytest.approx(0.001) and inside.verdict is Verdict.AGREE
-    assert rows[f"drills.{DRILL_KEY}.inside.mean_response_s"].kind is Kind.MEAN
+    assert inside.bound == pytest.approx(0.001) and inside.verdict is Agreement.AGREE
+    assert rows[f"drills.{DRILL_KEY}.inside.mean_response_s"].kind is MetricKind.MEAN
     assert not any(r.failed for r in rows.values())
     ratios = wait_ratios(list(rows.values()))[DRILL_KEY]
     assert ratios["predicted"] == pytest.approx(84.0) and ratios["measured"] == pytest.approx(22.5)
@@ -278,7 +280,7 @@ def test_drill_batches_cut_each_side_from_the_counters():
 
 def test_the_wait_bound_has_its_own_floor():
     bounds = Bounds()
-    assert bounds.allowed("m", Kind.WAIT, 0.004) == pytest.approx(0.001)
-    assert bounds.allowed("m", Kind.WAIT, 0.050) == pytest.approx(0.005)
-    assert bounds.allowed("m", Kind.MEAN, 0.004) == pytest.approx(0.005)
-    assert Bounds(wait_floor_s=0.0).allowed("m", Kind.WAIT, 0.004) == pytest.approx(0.0004)
+    assert bounds.allowed("m", MetricKind.WAIT, 0.004) == pytest.approx(0.001)
+    assert bounds.allowed("m", MetricKind.WAIT, 0.050) == pytest.approx(0.005)
+    assert bounds.allowed("m", MetricKind.MEAN, 0.004) == pytest.approx(0.005)
+    assert Bounds(wait_floor_s=0.0).allowed("m", MetricKind.WAIT, 0.004) == pytest.approx(0.0004)

@@ -95,7 +95,7 @@ def test_a_section_another_job_adds_renders(browser, simulation_run, tmp_path):
     """The API validate and calibrate use: given sections, a verdict, figures."""
     import shutil
 
-    from peakload.app.report import Section, Verdict, table, write_report
+    from peakload.app.report import Headline, Section, table, write_report
     from peakload.app.report.figures import paired_intervals
 
     run = tmp_path / "validation"
@@ -112,7 +112,7 @@ def test_a_section_another_job_adds_renders(browser, simulation_run, tmp_path):
     page = write_report(
         run,
         [Section("Levels", [table(["level", "agree"], [("1,000", "yes")]), figure])],
-        Verdict(False, "DISAGREES", "1 of 3 levels outside both intervals"),
+        Headline(False, "DISAGREES", "1 of 3 levels outside both intervals"),
         title="Validation: ci-smoke",
     )
     loaded = open_page(browser, page, None)

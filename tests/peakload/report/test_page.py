@@ -12,8 +12,8 @@ import pytest
 from peakload.app.provenance import FILE as PROVENANCE
 from peakload.app.provenance import command_line
 from peakload.app.report import (
+    Headline,
     Section,
-    Verdict,
     build_report,
     paragraph,
     render,
@@ -57,7 +57,7 @@ def test_the_page_is_one_file_with_plotly_inlined_once(simulation_run):
 
 
 def test_a_page_without_figures_carries_no_plotly():
-    page = render(Report("t", "s", Verdict(True, "OK", "fine"), [Section("A", [paragraph("x")])]))
+    page = render(Report("t", "s", Headline(True, "OK", "fine"), [Section("A", [paragraph("x")])]))
     assert plotly_js()[:200] not in page
     assert 'data-figures="0"' in page
 
@@ -70,7 +70,7 @@ def test_sections_from_another_job_get_the_closing_sections(simulation_run, tmp_
     path = write_report(
         run,
         [Section("Levels", [table(["level", "agree"], [("1,000", "yes")]), figure])],
-        Verdict(False, "DISAGREES", "1 of 3 levels outside both intervals"),
+        Headline(False, "DISAGREES", "1 of 3 levels outside both intervals"),
         title="Validation: ci-smoke",
     )
     page = path.read_text()
