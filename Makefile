@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/kbnn-2020-04-peak.toml
 ARGS ?=
 
-.PHONY: install simulate serve loadtest loadtest-full check test test-long test-fast lint bench baseline bench-speed clean
+.PHONY: install simulate serve loadtest loadtest-full check test test-long test-fast lint docs bench baseline bench-speed clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+# The reference site (MkDocs Material) from docs/ into build/site/, --strict: a broken
+# link or a page missing from the nav fails. The CLI pages are generated from --help.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # The CI regression gate: fixed-seed simulations, a short load test and peakload's own
 # speed, each compared with results/baselines/ (Markdown + JUnit in results/bench/).

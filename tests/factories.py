@@ -61,7 +61,7 @@ CONTRACT_TIER = ("utilization", "mean_wait_s", "mean_response_s", "max_queue")
 
 
 def assert_contract(summary: dict[str, Any], kind: str, tiers: set[str]) -> None:
-    """The output contract (README, "Outputs"): the keys every summary, of any kind, carries,
+    """The output contract (docs/outputs.md): the keys every summary, of any kind, carries,
     as written to ``summary.json``, and the typed model reads it back."""
     model = Summary.model_validate(summary)
     assert model.contract_version == CONTRACT_VERSION

@@ -20,7 +20,7 @@ def register(commands: argparse._SubParsersAction) -> None:
             "Run the mock Treasury online service (FastAPI) on this machine. With --scenario "
             "every route passes through the scenario's tiers (c = instances x workers slots, "
             "sampled service times, 503 past queue_limit); without it, it answers at once. "
-            "Secrets and settings come from PEAKLOAD_* variables (see README)."
+            "Secrets and settings come from PEAKLOAD_* variables (see docs/mock-service.md)."
         ),
     )
     parser.add_argument("--scenario", metavar="FILE", help="scenario whose capacity to emulate")

@@ -69,7 +69,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     options.add_requests(parser)
     options.add_replications(parser, 3, "simulation replications per level (default 3)")
     parser.add_argument(
-        "--bounds", metavar="FILE", help="TOML overriding the default bounds (see README)"
+        "--bounds", metavar="FILE", help="TOML overriding the default bounds (see docs/validate.md)"
     )
     parser.add_argument(
         "--min-requests",

@@ -1,6 +1,6 @@
 """The names both sides of the HTTP API agree on.
 
-The transactions are the API's operations, in the order of README's table
+The transactions are the API's operations, in the order of the table in docs/mock-service.md
 ("The mock Treasury service"), which gives each one's route. Scenarios name
 them in ``[[transactions]]``, Locust names its requests with them, the mock
 server labels its routes with them: one list, so every number lines up.

@@ -1,7 +1,7 @@
 """Process settings for holding ~16,000 mostly idle connections in one process.
 
 Measured on a 2-core machine running the mock and the load generator side
-by side (README, "Load tests": one machine, 16,000 users): with the default
+by side (docs/loadtests.md: one machine, 16,000 users): with the default
 soft limit of 1,024 file descriptors 18 % of requests failed at 13,000 users;
 full garbage collections paused a process 300-640 ms every 10-12 s at
 13,000-16,000 users, which set the p99. Both server and load generator call

@@ -4,7 +4,7 @@ A scenario says who loads the system (``[workload]``: users or arrivals over
 the day, see :mod:`peakload.core.workload`), what they do (``[[flows]]`` of
 ``[[transactions]]``, each transaction a service demand at the tiers it
 visits), what serves them (``[[tiers]]`` of identical servers), and what
-counts as good enough (``[slo]``). README, "The scenario file", shows every
+counts as good enough (``[slo]``). docs/scenario.md shows every
 key with an example.
 
 Every model forbids unknown keys, so a typo is an error rather than a

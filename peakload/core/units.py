@@ -1,6 +1,6 @@
 """Budget-using units: 7-digit codes, derived passwords, their accounts at the Treasury.
 
-Part of the API contract (README, "The mock Treasury service"): the mock
+Part of the API contract (docs/mock-service.md): the mock
 server and the load generator both derive a unit's password and account
 numbers from here.
 

@@ -70,18 +70,17 @@ def _wait_ready(url: str, process: subprocess.Popen, log: Path, timeout_s: float
     raise RuntimeError(f"the invoices service did not answer within {timeout_s:.0f} s")
 
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "your-service.md"
+"""The documentation page "Load-test your own service"."""
 
 
 def readme_blocks(language: str) -> list[str]:
-    """The ``language`` code blocks of the README's "Load-test your own service"."""
-    text = README.read_text()
-    section = text.split("## Load-test your own service\n")[1].split("\n## ")[0]
-    return [block.split("```")[0] for block in section.split(f"```{language}\n")[1:]]
+    """The ``language`` code blocks of the page "Load-test your own service"."""
+    return [block.split("```")[0] for block in GUIDE.read_text().split(f"```{language}\n")[1:]]
 
 
 def readme_sign_in(kind: str) -> str:
-    """The README's ``[sign_in]`` block of ``kind``, as written there."""
+    """The page's ``[sign_in]`` block of ``kind``, as written there."""
     (block,) = [
         b for b in readme_blocks("toml") if b.startswith("[sign_in]") and f'kind = "{kind}"' in b
     ]

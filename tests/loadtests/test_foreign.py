@@ -149,7 +149,7 @@ def test_a_map_without_sign_in_meets_401_and_stops_naming_it(tmp_path, capsys):
 
 
 def with_sign_in(tmp_path: Path, kind: str) -> Path:
-    """The example map with the README's ``[sign_in]`` of ``kind`` in place of its own."""
+    """The example map with docs/your-service.md's ``[sign_in]`` of ``kind`` in place of its own."""
     own = MAP.read_text().split("[transactions.create_invoice]")[0]
     path = tmp_path / f"{kind}.requests.toml"
     path.write_text(MAP.read_text().replace(own, readme_sign_in(kind) + "\n"))

@@ -1,7 +1,7 @@
 """Which transaction a request was: method plus a path pattern.
 
-The default map is the mock service's API table (README, "Transactions and
-the service API"), so a log the mock wrote maps without a file. A real
+The default map is the mock service's API table (its routes, in docs/mock-service.md),
+so a log the mock wrote maps without a file. A real
 system's routes come from a TOML file::
 
     [[routes]]
