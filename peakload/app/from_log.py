@@ -31,9 +31,8 @@ from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from peakload.measure.access_log.derive import DerivedWorkload, LogError, RouteNaming, derive
 from peakload.measure.access_log.flows import SIGN_IN
-from peakload.measure.access_log.formats import MAX_TRANSACTIONS
+from peakload.measure.access_log.formats import MAX_TRANSACTIONS, LogFormat
 from peakload.measure.access_log.jsonl import FieldsError, JsonFields
-from peakload.measure.access_log.lines import LogFormat
 from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S
 from peakload.measure.access_log.routes import RouteMapError, load_routes
 from peakload.measure.access_log.source import list_days

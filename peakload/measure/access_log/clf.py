@@ -31,11 +31,16 @@ not parsed line by line.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from peakload.measure.access_log.formats import LogFormat
+
+if TYPE_CHECKING:  # lines imports this module: the type only, for the checker
+    from peakload.measure.access_log.lines import LineCounts
 
 COMBINED_FIELDS = 7
 """A combined line split at its double quotes: head, request, status and bytes, referer,
@@ -72,7 +77,7 @@ def detect(lines: list[str]) -> LogFormat | None:
     Decided on the lines that match (at least half of them must): the tail
     after the status and size, or after the user agent, tells the duration.
     """
-    kinds = []
+    kinds: list[LogFormat | None] = []
     durations: list[int] = []
     for line in lines:
         match = _LINE.match(line)
@@ -103,9 +108,9 @@ def _field(parts: pl.Expr, i: int) -> pl.Expr:
     return parts.list.get(i, null_on_oob=True)
 
 
-def _lookup(values: pl.Series, convert) -> pl.Series:
+def _lookup(values: pl.Series, convert: Callable[[str], int]) -> pl.Series:
     """``convert`` applied to each distinct value once (a batch has a handful), mapped back."""
-    table = {}
+    table: dict[str, int | None] = {}
     for value in values.unique().drop_nulls().to_list():
         try:
             table[value] = convert(value)
@@ -153,7 +158,7 @@ def decode_minute(key: str) -> float:
     return datetime.strptime(key, "%d/%b/%Y:%H:%M %z").timestamp()
 
 
-def parse(lines: pl.DataFrame, fmt: LogFormat, counts) -> pl.DataFrame:
+def parse(lines: pl.DataFrame, fmt: LogFormat, counts: LineCounts) -> pl.DataFrame:
     """One batch of ``line_no``, ``line`` in ``fmt`` into the reader's columns."""
     combined = fmt in _COMBINED
     text = pl.col("line")
@@ -207,10 +212,10 @@ def parse(lines: pl.DataFrame, fmt: LogFormat, counts) -> pl.DataFrame:
     if fmt is LogFormat.NGINX and not msec.null_count():
         # With $msec on every line the stamp is only checked for its shape; parsing it
         # would cost a third of the batch.
-        shaped = (frame["day"].str.len_bytes() == STAMP_DAY_BYTES) & (
+        stamp_shaped = (frame["day"].str.len_bytes() == STAMP_DAY_BYTES) & (
             frame["zone"].str.len_bytes() == STAMP_ZONE_BYTES
         )
-        end = pl.select(pl.when(shaped).then(msec)).to_series()
+        end = pl.select(pl.when(stamp_shaped).then(msec)).to_series()
     else:
         stamp = stamp_epoch(frame)
         if fmt is LogFormat.NGINX:

@@ -97,11 +97,13 @@ class LogClock:
             return np.floor((epoch_s + first) / DAY_S).astype(np.int64)
         # An offset change within these instants (daylight saving): each its own offset.
         offsets = np.array([self._offset(float(t)) for t in epoch_s])
-        return np.floor((epoch_s + offsets) / DAY_S).astype(np.int64)
+        return np.asarray(np.floor((epoch_s + offsets) / DAY_S).astype(np.int64))
 
     def _offset(self, epoch_s: float) -> float:
         moment = datetime.fromtimestamp(epoch_s, tz=UTC).astimezone(self.zone)
-        return moment.utcoffset().total_seconds()
+        offset = moment.utcoffset()
+        assert offset is not None, "astimezone() gives an aware datetime, which has an offset"
+        return offset.total_seconds()
 
 
 def _format_offset(offset_s: int) -> str:

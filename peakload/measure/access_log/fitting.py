@@ -79,7 +79,7 @@ def fit_think_time(
         },
     )
     ks = {name: float(d) for name, (d, _) in candidates.items()}
-    best = min(ks, key=ks.get)
+    best = min(ks, key=ks.__getitem__)
     if ks[best] <= MAX_KS:
         return ThinkTimeFit(candidates[best][1], best, ks, count, mean, cv)
     points = np.quantile(gaps, (np.arange(EMPIRICAL_POINTS) + 0.5) / EMPIRICAL_POINTS)

@@ -42,13 +42,13 @@ class DerivedFlow:
     count: int
 
 
-def _links(transitions: Counter) -> dict[str, str]:
-    out: dict[str, Counter] = {}
+def _links(transitions: Counter[tuple[str, str]]) -> dict[str, str]:
+    out: dict[str, Counter[str]] = {}
     for (source, target), n in transitions.items():
         if source in (START, SIGN_IN) or target == SIGN_IN:
             continue
         out.setdefault(source, Counter())[target] += n
-    links = {}
+    links: dict[str, str] = {}
     for source, targets in out.items():
         target, n = targets.most_common(1)[0]
         seen = sum(targets.values())
@@ -67,19 +67,19 @@ def _name(steps: tuple[str, ...], taken: set[str]) -> str:
     return name
 
 
-def derive_flows(transitions: Counter, mix: Counter) -> list[DerivedFlow]:
+def derive_flows(transitions: Counter[tuple[str, str]], mix: Counter[str]) -> list[DerivedFlow]:
     """The flows the transitions imply, most frequent first."""
     links = _links(transitions)
     targets = set(links.values())
     names = [t for t in mix if t != SIGN_IN]
-    chains = []
+    chains: list[tuple[tuple[str, ...], int]] = []
     for first in sorted(t for t in names if t not in targets):
-        steps, seen = [first], {first}
-        while steps[-1] in links and links[steps[-1]] not in seen:
-            steps.append(links[steps[-1]])
-            seen.add(steps[-1])
-        chains.append((tuple(steps), mix[first]))
-    explained: Counter = Counter()
+        walk, seen = [first], {first}
+        while walk[-1] in links and links[walk[-1]] not in seen:
+            walk.append(links[walk[-1]])
+            seen.add(walk[-1])
+        chains.append((tuple(walk), mix[first]))
+    explained: Counter[str] = Counter()
     # A session that begins (after its sign-in, if any) at a link target joined a flow
     # already under way: the steps from there to the flow's end are that flow's, not
     # flows of their own. Each such entry is credited once, to the first flow it fits.

@@ -27,8 +27,12 @@ import json
 import re
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+if TYPE_CHECKING:  # lines imports this module: the type only, for the checker
+    from peakload.measure.access_log.lines import LineCounts
 
 _UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 
@@ -60,7 +64,7 @@ class JsonFields:
         if not text:
             return cls()
         names = {f.name for f in fields(cls)} - {"time_is_start", "duration_unit"}
-        values: dict = {}
+        values: dict[str, Any] = {}  # per field: a key (str), time_is_start, duration_unit
         for item in text.split(","):
             key, sep, value = item.strip().partition("=")
             if not sep or key not in names or not value:
@@ -81,7 +85,7 @@ class JsonFields:
         return cls(**values)
 
 
-def _epoch(value) -> float:
+def _epoch(value: object) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     text = str(value)
@@ -94,25 +98,27 @@ def _epoch(value) -> float:
         return stamp.timestamp()
 
 
-def _text(item: dict, key: str) -> str:
+def _text(item: dict[str, Any], key: str) -> str:
     value = item.get(key)
     return "-" if value is None or value == "" else str(value)
 
 
-_SCHEMA = {
-    "end_s": pl.Float64,
-    "client": pl.String,
-    "user": pl.String,
-    "agent": pl.String,
-    "method": pl.String,
-    "path": pl.String,
-    "status": pl.Int32,
-    "request_time": pl.Float64,
-    "line_no": pl.UInt32,
-}
+_SCHEMA = pl.Schema(
+    {
+        "end_s": pl.Float64,
+        "client": pl.String,
+        "user": pl.String,
+        "agent": pl.String,
+        "method": pl.String,
+        "path": pl.String,
+        "status": pl.Int32,
+        "request_time": pl.Float64,
+        "line_no": pl.UInt32,
+    }
+)
 
 
-def parse_jsonl(lines: pl.DataFrame, counts, names: JsonFields) -> pl.DataFrame:
+def parse_jsonl(lines: pl.DataFrame, counts: LineCounts, names: JsonFields) -> pl.DataFrame:
     """One batch of ``line_no``, ``line`` into the reader's columns."""
     if counts.utc_offset_s is None:
         counts.utc_offset_s = 0  # epoch seconds: UTC
@@ -147,7 +153,7 @@ def _column(raw: pl.DataFrame, key: str, numeric: bool) -> pl.Series:
     return values.cast(pl.String)
 
 
-def _decoded(lines: pl.DataFrame, counts, names: JsonFields) -> pl.DataFrame:
+def _decoded(lines: pl.DataFrame, counts: LineCounts, names: JsonFields) -> pl.DataFrame:
     # polars' NDJSON reader on the batch's lines: numbers stay numbers, a key whose
     # values mix types is read as text; a line that is not JSON raises.
     raw = pl.read_ndjson(io.BytesIO("\n".join(lines["line"].to_list()).encode()))
@@ -209,8 +215,9 @@ def _decoded(lines: pl.DataFrame, counts, names: JsonFields) -> pl.DataFrame:
     return good.select(list(_SCHEMA)).cast(_SCHEMA)
 
 
-def _line_by_line(lines: pl.DataFrame, counts, names: JsonFields) -> pl.DataFrame:
-    rows, bad = [], 0
+def _line_by_line(lines: pl.DataFrame, counts: LineCounts, names: JsonFields) -> pl.DataFrame:
+    rows: list[tuple[float, str, str, str, str, str, int, float, int]] = []
+    bad = 0
     for line_no, line in lines.select("line_no", "line").iter_rows():
         try:
             item = json.loads(line)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -205,9 +205,9 @@ class LogReader:
         position, for the text formats): a line's stamp is its start or its end, as its
         format stamps, which tells its day but for requests that span midnight."""
         found: dict[str, int] = {}
-        decode = None
+        decode: Callable[[str], float] | None = None
         for lines in _line_batches(self.path, self.batch_lines):
-            keys = None
+            keys: pl.Series | None
             if self.fmt is LogFormat.W3C:
                 keys, decode = w3c.minute_keys(lines, self._w3c_state)
             elif self.fmt is LogFormat.JSONL:
@@ -222,6 +222,7 @@ class LogReader:
                 if key is not None:
                     found[key] = found.get(key, 0) + n
         for key, n in found.items():
+            assert decode is not None, "every batch sets decode, and found has keys after one"
             try:
                 yield decode(key), n
             except ValueError:

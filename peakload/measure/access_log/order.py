@@ -63,7 +63,7 @@ def _check(stream: _Stream, frame: pl.DataFrame, max_skew_s: float) -> None:
 
 
 def merge(
-    files: Iterable[tuple[Path, Iterator[pl.DataFrame]]], max_skew_s: float = DEFAULT_MAX_SKEW_S
+    files: Iterable[tuple[Path, Iterable[pl.DataFrame]]], max_skew_s: float = DEFAULT_MAX_SKEW_S
 ) -> Iterator[pl.DataFrame]:
     """The requests of every file, in order of their start (``end_s - request_time``),
     in batches; each batch keeps the reader's columns."""
@@ -77,7 +77,9 @@ def merge(
         elif len(frame):
             frame = frame.with_columns((pl.col("end_s") - pl.col("request_time")).alias("start_s"))
             _check(stream, frame, max_skew_s)
-            stream.high_s = max(stream.high_s, float(frame["start_s"].max()))
+            high_s = frame["start_s"].max()
+            assert isinstance(high_s, int | float), "lines that parsed have an end and a duration"
+            stream.high_s = max(stream.high_s, float(high_s))
             pending.append(frame)
         active = [s.high_s for s in streams if not s.done]
         if not pending or (active and min(active) == float("-inf")):

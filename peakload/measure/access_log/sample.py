@@ -72,4 +72,4 @@ class Moments:
         if not self.count:
             return float("nan")
         variance = max(self.total_sq / self.count - self.mean**2, 0.0)
-        return variance**0.5 / self.mean
+        return float(variance**0.5) / self.mean

@@ -58,7 +58,9 @@ _STATE_SCHEMA = {
     "state_sid": pl.Int64,
     "state_txn": pl.String,
 }
-_SESSION_SCHEMA = {"sid": pl.Int64, "start": pl.Float64, "end": pl.Float64, "requests": pl.UInt32}
+_SESSION_SCHEMA = pl.Schema(
+    {"sid": pl.Int64, "start": pl.Float64, "end": pl.Float64, "requests": pl.UInt32}
+)
 
 
 def user_key() -> pl.Expr:
@@ -80,13 +82,13 @@ class Sessions:
     users: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_STATE_SCHEMA))
     table: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_SESSION_SCHEMA))
     next_sid: int = 0
-    transitions: Counter = field(default_factory=Counter)
-    mix: Counter = field(default_factory=Counter)
-    errors: Counter = field(default_factory=Counter)
-    unknown: Counter = field(default_factory=Counter)
+    transitions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (source, target)
+    mix: Counter[str] = field(default_factory=Counter)  # requests per transaction
+    errors: Counter[str] = field(default_factory=Counter)  # 5xx answers per transaction
+    unknown: Counter[str] = field(default_factory=Counter)  # requests per unnamed template
     patterns: Counter[tuple[str, str]] = field(default_factory=Counter)  # (name, template)
     folded: int = 0  # asset requests folded into their page views
-    think: StreamSample | None = None
+    think: StreamSample = field(init=False)  # made in __post_init__, from rng
     think_moments: Moments = field(default_factory=Moments)
     response: dict[str, StreamSample] = field(default_factory=dict)
     first_s: float = float("inf")
@@ -125,8 +127,12 @@ class Sessions:
         rows = self._sessionize(frame)
         if not len(rows):  # assets alone: they only moved their users' latest ends
             return
-        self.first_s = min(self.first_s, float(rows["start"].min()))
-        self.last_s = max(self.last_s, float(rows["end_s"].max()))
+        first_s, last_s = rows["start"].min(), rows["end_s"].max()
+        assert isinstance(first_s, int | float) and isinstance(last_s, int | float), (
+            "rows that parsed have an end and a duration, and there are some"
+        )
+        self.first_s = min(self.first_s, float(first_s))
+        self.last_s = max(self.last_s, float(last_s))
         self._gather(rows)
 
     def _sessionize(self, frame: pl.DataFrame) -> pl.DataFrame:

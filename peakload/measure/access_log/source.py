@@ -85,7 +85,7 @@ class LogSource:
         ]
         start, end = self.midnight_s, self.midnight_s + DAY_S
         count = not self.requests_per_day  # --day given: no first pass counted the days
-        per_day: Counter = Counter()
+        per_day: Counter[date] = Counter()
         for frame in merge(readers, self.max_skew_s):
             begins = pl.col("end_s") - pl.col("request_time")
             inside = (begins >= start) & (begins < end)
@@ -129,9 +129,9 @@ def count_days(
     batch_lines: int,
     fields: JsonFields,
     progress: Callable[[int], None] | None = None,
-) -> Counter:
+) -> Counter[date]:
     """Requests per local day (by their start), over every file: the first, cheap pass."""
-    per_day: Counter = Counter()
+    per_day: Counter[date] = Counter()
     done = 0
     for path in paths:
         reader = LogReader(path, formats[path], LineCounts(), batch_lines, fields)
@@ -167,7 +167,7 @@ def open_logs(
     if tz is None:
         tz = _log_clock(files[0], formats[files[0]])  # the first file's, for all
     fields = fields or JsonFields()
-    per_day: Counter = Counter()
+    per_day: Counter[date] = Counter()
     given = day is not None
     first_pass = 0
     if day is None:

@@ -30,10 +30,15 @@ The clock is UTC (``--tz`` puts it on a local one).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:  # lines imports this module: the type only, for the checker
+    from peakload.measure.access_log.lines import LineCounts
 
 NEEDED = ("time", "cs-method", "cs-uri-stem", "sc-status")
 _EMPTY = pl.DataFrame(
@@ -71,7 +76,7 @@ def _date_epoch(day: str) -> int:
     return int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
 
 
-def _segment(lines: pl.DataFrame, state: W3CState, counts) -> pl.DataFrame | None:
+def _segment(lines: pl.DataFrame, state: W3CState, counts: LineCounts) -> pl.DataFrame | None:
     """The data lines below one set of directives into the reader's columns."""
     fields = state.fields
     if not all(name in fields for name in NEEDED) or ("date" not in fields and not state.date):
@@ -102,7 +107,7 @@ def _segment(lines: pl.DataFrame, state: W3CState, counts) -> pl.DataFrame | Non
     )
     if "time-taken" not in fields:
         counts.durations = False
-    table = {}
+    table: dict[str, int | None] = {}
     for day in frame["date"].unique().drop_nulls().to_list():
         try:
             table[day] = _date_epoch(day)
@@ -135,7 +140,9 @@ def _segment(lines: pl.DataFrame, state: W3CState, counts) -> pl.DataFrame | Non
     )
 
 
-def minute_keys(lines: pl.DataFrame, state: W3CState):
+def minute_keys(
+    lines: pl.DataFrame, state: W3CState
+) -> tuple[pl.Series, Callable[[str], float]] | tuple[None, None]:
     """Each line's ``date time`` to the minute (``2012-08-18 19:46``) by position, and
     its decoder; None when a ``#Fields:`` does not begin with ``date time`` (then the
     lines are parsed in full). For counting lines per day."""
@@ -154,7 +161,7 @@ def _decode_minute(key: str) -> float:
     return datetime.strptime(key, "%Y-%m-%d %H:%M").replace(tzinfo=UTC).timestamp()
 
 
-def parse(lines: pl.DataFrame, counts, state: W3CState) -> pl.DataFrame:
+def parse(lines: pl.DataFrame, counts: LineCounts, state: W3CState) -> pl.DataFrame:
     """One batch of ``line_no``, ``line`` into the reader's columns; ``state`` carries the
     directives from one batch to the next."""
     directive = lines["line"].str.starts_with("#")
@@ -169,7 +176,7 @@ def parse(lines: pl.DataFrame, counts, state: W3CState) -> pl.DataFrame:
         return _checked(out, counts) if out is not None else _EMPTY.clear()
     segment = directive.cum_sum()
     frame = lines.with_columns(segment.alias("segment"), directive.alias("directive"))
-    parsed = []
+    parsed: list[pl.DataFrame] = []
     for seg in frame["segment"].unique(maintain_order=True).to_list():
         part = frame.filter(pl.col("segment") == seg)
         for line in part.filter(pl.col("directive"))["line"].to_list():
@@ -189,7 +196,7 @@ def parse(lines: pl.DataFrame, counts, state: W3CState) -> pl.DataFrame:
     return _checked(pl.concat(parsed), counts)
 
 
-def _checked(frame: pl.DataFrame, counts) -> pl.DataFrame:
+def _checked(frame: pl.DataFrame, counts: LineCounts) -> pl.DataFrame:
     """The lines that parsed, counting those that did not."""
     ok = (
         pl.col("shaped")
