@@ -231,7 +231,9 @@ class Sessions:
         pairs = rows.group_by(source.alias("source"), pl.col("transaction")).len()
         for source_name, target, n in pairs.iter_rows():
             self.transitions[(source_name, target)] += n
-        per_txn = rows.group_by("transaction").agg(
+        # In the batch's order: the response samples share one generator, so the order
+        # they draw in must not vary from run to run (the same log, the same scenario).
+        per_txn = rows.group_by("transaction", maintain_order=True).agg(
             pl.len(), (pl.col("status") >= 500).sum(), pl.col("request_time")
         )
         for name, n, errors, times in per_txn.iter_rows():

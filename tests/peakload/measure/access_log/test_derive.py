@@ -243,3 +243,17 @@ def test_a_session_that_crosses_midnight_is_cut_there(tmp_path):
     assert before.requests == 30 and after.requests == 30
     assert before.sessions == after.sessions == 1
     assert before.end_s == 86_400 and after.start_s == 0
+
+
+def test_the_same_log_gives_the_same_figures_every_run(tmp_path, monkeypatch):
+    """Response times are sampled once a transaction has more than the sample holds;
+    the samples share one generator, so they must draw in the same order every run."""
+    from peakload.measure.access_log import sessions
+    from tests.peakload.measure.access_log.truth import generate, write
+
+    monkeypatch.setattr(sessions, "SAMPLE_CAPACITY", 200)  # 20 per transaction: sampled
+    frame, _ = generate(users=200, think_mean_s=30.0, seed=3)
+    path = write(tmp_path / "access.log", frame, "combined-usec")
+    runs = [derive([path], LogFormat.AUTO, None, batch_lines=2000) for _ in range(4)]
+    figures = [{n: (t.p50_s, t.p95_s) for n, t in w.transactions.items()} for w in runs]
+    assert all(f == figures[0] for f in figures[1:])
