@@ -17,6 +17,9 @@ VALIDATE_MIN_REQUESTS = 4000
 """Requests each validation level's window is planned to hold (at the no-queueing rate)."""
 VALIDATE_WARMUP_S = 30.0
 """Wall seconds of each validation plateau before its window: neither side measures them."""
+DRILL_COMPRESS = 8.0
+"""validate's failure drill runs at this compression, unless fitting the run into the
+load test's default wall time needs more."""
 
 CALIBRATE_INTERVAL_S = 5.0
 """Length of the windows calibration regresses over (s)."""

@@ -8,11 +8,12 @@ drill on the scenario clock (:mod:`mock_server.drills`), and predicted by the
 simulation of that very plan (``R`` replications, as a level is). The drill's
 rows (:mod:`peakload.measure.drills`) count in the verdict like any other.
 
-The compression: :data:`DRILL_COMPRESS`, or the one that fits the run (its
-start to the window's end) into :data:`~peakload.app.loadtest.DEFAULT_WALL_S`
-wall seconds when that is higher: ci-smoke's 09:00-09:15 at x8 is 113 wall
-seconds (a 75 s window, its 6-minute drill 45 s); the April peak, 07:00-11:00,
-runs at x48. The user scale is the levels'. ``validation.json`` states both.
+The compression: :data:`~peakload.app.defaults.DRILL_COMPRESS`, or the one that
+fits the run (its start to the window's end) into
+:data:`~peakload.app.loadtest.DEFAULT_WALL_S` wall seconds when that is higher:
+ci-smoke's 09:00-09:15 at x8 is 113 wall seconds (a 75 s window, its 6-minute
+drill 45 s); the April peak, 07:00-11:00, runs at x48. The user scale is the
+levels'. ``validation.json`` states both.
 
 The drill is the experiment's act, not a property of the system: with
 ``--serve-scenario`` the mock serves a copy of the truth with the model's
@@ -24,16 +25,18 @@ the mock it starts, and says it skipped the drill. ``--no-drills`` skips it too.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import tomli_w
 
 from loadtests.run_files import run_timebase
-from peakload.app.loadtest import DEFAULT_WALL_S, LoadTestOptions, LoadTestRun, plan_for
+from peakload.app import defaults
+from peakload.app.loadtest import LoadTestOptions, LoadTestRun, plan_for
 from peakload.app.simulate import SimulationRun
+from peakload.app.validation_run import DrillPlan, DrillResult, ValidateOptions
 from peakload.core.clock import format_clock
 from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
@@ -44,56 +47,8 @@ from peakload.measure.drills import (
     drill_batches,
     measured_drills,
     predicted_drills,
-    wait_ratios,
 )
-from peakload.measure.validation import Bounds, Row
-
-if TYPE_CHECKING:
-    from peakload.app.validate import ValidateOptions
-
-DRILL_COMPRESS = 8.0
-"""The drill's compression, unless fitting the run into DEFAULT_WALL_S needs more."""
-
-
-@dataclass(frozen=True)
-class DrillPlan:
-    """The drill experiment, planned: the load test's options and its plan."""
-
-    options: LoadTestOptions
-    plan: Plan
-
-
-@dataclass
-class DrillResult:
-    """The drill, run and compared."""
-
-    plan: Plan
-    simulation: SimulationRun
-    measurement: LoadTestRun
-    rows: list[Row]
-
-    def as_dict(self) -> dict[str, Any]:
-        plan, measured = self.plan, self.measurement.summary
-        return {
-            "scenario": str(plan.scenario_path),
-            "failures": [f.label for f in plan.scenario.failures],
-            "plan": {
-                **plan.summary_section(),
-                "compression_rule": (
-                    f"x{DRILL_COMPRESS:g}, or the compression that fits the run into "
-                    f"{DEFAULT_WALL_S:g} wall s when that is higher"
-                ),
-                "window": measured.window,
-            },
-            "served_scenario": getattr(measured, "served_scenario", None),
-            "measured_requests": measured.overall.requests if measured.overall else 0,
-            "simulation": str(self.simulation.run_dir),
-            "loadtest": str(self.measurement.run_dir),
-            "generator_saturated": bool(measured.generator and measured.generator.saturated),
-            "wait_inside_over_outside": wait_ratios(self.rows),
-            "pass": not any(r.failed for r in self.rows),
-            "rows": [r.as_dict() for r in self.rows],
-        }
+from peakload.measure.validation import Bounds
 
 
 def plan_drill(
@@ -125,7 +80,7 @@ def plan_drill(
         plots=options.plots,
     )
     fitted = plan_for(loadtest_options).compress
-    loadtest_options = replace(loadtest_options, compress=max(DRILL_COMPRESS, fitted))
+    loadtest_options = replace(loadtest_options, compress=max(defaults.DRILL_COMPRESS, fitted))
     return DrillPlan(loadtest_options, plan_for(loadtest_options))
 
 
@@ -193,10 +148,3 @@ def measured_drill_batches(
             clock, counters, window, (failure.start_s, failure.end_s), plan.compress
         )
     return out
-
-
-def drill_seconds(drill: DrillPlan | str | None) -> float:
-    """Wall seconds the drill's load test takes (0 when there is none)."""
-    if not isinstance(drill, DrillPlan):
-        return 0.0
-    return drill.plan.setup_s + drill.plan.wall_duration_s

@@ -16,22 +16,14 @@ directory, with each experiment's simulation and load test beside them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from loadtests.run_files import read_raw
-from peakload.app import defaults, validation_files
-from peakload.app.drill import (
-    DrillPlan,
-    DrillResult,
-    compare_drill,
-    drill_seconds,
-    plan_drill,
-    steady_truth,
-)
+from peakload.app import validation_files
+from peakload.app.drill import compare_drill, plan_drill, steady_truth
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.loadtest import (
     LoadTestOptions,
@@ -44,6 +36,13 @@ from peakload.app.plateau import COMPRESS, Plateau, build_plateau, default_user_
 from peakload.app.provenance import Stopwatch, write_provenance
 from peakload.app.rundir import copy_scenario, new_run_dir
 from peakload.app.simulate import SimulateOptions, SimulationRun, simulate
+from peakload.app.validation_run import (
+    DrillPlan,
+    LevelResult,
+    Planned,
+    ValidateOptions,
+    ValidationRun,
+)
 from peakload.core.plan import Plan
 from peakload.core.scenario_file import load_scenario
 from peakload.measure.calibration import tier_file
@@ -52,11 +51,9 @@ from peakload.measure.validation import (
     MIN_TRANSACTION_REQUESTS,
     Bounds,
     BoundsError,
-    Row,
     batch_means,
     batch_summaries,
     compare_level,
-    failing_metrics,
     figures,
     judged_transactions,
     load_bounds,
@@ -66,104 +63,6 @@ from peakload.measure.validation import (
 
 TOO_FEW = 0.5
 """A level that measured fewer than this fraction of its planned requests cannot be judged."""
-
-
-@dataclass(frozen=True)
-class ValidateOptions:
-    """The flags of ``peakload validate``. ``user_scale`` None: at most
-    :data:`~peakload.app.plateau.MAX_VIRTUAL_USERS` virtual users at the peak."""
-
-    scenario_path: str | Path
-    serve_scenario_path: str | Path | None = None
-    levels: tuple[float, ...] = defaults.VALIDATE_LEVELS
-    host: str | None = None
-    requests_path: str | Path | None = None
-    """What the users send (``--requests``/``--tasks``); default: the scenario's."""
-    replications: int = 3
-    out: str | Path = "results"
-    bounds_path: str | Path | None = None
-    min_requests: int = defaults.VALIDATE_MIN_REQUESTS
-    warmup_s: float = defaults.VALIDATE_WARMUP_S
-    user_scale: float | None = None
-    seed: int | None = None
-    jobs: int | None = None
-    plots: bool = True
-    drills: bool = True
-    """Run the model's ``[[failures]]`` drill after the levels (``--no-drills``: don't)."""
-
-
-@dataclass
-class Planned:
-    """Every experiment of a validation, planned: the levels, then the drill (its
-    plan, why it is skipped, or None when the model has no failures)."""
-
-    levels: list[tuple[Plateau, Plan]]
-    drill: DrillPlan | str | None = None
-
-    @property
-    def seconds(self) -> float:
-        """Wall seconds of load testing in all."""
-        return sum(p.setup_s + p.wall_duration_s for _, p in self.levels) + drill_seconds(
-            self.drill
-        )
-
-
-@dataclass
-class LevelResult:
-    plateau: Plateau
-    plan: Plan
-    simulation: SimulationRun
-    measurement: LoadTestRun
-    rows: list[Row]
-
-    def as_dict(self) -> dict[str, Any]:
-        measured = self.measurement.summary
-        return {
-            "level": self.plateau.level,
-            "load": self.plateau.load,
-            "scenario": str(self.plateau.path),
-            "plan": {
-                **self.plan.summary_section(),
-                "warmup_s": self.plateau.warmup_s,
-                "window_s": self.plateau.window_s,
-                "window": measured.window,
-            },
-            "planned_requests_rps": self.plateau.expected_rps,
-            "measured_requests": measured.overall.requests if measured.overall else 0,
-            "simulation": str(self.simulation.run_dir),
-            "loadtest": str(self.measurement.run_dir),
-            "generator_saturated": bool(measured.generator and measured.generator.saturated),
-            "pass": not any(r.failed for r in self.rows),
-            "rows": [r.as_dict() for r in self.rows],
-        }
-
-
-@dataclass
-class ValidationRun:
-    """A finished validation: where it was written and what agreed."""
-
-    run_dir: Path
-    bounds: Bounds
-    levels: list[LevelResult] = field(default_factory=list)
-    drill: DrillResult | None = None
-    drill_skipped: str | None = None
-
-    @property
-    def level_rows(self) -> list[Row]:
-        return [r for level in self.levels for r in level.rows]
-
-    @property
-    def rows(self) -> list[Row]:
-        """Every judged row: the levels', then the drill's."""
-        return self.level_rows + (self.drill.rows if self.drill else [])
-
-    @property
-    def failing(self) -> list[str]:
-        return failing_metrics(self.rows)
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.levels) and not self.failing
 
 
 def plan_validation(options: ValidateOptions, run_dir: Path) -> Planned:

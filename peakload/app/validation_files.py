@@ -7,17 +7,14 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from peakload.app.rundir import jsonable
+from peakload.app.validation_run import DrillResult, LevelResult, ValidateOptions, ValidationRun
 from peakload.measure.validation import MIN_TRANSACTION_REQUESTS, Agreement, MetricKind, Row
-
-if TYPE_CHECKING:
-    from peakload.app.drill import DrillResult
-    from peakload.app.validate import LevelResult, ValidateOptions, ValidationRun
 
 RULE = (
     "difference = predicted - measured; noise = sqrt(ci_p^2 + ci_m^2) (95% half-widths: "

@@ -105,15 +105,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.drill import DrillPlan
     from peakload.app.progress import progress_bar
     from peakload.app.rundir import new_run_dir
-    from peakload.app.validate import (
-        ValidateOptions,
-        plan_validation,
-        validate,
-    )
+    from peakload.app.validate import plan_validation, validate
     from peakload.app.validation_files import print_validation
+    from peakload.app.validation_run import DrillPlan, ValidateOptions
     from peakload.core.scenario_file import load_scenario
 
     job = ValidateOptions(

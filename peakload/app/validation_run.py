@@ -1,0 +1,163 @@
+"""What a validation is made of, as types: its options, its plan, its results.
+
+``validate`` (:mod:`peakload.app.validate`) plans and runs the levels, its drill
+(:mod:`peakload.app.drill`) plans and compares the failure drill, and
+:mod:`peakload.app.validation_files` writes what they found. All three speak of
+the same few things, defined here, below all three, so that none imports another
+for a type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from peakload.app import defaults
+from peakload.app.loadtest import DEFAULT_WALL_S, LoadTestOptions, LoadTestRun
+from peakload.app.plateau import Plateau
+from peakload.app.simulate import SimulationRun
+from peakload.core.plan import Plan
+from peakload.measure.drills import wait_ratios
+from peakload.measure.validation import Bounds, Row, failing_metrics
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    """The flags of ``peakload validate``. ``user_scale`` None: at most
+    :data:`~peakload.app.plateau.MAX_VIRTUAL_USERS` virtual users at the peak."""
+
+    scenario_path: str | Path
+    serve_scenario_path: str | Path | None = None
+    levels: tuple[float, ...] = defaults.VALIDATE_LEVELS
+    host: str | None = None
+    requests_path: str | Path | None = None
+    """What the users send (``--requests``/``--tasks``); default: the scenario's."""
+    replications: int = 3
+    out: str | Path = "results"
+    bounds_path: str | Path | None = None
+    min_requests: int = defaults.VALIDATE_MIN_REQUESTS
+    warmup_s: float = defaults.VALIDATE_WARMUP_S
+    user_scale: float | None = None
+    seed: int | None = None
+    jobs: int | None = None
+    plots: bool = True
+    drills: bool = True
+    """Run the model's ``[[failures]]`` drill after the levels (``--no-drills``: don't)."""
+
+
+@dataclass(frozen=True)
+class DrillPlan:
+    """The drill experiment, planned: the load test's options and its plan."""
+
+    options: LoadTestOptions
+    plan: Plan
+
+
+@dataclass
+class DrillResult:
+    """The drill, run and compared."""
+
+    plan: Plan
+    simulation: SimulationRun
+    measurement: LoadTestRun
+    rows: list[Row]
+
+    def as_dict(self) -> dict[str, Any]:
+        plan, measured = self.plan, self.measurement.summary
+        return {
+            "scenario": str(plan.scenario_path),
+            "failures": [f.label for f in plan.scenario.failures],
+            "plan": {
+                **plan.summary_section(),
+                "compression_rule": (
+                    f"x{defaults.DRILL_COMPRESS:g}, or the compression that fits the run into "
+                    f"{DEFAULT_WALL_S:g} wall s when that is higher"
+                ),
+                "window": measured.window,
+            },
+            "served_scenario": getattr(measured, "served_scenario", None),
+            "measured_requests": measured.overall.requests if measured.overall else 0,
+            "simulation": str(self.simulation.run_dir),
+            "loadtest": str(self.measurement.run_dir),
+            "generator_saturated": bool(measured.generator and measured.generator.saturated),
+            "wait_inside_over_outside": wait_ratios(self.rows),
+            "pass": not any(r.failed for r in self.rows),
+            "rows": [r.as_dict() for r in self.rows],
+        }
+
+
+@dataclass
+class Planned:
+    """Every experiment of a validation, planned: the levels, then the drill (its
+    plan, why it is skipped, or None when the model has no failures)."""
+
+    levels: list[tuple[Plateau, Plan]]
+    drill: DrillPlan | str | None = None
+
+    @property
+    def seconds(self) -> float:
+        """Wall seconds of load testing in all."""
+        drill = self.drill
+        levels = sum(p.setup_s + p.wall_duration_s for _, p in self.levels)
+        if not isinstance(drill, DrillPlan):
+            return levels
+        return levels + drill.plan.setup_s + drill.plan.wall_duration_s
+
+
+@dataclass
+class LevelResult:
+    plateau: Plateau
+    plan: Plan
+    simulation: SimulationRun
+    measurement: LoadTestRun
+    rows: list[Row]
+
+    def as_dict(self) -> dict[str, Any]:
+        measured = self.measurement.summary
+        return {
+            "level": self.plateau.level,
+            "load": self.plateau.load,
+            "scenario": str(self.plateau.path),
+            "plan": {
+                **self.plan.summary_section(),
+                "warmup_s": self.plateau.warmup_s,
+                "window_s": self.plateau.window_s,
+                "window": measured.window,
+            },
+            "planned_requests_rps": self.plateau.expected_rps,
+            "measured_requests": measured.overall.requests if measured.overall else 0,
+            "simulation": str(self.simulation.run_dir),
+            "loadtest": str(self.measurement.run_dir),
+            "generator_saturated": bool(measured.generator and measured.generator.saturated),
+            "pass": not any(r.failed for r in self.rows),
+            "rows": [r.as_dict() for r in self.rows],
+        }
+
+
+@dataclass
+class ValidationRun:
+    """A finished validation: where it was written and what agreed."""
+
+    run_dir: Path
+    bounds: Bounds
+    levels: list[LevelResult] = field(default_factory=list)
+    drill: DrillResult | None = None
+    drill_skipped: str | None = None
+
+    @property
+    def level_rows(self) -> list[Row]:
+        return [r for level in self.levels for r in level.rows]
+
+    @property
+    def rows(self) -> list[Row]:
+        """Every judged row: the levels', then the drill's."""
+        return self.level_rows + (self.drill.rows if self.drill else [])
+
+    @property
+    def failing(self) -> list[str]:
+        return failing_metrics(self.rows)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.levels) and not self.failing
