@@ -14,6 +14,7 @@ from rich.table import Table
 
 from peakload.app.rundir import jsonable
 from peakload.app.validation_run import DrillResult, LevelResult, ValidateOptions, ValidationRun
+from peakload.contract.validation import ValidationDocument
 from peakload.measure.validation import MIN_TRANSACTION_REQUESTS, Agreement, MetricKind, Row
 
 RULE = (
@@ -31,28 +32,28 @@ RULE = (
 )
 
 
-def document(run: ValidationRun, options: ValidateOptions) -> dict[str, Any]:
-    return {
-        "kind": "validation",
-        "pass": run.passed,
-        "scenario": str(options.scenario_path),
-        "serve_scenario": str(options.serve_scenario_path) if options.serve_scenario_path else None,
-        "host": options.host or "mock (started by peakload)",
-        "replications": options.replications,
-        "bounds": run.bounds.as_dict(),
-        "rule": RULE,
-        "failing": run.failing,
-        "failing_rows": [f"{r.metric}@{r.level:g}" for r in run.level_rows if r.failed]
+def document(run: ValidationRun, options: ValidateOptions) -> ValidationDocument:
+    """``validation.json``, typed (:mod:`peakload.contract.validation`)."""
+    return ValidationDocument(
+        passed=run.passed,
+        scenario=str(options.scenario_path),
+        serve_scenario=str(options.serve_scenario_path) if options.serve_scenario_path else None,
+        host=options.host or "mock (started by peakload)",
+        replications=options.replications,
+        bounds=run.bounds.as_dict(),
+        rule=RULE,
+        failing=run.failing,
+        failing_rows=[f"{r.metric}@{r.level:g}" for r in run.level_rows if r.failed]
         + [r.metric for r in (run.drill.rows if run.drill else []) if r.failed],
-        "imprecise": sorted({r.metric for r in run.rows if r.imprecise}),
-        "levels": [level.as_dict() for level in run.levels],
-        "drill": run.drill.as_dict() if run.drill else run.drill_skipped,
-    }
+        imprecise=sorted({r.metric for r in run.rows if r.imprecise}),
+        levels=[level.record() for level in run.levels],
+        drill=run.drill.record() if run.drill else run.drill_skipped,
+    )
 
 
-def write_document(run_dir: Path, doc: dict[str, Any]) -> Path:
+def write_document(run_dir: Path, doc: ValidationDocument) -> Path:
     path = run_dir / "validation.json"
-    path.write_text(json.dumps(jsonable(doc), indent=2, allow_nan=False) + "\n")
+    path.write_text(json.dumps(jsonable(doc.to_dict()), indent=2, allow_nan=False) + "\n")
     return path
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from peakload.app import defaults
 from peakload.app.loadtest import DEFAULT_WALL_S, LoadTestOptions, LoadTestRun
 from peakload.app.plateau import Plateau
 from peakload.app.simulate import SimulationRun
+from peakload.contract.validation import DrillRecord, LevelRecord
 from peakload.core.plan import Plan
 from peakload.measure.drills import wait_ratios
 from peakload.measure.validation import Bounds, Row, failing_metrics
@@ -63,12 +63,13 @@ class DrillResult:
     measurement: LoadTestRun
     rows: list[Row]
 
-    def as_dict(self) -> dict[str, Any]:
+    def record(self) -> DrillRecord:
+        """The drill as ``validation.json`` holds it."""
         plan, measured = self.plan, self.measurement.summary
-        return {
-            "scenario": str(plan.scenario_path),
-            "failures": [f.label for f in plan.scenario.failures],
-            "plan": {
+        return DrillRecord(
+            scenario=str(plan.scenario_path),
+            failures=[f.label for f in plan.scenario.failures],
+            plan={
                 **plan.summary_section(),
                 "compression_rule": (
                     f"x{defaults.DRILL_COMPRESS:g}, or the compression that fits the run into "
@@ -76,15 +77,15 @@ class DrillResult:
                 ),
                 "window": measured.window,
             },
-            "served_scenario": getattr(measured, "served_scenario", None),
-            "measured_requests": measured.overall.requests if measured.overall else 0,
-            "simulation": str(self.simulation.run_dir),
-            "loadtest": str(self.measurement.run_dir),
-            "generator_saturated": bool(measured.generator and measured.generator.saturated),
-            "wait_inside_over_outside": wait_ratios(self.rows),
-            "pass": not any(r.failed for r in self.rows),
-            "rows": [r.as_dict() for r in self.rows],
-        }
+            served_scenario=measured.served_scenario,
+            measured_requests=measured.overall.requests if measured.overall else 0,
+            simulation=str(self.simulation.run_dir),
+            loadtest=str(self.measurement.run_dir),
+            generator_saturated=bool(measured.generator and measured.generator.saturated),
+            wait_inside_over_outside=wait_ratios(self.rows),
+            passed=not any(r.failed for r in self.rows),
+            rows=[r.record() for r in self.rows],
+        )
 
 
 @dataclass
@@ -113,26 +114,27 @@ class LevelResult:
     measurement: LoadTestRun
     rows: list[Row]
 
-    def as_dict(self) -> dict[str, Any]:
+    def record(self) -> LevelRecord:
+        """The level as ``validation.json`` holds it."""
         measured = self.measurement.summary
-        return {
-            "level": self.plateau.level,
-            "load": self.plateau.load,
-            "scenario": str(self.plateau.path),
-            "plan": {
+        return LevelRecord(
+            level=self.plateau.level,
+            load=self.plateau.load,
+            scenario=str(self.plateau.path),
+            plan={
                 **self.plan.summary_section(),
                 "warmup_s": self.plateau.warmup_s,
                 "window_s": self.plateau.window_s,
                 "window": measured.window,
             },
-            "planned_requests_rps": self.plateau.expected_rps,
-            "measured_requests": measured.overall.requests if measured.overall else 0,
-            "simulation": str(self.simulation.run_dir),
-            "loadtest": str(self.measurement.run_dir),
-            "generator_saturated": bool(measured.generator and measured.generator.saturated),
-            "pass": not any(r.failed for r in self.rows),
-            "rows": [r.as_dict() for r in self.rows],
-        }
+            planned_requests_rps=self.plateau.expected_rps,
+            measured_requests=measured.overall.requests if measured.overall else 0,
+            simulation=str(self.simulation.run_dir),
+            loadtest=str(self.measurement.run_dir),
+            generator_saturated=bool(measured.generator and measured.generator.saturated),
+            passed=not any(r.failed for r in self.rows),
+            rows=[r.record() for r in self.rows],
+        )
 
 
 @dataclass

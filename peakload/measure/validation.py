@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from peakload.contract.validation import ValidationRow
 from peakload.measure.counter_batches import BATCHES
 from peakload.measure.stats import half_width, request_summary
 
@@ -187,21 +188,22 @@ class Row:
     def failed(self) -> bool:
         return self.verdict is Agreement.DISAGREE
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "metric": self.metric,
-            "kind": self.kind.value,
-            "predicted": self.predicted.value,
-            "predicted_ci95": self.predicted.ci95,
-            "measured": self.measured.value,
-            "measured_ci95": self.measured.ci95,
-            "difference": self.difference,
-            "error": self.error,
-            "error_unit": "relative" if self.kind.relative else "points",
-            "bound": self.bound,
-            "verdict": self.verdict.value,
-            "imprecise": self.imprecise,
-        }
+    def record(self) -> ValidationRow:
+        """The row as ``validation.json`` holds it."""
+        return ValidationRow(
+            metric=self.metric,
+            kind=self.kind.value,
+            predicted=self.predicted.value,
+            predicted_ci95=self.predicted.ci95,
+            measured=self.measured.value,
+            measured_ci95=self.measured.ci95,
+            difference=self.difference,
+            error=self.error,
+            error_unit="relative" if self.kind.relative else "points",
+            bound=self.bound,
+            verdict=self.verdict.value,
+            imprecise=self.imprecise,
+        )
 
 
 def _finite(x: float) -> float:

@@ -1,0 +1,95 @@
+"""The typed output of ``peakload validate``: what ``validation.json`` holds.
+
+One :class:`ValidationRow` per figure compared, predicted beside measured with
+their 95 % half-widths, the bound and the verdict; the rows of each load level
+(:class:`LevelRecord`) and of the failure drill (:class:`DrillRecord`); and the
+document around them (:class:`ValidationDocument`), whose ``pass`` is the
+verdict a CI job reads. A figure neither side could estimate is ``null`` in the
+file (NaN here).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready dict, ``pass`` by its contract name (NaN still NaN: the writer
+        turns it into ``null``)."""
+        return self.model_dump(by_alias=True)
+
+
+Figure = float | None
+"""A number, NaN where it could not be estimated (``null`` once written)."""
+
+
+class ValidationRow(_Model):
+    """One figure at one level (or in the drill): does the prediction agree?"""
+
+    metric: str
+    kind: str
+    predicted: Figure
+    predicted_ci95: Figure
+    measured: Figure
+    measured_ci95: Figure
+    difference: Figure
+    error: Figure
+    error_unit: Literal["relative", "points"]
+    bound: Figure
+    verdict: str
+    imprecise: bool
+    """The row's noise is wider than its bound: a miss of the bound could have agreed."""
+
+
+class _Experiment(_Model):
+    """What both kinds of experiment record: their two runs and their rows."""
+
+    plan: dict[str, Any]
+    measured_requests: int
+    simulation: str
+    loadtest: str
+    generator_saturated: bool
+    passed: bool = Field(alias="pass")
+    rows: list[ValidationRow]
+
+
+class LevelRecord(_Experiment):
+    """One load level: the plateau scenario held at ``level`` of the peak."""
+
+    level: float
+    load: float
+    scenario: str
+    planned_requests_rps: float
+
+
+class DrillRecord(_Experiment):
+    """The failure drill: the model's own day with its ``[[failures]]``."""
+
+    scenario: str
+    failures: list[str]
+    served_scenario: str | None = None
+    wait_inside_over_outside: dict[str, dict[str, Figure]]
+
+
+class ValidationDocument(_Model):
+    """``validation.json``."""
+
+    kind: Literal["validation"] = "validation"
+    passed: bool = Field(alias="pass")
+    scenario: str
+    serve_scenario: str | None
+    host: str
+    replications: int
+    bounds: dict[str, Any]
+    rule: str
+    failing: list[str]
+    failing_rows: list[str]
+    imprecise: list[str]
+    levels: list[LevelRecord]
+    drill: DrillRecord | str | None
+    """The drill's record, or why it was skipped, or None when the model has no failures."""
