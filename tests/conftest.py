@@ -10,18 +10,23 @@ import pytest
 
 from tests.postgres import PostgresServer, find_binaries
 
+PIN_CORES = "PEAKLOAD_PIN_CORES"
+"""Set (to 1) by ``make test`` for the load tests: pin each xdist worker to a core."""
+
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Pin each pytest-xdist worker to one core of its own, with every process its tests
-    start (the mock server, Locust's processes, a simulation's pool inherit the
-    affinity). ``make test`` runs as many workers as cores (``-n auto``), so two load
-    tests side by side never compete for a core: each measures on its own, as when
-    they ran one at a time. Without xdist, or with more workers than cores, nothing
-    is pinned."""
+    """With ``PEAKLOAD_PIN_CORES=1``, pin each pytest-xdist worker to one core of its
+    own, with every process its tests start (the mock server, Locust's processes
+    inherit the affinity). ``make test`` runs the load tests so, with as many
+    workers as cores (``-n auto``): two load tests side by side never compete for
+    a core, and each measures as it did alone. The other tests are not pinned: a
+    sizing search's process pool should have every core. Without xdist, or with
+    more workers than cores, nothing is pinned."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ...
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
     cores = sorted(os.sched_getaffinity(0))
-    if worker.startswith("gw") and 1 < workers <= len(cores):
+    pin = os.environ.get(PIN_CORES) == "1"
+    if pin and worker.startswith("gw") and 1 < workers <= len(cores):
         os.sched_setaffinity(0, {cores[int(worker[2:]) % len(cores)]})
 
 

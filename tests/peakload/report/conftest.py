@@ -11,8 +11,11 @@ from tests.peakload.report.browser import require_browser
 SMOKE = Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one module's tests. Not for the session: Playwright's sync API keeps
+    an event loop running while it is open, and the asyncio tests (anyio) a pytest-xdist
+    worker runs after it in the same process could not start their own."""
     executable = require_browser()
     from playwright.sync_api import sync_playwright
 
