@@ -108,8 +108,8 @@ class MockSupervisor:
         plan: Plan,
         raw_dir: Path,
         token: str | None,
-        kill_at_s: tuple[float, ...] = (),
-        restart_after_s: float = 2.0,
+        kill_at_s: tuple[float, ...],
+        restart_after_s: float,
         on_restart: Callable[[int], None] | None = None,
     ):
         self._start = start

@@ -133,7 +133,8 @@ def run_loadtest(
     busy_map: busy_sources.BusyMap | None = None,
     db_url: str | None = None,
     kill_at_s: tuple[float, ...] = (),
-    restart_after_s: float = 2.0,
+    *,
+    restart_after_s: float,
 ) -> LoadTestResult:
     """Run ``plan`` against ``host`` (or a mock this starts) and measure it.
 
@@ -245,12 +246,6 @@ def run_loadtest(
         arrivals=load_arrivals(sorted(raw.glob("arrivals-*.npz"))),
     )
     summary = summarize(measurement)
-    summary.plan = {
-        **(summary.plan or {}),
-        "pool_users": plan.pool_users,
-        "sign_in_rate": plan.sign_in_rate,
-        "setup_s": plan.setup_s,
-    }
     summary.host = "mock (started by peakload)" if mock else host
     if mock is not None:
         summary.outages = outage_summary(measurement, mock.outages)

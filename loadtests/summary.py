@@ -33,7 +33,6 @@ from loadtests.pool_size import pool_size
 from loadtests.run_files import shape_origin
 from peakload.contract.summary import Generator, Overall, RunKind, Summary
 from peakload.contract.timeseries import Timeseries
-from peakload.core.clock import format_clock
 from peakload.core.plan import Plan
 from peakload.core.workload import ClosedWorkload, OpenWorkload
 from peakload.measure import reduce, schedule
@@ -141,14 +140,7 @@ def summarize(m: Measurement) -> Summary:
         summary.arrivals = arrivals
     summary.generator = _generator(m, summary.overall, m.wall(w0), m.wall(w1), arrivals)
     summary.drills = _drills(m, w0, w1)
-    summary.plan = {
-        "compress": plan.compress,
-        "user_scale": plan.user_scale,
-        "workers": plan.workers,
-        "run": [format_clock(plan.run_start_s), format_clock(plan.run_end_s)],
-        "wall_duration_s": plan.wall_duration_s,
-        "seed": plan.run_seed,
-    }
+    summary.plan = plan.summary_section()
     return summary
 
 
@@ -165,7 +157,7 @@ def _drills(m: Measurement, w0: float, w1: float) -> dict[str, dict]:
         whole = _counters(m, failure.tier, m.wall(w0), m.wall(w1))
         inside = _counters(m, failure.tier, m.wall(lo), m.wall(hi))
         outside = tuple(a - b for a, b in zip(whole, inside, strict=True))
-        drills[f"{failure.tier} {failure.start}-{failure.end}"] = {
+        drills[failure.key] = {
             "tier": failure.tier,
             "instances": failure.instances,
             "inside": _visits(*inside),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 LOADTEST_MIN_REQUESTS = 100
 """A load test that measures fewer requests in its window than this could not run (exit 2)."""
+RESTART_AFTER_S = 2.0
+"""Seconds a mock killed by ``--kill-server-at`` stays down before it is started again."""
 
 VALIDATE_LEVELS = (0.25, 0.5, 1.0)
 """The plateau levels ``validate`` runs, as shares of the scenario's peak users."""

@@ -31,7 +31,7 @@ from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from peakload.measure.access_log.derive import DerivedWorkload, LogError, RouteNaming, derive
 from peakload.measure.access_log.flows import SIGN_IN
-from peakload.measure.access_log.formats import MAX_TRANSACTIONS, LogFormat
+from peakload.measure.access_log.formats import MAX_TRANSACTIONS, SESSION_GAP_S, LogFormat
 from peakload.measure.access_log.jsonl import FieldsError, JsonFields
 from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S
 from peakload.measure.access_log.routes import RouteMapError, load_routes
@@ -50,7 +50,7 @@ class FromLogOptions:
     logs: tuple[str | Path, ...]
     fmt: LogFormat = LogFormat.AUTO
     routes: str | Path | None = None
-    session_gap_s: float = 1800.0
+    session_gap_s: float = SESSION_GAP_S
     base: str | Path | None = None
     name: str = "from-log"
     out: str | Path | None = None

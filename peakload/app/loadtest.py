@@ -65,7 +65,7 @@ class LoadTestOptions:
     """What the users send: a request map (``.toml``) or a tasks module (``.py``);
     default: the scenario's ``requests``, else our mock's API."""
     kill_server_at: tuple[str, ...] = ()
-    restart_after_s: float = 2.0
+    restart_after_s: float = defaults.RESTART_AFTER_S
 
 
 @dataclass

@@ -66,9 +66,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--restart-after",
         type=float,
-        default=2.0,
+        default=defaults.RESTART_AFTER_S,
         metavar="S",
-        help="restart a killed mock on the same database and port after S seconds (default 2)",
+        help="restart a killed mock on the same database and port after S seconds "
+        f"(default {defaults.RESTART_AFTER_S:g})",
     )
     parser.add_argument(
         "--workers",

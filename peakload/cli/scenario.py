@@ -8,7 +8,7 @@ from rich.console import Console
 
 from peakload.cli import options
 from peakload.cli.errors import EXIT_OK
-from peakload.measure.access_log.formats import MAX_TRANSACTIONS, LogFormat
+from peakload.measure.access_log.formats import MAX_TRANSACTIONS, SESSION_GAP_S, LogFormat
 
 NAME = "scenario"
 
@@ -80,9 +80,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     log.add_argument(
         "--session-gap",
         type=options.positive_float,
-        default=1800.0,
+        default=SESSION_GAP_S,
         metavar="S",
-        help="seconds of silence that end a session (default 1800)",
+        help=f"seconds of silence that end a session (default {SESSION_GAP_S:g})",
     )
     log.add_argument(
         "--keep-assets",

@@ -35,7 +35,7 @@ from peakload.measure.access_log.clients import ClientScreen, DropReason, agent_
 from peakload.measure.access_log.clock import ClockError, LogClock, parse_day
 from peakload.measure.access_log.fitting import ThinkTimeFit, fit_think_time
 from peakload.measure.access_log.flows import DerivedFlow, derive_flows
-from peakload.measure.access_log.formats import MAX_TRANSACTIONS, LogFormat
+from peakload.measure.access_log.formats import MAX_TRANSACTIONS, SESSION_GAP_S, LogFormat
 from peakload.measure.access_log.jsonl import JsonFields
 from peakload.measure.access_log.lines import BATCH_LINES, FormatError, LineCounts
 from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S, OrderError
@@ -216,7 +216,7 @@ def derive(
     paths: Sequence[str | Path],
     fmt: LogFormat,
     routes: tuple[Route, ...] | None,
-    session_gap_s: float = 1800.0,
+    session_gap_s: float = SESSION_GAP_S,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
     batch_lines: int = BATCH_LINES,

@@ -76,6 +76,10 @@ _DESCRIPTIONS = {
     LogFormat.AUTO: "detected from the first lines",
 }
 
+SESSION_GAP_S = 1800.0
+"""Seconds of a user's silence that end a session (a longer gap in a working day is a
+different sitting); ``--session-gap``."""
+
 MAX_TRANSACTIONS = 25
 """Without a route map, on a log not of the mock: the busiest path templates named as
 transactions (:mod:`~.templates`; the rest are ``other``). Here, beside the formats, so
