@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from peakload.measure.access_log.frame import REQUEST_SCHEMA
+
 if TYPE_CHECKING:  # lines imports this module: the type only, for the checker
     from peakload.measure.access_log.lines import LineCounts
 
@@ -101,21 +103,6 @@ def _epoch(value: object) -> float:
 def _text(item: dict[str, Any], key: str) -> str:
     value = item.get(key)
     return "-" if value is None or value == "" else str(value)
-
-
-_SCHEMA = pl.Schema(
-    {
-        "end_s": pl.Float64,
-        "client": pl.String,
-        "user": pl.String,
-        "agent": pl.String,
-        "method": pl.String,
-        "path": pl.String,
-        "status": pl.Int32,
-        "request_time": pl.Float64,
-        "line_no": pl.UInt32,
-    }
-)
 
 
 def parse_jsonl(lines: pl.DataFrame, counts: LineCounts, names: JsonFields) -> pl.DataFrame:
@@ -212,7 +199,7 @@ def _decoded(lines: pl.DataFrame, counts: LineCounts, names: JsonFields) -> pl.D
     if bad and counts.first_bad is None:
         counts.first_bad = frame.filter(~pl.col("ok"))["line"][0][:300]
     good = frame.filter(pl.col("ok")) if bad else frame
-    return good.select(list(_SCHEMA)).cast(_SCHEMA)
+    return good.select(list(REQUEST_SCHEMA)).cast(REQUEST_SCHEMA)
 
 
 def _line_by_line(lines: pl.DataFrame, counts: LineCounts, names: JsonFields) -> pl.DataFrame:
@@ -251,4 +238,4 @@ def _line_by_line(lines: pl.DataFrame, counts: LineCounts, names: JsonFields) ->
             if counts.first_bad is None:
                 counts.first_bad = line[:300]
     counts.bad += bad
-    return pl.DataFrame(rows, schema=_SCHEMA, orient="row")
+    return pl.DataFrame(rows, schema=REQUEST_SCHEMA, orient="row")

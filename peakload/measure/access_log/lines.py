@@ -28,6 +28,7 @@ import polars as pl
 
 from peakload.measure.access_log import clf, w3c
 from peakload.measure.access_log.formats import LogFormat
+from peakload.measure.access_log.frame import COLUMNS
 from peakload.measure.access_log.jsonl import JsonFields, parse_jsonl
 from peakload.measure.access_log.jsonl import minute_keys as jsonl_minute_keys
 
@@ -35,20 +36,6 @@ BATCH_LINES = 100_000
 CHUNK_BYTES = 4 * 2**20
 DETECT_LINES = 20
 """How many of a file's first lines :func:`detect_format` looks at."""
-
-COLUMNS = (
-    "end_s",
-    "client",
-    "user",
-    "agent",
-    "method",
-    "path",
-    "status",
-    "request_time",
-    "line_no",
-)
-"""end_s: end of the request, epoch seconds; request_time: seconds it took (0 where the
-format does not say); line_no: the line's number in its file, from 1."""
 
 
 class FormatError(ValueError):

@@ -102,7 +102,7 @@ class Sessions:
         return sum(self.mix.values())
 
     def add(self, frame: pl.DataFrame) -> None:
-        """Fold one batch (columns of ``lines.COLUMNS`` plus ``transaction``, ``pattern``,
+        """Fold one batch (columns of ``frame.COLUMNS`` plus ``transaction``, ``pattern``,
         and optionally ``asset`` and ``key``, the user :func:`user_key` names)."""
         if not len(frame):
             return

@@ -37,23 +37,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from peakload.measure.access_log.frame import REQUEST_SCHEMA
+
 if TYPE_CHECKING:  # lines imports this module: the type only, for the checker
     from peakload.measure.access_log.lines import LineCounts
 
 NEEDED = ("time", "cs-method", "cs-uri-stem", "sc-status")
-_EMPTY = pl.DataFrame(
-    schema={
-        "end_s": pl.Float64,
-        "client": pl.String,
-        "user": pl.String,
-        "agent": pl.String,
-        "method": pl.String,
-        "path": pl.String,
-        "status": pl.Int32,
-        "request_time": pl.Float64,
-        "line_no": pl.UInt32,
-    }
-)
 
 
 @dataclass
@@ -173,7 +162,7 @@ def parse(lines: pl.DataFrame, counts: LineCounts, state: W3CState) -> pl.DataFr
             counts.bad += len(lines)
             if counts.first_bad is None and len(lines):
                 counts.first_bad = lines["line"][0][:300]
-        return _checked(out, counts) if out is not None else _EMPTY.clear()
+        return _checked(out, counts) if out is not None else pl.DataFrame(schema=REQUEST_SCHEMA)
     segment = directive.cum_sum()
     frame = lines.with_columns(segment.alias("segment"), directive.alias("directive"))
     parsed: list[pl.DataFrame] = []
@@ -192,7 +181,7 @@ def parse(lines: pl.DataFrame, counts: LineCounts, state: W3CState) -> pl.DataFr
             continue
         parsed.append(out)
     if not parsed:
-        return _EMPTY.clear()
+        return pl.DataFrame(schema=REQUEST_SCHEMA)
     return _checked(pl.concat(parsed), counts)
 
 
