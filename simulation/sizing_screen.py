@@ -11,7 +11,7 @@ limit and none waits past the client's timeout (with its retries), so
 
 (or the p99's or the mean's limit, whichever is least)
 and U is at least ``N X D / c`` with that R and the window's average
-population, less the share the error-rate limit lets fail. If this lower
+population, less the share the error-rate limit lets fail (:func:`served_share`). If this lower
 bound already breaks ``max_utilization``, the candidate cannot pass: it is
 *screened out*. (The search's starting bounds, :func:`~simulation.sizing_bounds
 .analytic_bounds`, use the peak and R = service alone: an estimate, not a bound.)
@@ -87,6 +87,16 @@ def window_average_load(scenario: Scenario) -> float:
     return float(np.mean([profile.at(t) for t in np.linspace(lo, hi, PROFILE_POINTS)]))
 
 
+def served_share(scenario: Scenario) -> float:
+    """The least share of requests a passing candidate's tiers all serve: every one
+    when no tier refuses (a timed-out request is still served), else all but the
+    error-rate limit's share (none known without that limit)."""
+    if all(t.queue_limit is None for t in scenario.tiers):
+        return 1.0
+    limit = scenario.slo.error_rate
+    return 0.0 if limit is None else 1.0 - limit
+
+
 def screen(scenario: Scenario, config: Config) -> Screen:
     """The least utilization each tier of ``config`` would have if it passed."""
     slo = scenario.slo
@@ -99,7 +109,7 @@ def screen(scenario: Scenario, config: Config) -> Screen:
         think = workload.think_time.mean if workload.think_time else 0.0
         cycle = think + longest_passing_response(scenario)
         rate = 0.0 if math.isinf(cycle) else load / cycle
-    served = 1.0 - (slo.error_rate or 0.0) if slo.error_rate is not None else 0.0
+    served = served_share(scenario)
     floors = {}
     for tier, n, w in zip(scenario.tiers, config.instances, config.workers, strict=True):
         d = demands[tier.name]
