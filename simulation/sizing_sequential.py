@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from peakload.contract.summary import Metric, Scope, Summary, Verdict, Violation
+from peakload.contract.summary import Metric, Overall, Scope, Summary, Verdict, Violation
 from peakload.core.scenario import Failure, Slo
 from peakload.measure.judge import At, judge, margins
 from simulation.sizing_bounds import Config
@@ -93,7 +93,7 @@ class Estimate:
         return self.summary is not None
 
     @property
-    def overall(self):
+    def overall(self) -> Overall:
         """The window's figures (a simulated candidate's summary always has them)."""
         if self.summary is None or self.summary.overall is None:
             raise ValueError(f"{self.config}: not simulated ({self.stop.value}: {self.reason})")
