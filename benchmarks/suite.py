@@ -146,6 +146,7 @@ def sizing_ratio() -> dict[str, float]:
         "ratio": figures["ratio"],
         "sizing_s": figures["sizing_s"],
         "replication_s": figures["replication_s"],
+        "cpu_ratio": figures["cpu_ratio"],
         "replications_run": figures["document"]["search"]["replications_run"],
     }
 

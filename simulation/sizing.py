@@ -238,8 +238,8 @@ class Sizer:
                 for e in accepted
                 if e.candidate.growth == candidate.growth and self.cost(e.config) <= cost
             ]
-            if candidate.failure is None and rivals:
-                best = min(rivals, key=lambda e: self.cost(e.config))
+            if candidate.failure is None and rivals:  # named: the nearest one below it
+                best = max(rivals, key=lambda e: self.cost(e.config))
                 self._log[candidate] = dominated(candidate, cost, best, self.cost(best.config))
             else:
                 keep.append(candidate)
