@@ -240,7 +240,10 @@ class Sizer:
             ]
             if candidate.failure is None and rivals:  # named: the nearest one below it
                 best = max(rivals, key=lambda e: self.cost(e.config))
-                self._log[candidate] = dominated(candidate, cost, best, self.cost(best.config))
+                done = len(self._runs.get(candidate, []))
+                self._log[candidate] = dominated(
+                    candidate, cost, best, self.cost(best.config), done
+                )
             else:
                 keep.append(candidate)
         return keep

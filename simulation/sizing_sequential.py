@@ -52,7 +52,7 @@ class Stop(StrEnum):
     SCREENED = "screened"
     """Not simulated: the analytic pre-screen shows it cannot pass."""
     DOMINATED = "dominated"
-    """Not simulated: it costs more than a candidate already accepted."""
+    """Simulated no further: it costs more than a candidate already accepted."""
 
 
 @dataclass(frozen=True)
@@ -148,8 +148,11 @@ def screened(candidate: Candidate, found: Screen) -> Estimate:
     return Estimate(candidate, None, verdict, 0, Stop.SCREENED, found.reason())
 
 
-def dominated(candidate: Candidate, cost: float, by: Estimate, by_cost: float) -> Estimate:
-    """The estimate of a candidate a cheaper accepted one beats: not simulated."""
+def dominated(
+    candidate: Candidate, cost: float, by: Estimate, by_cost: float, replications: int = 0
+) -> Estimate:
+    """The estimate of a candidate a cheaper accepted one beats: simulated no further
+    (``replications``: what it had run before it was beaten)."""
     verdict = Verdict(passed=False)
     reason = f"costs {cost:g}; {by.config.instances} at {by_cost:g} is accepted"
-    return Estimate(candidate, None, verdict, 0, Stop.DOMINATED, reason)
+    return Estimate(candidate, None, verdict, replications, Stop.DOMINATED, reason)
