@@ -9,7 +9,10 @@ a slower project raises them. Larger is worse for every ratio:
   payment order), 200 keep-alive connections on loopback;
 - ``generator``: Locust CPU-seconds per request of peakload's users over a
   minimal paced FastHttpUser's, the same number of users and pacing, against
-  the same plain mock.
+  the same plain mock;
+- ``sizing``: the wall time of ``peakload size`` on the nationwide scenario over
+  one replication of its whole day (:mod:`benchmarks.sizing_speed`; the target
+  is at most 8).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import numpy as np
 from benchmarks.http_load import get_request
 from benchmarks.mock_overhead import measure, prepare_mock, start_bare
 from benchmarks.simulator_speed import minimal_simpy_mmc, station_scenario_text
+from benchmarks.sizing_speed import NATIONWIDE, answer
+from benchmarks.sizing_speed import measure as measure_sizing
 from loadtests.mock_process import MockServer, free_port
 from peakload.contract.summary import CONTRACT_VERSION, RunKind, Summary
 from peakload.core.plan import ENV, Plan
@@ -134,6 +139,18 @@ def generator_ratio(users: int = 500, seconds: int = 20) -> dict[str, float]:
     }
 
 
+def sizing_ratio() -> dict[str, float]:
+    figures = measure_sizing(NATIONWIDE)
+    print(f"sizing: {answer(figures['document'])}", file=sys.stderr)
+    return {
+        "ratio": figures["ratio"],
+        "sizing_s": figures["sizing_s"],
+        "replication_s": figures["replication_s"],
+        "cpu_ratio": figures["cpu_ratio"],
+        "replications_run": figures["document"]["search"]["replications_run"],
+    }
+
+
 def run_suite() -> Summary:
     """A contract summary (kind ``benchmark``) whose ``benchmarks`` section
     ``peakload compare`` judges; it measures no requests, so it has no ``overall``."""
@@ -145,5 +162,6 @@ def run_suite() -> Summary:
             "simulator": simulator_ratio(),
             "mock": mock_ratio(),
             "generator": generator_ratio(),
+            "sizing": sizing_ratio(),
         },
     )

@@ -139,10 +139,25 @@ class Population:
     Every tick the monitor asks for ``round(profile)`` users: the missing ones
     start within the next tick (each after a uniform jitter, so a tick's new
     users do not sign in together), the surplus ones, newest first, stop.
+
+    ``in_state``: the first tick's users are already at work, as they would be
+    at that moment of a long day (:meth:`place`), so a run can start just
+    before the window it is judged on.
     """
 
-    def __init__(self, model: Model, workload: ClosedWorkload, seed: np.random.SeedSequence):
+    def __init__(
+        self,
+        model: Model,
+        workload: ClosedWorkload,
+        seed: np.random.SeedSequence,
+        in_state: bool = False,
+    ):
         self.model = model
+        self.workload = workload
+        self.in_state = in_state
+        """True until the first tick has placed its users mid-day."""
+        self.state_rng = named_rng(seed, "in-state")
+        """Draws where the first tick's users are in their flows and thinks."""
         self.think = SampleStream.of(workload.think_time, named_rng(seed, "think"))
         """Think times (s), one draw before each request a user sends."""
         self.spawn_jitter = SampleStream.of(
@@ -160,6 +175,10 @@ class Population:
         users = self.users
         wanted = round(target)
         env = self.model.env
+        if self.in_state:
+            self.in_state = False
+            users.extend(User(self.model, self.think) for _ in range(wanted))
+            self.place(users)
         while len(users) < wanted:
             user = User(self.model, self.think)
             users.append(user)
@@ -167,6 +186,36 @@ class Population:
         while len(users) > wanted:
             users.pop().active = False
         return len(users)
+
+    def place(self, users: list[User]) -> None:
+        """Put ``users`` where a long-running population's users are at a random moment.
+
+        Signed in already; in flow f at step k with probability proportional to
+        f's weight (each step is one think-and-request cycle, so a flow of k steps
+        holds its users k times as long); and part-way through a think: the
+        *residual* of a think, ``U x T*`` with T* drawn length-biased (a long
+        think is the more likely to be under way) and U uniform on (0, 1).
+        """
+        n = len(users)
+        if n == 0:
+            return
+        model, rng = self.model, self.state_rng
+        flows = model.flow_routes
+        lengths = np.array([len(f) for f in flows])
+        weights = np.array([f.weight for f in model.scenario.flow_list], dtype=float) * lengths
+        flow = rng.choice(len(flows), size=n, p=weights / weights.sum())
+        step = np.floor(rng.random(n) * lengths[flow]).astype(int)
+        think = self.workload.think_time
+        if think is None:
+            residual = np.zeros(n)
+        else:
+            pool = think.sample_n(rng, max(4 * n, 10_000))
+            biased = rng.choice(pool, size=n, p=pool / pool.sum()) if pool.sum() > 0 else pool[:n]
+            residual = rng.random(n) * biased
+        env = model.env
+        for user, f, k, wait in zip(users, flow, step, residual, strict=True):
+            user.steps, user.step = flows[f], int(k)
+            Timeout(env, float(wait)).callbacks.append(user._thought)
 
 
 class Arrivals:

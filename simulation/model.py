@@ -77,7 +77,9 @@ class Model:
     to ``scenario.end_s``; the results are in :attr:`attempts`, :attr:`samples`
     and each tier's records (:attr:`tiers`). ``tick_s`` is the monitor's
     period (s); ``progress``, if given, is called with the simulated time about
-    once a simulated minute; ``failures`` take servers away for a while.
+    once a simulated minute; ``failures`` take servers away for a while;
+    ``in_state`` starts a closed population at work, as at that moment of a
+    long day, rather than signing in from nobody.
     """
 
     def __init__(
@@ -88,8 +90,11 @@ class Model:
         progress: Callable[[float], None] | None = None,
         failures: tuple[Failure, ...] = (),
         span: tuple[float, float] | None = None,
+        in_state: bool = False,
     ):
         self.scenario = scenario
+        self.in_state = in_state
+        """A closed population starts at work, not signed out (:class:`Population`)."""
         self.failures = failures
         self.start_s, self.end_s = span or (scenario.start_s, scenario.end_s)
         """The simulated span: the scenario's day, or (a plan's prediction of a load
@@ -166,7 +171,7 @@ class Model:
         """The workload's source of requests (a plan's model brings its own)."""
         match workload := self.scenario.workload:
             case ClosedWorkload():
-                return Population(self, workload, seed)
+                return Population(self, workload, seed, in_state=self.in_state)
             case OpenWorkload():
                 return Arrivals(self, workload, seed)
 

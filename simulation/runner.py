@@ -64,8 +64,12 @@ def run_replication(
     tick_s: float = 1.0,
     failures: tuple[Failure, ...] = (),
     series: bool = True,
+    in_state: bool = False,
 ) -> Replication:
-    """One seeded run: its window summary (with analytic cross-check) and its series."""
+    """One seeded run: its window summary (with analytic cross-check) and its series.
+
+    ``in_state``: a closed population starts at work at ``scenario.start`` (see
+    :class:`simulation.clients.Population`), for a run cut short before its window."""
     started = time.perf_counter()
     model = Model(
         scenario,
@@ -73,6 +77,7 @@ def run_replication(
         tick_s=tick_s,
         progress=_relative(progress, scenario.start_s),
         failures=failures,
+        in_state=in_state,
     )
     model.run()
     records = RunRecords.of(model)

@@ -70,6 +70,38 @@ def truncated(scenario: Scenario) -> Scenario:
     return scenario.model_copy(update={"scenario": info})
 
 
+WARMUP_THINKS = 2.0
+"""A cut-short day's warm-up, in mean think times (at least :data:`MIN_WARMUP_S`)."""
+MIN_WARMUP_S = 300.0
+
+
+def warmup_s(scenario: Scenario) -> float:
+    """How long before the window a cut-short day starts: two mean think times, at
+    least five minutes. The users start in their state (:meth:`simulation.clients
+    .Population.place`), so only the queues, empty at the start, need it: they fill
+    within seconds unless a tier is near saturation, and two thinks also let the
+    users' own start (an approximate residual of a think) mix."""
+    think = scenario.workload.think_time if scenario.workload.kind == "closed" else None
+    return max(MIN_WARMUP_S, WARMUP_THINKS * (think.mean if think else 0.0))
+
+
+def peak_day(scenario: Scenario) -> tuple[Scenario, bool]:
+    """The run a candidate needs when only the window decides: from a warm-up before
+    the window to its end, the closed population starting in its state there.
+
+    Returns the scenario to run and whether it starts in state (a run whose
+    window leaves no room for the warm-up, or an open workload, keeps its own
+    start: arrivals have no state but the queues, which its start fills).
+    """
+    cut = truncated(scenario)
+    lo, _ = judged_window(scenario)
+    start = lo - warmup_s(scenario)
+    if scenario.workload.kind != "closed" or start <= scenario.start_s:
+        return cut, False
+    info = cut.scenario.model_copy(update={"start": format_clock(start, with_seconds=True)})
+    return cut.model_copy(update={"scenario": info}), True
+
+
 def peak_moment(scenario: Scenario) -> float:
     """The clock of the profile's highest point inside the judged window."""
     lo, hi = judged_window(scenario)

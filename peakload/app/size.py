@@ -15,6 +15,7 @@ from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
 from simulation.executors import DaskExecutor, LocalExecutor
 from simulation.sizing import Sizer, SizingResult
+from simulation.sizing_bounds import warmup_s
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class SizeOptions:
     seed: int | None = None
     out: str | Path = "results"
     plots: bool = True
+    short_day: bool = True
+    """Candidates run a warm-up and the window only, users starting in their state
+    there (:func:`simulation.sizing_bounds.peak_day`); False: from the scenario's start."""
 
 
 @dataclass
@@ -69,6 +73,7 @@ def size(options: SizeOptions, progress: Callable[[float], None] | None = None) 
             search_workers=options.search_workers,
             seed=options.seed,
             progress=progress,
+            short_day=options.short_day,
         )
         result = sizer.search()
     finally:
@@ -79,6 +84,7 @@ def size(options: SizeOptions, progress: Callable[[float], None] | None = None) 
         "scale": options.scale,
         "n1": options.n1,
         "search_workers": options.search_workers,
+        "warmup_s": warmup_s(scenario) if result.short_day else None,
         "executor": f"dask {options.cluster}"
         if options.cluster
         else f"{executor.workers} local process(es)",

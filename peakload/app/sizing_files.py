@@ -15,7 +15,7 @@ from peakload.app.rundir import jsonable
 from peakload.contract.summary import Scope
 from peakload.core.scenario import Scenario
 from peakload.measure.judge import margins
-from simulation.sizing import SizingResult
+from simulation.sizing import Estimate, SizingResult
 
 
 def sizing_document(
@@ -27,7 +27,9 @@ def sizing_document(
     numbers its verdict at the bound was made of.
     """
     estimate = result.estimate
-    figures = margins(recommended.slo, estimate.summary)
+    # An answer only screened (no candidate passed, the closest ruled out analytically)
+    # has no simulated figures to set beside the limits.
+    figures = margins(recommended.slo, estimate.summary) if estimate.summary is not None else []
     confirmed = {
         m.metric.value: {"estimate": m.estimate, "ci95": m.ci95, "bound": m.bound, "limit": m.limit}
         for m in figures
@@ -69,8 +71,38 @@ def sizing_document(
         "n1": result.n1,
         "capacity_curve": result.capacity,
         "sweeps": result.sweeps,
-        "search": {**search, "evaluated": result.evaluated, "wall_s": result.wall_s},
+        "search": {
+            **search,
+            "evaluated": result.evaluated,
+            "replications_run": result.replications_run,
+            "short_day": result.short_day,
+            "wall_s": result.wall_s,
+        },
+        "candidates": [_candidate(e, current) for e in result.candidates],
         "notes": result.notes,
+    }
+
+
+def _candidate(estimate: Estimate, scenario: Scenario) -> dict[str, Any]:
+    """One candidate the search weighed: its sizes, what it ran under, how many
+    replications it took and why it stopped."""
+    candidate = estimate.candidate
+    overall = estimate.summary.overall if estimate.summary is not None else None
+    return {
+        "instances": {
+            t.name: n for t, n in zip(scenario.tiers, candidate.config.instances, strict=True)
+        },
+        "workers": {
+            t.name: w for t, w in zip(scenario.tiers, candidate.config.workers, strict=True)
+        },
+        "n1_lost": candidate.failure.tier if candidate.failure else None,
+        "growth": candidate.growth,
+        "replications": estimate.replications,
+        "stopped": estimate.stop.value,
+        "why": estimate.reason,
+        "pass": estimate.passes,
+        "p95_s": overall.p95_s if overall else None,
+        "p95_s_ci95": overall.ci95("p95_s") if overall else None,
     }
 
 
@@ -139,7 +171,8 @@ def print_sizing(document: dict[str, Any], console: Console) -> None:
         else ("[bold red]no configuration met the SLO[/bold red]")
     )
     console.print(
-        f"{verdict}; {document['search']['evaluated']} candidates simulated in "
+        f"{verdict}; {document['search']['evaluated']} candidates simulated "
+        f"({document['search']['replications_run']} replications) in "
         f"{document['search']['wall_s']:.0f} s"
     )
     for note in document["notes"]:
@@ -157,7 +190,8 @@ def plot_sizing(run_dir: Path, document: dict[str, Any]) -> list[Path]:
     fig, axes = plt.subplots(
         1, len(sweeps), figsize=(3.2 * len(sweeps), 3.4), dpi=110, squeeze=False
     )
-    for ax, (tier, points) in zip(axes[0], sweeps.items(), strict=True):
+    for ax, (tier, every) in zip(axes[0], sweeps.items(), strict=True):
+        points = [p for p in every if p["p95_s"] is not None]  # simulated ones only
         xs = [p["instances"] for p in points]
         ys = [p["p95_s"] for p in points]
         errs = [p["p95_s_ci95"] for p in points]
@@ -168,7 +202,7 @@ def plot_sizing(run_dir: Path, document: dict[str, Any]) -> list[Path]:
             ax.axhline(slo, color="tab:red", ls=":", label=f"SLO {slo:g} s")
         ax.set_title(tier)
         ax.set_xlabel("instances")
-        ax.set_xticks(xs)
+        ax.set_xticks([p["instances"] for p in every])
         ax.grid(True, alpha=0.3)
     axes[0][0].set_ylabel("p95 response (s)")
     axes[0][0].legend(fontsize="small")
@@ -180,7 +214,7 @@ def plot_sizing(run_dir: Path, document: dict[str, Any]) -> list[Path]:
 
     curve = document["capacity_curve"]
     fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
-    points = curve["points"]
+    points = [p for p in curve["points"] if p["p95_s"] is not None]
     ax.errorbar(
         [p["peak"] for p in points],
         [p["p95_s"] for p in points],
@@ -191,7 +225,7 @@ def plot_sizing(run_dir: Path, document: dict[str, Any]) -> list[Path]:
     )
     if slo:
         ax.axhline(slo, color="tab:red", ls=":", label=f"SLO {slo:g} s")
-    right = max(p["peak"] for p in points) * 1.25
+    right = max(p["peak"] for p in curve["points"]) * 1.25
     far = []
     for tier, users in curve["bottleneck_at"].items():
         if users is None or not math.isfinite(users):

@@ -38,7 +38,18 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also tune workers per instance (up to twice the scenario's)",
     )
-    options.add_replications(parser, 5, "replications per candidate (default 5)")
+    options.add_replications(
+        parser,
+        5,
+        "most replications per candidate (default 5); a candidate stops after two once "
+        "every 95%% interval is clear of its limit",
+    )
+    parser.add_argument(
+        "--full-day",
+        action="store_true",
+        help="run candidates from the scenario's start (default: a warm-up of two mean "
+        "think times, at least 5 min, before the window, users starting in their state)",
+    )
     options.add_jobs(parser, "local processes")
     parser.add_argument(
         "--cluster",
@@ -65,6 +76,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         seed=args.seed,
         out=args.out,
         plots=not args.no_plots,
+        short_day=not args.full_day,
     )
     label = f"sizing {args.scenario} (candidates simulated)"
     with progress_bar(label, None, disabled=args.quiet) as advance:

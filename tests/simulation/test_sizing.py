@@ -151,6 +151,18 @@ def test_size_writes_sizing_json_a_scenario_and_plots(tmp_path):
         assert document["n1"][tier]["pass"]
     assert document["slo"]["pass"] and document["cost"]["recommended"] > 0
     assert document["capacity_curve"]["max_peak_within_slo"] >= 60
+    candidates = document["candidates"]  # every replication is some candidate's
+    assert sum(c["replications"] for c in candidates) == document["search"]["replications_run"]
+    stops = {"accepted", "rejected", "at_maximum", "screened", "dominated"}
+    assert all(c["stopped"] in stops and c["why"] for c in candidates)
+    answer = [
+        c
+        for c in candidates
+        if c["n1_lost"] is None
+        and c["growth"] == 1.0
+        and all(c["instances"][t] == r["instances"] for t, r in document["recommended"].items())
+    ]
+    assert [c["stopped"] for c in answer] == ["accepted"]
     sized = load_scenario(run_dir / "ci-smoke-sized.toml")
     assert [t.instances for t in sized.tiers] == [
         document["recommended"][t.name]["instances"] for t in sized.tiers

@@ -92,6 +92,23 @@ def _n1(document: dict[str, Any]) -> Any:
     )
 
 
+def _candidates(document: dict[str, Any]) -> Any:
+    rows = [
+        (
+            " ".join(f"{t} {n}" for t, n in c["instances"].items()),
+            c["n1_lost"] or "-",
+            f"{c['growth']:.3g}",
+            c["replications"],
+            c["stopped"],
+            c["why"],
+        )
+        for c in document.get("candidates", [])
+    ]
+    if not rows:
+        return paragraph("No candidate list (a sizing.json from before it was kept).")
+    return table(["instances", "N-1 lost", "growth", "replications", "stopped", "why"], rows)
+
+
 def build(run: RunFiles) -> Report:
     document = run.json("sizing.json")
     curve = document["capacity_curve"]
@@ -126,6 +143,7 @@ def build(run: RunFiles) -> Report:
             ]
             + ([paragraph("Notes: " + "; ".join(document["notes"]))] if document["notes"] else []),
         ),
+        Section("Candidates: replications spent and why each stopped", [_candidates(document)]),
     ]
     when = run.when.strftime("%Y-%m-%d %H:%M") if run.when else "unknown time"
     violations = [v.get("message", str(v)) for v in document["slo"].get("violations", [])]
