@@ -59,6 +59,11 @@ from peakload.core.templates import (
 from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
 
 RETRYABLE = (0, 503)
+USER_AGENT = "peakload-mapped/1 (user {user})"
+"""Each user's User-Agent names it (a map's own ``User-Agent`` header wins): behind a proxy
+whose log has no user (nginx's default ``combined``), users on one load generator share a
+client address, and the agent is what tells them apart, so ``from-log`` on that log sees
+each user's sessions and flows, as it would distinct browsers'."""
 
 
 class CaptureMissing(LookupError):
@@ -177,6 +182,7 @@ class MappedActor:
             unit_secret=source.unit_secret,
         )
         self.headers: dict[str, str] = {}
+        self.agent = {"User-Agent": USER_AGENT.format(user=index)}
         self.expires_at: float | None = None  # an OAuth2 token's, monotonic
 
     # --- sign-in -----------------------------------------------------------------
@@ -224,6 +230,7 @@ class MappedActor:
             name=LOGIN,
             data=urllib.parse.urlencode(form),
             headers={
+                **self.agent,
                 "Authorization": f"Basic {basic}",
                 "Content-Type": "application/x-www-form-urlencoded",
             },
@@ -291,7 +298,7 @@ class MappedActor:
                 request.method.value,
                 path,
                 name=name,
-                headers={**self.headers, **headers},
+                headers={**self.agent, **self.headers, **headers},
                 catch_response=True,
                 **extra,
             ) as response:

@@ -27,9 +27,11 @@ import tomli_w
 from peakload.app.errors import JobError
 from peakload.app.rundir import jsonable
 from peakload.core.clock import format_clock
+from peakload.core.request_map import RequestMapError, load_request_map
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from peakload.measure.access_log.derive import DerivedWorkload, LogError, RouteNaming, derive
+from peakload.measure.access_log.derived_map import derive_request_map, render
 from peakload.measure.access_log.flows import SIGN_IN
 from peakload.measure.access_log.formats import MAX_TRANSACTIONS, SESSION_GAP_S, LogFormat
 from peakload.measure.access_log.jsonl import FieldsError, JsonFields
@@ -73,6 +75,8 @@ class FromLogRun:
     scenario_path: Path
     details_path: Path
     plot_path: Path | None
+    requests_path: Path | None = None
+    """The request map written beside the scenario (None for a log of our mock)."""
 
 
 def _clock(seconds: float) -> str:
@@ -283,13 +287,23 @@ def from_log(options: FromLogOptions, progress: Callable[[int], None] | None = N
         raise JobError(str(exc)) from None
     base = load_scenario(options.base) if options.base else None
     data = scenario_data(workload, base, options.name)
-    scenario = scenario_from_dict(data, source="derived scenario")  # what check would say
     out = Path(options.out) if options.out else Path("results") / f"{options.name}.toml"
+    requests = requests_path(out) if workload.naming is not RouteNaming.MOCK else None
+    if requests is not None:
+        data["scenario"]["requests"] = requests.name  # relative to the scenario file
+    scenario = scenario_from_dict(data, source="derived scenario")  # what check would say
     out.parent.mkdir(parents=True, exist_ok=True)
     comment = "".join(
         f"# {line}\n".replace("# \n", "#\n") for line in header(workload, options.base).splitlines()
     )
+    if requests is not None:
+        comment += (
+            f"# Requests: {requests.name}, a request map from the log's path templates, its\n"
+            "# guesses marked PLACEHOLDER (bodies, the new ids' JSON paths, the sign-in).\n"
+        )
     out.write_text(comment + "\n" + tomli_w.dumps(data))
+    if requests is not None:
+        _write_request_map(requests, workload, out.name)
     details = out.with_suffix(".json")
     details.write_text(json.dumps(jsonable(_details(workload)), indent=2) + "\n")
     plot = (
@@ -297,7 +311,22 @@ def from_log(options: FromLogOptions, progress: Callable[[int], None] | None = N
         if options.plots
         else None
     )
-    return FromLogRun(workload, scenario, out, details, plot)
+    return FromLogRun(workload, scenario, out, details, plot, requests)
+
+
+def requests_path(out: Path) -> Path:
+    """The request map beside the scenario ``out``: ``a.toml`` -> ``a.requests.toml``."""
+    return out.with_name(out.stem + ".requests.toml")
+
+
+def _write_request_map(path: Path, workload: DerivedWorkload, scenario_file: str) -> None:
+    """Write the derived request map and read it back as a load test would."""
+    derived = derive_request_map(workload.templates, workload.flows, workload.merged)
+    path.write_text(render(derived, scenario_file))
+    try:
+        load_request_map(path)
+    except RequestMapError as exc:  # a template the log gave that a map cannot hold
+        raise JobError("; ".join(exc.lines)) from None
 
 
 def _details(workload: DerivedWorkload) -> dict[str, Any]:

@@ -25,7 +25,9 @@ def register(commands: argparse._SubParsersAction) -> None:
             "Derive a closed-workload scenario from web-server access logs: users with an open "
             "session per minute (at most 30 breakpoints), think times (lognormal, gamma or "
             "empirical, by KS distance), flows (first-order transitions), the mix and response "
-            "times per transaction. Writes the TOML, a .json of the figures and a plot."
+            "times per transaction. Writes the TOML, a .json of the figures and a plot, and "
+            "(for a log not of the mock) a request map, <out>.requests.toml, its guesses "
+            "marked PLACEHOLDER."
         ),
         epilog="Exit codes: 0 written, 2 unusable logs (empty, a format it cannot tell, >1 % "
         "bad lines, a line further out of order than --max-skew, a --day the logs do not have, "
@@ -167,4 +169,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
             top = ", ".join(f"{p} ({n:,})" for p, n in list(workload.unknown.items())[:5])
             console.print(f"  unknown routes: {top}", markup=False, highlight=False)
     console.print(f"scenario: {done.scenario_path}", markup=False, highlight=False)
+    if done.requests_path is not None:
+        console.print(
+            f"request map: {done.requests_path} (fill its '# PLACEHOLDER' lines before a load "
+            "test)",
+            markup=False,
+            highlight=False,
+        )
     return EXIT_OK
