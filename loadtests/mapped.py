@@ -347,16 +347,18 @@ class MappedActor:
 
 _template = functools.lru_cache(maxsize=4096)(Template.parse)
 """A template string parsed once per process (a map has a few dozen)."""
-_BODIES: dict[int, Any] = {}
+_BODIES: dict[int, tuple[Request, Any]] = {}
 
 
 def _parsed_body(request: Request) -> Any:
-    """The request's JSON body as templates, parsed once per request object (the map
-    lives as long as the process)."""
-    key = id(request)
-    if key not in _BODIES:
-        _BODIES[key] = parse_json(request.body)
-    return _BODIES[key]
+    """The request's JSON body as templates, parsed once per request object. Keyed by
+    the object's id and kept beside it: the object itself is checked, so an id reused
+    after another map's request was freed never hands back that request's body."""
+    cached = _BODIES.get(id(request))
+    if cached is None or cached[0] is not request:
+        cached = (request, parse_json(request.body))
+        _BODIES[id(request)] = cached
+    return cached[1]
 
 
 def _scheme(scheme: str, token: str) -> str:

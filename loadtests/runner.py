@@ -30,9 +30,8 @@ from loadtests.mapped import count_records
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.outages import MockSupervisor, outage_series, outage_summary
-from loadtests.recorder import load_records
 from loadtests.roster import setup_limit_s
-from loadtests.run_files import read_shape
+from loadtests.run_files import RawRunError, read_raw
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.contract.summary import Summary
@@ -153,6 +152,7 @@ def run_loadtest(
     token = os.environ.get("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN if host is None else None)
     counts_before: dict[str, int] | str | None = None
     mock = None
+    monitor: Monitor | None = None
     processes: list[subprocess.Popen] = []
     logs = []
     try:
@@ -199,7 +199,6 @@ def run_loadtest(
         master = processes[0]
         while master.poll() is None:
             if (line := _aborted(raw)) is not None:
-                monitor.stop()
                 raise LoadTestError(line)
             if time.monotonic() > deadline:
                 raise LoadTestError(
@@ -212,7 +211,6 @@ def run_loadtest(
                 mock.poll()
             time.sleep(mock.due_in() if mock is not None else 0.5)
         if (line := _aborted(raw)) is not None:
-            monitor.stop()
             raise LoadTestError(line)
         for worker in processes[1:]:
             worker.wait(timeout=30)
@@ -222,6 +220,8 @@ def run_loadtest(
         after = _wait_idle(host, token) if token else None
         counts_after = count_records(host, map_path) if map_path is not None else None
     finally:
+        if monitor is not None:  # stopped once already on the way here when all went well
+            monitor.stop()
         for process in processes:
             _stop(process)
         for log in logs:
@@ -232,15 +232,18 @@ def run_loadtest(
     log_text = "\n".join(
         (run_dir / Path(log.name).name).read_text(errors="replace") for log in logs
     )
-    record_files = sorted(raw.glob("requests-*.npz"))
-    if not record_files or not (raw / "shape.npz").exists():
+    try:
+        raw_run = read_raw(run_dir)
+    except RawRunError:
         tail = "\n".join(log_text.splitlines()[-8:])
-        raise LoadTestError(f"Locust recorded no requests (exit {master.returncode}): {tail}")
+        raise LoadTestError(
+            f"Locust recorded no requests (exit {master.returncode}): {tail}"
+        ) from None
     _keep_tier_samples(run_dir, samples, busy_map)
     measurement = Measurement(
         plan=plan,
-        records=load_records(record_files),
-        shape=read_shape(run_dir),
+        records=raw_run.records,
+        shape=raw_run.shape,
         samples=samples,
         cpu_warning="CPU usage above" in log_text,
         arrivals=load_arrivals(sorted(raw.glob("arrivals-*.npz"))),

@@ -94,6 +94,7 @@ class Nginx:
                     return self
             except OSError:
                 time.sleep(0.05)
+        self.stop()  # never leave it running, holding the port
         raise RuntimeError(f"nginx did not listen on {self.port} within {timeout_s:.0f} s")
 
     def stop(self, timeout_s: float = 10.0) -> None:

@@ -33,9 +33,13 @@ from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from peakload.measure.access_log.derive import DerivedWorkload, LogError, RouteNaming, derive
 from peakload.measure.access_log.derived_map import derive_request_map, render
 from peakload.measure.access_log.flows import SIGN_IN
-from peakload.measure.access_log.formats import MAX_TRANSACTIONS, SESSION_GAP_S, LogFormat
+from peakload.measure.access_log.formats import (
+    DEFAULT_MAX_SKEW_S,
+    MAX_TRANSACTIONS,
+    SESSION_GAP_S,
+    LogFormat,
+)
 from peakload.measure.access_log.jsonl import FieldsError, JsonFields
-from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S
 from peakload.measure.access_log.routes import RouteMapError, load_routes
 from peakload.measure.access_log.source import list_days
 from peakload.measure.access_log.templates import OTHER
@@ -301,9 +305,9 @@ def from_log(options: FromLogOptions, progress: Callable[[int], None] | None = N
             f"# Requests: {requests.name}, a request map from the log's path templates, its\n"
             "# guesses marked PLACEHOLDER (bodies, the new ids' JSON paths, the sign-in).\n"
         )
-    out.write_text(comment + "\n" + tomli_w.dumps(data))
-    if requests is not None:
+    if requests is not None:  # first: a map refused leaves no scenario naming it
         _write_request_map(requests, workload, out.name)
+    out.write_text(comment + "\n" + tomli_w.dumps(data))
     details = out.with_suffix(".json")
     details.write_text(json.dumps(jsonable(_details(workload)), indent=2) + "\n")
     plot = (
@@ -326,6 +330,7 @@ def _write_request_map(path: Path, workload: DerivedWorkload, scenario_file: str
     try:
         load_request_map(path)
     except RequestMapError as exc:  # a template the log gave that a map cannot hold
+        path.unlink(missing_ok=True)
         raise JobError("; ".join(exc.lines)) from None
 
 

@@ -310,7 +310,17 @@ class RequestMap(_Strict):
                         raise ValueError(
                             f"{where}: {{{p.argument}}} is captured nowhere (captures: {known})"
                         )
-        for name in self.reconciliation.counts if self.reconciliation else {}:
+        counts = self.reconciliation.counts if self.reconciliation else {}
+        for name, request in counts.items():
+            for template in request.templates():
+                for p in template.placeholders:
+                    if p.kind is PlaceholderKind.CAPTURE:
+                        raise ValueError(
+                            f"reconciliation.counts.{name}: {{{p.argument}}} is a capture, but "
+                            "a count is asked outside any user's session, before and after the "
+                            "run: give it a value of its own ({env:NAME} or {file:PATH})"
+                        )
+        for name in counts:
             if name not in self.transactions or not self.transactions[name].write:
                 raise ValueError(
                     f"reconciliation.counts.{name}: counts records of a write transaction; "

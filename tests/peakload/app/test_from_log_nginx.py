@@ -67,7 +67,8 @@ def test_from_log_reads_what_nginx_wrote_in_front_of_the_mock(tmp_path, monkeypa
     bystanders = None
     try:
         mock.wait_ready()
-        proxy = Nginx(tmp_path / "nginx", mock.port, access_log).wait_ready()
+        proxy = Nginx(tmp_path / "nginx", mock.port, access_log)
+        proxy.wait_ready()
         bystanders = _Bystanders(proxy.url)
         bystanders.start()
         loadtest(

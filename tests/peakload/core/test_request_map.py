@@ -191,6 +191,12 @@ def bad(tmp_path: Path, old: str, new: str) -> list[str]:
             "reconciliation.counts.approve_invoice: counts records of a write transaction; "
             "approve_invoice is not a write",
         ),
+        (
+            'headers = { Authorization = "Bearer {env:INVOICES_API_TOKEN}" }',
+            'headers = { Authorization = "Bearer {invoice}" }',
+            "reconciliation.counts.create_invoice: {invoice} is a capture, but a count is "
+            "asked outside any user's session",
+        ),
     ],
 )
 def test_a_bad_map_is_one_line_naming_the_file_and_key(tmp_path, old, new, line):
