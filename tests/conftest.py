@@ -19,7 +19,10 @@ def pytest_configure(config: pytest.Config) -> None:
     own, with every process its tests start (the mock server, Locust's processes
     inherit the affinity). ``make test`` runs the load tests so, with as many
     workers as cores (``-n auto``): two load tests side by side never compete for
-    a core, and each measures as it did alone. The other tests are not pinned: a
+    a core. Within one test, though, the mock and its load generator now share one
+    core where they had two: a test that judges waits of a fraction of a
+    millisecond belongs in ``make test-long`` (one at a time, unpinned). The other
+    tests are not pinned: a
     sizing search's process pool should have every core. Without xdist, or with
     more workers than cores, nothing is pinned."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, ...

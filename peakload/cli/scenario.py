@@ -8,7 +8,12 @@ from rich.console import Console
 
 from peakload.cli import options
 from peakload.cli.errors import EXIT_OK
-from peakload.measure.access_log.formats import MAX_TRANSACTIONS, SESSION_GAP_S, LogFormat
+from peakload.measure.access_log.formats import (
+    DEFAULT_MAX_SKEW_S,
+    MAX_TRANSACTIONS,
+    SESSION_GAP_S,
+    LogFormat,
+)
 
 NAME = "scenario"
 
@@ -69,9 +74,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     log.add_argument(
         "--max-skew",
         type=options.positive_float,
-        default=120.0,
+        default=DEFAULT_MAX_SKEW_S,
         metavar="S",
-        help="seconds lines may be out of time order; sorted within this window (default 120)",
+        help="seconds lines may be out of time order; sorted within this window "
+        f"(default {DEFAULT_MAX_SKEW_S:g})",
     )
     log.add_argument(
         "--routes",

@@ -25,7 +25,8 @@ class _Model(BaseModel):
 
 
 Figure = float | None
-"""A number, NaN where it could not be estimated (``null`` once written)."""
+"""A number: NaN where it could not be estimated, written as ``null`` and read back
+as None."""
 
 
 class ValidationRow(_Model):

@@ -5,7 +5,7 @@ seconds once a wall second (``tiers.csv``). Over any stretch of the run, the
 tier's mean wait is the wait seconds added over the completions added, and its
 mean response adds the busy seconds. Cutting the stretch into batches and
 computing the figure in each gives the batch means whose spread is the
-measured figure's own noise (:func:`~peakload.measure.validation.half_width`),
+measured figure's own noise (:func:`~peakload.measure.stats.half_width`),
 as ``validate`` needs for its tier rows and for a failure drill's.
 """
 

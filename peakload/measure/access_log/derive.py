@@ -35,10 +35,15 @@ from peakload.measure.access_log.clients import ClientScreen, DropReason, agent_
 from peakload.measure.access_log.clock import ClockError, LogClock, parse_day
 from peakload.measure.access_log.fitting import ThinkTimeFit, fit_think_time
 from peakload.measure.access_log.flows import DerivedFlow, derive_flows
-from peakload.measure.access_log.formats import MAX_TRANSACTIONS, SESSION_GAP_S, LogFormat
+from peakload.measure.access_log.formats import (
+    DEFAULT_MAX_SKEW_S,
+    MAX_TRANSACTIONS,
+    SESSION_GAP_S,
+    LogFormat,
+)
 from peakload.measure.access_log.jsonl import JsonFields
 from peakload.measure.access_log.lines import BATCH_LINES, FormatError, LineCounts
-from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S, OrderError
+from peakload.measure.access_log.order import OrderError
 from peakload.measure.access_log.routes import DEFAULT_ROUTES, UNKNOWN, Route, name_transactions
 from peakload.measure.access_log.sessions import Sessions, user_key
 from peakload.measure.access_log.simplify import Simplified, simplify

@@ -76,6 +76,9 @@ _DESCRIPTIONS = {
     LogFormat.AUTO: "detected from the first lines",
 }
 
+DEFAULT_MAX_SKEW_S = 120.0
+"""Seconds lines may be out of time order (``--max-skew``): sorted within this window."""
+
 SESSION_GAP_S = 1800.0
 """Seconds of a user's silence that end a session (a longer gap in a working day is a
 different sitting); ``--session-gap``."""

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
-DEFAULT_MAX_SKEW_S = 120.0
+from peakload.measure.access_log.formats import DEFAULT_MAX_SKEW_S
 
 
 class OrderError(ValueError):

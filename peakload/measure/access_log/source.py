@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from peakload.measure.access_log.clock import DAY_S, LogClock, day_of
-from peakload.measure.access_log.formats import LogFormat
+from peakload.measure.access_log.formats import DEFAULT_MAX_SKEW_S, LogFormat
 from peakload.measure.access_log.jsonl import JsonFields
 from peakload.measure.access_log.lines import (
     BATCH_LINES,
@@ -37,7 +37,7 @@ from peakload.measure.access_log.lines import (
     detect_format,
     first_lines,
 )
-from peakload.measure.access_log.order import DEFAULT_MAX_SKEW_S, merge
+from peakload.measure.access_log.order import merge
 
 _ZONE = re.compile(r"\[[^\]]* ([+-]\d{4})\]")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 
-from peakload.app.rundir import jsonable
+from peakload.app.validation_files import write_document
 from peakload.contract.validation import LevelRecord, ValidationDocument
 from peakload.measure.validation import Estimate, MetricKind, judge_row
 
@@ -41,7 +41,7 @@ def _document(rows, passed: bool) -> ValidationDocument:
     )
 
 
-def test_a_document_round_trips_through_its_json_with_nan_as_null():
+def test_a_document_round_trips_through_its_json_with_nan_as_null(tmp_path):
     agree = judge_row(
         0.5,
         "overall.throughput_rps",
@@ -59,13 +59,13 @@ def test_a_document_round_trips_through_its_json_with_nan_as_null():
         _bounds(),
     )
     doc = _document([agree.record(), unknown.record()], passed=False)
-    text = json.dumps(jsonable(doc.to_dict()), allow_nan=False)
-    data = json.loads(text)
+    data = json.loads(write_document(tmp_path, doc).read_text())
     assert data["pass"] is False and data["levels"][0]["pass"] is False
     assert data["levels"][0]["rows"][1]["measured"] is None  # NaN is null in the file
     assert data["levels"][0]["rows"][0]["verdict"] == "agree"
     again = ValidationDocument.model_validate(data)
     assert again.levels[0].rows[0].predicted == 15.0
+    assert again.levels[0].rows[1].measured is None  # read back: None where it was NaN
     assert again.drill == "skipped: --no-drills"
 
 
