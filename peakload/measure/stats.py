@@ -15,7 +15,6 @@ from enum import IntEnum
 from typing import Any
 
 import numpy as np
-from scipy.stats import t as student_t
 
 PERCENTILES = {"p50_s": 50, "p95_s": 95, "p99_s": 99}
 
@@ -187,4 +186,8 @@ def half_width(values: Sequence[float]) -> float:
     n = len(finite)
     if n < 2:
         return math.nan
+    # scipy here, not at the top: the load generator imports this module (Outcome) in
+    # every Locust process, and scipy.stats costs it 0.5 s of CPU at each start.
+    from scipy.stats import t as student_t
+
     return float(student_t.ppf(0.975, n - 1) * np.std(finite, ddof=1) / math.sqrt(n))
