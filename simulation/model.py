@@ -31,6 +31,7 @@ from simpy import Environment
 from simpy.events import Timeout
 
 from peakload.core.profile import Profile
+from peakload.core.runtime import fewer_collections
 from peakload.core.sampling import ChoiceStream, SampleStream, named_rng
 from peakload.core.scenario import Failure, Scenario
 from peakload.core.workload import ClosedWorkload, OpenWorkload
@@ -238,7 +239,8 @@ class Model:
         self._schedule_failures()
         env.process(self._tick())
         self.source.start()
-        env.run(until=self.end_s)
+        with fewer_collections():  # full collections walked every user (runtime.py)
+            env.run(until=self.end_s)
         if self.progress is not None:
             self.progress(self.end_s)
         return self
