@@ -441,6 +441,11 @@ def _check_failures(failures: list[Failure], tiers: dict[str, Tier]) -> None:
             raise ValueError(
                 f"failures[{i}].tier: unknown tier '{failure.tier}' (tiers are: {', '.join(tiers)})"
             )
+        if tier.is_delay:
+            raise ValueError(
+                f"failures[{i}].tier: '{tier.name}' is a delay (an infinite server): "
+                "it has no instances to lose"
+            )
         if failure.end_s <= failure.start_s:
             raise ValueError(f"failures[{i}].end: {failure.end} is not after start {failure.start}")
         if failure.instances > tier.instances:
