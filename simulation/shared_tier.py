@@ -243,10 +243,11 @@ class SharedTier:
 
     def _free_instance(self) -> Instance | None:
         best = None
+        workers = self.workers
         for instance in self.instances:
-            if instance.up and len(instance.jobs) < self.workers:
-                if best is None or len(instance.jobs) < len(best.jobs):
-                    best = instance
+            n = len(instance.jobs)
+            if instance.up and n < workers and (best is None or n < len(best.jobs)):
+                best = instance
         return best
 
     def admit(self, instance: Instance) -> None:
