@@ -101,9 +101,16 @@ class Instance:
         now = tier.env._now
         tier.account_cpu(now)
         self.advance(now)
-        heappush(self.jobs, (self.attained + demand, index, visitor))
+        jobs = self.jobs
+        finish = self.attained + demand
+        heappush(jobs, (finish, index, visitor))
         tier.busy += 1
-        tier.cpu_rate += 1 if len(self.jobs) <= self.cores else 0
+        if len(jobs) <= self.cores:
+            tier.cpu_rate += 1
+            # Everyone still runs at full speed: the departure already scheduled stands,
+            # unless the newcomer finishes first.
+            if self.pending is not None and jobs[0][1] != index:
+                return
         self.schedule()
 
     def schedule(self) -> None:
