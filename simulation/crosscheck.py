@@ -138,7 +138,8 @@ def crosscheck(scenario: Scenario, window: Summary) -> dict[str, Any]:
             if spec.is_delay:
                 del figures["utilization"]
             elif spec.cores is not None:  # CPU over the cores, not busy workers
-                figures["utilization"] = result.throughput * visit_demand[k] / spec.total_cores
+                cores = spec.instances * spec.cores
+                figures["utilization"] = result.throughput * visit_demand[k] / cores
                 # The wait for a worker is not separable from the slower service under PS.
                 del figures["mean_wait_s"]
             tiers[name] = figures

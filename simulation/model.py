@@ -217,6 +217,7 @@ class Model:
         env = self.env
         for name in dict.fromkeys(f.tier for f in failures):
             tier = self.tiers[name]
+            assert isinstance(tier, Tier | SharedTier), "the scenario refuses to fail a delay"
             workers = self.scenario.tier(name).workers
             mine = [f for f in failures if f.tier == name]
             for clock in sorted({c for f in mine for c in (f.start_s, f.end_s)}):

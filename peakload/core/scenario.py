@@ -205,7 +205,7 @@ class Tier(_Strict):
     def _only_what_the_kind_uses(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """A delay is written without the servers it does not have, so a scenario
         written back (sized, calibrated) loads again."""
-        data = handler(self)
+        data: dict[str, Any] = handler(self)
         if self.kind is TierKind.DELAY:
             for key in ("instances", "workers", "cores", "queue_limit", "cost"):
                 data.pop(key, None)

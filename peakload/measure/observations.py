@@ -141,7 +141,8 @@ class CpuTrace:
 
     def spent(self, at: np.ndarray) -> np.ndarray:
         """CPU seconds spent by each moment of ``at`` (0 before the first point)."""
-        return np.interp(at, self.time, self.seconds, left=0.0)
+        spent: np.ndarray = np.interp(at, self.time, self.seconds, left=0.0)
+        return spent
 
 
 @dataclass(frozen=True)
@@ -184,11 +185,14 @@ class TierIntervals:
         cores of a tier sharing them; NaN for a delay tier."""
         if self.delay:
             return np.full(len(edges) - 1, np.nan)
+        share: np.ndarray
         if self.cpu is not None:
-            return np.diff(self.cpu.spent(edges)) / (self.cpu.cores * widths)
-        starts = self.service_starts
-        busy = cumulative_busy(starts, starts + self.services, edges)
-        return np.diff(busy) / (self.servers * widths)
+            share = np.diff(self.cpu.spent(edges)) / (self.cpu.cores * widths)
+        else:
+            starts = self.service_starts
+            busy = cumulative_busy(starts, starts + self.services, edges)
+            share = np.diff(busy) / (self.servers * widths)
+        return share
 
     def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
         """Utilization from each visit's service interval clipped to the window (a
