@@ -8,11 +8,15 @@ Prints, for the same ~500,000 customers of an M/M/10 station at rho = 0.9:
 - the whole ``peakload simulate`` process (start-up, model, statistics,
   cross-check, summary.json and timeseries.csv), run as a subprocess;
 
+- the same station as a pool of 10 workers on 10 cores (processor sharing that
+  never slows anyone: the cost of the exact PS bookkeeping alone) and of 20
+  workers on 10 cores (PS slowing requests whenever more than 10 are in);
+
 and then one replication of the whole April 2020 day (``peakload simulate``
 on kbnn-2020-04-peak.toml, one process). Ratios, not absolute times, are what
 carry over between machines.
 
-Usage: python benchmarks/simulator_speed.py [--customers N] [--skip-april]
+Usage: python benchmarks/simulator_speed.py [--customers N] [--skip-april] [--skip-shared]
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import numpy as np
 import simpy
 
 from peakload.core.clock import format_clock
-from peakload.core.scenario_file import load_scenario
+from peakload.core.scenario_file import load_scenario, parse_scenario
 from simulation.model import Model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +67,11 @@ def minimal_simpy_mmc(customers: int, seed: int = 1) -> tuple[float, float]:
     return time.perf_counter() - started, float(np.mean(responses))
 
 
-def station_scenario_text(horizon_s: float) -> str:
+def station_scenario_text(
+    horizon_s: float, workers: int = SERVERS, cores: int | None = None
+) -> str:
+    """The M/M/10 station as a scenario; with ``cores``, a pool of ``workers`` on them."""
+    pool = f"workers = {workers}" + ("" if cores is None else f"\ncores = {cores}")
     return f"""
 [scenario]
 name = "bench-mmc"
@@ -81,7 +89,7 @@ demand = {{ station = {{ dist = "exponential", mean = {SERVICE_S} }} }}
 [[tiers]]
 name = "station"
 instances = 1
-workers = {SERVERS}
+{pool}
 """
 
 
@@ -110,6 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=500_000)
     parser.add_argument("--skip-april", action="store_true")
+    parser.add_argument("--skip-shared", action="store_true")
     args = parser.parse_args()
     horizon = round(args.customers / RATE)
 
@@ -132,6 +141,19 @@ def main() -> None:
             f"  peakload model (in-proc)   {model_s:7.2f} s  {model_s / n * 1e6:5.1f} us/customer"
             f"  ratio {model_s / minimal_s:.2f}x of minimal"
         )
+
+        if not args.skip_shared:
+            for workers, cores in ((SERVERS, SERVERS), (2 * SERVERS, SERVERS)):
+                shared = parse_scenario(station_scenario_text(horizon, workers, cores))
+                started = time.perf_counter()
+                pool_model = Model(shared, np.random.SeedSequence(1)).run()
+                pool_s = time.perf_counter() - started
+                n = len(pool_model.attempts.start)
+                print(
+                    f"  {workers} workers on {cores} cores    {pool_s:7.2f} s  "
+                    f"{pool_s / n * 1e6:5.1f} us/customer  ratio {pool_s / model_s:.2f}x of "
+                    f"the plain station, {pool_s / minimal_s:.2f}x of minimal"
+                )
 
         whole_s, summary = run_cli(scenario_path, Path(tmp) / "out")
         n = summary["simulated_requests"]

@@ -6,14 +6,41 @@
 - The M/M/c sojourn-time distribution (for percentile SLOs).
 - Exact MVA for closed networks of single-server stations and a think time,
   and the approximate multi-server form (Seidmann: a c-server station is a
-  queue with demand D/c plus a delay of D(c-1)/c).
+  queue with demand D/c plus a delay of D(c-1)/c). Delay centres (infinite
+  servers) and exact load-dependent multi-server stations join the same
+  recursion (:class:`MvaStation`).
+- A thread pool on shared cores (a tier with ``cores``), open: the
+  birth-death chain of :func:`shared_pool_station`.
+
+**A tier sharing cores, and why M/M/c is its reference.** An instance runs up
+to ``workers`` requests at once, each at speed ``min(1, cores / n)`` (processor
+sharing), the rest wait in FIFO order. With exponential demands of mean S the
+work is memoryless, so with ``n`` requests at the tier they complete at rate
+``min(n, workers, cores) / S`` whatever the order of service: the number at
+the tier is the birth-death chain of an M/M/c queue with
+``c = min(workers, cores)`` servers (and capacity ``workers + queue_limit``).
+Its *mean* figures (requests present, hence by Little's law mean response,
+utilization, blocking) are therefore M/M/c's exactly; its response-time
+*distribution* is not (PS serves everyone a little, FCFS the first fully:
+at c = 1 the PS response has variance (2 + rho) / ((2 - rho)(1 - rho)^2 mu^2)
+against FCFS's 1 / ((1 - rho)^2 mu^2)), so percentiles are checked against
+the simulation only. With ``workers`` at least the requests that can be
+present the station is a symmetric (M/G/c-PS) queue, insensitive to the
+demand's distribution beyond its mean; with a smaller pool and demands that
+are not exponential the figures are an approximation. Several instances are
+separate machines in the simulator (a request stays on the one it was sent
+to); here they are pooled, ``c = instances x min(workers, cores)``, which is
+exact for one instance and for a load spread evenly, and otherwise a little
+optimistic.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
+import numpy as np
 from scipy import optimize
 
 
@@ -120,6 +147,113 @@ def mmc_sojourn_percentile(q: float, rate: float, mean_service: float, servers: 
 
 
 @dataclass(frozen=True)
+class SharedPoolEstimate:
+    """One open tier of threads on shared cores, from :func:`shared_pool_station`."""
+
+    utilization: float
+    """CPU busy over the tier's cores: rate x demand / (instances x cores)."""
+
+    pool_occupancy: float
+    """Busy share of the workers: requests in service / (instances x workers)."""
+
+    mean_wait_s: float
+    """Mean time waiting for a worker (s); infinite when unstable."""
+
+    mean_response_s: float
+    """Mean wait plus time in service (s), the latter longer than the demand when
+    more requests run than there are cores."""
+
+    refused_fraction: float
+    """Share of arrivals that find the line full (0 without ``queue_limit``)."""
+
+    stable: bool
+    """False when the offered load reaches the pool's capacity without a queue limit."""
+
+
+def shared_pool_station(
+    rate: float,
+    mean_demand: float,
+    instances: int,
+    workers: int,
+    cores: int,
+    queue_limit: int | None = None,
+) -> SharedPoolEstimate:
+    """Open arrivals at ``rate`` to ``instances`` pools of ``workers`` threads sharing
+    ``cores`` cores each by processor sharing, a FIFO line beyond (module docstring).
+
+    The birth-death chain on the requests at the tier, n: arrivals at ``rate``
+    while n < instances x workers + queue_limit, completions at
+    ``min(n, c) / mean_demand`` with ``c = instances x min(workers, cores)``.
+    Exact for exponential demands on one instance; its means are those of
+    M/M/c(/K), its waiting is for a worker (n above instances x workers), not
+    for a core.
+    """
+    pool = instances * workers
+    c = instances * min(workers, cores)
+    a = rate * mean_demand  # offered load: cores' worth of work arriving per second
+    utilization = a / (instances * cores)
+    limit = None if queue_limit is None else pool + queue_limit
+    if rate <= 0 or mean_demand <= 0:
+        return SharedPoolEstimate(0.0, 0.0, 0.0, max(mean_demand, 0.0), 0.0, True)
+    if limit is None and a >= c:
+        return SharedPoolEstimate(utilization, 1.0, math.inf, math.inf, 0.0, False)
+    # Unnormalised log p_n up to the pool (and to the limit, when there is one); past
+    # both the pool and c the completion rate is constant, so an unbounded tail is
+    # geometric with ratio r = a / c and summed in closed form.
+    top = pool if limit is None else limit
+    logs = []
+    log_p = 0.0
+    for n in range(top + 1):
+        if n:
+            log_p += math.log(a) - math.log(min(n, c))
+        logs.append(log_p)
+    peak = max(logs)
+    weights = [math.exp(x - peak) for x in logs]
+    mass = sum(weights)
+    present = sum(n * w for n, w in enumerate(weights))
+    waiting = sum((n - pool) * w for n, w in enumerate(weights) if n > pool)
+    in_service = sum(min(n, pool) * w for n, w in enumerate(weights))
+    if limit is None:
+        r = a / c  # < 1 here: pool >= c, so past the pool every step has ratio r
+        tail = weights[pool]
+        mass += tail * r / (1 - r)
+        extra = tail * r / (1 - r) ** 2  # sum over k >= 1 of k r^k
+        present += pool * tail * r / (1 - r) + extra
+        waiting += extra
+        in_service += pool * tail * r / (1 - r)
+    blocked = weights[-1] / mass if limit is not None else 0.0
+    accepted = rate * (1 - blocked)
+    return SharedPoolEstimate(
+        utilization=accepted * mean_demand / (instances * cores),
+        pool_occupancy=in_service / mass / pool,
+        mean_wait_s=waiting / mass / accepted,
+        mean_response_s=present / mass / accepted,
+        refused_fraction=blocked,
+        stable=True,
+    )
+
+
+class MvaStation(StrEnum):
+    """How :func:`mva` treats a station of ``c`` servers.
+
+    >>> MvaStation("delay")
+    <MvaStation.DELAY: 'delay'>
+    """
+
+    QUEUE = "queue"
+    """FIFO servers: exact for c = 1, Seidmann's approximation above."""
+
+    LOAD_DEPENDENT = "load_dependent"
+    """Exact: service rate min(n, c) / S with n present, from the marginal
+    probabilities of the station's first c - 1 populations (Reiser and Lavenberg's
+    load-dependent MVA in its multi-server form). A tier sharing cores, with
+    c = instances x min(workers, cores) (module docstring)."""
+
+    DELAY = "delay"
+    """An infinite server (a delay centre): residence = demand, no queue."""
+
+
+@dataclass(frozen=True)
 class MvaResult:
     """A closed network's steady state at a given population, from :func:`mva`."""
 
@@ -141,25 +275,66 @@ class MvaResult:
 
 
 def mva(
-    demands: list[float], users: int, think_s: float, servers: list[int] | None = None
+    demands: list[float],
+    users: int,
+    think_s: float,
+    servers: list[int] | None = None,
+    kinds: list[MvaStation] | None = None,
 ) -> MvaResult:
     """Mean value analysis of a closed network with a think-time delay.
 
     ``demands[k]`` is the service demand per request at station k (visits x
     mean service). With ``servers`` all 1 this is exact MVA; a multi-server
-    station uses Seidmann's approximation.
+    station uses Seidmann's approximation, unless ``kinds`` says it is
+    load-dependent (exact) or a delay (:class:`MvaStation`). A delay's
+    utilization is NaN: it has no servers to be busy.
+
+    The exact multi-server recursion, for a station of c servers and demand D::
+
+        R(n) = D / c (1 + Q(n-1) + sum_{j=0}^{c-2} (c-1-j) p(j | n-1))
+        p(j | n) = D X(n) / j  p(j-1 | n-1)                 1 <= j <= c-1
+        p(0 | n) = 1 - (X(n) D + sum_{j=1}^{c-1} (c-j) p(j | n)) / c
     """
     servers = servers or [1] * len(demands)
-    queue_demand = [d / c for d, c in zip(demands, servers, strict=True)]
-    delay = [d * (c - 1) / c for d, c in zip(demands, servers, strict=True)]
+    kinds = kinds or [MvaStation.QUEUE] * len(demands)
+    delay_kind = [kind is MvaStation.DELAY for kind in kinds]
+    exact = [
+        kind is MvaStation.LOAD_DEPENDENT and c > 1 for kind, c in zip(kinds, servers, strict=True)
+    ]
+    queue_demand = [
+        0.0 if is_delay else d / c
+        for d, c, is_delay in zip(demands, servers, delay_kind, strict=True)
+    ]
+    delay = [
+        d if is_delay else (0.0 if ld else d * (c - 1) / c)
+        for d, c, is_delay, ld in zip(demands, servers, delay_kind, exact, strict=True)
+    ]
+    # p[k][j]: probability of j at load-dependent station k (j < c), at population n - 1;
+    # weight[k][j] = c - 1 - j, scale[k][j] = 1 / j (j >= 1), as arrays.
+    marginals = {k: np.eye(1, servers[k])[0] for k in range(len(demands)) if exact[k]}
+    weight = {k: servers[k] - 1 - np.arange(servers[k]) for k in marginals}
+    scale = {k: 1 / np.arange(1, servers[k]) for k in marginals}
     queue = [0.0] * len(demands)
     throughput, response, residence = 0.0, 0.0, [0.0] * len(demands)
     for n in range(1, users + 1):
         residence = [
             qd * (1 + q) + dl for qd, q, dl in zip(queue_demand, queue, delay, strict=True)
         ]
+        for k, p in marginals.items():
+            correction = float(weight[k] @ p)
+            residence[k] = demands[k] / servers[k] * (1 + queue[k] + correction)
         response = sum(residence)
         throughput = n / (think_s + response)
         queue = [throughput * (r - dl) for r, dl in zip(residence, delay, strict=True)]
-    utilization = [throughput * d / c for d, c in zip(demands, servers, strict=True)]
+        for k, p in marginals.items():
+            c, d = servers[k], demands[k]
+            new = np.empty(c)
+            new[1:] = d * throughput * scale[k] * p[:-1]
+            rest = (throughput * d + float((weight[k][1:] + 1) @ new[1:])) / c
+            new[0] = max(0.0, 1 - rest)
+            marginals[k] = new
+    utilization = [
+        math.nan if is_delay else throughput * d / c
+        for d, c, is_delay in zip(demands, servers, delay_kind, strict=True)
+    ]
     return MvaResult(throughput, response, residence, queue, utilization)

@@ -32,7 +32,6 @@ from peakload.measure.observations import (
     Requests,
     TierIntervals,
     Timebase,
-    cumulative_busy,
 )
 from peakload.measure.reduce import Observations, summarize, timeseries
 from simulation.drills import drill_summary, lost_series
@@ -78,8 +77,6 @@ class WallTier:
     ) -> tuple[np.ndarray, np.ndarray]:
         visits = self.visits
         wall_edges = np.array([timebase.wall(float(e)) for e in edges])
-        starts = visits.service_starts
-        busy = cumulative_busy(starts, starts + visits.services, wall_edges)
         # The longest queue of the wall minute(s) each row overlaps (a row is 60/K wall s).
         by_minute = visits.max_queue_by_minute
         first = (wall_edges[:-1] // 60).astype(int)
@@ -88,7 +85,7 @@ class WallTier:
             [by_minute[a : b + 1].max(initial=0) for a, b in zip(first, last, strict=True)],
             dtype=float,
         )
-        return np.diff(busy) / (visits.servers * wall_widths), queue
+        return visits.busy_share(wall_edges, wall_widths), queue
 
 
 def plan_observations(records: RunRecords, plan: Plan, origin: float) -> Observations:

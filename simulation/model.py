@@ -1,7 +1,7 @@
 """The SimPy model of one scenario: tiers, requests and whoever sends them.
 
 :class:`Model` builds, for one scenario and one seed, the tiers
-(:mod:`simulation.tier`), each transaction's route through them
+(:mod:`simulation.stations`), each transaction's route through them
 (:mod:`simulation.request`), and the source of requests
 (:mod:`simulation.clients`: a population of users for a closed workload,
 Poisson arrivals for an open one), then runs the day from the scenario's start
@@ -38,7 +38,7 @@ from peakload.core.workload import ClosedWorkload, OpenWorkload
 from simulation.clients import Arrivals, Population, Source
 from simulation.deadlines import Deadlines
 from simulation.request import Route
-from simulation.tier import Tier
+from simulation.stations import SharedTier, Tier, build_station
 
 
 class Attempts:
@@ -114,10 +114,8 @@ class Model:
         self.retry_delay_s = workload.retry_delay_s
         """Seconds between a failed attempt and its retry."""
         minutes = int(self.end_s // 60) + 1
-        self.tiers = {
-            t.name: Tier(env, t.name, t.servers, t.queue_limit, minutes) for t in scenario.tiers
-        }
-        """Each tier by name, in the scenario's order."""
+        self.tiers = {t.name: build_station(env, t, minutes) for t in scenario.tiers}
+        """Each tier by name, in the scenario's order (:mod:`simulation.stations`)."""
         self.transaction_names = [t.name for t in scenario.transactions]
         """Names by transaction index, to read :attr:`attempts` back."""
         self.routes = {
@@ -220,6 +218,7 @@ class Model:
         env = self.env
         for name in dict.fromkeys(f.tier for f in failures):
             tier = self.tiers[name]
+            assert isinstance(tier, Tier | SharedTier), "the scenario refuses to fail a delay"
             workers = self.scenario.tier(name).workers
             mine = [f for f in failures if f.tier == name]
             for clock in sorted({c for f in mine for c in (f.start_s, f.end_s)}):
@@ -246,5 +245,5 @@ class Model:
         return self
 
 
-def _resize(tier: Tier, servers: int, event: Timeout) -> None:
+def _resize(tier: Tier | SharedTier, servers: int, event: Timeout) -> None:
     tier.resize(servers)

@@ -4,7 +4,8 @@ The model appends to flat ``array`` buffers while it runs (cheap on the hot
 path); :meth:`RunRecords.of` views them as numpy arrays without copying, and
 :meth:`RunRecords.observations` hands them to :mod:`peakload.measure.reduce`,
 the same reducer a load test's measurements go through. A simulation sees
-every visit, so its tiers are :class:`~peakload.measure.observations.TierIntervals`.
+every visit, so its tiers are :class:`~peakload.measure.observations.TierIntervals`
+(each tier kind writes its own: :meth:`simulation.stations.Station.intervals`).
 """
 
 from __future__ import annotations
@@ -17,23 +18,6 @@ from peakload.core.workload import ClosedWorkload
 from peakload.measure.observations import Population, Requests, TierIntervals
 from peakload.measure.reduce import Observations
 from simulation.model import Model
-from simulation.tier import Tier
-
-
-def tier_intervals(tier: Tier, sample_time: np.ndarray, in_tier: np.ndarray) -> TierIntervals:
-    """A tier's visits that got a server; those still queued when the run ended are left out."""
-    waits = np.frombuffer(tier.waits)
-    started = ~np.isnan(waits)
-    return TierIntervals(
-        servers=tier.servers,
-        arrivals=np.frombuffer(tier.arrivals)[started],
-        waits=waits[started],
-        services=np.frombuffer(tier.services)[started],
-        refusals=np.frombuffer(tier.refusals),
-        max_queue_by_minute=np.asarray(tier.max_queue_by_minute),
-        sample_time=sample_time,
-        in_tier=in_tier,
-    )
 
 
 @dataclass(frozen=True)
@@ -85,7 +69,7 @@ class RunRecords:
             target=np.frombuffer(samples.target),
             concurrency=np.frombuffer(samples.concurrency),
             tiers={
-                name: tier_intervals(tier, sample_time, np.frombuffer(samples.in_tier[name]))
+                name: tier.intervals(sample_time, np.frombuffer(samples.in_tier[name]))
                 for name, tier in model.tiers.items()
             },
         )

@@ -29,7 +29,7 @@ from simpy.events import Timeout
 
 from peakload.core.sampling import SampleStream
 from peakload.measure.stats import Outcome
-from simulation.tier import Tier
+from simulation.stations import Station
 
 if TYPE_CHECKING:
     from simulation.model import Model
@@ -45,7 +45,7 @@ class Route:
     name: str
     """The transaction's name."""
 
-    hops: tuple[tuple[Tier, SampleStream], ...]
+    hops: tuple[tuple[Station, SampleStream], ...]
     """Each tier visited, in order, with the stream of this transaction's service
     times there (seconds)."""
 

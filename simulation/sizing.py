@@ -16,6 +16,9 @@
    the one where requests wait longest. Passing, each tier above its bound tries one instance fewer.
 3. N-1: with one instance of a tier lost for 30 minutes from the peak's worst
    moment, the SLO must still hold; a tier that fails it gets an instance more.
+
+A delay tier is never sized and costs nothing; a tier sharing cores grows by
+instances, its workers and cores per instance fixed (:mod:`simulation.sizing_bounds`).
 4. The capacity curve of the answer: the peak concurrency at which each tier
    reaches ``max_utilization`` (analytic), and the largest peak the simulation
    confirms within SLO.
@@ -51,6 +54,8 @@ from simulation.sizing_bounds import (
     peak_moment,
     peak_request_rate,
     scaled,
+    sizable,
+    tier_cost,
     truncated,
 )
 from simulation.sizing_curve import capacity_curve, sweeps
@@ -159,9 +164,17 @@ class Sizer:
         self.progress = progress
         self.evaluated = 0
         self.replications_run = 0
-        self.costs = tuple(t.cost for t in self.scenario.tiers)
-        self.names = [t.name for t in self.scenario.tiers]
-        self.max_workers = tuple(2 * t.workers for t in self.scenario.tiers)
+        tiers = self.scenario.tiers
+        self.costs = tuple(tier_cost(t, 1) for t in tiers)
+        """Price of one instance per tier (0 for a delay, never sized)."""
+        self.names = [t.name for t in tiers]
+        self.sized = [k for k, t in enumerate(tiers) if sizable(t)]
+        """Indices of the tiers the search sizes: all but delays."""
+        self.max_workers = tuple(
+            2 * t.workers if t.cores is None and sizable(t) else t.workers for t in tiers
+        )
+        """Most workers ``search_workers`` tries per tier: a tier sharing cores keeps
+        its pool as deployed (it grows by instances), a delay has none."""
         self._runs: dict[Candidate, list[Summary]] = {}
         self._settled: dict[Candidate, Estimate] = {}
         self._log: dict[Candidate, Estimate] = {}
@@ -309,7 +322,10 @@ class Sizer:
         if over:
             k = max(over, key=lambda i: tiers[self.names[i]].utilization)
         else:
-            waits = [tiers[n].mean_wait_s * tiers[n].throughput_rps for n in self.names]
+            waits = [
+                tiers[n].mean_wait_s * tiers[n].throughput_rps if k in self.sized else 0.0
+                for k, n in enumerate(self.names)
+            ]
             if max(waits) <= 1e-9:
                 return None  # nobody waits: more servers cannot help
             k = int(np.argmax(waits))
@@ -339,7 +355,7 @@ class Sizer:
             config = estimate.config
             options = [
                 config.with_instances(k, -1)
-                for k in range(len(self.names))
+                for k in self.sized
                 if config.instances[k] > floor.instances[k]
             ]
             options.sort(key=self.cost)  # in cost order: the first accepted ends the round
@@ -350,9 +366,9 @@ class Sizer:
             estimate = min(passing, key=lambda e: self.cost(e.config))
 
     def _n1(self, config: Config) -> tuple[dict[str, dict[str, Any]], list[int]]:
-        candidates = [(config, self.failure_of(config, k)) for k in range(len(self.names))]
+        candidates = [(config, self.failure_of(config, k)) for k in self.sized]
         report, failing = {}, []
-        for k, estimate in enumerate(self.evaluate(candidates)):
+        for k, estimate in zip(self.sized, self.evaluate(candidates), strict=True):
             overall = estimate.overall
             assert estimate.failure is not None  # every N-1 candidate runs under its loss
             report[self.names[k]] = {
@@ -373,7 +389,10 @@ class Sizer:
         started = time.perf_counter()
         floor = analytic_bounds(self.scenario)
         if self.n1:
-            floor = Config(tuple(max(2, n) for n in floor.instances), floor.workers)
+            floor = Config(
+                tuple(max(2, n) if k in self.sized else n for k, n in enumerate(floor.instances)),
+                floor.workers,
+            )
         notes = []
         estimate = self._descend(self._climb(floor), floor)
         n1_report: dict[str, dict[str, Any]] = {}

@@ -8,6 +8,15 @@ no fewer instances can pass (:func:`analytic_bounds`); the same arithmetic
 says at what peak each tier would reach that limit (:func:`bottleneck_users`).
 The rest of this module shapes the scenario a candidate runs: scaled for
 growth, cut at the window's end, with the candidate's tiers applied.
+
+Two kinds of tier size differently. A delay tier (an infinite server) is never
+sized: it keeps its one nominal instance in every candidate and costs nothing
+(:func:`sizable`, :func:`tier_cost`). A tier sharing cores grows by whole
+instances, each with its ``workers`` and ``cores`` as the scenario states
+them; its utilization is CPU over the cores
+(:func:`utilization_per_instance`), and an instance serves at most
+``min(workers, cores)`` requests' worth of demand a second per second
+(:func:`serving_per_instance`).
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 from peakload.core.clock import format_clock
-from peakload.core.scenario import Scenario
+from peakload.core.scenario import Scenario, Tier
 from simulation.crosscheck import tier_demands
 
 
@@ -38,10 +47,35 @@ class Config:
         return Config(self.instances, tuple(changed))
 
 
+def sizable(tier: Tier) -> bool:
+    """False for a delay tier: it has no instances to size."""
+    return not tier.is_delay
+
+
+def tier_cost(tier: Tier, instances: int | None = None) -> float:
+    """What ``instances`` (default: the tier's own) of ``tier`` cost; a delay costs nothing."""
+    if tier.is_delay:
+        return 0.0
+    return (tier.instances if instances is None else instances) * tier.cost
+
+
+def utilization_per_instance(tier: Tier, workers: int) -> int:
+    """What one instance's utilization is measured against: its cores when it shares
+    them (CPU busy, as the operating system reports it), else its ``workers``."""
+    return tier.cores if tier.cores is not None else workers
+
+
+def serving_per_instance(tier: Tier, workers: int) -> int:
+    """Requests one instance serves at full speed at once: ``min(workers, cores)``
+    when it shares cores, else ``workers``."""
+    return workers if tier.cores is None else min(workers, tier.cores)
+
+
 def apply(scenario: Scenario, config: Config) -> Scenario:
-    """The scenario with ``config``'s instances and workers on its tiers."""
+    """The scenario with ``config``'s instances and workers on its tiers (a delay
+    tier as it is: it has neither)."""
     tiers = [
-        t.model_copy(update={"instances": n, "workers": w})
+        t if t.is_delay else t.model_copy(update={"instances": n, "workers": w})
         for t, n, w in zip(scenario.tiers, config.instances, config.workers, strict=True)
     ]
     return scenario.with_tiers(tiers)
@@ -130,9 +164,15 @@ def analytic_bounds(scenario: Scenario) -> Config:
     demands = tier_demands(scenario, scenario.step_shares())
     instances = []
     for tier in scenario.tiers:
+        if not sizable(tier):
+            instances.append(tier.instances)
+            continue
         d = demands[tier.name]
-        offered = rate * d.visits_per_request * d.mean_s  # busy servers needed
-        instances.append(max(1, math.ceil(offered / (tier.workers * limit) - 1e-9)))
+        offered = rate * d.visits_per_request * d.mean_s  # busy servers (or cores) needed
+        per_instance = tier.workers * limit
+        if tier.cores is not None:  # CPU under the limit, and the pool not past its own
+            per_instance = min(tier.cores * limit, serving_per_instance(tier, tier.workers))
+        instances.append(max(1, math.ceil(offered / per_instance - 1e-9)))
     return Config(tuple(instances), tuple(t.workers for t in scenario.tiers))
 
 
@@ -146,9 +186,9 @@ def bottleneck_users(scenario: Scenario, config: Config) -> dict[str, float]:
     for tier, n, w in zip(scenario.tiers, config.instances, config.workers, strict=True):
         d = demands[tier.name]
         per_request = d.visits_per_request * d.mean_s
-        if per_request == 0:
+        if per_request == 0 or not sizable(tier):  # a delay never saturates
             out[tier.name] = math.inf
             continue
-        utilization_at_peak = rate * per_request / (n * w)
+        utilization_at_peak = rate * per_request / (n * utilization_per_instance(tier, w))
         out[tier.name] = peak * limit / utilization_at_peak
     return out

@@ -4,7 +4,8 @@
   ``max_utilization`` (analytic), and the simulated p95 as the peak grows past
   the scenario's, up to a little beyond the first bottleneck;
 - :func:`sweeps`: p95 with each tier one instance below and one above the
-  answer, the others held: how sharp the answer is.
+  answer, the others held: how sharp the answer is (delay tiers, never sized,
+  have no sweep).
 
 Both run through the search's :meth:`~simulation.sizing.Sizer.settle`, on
 its seeds and replications: a point the analytic pre-screen rules out, or (in a
@@ -62,13 +63,14 @@ def sweeps(sizer: Sizer, config: Config) -> dict[str, list[dict[str, Any]]]:
     """p95 with each tier's instances one below and one above the answer (one above
     costs more than the answer: simulated only if the search already did)."""
     candidates, where = [], []
-    for k, name in enumerate(sizer.names):
+    for k in sizer.sized:
+        name = sizer.names[k]
         for delta in (-1, 0, 1):
             n = config.instances[k] + delta
             if n >= 1:
                 candidates.append(Candidate(config.with_instances(k, delta)))
                 where.append((name, n))
-    out: dict[str, list[dict[str, Any]]] = {name: [] for name in sizer.names}
+    out: dict[str, list[dict[str, Any]]] = {sizer.names[k]: [] for k in sizer.sized}
     cost = sizer.cost(config)
     above = [c for c in candidates if sizer.cost(c.config) > cost]
     sizer.settle([c for c in candidates if c not in above])

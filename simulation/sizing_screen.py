@@ -17,6 +17,9 @@ bound already breaks ``max_utilization``, the candidate cannot pass: it is
 .analytic_bounds`, use the peak and R = service alone: an estimate, not a bound.)
 
 An open workload's rate is given, so its U is exact: rate x D / c.
+
+A tier sharing cores is held to the utilization its summary reports, CPU:
+c is then instances x cores. A delay tier has no utilization and no floor.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import numpy as np
 
 from peakload.core.scenario import Scenario
 from simulation.crosscheck import tier_demands
-from simulation.sizing_bounds import Config, judged_window
+from simulation.sizing_bounds import Config, judged_window, sizable, utilization_per_instance
 
 PROFILE_POINTS = 721  # samples of the profile over the window for its average
 
@@ -112,6 +115,9 @@ def screen(scenario: Scenario, config: Config) -> Screen:
     served = served_share(scenario)
     floors = {}
     for tier, n, w in zip(scenario.tiers, config.instances, config.workers, strict=True):
+        if not sizable(tier):  # a delay has no utilization to floor
+            continue
         d = demands[tier.name]
-        floors[tier.name] = served * rate * d.visits_per_request * d.mean_s / (n * w)
+        capacity = n * utilization_per_instance(tier, w)
+        floors[tier.name] = served * rate * d.visits_per_request * d.mean_s / capacity
     return Screen(floors, slo.max_utilization)

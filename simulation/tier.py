@@ -19,8 +19,11 @@ from array import array
 from collections import deque
 from typing import Protocol
 
+import numpy as np
 from simpy import Environment
 from simpy.events import Timeout
+
+from peakload.measure.observations import TierIntervals
 
 _NOT_STARTED = float("nan")  # the wait of a visit still queued when the run ends
 
@@ -128,3 +131,20 @@ class Tier:
         while self.queue and self.busy < self.servers:
             self.busy += 1
             self._start_next()
+
+    def intervals(self, sample_time: np.ndarray, in_tier: np.ndarray) -> TierIntervals:
+        """The visits that got a server, as the reducer reads them; those still
+        queued when the run ended are left out. ``in_tier`` is the monitor's
+        sampling of busy + queued at ``sample_time``."""
+        waits = np.frombuffer(self.waits)
+        started = ~np.isnan(waits)
+        return TierIntervals(
+            servers=self.servers,
+            arrivals=np.frombuffer(self.arrivals)[started],
+            waits=waits[started],
+            services=np.frombuffer(self.services)[started],
+            refusals=np.frombuffer(self.refusals),
+            max_queue_by_minute=np.asarray(self.max_queue_by_minute),
+            sample_time=sample_time,
+            in_tier=in_tier,
+        )

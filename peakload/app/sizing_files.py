@@ -13,9 +13,10 @@ from rich.table import Table
 
 from peakload.app.rundir import jsonable
 from peakload.contract.summary import Scope
-from peakload.core.scenario import Scenario
+from peakload.core.scenario import Scenario, Tier
 from peakload.measure.judge import margins
 from simulation.sizing import Estimate, SizingResult
+from simulation.sizing_bounds import tier_cost
 
 
 def sizing_document(
@@ -40,27 +41,19 @@ def sizing_document(
         for m in figures
         if m.scope is Scope.TIER
     }
-    cost_now = sum(t.instances * t.cost for t in current.tiers)
-    cost_new = sum(t.instances * t.cost for t in recommended.tiers)
+    cost_now = sum(tier_cost(t) for t in current.tiers)
+    cost_new = sum(tier_cost(t) for t in recommended.tiers)
     return {
         "scenario": current.name,
         "peak_concurrency": recommended.workload.profile.peak,
         "window": [
             *(recommended.scenario.window or [recommended.scenario.start, recommended.scenario.end])
         ],
-        "current": {
-            t.name: {"instances": t.instances, "workers": t.workers, "cost": t.cost}
-            for t in current.tiers
-        },
+        "current": {t.name: _tier_entry(t) for t in current.tiers if not t.is_delay},
         "recommended": {
-            t.name: {
-                "instances": t.instances,
-                "workers": t.workers,
-                "servers": t.servers,
-                "cost": t.cost,
-            }
-            for t in recommended.tiers
+            t.name: _tier_entry(t, servers=True) for t in recommended.tiers if not t.is_delay
         },
+        **_delays(current),
         "cost": {"recommended": cost_new, "current": cost_now},
         "slo": {
             "pass": estimate.passes,
@@ -83,6 +76,30 @@ def sizing_document(
     }
 
 
+def _delays(scenario: Scenario) -> dict[str, list[str]]:
+    """``{"delays": [...]}``: the delay tiers, never sized and costing nothing, when
+    the scenario has any (a sizing without them keeps the keys it had)."""
+    names = [t.name for t in scenario.tiers if t.is_delay]
+    return {"delays": names} if names else {}
+
+
+def _tier_entry(tier: Tier, servers: bool = False) -> dict[str, Any]:
+    """A tier's size in sizing.json; a tier sharing cores adds its cores per instance."""
+    entry: dict[str, Any] = {"instances": tier.instances, "workers": tier.workers}
+    if tier.cores is not None:
+        entry["cores"] = tier.cores
+    if servers:
+        entry["servers"] = tier.servers
+    entry["cost"] = tier.cost
+    return entry
+
+
+def tier_size(entry: dict[str, Any]) -> str:
+    """``2 x 16``, or ``2 x 16 on 4 cores`` for a tier sharing cores."""
+    text = f"{entry['instances']} x {entry['workers']}"
+    return text + (f" on {entry['cores']} cores" if "cores" in entry else "")
+
+
 def _candidate(estimate: Estimate, scenario: Scenario) -> dict[str, Any]:
     """One candidate the search weighed: its sizes, what it ran under, how many
     replications it took and why it stopped."""
@@ -90,10 +107,14 @@ def _candidate(estimate: Estimate, scenario: Scenario) -> dict[str, Any]:
     overall = estimate.summary.overall if estimate.summary is not None else None
     return {
         "instances": {
-            t.name: n for t, n in zip(scenario.tiers, candidate.config.instances, strict=True)
+            t.name: n
+            for t, n in zip(scenario.tiers, candidate.config.instances, strict=True)
+            if not t.is_delay
         },
         "workers": {
-            t.name: w for t, w in zip(scenario.tiers, candidate.config.workers, strict=True)
+            t.name: w
+            for t, w in zip(scenario.tiers, candidate.config.workers, strict=True)
+            if not t.is_delay
         },
         "n1_lost": candidate.failure.tier if candidate.failure else None,
         "growth": candidate.growth,
@@ -139,13 +160,15 @@ def print_sizing(document: dict[str, Any], console: Console) -> None:
         n1 = document["n1"].get(name)
         table.add_row(
             name,
-            f"{old['instances']} x {old['workers']}",
-            f"{new['instances']} x {new['workers']}",
+            tier_size(old),
+            tier_size(new),
             f"{new['instances'] * new['cost']:g}",
             "-" if not util else f"{util['bound']:.1%}",
             "-" if n1 is None else ("holds" if n1["pass"] else "FAILS"),
         )
     console.print(table)
+    if document.get("delays"):
+        console.print(f"delay tiers (never sized, no cost): {', '.join(document['delays'])}")
     cost = document["cost"]
     console.print(f"cost {cost['recommended']:g} (now {cost['current']:g})")
     for metric, figures in document["slo"]["confirmed"].items():

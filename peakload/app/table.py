@@ -74,10 +74,13 @@ def print_report(summary: Summary, console: Console | None = None) -> None:
         a = analytic.get(name, {})
         a_util = (a.get("utilization") or {}).get("analytic")
         a_resp = (a.get("mean_response_s") or {}).get("analytic")
+        utilization = pct_with_ci(tier, "utilization")
+        if tier.pool_occupancy is not None:  # a tier sharing cores: CPU, then its pool
+            utilization += f" (pool {tier.pool_occupancy:.0%})"
         table.add_row(
             name,
-            num(tier.servers),
-            pct_with_ci(tier, "utilization"),
+            "delay" if tier.servers == 0 else num(tier.servers),
+            utilization,
             "-" if a_util is None else f"{a_util:.1%}",
             ms(tier, "mean_wait_s"),
             ms(tier, "mean_response_s"),

@@ -149,10 +149,16 @@ class TierStats(Stats):
     queue seen; ``refused_fraction`` the visits refused past ``queue_limit``.
     A simulation adds Little's law's two sides (``mean_in_tier`` sampled,
     ``littles_law_lw`` = throughput x mean response); a load test cannot.
+
+    A tier whose workers share ``cores``: ``utilization`` is CPU busy over
+    instances x cores, as the operating system reports it, and
+    ``pool_occupancy`` the busy share of its c workers. A delay tier (an
+    infinite server) has no utilization (``null``) and ``servers`` 0.
     """
 
     servers: int
     utilization: Figure
+    pool_occupancy: Figure | None = None
     throughput_rps: Figure
     mean_wait_s: Figure
     mean_response_s: Figure

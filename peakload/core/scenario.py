@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -198,6 +200,16 @@ class Tier(_Strict):
             if missing:
                 raise ValueError(f"tier '{self.name}': {' and '.join(missing)} required")
         return self
+
+    @model_serializer(mode="wrap")
+    def _only_what_the_kind_uses(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A delay is written without the servers it does not have, so a scenario
+        written back (sized, calibrated) loads again."""
+        data: dict[str, Any] = handler(self)
+        if self.kind is TierKind.DELAY:
+            for key in ("instances", "workers", "cores", "queue_limit", "cost"):
+                data.pop(key, None)
+        return data
 
     @property
     def is_delay(self) -> bool:
@@ -440,6 +452,11 @@ def _check_failures(failures: list[Failure], tiers: dict[str, Tier]) -> None:
         if tier is None:
             raise ValueError(
                 f"failures[{i}].tier: unknown tier '{failure.tier}' (tiers are: {', '.join(tiers)})"
+            )
+        if tier.is_delay:
+            raise ValueError(
+                f"failures[{i}].tier: '{tier.name}' is a delay (an infinite server): "
+                "it has no instances to lose"
             )
         if failure.end_s <= failure.start_s:
             raise ValueError(f"failures[{i}].end: {failure.end} is not after start {failure.start}")

@@ -9,8 +9,9 @@ turns them into the same summary:
 - :class:`Population`: the users (or requests in the system) sampled over
   the run, beside the profile's target;
 - per tier, either :class:`TierIntervals` (a simulation knows every visit's
-  arrival, wait and service) or :class:`TierCounters` (a load test samples the
-  server's cumulative busy seconds, completions and queue every second);
+  arrival, wait and service, and for a tier sharing cores a :class:`CpuTrace`)
+  or :class:`TierCounters` (a load test samples the server's cumulative busy
+  seconds, completions and queue every second);
 - a :class:`Timebase` mapping the scenario clock to wall seconds, because a
   compressed load test's rates are per wall second.
 
@@ -20,6 +21,7 @@ Both tier kinds answer the same two questions, :meth:`stats` over a window and
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -123,6 +125,27 @@ def cumulative_busy(starts: np.ndarray, ends: np.ndarray, at: np.ndarray) -> np.
 
 
 @dataclass(frozen=True)
+class CpuTrace:
+    """The CPU of a tier whose workers share cores (``cores`` set on the tier).
+
+    ``seconds[i]`` is the CPU seconds the tier's instances had spent by
+    ``time[i]``, one point each time the number of busy cores changed (a
+    visit started or ended). Between two points the busy cores are constant,
+    so the cumulative CPU is exactly linear there: :meth:`spent` interpolates.
+    ``cores`` is the whole tier's: instances x cores per instance.
+    """
+
+    time: np.ndarray
+    seconds: np.ndarray
+    cores: int
+
+    def spent(self, at: np.ndarray) -> np.ndarray:
+        """CPU seconds spent by each moment of ``at`` (0 before the first point)."""
+        spent: np.ndarray = np.interp(at, self.time, self.seconds, left=0.0)
+        return spent
+
+
+@dataclass(frozen=True)
 class TierIntervals:
     """A tier observed visit by visit, as a simulation sees it (scenario clock).
 
@@ -131,6 +154,14 @@ class TierIntervals:
     moments a visit found the queue full. ``max_queue_by_minute`` is indexed by
     the minute of the day; ``in_tier`` (busy + queued) is sampled at
     ``sample_time``, for Little's law.
+
+    Two kinds of tier read differently. A tier sharing cores (``cpu`` given)
+    reports CPU busy over its cores as ``utilization``, what the operating
+    system would show, and the busy share of its workers as
+    ``pool_occupancy``; a service then lasts as long as the visit held its
+    worker, slowed by the others sharing the cores. A ``delay`` tier (an
+    infinite server, ``servers`` 0) has no utilization: NaN, never a division
+    by its servers.
     """
 
     servers: int
@@ -141,18 +172,44 @@ class TierIntervals:
     max_queue_by_minute: np.ndarray
     sample_time: np.ndarray
     in_tier: np.ndarray
+    cpu: CpuTrace | None = None
+    delay: bool = False
 
     @property
     def service_starts(self) -> np.ndarray:
         return np.asarray(self.arrivals + self.waits)
 
+    def busy_share(self, edges: np.ndarray, widths: np.ndarray) -> np.ndarray:
+        """The utilization in each bin of ``edges`` (times of the visits' own clock)
+        whose lengths on the wall are ``widths``: busy servers, or CPU over the
+        cores of a tier sharing them; NaN for a delay tier."""
+        if self.delay:
+            return np.full(len(edges) - 1, np.nan)
+        share: np.ndarray
+        if self.cpu is not None:
+            share = np.diff(self.cpu.spent(edges)) / (self.cpu.cores * widths)
+        else:
+            starts = self.service_starts
+            busy = cumulative_busy(starts, starts + self.services, edges)
+            share = np.diff(busy) / (self.servers * widths)
+        return share
+
     def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
-        """Utilization from each visit's service interval clipped to the window;
+        """Utilization from each visit's service interval clipped to the window (a
+        tier sharing cores: CPU spent in it, and the workers' busy share beside);
         waits and responses of the visits that arrived in it."""
         w0, w1 = window
         length = (w1 - w0) / timebase.compress
         starts = self.service_starts
         busy = cumulative_busy(starts, starts + self.services, np.array([w0, w1]))
+        occupancy = float(busy[1] - busy[0]) / (self.servers * length) if self.servers else 0.0
+        if self.delay:
+            utilization = math.nan
+        elif self.cpu is not None:
+            cpu = self.cpu.spent(np.array([w0, w1]))
+            utilization = float(cpu[1] - cpu[0]) / (self.cpu.cores * length)
+        else:
+            utilization = occupancy
         arrived = (self.arrivals >= w0) & (self.arrivals < w1)
         waits = self.waits[arrived]
         response = waits + self.services[arrived]
@@ -164,7 +221,9 @@ class TierIntervals:
         served = refusals + len(waits)
         return TierStats(
             servers=self.servers,
-            utilization=float(busy[1] - busy[0]) / (self.servers * length),
+            utilization=utilization,
+            # Set only for a tier sharing cores: a summary keeps to the keys it had.
+            **({} if self.cpu is None else {"pool_occupancy": occupancy}),
             throughput_rps=throughput,
             mean_wait_s=float(waits.mean()) if len(waits) else 0.0,
             mean_response_s=mean_response,
@@ -180,11 +239,9 @@ class TierIntervals:
     def series(
         self, edges: np.ndarray, wall_widths: np.ndarray, timebase: Timebase
     ) -> tuple[np.ndarray, np.ndarray]:
-        starts = self.service_starts
-        busy = cumulative_busy(starts, starts + self.services, edges)
         minute_index = (edges[:-1] // 60).astype(int)
         return (
-            np.diff(busy) / (self.servers * wall_widths),
+            self.busy_share(edges, wall_widths),
             self.max_queue_by_minute[minute_index].astype(float),
         )
 

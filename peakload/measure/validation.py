@@ -258,10 +258,11 @@ def figures(
         out[f"transactions.{name}.p95_s"] = (MetricKind.P95, _number(values.get("p95_s")))
         out[f"transactions.{name}.share"] = (MetricKind.SHARE, count / total if total else math.nan)
     for name, values in summary.get("tiers", {}).items():
-        out[f"tiers.{name}.utilization"] = (
-            MetricKind.UTILIZATION,
-            _number(values.get("utilization")),
-        )
+        if values.get("servers") != 0:  # a delay tier has no utilization to compare
+            out[f"tiers.{name}.utilization"] = (
+                MetricKind.UTILIZATION,
+                _number(values.get("utilization")),
+            )
         out[f"tiers.{name}.mean_response_s"] = (
             MetricKind.MEAN,
             _number(values.get("mean_response_s")),

@@ -9,6 +9,7 @@ from peakload.app.numbers import num
 from peakload.app.report import figures
 from peakload.app.report.page import Headline, Report, Section, paragraph, table
 from peakload.app.report.run_files import RunFiles
+from peakload.app.sizing_files import tier_size
 
 
 def verdict_label(document: dict[str, Any]) -> str:
@@ -34,8 +35,8 @@ def _recommendation(document: dict[str, Any]) -> Any:
         rows.append(
             (
                 name,
-                f"{old['instances']} x {old['workers']}",
-                f"{new['instances']} x {new['workers']}",
+                tier_size(old),
+                tier_size(new),
                 new["servers"],
                 f"{new['instances'] * new['cost']:g}",
                 "-"

@@ -136,6 +136,17 @@ def test_figures_and_shares_of_judged_transactions():
     assert f["tiers.db.utilization"] == (MetricKind.UTILIZATION, 0.4)
 
 
+def test_a_delay_tier_has_no_utilization_row_but_keeps_its_response():
+    tiers = {
+        "network": {"servers": 0, "utilization": None, "mean_response_s": 0.006},
+        "app": {"servers": 8, "utilization": 0.5, "mean_response_s": 0.05},
+    }
+    f = figures(summary({"a": 100}, {"a": 0.1}, tiers=tiers), ["a"])
+    assert "tiers.network.utilization" not in f
+    assert f["tiers.network.mean_response_s"] == (MetricKind.MEAN, 0.006)
+    assert f["tiers.app.utilization"] == (MetricKind.UTILIZATION, 0.5)
+
+
 def test_replication_estimates_are_means_with_half_widths():
     reps = [summary({"a": 100}, {"a": m}, throughput=t) for m, t in ((0.1, 9.0), (0.3, 11.0))]
     est = replication_estimates(reps, ["a"])

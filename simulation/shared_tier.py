@@ -1,0 +1,325 @@
+"""A tier whose workers share CPU cores: a thread pool on a machine, by processor sharing.
+
+A scenario's tier with ``cores`` set (:class:`peakload.core.scenario.Tier`)
+is ``instances`` machines, each running a pool of ``workers`` threads on
+``cores`` cores. A request takes a worker, and while ``n`` of an instance's
+workers are in service each progresses at speed ``min(1, cores / n)``: the
+cores are shared equally (processor sharing, PS), so a demand is CPU seconds,
+and it takes longer in wall time when more than ``cores`` requests run
+together. Past ``instances x workers`` in service requests wait in one FIFO
+line (bounded by ``queue_limit``), as at :class:`simulation.tier.Tier`.
+
+**Instances are separate machines.** A request runs on one instance's cores
+and never moves: it is sent to the up instance with the fewest requests in
+service (a least-connections balancer; ties to the first), and the head of
+the line goes to whichever instance frees a worker. Pooling the instances
+into one PS of ``instances x cores`` would let a request on a crowded machine
+use an idle machine's cores, which no load balancer does; today's plain tier
+pools its servers only because an idle server is an idle server wherever it
+stands. Without ``cores`` this tier is not used (:mod:`simulation.stations`).
+
+**Exact PS, event by event.** Each instance keeps the CPU seconds every one
+of its requests has received so far, ``attained`` (the same for all in
+service: they share equally), and a heap of their finishing points
+``attained at arrival + demand``. At each arrival and departure it brings
+``attained`` up to now at the old speed, then schedules one SimPy ``Timeout``
+for its next departure at the new speed: ``(head - attained) / speed``. A
+departure scheduled before a later arrival or departure changed the speed is
+stale and ignored when it fires. So there is no time step and no
+approximation: the result is the PS queue's, to floating point.
+
+**What it records.** Each visit's arrival, wait for a worker and time holding
+it (its ``service``, in wall seconds, known when it leaves), and the tier's
+CPU: cumulative CPU seconds each time the busy cores changed
+(:class:`peakload.measure.observations.CpuTrace`), from which utilization is
+CPU busy over instances x cores, as the operating system would report it.
+
+A failure (an N-1 drill) takes whole instances: they take no new request,
+and the requests on them finish at their pace.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import deque
+from heapq import heappop, heappush
+
+import numpy as np
+from simpy import Environment
+from simpy.events import Timeout
+
+from peakload.measure.observations import CpuTrace, TierIntervals
+from simulation.tier import Visitor
+
+_UNKNOWN = float("nan")  # a wait or a service not known yet
+
+
+class Instance:
+    """One machine of the tier: ``workers`` threads sharing ``cores`` cores."""
+
+    __slots__ = ("attained", "cores", "jobs", "pending", "since", "tier", "up", "workers")
+
+    def __init__(self, tier: SharedTier, workers: int, cores: int):
+        self.tier = tier
+        self.workers = workers
+        self.cores = cores
+        self.up = True
+        """False while a failure has taken the instance: it takes no new request."""
+        self.jobs: list[tuple[float, int, Visitor]] = []
+        """Requests in service: (attained work at which each finishes, visit index,
+        visitor), a heap, the next to finish first."""
+        self.attained = 0.0
+        """CPU seconds each request in service has received since the instance started
+        counting (all receive the same: the cores are shared equally)."""
+        self.since = tier.env._now
+        """When :attr:`attained` was last brought up to date."""
+        self.pending: Timeout | None = None
+        """The departure now scheduled; any other that fires is stale."""
+
+    @property
+    def in_service(self) -> int:
+        return len(self.jobs)
+
+    def speed(self) -> float:
+        """CPU seconds per second each request in service receives: min(1, cores/n)."""
+        n = len(self.jobs)
+        return 1.0 if n <= self.cores else self.cores / n
+
+    def busy_cores(self) -> int:
+        """Cores at work now: min(n, cores)."""
+        return min(len(self.jobs), self.cores)
+
+    def advance(self, now: float) -> None:
+        """Bring :attr:`attained` up to ``now`` at the current speed."""
+        if self.jobs:
+            self.attained += (now - self.since) * self.speed()
+        self.since = now
+
+    def start(self, visitor: Visitor, demand: float, index: int) -> None:
+        """Begin serving a visit of ``demand`` CPU seconds (its wait already recorded)."""
+        tier = self.tier
+        now = tier.env._now
+        tier.account_cpu(now)
+        self.advance(now)
+        jobs = self.jobs
+        finish = self.attained + demand
+        heappush(jobs, (finish, index, visitor))
+        tier.busy += 1
+        if len(jobs) <= self.cores:
+            tier.cpu_rate += 1
+            # Everyone still runs at full speed: the departure already scheduled stands,
+            # unless the newcomer finishes first.
+            if self.pending is not None and jobs[0][1] != index:
+                return
+        self.schedule()
+
+    def schedule(self) -> None:
+        """Schedule the next departure at the present speed (none when idle)."""
+        if not self.jobs:
+            self.pending = None
+            return
+        delay = (self.jobs[0][0] - self.attained) / self.speed()
+        self.pending = event = Timeout(self.tier.env, delay if delay > 0.0 else 0.0)
+        event.callbacks.append(self.depart)
+
+    def depart(self, event: Timeout) -> None:
+        """The head request's work is done (unless this departure is stale): it leaves
+        with every request finishing at the same point, freed workers take the head
+        of the tier's line, and the leavers go on to their next tier."""
+        if event is not self.pending:
+            return
+        tier = self.tier
+        now = tier.env._now
+        tier.account_cpu(now)
+        jobs = self.jobs
+        # The head finishes now by construction; set attained to its point exactly, so
+        # rounding in (now - since) x speed cannot leave it a hair short.
+        self.attained = jobs[0][0]
+        self.since = now
+        leaving = []
+        while jobs and jobs[0][0] <= self.attained:
+            _, index, visitor = heappop(jobs)
+            tier.finish(index, now)
+            leaving.append(visitor)
+        tier.busy -= len(leaving)
+        tier.cpu_rate -= min(len(leaving) + len(jobs), self.cores) - min(len(jobs), self.cores)
+        tier.admit(self)
+        if self.pending is event:  # admit() starts nothing when the line is empty
+            self.schedule()
+        for visitor in leaving:
+            visitor.served(event)
+
+
+class SharedTier:
+    """``instances`` machines of ``workers`` threads sharing ``cores`` cores, one FIFO line.
+
+    The same calls as :class:`simulation.tier.Tier`: :meth:`arrive` with the
+    visit's demand (CPU seconds); the visitor's ``served`` callback fires when
+    its work is done, and its :meth:`release` is a no-op, the departure having
+    already handed the worker on.
+    """
+
+    __slots__ = (
+        "arrivals",
+        "busy",
+        "cores",
+        "cpu_rate",
+        "cpu_seconds",
+        "cpu_time",
+        "env",
+        "instances",
+        "max_queue_by_minute",
+        "name",
+        "queue",
+        "queue_limit",
+        "refusals",
+        "servers",
+        "services",
+        "waits",
+        "workers",
+    )
+
+    def __init__(
+        self,
+        env: Environment,
+        name: str,
+        instances: int,
+        workers: int,
+        cores: int,
+        queue_limit: int | None,
+        minutes: int,
+    ):
+        self.env = env
+        self.name = name
+        self.workers = workers
+        """Threads per instance: at most this many requests in service on one."""
+        self.cores = cores
+        """Cores per instance, shared by its requests in service."""
+        self.servers = instances * workers
+        """Workers of the up instances (instances x workers when none has failed)."""
+        self.queue_limit = queue_limit
+        self.busy = 0
+        """Requests in service now, over all instances."""
+        self.queue: deque[tuple[Visitor, float, int]] = deque()
+        """Waiting visitors, first come first: (visitor, demand s, index of its visit)."""
+        self.instances = [Instance(self, workers, cores) for _ in range(instances)]
+        self.arrivals = array("d")
+        """Arrival time of every accepted visit, in arrival order."""
+        self.waits = array("d")
+        """Each visit's wait (s) for a worker; NaN while it still waits."""
+        self.services = array("d")
+        """Each visit's time holding its worker (s); NaN until it leaves."""
+        self.refusals = array("d")
+        """Time of every refused visit (the line was full)."""
+        self.max_queue_by_minute = [0] * (minutes + 1)
+        """Longest line seen in each minute of the day."""
+        self.cpu_rate = 0
+        """Cores at work now, over all instances."""
+        self.cpu_time = array("d", [env.now])
+        """Each moment the cores at work changed (and the start)."""
+        self.cpu_seconds = array("d", [0.0])
+        """CPU seconds spent by each of :attr:`cpu_time`."""
+
+    def arrive(self, visitor: Visitor, service: float) -> bool:
+        """Start the visit on the least busy up instance with a free worker, or queue
+        it; False if the line is full (refused). ``service`` is CPU seconds."""
+        now = self.env._now  # private on purpose: see simulation/request.py
+        instance = self._free_instance()
+        index = len(self.arrivals)
+        if instance is not None:
+            self.arrivals.append(now)
+            self.waits.append(0.0)
+            self.services.append(_UNKNOWN)
+            instance.start(visitor, service, index)
+            return True
+        queue = self.queue
+        if self.queue_limit is not None and len(queue) >= self.queue_limit:
+            self.refusals.append(now)
+            return False
+        self.arrivals.append(now)
+        self.waits.append(_UNKNOWN)
+        self.services.append(_UNKNOWN)
+        queue.append((visitor, service, index))
+        minute = int(now // 60.0)
+        if len(queue) > self.max_queue_by_minute[minute]:
+            self.max_queue_by_minute[minute] = len(queue)
+        return True
+
+    def release(self) -> None:
+        """Nothing to do: the departure has handed the worker on already."""
+
+    def _free_instance(self) -> Instance | None:
+        best = None
+        workers = self.workers
+        for instance in self.instances:
+            n = len(instance.jobs)
+            if instance.up and n < workers and (best is None or n < len(best.jobs)):
+                best = instance
+        return best
+
+    def admit(self, instance: Instance) -> None:
+        """Give ``instance``'s free workers to the head of the line, if it is up."""
+        queue = self.queue
+        now = self.env._now
+        while queue and instance.up and len(instance.jobs) < self.workers:
+            visitor, demand, index = queue.popleft()
+            self.waits[index] = now - self.arrivals[index]
+            instance.start(visitor, demand, index)
+
+    def finish(self, index: int, now: float) -> None:
+        """Record that visit ``index`` left its worker at ``now``."""
+        self.services[index] = now - self.arrivals[index] - self.waits[index]
+
+    def account_cpu(self, now: float) -> None:
+        """Add the CPU spent since the last change, before the cores at work change."""
+        last = self.cpu_time[-1]
+        if now > last:
+            self.cpu_seconds.append(self.cpu_seconds[-1] + self.cpu_rate * (now - last))
+            self.cpu_time.append(now)
+
+    def resize(self, servers: int) -> None:
+        """Keep the first ``servers // workers`` instances up and take the rest down
+        (an instance fails or comes back). Requests on a failed instance finish;
+        one that comes back takes the head of the line at once."""
+        up = servers // self.workers
+        self.servers = up * self.workers
+        for k, instance in enumerate(self.instances):
+            was_up, instance.up = instance.up, k < up
+            if instance.up and not was_up:
+                pending = instance.pending
+                self.admit(instance)
+                if instance.pending is pending:
+                    instance.schedule()
+
+    def intervals(self, sample_time: np.ndarray, in_tier: np.ndarray) -> TierIntervals:
+        """The visits that got a worker, as the reducer reads them, and the CPU.
+
+        A visit still in service when the run ends is given the service it would
+        have if nothing else arrived or left (its remaining work at the present
+        speed): the records end at the run's end, the work does not."""
+        now = self.env.now
+        self.account_cpu(now)
+        services = np.frombuffer(self.services).copy()
+        for instance in self.instances:
+            instance.advance(now)
+            speed = instance.speed()
+            for finish, index, _ in instance.jobs:
+                held = now - self.arrivals[index] - self.waits[index]
+                services[index] = held + (finish - instance.attained) / speed
+        waits = np.frombuffer(self.waits)
+        started = ~np.isnan(waits)
+        return TierIntervals(
+            servers=len(self.instances) * self.workers,
+            arrivals=np.frombuffer(self.arrivals)[started],
+            waits=waits[started],
+            services=services[started],
+            refusals=np.frombuffer(self.refusals),
+            max_queue_by_minute=np.asarray(self.max_queue_by_minute),
+            sample_time=sample_time,
+            in_tier=in_tier,
+            cpu=CpuTrace(
+                time=np.frombuffer(self.cpu_time),
+                seconds=np.frombuffer(self.cpu_seconds),
+                cores=len(self.instances) * self.cores,
+            ),
+        )
