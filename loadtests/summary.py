@@ -113,7 +113,9 @@ def tier_counters(samples: Samples) -> dict[str, TierCounters]:
             key: np.array([s.get(name, {}).get(key, np.nan) for s in samples.tiers], dtype=float)
             for key in _COUNTERS
         }
-        servers = last["servers"] + last.get("lost", 0)  # as configured, not what a drill left
+        # What busy_seconds is a share of, as configured (not what a drill left): the slots,
+        # or the cores of a tier whose workers share them (its busy seconds are CPU seconds).
+        servers = last.get("cores") or last["servers"] + last.get("lost", 0)
         tiers[name] = TierCounters(servers=servers, wall=wall, **columns)
     return tiers
 
