@@ -3,7 +3,10 @@
 The pool runs on the real event loop, with its real lag; what it reports is on
 its schedule. So each visit is checked exactly against processor sharing worked
 out here, independently (remaining work drained event by event), from the
-same arrival times and demands.
+same arrival times and demands. Then the whole app, under Poisson traffic, is
+checked against the closed form (M/M/1, M/M/2) within an interval its own
+sample gives (benchmarks/mock_processor_sharing.py, which prints the same
+comparison over longer runs).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections import deque
 import numpy as np
 import pytest
 
+from benchmarks.mock_processor_sharing import erlang_c_response, measure, one_tier
 from mock_server.shared_cores import SharedCoresPool
 from mock_server.visit import Overloaded, Visit
 
@@ -192,3 +196,28 @@ async def test_a_cancelled_request_leaves_and_hands_its_worker_on():
     assert pool.completions == 1  # the cancelled one never finished
     assert pool.busy_seconds == pytest.approx(visit.response_s, abs=2e-3)
     assert pool.busy == 0 and not pool.waiting
+
+
+@pytest.mark.slow
+@pytest.mark.load
+@pytest.mark.parametrize(
+    ("cores", "workers", "demand_s"),
+    [(1, 100, 0.012), (2, 8, 0.024)],
+    ids=["cores1-is-MM1", "cores2-workers8-is-MM2"],
+)
+async def test_mean_response_under_poisson_traffic_is_the_closed_form(
+    tmp_path, cores, workers, demand_s
+):
+    # 50 req/s through the app's route at 0.6 utilization of the cores, exponential
+    # demands: processor sharing on one core has M/M/1's mean response, D / (1 - rho)
+    # = 30 ms; eight workers sharing two cores have M/M/2's (the number at the tier is
+    # the same birth-death process), 37.5 ms. 40 s measured in 20 batches; the 99.9 %
+    # interval comes from the batches (the utilization as control variate), about
+    # +/- 20 % here: wide enough to pass on a busy machine, narrow enough to fail a
+    # tier that ignored its cores (-36 % for two cores as eight servers) or shared one.
+    rate = 0.6 * cores / demand_s
+    estimate = await measure(one_tier(demand_s, workers, cores), rate, 40.0, 7, tmp_path)
+    expected = erlang_c_response(rate, demand_s, cores)
+    assert estimate.half_width_s < 0.3 * expected  # the check could have failed
+    assert estimate.agrees_with(expected), (estimate, expected)
+    assert estimate.completions > 1500
