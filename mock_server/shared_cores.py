@@ -116,6 +116,8 @@ class _Instance:
         done = []
         while self.in_service and self.in_service[0][0] <= self.virtual + TIE_S:
             done.append(heapq.heappop(self.in_service)[2])
+        if not self.in_service:
+            self.virtual = 0.0  # idle: start afresh, so tags stay small and precise
         return due, used, done
 
 

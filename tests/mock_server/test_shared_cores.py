@@ -12,6 +12,7 @@ comparison over longer runs).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 
 import numpy as np
@@ -122,6 +123,23 @@ async def test_past_the_workers_requests_wait_their_turn_in_arrival_order():
     assert pool.max_queue == 4
     # wait = time at the tier less the demand: 0 + 10 + 20 + 30 + 40 ms
     assert pool.wait_seconds == pytest.approx(0.10, abs=2e-3)
+
+
+async def test_a_stalled_loop_does_not_shift_the_schedule():
+    # The loop is blocked for 80 ms while three requests share a core: their timers
+    # fire late, yet each finishes when processor sharing says, and the request that
+    # arrives after the stall finds the tier as the schedule left it.
+    pool = SharedCoresPool("app", instances=1, workers=8, cores=1, queue_limit=None)
+    first = asyncio.ensure_future(asyncio.gather(*(pool.serve(d) for d in (0.01, 0.02, 0.2))))
+    await asyncio.sleep(0)
+    time.sleep(0.08)  # blocks the event loop: no timer can fire
+    late = await pool.serve(0.01)
+    visits = [*await first, late]
+    check_against_reference(visits, cores=1, workers=8)
+    start = visits[0].arrived
+    assert visits[0].finished - start == pytest.approx(0.03, abs=2e-3)  # not at ~0.08
+    assert visits[1].finished - start == pytest.approx(0.05, abs=2e-3)
+    assert pool.busy_seconds == pytest.approx(0.24, abs=1e-9)
 
 
 @pytest.mark.parametrize(("cores", "workers"), [(1, 100), (2, 8), (2, 3)])
