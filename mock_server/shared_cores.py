@@ -36,7 +36,9 @@ utilization is ``busy_seconds / (instances x cores x seconds)`` (the
 ``cores`` it reports); ``wait_seconds`` is each finished request's time at
 the tier less its demand (waiting for a worker, plus the slowdown of
 sharing), so ``(wait_seconds + busy_seconds) / completions`` is the mean
-response at the tier, as for slots.
+response at the tier, as for slots. Beside them the workers' side, for a
+reader that wants it: ``held_seconds`` (worker-seconds held) and
+``worker_wait_seconds`` (the wait for a worker alone).
 """
 
 from __future__ import annotations
@@ -57,13 +59,14 @@ float rounding must not leave a request a femtosecond short of done."""
 
 
 class _Request:
-    __slots__ = ("arrived", "demand", "done", "instance")
+    __slots__ = ("admitted", "arrived", "demand", "done", "instance")
 
     def __init__(self, arrived: float, demand: float, done: asyncio.Future[float]):
         self.arrived = arrived
         self.demand = demand
         self.done = done  # resolved with the finish time on the schedule
         self.instance: _Instance | None = None  # None while it waits for a worker
+        self.admitted = arrived  # when it took a worker (schedule time)
 
 
 class _Instance:
@@ -149,6 +152,8 @@ class SharedCoresPool:
         self.completions = 0
         self.busy_seconds = 0.0  # CPU seconds used
         self.wait_seconds = 0.0  # time at the tier less the demand, of finished requests
+        self.worker_wait_seconds = 0.0  # time waiting for a worker, of admitted requests
+        self.held_seconds = 0.0  # worker-seconds held, of finished requests
         self.refusals = 0
         self.max_queue = 0
         self._seq = itertools.count()  # breaks ties between equal finish tags, FIFO
@@ -236,7 +241,8 @@ class SharedCoresPool:
 
     def _admit(self, instance: _Instance, request: _Request, when: float) -> None:
         self.busy_seconds += instance.run_until(when)
-        request.instance = instance
+        self.worker_wait_seconds += when - request.arrived
+        request.instance, request.admitted = instance, when
         tag = instance.virtual + request.demand
         heapq.heappush(instance.in_service, (tag, next(self._seq), request))
 
@@ -261,6 +267,7 @@ class SharedCoresPool:
     def _finish(self, request: _Request, due: float) -> None:
         self.completions += 1
         self.wait_seconds += (due - request.arrived) - request.demand
+        self.held_seconds += due - request.admitted
         request.instance = None
         if not request.done.done():  # a cancelled request's future is done already
             request.done.set_result(due)
@@ -277,6 +284,7 @@ class SharedCoresPool:
             return
         instance.in_service = [entry for entry in instance.in_service if entry[2] is not request]
         heapq.heapify(instance.in_service)
+        self.held_seconds += now - request.admitted
         request.instance = None
         while self.waiting and instance.room:
             self._admit(instance, self.waiting.popleft(), now)
@@ -305,7 +313,10 @@ class SharedCoresPool:
         self._arm()
 
     def stats(self) -> dict[str, float]:
-        """The tier's figures for /admin/stats (the slots' keys, and ``cores``)."""
+        """The tier's figures for /admin/stats: the slots' keys, ``cores``, and the
+        workers' side: ``held_seconds`` (worker-seconds held, what the workers'
+        occupancy is a share of) and ``worker_wait_seconds`` (waiting for a worker
+        alone, the simulator's ``mean_wait_s`` for such a tier)."""
         return {
             "servers": self.servers,
             "lost": self.lost,
@@ -317,4 +328,6 @@ class SharedCoresPool:
             "wait_seconds": round(self.wait_seconds, 6),
             "refusals": self.refusals,
             "cores": self.cores,
+            "held_seconds": round(self.held_seconds, 6),
+            "worker_wait_seconds": round(self.worker_wait_seconds, 6),
         }

@@ -102,6 +102,10 @@ async def test_three_requests_on_one_core_finish_as_processor_sharing_says():
     check_against_reference(visits, cores=1, workers=8)
     assert pool.busy_seconds == pytest.approx(0.18, abs=1e-12)
     assert pool.completions == 3 and pool.busy == 0
+    # None waited for a worker; their time beyond their demand was sharing the core.
+    assert pool.worker_wait_seconds == pytest.approx(0.0, abs=2e-3)
+    assert pool.wait_seconds == pytest.approx(0.06 + 0.09 + 0.09, abs=6e-3)
+    assert pool.held_seconds == pytest.approx(0.09 + 0.15 + 0.18, abs=6e-3)
 
 
 async def test_two_cores_run_two_requests_at_full_speed_and_share_past_that():
@@ -121,8 +125,11 @@ async def test_past_the_workers_requests_wait_their_turn_in_arrival_order():
     finished = [v.finished - visits[0].arrived for v in visits]
     assert finished == pytest.approx([0.01, 0.02, 0.03, 0.04, 0.05], abs=2e-3)
     assert pool.max_queue == 4
-    # wait = time at the tier less the demand: 0 + 10 + 20 + 30 + 40 ms
+    # wait = time at the tier less the demand: 0 + 10 + 20 + 30 + 40 ms, all of it
+    # for the worker (one at a time, nothing shared); each held its worker 10 ms
     assert pool.wait_seconds == pytest.approx(0.10, abs=2e-3)
+    assert pool.worker_wait_seconds == pytest.approx(pool.wait_seconds, abs=1e-9)
+    assert pool.held_seconds == pytest.approx(0.05, abs=1e-9)
 
 
 async def test_a_stalled_loop_does_not_shift_the_schedule():
@@ -156,6 +163,9 @@ async def test_every_visit_matches_processor_sharing_under_poisson_load(cores, w
     assert pool.completions == 400 and pool.busy == 0 and not pool.waiting
     responses = np.array([v.response_s for v in visits])
     assert pool.wait_seconds == pytest.approx((responses - demands).sum(), rel=1e-9, abs=1e-9)
+    # at the tier = waiting for a worker + holding one
+    total = pool.worker_wait_seconds + pool.held_seconds
+    assert total == pytest.approx(responses.sum(), rel=1e-9)
 
 
 async def test_a_request_goes_to_the_instance_with_fewest_in_service():
