@@ -29,7 +29,7 @@ processor sharing on those very arrival times gives 52. So every estimate
 carries what the sends looked like (their lateness and the gaps' CV), and a
 miss with bunched sends is the machine's contention, not the tier's.
 
-Usage: python benchmarks/mock_processor_sharing.py [--seconds 300] [--rho 0.6]
+Usage: python benchmarks/mock_processor_sharing.py [--seconds 300] [--rho 0.6] [--cores 1|2]
 """
 
 from __future__ import annotations
@@ -194,6 +194,7 @@ def main() -> None:
     parser.add_argument("--rho", type=float, default=0.6, help="utilization of the cores")
     parser.add_argument("--demand-ms", type=float, default=12.0, help="mean demand on one core")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cores", type=int, choices=[1, 2], help="only this case (default: both)")
     args = parser.parse_args()
     d1 = args.demand_ms / 1000
     cases = [
@@ -202,6 +203,8 @@ def main() -> None:
     ]
     print(f"{args.seconds:.0f} s measured per case, rho {args.rho}, 99.9 % intervals")
     for label, scenario, rate, cores, demand in cases:
+        if args.cores is not None and cores != args.cores:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             estimate = asyncio.run(measure(scenario, rate, args.seconds, args.seed, Path(tmp)))
         expected = erlang_c_response(rate, demand, cores)
