@@ -62,7 +62,14 @@ class Samples:
     busy: list[dict] = field(default_factory=list)  # tier -> {busy_seconds} from busy sources
 
 
-CUMULATIVE = ("completions", "busy_seconds", "wait_seconds", "refusals")
+CUMULATIVE = (
+    "completions",
+    "busy_seconds",
+    "wait_seconds",
+    "refusals",
+    "held_seconds",  # a tier sharing cores: worker-seconds held
+    "worker_wait_seconds",  # and the wait for a worker alone
+)
 
 
 class TierCounters:

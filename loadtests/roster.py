@@ -68,10 +68,11 @@ def setup_rate(scenario: Scenario) -> float:
         for position in range(len(flow.steps)):
             for step in preparation(flow.steps, position):
                 add(step, share / len(flow.steps))
-    rates = [
-        SETUP_LOAD * scenario.tier(tier).servers / seconds
+    tiers = {t.name: t for t in scenario.tiers if not t.is_delay}  # a delay never fills
+    rates = [  # a tier with cores does its demand's CPU seconds on its cores, not its workers
+        SETUP_LOAD * (tiers[tier].total_cores or tiers[tier].servers) / seconds
         for tier, seconds in demand.items()
-        if seconds > 0
+        if seconds > 0 and tier in tiers
     ]
     return min([MAX_SIGN_IN_RATE, *rates])
 

@@ -109,13 +109,20 @@ def tier_counters(samples: Samples) -> dict[str, TierCounters]:
     wall = np.asarray(samples.wall)
     tiers = {}
     for name, last in samples.tiers[-1].items():
-        columns = {
-            key: np.array([s.get(name, {}).get(key, np.nan) for s in samples.tiers], dtype=float)
-            for key in _COUNTERS
-        }
+        columns = {key: _column(samples, name, key) for key in _COUNTERS}
         servers = last["servers"] + last.get("lost", 0)  # as configured, not what a drill left
-        tiers[name] = TierCounters(servers=servers, wall=wall, **columns)
+        cores, held = last.get("cores"), None
+        if cores is not None:  # workers sharing cores: busy is CPU; the workers' side apart
+            columns["wait_seconds"] = _column(samples, name, "worker_wait_seconds")
+            held = _column(samples, name, "held_seconds")
+        tiers[name] = TierCounters(
+            servers=servers, wall=wall, **columns, cores=cores, held_seconds=held
+        )
     return tiers
+
+
+def _column(samples: Samples, tier: str, key: str) -> np.ndarray:
+    return np.array([s.get(tier, {}).get(key, np.nan) for s in samples.tiers], dtype=float)
 
 
 def window_latencies(m: Measurement) -> np.ndarray:
@@ -175,6 +182,8 @@ def _counters(m: Measurement, tier: str, wall0: float, wall1: float) -> tuple[fl
         for w in (wall0, wall1)
     )
     keys = ("completions", "wait_seconds", "busy_seconds")
+    if "cores" in last:  # workers sharing cores: the wait for a worker, then the time held
+        keys = ("completions", "worker_wait_seconds", "held_seconds")
     return tuple(last.get(k, 0.0) - first.get(k, 0.0) for k in keys)
 
 

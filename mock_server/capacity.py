@@ -8,6 +8,12 @@ than ``queue_limit`` others waiting is refused at once (``Overloaded`` -> 503
 with Retry-After). FIFO hand-off: a released slot goes straight to the
 longest-waiting request, as in the SimPy model.
 
+Two other kinds of tier are served by their own modules, with the same
+``serve(demand) -> Visit`` (:mod:`mock_server.visit`): a tier with ``cores``
+shares them among the requests in service (:mod:`mock_server.shared_cores`),
+and a ``delay`` tier holds each request for its demand with no queue at all
+(:mod:`mock_server.delay`).
+
 Slots keep time on a schedule, not on when the event loop gets round to
 them. ``asyncio.sleep(s)`` returns late by the loop's lag (a busy server, a
 shared CPU: measured +20 ms a visit at a load average of 10 on 2 cores, with
@@ -22,6 +28,10 @@ in the model; the lag shows only in the response times clients measure.
 A failure drill (:mod:`mock_server.drills`) resizes a tier: lost slots are
 taken as their requests finish (a finishing request past the new size does
 not hand its slot on), regained slots go to the head of the line at once.
+
+The service times come from one seeded stream per transaction and tier,
+derived from the scenario's seed and the run's (:func:`service_seed`): the
+same run seed draws the same sample, another run seed an independent one.
 """
 
 from __future__ import annotations
@@ -33,15 +43,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mock_server.delay import DelayTier
+from mock_server.shared_cores import SharedCoresPool
+from mock_server.visit import Overloaded, Visit
 from peakload.core.sampling import SampleStream, named_rng
-from peakload.core.scenario import Scenario
-
-
-class Overloaded(Exception):
-    def __init__(self, tier: str, waiting: int, retry_after_s: int):
-        super().__init__(f"tier {tier} is overloaded: {waiting} requests already waiting")
-        self.tier = tier
-        self.retry_after_s = retry_after_s
+from peakload.core.scenario import Scenario, Tier
 
 
 @dataclass
@@ -103,7 +109,7 @@ class TierPool:
                 self.busy += 1
                 slot.set_result(time.perf_counter())  # free from now on the schedule
 
-    async def serve(self, service_s: float) -> None:
+    async def serve(self, service_s: float) -> Visit:
         """Hold a slot for ``service_s`` on the emulated clock.
 
         A service starts when its slot is free (Lindley's recursion, as in the
@@ -125,63 +131,110 @@ class TierPool:
             self.busy_seconds += service_s
             self.completions += 1
             self.release(due)
+        return Visit(self.name, arrived, due, service_s)
+
+    def stats(self) -> dict[str, float]:
+        """The tier's figures for /admin/stats."""
+        return {
+            "servers": self.servers,
+            "lost": self.lost,
+            "busy": self.busy,
+            "queue": len(self.waiting),
+            "max_queue": self.max_queue,
+            "completions": self.completions,
+            "busy_seconds": round(self.busy_seconds, 6),
+            "wait_seconds": round(self.wait_seconds, 6),
+            "refusals": self.refusals,
+        }
+
+
+QueueTier = TierPool | SharedCoresPool
+"""A tier with servers and a queue: slots, or workers sharing cores."""
+
+TierServer = QueueTier | DelayTier
+"""Anything a request visits: ``await tier.serve(demand)`` returns its Visit."""
+
+
+def service_seed(scenario_seed: int, run_seed: int | None) -> list[int]:
+    """The entropy of the mock's service-time streams: the scenario's seed and the
+    run's (a load test passes its ``--seed``, which defaults to the scenario's own;
+    None: the scenario's seed, as a load test without ``--seed`` has it)."""
+    return [scenario_seed, scenario_seed if run_seed is None else run_seed]
+
+
+def _tier_server(tier: Tier, retry_after_s: int) -> TierServer:
+    if tier.is_delay:
+        return DelayTier(tier.name)
+    if tier.cores is not None:
+        return SharedCoresPool(
+            tier.name, tier.instances, tier.workers, tier.cores, tier.queue_limit, retry_after_s
+        )
+    return TierPool(tier.name, tier.servers, tier.queue_limit, retry_after_s)
 
 
 class Capacity:
     """All tiers of one scenario and, per transaction, the tiers it visits with their
-    service-time streams. Transactions the scenario leaves out are not emulated."""
+    service-time streams. Transactions the scenario leaves out are not emulated.
 
-    def __init__(self, scenario: Scenario | None, seed: int = 1):
+    ``seed`` is the run's seed (:func:`service_seed`; None: the scenario's own).
+    """
+
+    def __init__(self, scenario: Scenario | None, seed: int | None = None):
         self.scenario = scenario
-        self.tiers: dict[str, TierPool] = {}
-        self.routes: dict[str, list[tuple[TierPool, SampleStream]]] = {}
+        self.tiers: dict[str, QueueTier] = {}
+        self.delays: dict[str, DelayTier] = {}
+        self.routes: dict[str, list[tuple[TierServer, SampleStream]]] = {}
         if scenario is None:
             return
         retry_after_s = max(1, round(scenario.workload.retry_delay_s))
-        root = np.random.SeedSequence(seed)
-        self.tiers = {
-            t.name: TierPool(t.name, t.servers, t.queue_limit, retry_after_s)
-            for t in scenario.tiers
-        }
+        root = np.random.SeedSequence(service_seed(scenario.scenario.seed, seed))
+        servers = {t.name: _tier_server(t, retry_after_s) for t in scenario.tiers}
+        for name, server in servers.items():
+            if isinstance(server, DelayTier):
+                self.delays[name] = server
+            else:
+                self.tiers[name] = server
         for txn in scenario.transactions:
             self.routes[txn.name] = [
                 (
-                    self.tiers[tier],
+                    servers[tier],
                     SampleStream.of(txn.demand[tier], named_rng(root, f"{txn.name}@{tier}")),
                 )
                 for tier in scenario.route(txn)
             ]
+
+    @property
+    def emulating(self) -> bool:
+        """True when a scenario's tiers are emulated (False: answer at once)."""
+        return bool(self.tiers or self.delays)
 
     def apply_failures(self, clock_s: float | None) -> None:
         """Size every tier for the scenario's failures at ``clock_s`` (None: none active)."""
         if self.scenario is None or not self.scenario.failures:
             return
         for tier in self.scenario.tiers:
+            pool = self.tiers.get(tier.name)
+            if pool is None:  # a delay: no servers to lose
+                continue
             lost = 0 if clock_s is None else self.scenario.servers_lost(tier.name, clock_s)
-            pool = self.tiers[tier.name]
             if pool.lost != lost:
                 pool.resize(max(0, tier.servers - lost))
 
     def emulates(self, transaction: str) -> bool:
         return transaction in self.routes
 
-    async def serve(self, transaction: str) -> None:
-        """Pass the request through its tiers; raises Overloaded if a tier is full."""
-        for pool, stream in self.routes.get(transaction, ()):
-            await pool.serve(stream.next())
+    async def serve(self, transaction: str) -> list[Visit]:
+        """Pass the request through its tiers, in order; raises Overloaded if a tier
+        is full. Returns its visits, on each tier's schedule."""
+        route = self.routes.get(transaction, ())
+        return [await tier.serve(stream.next()) for tier, stream in route]
 
     def stats(self) -> dict[str, dict[str, float]]:
-        return {
-            name: {
-                "servers": pool.servers,
-                "lost": pool.lost,
-                "busy": pool.busy,
-                "queue": len(pool.waiting),
-                "max_queue": pool.max_queue,
-                "completions": pool.completions,
-                "busy_seconds": round(pool.busy_seconds, 6),
-                "wait_seconds": round(pool.wait_seconds, 6),
-                "refusals": pool.refusals,
-            }
-            for name, pool in self.tiers.items()
-        }
+        """Each queue tier's figures: servers, busy, queue, cumulative completions,
+        busy and wait seconds, refusals; a tier with cores adds ``cores`` (its busy
+        seconds are CPU seconds, a share of those cores)."""
+        return {name: pool.stats() for name, pool in self.tiers.items()}
+
+    def delay_stats(self) -> dict[str, dict[str, float]]:
+        """Each delay tier's requests held and seconds held (no busy, no servers)."""
+        return {name: delay.stats() for name, delay in self.delays.items()}

@@ -30,7 +30,7 @@ from mock_server.api.routes import (
     statements,
 )
 from mock_server.body_limit import BodyLimit
-from mock_server.capacity import Capacity, Overloaded
+from mock_server.capacity import Capacity
 from mock_server.control import run_control
 from mock_server.drills import ScenarioClock, run_drills
 from mock_server.errors import DomainError, Unprocessable
@@ -38,6 +38,7 @@ from mock_server.metrics import Metrics
 from mock_server.middleware import RequestMetrics
 from mock_server.security import token_secret
 from mock_server.settings import Settings, get_settings
+from mock_server.visit import Overloaded
 from peakload.core.runtime import calm_gc
 from peakload.core.scenario import Scenario, Service
 from peakload.core.scenario_file import load_scenario

@@ -2,6 +2,12 @@
 
 Each app has its own registry (no process-wide state), and the tier figures are
 read from the capacity pools at scrape time rather than updated per request.
+
+A queue tier's ``peakload_tier_busy_seconds`` is slot-seconds held, or, for a
+tier with cores, CPU seconds used: its utilization is busy seconds over
+``peakload_tier_cores`` x seconds (over ``peakload_tier_servers`` x seconds
+without cores). A delay tier has no capacity, so it exports no busy or servers
+figure: only ``peakload_delay_completions`` and ``peakload_delay_held_seconds``.
 """
 
 from __future__ import annotations
@@ -27,11 +33,18 @@ class TierCollector(Collector):
             "busy": GaugeMetricFamily("peakload_tier_busy", "Slots busy", labels=["tier"]),
             "queue": GaugeMetricFamily("peakload_tier_queue", "Requests waiting", labels=["tier"]),
             "servers": GaugeMetricFamily("peakload_tier_servers", "Slots (c)", labels=["tier"]),
+            "cores": GaugeMetricFamily(
+                "peakload_tier_cores",
+                "Cores shared by the workers (instances x cores; tiers with cores only)",
+                labels=["tier"],
+            ),
             "completions": CounterMetricFamily(
                 "peakload_tier_completions", "Requests served", labels=["tier"]
             ),
             "busy_seconds": CounterMetricFamily(
-                "peakload_tier_busy_seconds", "Slot-seconds held", labels=["tier"]
+                "peakload_tier_busy_seconds",
+                "Slot-seconds held (CPU seconds used, for a tier with cores)",
+                labels=["tier"],
             ),
             "refusals": CounterMetricFamily(
                 "peakload_tier_refusals", "Requests refused (queue full)", labels=["tier"]
@@ -39,8 +52,21 @@ class TierCollector(Collector):
         }
         for tier, values in stats.items():
             for key, family in families.items():
-                family.add_metric([tier], values[key])
+                if key in values:
+                    family.add_metric([tier], values[key])
+        delays = self.capacity.delay_stats()
+        held = CounterMetricFamily(
+            "peakload_delay_held_seconds", "Seconds requests were held", labels=["tier"]
+        )
+        done = CounterMetricFamily(
+            "peakload_delay_completions", "Requests held and let go", labels=["tier"]
+        )
+        for tier, values in delays.items():
+            held.add_metric([tier], values["held_seconds"])
+            done.add_metric([tier], values["completions"])
         yield from families.values()
+        if delays:
+            yield from (done, held)
 
 
 class Metrics:

@@ -23,7 +23,10 @@ class Settings(BaseSettings):
     db: str = "sqlite:///results/mock-server.db"
     sqlite_synchronous: str = Field("FULL", pattern="^(FULL|NORMAL)$")
     scenario: str | None = None  # scenario file whose capacity is emulated
-    seed: int = 1
+    # The run's seed: the service-time streams derive from the scenario's seed and this
+    # (mock_server.capacity.service_seed). A load test passes its own (--seed, default the
+    # scenario's); unset, as for a plain `peakload serve`, it is the scenario's seed.
+    seed: int | None = Field(None, ge=0)
     units: int = Field(92_456, ge=1, le=92_456)
     max_body_bytes: int = Field(256 * 1024, ge=1024)
     control_interval_s: float = Field(0.5, gt=0)  # how often expenditure control runs

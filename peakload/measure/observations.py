@@ -254,6 +254,11 @@ class TierCounters:
     ``busy_seconds`` and ``wait_seconds`` add up server-seconds, ``completions``
     and ``refusals`` count visits, ``queue`` is the queue length at the sample.
     Figures over a window are differences between the samples nearest its ends.
+
+    A tier whose workers share ``cores``: ``busy_seconds`` are CPU seconds, and
+    its utilization is their share of ``cores`` (instances x cores);
+    ``wait_seconds`` is the wait for a worker, and a visit's response is that
+    wait plus the worker-seconds it held (``held_seconds``), not its CPU.
     """
 
     servers: int
@@ -263,6 +268,13 @@ class TierCounters:
     wait_seconds: np.ndarray
     refusals: np.ndarray
     queue: np.ndarray
+    cores: int | None = None
+    held_seconds: np.ndarray | None = None
+
+    @property
+    def capacity(self) -> int:
+        """What busy seconds are a share of, per second: the cores, else the servers."""
+        return self.cores or self.servers
 
     def _nearest(self, wall: float) -> int:
         return int(np.clip(np.searchsorted(self.wall, wall), 0, len(self.wall) - 1))
@@ -281,14 +293,15 @@ class TierCounters:
         done = int(change(self.completions))
         busy = change(self.busy_seconds)
         waited = change(self.wait_seconds)
+        served = busy if self.held_seconds is None else change(self.held_seconds)
         refusals = int(change(self.refusals))
         inside = (self.wall >= t0) & (self.wall <= t1) & ~np.isnan(self.queue)
         return TierStats(
             servers=self.servers,
-            utilization=busy / (self.servers * span),
+            utilization=busy / (self.capacity * span),
             throughput_rps=done / span,
             mean_wait_s=waited / done if done else 0.0,
-            mean_response_s=(waited + busy) / done if done else 0.0,
+            mean_response_s=(waited + served) / done if done else 0.0,
             max_queue=int(self.queue[inside].max(initial=0)),
             refusals=refusals,
             refused_fraction=refusals / (refusals + done) if refusals + done else 0.0,
@@ -300,6 +313,6 @@ class TierCounters:
         sample_clock = timebase.clock(self.wall)
         at_edges = np.interp(edges, sample_clock, self.busy_seconds)
         return (
-            np.diff(at_edges) / (self.servers * wall_widths),
+            np.diff(at_edges) / (self.capacity * wall_widths),
             max_by_bin(sample_clock, self.queue, edges),
         )

@@ -8,9 +8,10 @@ import time
 import httpx
 import pytest
 
-from mock_server.capacity import Overloaded, TierPool
+from mock_server.capacity import TierPool
 from mock_server.main import create_app
 from mock_server.settings import Settings
+from mock_server.visit import Overloaded
 from peakload.core.scenario_file import scenario_from_dict
 from peakload.core.units import unit_password
 

@@ -21,7 +21,7 @@ async def healthz(request: Request) -> dict[str, object]:
     return {
         "status": "ok",
         "scenario": state.scenario_name,
-        "emulating": bool(state.capacity.tiers),
+        "emulating": state.capacity.emulating,
         "uptime_s": round(time.monotonic() - state.started, 3),
     }
 
@@ -41,6 +41,7 @@ async def admin_stats(request: Request) -> dict[str, object]:
         "scenario": state.scenario_name,
         "records": records,
         "tiers": state.capacity.stats(),
+        "delays": state.capacity.delay_stats(),
         "uptime_s": round(time.monotonic() - state.started, 3),
     }
 
