@@ -83,12 +83,19 @@ class Stats(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     def ci95(self, name: str) -> float:
-        """The 95 % half-width of figure ``name``; 0 when it was not estimated from
-        replications (one run, or a configuration figure such as ``servers``)."""
-        half = (self.model_extra or {}).get(f"{name}_ci95")
-        if half is None or (isinstance(half, float) and math.isnan(half)):
+        """The 95 % half-width of figure ``name``.
+
+        0 when the figure carries none: one run, whose figures are what it measured,
+        or a configuration figure such as ``servers``. NaN when it was combined from
+        replications but fewer than two of them had it (``null`` in the file): the
+        width is unknown, not zero, and a verdict at the bound must say so
+        (:func:`peakload.measure.judge.judge`)."""
+        extra = self.model_extra or {}
+        key = f"{name}_ci95"
+        if key not in extra:
             return 0.0
-        return float(half)
+        half = extra[key]
+        return math.nan if half is None else float(half)
 
     def figure(self, name: str) -> float | None:
         """Figure ``name`` as a number, or ``None`` when absent or NaN (no data)."""
@@ -213,7 +220,9 @@ class Violation(BaseModel):
     limit: int | float | bool
     message: str
     tier: str | None = None
-    ci95: float = 0.0
+    ci95: float | None = 0.0
+    """The half-width the verdict used: 0 for one run; NaN (``null`` in the file, None
+    read back) where the replications could not give one."""
 
     @model_validator(mode="before")
     @classmethod
