@@ -8,11 +8,12 @@ ARGS ?=
 
 .PHONY: install simulate serve loadtest loadtest-full check test test-long test-fast lint docs bench baseline bench-speed clean
 
-# --no-compile: Python compiles what a command imports when it first does; pip's
-# compiling of every file of every package up front was a quarter of the install's CPU.
+# pip compiles every package's bytecode as it installs (a quarter of the install's CPU):
+# kept, because with PYTHONDONTWRITEBYTECODE=1 (set on this machine) nothing compiled
+# later is cached, and every process of the tests would compile its imports again.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -e '.[dev,postgres]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)
