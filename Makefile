@@ -8,6 +8,9 @@ ARGS ?=
 
 .PHONY: install simulate serve loadtest loadtest-full check test test-long test-fast lint docs bench baseline bench-speed clean
 
+# pip compiles every package's bytecode as it installs (a quarter of the install's CPU):
+# kept, because with PYTHONDONTWRITEBYTECODE=1 (set on this machine) nothing compiled
+# later is cached, and every process of the tests would compile its imports again.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,postgres]'
@@ -87,10 +90,13 @@ bench: $(STAMP)
 baseline: $(STAMP)
 	$(BIN)/python -m benchmarks.gate --update
 
-# The long-form speed figures: 500,000 simulated customers, 500 connections to the mock.
+# The long-form speed figures: 500,000 simulated customers, 500 connections to the mock,
+# the nationwide sizing against one replication of its day (gated by make bench only once
+# results/baselines/suite has its ratio: make baseline on a quiet machine).
 bench-speed: $(STAMP)
 	$(BIN)/python -m benchmarks.simulator_speed
 	$(BIN)/python -m benchmarks.mock_overhead
+	$(BIN)/python -m benchmarks.sizing_speed
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -5,7 +5,8 @@ Runs, on a 2-core runner in a few minutes:
 - ``sim-ci-smoke``: a fixed-seed simulation of ci-smoke (must match exactly);
 - ``sim-april``: the April window, three replications (confidence intervals);
 - ``loadtest-ci-smoke``: a 30 s load test of ci-smoke against the mock;
-- ``suite``: peakload's own speed as ratios to references measured alongside;
+- ``suite``: peakload's own speed as ratios to references measured alongside
+  (the sizing ratio only once ``results/baselines/suite`` has it, so that it is judged);
 
 then compares each summary with ``results/baselines/<name>/summary.json``
 (tolerances: ``results/baselines/tolerances.toml``), writes a Markdown summary
@@ -18,6 +19,7 @@ Usage: python -m benchmarks.gate [--update] [--smoke FILE] [--out DIR] [--skip-s
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -55,8 +57,20 @@ def _run(job: Callable[[str], Path], what: str, destination: Path) -> Path:
     return destination
 
 
-def run_all(out: Path, smoke: Path, skip_suite: bool) -> dict[str, Path]:
-    """Every gated run, each in ``out/<name>/``, through the app functions."""
+def suite_ratios_gated() -> set[str]:
+    """The suite's ratios the baseline has. ``peakload compare`` judges only the
+    figures a baseline has: a ratio without one would be measured and never judged."""
+    path = BASELINES / "suite" / "summary.json"
+    if not path.exists():
+        return set()
+    return set(json.loads(path.read_text()).get("benchmarks", {}))
+
+
+def run_all(out: Path, smoke: Path, skip_suite: bool, update: bool = False) -> dict[str, Path]:
+    """Every gated run, each in ``out/<name>/``, through the app functions. The
+    suite's sizing ratio runs when its baseline is being written (``update``) or
+    exists (then it is judged); a gate with no baseline for it would only print it
+    (``python -m benchmarks.sizing_speed`` does, ``make bench-speed``)."""
     out.mkdir(parents=True, exist_ok=True)
     april = ROOT / "scenarios" / "kbnn-2020-04-peak.toml"
 
@@ -86,7 +100,8 @@ def run_all(out: Path, smoke: Path, skip_suite: bool) -> dict[str, Path]:
 
         suite_dir = out / "suite"
         suite_dir.mkdir(exist_ok=True)
-        write_summary(suite_dir, run_suite())
+        sizing = update or "sizing" in suite_ratios_gated()
+        write_summary(suite_dir, run_suite(sizing=sizing))
         runs["suite"] = suite_dir
     return runs
 
@@ -169,7 +184,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench")
     parser.add_argument("--skip-suite", action="store_true", help="no speed benchmarks")
     args = parser.parse_args()
-    runs = run_all(args.out, args.smoke, args.skip_suite)
+    runs = run_all(args.out, args.smoke, args.skip_suite, update=args.update)
     if args.update:
         update(runs)
         return

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import from_log_child
+
 FORMATS = (
     "common",
     "combined",
@@ -39,31 +41,12 @@ LINES_PER_USER = 142  # the generator's users make about this many lines each
 
 
 def run_from_log(log: Path, work: Path, fmt: str) -> tuple[float, float, float]:
-    """``peakload scenario from-log`` on ``log`` in a child: wall s, CPU s, peak RSS MiB."""
-    command = [
-        sys.executable,
-        "-m",
-        "peakload.cli",
-        "scenario",
-        "from-log",
-        str(log),
-        "--format",
-        fmt,
-        "--quiet",
-        "--no-plots",
-        "--out",
-        str(work / f"derived-{fmt}.toml"),
-    ]
-    errors = work / "stderr.txt"
+    """``peakload scenario from-log`` on ``log`` as ``fmt``, on one polars thread, in a
+    child: wall s, CPU s, peak RSS MiB."""
     env = {**os.environ, "POLARS_MAX_THREADS": "1"}
-    started = time.perf_counter()
-    with errors.open("w") as err:
-        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
-    wall_s = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"from-log {fmt} failed: {errors.read_text().strip()}")
-    return wall_s, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return from_log_child.run_from_log(
+        log, work / f"derived-{fmt}.toml", ["--format", fmt], env=env
+    )
 
 
 def write_logs(work: Path, lines: int, formats: list[str]) -> None:

@@ -16,8 +16,6 @@ Usage: python -m benchmarks.log_import_speed [--lines N] [--base-log FILE] [--ke
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
+from benchmarks import from_log_child
 from peakload.measure.access_log.lines import LogFormat, read_batches
 
 BLOCK_ROWS = 2_000
@@ -87,35 +86,9 @@ def build_log(base: Path, lines: int, out: Path) -> int:
 
 
 def run_from_log(log: Path, work: Path) -> tuple[float, float, float]:
-    """``peakload scenario from-log`` on ``log`` in a child: wall s, CPU s, peak RSS MiB.
-
-    The child's CPU counts every thread (so the figure does not depend on how
-    many cores polars used) and its peak memory is its own (``wait4``).
-    """
-    command = [
-        sys.executable,
-        "-m",
-        "peakload.cli",
-        "scenario",
-        "from-log",
-        str(log),
-        "--quiet",
-        "--out",
-        str(work / "derived.toml"),
-        "--no-plots",
-        "--max-skew",
-        "900",
-    ]
-    errors = work / "stderr.txt"
-    started = time.perf_counter()
-    with errors.open("w") as err:
-        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-    wall_s = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise SystemExit(f"from-log failed ({child.returncode}): {errors.read_text().strip()}")
-    return wall_s, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    """``peakload scenario from-log`` on ``log`` in a child: wall s, CPU s, peak RSS MiB
+    (:func:`benchmarks.from_log_child.run_from_log`)."""
+    return from_log_child.run_from_log(log, work / "derived.toml", ["--max-skew", "900"])
 
 
 def head(log: Path, lines: int, out: Path) -> None:

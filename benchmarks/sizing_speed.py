@@ -60,7 +60,7 @@ def sizing(
         done = size(
             SizeOptions(scenario_path, jobs=jobs, out=out, plots=False, short_day=short_day)
         )
-        return time.perf_counter() - started, _cpu_s() - cpu, done.document
+        return time.perf_counter() - started, _cpu_s() - cpu, done.document.to_dict()
 
 
 def measure(scenario_path: Path, jobs: int | None = None, short_day: bool = True) -> dict[str, Any]:

@@ -97,6 +97,6 @@ def request_source(plan: Plan) -> RequestSource:
         from loadtests.tasks import ModuleSource
 
         return ModuleSource(plan, plan.requests)
-    from loadtests.mapped import MapSource
+    from loadtests.map_source import MapSource
 
     return MapSource(plan, plan.requests)

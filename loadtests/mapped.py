@@ -1,6 +1,6 @@
 """A declarative request map, run by Locust: each user's requests, captures and sign-in.
 
-:class:`MapSource` reads the map (:mod:`peakload.core.request_map`) once per
+:class:`loadtests.map_source.MapSource` reads the map (:mod:`peakload.core.request_map`) once per
 process, with the credentials it names (``{env:...}``, ``{file:...}``);
 :class:`MappedActor` is one user. It keeps its own context (what it captured,
 its sign-in header, its generator) and sends each transaction under the
@@ -11,6 +11,8 @@ is retried after ``retry_delay_s`` up to ``retries`` times with the same
 filled values (the same idempotency key); a step that fails gives up the rest
 of its flow.
 
+The value a capture takes is read by :mod:`loadtests.map_values`; the
+service's record counts after the run are asked by :mod:`loadtests.map_counts`.
 A response that does not hold what the map captures from it is a failed
 request; the first such miss of a capture that never worked is a mistake in
 the map, and stops the run with one line (:mod:`loadtests.fail_fast`).
@@ -19,44 +21,38 @@ the map, and stops the run with one line (:mod:`loadtests.fail_fast`).
 from __future__ import annotations
 
 import base64
-import functools
-import os
-import re
 import time
 import urllib.parse
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gevent
 import numpy as np
 
 from loadtests.ledger import Ledger
-from peakload.core.json_path import Absent, JsonPath
-from peakload.core.plan import Plan
+from loadtests.map_counts import count_records as count_records
+from loadtests.map_counts import record_count as record_count
+from loadtests.map_values import CaptureMissing as CaptureMissing
+from loadtests.map_values import capture_value as capture_value
+from loadtests.map_values import parsed_template
 from peakload.core.request_map import (
     BearerSignIn,
-    Capture,
-    CaptureSource,
     LoginSignIn,
     NoSignIn,
     OAuth2SignIn,
     Request,
-    RequestMap,
-    load_request_map,
 )
 from peakload.core.scenario import LOGIN
 from peakload.core.templates import (
     Context,
-    PlaceholderKind,
-    Template,
     TemplateError,
     fill,
     fill_json,
     parse_json,
-    read_secrets,
 )
-from peakload.core.units import ALL_UNITS, DEV_UNIT_SECRET, FIRST_UNIT
+from peakload.core.units import ALL_UNITS, FIRST_UNIT
+
+if TYPE_CHECKING:
+    from loadtests.map_source import MapSource
 
 RETRYABLE = (0, 503)
 USER_AGENT = "peakload-mapped/1 (user {user})"
@@ -64,100 +60,6 @@ USER_AGENT = "peakload-mapped/1 (user {user})"
 whose log has no user (nginx's default ``combined``), users on one load generator share a
 client address, and the agent is what tells them apart, so ``from-log`` on that log sees
 each user's sessions and flows, as it would distinct browsers'."""
-
-
-class CaptureMissing(LookupError):
-    """A response without the value a capture takes from it."""
-
-
-def capture_value(capture: Capture, response: Any) -> Any:
-    """The value ``capture`` takes from ``response`` (CaptureMissing if absent)."""
-    match capture.source:
-        case CaptureSource.JSON:
-            try:
-                document = response.json()
-            except ValueError:
-                raise CaptureMissing(f"{capture.expression}: the answer is not JSON") from None
-            try:
-                return JsonPath.parse(capture.expression).find(document)
-            except Absent as exc:
-                raise CaptureMissing(str(exc)) from None
-        case CaptureSource.HEADER:
-            value = response.headers.get(capture.expression)
-            if value is None:
-                raise CaptureMissing(f"header {capture.expression} is absent")
-            return value
-        case CaptureSource.REGEX:
-            found = re.search(capture.expression, response.text or "")
-            if found is None:
-                raise CaptureMissing(f"regex {capture.expression} matches nothing in the body")
-            return found.group(1) if found.re.groups else found.group(0)
-    raise AssertionError(capture.source)
-
-
-def _credentials(map_: RequestMap) -> str:
-    """Where the sign-in's credentials come from, for the likely-fix line."""
-    names = [f"{{{p.kind.value}:{p.argument}}}" for p in map_.sign_in_secrets()] or ["the map"]
-    return ", ".join(dict.fromkeys(names))
-
-
-class MapSource:
-    """A request map, read once per process, that makes each user's actor."""
-
-    def __init__(self, plan: Plan, path: str | Path):
-        self.plan = plan
-        self.path = Path(path)
-        self.map = load_request_map(self.path)
-        self.secrets = read_secrets(self.map.secrets(), self.path.parent, os.environ)
-        self.mistake: Callable[[str], None] = lambda line: None
-        self.captured: set[str] = set()  # captures that worked at least once here
-        self.writes = tuple(n for n, t in self.map.transactions.items() if t.write)
-        self.unit_secret = os.environ.get("PEAKLOAD_UNIT_SECRET", DEV_UNIT_SECRET)
-        kind = self.map.sign_in
-        sources = _credentials(self.map)
-        self.credentials_hint = {
-            "none": "the service wants a sign-in: give the request map a [sign_in]",
-            "login": f"the service refuses the credentials ({sources}): check them",
-            "bearer": f"the service refuses the token ({sources}): expired, or another's?",
-            "oauth2": f"the token endpoint refuses the client ({sources}): check id and secret",
-        }[kind.kind]
-        if any(
-            p.kind is PlaceholderKind.UNIT_PASSWORD
-            for _, r in self.map.requests()
-            for t in r.templates()
-            for p in t.placeholders
-        ):
-            self.credentials_hint = (
-                "{unit_password} is HMAC(PEAKLOAD_UNIT_SECRET, unit code): "
-                "PEAKLOAD_UNIT_SECRET differs from the server's"
-            )
-
-    def route_hint(self, transaction: str) -> str:
-        return f"check transactions.{transaction}.method and .path in {self.path}"
-
-    def preparation(self, steps: list[str], entry: int) -> list[str]:
-        """The earlier steps of a flow a user entering at ``entry`` runs first: from the
-        first one that captures what the steps from ``entry`` on use, every step up to
-        the entry (a payment is drafted *and signed* before it is submitted)."""
-        needed = set()
-        for step in steps[entry:]:
-            for template in self.map.transactions[step].templates():
-                needed |= {
-                    p.argument for p in template.placeholders if p.kind is PlaceholderKind.CAPTURE
-                }
-        for first, step in enumerate(steps[:entry]):
-            if set(self.map.transactions[step].capture) & needed:
-                return list(steps[first:entry])
-        return []
-
-    def actor(self, client: Any, index: int, rng: np.random.Generator, ledger: Ledger):
-        return MappedActor(client, self, index, rng, ledger)
-
-    def missed(self, where: str, capture_name: str, message: str) -> None:
-        """A capture missed: a mistake in the map if it never worked in this process."""
-        key = f"{where}.capture.{capture_name}"
-        if key not in self.captured:
-            self.mistake(f"{self.path}: {key}: {message}")
 
 
 class MappedActor:
@@ -194,7 +96,7 @@ class MappedActor:
         if isinstance(sign_in, LoginSignIn):
             return self._login(sign_in)
         if isinstance(sign_in, BearerSignIn):
-            token = fill(_template(sign_in.token), self.context)
+            token = fill(parsed_template(sign_in.token), self.context)
             self.headers = {sign_in.header: _scheme(sign_in.scheme, token)}
             if sign_in.check is None:
                 return True
@@ -215,15 +117,15 @@ class MappedActor:
 
     def _oauth2(self, sign_in: OAuth2SignIn) -> bool:
         ctx = self.context
-        client_id = fill(_template(sign_in.client_id), ctx)
-        secret = fill(_template(sign_in.client_secret), ctx)
+        client_id = fill(parsed_template(sign_in.client_id), ctx)
+        secret = fill(parsed_template(sign_in.client_secret), ctx)
         form = {"grant_type": "client_credentials"}
         if sign_in.scope:
             form["scope"] = sign_in.scope
         basic = base64.b64encode(
             f"{urllib.parse.quote(client_id)}:{urllib.parse.quote(secret)}".encode()
         ).decode()
-        url = fill(_template(sign_in.token_url), ctx)
+        url = fill(parsed_template(sign_in.token_url), ctx)
         with self.client.request(
             "POST",
             url,
@@ -275,11 +177,11 @@ class MappedActor:
         The response on success, None on failure (or when a capture it needs is missing)."""
         ctx = self.context
         try:
-            path = fill(_template(request.path), ctx)
-            headers = {k: fill(_template(v), ctx) for k, v in request.headers.items()}
+            path = fill(parsed_template(request.path), ctx)
+            headers = {k: fill(parsed_template(v), ctx) for k, v in request.headers.items()}
             body = fill_json(_parsed_body(request), ctx) if request.body is not None else None
             form = (
-                {k: fill(_template(v), ctx) for k, v in request.form.items()}
+                {k: fill(parsed_template(v), ctx) for k, v in request.form.items()}
                 if request.form is not None
                 else None
             )
@@ -345,8 +247,6 @@ class MappedActor:
         return None
 
 
-_template = functools.lru_cache(maxsize=4096)(Template.parse)
-"""A template string parsed once per process (a map has a few dozen)."""
 _BODIES: dict[int, tuple[Request, Any]] = {}
 
 
@@ -363,63 +263,3 @@ def _parsed_body(request: Request) -> Any:
 
 def _scheme(scheme: str, token: str) -> str:
     return f"{scheme} {token}" if scheme else token
-
-
-class _Answer:
-    """A urllib answer with the three things a capture reads."""
-
-    def __init__(self, status: int, headers: Any, body: bytes):
-        self.status_code = status
-        self.headers = headers
-        self.text = body.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        import json
-
-        return json.loads(self.text)
-
-
-def count_records(host: str, path: str | Path, timeout_s: float = 10.0) -> dict[str, int] | str:
-    """The service's record count per write transaction, from the map's
-    ``[reconciliation.counts]`` requests; a string says why they could not be had."""
-    import urllib.error
-    import urllib.request
-
-    path = Path(path)
-    map_ = load_request_map(path)
-    if map_.reconciliation is None or not map_.reconciliation.counts:
-        return f"the request map {path.name} names no count request ([reconciliation.counts])"
-    ctx = Context(
-        rng=np.random.default_rng(0),
-        user=0,
-        unit_code=FIRST_UNIT,
-        captures={},
-        secrets=read_secrets(map_.secrets(), path.parent, os.environ),
-    )
-    counts = {}
-    for name, request in map_.reconciliation.counts.items():
-        url = host.rstrip("/") + fill(_template(request.path), ctx)
-        headers = {k: fill(_template(v), ctx) for k, v in request.headers.items()}
-        asked = urllib.request.Request(url, headers=headers, method=request.method.value)
-        try:
-            with urllib.request.urlopen(asked, timeout=timeout_s) as response:
-                answer = _Answer(response.status, response.headers, response.read())
-        except (urllib.error.URLError, OSError) as exc:
-            return f"reconciliation.counts.{name}: {request.method.value} {request.path}: {exc}"
-        try:
-            counts[name] = record_count(capture_value(request.value, answer))
-        except (CaptureMissing, TypeError, ValueError) as exc:
-            return f"reconciliation.counts.{name}.value: {exc}"
-    return counts
-
-
-def record_count(value: Any) -> int:
-    """A count from a count request's value: a number, the sum of an object's numbers
-    (records by status), or a list's length (the records themselves)."""
-    if isinstance(value, dict):
-        return sum(record_count(v) for v in value.values())
-    if isinstance(value, list):
-        return len(value)
-    if isinstance(value, bool) or value is None:
-        raise TypeError(f"{value!r} is not a count")
-    return int(value)

@@ -87,14 +87,21 @@ def read_raw(run_dir: str | Path) -> RawRun:
     return RawRun(load_records(files), read_shape(run_dir))
 
 
+def _shape_log(run_dir: str | Path) -> dict[str, np.ndarray]:
+    """The shape's log as written, ``users`` still Locust's whole pool."""
+    path = Path(run_dir) / RAW / SHAPE
+    if not path.is_file():
+        raise RawRunError(f"{run_dir}: no shape log ({RAW}/{SHAPE})")
+    return dict(np.load(path))
+
+
 def read_shape(run_dir: str | Path) -> dict[str, np.ndarray]:
     """The shape's log with the working users (:func:`working_users`)."""
-    raw = Path(run_dir) / RAW
-    if not (raw / SHAPE).is_file():
-        raise RawRunError(f"{run_dir}: no shape log ({RAW}/{SHAPE})")
-    return working_users(dict(np.load(raw / SHAPE)), sorted(raw.glob("activity-*.npz")))
+    activity = sorted((Path(run_dir) / RAW).glob("activity-*.npz"))
+    return working_users(_shape_log(run_dir), activity)
 
 
 def run_timebase(run_dir: str | Path, plan: Plan) -> Timebase:
-    """The scenario clock of the load test in ``run_dir``, which ran ``plan``."""
-    return Timebase(plan.compress, plan.run_start_s, shape_origin(read_shape(run_dir)))
+    """The scenario clock of the load test in ``run_dir``, which ran ``plan``: only the
+    shape's origin is read (its users, working or not, play no part)."""
+    return Timebase(plan.compress, plan.run_start_s, shape_origin(_shape_log(run_dir)))

@@ -26,7 +26,7 @@ import loadtests
 from loadtests import busy_sources, fail_fast
 from loadtests import ledger as ledger_module
 from loadtests.arrivals import load_arrivals
-from loadtests.mapped import count_records
+from loadtests.map_counts import count_records
 from loadtests.mock_process import MockServer, MockServerError, free_port
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.outages import MockSupervisor, outage_series, outage_summary

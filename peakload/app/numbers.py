@@ -39,18 +39,20 @@ def num(value: Any, digits: int = 3) -> str:
 
 
 def _figure(values: Stats | dict[str, Any], name: str) -> tuple[float | None, float]:
-    """A figure of a summary group and its half-width (0: none), from a model or its JSON."""
+    """A figure of a summary group and its half-width, from a model or its JSON: 0
+    where it carries none (one run), NaN where its replications could not give one."""
     if isinstance(values, Stats):
         return values.figure(name), values.ci95(name)
-    value, half = values.get(name), values.get(f"{name}_ci95")
-    if not isinstance(half, int | float) or not math.isfinite(half):
-        half = 0.0
-    return value, float(half)
+    key = f"{name}_ci95"
+    if key not in values:
+        return values.get(name), 0.0
+    half = values[key]
+    return values.get(name), math.nan if half is None else float(half)
 
 
 def with_ci(values: Stats | dict[str, Any], name: str, scale: float = 1.0, digits: int = 3) -> str:
     """Figure ``name`` of a summary group (times ``scale``), with ``± <half-width>``
-    when it was estimated from replications."""
+    when it was estimated from replications (``± -`` when they could not give one)."""
     value, half = _figure(values, name)
     if value is None:
         return MISSING

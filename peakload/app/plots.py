@@ -1,4 +1,6 @@
-"""PNG plots of a run's per-minute series: what planners would rather look at than read."""
+"""PNG plots of a run's per-minute series: what planners would rather look at than read.
+
+The charts are :data:`peakload.app.run_charts.RUN_CHARTS`, the same report.html draws."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
+
+from peakload.app.run_charts import RUN_CHARTS, SLO_COLOR, minute_middles
 
 _EPOCH = np.datetime64("2020-01-01T00:00:00")
 
@@ -52,39 +56,22 @@ def plot_run(
     max_utilization: float | None = None,
     population_label: str = "simulated",
 ) -> list[Path]:
-    x = _clock_axis(series["time_s"] + 30.0)  # plot each minute at its middle
+    """One PNG per chart of :data:`~peakload.app.run_charts.RUN_CHARTS`, named after it."""
+    x = _clock_axis(np.asarray(minute_middles(series)))
+    limits = {"p95_s": slo_p95_s, "max_utilization": max_utilization}
     paths = []
-
-    fig, ax = _figure(f"{title}: concurrent users", "users")
-    ax.plot(x, series["target_concurrency"], color="black", ls="--", lw=1.2, label="target")
-    ax.plot(x, series["concurrency"], color="tab:blue", lw=1.5, label=population_label)
-    _shade_window(ax, window_s)
-    paths.append(_save(fig, ax, run_dir / "concurrency.png"))
-
-    fig, ax = _figure(f"{title}: throughput", "requests / s")
-    ax.plot(x, series["throughput_rps"], color="tab:green", lw=1.3, label="all requests")
-    errors = series["throughput_rps"] * np.nan_to_num(series["error_rate"])
-    if np.any(errors > 0):
-        ax.plot(x, errors, color="tab:red", lw=1.0, label="failed")
-    _shade_window(ax, window_s)
-    paths.append(_save(fig, ax, run_dir / "throughput.png"))
-
-    fig, ax = _figure(f"{title}: response time", "seconds")
-    ax.plot(x, series["p50_s"], color="tab:blue", lw=1.2, label="p50")
-    ax.plot(x, series["p95_s"], color="tab:purple", lw=1.2, label="p95")
-    if slo_p95_s is not None:
-        ax.axhline(slo_p95_s, color="tab:red", ls=":", label=f"SLO p95 {slo_p95_s:g} s")
-    _shade_window(ax, window_s)
-    paths.append(_save(fig, ax, run_dir / "response_time.png"))
-
-    fig, ax = _figure(f"{title}: utilization per tier", "busy fraction of c")
-    for tier in tiers:
-        column = series.get(f"util_{tier}")
-        if column is not None:
-            ax.plot(x, column, lw=1.2, label=tier)
-    if max_utilization is not None:
-        ax.axhline(max_utilization, color="tab:red", ls=":", label=f"SLO {max_utilization:g}")
-    ax.set_ylim(0, 1.05)
-    _shade_window(ax, window_s)
-    paths.append(_save(fig, ax, run_dir / "utilization.png"))
+    for chart in RUN_CHARTS:
+        fig, ax = _figure(f"{title}: {chart.title}", chart.ylabel)
+        for line in chart.lines(series, tiers, population_label):
+            style = {"color": line.color} if line.color else {}
+            ax.plot(
+                x, line.values, ls="--" if line.dashed else "-", lw=1.3, label=line.label, **style
+            )
+        limit = chart.limit(limits)
+        if limit is not None:
+            ax.axhline(limit.value, color=SLO_COLOR, ls=":", label=limit.label)
+        if chart.fraction:
+            ax.set_ylim(0, 1.05)
+        _shade_window(ax, window_s)
+        paths.append(_save(fig, ax, run_dir / f"{chart.name}.png"))
     return paths

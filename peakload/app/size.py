@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from peakload.app import sizing_files
 from peakload.app.errors import JobError
 from peakload.app.provenance import Stopwatch
 from peakload.app.run_output import finish_run, start_run
+from peakload.contract.sizing import SizingDocument
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
 from simulation.executors import DaskExecutor, LocalExecutor
@@ -44,7 +44,7 @@ class SizingRun:
     run_dir: Path
     scenario: Scenario
     result: SizingResult
-    document: dict[str, Any]
+    document: SizingDocument
 
     @property
     def passes(self) -> bool:

@@ -11,7 +11,7 @@ import tomli_w
 from rich.console import Console
 from rich.table import Table
 
-from peakload.app.rundir import jsonable
+from peakload.contract.sizing import SizingDocument
 from peakload.contract.summary import Scope
 from peakload.core.scenario import Scenario, Tier
 from peakload.measure.judge import margins
@@ -21,7 +21,7 @@ from simulation.sizing_bounds import tier_cost
 
 def sizing_document(
     current: Scenario, recommended: Scenario, result: SizingResult, search: dict[str, Any]
-) -> dict[str, Any]:
+) -> SizingDocument:
     """The contents of sizing.json: the answer, its confirmed figures and its margins.
 
     The figures beside their limits are the judge's own :func:`margins`, the
@@ -43,7 +43,7 @@ def sizing_document(
     }
     cost_now = sum(tier_cost(t) for t in current.tiers)
     cost_new = sum(tier_cost(t) for t in recommended.tiers)
-    return {
+    document = {
         "scenario": current.name,
         "peak_concurrency": recommended.workload.profile.peak,
         "window": [
@@ -53,11 +53,11 @@ def sizing_document(
         "recommended": {
             t.name: _tier_entry(t, servers=True) for t in recommended.tiers if not t.is_delay
         },
-        **_delays(current),
+        "delays": [t.name for t in current.tiers if t.is_delay],
         "cost": {"recommended": cost_new, "current": cost_now},
         "slo": {
             "pass": estimate.passes,
-            "violations": [v.model_dump(exclude_unset=True) for v in estimate.verdict.violations],
+            "violations": estimate.verdict.violations,
             "confirmed": confirmed,
             "tiers": tiers,
         },
@@ -74,13 +74,7 @@ def sizing_document(
         "candidates": [_candidate(e, current) for e in result.candidates],
         "notes": result.notes,
     }
-
-
-def _delays(scenario: Scenario) -> dict[str, list[str]]:
-    """``{"delays": [...]}``: the delay tiers, never sized and costing nothing, when
-    the scenario has any (a sizing without them keeps the keys it had)."""
-    names = [t.name for t in scenario.tiers if t.is_delay]
-    return {"delays": names} if names else {}
+    return SizingDocument.model_validate(document)
 
 
 def _tier_entry(tier: Tier, servers: bool = False) -> dict[str, Any]:
@@ -92,12 +86,6 @@ def _tier_entry(tier: Tier, servers: bool = False) -> dict[str, Any]:
         entry["servers"] = tier.servers
     entry["cost"] = tier.cost
     return entry
-
-
-def tier_size(entry: dict[str, Any]) -> str:
-    """``2 x 16``, or ``2 x 16 on 4 cores`` for a tier sharing cores."""
-    text = f"{entry['instances']} x {entry['workers']}"
-    return text + (f" on {entry['cores']} cores" if "cores" in entry else "")
 
 
 def _candidate(estimate: Estimate, scenario: Scenario) -> dict[str, Any]:
@@ -134,15 +122,22 @@ def write_scenario(path: Path, scenario: Scenario, header: str) -> Path:
     return path
 
 
-def write_document(run_dir: Path, document: dict[str, Any]) -> Path:
+def write_document(run_dir: Path, document: SizingDocument) -> Path:
+    """``sizing.json`` from its model, NaN written as ``null``."""
     path = run_dir / "sizing.json"
-    path.write_text(json.dumps(jsonable(document), indent=2, allow_nan=False) + "\n")
+    path.write_text(json.dumps(document.to_dict(), indent=2, allow_nan=False) + "\n")
     return path
 
 
-def print_sizing(document: dict[str, Any], console: Console) -> None:
+def read_document(path: Path) -> SizingDocument:
+    """``sizing.json`` read back through its model: a file of another shape is a
+    :class:`pydantic.ValidationError`, not a KeyError far from here."""
+    return SizingDocument.model_validate_json(path.read_text())
+
+
+def print_sizing(document: SizingDocument, console: Console) -> None:
     table = Table(
-        title=f"Sizing for {document['scenario']}: peak {document['peak_concurrency']:,.0f}",
+        title=f"Sizing for {document.scenario}: peak {document.peak_concurrency:,.0f}",
         title_justify="left",
     )
     for column in (
@@ -154,78 +149,83 @@ def print_sizing(document: dict[str, Any], console: Console) -> None:
         "N-1",
     ):
         table.add_column(column, justify="left" if column == "tier" else "right")
-    for name, new in document["recommended"].items():
-        old = document["current"][name]
-        util = document["slo"]["tiers"].get(name, {})
-        n1 = document["n1"].get(name)
+    for name, new in document.recommended.items():
+        old = document.current[name]
+        util = document.slo.tiers.get(name)
+        n1 = document.n1.get(name)
         table.add_row(
             name,
-            tier_size(old),
-            tier_size(new),
-            f"{new['instances'] * new['cost']:g}",
-            "-" if not util else f"{util['bound']:.1%}",
-            "-" if n1 is None else ("holds" if n1["pass"] else "FAILS"),
+            old.size,
+            new.size,
+            f"{new.instances * new.cost:g}",
+            "-" if util is None or util.bound is None else f"{util.bound:.1%}",
+            "-" if n1 is None else ("holds" if n1.passed else "FAILS"),
         )
     console.print(table)
-    if document.get("delays"):
-        console.print(f"delay tiers (never sized, no cost): {', '.join(document['delays'])}")
-    cost = document["cost"]
-    console.print(f"cost {cost['recommended']:g} (now {cost['current']:g})")
-    for metric, figures in document["slo"]["confirmed"].items():
-        limit = figures["limit"]
-        if limit is None:
+    if document.delays:
+        console.print(f"delay tiers (never sized, no cost): {', '.join(document.delays)}")
+    cost = document.cost
+    console.print(f"cost {cost.recommended:g} (now {cost.current:g})")
+    for metric, figures in document.slo.confirmed.items():
+        if figures.limit is None:
             continue
         console.print(
-            f"{metric}: {figures['estimate']:.4g} ±{figures['ci95']:.2g} "
-            f"(bound {figures['bound']:.4g}, limit {limit:g})"
+            f"{metric}: {figures.estimate:.4g} ±{_figure(figures.ci95, '.2g')} "
+            f"(bound {_figure(figures.bound, '.4g')}, limit {figures.limit:g})"
         )
-    curve = document["capacity_curve"]
-    carried = curve["max_peak_within_slo"]
+    curve = document.capacity_curve
+    carried = curve.max_peak_within_slo
+    first = curve.first_bottleneck
     console.print(
-        f"first bottleneck: {curve['first_bottleneck']} at "
-        f"{curve['bottleneck_at'][curve['first_bottleneck']]:,.0f} peak users (analytic); "
-        f"simulated within SLO up to {carried:,.0f}"
+        f"first bottleneck: {first} at {_figure(curve.bottleneck_at[first], ',.0f')} "
+        f"peak users (analytic); simulated within SLO up to {carried:,.0f}"
         if carried
         else "the recommended configuration does not hold the SLO at the peak"
     )
     verdict = (
         "[bold green]meets the SLO[/bold green]"
-        if document["slo"]["pass"]
+        if document.slo.passed
         else ("[bold red]no configuration met the SLO[/bold red]")
     )
+    search = document.search
     console.print(
-        f"{verdict}; {document['search']['evaluated']} candidates simulated "
-        f"({document['search']['replications_run']} replications) in "
-        f"{document['search']['wall_s']:.0f} s"
+        f"{verdict}; {search.evaluated} candidates simulated "
+        f"({search.replications_run} replications) in {search.wall_s:.0f} s"
     )
-    for note in document["notes"]:
+    for note in document.notes:
         console.print(f"[yellow]![/yellow] {note}")
 
 
-def plot_sizing(run_dir: Path, document: dict[str, Any]) -> list[Path]:
+def _figure(value: float | None, spec: str) -> str:
+    """A figure of the document, or ``?`` where it could not be estimated (``null``)."""
+    return "?" if value is None else format(value, spec)
+
+
+def plot_sizing(run_dir: Path, document: SizingDocument) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    slo = document["slo"]["confirmed"].get("p95_s", {}).get("limit")
-    sweeps = document["sweeps"]
+    p95 = document.slo.confirmed.get("p95_s")
+    slo = p95.limit if p95 is not None else None
+    sweeps = document.sweeps
     fig, axes = plt.subplots(
         1, len(sweeps), figsize=(3.2 * len(sweeps), 3.4), dpi=110, squeeze=False
     )
     for ax, (tier, every) in zip(axes[0], sweeps.items(), strict=True):
-        points = [p for p in every if p["p95_s"] is not None]  # simulated ones only
-        xs = [p["instances"] for p in points]
-        ys = [p["p95_s"] for p in points]
-        errs = [p["p95_s_ci95"] for p in points]
+        points = [p for p in every if p.p95_s is not None]  # simulated ones only
+        xs = [p.instances for p in points]
+        ys = [p.p95_s for p in points]
+        errs = [p.p95_s_ci95 or 0.0 for p in points]  # width unknown (null): no bar
         ax.errorbar(xs, ys, yerr=errs, marker="o", capsize=3)
-        best = document["recommended"][tier]["instances"]
+        best = document.recommended[tier].instances
         ax.axvline(best, color="tab:green", ls="--", lw=1, label="recommended")
         if slo:
             ax.axhline(slo, color="tab:red", ls=":", label=f"SLO {slo:g} s")
         ax.set_title(tier)
         ax.set_xlabel("instances")
-        ax.set_xticks([p["instances"] for p in every])
+        ax.set_xticks([p.instances for p in every])
         ax.grid(True, alpha=0.3)
     axes[0][0].set_ylabel("p95 response (s)")
     axes[0][0].legend(fontsize="small")
@@ -235,22 +235,22 @@ def plot_sizing(run_dir: Path, document: dict[str, Any]) -> list[Path]:
     fig.savefig(sweep_path)
     plt.close(fig)
 
-    curve = document["capacity_curve"]
+    curve = document.capacity_curve
     fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
-    points = [p for p in curve["points"] if p["p95_s"] is not None]
+    simulated = [p for p in curve.points if p.p95_s is not None]
     ax.errorbar(
-        [p["peak"] for p in points],
-        [p["p95_s"] for p in points],
-        yerr=[p["p95_s_ci95"] for p in points],
+        [p.peak for p in simulated],
+        [p.p95_s or 0.0 for p in simulated],  # simulated: p95_s is there
+        yerr=[p.p95_s_ci95 or 0.0 for p in simulated],
         marker="o",
         capsize=3,
         label="simulated p95 at the peak",
     )
     if slo:
         ax.axhline(slo, color="tab:red", ls=":", label=f"SLO {slo:g} s")
-    right = max(p["peak"] for p in curve["points"]) * 1.25
+    right = max(p.peak for p in curve.points) * 1.25
     far = []
-    for tier, users in curve["bottleneck_at"].items():
+    for tier, users in curve.bottleneck_at.items():
         if users is None or not math.isfinite(users):
             continue
         if users > right:  # far off this chart: named, not drawn
@@ -263,7 +263,7 @@ def plot_sizing(run_dir: Path, document: dict[str, Any]) -> list[Path]:
         ax.text(
             0.01, 0.02, "beyond the chart: " + ", ".join(far), transform=ax.transAxes, fontsize=8
         )
-    ax.axvline(document["peak_concurrency"], color="tab:green", lw=1, label="scenario peak")
+    ax.axvline(document.peak_concurrency, color="tab:green", lw=1, label="scenario peak")
     ax.set_xlabel("peak concurrency")
     ax.set_ylabel("p95 response (s)")
     ax.set_title(

@@ -23,11 +23,17 @@ The shape, in brief::
 replications is the mean over them and carries a sibling ``<name>_ci95``: the
 95 % confidence half-width (Student t). The siblings are not declared fields:
 the statistics models accept them as extras, and :meth:`Stats.ci95` reads one
-(0 when the figure has none, as a single run's figures have none).
+(0 when the figure has none, as a single run's figures have none; NaN when its
+replications could not give one).
+
+**The verdict.** The ``slo`` section's models (:class:`Verdict`, :class:`Violation`,
+their :class:`Scope` and :class:`Metric`) are in :mod:`peakload.contract.verdict`
+and importable from here too.
 
 **Missing figures.** A percentile of no request is NaN in memory and ``null``
 in JSON; :data:`Figure` reads ``null`` back as NaN, so a written summary loads
-into the same model it was written from.
+into the same model it was written from. The figure groups (:class:`Stats` and
+its kinds) are in :mod:`peakload.contract.summary_stats`, importable from here too.
 
 **Versions.** ``contract_version`` says which shape a file has.
 :data:`CONTRACT_VERSION` is what this code writes; a file without the field
@@ -39,34 +45,32 @@ than this code knows is refused with one line.
 from __future__ import annotations
 
 import json
-import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
-    Field,
     ValidationError,
     field_validator,
-    model_validator,
 )
+
+from peakload.contract.summary_stats import Count as Count
+from peakload.contract.summary_stats import Figure as Figure
+from peakload.contract.summary_stats import LatencyStats as LatencyStats
+from peakload.contract.summary_stats import Overall as Overall
+from peakload.contract.summary_stats import Stats as Stats
+from peakload.contract.summary_stats import TierStats as TierStats
+from peakload.contract.summary_stats import TransactionStats as TransactionStats
+from peakload.contract.verdict import OVERALL_LIMITS as OVERALL_LIMITS
+from peakload.contract.verdict import Metric as Metric
+from peakload.contract.verdict import Scope as Scope
+from peakload.contract.verdict import Verdict as Verdict
+from peakload.contract.verdict import Violation as Violation
 
 CONTRACT_VERSION = 2
 """The ``contract_version`` this code writes. 1: the shape before the field existed."""
-
-
-def _null_is_nan(value: Any) -> Any:
-    return math.nan if value is None else value
-
-
-Figure = Annotated[float, BeforeValidator(_null_is_nan)]
-"""A measured or estimated number; ``null`` in JSON (no data) reads as NaN."""
-
-Count = int | float
-"""A count of one run (an int), or its mean over replications (a float)."""
 
 
 class RunKind(StrEnum):
@@ -75,187 +79,6 @@ class RunKind(StrEnum):
     SIMULATION = "simulation"  # the SimPy model's prediction
     LOADTEST = "loadtest"  # a Locust measurement
     BENCHMARK = "benchmark"  # peakload's own speed (the CI gate's ``suite``)
-
-
-class Stats(BaseModel):
-    """A group of figures that may carry ``<name>_ci95`` siblings (kept as extras)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    def ci95(self, name: str) -> float:
-        """The 95 % half-width of figure ``name``; 0 when it was not estimated from
-        replications (one run, or a configuration figure such as ``servers``)."""
-        half = (self.model_extra or {}).get(f"{name}_ci95")
-        if half is None or (isinstance(half, float) and math.isnan(half)):
-            return 0.0
-        return float(half)
-
-    def figure(self, name: str) -> float | None:
-        """Figure ``name`` as a number, or ``None`` when absent or NaN (no data)."""
-        value = getattr(self, name, None)
-        if value is None:
-            value = (self.model_extra or {}).get(name)
-        if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
-            return None
-        return float(value)
-
-
-class LatencyStats(Stats):
-    """Response times of a set of attempts, in seconds; NaN when there were none."""
-
-    mean_s: Figure
-    p50_s: Figure
-    p95_s: Figure
-    p99_s: Figure
-
-
-class Overall(LatencyStats):
-    """Every attempt that ended inside the window, whatever its transaction.
-
-    Rates are per wall second (a compressed load test's second carries the
-    request rate of the scenario moment it stands for). ``error_rate`` counts
-    time-outs, refusals and errors over all attempts, as Locust counts them.
-    Concurrency is in scenario users (requests in the system for an open
-    workload), sampled over the window; ``peak_time`` is its ``HH:MM``.
-    """
-
-    requests: Count
-    throughput_rps: Figure
-    ok_rps: Figure
-    error_rate: Figure
-    timeouts: Count
-    refusals: Count
-    peak_concurrency: Figure
-    peak_time: str
-    mean_concurrency: Figure
-    virtual_users_peak: Figure | None = None
-    """Load tests: the largest number of Locust users actually running."""
-
-
-class TransactionStats(LatencyStats):
-    """One transaction's attempts in the window."""
-
-    count: Count
-    errors: Count
-    error_rate: Figure
-
-
-class TierStats(Stats):
-    """One tier (c = instances x workers servers, one FIFO queue) over the window.
-
-    ``utilization`` is busy server-seconds over c x the window's (wall) length.
-    ``mean_wait_s`` is queueing before a server took the visit,
-    ``mean_response_s`` waiting plus service. ``max_queue`` is the longest
-    queue seen; ``refused_fraction`` the visits refused past ``queue_limit``.
-    A simulation adds Little's law's two sides (``mean_in_tier`` sampled,
-    ``littles_law_lw`` = throughput x mean response); a load test cannot.
-
-    A tier whose workers share ``cores``: ``utilization`` is CPU busy over
-    instances x cores, as the operating system reports it, and
-    ``pool_occupancy`` the busy share of its c workers. A delay tier (an
-    infinite server) has no utilization (``null``) and ``servers`` 0.
-    """
-
-    servers: int
-    utilization: Figure
-    pool_occupancy: Figure | None = None
-    throughput_rps: Figure
-    mean_wait_s: Figure
-    mean_response_s: Figure
-    max_queue: Count
-    refusals: Count
-    refused_fraction: Figure
-    mean_in_tier: Figure | None = None
-    littles_law_lw: Figure | None = None
-
-
-class Scope(StrEnum):
-    """What a violation is about."""
-
-    OVERALL = "overall"  # every request in the window
-    TIER = "tier"  # one tier, named in ``Violation.tier``
-    RUN = "run"  # the run itself: it measured nothing
-    GENERATOR = "generator"  # the load generator could not keep up
-    RECONCILIATION = "reconciliation"  # the server's records against the client's
-    ISOLATION = "isolation"  # one unit read another's record (the load test's probe)
-
-
-class Metric(StrEnum):
-    """What a violation measured. The first four are the ``[slo]`` latency and error
-    limits on ``overall``; ``utilization`` is ``max_utilization`` per tier; the rest
-    make a run untrustworthy whatever its latencies (``dropped_starts``: an open
-    workload's flow starts dropped with its pool at the cap; ``leaks``: cross-unit
-    reads answered)."""
-
-    P95 = "p95_s"
-    P99 = "p99_s"
-    MEAN = "mean_s"
-    ERROR_RATE = "error_rate"
-    UTILIZATION = "utilization"
-    REQUESTS = "requests"
-    SATURATED = "saturated"
-    LOST = "lost"
-    DUPLICATED = "duplicated"
-    DROPPED_STARTS = "dropped_starts"
-    LEAKS = "leaks"
-
-
-OVERALL_LIMITS: tuple[Metric, ...] = (Metric.P95, Metric.P99, Metric.MEAN, Metric.ERROR_RATE)
-"""The ``[slo]`` limits held against ``overall``; each is a field of the same name on
-the scenario's ``Slo``."""
-
-
-class Violation(BaseModel):
-    """One limit a run broke (or, under ``at_risk``, met only by its estimate).
-
-    ``value`` is the figure judged: the estimate, or its confidence bound
-    (estimate + half-width) when the verdict was taken at the bound; ``ci95``
-    is that half-width. ``message`` says it in one line for a person.
-    """
-
-    scope: Scope
-    metric: Metric
-    value: int | float | bool
-    limit: int | float | bool
-    message: str
-    tier: str | None = None
-    ci95: float = 0.0
-
-    @model_validator(mode="before")
-    @classmethod
-    def _version_1_scope(cls, data: Any) -> Any:
-        """Version 1 wrote a tier's scope as ``"tier app"``: split it."""
-        if isinstance(data, dict) and str(data.get("scope", "")).startswith("tier "):
-            data = {**data, "scope": "tier", "tier": data["scope"][len("tier ") :]}
-        return data
-
-
-class Verdict(BaseModel):
-    """The SLO verdict of a run: ``pass`` when nothing is violated.
-
-    ``at_risk`` lists limits the estimate meets but its 95 % confidence bound
-    does not: not a failure, but not a margin to plan on either.
-    """
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    passed: bool = Field(alias="pass")
-    violations: list[Violation] = []
-    at_risk: list[Violation] = []
-    limits: list[str] | None = None
-    """The ``[slo]`` limits held (``p95_s``, ``max_utilization``...). Empty when the
-    scenario sets none: ``pass`` then says only that the run itself was sound (it
-    measured requests, lost no write...), not that any latency or error rate was
-    acceptable. ``None`` in a summary written before the limits were recorded."""
-
-    @property
-    def no_limits(self) -> bool:
-        """True when the scenario set no limit, so nothing but the run was judged."""
-        return self.limits == []
-
-    def lines(self) -> list[str]:
-        """Each violation's message, for a person."""
-        return [v.message for v in self.violations]
 
 
 class Warmup(BaseModel):

@@ -17,7 +17,9 @@ half-width. ``at="estimate"`` (simulate, loadtest, compare) fails a limit the
 mean breaks, and lists under ``at_risk`` a limit only the bound (mean +
 half-width) breaks. ``at="bound"`` (``size``, which must *confirm* a
 configuration) fails a limit the bound breaks. A single run has half-width 0,
-so both agree on it.
+so both agree on it. A figure combined from replications of which fewer than
+two had it has an unknown width (NaN): under its limit, it fails at the bound
+(it cannot be confirmed) and is at risk at the estimate.
 
 :func:`margins` gives every limited figure with its estimate, half-width,
 bound and limit, the numbers the verdict is made of (``sizing.json`` reports
@@ -182,11 +184,21 @@ def judge(slo: Slo, summary: Summary, at: At | str = At.ESTIMATE) -> Verdict:
     for m in margins(slo, summary):
         if m.limit is None or (isinstance(m.limit, float) and math.isnan(m.limit)):
             continue
-        if at is At.BOUND:
-            if m.bound > m.limit:
+        if math.isnan(m.ci95) and m.estimate <= m.limit:
+            # Replications, but too few had this figure to give it a width: its bound
+            # is unknown. Under the limit it cannot be confirmed (at the bound) and is
+            # not known to be clear of it (at the estimate).
+            unknown = m.violation(
+                m.estimate,
+                f"{m.where} {m.metric.value} {m.estimate:.4g} (width unknown: fewer than "
+                f"two replications had it) against {m.limit:g}",
+            )
+            (violations if at is At.BOUND else at_risk).append(unknown)
+        elif at is At.BOUND:
+            if not m.bound <= m.limit:  # NaN here: the estimate alone is over the limit
                 violations.append(
                     m.violation(
-                        m.bound,
+                        m.bound if math.isfinite(m.bound) else m.estimate,
                         f"{m.where} {m.metric.value} {m.bound:.4g} (bound: {m.estimate:.4g} "
                         f"+ {m.ci95:.2g}) > {m.limit:g}",
                     )

@@ -2,8 +2,8 @@
 
 The declarative engine against the service we know best: every transaction
 sent, ids captured from one step to the next through the payment-order life
-cycle, the writes reconciled through the map's count requests against
-/admin/stats, and the wrong-secret case named by the map's sign-in.
+cycle, and the writes reconciled through the map's count requests against
+/admin/stats (the wrong-secret case through the map: ``test_wrong_secret.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import pytest
 from loadtests.mock_process import MockServer
 from loadtests.monitor import admin_stats
 from peakload.app.loadtest import LoadTestOptions, loadtest
-from peakload.cli import main
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.contract.api import TRANSACTIONS as CONTRACT_TRANSACTIONS
 
@@ -65,20 +64,3 @@ def test_ci_smoke_through_the_treasury_map(tmp_path):
     # The order id flowed from create to sign to submit: orders reached the later statuses.
     orders = stats["records"]["payment_orders"]
     assert sum(orders.get(s, 0) for s in ("submitted", "accepted", "paid", "rejected")) > 30
-
-
-def test_a_wrong_unit_secret_through_the_map_names_it(tmp_path, monkeypatch, capsys):
-    server = MockServer(
-        SMOKE, tmp_path / "mock.db", env={"PEAKLOAD_UNIT_SECRET": "the-servers-secret"}
-    )
-    try:
-        server.wait_ready()
-        monkeypatch.setenv("PEAKLOAD_UNIT_SECRET", "another-secret")
-        args = ["--scenario", str(SMOKE), "--host", server.url, "--requests", str(TREASURY)]
-        code = main(["loadtest", *args, "--compress", "40", "--out", "out", "--quiet"])
-    finally:
-        server.stop()
-    assert code == 2
-    (line,) = capsys.readouterr().err.strip().splitlines()
-    assert "HTTP 401 on POST /api/v1/auth/token" in line
-    assert "PEAKLOAD_UNIT_SECRET differs from the server's" in line

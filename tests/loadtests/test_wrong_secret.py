@@ -3,7 +3,8 @@
 The mock runs with one ``PEAKLOAD_UNIT_SECRET``, the load test with another:
 every sign-in is answered 401. The run must stop after a handful of them (the
 server's own request counter says how many it made), never sign in for two
-minutes and print a table.
+minutes and print a table: with the built-in users and through the declarative
+map of our own API (its sign-in step names the secret just the same).
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import pytest
 
 from loadtests.mock_process import MockServer
 from peakload.cli import main
+from peakload.contract.api import DEV_ADMIN_TOKEN
 
 pytestmark = [pytest.mark.slow, pytest.mark.load]
 
-SMOKE = Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.toml"
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE = ROOT / "scenarios" / "ci-smoke.toml"
+TREASURY = ROOT / "loadtests" / "maps" / "treasury.requests.toml"
 LOGIN_401 = re.compile(
     r'^peakload_requests_total\{method="POST",route="login",status="401"\} (\d+)', re.M
 )
@@ -33,14 +37,18 @@ def sign_ins_refused(url: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def test_a_wrong_unit_secret_stops_the_run_with_the_401_line(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "users", [[], ["--requests", str(TREASURY)]], ids=["built-in users", "treasury map"]
+)
+def test_a_wrong_unit_secret_stops_the_run_with_the_401_line(tmp_path, monkeypatch, capsys, users):
     server = MockServer(
         SMOKE, tmp_path / "mock.db", env={"PEAKLOAD_UNIT_SECRET": "the-servers-secret"}
     )
     try:
         server.wait_ready()
         monkeypatch.setenv("PEAKLOAD_UNIT_SECRET", "another-secret")
-        args = ["--scenario", str(SMOKE), "--host", server.url, "--compress", "20"]
+        monkeypatch.setenv("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN)  # the map's counts need it
+        args = ["--scenario", str(SMOKE), "--host", server.url, "--compress", "20", *users]
         code = main(["loadtest", *args, "--out", str(tmp_path / "out"), "--quiet"])
         made = sign_ins_refused(server.url)
     finally:

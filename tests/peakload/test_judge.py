@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from peakload.contract.summary import Metric, Scope, Summary, read_summary
@@ -33,6 +34,25 @@ def test_a_limit_between_estimate_and_bound_is_at_risk_or_failed(april):
     (violation,) = bound.violations
     assert violation.value == pytest.approx(p95 + half)
     assert violation.message.startswith("overall p95_s")
+
+
+def test_an_unknown_width_is_never_taken_for_zero(april):
+    """Replications of which fewer than two had the p95 leave its width unknown (NaN,
+    ``null`` in summary.json): read back as NaN, not 0; a verdict at the bound cannot
+    confirm it and one at the estimate calls it at risk."""
+    data = april.to_dict()
+    data["overall"]["p95_s_ci95"] = None  # as a replication without requests leaves it
+    unknown = Summary.model_validate(data)
+    assert np.isnan(unknown.overall.ci95("p95_s"))
+    assert unknown.overall.ci95("servers") == 0.0  # no sibling at all: one value, exact
+    slo = Slo(p95_s=unknown.overall.p95_s * 2)
+    bound = judge(slo, unknown, at="bound")
+    (violation,) = bound.violations
+    assert not bound.passed and "width unknown" in violation.message
+    estimate = judge(slo, unknown)
+    assert estimate.passed and [v.metric for v in estimate.at_risk] == [Metric.P95]
+    over = judge(Slo(p95_s=unknown.overall.p95_s / 2), unknown, at="bound")
+    assert not over.passed and over.violations[0].value == unknown.overall.p95_s
 
 
 def test_a_tier_over_max_utilization_is_named(april):

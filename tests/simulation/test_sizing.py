@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from peakload.app.size import SizeOptions, size
+from peakload.app.sizing_files import read_document
 from peakload.core.scenario import Failure
 from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from simulation.analytic import mmc_sojourn_percentile
@@ -143,6 +144,9 @@ def test_size_writes_sizing_json_a_scenario_and_plots(tmp_path):
     assert done.passes
     run_dir = done.run_dir
     document = json.loads((run_dir / "sizing.json").read_text())
+    again = read_document(run_dir / "sizing.json")  # read back through its model
+    assert again.recommended == done.document.recommended and again.slo.passed
+    assert again.search.replications_run == done.result.replications_run
     assert document["slo"]["violations"] == []
     for metric, figures in document["slo"]["confirmed"].items():  # the judge's own margins
         assert figures["bound"] == pytest.approx(figures["estimate"] + figures["ci95"]), metric

@@ -2,24 +2,26 @@
 
 Each function takes plain data read from the run directory and returns a
 ``plotly.graph_objects.Figure``; :mod:`peakload.app.report.page` writes them
-out. The time axis is the scenario clock: minutes are plotted at their middle,
-as in the PNGs, on a fixed date so plotly shows ``HH:MM``. The summary window
-is shaded; SLO limits are dotted red lines.
+out. The charts of a run's day are :data:`peakload.app.run_charts.RUN_CHARTS`,
+which the PNGs draw too (:func:`run_chart`). The time axis is the scenario
+clock: minutes are plotted at their middle, as in the PNGs, on a fixed date so
+plotly shows ``HH:MM``. The summary window is shaded; SLO limits are dotted red
+lines.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from peakload.app.run_charts import SLO_COLOR, Line, RunChart, Series, minute_middles
 from peakload.core.clock import format_clock
 
 DAY = "2020-01-01 "
-SLO_COLOR = "#c62828"
 WINDOW_COLOR = "rgba(255,140,0,0.09)"
 
 
@@ -67,61 +69,35 @@ def _line(x: list[str], y: Sequence[float], name: str, **line: Any) -> go.Scatte
     return go.Scatter(x=x, y=list(y), name=name, mode="lines", line=line)
 
 
-def concurrency(
-    series: dict[str, list[float]], window_s: Sequence[float] | None, achieved_label: str
-) -> go.Figure:
-    x = clock_axis([t + 30 for t in series["time_s"]])
-    fig = go.Figure(
-        [
-            _line(x, series["target_concurrency"], "target", color="black", dash="dash"),
-            _line(x, series["concurrency"], achieved_label, color="#1f77b4"),
-        ]
-    )
-    return _time_layout(_layout(fig, "Concurrent users: target and achieved", "users"), window_s)
-
-
-def throughput(series: dict[str, list[float]], window_s: Sequence[float] | None) -> go.Figure:
-    x = clock_axis([t + 30 for t in series["time_s"]])
-    rps = series["throughput_rps"]
-    failed = [
-        r * (e if math.isfinite(e) else 0.0) for r, e in zip(rps, series["error_rate"], strict=True)
-    ]
-    fig = go.Figure(
-        [
-            _line(x, rps, "all requests", color="#2ca02c"),
-            _line(x, failed, "failed", color=SLO_COLOR),
-        ]
-    )
-    return _time_layout(_layout(fig, "Throughput, with failures", "requests / s"), window_s)
-
-
-def response_time(
-    series: dict[str, list[float]], window_s: Sequence[float] | None, slo_p95_s: float | None
-) -> go.Figure:
-    x = clock_axis([t + 30 for t in series["time_s"]])
-    fig = go.Figure(
-        [
-            _line(x, series["p50_s"], "p50", color="#1f77b4"),
-            _line(x, series["p95_s"], "p95", color="#9467bd"),
-        ]
-    )
-    _layout(fig, "Response time over the day (p50, p95)", "seconds")
-    _slo_line(fig, slo_p95_s, f"SLO p95 {slo_p95_s:g} s" if slo_p95_s else "")
-    return _time_layout(fig, window_s)
-
-
-def utilization(
-    series: dict[str, list[float]],
+def run_chart(
+    chart: RunChart,
+    series: Series,
     tiers: Sequence[str],
     window_s: Sequence[float] | None,
-    max_utilization: float | None,
+    limits: Mapping[str, float | None],
+    population: str,
 ) -> go.Figure:
-    x = clock_axis([t + 30 for t in series["time_s"]])
-    fig = go.Figure([_line(x, series[f"util_{t}"], t) for t in tiers if f"util_{t}" in series])
-    _layout(fig, "Utilization per tier", "busy fraction of c")
-    fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
-    _slo_line(fig, max_utilization, f"limit {max_utilization:.0%}" if max_utilization else "")
+    """One chart of the day (:data:`~peakload.app.run_charts.RUN_CHARTS`), as the PNG
+    of the same name draws it."""
+    x = clock_axis(minute_middles(series))
+    fig = go.Figure(
+        [
+            _line(x, line.values, line.label, **_style(line))
+            for line in chart.lines(series, tiers, population)
+        ]
+    )
+    _layout(fig, chart.title, chart.ylabel)
+    if chart.fraction:
+        fig.update_yaxes(range=[0, 1.05], tickformat=".0%")
+    limit = chart.limit(limits)
+    if limit is not None:
+        _slo_line(fig, limit.value, limit.label)
     return _time_layout(fig, window_s)
+
+
+def _style(line: Line) -> dict[str, Any]:
+    style: dict[str, Any] = {"color": line.color} if line.color else {}
+    return style | ({"dash": "dash"} if line.dashed else {})
 
 
 def capacity_curve(document: dict[str, Any]) -> go.Figure:

@@ -24,6 +24,7 @@ from peakload.app.report.page import (
     table,
 )
 from peakload.app.report.run_files import RunFiles
+from peakload.app.run_charts import RUN_CHARTS
 
 KIND_TITLES = {"simulation": "Simulation", "loadtest": "Load test"}
 
@@ -197,10 +198,8 @@ def build(run: RunFiles) -> Report:
             Section(
                 "The day",
                 [
-                    figures.concurrency(series, window_s, label),
-                    figures.throughput(series, window_s),
-                    figures.response_time(series, window_s, limits.get("p95_s")),
-                    figures.utilization(series, tiers, window_s, limits.get("max_utilization")),
+                    figures.run_chart(chart, series, tiers, window_s, limits, label)
+                    for chart in RUN_CHARTS
                 ],
             )
         )

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
+from peakload.app.errors import JobError
 from peakload.app.numbers import num
 from peakload.app.report import figures
 from peakload.app.report.page import Headline, Report, Section, paragraph, table
 from peakload.app.report.run_files import RunFiles
-from peakload.app.sizing_files import tier_size
+from peakload.contract.sizing import SizingDocument, TierNow, TierRecommended
 
 
 def verdict_label(document: dict[str, Any]) -> str:
@@ -35,12 +38,12 @@ def _recommendation(document: dict[str, Any]) -> Any:
         rows.append(
             (
                 name,
-                tier_size(old),
-                tier_size(new),
+                TierNow.model_validate(old).size,
+                TierRecommended.model_validate(new).size,
                 new["servers"],
                 f"{new['instances'] * new['cost']:g}",
                 "-"
-                if not util
+                if not util or util["bound"] is None
                 else f"{100 * util['bound']:.1f}% (limit {100 * util['limit']:.0f}%)",
                 "-" if n1 is None else ("holds" if n1["pass"] else "FAILS"),
             )
@@ -57,7 +60,7 @@ def _confirmed(document: dict[str, Any]) -> Any:
     rows, bad = [], []
     for metric, f in document["slo"]["confirmed"].items():
         limit = f.get("limit")
-        holds = limit is None or f["bound"] <= limit
+        holds = limit is None or (f["bound"] is not None and f["bound"] <= limit)
         rows.append(
             (
                 metric,
@@ -110,8 +113,19 @@ def _candidates(document: dict[str, Any]) -> Any:
     return table(["instances", "N-1 lost", "growth", "replications", "stopped", "why"], rows)
 
 
+def read(run: RunFiles) -> dict[str, Any]:
+    """``sizing.json`` read through its model (:class:`SizingDocument`): a file of
+    another shape is one line naming its first wrong field, not a KeyError later."""
+    try:
+        return SizingDocument.model_validate(run.json("sizing.json")).to_dict()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise JobError(f"{run.path('sizing.json')}: {where}: {first['msg']}") from None
+
+
 def build(run: RunFiles) -> Report:
-    document = run.json("sizing.json")
+    document = read(run)
     curve = document["capacity_curve"]
     carried = curve.get("max_peak_within_slo")
     first = curve.get("first_bottleneck")

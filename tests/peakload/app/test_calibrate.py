@@ -71,7 +71,7 @@ def test_size_runs_on_a_calibrated_scenario(truth_run, tmp_path):
         SizeOptions(done.calibrated_path, replications=2, n1=False, out=tmp_path, plots=False)
     )
     assert (sizing.run_dir / "sizing.json").is_file()
-    assert sizing.document["scenario"] == "ci-smoke-calibrated"
+    assert sizing.document.scenario == "ci-smoke-calibrated"
 
 
 def test_fixed_mix_is_reported_unidentifiable(tmp_path):
