@@ -28,8 +28,17 @@ def tied_run(tmp_path_factory):
 
 def test_two_transactions_that_always_co_occur_exit_1_naming_both(tied_run, tmp_path, capsys):
     code = main(
-        ["calibrate", "--scenario", str(CI_SMOKE), str(tied_run), "--out", str(tmp_path)]
-        + ["--no-plots", "--bootstrap", "30"]
+        [
+            "calibrate",
+            "--scenario",
+            str(CI_SMOKE),
+            str(tied_run),
+            "--out",
+            str(tmp_path),
+            "--no-plots",
+            "--bootstrap",
+            "30",
+        ]
     )
     out = capsys.readouterr().out
     assert code == 1
@@ -54,8 +63,18 @@ def test_a_separable_run_is_fit_and_unmarked(tmp_path):
     run.mkdir()
     fake_run(run, CI_SMOKE, np.random.default_rng(3), seconds=600, rate=40.0)
     code = main(
-        ["calibrate", "--scenario", str(CI_SMOKE), str(run), "--out", str(tmp_path)]
-        + ["--no-plots", "--bootstrap", "30", "--quiet"]
+        [
+            "calibrate",
+            "--scenario",
+            str(CI_SMOKE),
+            str(run),
+            "--out",
+            str(tmp_path),
+            "--no-plots",
+            "--bootstrap",
+            "30",
+            "--quiet",
+        ]
     )
     assert code == 0
     calibrated = next(tmp_path.glob("*/ci-smoke-calibrated.toml"))
@@ -66,14 +85,34 @@ def test_a_separable_run_is_fit_and_unmarked(tmp_path):
 
 def test_size_warns_in_one_line_on_an_unfit_model(tied_run, tmp_path, capsys):
     main(
-        ["calibrate", "--scenario", str(CI_SMOKE), str(tied_run), "--out", str(tmp_path)]
-        + ["--no-plots", "--bootstrap", "20", "--quiet"]
+        [
+            "calibrate",
+            "--scenario",
+            str(CI_SMOKE),
+            str(tied_run),
+            "--out",
+            str(tmp_path),
+            "--no-plots",
+            "--bootstrap",
+            "20",
+            "--quiet",
+        ]
     )
     calibrated = next(tmp_path.glob("*/ci-smoke-calibrated.toml"))
     capsys.readouterr()
     main(
-        ["size", "--scenario", str(calibrated), "--out", str(tmp_path), "--quiet"]
-        + ["--no-plots", "--no-n1", "--replications", "2"]
+        [
+            "size",
+            "--scenario",
+            str(calibrated),
+            "--out",
+            str(tmp_path),
+            "--quiet",
+            "--no-plots",
+            "--no-n1",
+            "--replications",
+            "2",
+        ]
     )
     lines = [line for line in capsys.readouterr().out.splitlines() if "not fit" in line]
     assert len(lines) == 1 and lines[0].startswith("warning: ci-smoke-calibrated.toml")
@@ -81,14 +120,34 @@ def test_size_warns_in_one_line_on_an_unfit_model(tied_run, tmp_path, capsys):
 
 def test_validate_warns_in_one_line_on_an_unfit_model(tied_run, tmp_path, capsys):
     main(
-        ["calibrate", "--scenario", str(CI_SMOKE), str(tied_run), "--out", str(tmp_path)]
-        + ["--no-plots", "--bootstrap", "20", "--quiet"]
+        [
+            "calibrate",
+            "--scenario",
+            str(CI_SMOKE),
+            str(tied_run),
+            "--out",
+            str(tmp_path),
+            "--no-plots",
+            "--bootstrap",
+            "20",
+            "--quiet",
+        ]
     )
     calibrated = next(tmp_path.glob("*/ci-smoke-calibrated.toml"))
     capsys.readouterr()
     code = main(  # refused at once (2): the warning comes first
-        ["validate", "--scenario", str(calibrated), "--host", "http://127.0.0.1:9"]
-        + ["--serve-scenario", str(CI_SMOKE), "--out", str(tmp_path), "--quiet"]
+        [
+            "validate",
+            "--scenario",
+            str(calibrated),
+            "--host",
+            "http://127.0.0.1:9",
+            "--serve-scenario",
+            str(CI_SMOKE),
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ]
     )
     out = capsys.readouterr().out
     assert code == 2
