@@ -54,8 +54,9 @@ class CalibrateOptions:
     """The flags of ``peakload calibrate``.
 
     ``runs`` are load-test run directories. With ``plan`` they are made here:
-    designed load tests against the mock (serving ``serve_scenario_path`` when
-    given) or ``host``, each ``plan_wall_s`` wall seconds of measured window.
+    the phases of :mod:`peakload.app.calibration_design` against the mock
+    (serving ``serve_scenario_path`` when given) or ``host``, run until every
+    major demand is within ``precision`` or ``plan_wall_s`` is spent.
     """
 
     scenario_path: str | Path

@@ -187,7 +187,7 @@ def run_plan(
                     run=str(done.run_dir),
                 )
             )
-            busiest = max(sizing.utilization, key=sizing.utilization.get)
+            busiest = max(sizing.utilization, key=lambda tier: sizing.utilization[tier])
             line = (
                 f"phase {len(tour.phases)} (round {round_}) {prefix.name}: {sizing.users} users, "
                 f"{busiest} {sizing.utilization[busiest]:.0%} predicted"
