@@ -156,6 +156,9 @@ def run_plan(
             per_phase = spent / len(tour.phases) if tour.phases else phase_s
             if tour.phases and spent + per_phase > options.plan_wall_s:
                 say(f"plan: budget of {options.plan_wall_s:g} s spent ({spent:.0f} s)")
+                if tour.report is None or len(tour.report.runs) < len(tour.runs):
+                    tour.report = estimate(tour.runs)  # what the phases run so far give
+                    tour.worst.append(worst_interval(tour.report.demands, major))
                 return tour
             sizing = design.size(model, prefix.steps, _sizing_demands(model, tour.report))
             path = plan_dir / f"{len(tour.phases) + 1:02d}-{prefix.name}.toml"
