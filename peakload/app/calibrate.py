@@ -144,6 +144,17 @@ def _windows(model: Scenario, runs: list[RunData], interval_s: float) -> windowi
     return stacked
 
 
+def _users(runs: list[RunData], win: windowing.Windows) -> np.ndarray:
+    """The generator's users at each window's middle (its run's shape samples)."""
+    users = np.zeros(len(win))
+    middle = (win.start + win.end) / 2
+    for i, run in enumerate(runs):
+        mine = win.run == i
+        if run.users is not None and len(run.users[0]):
+            users[mine] = np.interp(middle[mine], run.users[0], run.users[1])
+    return users
+
+
 def _model_mix(model: Scenario) -> dict[str, float]:
     steps: dict[str, float] = {}
     total = sum(f.weight * len(f.steps) for f in model.flow_list)
@@ -202,7 +213,9 @@ def estimate_runs(
         options.replicates,
     )
     mix, think = _workload(model, runs, win)
-    outside = outside_time(win, model, [r.requests for r in runs], found.demands, rng)
+    outside = outside_time(
+        win, model, [r.requests for r in runs], found.demands, _users(runs, win), rng
+    )
     unfit = inconclusive(found.demands, major_transactions(model, options.major_share))
     return CalibrationReport(
         scenario=model.name,

@@ -24,9 +24,9 @@ own at first, the estimates later), by mean value analysis of the closed
 network (:func:`simulation.analytic.mva`); enough busy time to measure, and no
 tier saturated. Users are capped by the smallest queue limit, so no request
 is refused part-way through its tiers (a refusal leaves busy time without a
-completion). The users join over the phase's first :data:`RAMP_SHARE`: the
-first windows run at low load, where the time outside the tiers is measured
-(:mod:`peakload.measure.calibration.outside`).
+completion). Over the phase's first :data:`RAMP_SHARE` only a
+:data:`LOW_SHARE` of the users work: those windows run at low load, where the
+time outside the tiers is measured (:mod:`peakload.app.calibration_outside`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ Room to spare: a demand 1.5 times the sizing value still leaves the tier below 0
 MIN_USERS = 2
 MAX_USERS = 48
 RAMP_SHARE = 0.25
-"""Share of a phase's wall time over which its users join (the low-load windows)."""
+"""Share of a phase's wall time run at low load, before all its users join."""
+LOW_SHARE = 0.25
+"""Share of a phase's users working over its low-load start."""
 
 WHY = (
     "Each phase repeats a prefix of one flow (its first step, then its first two, ...), "
@@ -56,9 +58,9 @@ WHY = (
     "step may act on what the earlier steps made. Each phase's users are sized by mean "
     "value analysis of the closed network under the demands known so far (the model's "
     f"at first) to load the busiest tier near {TARGET_UTILIZATION:.0%}, capped by the "
-    "smallest queue limit; users join over the first quarter of a phase, so its first "
-    "windows measure the time outside the tiers at low load. Later rounds rerun the "
-    "phases that isolate the demands whose intervals are still too wide."
+    "smallest queue limit; over the first quarter of a phase only a quarter of its "
+    "users work, so its first windows measure the time outside the tiers at low load. "
+    "Later rounds rerun the phases that isolate the demands whose intervals are still too wide."
 )
 
 

@@ -32,8 +32,8 @@ from peakload.measure.calibration.windows import Requests, Windows
 from peakload.measure.stats import Outcome
 from simulation.analytic import erlang_c
 
-LOW_LOAD = 0.3
-"""Busiest tier utilization below which a window is low-load."""
+LOW_USERS = 0.3
+"""A window is low-load when its users are at most this share of the run's most."""
 MIN_RESPONSES = 20
 REPLICATES = 200
 
@@ -56,6 +56,23 @@ def _waits(windows: Windows, model: Scenario, routes: np.ndarray) -> np.ndarray:
     return waits
 
 
+def _responses(requests: list[Requests], name: str, low: np.ndarray, windows: Windows) -> int:
+    """Successful responses of ``name`` that ended in the ``low`` windows."""
+    count = 0
+    for run, records in enumerate(requests):
+        if name not in records.names:
+            continue
+        rows = np.flatnonzero(low & (windows.run == run))
+        mine = (records.transaction == records.names.index(name)) & (records.outcome == Outcome.OK)
+        if len(rows):
+            end = records.end[mine]
+            slot = np.searchsorted(windows.start[rows], end, side="right") - 1
+            count += int(
+                np.count_nonzero((slot >= 0) & (end < windows.end[rows][np.clip(slot, 0, None)]))
+            )
+    return count
+
+
 def utilization(windows: Windows, model: Scenario) -> np.ndarray:
     """(windows,) the busiest tier's utilization in each window."""
     assert windows.busy is not None
@@ -69,9 +86,11 @@ def outside_time(
     model: Scenario,
     requests: list[Requests],
     demands: dict[str, dict[str, DemandEstimate]],
+    users: np.ndarray,
     rng: np.random.Generator,
 ) -> dict[str, OutsideEstimate]:
-    """Per transaction with responses in the windows (see the module's doc)."""
+    """Per transaction with responses in the windows (see the module's doc); ``users``
+    is the generator's mean users in each window."""
     if windows.busy is None or not windows.tiers:
         return {}
     routes = np.array(
@@ -79,6 +98,11 @@ def outside_time(
     ).reshape(len(windows.transactions), len(windows.tiers))
     waits = _waits(windows, model, routes)
     busiest = utilization(windows, model)
+    most = np.zeros(len(windows))
+    for run in np.unique(windows.run):
+        mine = windows.run == run
+        most[mine] = users[mine].max()
+    quiet = users <= LOW_USERS * most
     found: dict[str, OutsideEstimate] = {}
     for i, name in enumerate(windows.transactions):
         row = demands.get(name, {})
@@ -88,9 +112,11 @@ def outside_time(
         active = windows.completions[:, i] > 0
         if not active.any():
             continue
-        low = active & (busiest <= LOW_LOAD)
-        if low.sum() < 2:
-            low = active & (busiest <= np.quantile(busiest[active], 0.25))
+        low = active & quiet
+        for bound in np.unique(users[active]):  # too few: the least-loaded windows on
+            if _responses(requests, name, low, windows) >= MIN_RESPONSES:
+                break
+            low = active & (users <= bound)
         served_demand = sum(row[windows.tiers[k]].estimate for k in tiers)
         samples, load = [], []
         for run, records in enumerate(requests):

@@ -59,14 +59,16 @@ def phase_scenario(
     model_path: Path, prefix: design.Prefix, users: int, wall_s: float
 ) -> dict[str, Any]:
     """The model's file with the workload replaced by one phase: ``users`` repeating
-    ``prefix.steps``, joining over the first :data:`~design.RAMP_SHARE` of ``wall_s``."""
+    ``prefix.steps``, a :data:`~design.LOW_SHARE` of them only over the first
+    :data:`~design.RAMP_SHARE` of ``wall_s`` (the low-load windows)."""
     data = tomllib.loads(model_path.read_text())
     if data["scenario"].get("requests"):  # the request map stays the model's
         data["scenario"]["requests"] = str(
             (model_path.parent / data["scenario"]["requests"]).resolve()
         )
     end = START_S + math.ceil(wall_s)
-    ramp = START_S + math.ceil(design.RAMP_SHARE * wall_s)
+    low = START_S + math.ceil(design.RAMP_SHARE * wall_s)
+    ramp = low + 2
     start, stop = format_clock(START_S, with_seconds=True), format_clock(end, with_seconds=True)
     data["scenario"].update(
         {
@@ -81,7 +83,8 @@ def phase_scenario(
         {
             "kind": "closed",
             "concurrency": [
-                [start, 1],
+                [start, max(1, round(users * design.LOW_SHARE))],
+                [format_clock(low, with_seconds=True), max(1, round(users * design.LOW_SHARE))],
                 [format_clock(ramp, with_seconds=True), users],
                 [stop, users],
             ],
