@@ -59,3 +59,32 @@ def test_a_model_with_a_delay_tier_has_its_demands_replaced_not_a_second_tier(tm
     statements = calibrated.transaction("get_statements").demand["network"].mean
     assert abs(statements - 0.001) < 0.004  # the fake's 1 ms, not the model's 20 ms
     assert "prior 0.02 s" in done.calibrated_path.read_text()
+
+
+def test_low_load_is_judged_by_the_users_applied_not_by_idle_tiers(tmp_path):
+    """Responses held up outside the tiers (50 ms more) in the busy half of a run: the
+    estimate comes from the half the generator ran with few users."""
+    from dataclasses import replace
+
+    from peakload.app.calibration_outside import outside_time
+    from peakload.app.calibration_runs import read_run
+    from peakload.measure.calibration import windows as windowing
+    from peakload.measure.calibration.estimate import estimate
+
+    model = load_scenario(CI_SMOKE)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    fake_run(run_dir, CI_SMOKE, np.random.default_rng(23), seconds=900, rate=15.0)  # no queue
+    run = read_run(run_dir)
+    names = [t.name for t in model.transactions]
+    win = windowing.cut(run.requests, names, run.span, 5.0, run.series)
+    found = estimate(win, model, [run.requests], np.random.default_rng(1), 30)
+    middle = (run.span[0] + run.span[1]) / 2
+    held = run.requests.end > middle
+    slow = replace(run.requests, response=run.requests.response + np.where(held, 0.05, 0.0))
+    users = np.where((win.start + win.end) / 2 > middle, 60.0, 10.0)
+    outside = outside_time(win, model, [slow], found.demands, users, np.random.default_rng(2))
+    assert len(outside) == len(names)
+    inside = [o.ci95[0] <= 0.001 <= o.ci95[1] for o in outside.values()]
+    assert sum(inside) >= len(inside) - 1, outside  # the quiet half's 1 ms, not 51 ms
+    assert max(o.estimate for o in outside.values()) < 0.025, outside
