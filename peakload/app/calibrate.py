@@ -273,6 +273,12 @@ def calibrate(
         raise JobError("--plan makes its own runs: give either RUN directories or --plan")
     from peakload.app.calibration_plan import plan_design, run_plan
 
+    if options.phase_s < MIN_WINDOWS_PER_RUN * options.window_s:
+        raise JobError(
+            f"--phase-seconds {options.phase_s:g} holds fewer than {MIN_WINDOWS_PER_RUN} "
+            f"windows of {options.window_s:g} s: give at least "
+            f"{MIN_WINDOWS_PER_RUN * options.window_s:g}, or a shorter --interval"
+        )
     model = load_scenario(options.scenario_path)
     run_dir = new_run_dir(options.out, "calibration", model.name)
     started = time.monotonic()

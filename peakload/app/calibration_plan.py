@@ -42,7 +42,6 @@ from peakload.core.scenario import Scenario
 from peakload.measure.calibration.verdict import relative_half_width, worst_interval
 
 START_S = 9 * 3600.0
-MIN_PHASE_S = 20.0
 
 
 @dataclass
@@ -145,7 +144,8 @@ def run_plan(
     model_path = Path(options.scenario_path)
     prefixes = design.prefixes(model)
     major = design.major_transactions(model, options.major_share)
-    phase_s = max(MIN_PHASE_S, options.phase_s)
+    phase_s = options.phase_s
+    first_seed = model.scenario.seed if options.seed is None else options.seed
     tour = Tour()
     started = time.monotonic()
     say(
@@ -177,7 +177,7 @@ def run_plan(
                     out=plan_dir,
                     plots=False,
                     busy_map_path=options.busy_map_path,
-                    seed=None if options.seed is None else options.seed + len(tour.phases),
+                    seed=first_seed + len(tour.phases),  # each phase its own stream
                 )
             )
             tour.runs.append(done.run_dir)

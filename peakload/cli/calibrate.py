@@ -91,7 +91,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"bootstrap replicates (default {defaults.CALIBRATE_REPLICATES})",
     )
-    options.add_seed(parser, "seed of the bootstrap")
+    options.add_seed(
+        parser, "seed of the bootstrap and, with --plan, of the phases (one stream each)"
+    )
     options.add_output(parser)
 
 

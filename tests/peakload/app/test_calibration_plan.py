@@ -72,3 +72,23 @@ def test_later_rounds_rerun_the_phase_that_adds_a_step_and_the_one_before():
     assert [p.name for p in chosen] == ["payment-2", "payment-3", "dossier-1", "dossier-2"]
     first = calibration_plan._rerun(prefixes, {"search_budget_codes"})
     assert [p.name for p in first] == ["payment-1"]
+
+
+def test_phases_too_short_for_ten_windows_exit_2(tmp_path, capsys):
+    from peakload.cli import main
+
+    code = main(
+        [
+            "calibrate",
+            "--scenario",
+            str(CI_SMOKE),
+            "--plan",
+            "--phase-seconds",
+            "15",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "--phase-seconds 15" in err and "--interval" in err
