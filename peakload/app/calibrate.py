@@ -216,7 +216,9 @@ def estimate_runs(
     outside = outside_time(
         win, model, [r.requests for r in runs], found.demands, _users(runs, win), rng
     )
-    unfit = inconclusive(found.demands, major_transactions(model, options.major_share))
+    unfit = inconclusive(
+        found.demands, major_transactions(model, options.major_share), planned=options.plan
+    )
     return CalibrationReport(
         scenario=model.name,
         method=found.method,

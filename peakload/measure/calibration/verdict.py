@@ -37,11 +37,20 @@ def worst_interval(
     return worst
 
 
+PLANNED_FIX = (
+    "the designed phases did not move it apart: its requests always came with the others' "
+    "(a request source that sends them together cannot be separated), or the tour was too "
+    "short for the chance in its windows (a longer --plan-seconds)"
+)
+
+
 def inconclusive(
-    demands: dict[str, dict[str, DemandEstimate]], major: dict[str, float]
+    demands: dict[str, dict[str, DemandEstimate]],
+    major: dict[str, float],
+    planned: bool = False,
 ) -> list[str]:
     """One line per major demand that is unidentified, at a bound or unmeasured: what is
-    wrong, and the fix."""
+    wrong, and the fix (``planned``: the runs were ``calibrate --plan``'s own)."""
     lines = []
     for name, share in major.items():
         for tier, found in demands.get(name, {}).items():
@@ -58,7 +67,8 @@ def inconclusive(
                     "(--plan-seconds)"
                 )
             elif not found.identifiable:
-                lines.append(
-                    f"{label}: not identifiable: {found.why or 'tied to other transactions'}"
-                )
+                why = found.why or "tied to other transactions"
+                if planned:
+                    why = why.split("; vary the mix")[0] + "; " + PLANNED_FIX
+                lines.append(f"{label}: not identifiable: {why}")
     return lines

@@ -42,3 +42,13 @@ def test_unidentified_at_bound_and_unmeasured_major_demands_are_named_with_a_fix
     assert "tied with b" in lines[0]
     assert "--plan-seconds" in lines[1] and "--busy-time" in lines[2]
     assert inconclusive(demands, {}) == []
+
+
+def test_with_plan_the_fix_is_not_to_run_plan():
+    why = (
+        "60% of its completions' variation is chance: tied with b; vary the mix (calibrate --plan)"
+    )
+    demands = {"a": {"app": _demand(identifiable=False, why=why)}}
+    planned = inconclusive(demands, {"a": 0.2}, planned=True)[0]
+    assert "tied with b" in planned and "calibrate --plan" not in planned
+    assert "--plan-seconds" in planned
