@@ -1,6 +1,8 @@
 """Calibration speed: 30 minutes of one-second samples, 12 transactions, 4 tiers.
 
-Builds 1,800 one-second windows with the transactions and tiers of
+For each of ``--truths`` seeded truths (per-transaction factors between 0.5
+and 2.5 on the model's demands, from a seeded ``numpy.random.Generator``),
+builds 1,800 one-second windows with the transactions and tiers of
 ``scenarios/ci-smoke.toml`` (12 and 4): completions Poisson around a load and
 a mix that change every minute, busy time the exact sum of the demands'
 exponential service times. Then times what ``peakload calibrate`` does with
@@ -9,6 +11,7 @@ default) and the identifiability test; and prints the largest relative error
 of the estimates and the share of true demands inside their 95 % intervals.
 
 Usage: python benchmarks/calibration_speed.py [--minutes M] [--replicates N] [--repeat R]
+       [--truths T]
 """
 
 from __future__ import annotations
@@ -55,9 +58,15 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=30)
     parser.add_argument("--replicates", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--truths", type=int, default=3, help="seeded truths (default 3)")
     args = parser.parse_args()
     model = load_scenario(ROOT / "scenarios" / "ci-smoke.toml")
-    rng = np.random.default_rng(2026)
+    for seed in range(2026, 2026 + args.truths):
+        print(f"truth seed {seed}:")
+        run_truth(model, args, np.random.default_rng(seed))
+
+
+def run_truth(model, args: argparse.Namespace, rng: np.random.Generator) -> None:
     windows, truth = synthetic(model, args.minutes * 60, rng)
     times = []
     for _ in range(args.repeat):

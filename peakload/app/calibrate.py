@@ -6,16 +6,23 @@
    the tier samples, stack them, and estimate every demand
    (:mod:`peakload.measure.calibration.estimate`): utilization-law regression
    where busy time is known, low-load response times where not.
-3. Write ``calibration.json``, ``<scenario>-calibrated.toml`` and the plot
+3. Estimate each transaction's time outside the tiers at low load
+   (:mod:`peakload.app.calibration_outside`), written as a delay tier.
+4. Judge the result (:mod:`peakload.measure.calibration.verdict`): a demand of
+   a major transaction (``major_share`` of the requests or more) left
+   unidentified, unmeasured or at a bound makes the calibration
+   *inconclusive*: the model is still written, marked not fit for prediction.
+5. Write ``calibration.json``, ``<scenario>-calibrated.toml`` and the plot
    of estimate against prior.
 
 With ``plan`` the runs are first made by :mod:`peakload.app.calibration_plan`
-(load tests designed so every demand is identifiable).
+(phases designed so every demand is identifiable, run until precise).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +32,8 @@ import numpy as np
 from loadtests.busy_sources import BusyMapError, load_busy_map
 from peakload.app import defaults
 from peakload.app.calibrated_model import write_calibrated
+from peakload.app.calibration_design import major_transactions
+from peakload.app.calibration_outside import outside_time
 from peakload.app.calibration_runs import RunData, read_run
 from peakload.app.errors import JobError
 from peakload.app.rundir import jsonable, new_run_dir
@@ -34,6 +43,7 @@ from peakload.core.scenario_file import load_scenario
 from peakload.core.workload import ClosedWorkload
 from peakload.measure.calibration import windows as windowing
 from peakload.measure.calibration.estimate import estimate
+from peakload.measure.calibration.verdict import inconclusive, worst_interval
 from peakload.measure.stats import Outcome
 
 MIN_WINDOWS_PER_RUN = 10
@@ -44,14 +54,17 @@ class CalibrateOptions:
     """The flags of ``peakload calibrate``.
 
     ``runs`` are load-test run directories. With ``plan`` they are made here:
-    designed load tests against the mock (serving ``serve_scenario_path`` when
-    given) or ``host``, each ``plan_wall_s`` wall seconds of measured window.
+    the phases of :mod:`peakload.app.calibration_design` against the mock
+    (serving ``serve_scenario_path`` when given) or ``host``, run until every
+    major demand is within ``precision`` or ``plan_wall_s`` is spent.
     """
 
     scenario_path: str | Path
     runs: tuple[str | Path, ...] = ()
     out: str | Path = "results"
-    interval_s: float = defaults.CALIBRATE_INTERVAL_S
+    interval_s: float | None = None
+    """Window length; None: :data:`~defaults.CALIBRATE_INTERVAL_S`, or
+    :data:`~defaults.CALIBRATE_PLAN_INTERVAL_S` with ``plan``."""
     replicates: int = defaults.CALIBRATE_REPLICATES
     seed: int | None = None
     plots: bool = True
@@ -61,9 +74,21 @@ class CalibrateOptions:
     requests_path: str | Path | None = None
     """What the planned load tests send (``--requests``/``--tasks``); default: the scenario's."""
     plan_wall_s: float = defaults.CALIBRATE_PLAN_WALL_S
+    """With ``plan``: wall seconds the tour may spend at most (it stops once precise)."""
+    phase_s: float = defaults.CALIBRATE_PHASE_S
+    """With ``plan``: wall seconds of each phase."""
+    precision: float = defaults.CALIBRATE_PRECISION
+    """With ``plan``: the relative 95 % half-width every major demand must reach."""
+    major_share: float = defaults.CALIBRATE_MAJOR_SHARE
     busy_map_path: str | Path | None = None
     """Tiers' busy time of a real system (loadtests.busy_sources): CSV sources are read
     offline; with --plan the load tests also sample its Prometheus sources."""
+
+    @property
+    def window_s(self) -> float:
+        if self.interval_s is not None:
+            return self.interval_s
+        return defaults.CALIBRATE_PLAN_INTERVAL_S if self.plan else defaults.CALIBRATE_INTERVAL_S
 
 
 @dataclass
@@ -119,6 +144,17 @@ def _windows(model: Scenario, runs: list[RunData], interval_s: float) -> windowi
     return stacked
 
 
+def _users(runs: list[RunData], win: windowing.Windows) -> np.ndarray:
+    """The generator's users at each window's middle (its run's shape samples)."""
+    users = np.zeros(len(win))
+    middle = (win.start + win.end) / 2
+    for i, run in enumerate(runs):
+        mine = win.run == i
+        if run.users is not None and len(run.users[0]):
+            users[mine] = np.interp(middle[mine], run.users[0], run.users[1])
+    return users
+
+
 def _model_mix(model: Scenario) -> dict[str, float]:
     steps: dict[str, float] = {}
     total = sum(f.weight * len(f.steps) for f in model.flow_list)
@@ -153,10 +189,10 @@ def _workload(model: Scenario, runs: list[RunData], win: windowing.Windows) -> t
     return mix, {"observed": observed, "model": None if tt is None else float(tt.mean)}
 
 
-def calibrate_runs(
-    options: CalibrateOptions, run_paths: list[Path], run_dir: Path | None = None
-) -> CalibrationRun:
-    model = load_scenario(options.scenario_path)
+def estimate_runs(
+    options: CalibrateOptions, model: Scenario, run_paths: list[Path]
+) -> CalibrationReport:
+    """The calibration of ``run_paths``, judged, without writing anything."""
     if not run_paths:
         raise JobError("no run given: name load-test run directories, or use --plan")
     busy_map = None
@@ -167,7 +203,7 @@ def calibrate_runs(
             raise JobError(str(exc)) from None
     runs = [read_run(p, busy_map) for p in run_paths]
     _check_runs(model, runs)
-    win = _windows(model, runs, options.interval_s)
+    win = _windows(model, runs, options.window_s)
     rng = np.random.default_rng(model.scenario.seed if options.seed is None else options.seed)
     found = estimate(
         win,
@@ -177,18 +213,38 @@ def calibrate_runs(
         options.replicates,
     )
     mix, think = _workload(model, runs, win)
-    report = CalibrationReport(
+    outside = outside_time(
+        win, model, [r.requests for r in runs], found.demands, _users(runs, win), rng
+    )
+    unfit = inconclusive(
+        found.demands, major_transactions(model, options.major_share), planned=options.plan
+    )
+    return CalibrationReport(
         scenario=model.name,
         method=found.method,
         runs=[str(p) for p in run_paths],
-        window_s=options.interval_s,
+        window_s=options.window_s,
         windows=len(win),
         demands=found.demands,
         fit=found.fit,
         mix=mix,
         think_time_s=think,
         warnings=found.warnings,
+        outside=outside,
+        fit_for_prediction=not unfit,
+        inconclusive=unfit,
     )
+
+
+def calibrate_runs(
+    options: CalibrateOptions,
+    run_paths: list[Path],
+    run_dir: Path | None = None,
+    report: CalibrationReport | None = None,
+) -> CalibrationRun:
+    """Estimate (unless ``report`` is that estimate already) and write the results."""
+    model = load_scenario(options.scenario_path)
+    report = report or estimate_runs(options, model, run_paths)
     run_dir = run_dir or new_run_dir(options.out, "calibration", model.name)
     (run_dir / "calibration.json").write_text(
         json.dumps(jsonable(report.model_dump(mode="json")), indent=2) + "\n"
@@ -217,9 +273,33 @@ def calibrate(
         return calibrate_runs(options, [Path(p) for p in options.runs])
     if options.runs:
         raise JobError("--plan makes its own runs: give either RUN directories or --plan")
-    from peakload.app.calibration_plan import run_plan
+    from peakload.app.calibration_plan import plan_design, run_plan
 
+    if options.phase_s < MIN_WINDOWS_PER_RUN * options.window_s:
+        raise JobError(
+            f"--phase-seconds {options.phase_s:g} holds fewer than {MIN_WINDOWS_PER_RUN} "
+            f"windows of {options.window_s:g} s: give at least "
+            f"{MIN_WINDOWS_PER_RUN * options.window_s:g}, or a shorter --interval"
+        )
     model = load_scenario(options.scenario_path)
     run_dir = new_run_dir(options.out, "calibration", model.name)
-    paths = run_plan(options, model, run_dir, progress)
-    return calibrate_runs(options, paths, run_dir)
+    started = time.monotonic()
+    tour = run_plan(
+        options, model, run_dir, lambda paths: estimate_runs(options, model, paths), progress
+    )
+    assert tour.report is not None  # the first round always ends with an estimate
+    worst = worst_interval(tour.report.demands, major_transactions(model, options.major_share))
+    design = plan_design(tour, options, time.monotonic() - started, worst[1] <= options.precision)
+    report = tour.report.model_copy(update={"design": design})
+    if not design.precise:
+        report = report.model_copy(
+            update={
+                "warnings": [
+                    *report.warnings,
+                    f"the widest interval of a major demand, {worst[0]}, is ±{worst[1]:.0%} "
+                    f"(wanted ±{options.precision:.0%}) when the {options.plan_wall_s:g} s "
+                    "budget ran out: a longer --plan-seconds narrows it",
+                ]
+            }
+        )
+    return calibrate_runs(options, tour.runs, run_dir, report)

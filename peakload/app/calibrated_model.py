@@ -7,6 +7,16 @@ prior, the interval, the method and the identifiability verdict of every
 demand are left in a comment above it, so a reader sees what was measured and
 how well. A demand flagged at a bound, or one nothing measured, keeps the
 prior, and its comment says so.
+
+The time outside the tiers (:mod:`peakload.app.calibration_outside`) becomes
+each transaction's demand at a delay tier: the model's own delay tier when it
+has one, else one named :data:`OUTSIDE_TIER`, appended as the last
+``[[tiers]]``. Its distribution is deterministic: only the mean is measured.
+
+A calibration that was inconclusive (a major demand unidentified, unmeasured
+or at a bound) is still written, for inspection, but its first line is
+:data:`~peakload.contract.calibration.UNFIT_MARKER` and the reasons follow in
+comments; ``validate`` and ``size`` warn when given it.
 """
 
 from __future__ import annotations
@@ -18,7 +28,15 @@ from typing import Any
 
 import tomli_w
 
-from peakload.contract.calibration import CalibrationReport, DemandEstimate, Method
+from peakload.contract.calibration import (
+    UNFIT_MARKER,
+    CalibrationReport,
+    DemandEstimate,
+    Method,
+    OutsideEstimate,
+)
+
+OUTSIDE_TIER = "outside"
 
 
 def _inline(value: Any) -> str:
@@ -62,7 +80,19 @@ def _comment(tier: str, e: DemandEstimate) -> str:
     return text
 
 
-def _transaction_blocks(transactions: list[dict[str, Any]], report: CalibrationReport) -> list[str]:
+def _outside_comment(tier: str, o: OutsideEstimate, prior: float | None) -> str:
+    before = "none" if prior is None else f"{prior:.6g} s"
+    return (
+        f"# {tier}: time outside the tiers (response minus modelled tier responses at low "
+        f"load): prior {before}, estimate {o.estimate:.6g} s, 95 % CI [{o.ci95[0]:.6g}, "
+        f"{o.ci95[1]:.6g}], {o.responses} responses, busiest tier at most "
+        f"{o.busiest_utilization:.0%}"
+    )
+
+
+def _transaction_blocks(
+    transactions: list[dict[str, Any]], report: CalibrationReport, delay: str
+) -> list[str]:
     lines: list[str] = []
     for txn in transactions:
         estimates = report.demands.get(txn["name"], {})
@@ -73,6 +103,10 @@ def _transaction_blocks(transactions: list[dict[str, Any]], report: CalibrationR
         for tier in estimates:
             if tier not in demand and not _kept(estimates[tier]):
                 demand[tier] = {"dist": "exponential", "mean": estimates[tier].estimate}
+        outside = report.outside.get(txn["name"])
+        if outside is not None:
+            prior = demand.get(delay, {}).get("mean", demand.get(delay, {}).get("value"))
+            demand.pop(delay, None)
         for tier, distribution in demand.items():
             e = estimates.get(tier)
             if e is None:
@@ -82,6 +116,10 @@ def _transaction_blocks(transactions: list[dict[str, Any]], report: CalibrationR
                 if not _kept(e) and e.prior is not None:
                     distribution = _moved(distribution, e.estimate, e.prior)
             lines.append(f"demand.{tier} = {_inline(distribution)}")
+        if outside is not None:
+            lines.append(_outside_comment(delay, outside, prior))
+            value = round(max(outside.estimate, 0.0), 7)
+            lines.append(f"demand.{delay} = {_inline({'dist': 'deterministic', 'value': value})}")
         lines.append("")
     return lines
 
@@ -102,7 +140,20 @@ def write_calibrated(
     """
     text = Path(model_path).read_text()
     data = tomllib.loads(text)
-    lines = [
+    delay = next(
+        (t["name"] for t in data.get("tiers", []) if t.get("kind") == "delay"), OUTSIDE_TIER
+    )
+    lines = []
+    if not report.fit_for_prediction:
+        lines += [
+            f"{UNFIT_MARKER}: calibration inconclusive, "
+            f"{len(report.inconclusive)} major demand(s) not measured",
+            "# Do not size or predict with this model. Its demands below that are not",
+            "# identified, or at a bound, are not measurements:",
+            *(f"#   {reason}" for reason in report.inconclusive),
+            "",
+        ]
+    lines += [
         f"# Calibrated from {Path(model_path).name} by `peakload calibrate` "
         f"({report.method.value}, {report.windows} windows of {report.window_s:g} s).",
         "# Runs: " + ", ".join(runs),
@@ -117,7 +168,7 @@ def write_calibrated(
             table = stripped.split("#")[0].strip()
             if _is_transaction_table(table):
                 if not inserted:
-                    lines += _transaction_blocks(data["transactions"], report)
+                    lines += _transaction_blocks(data["transactions"], report, delay)
                     inserted = True
                 continue
         if _is_transaction_table(table):
@@ -125,5 +176,14 @@ def write_calibrated(
         if table == "[scenario]" and re.match(r"name\s*=", stripped):
             line = f"name = {_inline(data['scenario']['name'] + '-calibrated')}"
         lines.append(line)
+    if report.outside and not any(t.get("name") == delay for t in data.get("tiers", [])):
+        lines += [
+            "",
+            "# The time outside the tiers (HTTP, framework, JSON, network), estimated by",
+            "# calibrate per transaction: an infinite server, no queue (last of the tiers).",
+            "[[tiers]]",
+            f"name = {_inline(delay)}",
+            'kind = "delay"',
+        ]
     target.write_text("\n".join(lines) + "\n")
     return target

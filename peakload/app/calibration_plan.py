@@ -1,90 +1,77 @@
-"""``calibrate --plan``: load tests designed so that every demand is identifiable.
+"""``calibrate --plan``: run the designed phases until every major demand is precise.
 
-A load test that follows the scenario's mix cannot split a flow's busy time
-among its steps: the steps always complete in the same proportion (see
-:mod:`peakload.measure.calibration.identifiability`). The design here makes
-the proportions move instead, by *lockstep tours*:
+The phases are :mod:`peakload.app.calibration_design`'s: one flow prefix each,
+sized to load the busiest tier without saturating it. The tour runs in rounds:
 
-- one flow, the *tour*, runs every step of every flow of the model once, in
-  the model's order (so each step finds the state its flow left: a draft to
-  sign, an order to submit);
-- think time is deterministic and every user starts in the first second, so
-  the users move through the tour together: a wave of sign-ins, then a wave
-  of searches, of drafts, of signatures ... Each few-second window is
-  dominated by one or two steps, and the regression sees each step's demand
-  almost alone;
-- users are as many as the prior says the slowest tier clears in about half a
-  think time, and never more than the smallest queue limit, so no request is
-  refused part-way through its tiers (a refusal would leave busy time without
-  a completion).
+1. the first round runs every phase once, sized by the model's demands;
+2. after it, and after every later phase, the runs so far are estimated
+   (:func:`peakload.app.calibrate.estimate_runs`), and the widest relative 95 %
+   interval among the demands of the *major* transactions (those carrying at
+   least ``major_share`` of the model's requests) is reported: the progress
+   line shows it shrink;
+3. while one is wider than ``precision``, the next round reruns the phases
+   that isolate the imprecise demands (the phase that adds the transaction,
+   and the one before it in its flow), sized by the estimates so far;
+4. the tour stops when every major demand is precise, or before a phase
+   would overrun ``plan_wall_s`` (its wall seconds are taken as the mean of
+   the phases so far).
 
-The design needs users that start the tour at its first step, together: the
-tour's workload says ``entry = "first_step"``. (A load test's users otherwise
-join mid-flow, from the stationary state of a user already at work, which
-would spread them over the tour, fix the windows' mix again and leave the
-demands unidentifiable.)
-
-The derived scenario is written under the calibration's directory
-(``plan/<scenario>-tour.toml``) and run as an ordinary load test, against
-the mock (serving ``--serve-scenario`` when given) or ``--host``.
+Every phase is an ordinary load test, written under the calibration's
+directory (``plan/<phase>.toml`` and its run), against the mock (serving
+``--serve-scenario`` when given) or ``--host``.
 """
 
 from __future__ import annotations
 
 import math
+import time
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+from peakload.app import calibration_design as design
 from peakload.app.errors import JobError
 from peakload.app.loadtest import LoadTestOptions, loadtest, scenario_requests
+from peakload.contract.calibration import CalibrationReport, PlanDesign, PlanPhase
 from peakload.core.clock import format_clock
-from peakload.core.scenario import LOGIN, Scenario
-from peakload.core.stationary import FlowEntry
+from peakload.core.scenario import Scenario
+from peakload.measure.calibration.verdict import relative_half_width, worst_interval
 
-THINK_S = 2.0
-"""Deterministic think time of the tour: the spacing of the waves."""
-MAX_USERS = 20
-MIN_USERS = 5
 START_S = 9 * 3600.0
 
 
-def tour(model: Scenario) -> list[str]:
-    """Every step of every flow, flows in the model's order."""
-    return [step for flow in model.flow_list for step in flow.steps if step != LOGIN]
+@dataclass
+class Tour:
+    """What the tour has run so far."""
+
+    phases: list[PlanPhase] = field(default_factory=list)
+    runs: list[Path] = field(default_factory=list)
+    worst: list[tuple[str, float]] = field(default_factory=list)
+    report: CalibrationReport | None = None
 
 
-def tour_users(model: Scenario, think_s: float = THINK_S) -> int:
-    """Users whose wave the prior's slowest (transaction, tier) clears in half a think
-    time, capped by the smallest queue limit (so a wave is never refused)."""
-    users = MAX_USERS
-    for txn in model.transactions:
-        for tier_name, demand in txn.demand.items():
-            tier = model.tier(tier_name)
-            if demand.mean > 0:
-                users = min(users, math.floor(0.5 * think_s * tier.servers / demand.mean))
-    for tier in model.tiers:
-        if tier.queue_limit is not None:
-            users = min(users, tier.queue_limit + tier.servers - 1)
-    return max(MIN_USERS, users)
-
-
-def tour_scenario(model_path: Path, model: Scenario, wall_s: float) -> dict[str, Any]:
-    """The model's file with the workload replaced by the lockstep tour."""
+def phase_scenario(
+    model_path: Path, prefix: design.Prefix, users: int, wall_s: float
+) -> dict[str, Any]:
+    """The model's file with the workload replaced by one phase: ``users`` repeating
+    ``prefix.steps``, a :data:`~design.LOW_SHARE` of them only over the first
+    :data:`~design.RAMP_SHARE` of ``wall_s`` (the low-load windows)."""
     data = tomllib.loads(model_path.read_text())
     if data["scenario"].get("requests"):  # the request map stays the model's
         data["scenario"]["requests"] = str(
             (model_path.parent / data["scenario"]["requests"]).resolve()
         )
-    users = tour_users(model)
     end = START_S + math.ceil(wall_s)
+    low = START_S + math.ceil(design.RAMP_SHARE * wall_s)
+    ramp = low + 2
     start, stop = format_clock(START_S, with_seconds=True), format_clock(end, with_seconds=True)
     data["scenario"].update(
         {
-            "description": f"calibrate --plan: lockstep tour of {model.name}'s steps",
+            "description": f"calibrate --plan: phase {prefix.name} of {data['scenario']['name']}",
             "start": start,
             "end": stop,
             "window": [start, stop],
@@ -94,50 +81,153 @@ def tour_scenario(model_path: Path, model: Scenario, wall_s: float) -> dict[str,
     workload.update(
         {
             "kind": "closed",
-            "concurrency": [[start, users], [stop, users]],
-            "think_time": {"dist": "deterministic", "value": THINK_S},
-            "entry": FlowEntry.FIRST_STEP.value,
+            "concurrency": [
+                [start, max(1, round(users * design.LOW_SHARE))],
+                [format_clock(low, with_seconds=True), max(1, round(users * design.LOW_SHARE))],
+                [format_clock(ramp, with_seconds=True), users],
+                [stop, users],
+            ],
+            "think_time": {"dist": "exponential", "mean": design.THINK_S},
         }
     )
     workload.pop("rate", None)
+    workload.pop("entry", None)
     for txn in data["transactions"]:
         txn.pop("weight", None)
-    data["flows"] = [{"name": "tour", "weight": 1.0, "steps": tour(model)}]
+    data["flows"] = [{"name": prefix.name, "weight": 1.0, "steps": list(prefix.steps)}]
     data.pop("failures", None)
     return data
+
+
+def _sizing_demands(model: Scenario, report: CalibrationReport | None) -> dict:
+    """The demands to size with: the estimates where the fit has them, else the model's."""
+    demands = design.prior_demands(model)
+    if report is None:
+        return demands
+    for name, row in report.demands.items():
+        for tier, found in row.items():
+            if found.estimate > 0 and name in demands:
+                demands[name][tier] = found.estimate
+    for name, outside in report.outside.items():
+        delay = next((t.name for t in model.tiers if t.is_delay), "outside")
+        if name in demands and outside.estimate > 0:
+            demands[name][delay] = outside.estimate
+    return demands
+
+
+def _rerun(prefixes: list[design.Prefix], imprecise: set[str]) -> list[design.Prefix]:
+    """The phases that isolate the imprecise transactions, and the ones before them."""
+    by_name = {p.name: p for p in prefixes}
+    chosen: list[str] = []
+    for prefix in prefixes:
+        if prefix.isolates in imprecise:
+            for name in (prefix.previous, prefix.name):
+                if name is not None and name not in chosen:
+                    chosen.append(name)
+    return [by_name[n] for n in chosen] or prefixes
 
 
 def run_plan(
     options,
     model: Scenario,
     run_dir: Path,
+    estimate: Callable[[list[Path]], CalibrationReport],
     progress: Callable[[str], None] | None = None,
-) -> list[Path]:
-    """Write the designed scenario, run it, and return the run directories."""
+) -> Tour:
+    """Run the tour (see the module's doc); ``estimate`` turns run directories into a
+    report without writing anything."""
     if options.host and options.serve_scenario_path:
         raise JobError("--serve-scenario needs the mock this starts; it cannot go with --host")
+    say = progress or (lambda _line: None)
     plan_dir = run_dir / "plan"
     plan_dir.mkdir(parents=True, exist_ok=True)
     model_path = Path(options.scenario_path)
-    path = plan_dir / f"{model_path.stem}-tour.toml"
-    path.write_text(tomli_w.dumps(tour_scenario(model_path, model, options.plan_wall_s)))
-    if progress is not None:
-        progress(
-            f"plan: {path.name}, {tour_users(model)} users in lockstep through "
-            f"{len(tour(model))} steps, {options.plan_wall_s:g} s"
-        )
-    done = loadtest(
-        LoadTestOptions(
-            scenario_path=path,
-            host=options.host,
-            serve_scenario_path=options.serve_scenario_path,
-            requests_path=options.requests_path or scenario_requests(model_path, model),
-            compress=1.0,
-            out=plan_dir,
-            plots=options.plots,
-            busy_map_path=options.busy_map_path,
-        )
+    prefixes = design.prefixes(model)
+    major = design.major_transactions(model, options.major_share)
+    phase_s = options.phase_s
+    first_seed = model.scenario.seed if options.seed is None else options.seed
+    tour = Tour()
+    started = time.monotonic()
+    say(
+        f"plan: {len(prefixes)} phases (flow prefixes) of {phase_s:g} s, until every demand of "
+        f"{', '.join(major)} is within ±{options.precision:.0%} or {options.plan_wall_s:g} s"
     )
-    if progress is not None:
-        progress(f"plan: measured {done.run_dir}")
-    return [done.run_dir]
+    todo, round_ = list(prefixes), 1
+    while True:
+        for prefix in todo:
+            spent = time.monotonic() - started
+            per_phase = spent / len(tour.phases) if tour.phases else phase_s
+            if tour.phases and spent + per_phase > options.plan_wall_s:
+                say(f"plan: budget of {options.plan_wall_s:g} s spent ({spent:.0f} s)")
+                if tour.report is None or len(tour.report.runs) < len(tour.runs):
+                    tour.report = estimate(tour.runs)  # what the phases run so far give
+                    tour.worst.append(worst_interval(tour.report.demands, major))
+                return tour
+            sizing = design.size(model, prefix.steps, _sizing_demands(model, tour.report))
+            path = plan_dir / f"{len(tour.phases) + 1:02d}-{prefix.name}.toml"
+            data = phase_scenario(model_path, prefix, sizing.users, phase_s)
+            path.write_text(tomli_w.dumps(data))
+            done = loadtest(
+                LoadTestOptions(
+                    scenario_path=path,
+                    host=options.host,
+                    serve_scenario_path=options.serve_scenario_path,
+                    requests_path=options.requests_path or scenario_requests(model_path, model),
+                    compress=1.0,
+                    out=plan_dir,
+                    plots=False,
+                    busy_map_path=options.busy_map_path,
+                    seed=first_seed + len(tour.phases),  # each phase its own stream
+                )
+            )
+            tour.runs.append(done.run_dir)
+            tour.phases.append(
+                PlanPhase(
+                    name=prefix.name,
+                    steps=list(prefix.steps),
+                    isolates=prefix.isolates,
+                    users=sizing.users,
+                    think_s=design.THINK_S,
+                    predicted_utilization=sizing.utilization,
+                    round=round_,
+                    run=str(done.run_dir),
+                )
+            )
+            busiest = max(sizing.utilization, key=lambda tier: sizing.utilization[tier])
+            line = (
+                f"phase {len(tour.phases)} (round {round_}) {prefix.name}: {sizing.users} users, "
+                f"{busiest} {sizing.utilization[busiest]:.0%} predicted"
+            )
+            if round_ > 1 or prefix is todo[-1]:
+                tour.report = estimate(tour.runs)
+                worst = worst_interval(tour.report.demands, major)
+                tour.worst.append(worst)
+                line += f"; widest interval {worst[0]} ±{worst[1]:.0%}"
+            say(f"{line} ({time.monotonic() - started:.0f} s)")
+            if tour.report is not None and round_ > 1 and tour.worst[-1][1] <= options.precision:
+                break
+        assert tour.report is not None  # the first round ends with an estimate
+        imprecise = {
+            name
+            for name, row in tour.report.demands.items()
+            if name in major
+            for found in row.values()
+            if relative_half_width(found) > options.precision
+        }
+        if not imprecise:
+            return tour
+        todo, round_ = _rerun(prefixes, imprecise), round_ + 1
+
+
+def plan_design(tour: Tour, options, wall_s: float, precise: bool) -> PlanDesign:
+    return PlanDesign(
+        kind="flow prefixes",
+        why=design.WHY,
+        phases=tour.phases,
+        precision=options.precision,
+        major_share=options.major_share,
+        budget_s=options.plan_wall_s,
+        wall_s=wall_s,
+        worst=tour.worst,
+        precise=precise,
+    )

@@ -38,6 +38,9 @@ class RunData:
     mean_users: float
     """Virtual users present in the window, on average."""
     user_scale: float
+    users: tuple[np.ndarray, np.ndarray] | None = None
+    """(wall epochs, virtual users working) as the shape sampled them: the load the
+    generator applied, whatever the service did with it."""
 
 
 def _with_csv(series: TierSeries | None, busy_map: BusyMap, shape_wall: np.ndarray) -> TierSeries:
@@ -93,4 +96,13 @@ def read_run(path: str | Path, busy_map: BusyMap | None = None) -> RunData:
             raise JobError(str(exc)) from None
     if series is None and not np.any(requests.outcome == 0):
         raise JobError(f"{run}: no tier data and no successful response to estimate from")
-    return RunData(run, scenario, requests, series, span, users, float(plan["user_scale"]))
+    return RunData(
+        run,
+        scenario,
+        requests,
+        series,
+        span,
+        users,
+        float(plan["user_scale"]),
+        (np.asarray(shape["wall"], dtype=float), np.asarray(shape["users"], dtype=float)),
+    )

@@ -66,5 +66,24 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
             markup=False,
             highlight=False,
         )
+    if report.outside:
+        outside = ", ".join(
+            f"{name} {_ms(o.estimate)} [{_ms(o.ci95[0])}, {_ms(o.ci95[1])}]"
+            for name, o in report.outside.items()
+        )
+        console.print(
+            f"time outside the tiers (ms, at low load; the delay tier): {outside}",
+            markup=False,
+            highlight=False,
+        )
+    if report.design is not None:
+        d = report.design
+        worst = d.worst[-1] if d.worst else ("-", 0.0)
+        console.print(
+            f"tour: {len(d.phases)} phases ({d.kind}) in {d.wall_s:.0f} s; widest interval of "
+            f"a major demand {worst[0]} ±{worst[1]:.0%} (wanted ±{d.precision:.0%})",
+            markup=False,
+            highlight=False,
+        )
     for warning in report.warnings:
         console.print(f"warning: {warning}", markup=False, highlight=False)

@@ -25,7 +25,16 @@ load test's default wall time needs more."""
 
 CALIBRATE_INTERVAL_S = 5.0
 """Length of the windows calibration regresses over (s)."""
+CALIBRATE_PLAN_INTERVAL_S = 2.0
+"""Length of the windows with ``--plan``: a phase's few tens of seconds hold enough."""
 CALIBRATE_REPLICATES = 200
 """Bootstrap replicates of calibration's estimates."""
-CALIBRATE_PLAN_WALL_S = 180.0
-"""Wall seconds of measured window in each load test of ``calibrate --plan``."""
+CALIBRATE_PLAN_WALL_S = 900.0
+"""Wall seconds ``calibrate --plan`` may spend at most: it stops sooner once precise."""
+CALIBRATE_PHASE_S = 30.0
+"""Wall seconds of each phase (one load test) of ``calibrate --plan``."""
+CALIBRATE_PRECISION = 0.15
+"""The relative half-width every major demand's 95 % interval must reach."""
+CALIBRATE_MAJOR_SHARE = 0.05
+"""A transaction carrying at least this share of the model's requests is major: its
+demands must be identified, or the calibration is inconclusive."""

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from peakload.app import defaults
 from peakload.cli import options
-from peakload.cli.errors import EXIT_OK
+from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "calibrate"
 
@@ -17,13 +17,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         NAME,
         help="estimate service demands from load-test runs (utilization-law regression)",
+        epilog="Exit codes: 0 calibrated, 1 inconclusive (a major demand not measured; the "
+        "model is written, marked not fit for prediction), 2 unusable input.",
         description=(
             "Estimate each transaction's mean demand at each tier from load-test run "
             "directories: per-window tier busy time regressed on per-transaction completions "
             "by non-negative least squares, with a bootstrap 95 % interval; from low-load "
             "response times where busy time is unknown. Says per demand whether the runs "
             "could identify it. Writes calibration.json, <scenario>-calibrated.toml and a "
-            "plot. --plan designs and runs the load tests itself."
+            "plot. --plan designs and runs the load tests itself: one phase per flow prefix, "
+            "sized by the model, until every major demand is precise. Exit 1 when the "
+            "calibration is inconclusive (a demand of a transaction carrying at least "
+            f"{defaults.CALIBRATE_MAJOR_SHARE * 100:g} % of requests unidentified, unmeasured "
+            "or at a bound): the model is written, marked not fit for prediction."
         ),
     )
     options.add_scenario(parser, "the model to calibrate (its demands are the priors)")
@@ -45,8 +51,24 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=options.positive_float,
         default=defaults.CALIBRATE_PLAN_WALL_S,
         metavar="S",
-        help="with --plan: measured wall seconds of the designed run "
-        f"(default {defaults.CALIBRATE_PLAN_WALL_S:g})",
+        help="with --plan: wall seconds the tour may spend at most; it stops sooner once "
+        f"every major demand is precise (default {defaults.CALIBRATE_PLAN_WALL_S:g})",
+    )
+    parser.add_argument(
+        "--precision",
+        type=options.positive_float,
+        default=defaults.CALIBRATE_PRECISION,
+        metavar="R",
+        help="with --plan: run phases until every demand of a transaction carrying at "
+        f"least {defaults.CALIBRATE_MAJOR_SHARE * 100:g} %% of requests has a 95 %% interval "
+        f"within ±R of its estimate (default {defaults.CALIBRATE_PRECISION:g})",
+    )
+    parser.add_argument(
+        "--phase-seconds",
+        type=options.positive_float,
+        default=defaults.CALIBRATE_PHASE_S,
+        metavar="S",
+        help=f"with --plan: wall seconds of each phase (default {defaults.CALIBRATE_PHASE_S:g})",
     )
     parser.add_argument(
         "--busy-time",
@@ -57,9 +79,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--interval",
         type=options.positive_float,
-        default=defaults.CALIBRATE_INTERVAL_S,
+        default=None,
         metavar="S",
-        help=f"window length in seconds (default {defaults.CALIBRATE_INTERVAL_S:g})",
+        help=f"window length in seconds (default {defaults.CALIBRATE_INTERVAL_S:g}, "
+        f"{defaults.CALIBRATE_PLAN_INTERVAL_S:g} with --plan)",
     )
     parser.add_argument(
         "--bootstrap",
@@ -68,7 +91,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"bootstrap replicates (default {defaults.CALIBRATE_REPLICATES})",
     )
-    options.add_seed(parser, "seed of the bootstrap")
+    options.add_seed(
+        parser, "seed of the bootstrap and, with --plan, of the phases (one stream each)"
+    )
     options.add_output(parser)
 
 
@@ -89,6 +114,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         host=args.host,
         requests_path=args.requests or args.tasks,
         plan_wall_s=args.plan_seconds,
+        phase_s=args.phase_seconds,
+        precision=args.precision,
         busy_map_path=args.busy_time,
     )
 
@@ -101,4 +128,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         print_calibration(done.report, console)
     console.print(f"calibrated model: {done.calibrated_path}", markup=False, highlight=False)
     console.print(f"results: {done.run_dir}", markup=False, highlight=False)
+    if not done.report.fit_for_prediction:
+        console.print(
+            f"calibration inconclusive: {len(done.report.inconclusive)} demand(s) of major "
+            "transactions not measured; the model is marked not fit for prediction",
+            markup=False,
+            highlight=False,
+        )
+        for reason in done.report.inconclusive:
+            console.print(f"  {reason}", markup=False, highlight=False)
+        return EXIT_FAILED
     return EXIT_OK

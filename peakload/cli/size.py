@@ -64,7 +64,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from peakload.app import sizing_files
     from peakload.app.progress import progress_bar
     from peakload.app.size import SizeOptions, size
+    from peakload.contract.calibration import unfit_for_prediction
 
+    if warning := unfit_for_prediction(args.scenario):  # an inconclusive calibration's model
+        console.print(warning, markup=False, highlight=False)
     job = SizeOptions(
         scenario_path=args.scenario,
         scale=args.scale,

@@ -110,8 +110,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from peakload.app.validate import plan_validation, validate
     from peakload.app.validation_files import print_validation
     from peakload.app.validation_run import DrillPlan, ValidateOptions
+    from peakload.contract.calibration import unfit_for_prediction
     from peakload.core.scenario_file import load_scenario
 
+    if warning := unfit_for_prediction(args.scenario):  # an inconclusive calibration's model
+        console.print(warning, markup=False, highlight=False)
     job = ValidateOptions(
         scenario_path=args.scenario,
         serve_scenario_path=args.serve_scenario,

@@ -10,6 +10,7 @@ estimate that is not identifiable still carries a number (the fit's), but
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
@@ -50,6 +51,56 @@ class TierFit(_Model):
     condition_number: float
 
 
+class PlanPhase(_Model):
+    """One load test of the designed tour: which steps its users repeat, and how hard."""
+
+    name: str
+    steps: list[str]
+    """The steps each user repeats in order: a prefix of one of the model's flows."""
+    isolates: str
+    """The step this phase adds to the previous prefix of its flow: the demand the
+    difference between the two phases pins down."""
+    users: int
+    think_s: float
+    predicted_utilization: dict[str, float]
+    """Per tier, the closed network's utilization (mean value analysis) at these users
+    under the demands the phase was sized with."""
+    round: int
+    run: str
+    """The load test's run directory."""
+
+
+class PlanDesign(_Model):
+    """What ``calibrate --plan`` ran and why (see :mod:`peakload.app.calibration_design`)."""
+
+    kind: str
+    why: str
+    phases: list[PlanPhase]
+    precision: float
+    """The relative half-width every major demand's 95 % interval had to reach."""
+    major_share: float
+    """A transaction carrying at least this share of the model's requests is major."""
+    budget_s: float
+    wall_s: float
+    """Wall seconds the tour took, load tests and estimation."""
+    worst: list[tuple[str, float]]
+    """After each phase: the major demand with the widest interval, and its relative
+    half-width (the progress of the tour)."""
+    precise: bool
+    """Every major demand's interval reached ``precision`` before the budget ran out."""
+
+
+class OutsideEstimate(_Model):
+    """A transaction's time outside the tiers: its response minus what the tiers explain."""
+
+    estimate: float
+    ci95: tuple[float, float]
+    responses: int
+    """Responses it was measured on (those that ended in the low-load windows)."""
+    busiest_utilization: float
+    """The highest tier utilization among the windows it was measured in."""
+
+
 class CalibrationReport(_Model):
     scenario: str
     method: Method
@@ -63,3 +114,39 @@ class CalibrationReport(_Model):
     think_time_s: dict[str, float | None]
     """Observed mean think time and the model's."""
     warnings: list[str]
+    outside: dict[str, OutsideEstimate] = {}
+    """Per transaction, the time outside the tiers (written as the delay tier)."""
+    design: PlanDesign | None = None
+    """The designed tour, with ``--plan``."""
+    fit_for_prediction: bool = True
+    """False when a major demand stayed unidentified or at a bound: the calibrated
+    model is written for inspection, marked unfit (:data:`UNFIT_MARKER`)."""
+    inconclusive: list[str] = []
+    """The major demands that made the calibration inconclusive, each with why."""
+
+
+UNFIT_MARKER = "# peakload: NOT FIT FOR PREDICTION"
+"""The line a calibrated scenario starts with when its calibration was inconclusive;
+:func:`unfit_for_prediction` spots it."""
+
+
+def unfit_for_prediction(path: str | Path) -> str | None:
+    """The one-line warning for a scenario marked unfit by ``calibrate``, or None.
+
+    The one place ``validate`` and ``size`` ask: the marker is a comment line of
+    the file (a scenario file stays valid TOML), followed by the reason."""
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        if line.startswith(UNFIT_MARKER):
+            reason = line[len(UNFIT_MARKER) :].strip(" :-")
+            return (
+                f"warning: {Path(path).name} is marked not fit for prediction by calibrate"
+                + (f" ({reason})" if reason else "")
+                + "; its figures rest on unmeasured demands"
+            )
+        if line.strip() and not line.startswith("#"):
+            return None
+    return None

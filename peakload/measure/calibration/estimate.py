@@ -93,7 +93,7 @@ def _by_utilization_law(
     verdicts = _verdicts(windows, routes)
     demands: dict[str, dict[str, DemandEstimate]] = {}
     warnings: list[str] = []
-    model_tiers = [t.name for t in model.tiers]
+    model_tiers = [t.name for t in model.tiers if not t.is_delay]  # delays: no busy time
     for i, name in enumerate(windows.transactions):
         row: dict[str, DemandEstimate] = {}
         for tier in model_tiers:
@@ -165,7 +165,9 @@ def _by_response_time(
     demands: dict[str, dict[str, DemandEstimate]] = {}
     for name in windows.transactions:
         priors = {
-            t.name: prior for t in model.tiers if (prior := _prior(model, name, t.name)) is not None
+            t.name: prior
+            for t in model.tiers
+            if not t.is_delay and (prior := _prior(model, name, t.name)) is not None
         }
         total_prior = sum(priors.values())
         measured = totals.get(name)

@@ -3,7 +3,7 @@
 Per second, completions are Poisson around a load and a mix; busy time per
 tier is the exact sum of exponential service times of the transactions the
 scenario routes there (a gamma); response times are the sum of a request's
-demands. The files have the run directory's layout: summary.json,
+demands and its time outside the tiers. The files have the run directory's layout: summary.json,
 scenario.toml, raw/requests-0.npz, raw/shape.npz and tiers.csv.
 """
 
@@ -31,7 +31,12 @@ def fake_run(
     rate: float = 30.0,
     varying_mix: bool = True,
     tiers: bool = True,
+    outside: dict[str, float] | None = None,
+    together: tuple[str, str] | None = None,
 ) -> Path:
+    """``outside``: per transaction, time its responses carry beyond its demands
+    (default 1 ms each). ``together``: two transactions whose completions always
+    go together (the second's count is the first's), so no run can separate them."""
     scenario = load_scenario(scenario_path)
     names = [t.name for t in scenario.transactions]
     tier_names = [t.name for t in scenario.tiers]
@@ -47,6 +52,9 @@ def fake_run(
     else:
         mix = np.tile(np.full(len(names), 1.0 / len(names)), (seconds, 1))
     counts = rng.poisson(rate * mix)
+    if together is not None:
+        counts[:, names.index(together[1])] = counts[:, names.index(together[0])]
+    extra = np.array([(outside or {}).get(n, 0.001) for n in names])
     ends, kinds, responses = [], [], []
     busy = np.zeros((seconds, len(tier_names)))
     for s in range(seconds):
@@ -57,7 +65,7 @@ def fake_run(
             busy[s] += service.sum(axis=0)
             ends.append(EPOCH + s + rng.random(n))
             kinds.append(np.full(n, t))
-            responses.append(service.sum(axis=1) + 0.001)
+            responses.append(service.sum(axis=1) + extra[t])
     raw = run_dir / "raw"
     raw.mkdir(parents=True)
     end = np.concatenate(ends)

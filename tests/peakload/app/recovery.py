@@ -76,58 +76,68 @@ def _half_width(found: dict) -> float:
     return (high - low) / 2
 
 
-def emulation_excess(run_dir: Path, truth_path: Path) -> dict[str, float]:
+def emulation_excess(run_dirs: list[Path], truth_path: Path) -> dict[str, float]:
     """Per tier, the busy seconds the mock accrued per visit beyond the truth's demands
-    (timer overshoot and event-loop lag): what the mock delivered minus what it was told."""
+    (timer overshoot and event-loop lag): what the mock delivered minus what it was told,
+    over all ``run_dirs``."""
     import numpy as np
 
     from peakload.app.calibration_runs import read_run
 
-    run, truth = read_run(run_dir), load_scenario(truth_path)
-    lo, hi = run.span
-    series, records = run.series, run.requests
-    inside = (records.end >= lo) & (records.end < hi) & records.served()
-    excess = {}
-    for tier in series.tiers:
-        busy = float(
-            np.interp(hi, series.wall, series.busy_s[tier])
-            - np.interp(lo, series.wall, series.busy_s[tier])
-        )
-        expected = visits = 0.0
-        for i, name in enumerate(records.names):
-            demand = truth.transaction(name).demand.get(tier)
-            if demand is not None:
-                count = int(np.count_nonzero(inside & (records.transaction == i)))
-                expected += count * demand.mean
-                visits += count
-        excess[tier] = (busy - expected) / visits if visits else float("nan")
-    return excess
+    truth = load_scenario(truth_path)
+    busy: dict[str, float] = {}
+    expected: dict[str, float] = {}
+    visits: dict[str, float] = {}
+    for run_dir in run_dirs:
+        run = read_run(run_dir)
+        lo, hi = run.span
+        series, records = run.series, run.requests
+        inside = (records.end >= lo) & (records.end < hi) & records.served()
+        for tier in series.tiers:
+            busy[tier] = busy.get(tier, 0.0) + float(
+                np.interp(hi, series.wall, series.busy_s[tier])
+                - np.interp(lo, series.wall, series.busy_s[tier])
+            )
+            for i, name in enumerate(records.names):
+                demand = truth.transaction(name).demand.get(tier)
+                if demand is not None:
+                    count = int(np.count_nonzero(inside & (records.transaction == i)))
+                    expected[tier] = expected.get(tier, 0.0) + count * demand.mean
+                    visits[tier] = visits.get(tier, 0.0) + count
+    return {
+        tier: (busy[tier] - expected.get(tier, 0.0)) / visits[tier]
+        if visits.get(tier)
+        else float("nan")
+        for tier in busy
+    }
 
 
-def sampling_sd(run_dir: Path, truth_path: Path, model_path: Path) -> dict[str, float]:
+def sampling_sd(run_dirs: list[Path], truth_path: Path, model_path: Path) -> dict[str, float]:
     """Relative standard deviation of what the mock delivered around the truth's means,
     per tier mean and per demand (keys as :func:`recovery` names them).
 
     The mock samples each visit's service time from the truth's distribution, so
     the mean it delivered to ``n`` visits of a demand with coefficient of
     variation ``cv`` is off the nominal mean by ``cv / sqrt(n)`` (one standard
-    deviation): ~8 % for the ~150 visits an exponential signature demand gets
-    in three minutes of tour. No estimate can be nearer the nominal truth than
+    deviation). No estimate can be nearer the nominal truth than
     the run's own sample of it.
     """
     import numpy as np
 
     from peakload.app.calibration_runs import read_run
 
-    run, truth = read_run(run_dir), load_scenario(truth_path)
+    truth = load_scenario(truth_path)
     mix = step_mix(load_scenario(model_path))
-    lo, hi = run.span
-    records = run.requests
-    inside = (records.end >= lo) & (records.end < hi) & records.served()
-    visits = {
-        name: int(np.count_nonzero(inside & (records.transaction == i)))
-        for i, name in enumerate(records.names)
-    }
+    visits: dict[str, int] = {}
+    for run_dir in run_dirs:
+        run = read_run(run_dir)
+        lo, hi = run.span
+        records = run.requests
+        inside = (records.end >= lo) & (records.end < hi) & records.served()
+        for i, name in enumerate(records.names):
+            visits[name] = visits.get(name, 0) + int(
+                np.count_nonzero(inside & (records.transaction == i))
+            )
     sd: dict[str, float] = {}
     for tier in (t.name for t in truth.tiers):
         mean = variance = 0.0
