@@ -136,7 +136,7 @@ def load_busy_map(path: str | Path, tiers: list[str]) -> BusyMap:
     try:
         return BusyMap.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        first = _most_telling(exc.errors(), data.get("tiers", {}))
         where = ".".join(str(p) for p in first["loc"] if not str(p).endswith("Source"))
         raise BusyMapError(f"{path}: {where}: {first['msg']}") from None
 
@@ -173,6 +173,24 @@ def read_process_prometheus(source: ProcessSource, timeout_s: float = 2.0) -> fl
             return None
         total += value
     return total * source.scale
+
+
+def _most_telling(errors: list, tiers: dict) -> dict:
+    """The error to show of a source that fits none of the kinds: a key no kind has
+    (a misspelling, named), else the error of the kind its keys say it is."""
+    extra = [e for e in errors if e["type"] == "extra_forbidden"]
+    unknown = [e for e in extra if all(e["loc"][-1] != k for k in _KIND_KEYS)]
+    if unknown:
+        return unknown[0]
+    for error in errors:
+        source = tiers.get(error["loc"][1]) if len(error["loc"]) > 2 else None
+        kind = next((k for k in _KIND_KEYS if isinstance(source, dict) and k in source), None)
+        if kind is not None and error["loc"][2] == _KIND_KEYS[kind]:
+            return error
+    return errors[0]
+
+
+_KIND_KEYS = {"process": "ProcessSource", "csv": "CsvSource", "prometheus": "PrometheusSource"}
 
 
 def read_prometheus(source: PrometheusSource, timeout_s: float = 2.0) -> float | None:

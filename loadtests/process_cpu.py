@@ -37,14 +37,13 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import psutil
 
 Key = tuple[int, float]  # (pid, start time): a PID the kernel reuses is a new process
-_START_SLACK_S = 0.05
+# (a start time is boot time + ticks: comparable between processes, not with time.time())
 
 
 @dataclass(frozen=True)
@@ -88,14 +87,15 @@ class ProcessCpu:
     busy: dict[str, float] = field(init=False)
     _seen: dict[Key, _Seen] = field(init=False, default_factory=dict)
     _owed: dict[Key, float] = field(init=False, default_factory=dict)
-    _last_wall: float = field(init=False, default=0.0)
+    _listed: set[Key] = field(init=False, default_factory=set)  # every process last time
 
     def __post_init__(self) -> None:
         self.busy = dict.fromkeys(self.patterns, 0.0)
         self.sample(baseline=True)
 
-    def _members(self) -> dict[Key, tuple[str, Key | None, psutil.Process]]:
-        """Every process of a tier now: key -> (tier, parent key, process)."""
+    def _members(self) -> tuple[dict[Key, tuple[str, Key | None, psutil.Process]], set[Key]]:
+        """Every process of a tier now: key -> (tier, parent key, process); and the keys
+        of all processes listed, in a tier or not."""
         info: dict[int, dict] = {}
         for process in psutil.process_iter(["pid", "ppid", "name", "cmdline", "create_time"]):
             if process.info["pid"] not in self.exclude:
@@ -127,12 +127,11 @@ class ProcessCpu:
             ppid = entry["ppid"]
             parent = (ppid, info[ppid]["create_time"]) if ppid in info else None
             members[(pid, entry["create_time"])] = (tier, parent, entry["process"])
-        return members
+        return members, {(pid, entry["create_time"]) for pid, entry in info.items()}
 
     def sample(self, baseline: bool = False) -> dict[str, float]:
         """Read every matching process now; returns the tiers' cumulative CPU seconds."""
-        started = time.time()
-        members = self._members()
+        members, listed = self._members()
         current: dict[Key, _Seen] = {}
         for key, (tier, parent, process) in members.items():
             try:
@@ -148,7 +147,7 @@ class ProcessCpu:
             if baseline:
                 continue
             if before is None:
-                if key[1] >= self._last_wall - _START_SLACK_S:  # born since the last sample
+                if key not in self._listed:  # born since the last sample: all of it is new
                     self.busy[now.tier] += now.own + now.reaped
                 continue
             jump = max(0.0, now.reaped - before.reaped)
@@ -157,8 +156,7 @@ class ProcessCpu:
                 self._owed[key] -= owed
             self.busy[now.tier] += max(0.0, now.own - before.own) + jump - owed
         self._owed = {k: v for k, v in self._owed.items() if k in current and v > 0}
-        self._seen = current
-        self._last_wall = started
+        self._seen, self._listed = current, listed
         return dict(self.busy)
 
     def pids(self) -> dict[str, list[int]]:
