@@ -11,8 +11,8 @@ spent since it was made, for the busy-time sources of
     cpu.sample()              # {"db": 12.41, "app": 30.02}: cumulative seconds
 
 **Which processes.** A process matches a pattern when its name is the pattern, or
-its command line (each path argument shortened to its file name) holds the
-pattern as whole words: ``peakload serve`` matches ``/venv/bin/python
+its command line (as it is, or with each path argument shortened to its file
+name) holds the pattern as whole words: ``peakload serve`` matches ``/venv/bin/python
 /venv/bin/peakload serve --work real`` but ``postgres`` does not match
 ``--db postgresql://...``. With ``children`` (the default) a process also
 belongs to the tier of its nearest matching ancestor, so worker processes a
@@ -61,8 +61,8 @@ class ProcessPattern:
         """Its name is the pattern, or its command line holds the pattern as whole words."""
         if name == self.pattern:
             return True
-        line = " ".join(os.path.basename(a) if a.startswith(("/", "./")) else a for a in cmdline)
-        return bool(self._words.search(line))
+        short = " ".join(os.path.basename(a) if a.startswith(("/", "./")) else a for a in cmdline)
+        return bool(self._words.search(short) or self._words.search(" ".join(cmdline)))
 
 
 @dataclass
