@@ -1,18 +1,23 @@
 """A PostgreSQL server of the real service's own, from Debian's packages.
 
-When ``serve --work real`` is given no ``--db``, it runs ``initdb`` into its run
-directory and starts ``postgres`` directly as a child (as the ``postgres`` user
-when run as root, since PostgreSQL refuses to run as root), in a session of its
-own so that only this process stops it: by its PID, with a fast shutdown.
+When ``serve --work real`` is given no ``--db``, it runs ``initdb`` into a fresh
+temporary directory (the ``postgres`` user must reach it, which a run directory
+under a root-only path would not allow) and starts ``postgres`` directly as a
+child (as the ``postgres`` user when run as root, since PostgreSQL refuses to
+run as root), in a session of its own so that only this process stops it: by
+its PID, with a fast shutdown. The directory goes when it stops: the database is
+seeded afresh at every start.
 """
 
 from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,15 +47,15 @@ def find_bin_dir() -> Path:
 
 
 class LocalPostgres:
-    """``initdb`` + ``postgres`` in ``root``; :meth:`stop` by PID."""
+    """``initdb`` + ``postgres`` in a temporary directory; :meth:`stop` by PID."""
 
-    def __init__(self, root: Path, bin_dir: Path | None = None):
+    def __init__(self, bin_dir: Path | None = None):
         self.bin_dir = bin_dir or find_bin_dir()
+        root = Path(tempfile.mkdtemp(prefix="peakload-real-pg-"))
         self.root = root
         self.data = root / "data"
         self.port = free_port()
         self.user = "postgres" if os.geteuid() == 0 else None
-        root.mkdir(parents=True, exist_ok=True)
         if self.user is not None:
             try:
                 entry = pwd.getpwnam(self.user)
@@ -64,6 +69,7 @@ class LocalPostgres:
             [*initdb, "-E", "UTF8"], user=self.user, capture_output=True, text=True
         )
         if done.returncode != 0:
+            shutil.rmtree(root, ignore_errors=True)
             raise PostgresUnavailable(f"initdb failed: {done.stderr.strip().splitlines()[-1]}")
         self.log_path = root / "server.log"
         with self.log_path.open("w") as log:
@@ -99,6 +105,7 @@ class LocalPostgres:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 tail = self.log_path.read_text(errors="replace").strip().splitlines()[-1:]
+                shutil.rmtree(self.root, ignore_errors=True)
                 raise PostgresUnavailable(f"postgres exited: {' '.join(tail)}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
@@ -120,4 +127,5 @@ class LocalPostgres:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
         return self.process.returncode

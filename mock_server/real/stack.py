@@ -127,8 +127,11 @@ class RealStack:
         self.report(f"stack files in {options.run_dir}; this process is PID {os.getpid()}")
         settings = self.settings
         if settings.db.startswith("sqlite") and "db" not in settings.model_fields_set:
-            self.postgres = LocalPostgres(options.run_dir / "postgres")
-            self.report(f"postgres PID {self.postgres.pid} on 127.0.0.1:{self.postgres.port}")
+            self.postgres = LocalPostgres()
+            self.report(
+                f"postgres PID {self.postgres.pid} on 127.0.0.1:{self.postgres.port} "
+                f"(data in {self.postgres.data})"
+            )
             settings = settings.model_copy(update={"db": self.postgres.url})
             self.settings = settings
         engine = db.make_engine(settings.db)
