@@ -121,12 +121,11 @@ class ProcessCpu:
 
         members = {}
         for pid, entry in info.items():
-            tier = tier_of(pid)
-            if tier is None:
+            if (found := tier_of(pid)) is None:
                 continue
             ppid = entry["ppid"]
             parent = (ppid, info[ppid]["create_time"]) if ppid in info else None
-            members[(pid, entry["create_time"])] = (tier, parent, entry["process"])
+            members[(pid, entry["create_time"])] = (found, parent, entry["process"])
         return members, {(pid, entry["create_time"]) for pid, entry in info.items()}
 
     def sample(self, baseline: bool = False) -> dict[str, float]:

@@ -194,10 +194,11 @@ class TrustChain:
     ) -> None:
         """Check ``signature`` over ``document`` with ``certificate``'s key, and that
         certificate's path through ``intermediates`` (default: ours) to our root."""
+        key = certificate.public_key()
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise SignatureRejected("the certificate's key is not RSA")
         try:
-            certificate.public_key().verify(  # type: ignore[union-attr,call-arg]
-                signature, document, padding.PKCS1v15(), hashes.SHA256()
-            )
+            key.verify(signature, document, padding.PKCS1v15(), hashes.SHA256())
         except InvalidSignature:
             raise SignatureRejected("the signature does not match the document") from None
         verifier = (

@@ -64,7 +64,15 @@ class LocalPostgres:
                     "no 'postgres' user (apt-get install postgresql)"
                 ) from None
             os.chown(root, entry.pw_uid, entry.pw_gid)
-        initdb = [self.bin_dir / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres"]
+        initdb: list[str | Path] = [
+            self.bin_dir / "initdb",
+            "-D",
+            self.data,
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+        ]
         done = subprocess.run(
             [*initdb, "-E", "UTF8"], user=self.user, capture_output=True, text=True
         )

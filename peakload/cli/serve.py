@@ -1,4 +1,5 @@
-"""``peakload serve``: the mock Treasury online service, emulating a scenario."""
+"""``peakload serve``: the mock Treasury online service, emulating a scenario or doing
+real work."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ def register(commands: argparse._SubParsersAction) -> None:
             "Run the mock Treasury online service (FastAPI) on this machine. With --scenario "
             "every route passes through the scenario's tiers (c = instances x workers slots, "
             "sampled service times, 503 past queue_limit); without it, it answers at once. "
+            "With --work real it does its own work instead, as a stack of processes "
+            "(PostgreSQL, --processes uvicorn workers, nginx with --proxy nginx), each PID "
+            "printed at start and stop. "
             "Secrets and settings come from PEAKLOAD_* variables (see docs/mock-service.md)."
         ),
     )
