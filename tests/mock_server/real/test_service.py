@@ -4,6 +4,8 @@ statuses, signatures verified on submission, statements aggregated by the databa
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 from fastapi.testclient import TestClient
@@ -125,3 +127,22 @@ def test_sqlite_is_refused_in_one_line(tmp_path):
     with pytest.raises(NotPostgres, match="needs PostgreSQL"):
         prepare(engine, 10, 1)
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (["--processes", "2"], "--processes and --proxy need --work real"),
+        (["--proxy", "nginx"], "--processes and --proxy need --work real"),
+        (["--work", "real", "--db", "sqlite:///{tmp}/x.db"], "needs PostgreSQL"),
+    ],
+)
+def test_unusable_stack_flags_are_one_line_and_exit_2(tmp_path, flags, says):
+    flags = [f.format(tmp=tmp_path) for f in flags]
+    command = [sys.executable, "-m", "peakload.cli", "serve", "--port", "1", "--out", str(tmp_path)]
+    if "--db" not in flags:
+        command += ["--db", f"sqlite:///{tmp_path / 'mock.db'}"]
+    result = subprocess.run(command + flags, capture_output=True, text=True, timeout=120)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("peakload serve:") and says in lines[0]
