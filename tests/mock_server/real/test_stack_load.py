@@ -118,6 +118,9 @@ def test_the_real_stack_answers_the_load_test_and_its_processes_are_measured(
     assert series is not None
     spent = {tier: float(np.ptp(busy_s)) for tier, busy_s in series.busy_s.items()}
     assert spent["app"] > 0 and spent["db"] > 0 and spent["proxy"] > 0
+    for tier in ("proxy", "app", "db"):  # the processes' CPU share of the tier's servers
+        assert 0 < summary["tiers"][tier]["utilization"] < 1, summary["tiers"]
+    print("utilization", {t: round(v["utilization"], 4) for t, v in summary["tiers"].items()})
     per_request = {tier: round(1000 * s / len(sent), 2) for tier, s in spent.items()}
     print(f"{len(sent)} requests; CPU ms per request by process group: {per_request}")
     log = "\n".join(stack.lines())
