@@ -44,27 +44,37 @@ log = logging.getLogger("peakload.mock_server")
 API_PREFIX = "/api/v1"
 
 
-def create_real_app(settings: Settings, chain_dir: Path, service: Service | None = None) -> FastAPI:
-    """The real service's app on ``settings.db`` (seeded), signing with ``chain_dir``."""
+def create_real_app(
+    settings: Settings, chain_dir: Path, service: Service | None = None, control: bool = True
+) -> FastAPI:
+    """The real service's app on ``settings.db`` (seeded), signing with ``chain_dir``.
+
+    ``control``: this process runs expenditure control (accept, pay, reject submitted
+    orders), as one scheduler of a deployment does; the stack gives it to its first
+    worker only, so its polling costs once, not once per worker.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = db.make_engine(settings.db)
         app.state.engine = engine
         app.state.chain = TrustChain.load(chain_dir)
-        control = asyncio.create_task(
-            run_control(engine, app.state.service, settings.control_interval_s)
-        )
+        tasks = []
+        if control:
+            interval = settings.control_interval_s
+            tasks.append(asyncio.create_task(run_control(engine, app.state.service, interval)))
         calm_gc()
-        log.warning("worker %d serving", os.getpid())
+        also = " and running expenditure control" if control else ""
+        log.warning("worker %d serving%s", os.getpid(), also)
         try:
             yield
         finally:
             if access_log is not None:
                 access_log.close()
-            control.cancel()
+            for task in tasks:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await control
+                await asyncio.gather(*tasks)
             engine.dispose()
 
     app = FastAPI(

@@ -7,7 +7,9 @@
 2. nothing else until the database is seeded (:func:`~mock_server.real.seed.prepare`)
    and the certificate chain generated into the run directory;
 3. ``processes`` uvicorn workers, one listening socket shared by all (the kernel
-   hands each connection to one of them, as gunicorn's workers share theirs);
+   hands each connection to one of them, as gunicorn's workers share theirs); the
+   first also runs expenditure control, the background job that accepts and pays
+   submitted orders;
 4. with ``proxy = nginx``, nginx on the public address in front of the workers,
    which then listen on a free loopback port.
 
@@ -74,6 +76,7 @@ def _run_worker(
     service: Service | None,
     sock: socket.socket,
     keep_alive_s: int,
+    control: bool,
 ) -> None:
     """One worker process: the real app under uvicorn on the shared socket."""
     import uvicorn
@@ -83,7 +86,7 @@ def _run_worker(
 
     raise_fd_limit()
     config = uvicorn.Config(
-        create_real_app(settings, chain_dir, service),
+        create_real_app(settings, chain_dir, service, control),
         timeout_keep_alive=keep_alive_s,
         access_log=False,
         log_level="warning",
@@ -157,10 +160,17 @@ class RealStack:
             raise StackError(f"cannot listen on {address[0]}:{address[1]}: {exc}") from None
         self.socket.listen(4096)
         context = multiprocessing.get_context("spawn")
-        for _ in range(options.processes):
+        for i in range(options.processes):
             worker = context.Process(
                 target=_run_worker,
-                args=(settings, chain_dir, options.service, self.socket, options.keep_alive_s),
+                args=(
+                    settings,
+                    chain_dir,
+                    options.service,
+                    self.socket,
+                    options.keep_alive_s,
+                    i == 0,  # expenditure control runs in one worker
+                ),
                 name="peakload-real-worker",
             )
             worker.start()
