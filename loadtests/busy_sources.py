@@ -16,9 +16,27 @@ where to read them::
     value_column = "cpu_seconds_total"
     kind = "counter"                       # or "rate": busy s per s (utilization x cores)
 
-The runner samples every Prometheus source once a second with the mock's
-counters; CSV sources are read when the run ends (and by ``calibrate``
-offline). Both become rows of ``tiers.csv``. A tier the scenario does not
+or, for a service whose processes run where the load test runs, or whose
+process CPU an exporter publishes, the processes of each tier::
+
+    [tiers]
+    app = { process = "peakload serve" }   # by name, or words of the command line
+    db = { process = "postgres" }          # with their descendants (children = false: not)
+    proxy = { process = "nginx" }
+
+A process source is read from this machine's operating system (psutil,
+:mod:`loadtests.process_cpu`): the CPU seconds of the matching processes and
+their children, summed per tier. The same mapping plus ``prometheus`` reads it
+from staging instead, unchanged otherwise: ``{ process = "postgres", prometheus =
+"http://db-1:9256/metrics" }`` takes process-exporter's
+``namedprocess_namegroup_cpu_seconds_total`` of the group named ``postgres``
+(every mode summed), or where an endpoint has no such group, the process's own
+``process_cpu_seconds_total`` as every Prometheus client library exposes it;
+several endpoints are summed.
+
+The runner samples every Prometheus and process source once a second with the
+mock's counters; CSV sources are read when the run ends (and by ``calibrate``
+offline). All become rows of ``tiers.csv``. A tier the scenario does not
 have, or a bad key, is one line naming the key.
 """
 
@@ -36,6 +54,8 @@ from typing import Literal
 import numpy as np
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from loadtests.process_cpu import ProcessCpu, ProcessPattern
 
 
 class BusyMapError(ValueError):
@@ -61,8 +81,23 @@ class CsvSource(_Strict):
     scale: float = Field(default=1.0, gt=0)
 
 
+class ProcessSource(_Strict):
+    process: str = Field(min_length=1)
+    children: bool = True
+    prometheus: list[str] = Field(default_factory=list)
+    scale: float = Field(default=1.0, gt=0)
+
+    @property
+    def pattern(self) -> ProcessPattern:
+        return ProcessPattern(self.process, self.children)
+
+
+PROCESS_EXPORTER_METRIC = "namedprocess_namegroup_cpu_seconds_total"
+OWN_PROCESS_METRIC = "process_cpu_seconds_total"
+
+
 class BusyMap(_Strict):
-    tiers: dict[str, PrometheusSource | CsvSource] = Field(min_length=1)
+    tiers: dict[str, PrometheusSource | CsvSource | ProcessSource] = Field(min_length=1)
 
     @property
     def prometheus(self) -> dict[str, PrometheusSource]:
@@ -71,6 +106,15 @@ class BusyMap(_Strict):
     @property
     def csv(self) -> dict[str, CsvSource]:
         return {k: v for k, v in self.tiers.items() if isinstance(v, CsvSource)}
+
+    @property
+    def processes(self) -> dict[str, ProcessSource]:
+        return {k: v for k, v in self.tiers.items() if isinstance(v, ProcessSource)}
+
+    @property
+    def sampled(self) -> bool:
+        """Whether any tier is read while the run goes (Prometheus or processes)."""
+        return bool(self.prometheus or self.processes)
 
 
 def load_busy_map(path: str | Path, tiers: list[str]) -> BusyMap:
@@ -92,19 +136,69 @@ def load_busy_map(path: str | Path, tiers: list[str]) -> BusyMap:
     try:
         return BusyMap.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        first = _most_telling(exc.errors(), data.get("tiers", {}))
         where = ".".join(str(p) for p in first["loc"] if not str(p).endswith("Source"))
         raise BusyMapError(f"{path}: {where}: {first['msg']}") from None
+
+
+def _scrape(url: str, timeout_s: float) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            return response.read().decode("utf-8", errors="replace")
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def process_cpu_seconds(text: str, group: str) -> float | None:
+    """A process group's CPU seconds in one metrics page: process-exporter's
+    ``namedprocess_namegroup_cpu_seconds_total{groupname=group}`` summed over its
+    modes, else the page's own ``process_cpu_seconds_total``; None if neither."""
+    grouped = own = None
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == PROCESS_EXPORTER_METRIC and sample.labels.get("groupname") == group:
+                grouped = (grouped or 0.0) + float(sample.value)
+            elif sample.name == OWN_PROCESS_METRIC:
+                own = (own or 0.0) + float(sample.value)
+    return grouped if grouped is not None else own
+
+
+def read_process_prometheus(source: ProcessSource, timeout_s: float = 2.0) -> float | None:
+    """A process source read from its endpoints, summed; None if one fails or lacks it."""
+    total = 0.0
+    for url in source.prometheus:
+        text = _scrape(url, timeout_s)
+        value = process_cpu_seconds(text, source.process) if text is not None else None
+        if value is None:
+            return None
+        total += value
+    return total * source.scale
+
+
+def _most_telling(errors: list, tiers: dict) -> dict:
+    """The error to show of a source that fits none of the kinds: a key no kind has
+    (a misspelling, named), else the error of the kind its keys say it is."""
+    extra = [e for e in errors if e["type"] == "extra_forbidden"]
+    unknown = [e for e in extra if all(e["loc"][-1] != k for k in _KIND_KEYS)]
+    if unknown:
+        return unknown[0]
+    for error in errors:
+        source = tiers.get(error["loc"][1]) if len(error["loc"]) > 2 else None
+        kind = next((k for k in _KIND_KEYS if isinstance(source, dict) and k in source), None)
+        if kind is not None and error["loc"][2] == _KIND_KEYS[kind]:
+            return error
+    return errors[0]
+
+
+_KIND_KEYS = {"process": "ProcessSource", "csv": "CsvSource", "prometheus": "PrometheusSource"}
 
 
 def read_prometheus(source: PrometheusSource, timeout_s: float = 2.0) -> float | None:
     """The metric summed over every endpoint and matching series; None if one fails."""
     total = 0.0
     for url in source.prometheus:
-        try:
-            with urllib.request.urlopen(url, timeout=timeout_s) as response:
-                text = response.read().decode("utf-8", errors="replace")
-        except (urllib.error.URLError, OSError):
+        text = _scrape(url, timeout_s)
+        if text is None:
             return None
         found = False
         for family in text_string_to_metric_families(text):
@@ -123,6 +217,31 @@ def sample_prometheus(sources: dict[str, PrometheusSource]) -> dict[str, dict]:
     """One sample of every Prometheus tier, in /admin/stats' shape (busy_seconds)."""
     readings = {tier: read_prometheus(source) for tier, source in sources.items()}
     return {tier: {"busy_seconds": v} for tier, v in readings.items() if v is not None}
+
+
+class LiveSampler:
+    """Every tier read while the run goes, one call per interval, in /admin/stats'
+    shape: the Prometheus sources, process sources with endpoints, and the local
+    processes (one :class:`~loadtests.process_cpu.ProcessCpu`, whose counters start
+    at zero when this is made)."""
+
+    def __init__(self, busy_map: BusyMap):
+        self.prometheus = busy_map.prometheus
+        processes = busy_map.processes
+        self.remote = {t: s for t, s in processes.items() if s.prometheus}
+        local = {t: s for t, s in processes.items() if not s.prometheus}
+        self.scale = {t: s.scale for t, s in local.items()}
+        self.local = ProcessCpu({t: s.pattern for t, s in local.items()}) if local else None
+
+    def __call__(self) -> dict[str, dict]:
+        out = sample_prometheus(self.prometheus)
+        for tier, source in self.remote.items():
+            if (value := read_process_prometheus(source)) is not None:
+                out[tier] = {"busy_seconds": value}
+        if self.local is not None:
+            for tier, seconds in self.local.sample().items():
+                out[tier] = {"busy_seconds": seconds * self.scale[tier]}
+        return out
 
 
 def _epoch(text: str) -> float:

@@ -182,8 +182,8 @@ def run_loadtest(
                 )
             )
         sampler = None
-        if busy_map is not None and busy_map.prometheus:
-            sampler = lambda: busy_sources.sample_prometheus(busy_map.prometheus)  # noqa: E731
+        if busy_map is not None and busy_map.sampled:
+            sampler = busy_sources.LiveSampler(busy_map)
         monitor = Monitor(
             [p.pid for p in processes],
             mock.pid if mock else None,

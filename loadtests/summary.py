@@ -34,6 +34,7 @@ from loadtests.run_files import shape_origin
 from peakload.contract.summary import Generator, Overall, RunKind, Summary
 from peakload.contract.timeseries import Timeseries
 from peakload.core.plan import Plan
+from peakload.core.scenario import Tier
 from peakload.core.workload import ClosedWorkload, OpenWorkload
 from peakload.measure import reduce, schedule
 from peakload.measure.observations import Population, Requests, TierCounters, Timebase
@@ -95,20 +96,28 @@ class Measurement:
                 target=self.shape["target"] / plan.user_scale,
                 virtual=self.shape["users"],
             ),
-            tiers=tier_counters(self.samples),
+            tiers=tier_counters(self.samples, plan.scenario.tiers),
             span=(plan.run_start_s, plan.clock_at(plan.wall_duration_s)),
             timebase=self.timebase,
         )
 
 
-def tier_counters(samples: Samples) -> dict[str, TierCounters]:
+def tier_counters(
+    samples: Samples, scenario_tiers: list[Tier] | None = None
+) -> dict[str, TierCounters]:
     """Each tier the server reported, as counters over the monitor's samples (none
-    without admin access to the server)."""
-    if not samples.wall or not samples.tiers[-1]:
+    without admin access to the server); then each tier a live busy-time source
+    (Prometheus, processes) read, which takes the place of the server's figure.
+
+    A source's busy seconds are CPU seconds: its tier's utilization is their share
+    of the tier's cores (``instances x cores``), or of its ``instances x workers``
+    where the scenario gives no cores. It gives no completions, waits or queue.
+    """
+    if not samples.wall:
         return {}
     wall = np.asarray(samples.wall)
     tiers = {}
-    for name, last in samples.tiers[-1].items():
+    for name, last in (samples.tiers[-1] if samples.tiers else {}).items():
         columns = {key: _column(samples, name, key) for key in _COUNTERS}
         servers = last["servers"] + last.get("lost", 0)  # as configured, not what a drill left
         cores, held = last.get("cores"), None
@@ -117,6 +126,21 @@ def tier_counters(samples: Samples) -> dict[str, TierCounters]:
             held = _column(samples, name, "held_seconds")
         tiers[name] = TierCounters(
             servers=servers, wall=wall, **columns, cores=cores, held_seconds=held
+        )
+    by_name = {t.name: t for t in scenario_tiers or []}
+    for name in sorted({n for sample in samples.busy for n in sample} & set(by_name)):
+        tier = by_name[name]
+        busy = [s.get(name, {}).get("busy_seconds", np.nan) for s in samples.busy]
+        nothing = np.full(len(wall), np.nan)
+        tiers[name] = TierCounters(
+            servers=tier.servers,
+            wall=wall,
+            cores=tier.total_cores,  # CPU seconds: their share of the cores, if given
+            completions=nothing,
+            busy_seconds=np.array(busy, dtype=float),
+            wait_seconds=nothing,
+            refusals=nothing,
+            queue=nothing,
         )
     return tiers
 

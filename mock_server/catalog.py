@@ -79,17 +79,17 @@ BUDGET_CODES: tuple[BudgetCode, ...] = tuple(
 CODES: frozenset[str] = frozenset(c.code for c in BUDGET_CODES)
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case without diacritics, so 'luong' finds 'Lương' (đ folds to d)."""
     text = text.lower().replace("đ", "d")
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
-_FOLDED = tuple((_fold(f"{c.code} {c.name} {c.group}"), c) for c in BUDGET_CODES)
+_FOLDED = tuple((fold(f"{c.code} {c.name} {c.group}"), c) for c in BUDGET_CODES)
 
 
 def search(query: str | None, limit: int) -> list[BudgetCode]:
     if not query:
         return list(BUDGET_CODES[:limit])
-    needle = _fold(query.strip())
+    needle = fold(query.strip())
     return [code for folded, code in _FOLDED if needle in folded][:limit]

@@ -74,7 +74,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--busy-time",
         metavar="FILE",
         help="TOML mapping tiers to a real system's busy-time sources (exported CSVs are read "
-        "here; with --plan its Prometheus endpoints are sampled during the runs)",
+        "here; with --plan its Prometheus endpoints and processes are sampled during the runs)",
     )
     parser.add_argument(
         "--interval",

@@ -45,8 +45,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--busy-time",
         metavar="FILE",
-        help="TOML mapping each tier to a Prometheus metric or an exported CSV of its busy "
-        "(CPU) seconds: sampled into tiers.csv for peakload calibrate",
+        help="TOML mapping each tier to a Prometheus metric, an exported CSV or the "
+        'processes (name or command-line words, e.g. db = { process = "postgres" }) of its '
+        "busy (CPU) seconds: sampled into tiers.csv for peakload calibrate",
     )
     add_plan_options(parser)
     parser.add_argument(

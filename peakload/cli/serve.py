@@ -1,4 +1,5 @@
-"""``peakload serve``: the mock Treasury online service, emulating a scenario."""
+"""``peakload serve``: the mock Treasury online service, emulating a scenario or doing
+real work."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ def register(commands: argparse._SubParsersAction) -> None:
             "Run the mock Treasury online service (FastAPI) on this machine. With --scenario "
             "every route passes through the scenario's tiers (c = instances x workers slots, "
             "sampled service times, 503 past queue_limit); without it, it answers at once. "
+            "With --work real it does its own work instead, as a stack of processes "
+            "(PostgreSQL, --processes uvicorn workers, nginx with --proxy nginx), each PID "
+            "printed at start and stop. "
             "Secrets and settings come from PEAKLOAD_* variables (see docs/mock-service.md)."
         ),
     )
@@ -56,10 +60,40 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="read the scenario but answer at once (plain fast mock)",
     )
+    parser.add_argument(
+        "--work",
+        choices=["emulate", "real"],  # peakload.app.serve.Work
+        default="emulate",
+        help="emulate (default): each tier holds slots for sampled service times; real: "
+        "no sleeps and no slots, the service does its own work (PostgreSQL transactions "
+        "over seeded rows, RSA signatures and a 3-certificate chain verified per signed "
+        "step, statements grouped by the database) as a stack of processes reported by PID",
+    )
+    parser.add_argument(
+        "--processes",
+        type=options.positive_int,
+        default=1,
+        metavar="N",
+        help="with --work real: uvicorn worker processes sharing the port (default 1)",
+    )
+    parser.add_argument(
+        "--proxy",
+        choices=["none", "nginx"],  # mock_server.real.stack.ProxyKind
+        default="none",
+        help="with --work real: nginx puts Debian's nginx on --port in front of the "
+        "workers (its config generated into the run directory); default none",
+    )
+    parser.add_argument(
+        "--out",
+        default="results",
+        metavar="DIR",
+        help="with --work real: the stack's run directory goes under DIR (PostgreSQL "
+        "data when no --db, the certificate chain, nginx's config); default results",
+    )
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.serve import ServeOptions, serve
+    from peakload.app.serve import ProxyKind, ServeOptions, Work, serve
 
     serve(
         ServeOptions(
@@ -70,6 +104,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
             access_log=args.access_log,
             access_log_format=args.access_log_format,
             emulate=not args.no_emulation,
+            work=Work(args.work),
+            processes=args.processes,
+            proxy=ProxyKind(args.proxy),
+            out=args.out,
         )
     )
     return EXIT_OK

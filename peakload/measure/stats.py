@@ -123,7 +123,7 @@ def mean_by_bin(times: np.ndarray, values: np.ndarray, edges: np.ndarray) -> np.
 def max_by_bin(times: np.ndarray, values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """The largest of ``values`` sampled at ``times`` within each bin (NaN where none)."""
     index = np.searchsorted(edges, times, side="right") - 1
-    valid = (index >= 0) & (index < len(edges) - 1)
+    valid = (index >= 0) & (index < len(edges) - 1) & ~np.isnan(values)
     out = np.full(len(edges) - 1, -np.inf)
     np.maximum.at(out, index[valid], values[valid])
     return np.where(np.isfinite(out), out, np.nan)

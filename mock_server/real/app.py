@@ -1,0 +1,129 @@
+"""Builds the FastAPI app of the real service (one per worker process).
+
+``create_real_app(settings, chain_dir)`` wires what ``mock_server.main.create_app``
+wires, minus the emulation: no capacity pools, no failure drills. The database is
+already seeded and the certificate chain already written by the process that
+started the workers (:mod:`mock_server.real.stack`); each worker opens its own
+connection pool and reads the chain. ``/metrics`` also exposes the worker's own
+``process_cpu_seconds_total`` (prometheus_client's process collector).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from prometheus_client import ProcessCollector
+
+from mock_server import db
+from mock_server.access_log import AccessLogFormat, AccessLogMiddleware, AccessLogWriter
+from mock_server.api.routes import account_closures, auth, dossiers, foreign_loans, operations
+from mock_server.body_limit import BodyLimit
+from mock_server.capacity import Capacity
+from mock_server.control import run_control
+from mock_server.drills import ScenarioClock
+from mock_server.errors import DomainError, Unprocessable
+from mock_server.metrics import Metrics
+from mock_server.middleware import RequestMetrics
+from mock_server.real import routes
+from mock_server.real.pki import TrustChain
+from mock_server.security import token_secret
+from mock_server.settings import Settings
+from peakload.core.runtime import calm_gc
+from peakload.core.scenario import Service
+
+log = logging.getLogger("peakload.mock_server")
+
+API_PREFIX = "/api/v1"
+
+
+def create_real_app(
+    settings: Settings, chain_dir: Path, service: Service | None = None, control: bool = True
+) -> FastAPI:
+    """The real service's app on ``settings.db`` (seeded), signing with ``chain_dir``.
+
+    ``control``: this process runs expenditure control (accept, pay, reject submitted
+    orders), as one scheduler of a deployment does; the stack gives it to its first
+    worker only, so its polling costs once, not once per worker.
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = db.make_engine(settings.db)
+        app.state.engine = engine
+        app.state.chain = TrustChain.load(chain_dir)
+        tasks = []
+        if control:
+            interval = settings.control_interval_s
+            tasks.append(asyncio.create_task(run_control(engine, app.state.service, interval)))
+        calm_gc()
+        also = " and running expenditure control" if control else ""
+        log.warning("worker %d serving%s", os.getpid(), also)
+        try:
+            yield
+        finally:
+            if access_log is not None:
+                access_log.close()
+            for task in tasks:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*tasks)
+            engine.dispose()
+
+    app = FastAPI(
+        title="Treasury online public services (real work)",
+        version="1.0",
+        description=(
+            "The mock Treasury API doing its own work: PostgreSQL transactions, RSA "
+            "signatures and certificate chains verified, statements aggregated by the database."
+        ),
+        lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,
+    )
+    capacity = Capacity(None)  # no tiers: serve() passes at once, stats() is empty
+    metrics = Metrics(capacity)
+    ProcessCollector(registry=metrics.registry)
+    app.state.settings = settings
+    app.state.capacity = capacity
+    app.state.clock = ScenarioClock(None, None, 1.0)
+    app.state.metrics = metrics
+    app.state.service = service or Service()
+    app.state.scenario_name = None
+    app.state.token_secret = token_secret(settings.unit_secret, settings.token_secret)
+    app.state.started = time.monotonic()
+
+    for router in (
+        auth.router,
+        routes.catalog,
+        routes.orders,
+        dossiers.router,
+        foreign_loans.router,
+        account_closures.router,
+        routes.statements,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(operations.router)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        detail = exc.body() if isinstance(exc, Unprocessable) else exc.detail
+        return JSONResponse({"detail": detail}, status_code=exc.status_code)
+
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(
+        BodyLimit, max_body_bytes=settings.max_body_bytes, body_timeout_s=settings.body_timeout_s
+    )
+    access_log = None
+    if settings.access_log:
+        access_log = AccessLogWriter(
+            settings.access_log, AccessLogFormat(settings.access_log_format)
+        )
+        app.add_middleware(AccessLogMiddleware, writer=access_log)
+    return app

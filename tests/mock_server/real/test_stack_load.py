@@ -1,0 +1,129 @@
+"""The real service as a server stack under a short load test: ``peakload serve --work
+real --processes 2 --proxy nginx`` on the session's PostgreSQL, driven by the load test
+unchanged, its busy time read from the operating system per process group."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+
+from loadtests.mock_process import free_port
+from peakload.app.loadtest import LoadTestOptions, loadtest
+from peakload.contract.api import DEV_ADMIN_TOKEN, TRANSACTIONS
+from peakload.measure.calibration import tier_file
+from peakload.measure.stats import Outcome
+
+pytestmark = [pytest.mark.slow, pytest.mark.load]
+
+SCENARIO = Path(__file__).with_name("real-stack.toml")
+UNITS = 300
+
+
+class Stack:
+    """``peakload serve --work real`` as a child; its report lines read as they come."""
+
+    def __init__(self, db: str, out: Path, port: int):
+        self.log = out / "serve.log"
+        out.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "peakload.cli", "serve", "--work", "real", "--db", db,
+             "--processes", "2", "--proxy", "nginx", "--port", str(port), "--out", str(out)],
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PEAKLOAD_UNITS": str(UNITS)},
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{port}"
+
+    def lines(self) -> list[str]:
+        return self.log.read_text().splitlines()
+
+    def wait_ready(self, timeout_s: float = 180.0) -> Stack:
+        deadline = time.monotonic() + timeout_s
+        while not any(line.startswith("ready: ") for line in self.lines()):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("\n".join(self.lines()))
+            time.sleep(0.2)
+        return self
+
+    def pids(self, role: str) -> list[int]:
+        return [int(m[1]) for line in self.lines() if (m := re.match(rf"{role} PID (\d+)", line))]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def test_the_real_stack_answers_the_load_test_and_its_processes_are_measured(
+    postgres_server, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN)
+    port = free_port()
+    stack = Stack(postgres_server.create_database(), tmp_path / "stack", port)
+    try:
+        stack.wait_ready()
+        workers, proxy = stack.pids("worker"), stack.pids("nginx")
+        assert len(workers) == 2 and len(proxy) == 1
+        assert all(psutil.pid_exists(pid) for pid in workers + proxy)
+        health = json.load(urllib.request.urlopen(f"{stack.url}/healthz", timeout=5))
+        assert health["status"] == "ok" and health["emulating"] is False
+        run_dir = Path(stack.lines()[0].split(" in ")[1].split(";")[0])
+        busy = tmp_path / "busy.toml"
+        busy.write_text(
+            "[tiers]\n"
+            f'proxy = {{ process = "-p {run_dir / "nginx"}" }}\n'
+            f'app = {{ process = "--port {port}" }}\n'
+            f'db = {{ process = "-p {postgres_server.port}" }}\n'
+        )
+        run = loadtest(
+            LoadTestOptions(
+                scenario_path=SCENARIO,
+                host=stack.url,
+                compress=10,
+                out=str(tmp_path / "out"),
+                busy_map_path=busy,
+            )
+        )
+    finally:
+        stack.stop()
+    summary = json.loads((run.run_dir / "summary.json").read_text())
+    names = list(summary["transactions"])
+    raw = [np.load(p) for p in (run.run_dir / "raw").glob("requests-*.npz")]
+    sent = np.concatenate([r["transaction"] for r in raw])
+    outcome = np.concatenate([r["outcome"] for r in raw])
+    status = np.concatenate([r["status"] for r in raw])
+    assert {names[i] for i in sent} == set(TRANSACTIONS)  # every transaction was answered
+    assert np.all(outcome == Outcome.OK), sorted(
+        set(zip(sent.tolist(), status.tolist(), strict=True))
+    )
+    assert summary["reconciliation"]["lost"] == 0
+    assert summary["reconciliation"]["duplicated"] == 0
+    assert summary["reconciliation"]["client_ok"] > 0
+    series = tier_file.read(run.run_dir / tier_file.FILENAME)
+    assert series is not None
+    spent = {tier: float(np.ptp(busy_s)) for tier, busy_s in series.busy_s.items()}
+    assert spent["app"] > 0 and spent["db"] > 0 and spent["proxy"] > 0
+    for tier in ("proxy", "app", "db"):  # the processes' CPU share of the tier's servers
+        assert 0 < summary["tiers"][tier]["utilization"] < 1, summary["tiers"]
+    print("utilization", {t: round(v["utilization"], 4) for t, v in summary["tiers"].items()})
+    per_request = {tier: round(1000 * s / len(sent), 2) for tier, s in spent.items()}
+    print(f"{len(sent)} requests; CPU ms per request by process group: {per_request}")
+    log = "\n".join(stack.lines())
+    for pid in workers + proxy:
+        assert re.search(rf"stopped \w+ PID {pid} ", log)
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
