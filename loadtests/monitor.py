@@ -50,13 +50,18 @@ OUTSIDE_METRICS = {
 def outside_counters(host: str, timeout_s: float = 2.0) -> dict[str, tuple[float, float]]:
     """Per transaction, the server's cumulative (seconds, requests) outside its tiers
     from its ``/metrics``; empty when it has none or cannot be read."""
-    from prometheus_client.parser import text_string_to_metric_families
-
     try:
         with urllib.request.urlopen(f"{host.rstrip('/')}/metrics", timeout=timeout_s) as answer:
             text = answer.read().decode("utf-8", errors="replace")
     except (urllib.error.URLError, OSError):
         return {}
+    return parse_outside(text)
+
+
+def parse_outside(text: str) -> dict[str, tuple[float, float]]:
+    """The outside counters of one Prometheus text page, per transaction."""
+    from prometheus_client.parser import text_string_to_metric_families
+
     found: dict[str, list[float]] = {}
     try:
         for family in text_string_to_metric_families(text):
