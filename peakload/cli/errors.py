@@ -3,10 +3,10 @@
 0    it ran (and, for commands that judge, the verdict was a pass)
 1    it ran and the verdict failed (the SLO, a regression, a disagreement)
 2    unusable input or a run that could not run: one line on stderr says why
-4    it ran and could not decide: the verdict is inconclusive (``validate``: a figure
-     that must decide could not have failed; it names them and the run that would)
 3    peakload itself failed (an unexpected error, a bug): one line on stderr names
      the file holding the traceback, so CI never reads a crash as a failed verdict
+4    it ran and could not decide: the verdict is inconclusive (``validate``: a figure
+     that must decide could not have failed; it names them and the run that would)
 130  interrupted (Ctrl-C)
 
 An unexpected exception is the one case pip calls ``UNKNOWN_ERROR``: its own
