@@ -263,7 +263,7 @@ def write_validation_report(run: ValidationRun, scenario: str) -> Path:
 
     drill = " and a failure drill" if run.drill else ""
     verdict = Headline(
-        run.passed,
+        None if run.verdict is Verdict.INCONCLUSIVE else run.passed,  # neither: grey
         f"VALIDATION {run.verdict.value.upper()}",
         f"{headline(run)}; over {len(run.levels)} level(s){drill}",
         [f"disagrees: {m}" for m in run.failing] + undecided_lines(run),

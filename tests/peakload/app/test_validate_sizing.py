@@ -11,6 +11,7 @@ from rich.console import Console
 
 from peakload.app.plateau import Plateau
 from peakload.app.validate import _allocate, _Context, _needed_windows
+from peakload.app.validation_files import headline, undecided_lines
 from peakload.app.validation_run import LevelResult, ValidateOptions, ValidationRun
 from peakload.cli import validate as validate_command
 from peakload.cli.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
@@ -120,3 +121,17 @@ def _planned():
 
 def _print(run, console, all_rows=True):
     pass
+
+
+def test_the_headline_counts_the_decisive_rows_and_those_that_matter():
+    spare = judge_row(
+        1.0, "overall.p95_s", MetricKind.P95, Estimate(0.1, 0.03), Estimate(0.1, 0.03), Bounds()
+    )
+    pilot = level([throughput(1.0), throughput(4.0, level=0.5), spare])
+    pilot.missing = ["transactions.sign_payment.mean_s"]
+    run = ValidationRun(Path("."), Bounds(), [pilot])
+    assert headline(run) == (
+        "3 figures: 1 agree decisively, 2 agree but imprecise, 0 disagree; "
+        "of the rows that matter, 1 of 3 are decisive"
+    )
+    assert undecided_lines(run)[0] == "not decisive: overall.throughput_rps@1 (more data)"
