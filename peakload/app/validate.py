@@ -36,14 +36,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
-from loadtests.run_files import read_raw
 from peakload.app import validation_files
 from peakload.app.drill import compare_drill, plan_drill, steady_truth
 from peakload.app.errors import CouldNotRun, JobError
+from peakload.app.level_measurement import Segment, measure
 from peakload.app.loadtest import (
     LoadTestOptions,
     LoadTestRun,
@@ -64,18 +61,12 @@ from peakload.app.validation_run import (
 )
 from peakload.core.plan import Plan
 from peakload.core.scenario_file import load_scenario
-from peakload.measure import outside_file
-from peakload.measure.calibration import tier_file
-from peakload.measure.counter_batches import BATCHES, counter_batches
 from peakload.measure.precision import measured_target, scaled_length
 from peakload.measure.validation import (
     MATTERS_SHARE,
     MIN_TRANSACTION_REQUESTS,
     Bounds,
     BoundsError,
-    OutsideTimes,
-    batch_means,
-    batch_summaries,
     compare_level,
     figures,
     judged_transactions,
@@ -103,10 +94,6 @@ MIN_GAIN = 1.5
 """A sized plateau is run only when its window is at least this many times the pilot's."""
 RESERVE_S = 30.0
 """Wall seconds kept back from the budget for the simulations and the report."""
-BATCH_WALL_S = 6.0
-"""The shortest batch: one scenario-clock minute of a plateau (a row of its series)."""
-MAX_BATCHES = 30
-"""A long window is cut into up to this many batches (a smaller t quantile than 10 gives)."""
 
 
 def plan_validation(options: ValidateOptions, run_dir: Path) -> Planned:
@@ -213,9 +200,9 @@ def validate(
             advance_from(done),
         )
         done += plan.setup_s + plan.wall_duration_s
-        level = _compare(plateau, plan, pilot.simulation, measured, bounds, options, context)
-        level.pilot = pilot.measurement
-        run.levels[index] = level
+        level = LevelResult(plateau, plan, pilot.simulation, measured, [])
+        level.pilot, level.pilot_plan = pilot.measurement, pilot.plan
+        run.levels[index] = _judge(level, bounds, options, context)
     for level in run.levels:
         level.needed = _needed_windows(level, bounds, options, context)
     if isinstance(planned.drill, DrillPlan):
@@ -401,16 +388,20 @@ def _user_scale(options: ValidateOptions) -> float:
 
 
 def _rows(level: LevelResult, bounds: Bounds, context: _Context, minimum: int) -> list:
-    """The level's rows with transactions of at least ``minimum`` measured requests."""
-    summary = level.measurement.summary.to_dict()
+    """The level's rows with transactions of at least ``minimum`` measured requests:
+    its pilot and its sized plateau pooled, when it has both."""
+    segments = [Segment(level.measurement, level.plan)]
+    if level.pilot is not None and level.pilot_plan is not None:
+        segments.insert(0, Segment(level.pilot, level.pilot_plan))
+    measured = measure(segments)
+    summary = measured.summary
     transactions = judged_transactions(summary, minimum)
     predicted = replication_estimates(
         [r.to_dict() for r in level.simulation.result.replications], transactions
     )
-    batches, tiers = measured_batches(level.measurement, level.plan)
-    measured_figures = measured_estimates(summary, transactions, batches, tiers)
+    measured_figures = measured_estimates(summary, transactions, measured.batches, measured.tiers)
     kinds = {m: kind for m, (kind, _) in figures(summary, transactions).items()}
-    outside = measured_outside(level.measurement, level.plan)
+    outside = measured.outside
     return compare_level(
         level.plateau.level,
         predicted,
@@ -441,72 +432,19 @@ def _compare(
             f"{TOO_FEW:.0%} of the {min(planned, options.min_requests):.0f} planned: the "
             f"system or the generator did not keep up (see {measured.run_dir})"
         )
-    level = LevelResult(plateau, plan, simulation, measured, [])
+    return _judge(LevelResult(plateau, plan, simulation, measured, []), bounds, options, context)
+
+
+def _judge(
+    level: LevelResult, bounds: Bounds, options: ValidateOptions, context: _Context
+) -> LevelResult:
+    """The level's rows, and the rows that matter it has none for."""
     level.rows = _rows(level, bounds, context, MIN_TRANSACTION_REQUESTS)
     present = {r.metric for r in level.rows}
+    summary = level.measurement.summary.to_dict()
     expected = ["overall.throughput_rps"] + [f"transactions.{t}.mean_s" for t in context.heavy]
     expected += [
         f"tiers.{t}.utilization" for t in summary.get("tiers", {}) if t not in context.delay_tiers
     ]
     level.missing = [m for m in expected if m not in present]
     return level
-
-
-def measured_outside(measured: LoadTestRun, plan: Plan) -> OutsideTimes | None:
-    """The server's own outside time per transaction over the window (``outside.csv``),
-    or None when it reported none."""
-    path = measured.run_dir / outside_file.FILENAME
-    if not path.is_file():
-        return None
-    timebase = read_raw(measured.run_dir).timebase(plan)
-    window = tuple(measured.summary.to_dict()["window_s"])
-    return outside_file.outside_times(path, timebase.clock, (window[0], window[1]))
-
-
-def level_batches(wall_s: float) -> int:
-    """Batches of a measured window: :data:`BATCHES`, more for a long window (batches
-    of at least :data:`BATCH_WALL_S`, at most :data:`MAX_BATCHES`)."""
-    return int(max(BATCHES, min(MAX_BATCHES, wall_s // BATCH_WALL_S)))
-
-
-def measured_batches(
-    measured: LoadTestRun, plan: Plan
-) -> tuple[list[dict[str, Any]], dict[str, dict[str, list[float]]]]:
-    """The measured window's batches: request summaries from the raw per-request
-    records, tier utilization from the per-minute series, and tier mean response
-    from the server's counters (``tiers.csv``), where the run kept them."""
-    summary = measured.summary.to_dict()
-    w0, w1 = summary["window_s"]
-    raw = read_raw(measured.run_dir)
-    records = raw.records
-    timebase = raw.timebase(plan)
-    end = timebase.clock(records["end"])
-    names = [t.name for t in plan.scenario.transactions]
-    wall = (w1 - w0) / plan.compress
-    count = level_batches(wall)
-    batches = batch_summaries(
-        end,
-        records["response"],
-        records["outcome"],
-        records["transaction"].astype(int),
-        names,
-        (w0, w1),
-        wall,
-        count,
-    )
-    series = measured.result.timeseries
-    inside = (series["time_s"] >= w0) & (series["time_s"] < w1)
-    tiers: dict[str, dict[str, list[float]]] = {
-        name: {"utilization": batch_means(series[f"util_{name}"][inside], count)}
-        for name in summary.get("tiers", {})
-        if f"util_{name}" in series
-    }
-    counters_file = measured.run_dir / tier_file.FILENAME
-    if counters_file.is_file():
-        for name, figures_of_tier in tiers.items():
-            counters = tier_file.read_counters(counters_file, name)
-            if len(counters["wall"]):
-                clock = np.asarray(timebase.clock(counters["wall"]), dtype=float)
-                response = counter_batches(clock, counters, [(w0, w1)], plan.compress)
-                figures_of_tier["mean_response_s"] = response["mean_response_s"]
-    return batches, tiers

@@ -134,7 +134,9 @@ class LevelResult:
     missing: list[str] = field(default_factory=list)
     """Rows that matter but could not be compared (too few requests in the window)."""
     pilot: LoadTestRun | None = None
-    """The pilot load test that sized this plateau, when the plateau is not the pilot."""
+    """The pilot load test that sized this plateau, when the plateau is not the pilot
+    (its window is pooled with the plateau's: :mod:`peakload.app.level_measurement`)."""
+    pilot_plan: Plan | None = None
     needed: dict[str, float] = field(default_factory=dict)
     """metric -> wall seconds of window each undecided row that matters needs."""
 

@@ -18,7 +18,7 @@ prediction of the transaction's mean and p95.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -51,28 +51,47 @@ def read(path: Path) -> dict[str, np.ndarray]:
     return {name: np.array(sorted(values)) for name, values in rows.items()}
 
 
-def outside_times(
+def window_counts(
     path: Path,
     clock: Callable[[np.ndarray], np.ndarray],
     window: tuple[float, float],
-) -> OutsideTimes | None:
-    """The mean outside time per request of each transaction over ``window`` (scenario
-    clock; ``clock`` maps wall epochs onto it), and over all of them; None when the
-    file is missing or counts no request in the window."""
+) -> dict[str, tuple[float, float]]:
+    """Per transaction, the (seconds, requests) added over ``window`` (scenario clock;
+    ``clock`` maps wall epochs onto it); empty when the file is missing."""
     if not path.is_file():
-        return None
-    per: dict[str, float] = {}
-    total_s = total_n = 0.0
+        return {}
+    out = {}
     for name, values in read(path).items():
         at = np.asarray(clock(values[:, 0]), dtype=float)
         seconds, requests = (
             float(np.interp(window[1], at, values[:, i]) - np.interp(window[0], at, values[:, i]))
             for i in (1, 2)
         )
-        if requests > 0:
-            per[name] = seconds / requests
-            total_s += seconds
-            total_n += requests
+        out[name] = (seconds, requests)
+    return out
+
+
+def from_counts(counts: Iterable[dict[str, tuple[float, float]]]) -> OutsideTimes | None:
+    """The mean outside times of windows' counts added together (a level's pilot and
+    its sized plateau); None when they count no request."""
+    seconds: dict[str, float] = {}
+    requests: dict[str, float] = {}
+    for window in counts:
+        for name, (s, n) in window.items():
+            seconds[name] = seconds.get(name, 0.0) + s
+            requests[name] = requests.get(name, 0.0) + n
+    total_n = sum(requests.values())
     if not total_n:
         return None
-    return OutsideTimes(per, total_s / total_n)
+    per = {name: seconds[name] / n for name, n in requests.items() if n > 0}
+    return OutsideTimes(per, sum(seconds.values()) / total_n)
+
+
+def outside_times(
+    path: Path,
+    clock: Callable[[np.ndarray], np.ndarray],
+    window: tuple[float, float],
+) -> OutsideTimes | None:
+    """The mean outside time per request of each transaction over ``window``, and over
+    all of them; None when the file is missing or counts no request in the window."""
+    return from_counts([window_counts(path, clock, window)])
