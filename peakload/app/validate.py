@@ -22,10 +22,10 @@ A validation that could have failed (:mod:`peakload.measure.precision`):
    to be decisive;
 3. **the sized plateaus**: the budget left of ``--max-minutes`` (after the
    drill's known cost) goes to the levels that need longer windows, the
-   cheapest first; each runs again with its sized window (the pilot's data
-   sized it and is not pooled: it stays in the run directory). A level the
-   budget cannot size keeps its longest run, and its undecided rows are named
-   with the window that would decide them.
+   cheapest first; each runs again for what its rows need beyond the pilot's
+   window, and the two windows are pooled (:mod:`peakload.app.level_measurement`).
+   A level the budget cannot size in full gets what is left, and its undecided
+   rows are named with the window that would decide them.
 """
 
 from __future__ import annotations
@@ -48,7 +48,13 @@ from peakload.app.loadtest import (
     plan_for,
     scenario_requests,
 )
-from peakload.app.plateau import COMPRESS, Plateau, build_plateau, default_user_scale
+from peakload.app.plateau import (
+    COMPRESS,
+    MIN_WINDOW_S,
+    Plateau,
+    build_plateau,
+    default_user_scale,
+)
 from peakload.app.provenance import Stopwatch, write_provenance
 from peakload.app.rundir import copy_scenario, new_run_dir
 from peakload.app.simulate import SimulateOptions, SimulationRun, simulate
@@ -90,8 +96,9 @@ MAX_REPLICATIONS = 400
 SIZING_MIN_REQUESTS = 30
 """A pilot sizes a transaction's rows from this many requests (its own rows need
 :data:`~peakload.measure.validation.MIN_TRANSACTION_REQUESTS`)."""
-MIN_GAIN = 1.5
-"""A sized plateau is run only when its window is at least this many times the pilot's."""
+MIN_GAIN = 0.5
+"""A sized plateau is run only when it adds at least this many times the pilot's window
+(and at least :data:`~peakload.app.plateau.MIN_WINDOW_S`)."""
 RESERVE_S = 30.0
 """Wall seconds kept back from the budget for the simulations and the report."""
 
@@ -324,7 +331,7 @@ def _needed_windows(
         rows = rows + [
             r for r in _rows(level, bounds, context, SIZING_MIN_REQUESTS) if r.metric in missing
         ]
-    window = level.plateau.window_s
+    window = level.window_s
     out = {}
     for row in rows:
         if not row.matters or row.decisive or row.failed:
@@ -344,21 +351,23 @@ def _allocate(
     budget_s: float,
 ) -> list[tuple[int, float]]:
     """Which levels run a sized plateau, and its window (wall s): those whose pilot
-    leaves rows undecided, the cheapest first, each as long as its rows need or as
-    the budget still allows (at least :data:`MIN_GAIN` times the pilot's window)."""
+    leaves rows undecided, the cheapest first, each adding to the pilot's window
+    what its rows need (the two are pooled), or what the budget still allows when
+    that adds at least :data:`MIN_GAIN` times the pilot's window."""
     wants = []
     for index, level in enumerate(levels):
         needed = _needed_windows(level, bounds, options, context)
         if not needed:
             continue
         finite = [w for w in needed.values() if math.isfinite(w)]
-        window = max(finite) if finite else level.plateau.window_s * 4
+        pilot = level.plateau.window_s
+        window = max(MIN_WINDOW_S, (max(finite) if finite else pilot * 4) - pilot)
         overhead = level.plan.setup_s + level.plateau.warmup_s
         wants.append((overhead + window, index, window, overhead))
     out = []
     for _, index, window, overhead in sorted(wants):
         window = min(window, budget_s - overhead)
-        if window < MIN_GAIN * levels[index].plateau.window_s:
+        if window < max(MIN_WINDOW_S, MIN_GAIN * levels[index].plateau.window_s):
             continue
         out.append((index, window))
         budget_s -= overhead + window

@@ -241,16 +241,16 @@ def print_validation(run: ValidationRun, console: Console, all_rows: bool = True
 
 def suggested_minutes(run: ValidationRun) -> float:
     """A ``--max-minutes`` that would give every undecided level the window it needs:
-    each level's load test as run, lengthened to its need (its pilot again besides)."""
+    the load tests as run, and for each undecided level one more plateau adding what
+    its rows still need."""
     total = 0.0
     for level in run.levels:
-        plan, plateau = level.plan, level.plateau
-        run_s = plan.setup_s + plan.wall_duration_s
+        for plan in (level.plan, level.pilot_plan):
+            if plan is not None:
+                total += plan.setup_s + plan.wall_duration_s
         needs = [w for w in level.needed.values() if math.isfinite(w)]
-        if needs and max(needs) > plateau.window_s:
-            total += run_s + plan.setup_s + plateau.warmup_s + max(needs)  # pilot + sized
-        else:
-            total += run_s
+        if needs and max(needs) > level.window_s:
+            total += level.plan.setup_s + level.plateau.warmup_s + max(needs) - level.window_s
     if run.drill is not None:
         total += run.drill.plan.setup_s + run.drill.plan.wall_duration_s
     return math.ceil(total / 60 + 1)

@@ -141,6 +141,15 @@ class LevelResult:
     """metric -> wall seconds of window each undecided row that matters needs."""
 
     @property
+    def window_s(self) -> float:
+        """Wall seconds of window measured: the plateau's, and the pilot's pooled with it."""
+        window = self.plateau.window_s
+        if self.pilot_plan is not None:
+            lo, hi = self.pilot_plan.measure_window_s
+            window += (hi - lo) / self.pilot_plan.compress
+        return window
+
+    @property
     def undecided(self) -> list[Undecided]:
         level = self.plateau.level
         out = [

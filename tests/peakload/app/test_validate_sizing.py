@@ -50,21 +50,22 @@ def test_a_pilot_twice_too_loose_asks_for_four_times_its_window():
 
 
 def test_the_budget_goes_to_the_cheapest_level_first_and_caps_the_rest():
-    cheap = level([throughput(2 * MARGIN * 2.5)], level=0.5)  # needs 240 s (+40 s overhead)
-    dear = level([throughput(4 * MARGIN * 2.5)])  # needs 960 s (+40 s)
+    # Pooled with its 60 s pilot, a level needing 240 s runs 180 s more (+40 s overhead).
+    cheap = level([throughput(2 * MARGIN * 2.5)], level=0.5)
+    dear = level([throughput(4 * MARGIN * 2.5)])  # needs 960 s: 900 more (+40 s)
     done = level([throughput(1.0)], level=0.25)
     levels = [done, cheap, dear]
     assert _allocate(levels, Bounds(), OPTIONS, CONTEXT, 2000.0) == [
-        (1, pytest.approx(240.0)),
-        (2, pytest.approx(960.0)),
+        (1, pytest.approx(180.0)),
+        (2, pytest.approx(900.0)),
     ]
-    # 600 s: the cheap level in full (280 s), the dear one the 320 s left less its 40.
-    assert _allocate(levels, Bounds(), OPTIONS, CONTEXT, 600.0) == [
-        (1, pytest.approx(240.0)),
-        (2, pytest.approx(280.0)),
+    # 500 s: the cheap level in full (220 s), the dear one the 280 s left less its 40.
+    assert _allocate(levels, Bounds(), OPTIONS, CONTEXT, 500.0) == [
+        (1, pytest.approx(180.0)),
+        (2, pytest.approx(240.0)),
     ]
-    # Too little left for the dear level to gain 1.5x its pilot's window: not run.
-    assert _allocate(levels, Bounds(), OPTIONS, CONTEXT, 380.0) == [(1, pytest.approx(240.0))]
+    # Too little left for the dear level to add a minute to its pilot: not run.
+    assert _allocate(levels, Bounds(), OPTIONS, CONTEXT, 320.0) == [(1, pytest.approx(180.0))]
 
 
 def test_a_row_that_matters_and_is_missing_leaves_the_level_undecided():
