@@ -404,6 +404,7 @@ def _rows(level: LevelResult, bounds: Bounds, context: _Context, minimum: int) -
         segments.insert(0, Segment(level.pilot, level.pilot_plan))
     measured = measure(segments)
     summary = measured.summary
+    level.requests = int(summary["overall"]["requests"])
     transactions = judged_transactions(summary, minimum)
     predicted = replication_estimates(
         [r.to_dict() for r in level.simulation.result.replications], transactions

@@ -137,6 +137,8 @@ class LevelResult:
     """The pilot load test that sized this plateau, when the plateau is not the pilot
     (its window is pooled with the plateau's: :mod:`peakload.app.level_measurement`)."""
     pilot_plan: Plan | None = None
+    requests: int = 0
+    """Requests measured in the level's window(s): the pilot's and the plateau's, pooled."""
     needed: dict[str, float] = field(default_factory=dict)
     """metric -> wall seconds of window each undecided row that matters needs."""
 
@@ -173,7 +175,7 @@ class LevelResult:
                 "window": measured.window,
             },
             planned_requests_rps=self.plateau.expected_rps,
-            measured_requests=measured.overall.requests if measured.overall else 0,
+            measured_requests=self.requests,
             simulation=str(self.simulation.run_dir),
             loadtest=str(self.measurement.run_dir),
             generator_saturated=bool(measured.generator and measured.generator.saturated),

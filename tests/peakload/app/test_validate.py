@@ -159,13 +159,14 @@ def test_a_served_truth_keeps_its_own_failures_out_of_the_levels(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.long  # ~3.5 minutes: a level, then the scenario's own day at x8 (make test-long)
+@pytest.mark.long  # ~6 minutes: a level, its drill and a sized plateau (make test-long)
 def test_validate_passes_on_ci_smoke_and_compares_its_failure_drill(tmp_path, capsys):
     """One level of ci-smoke and its drill (one app instance of two lost 09:07-09:13):
     the right model agrees with the mock on both."""
     out = tmp_path / "out"
     scenario = with_drill(tmp_path)
-    argv = ["validate", "--scenario", str(scenario), *FAST, *PILOT_ONLY]
+    # Six minutes: the pilot, the drill, and a minute or so more of the level, pooled.
+    argv = ["validate", "--scenario", str(scenario), *FAST, "--max-minutes", "6"]
     code = main([*argv, "--out", str(out), "--quiet"])
     doc = validation(out)
     # Nothing disagrees; whether the pilot alone decides every row that matters depends
@@ -174,6 +175,14 @@ def test_validate_passes_on_ci_smoke_and_compares_its_failure_drill(tmp_path, ca
     assert code == VERDICT_CODES[doc["verdict"]]
     (level,) = doc["levels"]
     assert (doc["verdict"] == "pass") == (level["undecided"] == {})
+    if level["pilot"] is not None:  # a sized plateau ran: its window pools the pilot's
+        pooled = level["measured_requests"]
+        sized = json.loads((Path(level["loadtest"]) / "summary.json").read_text())
+        pilot = json.loads((Path(level["pilot"]) / "summary.json").read_text())
+        assert pooled == sized["overall"]["requests"] + pilot["overall"]["requests"]
+        rows = {row["metric"]: row for row in level["rows"]}
+        wall = sum((s["window_s"][1] - s["window_s"][0]) / 10 for s in (sized, pilot))
+        assert rows["overall.throughput_rps"]["measured"] == pytest.approx(pooled / wall)
     assert level["measured_requests"] >= 1000 * 0.8
     metrics = {row["metric"] for row in level["rows"]}
     assert {
