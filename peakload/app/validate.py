@@ -350,28 +350,56 @@ def _allocate(
     context: _Context,
     budget_s: float,
 ) -> list[tuple[int, float]]:
-    """Which levels run a sized plateau, and its window (wall s): those whose pilot
-    leaves rows undecided, the cheapest first, each adding to the pilot's window
-    what its rows need (the two are pooled), or what the budget still allows when
-    that adds at least :data:`MIN_GAIN` times the pilot's window."""
-    wants = []
+    """Which levels run a sized plateau, and the window (wall s) it adds to its pilot's
+    (the two are pooled): as many rows that matter decided as the budget buys.
+
+    Each undecided row needs a window (:func:`_needed_windows`); a level's sized
+    plateau costs its window plus one setup and warm-up. Greedy on rows decided
+    per wall second: each step takes the level and window that decide the most
+    rows per second of budget, until no step fits. What is left then lengthens
+    the level whose next row is nearest, when that adds at least a minute and
+    :data:`MIN_GAIN` times the pilot's window: a row not decided is still
+    narrowed."""
+    wants: dict[int, tuple[list[float], float]] = {}
     for index, level in enumerate(levels):
         needed = _needed_windows(level, bounds, options, context)
-        if not needed:
-            continue
-        finite = [w for w in needed.values() if math.isfinite(w)]
-        pilot = level.plateau.window_s
-        window = max(MIN_WINDOW_S, (max(finite) if finite else pilot * 4) - pilot)
-        overhead = level.plan.setup_s + level.plateau.warmup_s
-        wants.append((overhead + window, index, window, overhead))
-    out = []
-    for _, index, window, overhead in sorted(wants):
-        window = min(window, budget_s - overhead)
-        if window < max(MIN_WINDOW_S, MIN_GAIN * levels[index].plateau.window_s):
-            continue
-        out.append((index, window))
-        budget_s -= overhead + window
-    return sorted(out)
+        pilot = level.window_s
+        # A row with no estimate (too few requests for one): four times the window.
+        windows = [w if math.isfinite(w) else 4 * pilot for w in needed.values()]
+        extras = sorted(max(MIN_WINDOW_S, w - pilot) for w in windows)
+        if extras:
+            wants[index] = (extras, level.plan.setup_s + level.plateau.warmup_s)
+    chosen: dict[int, float] = {}
+    while True:
+        best: tuple[float, int, float, float] | None = None
+        for index, (extras, overhead) in wants.items():
+            current = chosen.get(index, 0.0)
+            done = sum(e <= current for e in extras)
+            for extra in extras:
+                cost = extra - current + (0.0 if index in chosen else overhead)
+                if extra <= current or cost > budget_s:
+                    continue
+                ratio = (sum(e <= extra for e in extras) - done) / cost
+                if best is None or ratio > best[0]:
+                    best = (ratio, index, extra, cost)
+        if best is None:
+            break
+        _, index, extra, cost = best
+        chosen[index] = extra
+        budget_s -= cost
+    nearest = sorted(
+        (min(e for e in extras if e > chosen.get(index, 0.0)), index)
+        for index, (extras, _) in wants.items()
+        if any(e > chosen.get(index, 0.0) for e in extras)
+    )
+    if nearest:
+        _, index = nearest[0]
+        current = chosen.get(index, 0.0)
+        overhead = 0.0 if index in chosen else wants[index][1]
+        longer = current + budget_s - overhead
+        if longer - current >= max(MIN_WINDOW_S, MIN_GAIN * levels[index].plateau.window_s):
+            chosen[index] = longer
+    return sorted(chosen.items())
 
 
 def _sized_plateau(

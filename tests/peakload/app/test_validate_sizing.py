@@ -49,7 +49,7 @@ def test_a_pilot_twice_too_loose_asks_for_four_times_its_window():
     assert _needed_windows(level([throughput(1.0)]), Bounds(), OPTIONS, CONTEXT) == {}
 
 
-def test_the_budget_goes_to_the_cheapest_level_first_and_caps_the_rest():
+def test_the_budget_buys_the_most_rows_per_second_then_narrows_the_nearest():
     # Pooled with its 60 s pilot, a level needing 240 s runs 180 s more (+40 s overhead).
     cheap = level([throughput(2 * MARGIN * 2.5)], level=0.5)
     dear = level([throughput(4 * MARGIN * 2.5)])  # needs 960 s: 900 more (+40 s)
@@ -65,7 +65,32 @@ def test_the_budget_goes_to_the_cheapest_level_first_and_caps_the_rest():
         (2, pytest.approx(240.0)),
     ]
     # Too little left for the dear level to add a minute to its pilot: not run.
-    assert _allocate(levels, Bounds(), OPTIONS, CONTEXT, 320.0) == [(1, pytest.approx(180.0))]
+    assert _allocate(levels, Bounds(), OPTIONS, CONTEXT, 300.0) == [(1, pytest.approx(180.0))]
+
+
+def test_three_rows_for_a_longer_window_beat_one_row_for_a_shorter():
+    def rows(ci):
+        return [
+            judge_row(
+                1.0,
+                f"tiers.{t}.utilization",
+                MetricKind.UTILIZATION,
+                Estimate(0.5, 1e-6),
+                Estimate(0.5, ci),
+                Bounds(),
+                matters=True,
+            )
+            for t in ("app", "db", "signature")
+        ]
+
+    # Utilization bound 5 points: sized for a half-width of 0.85 x 2.5 = 2.125 points.
+    many = level(rows(0.02125 * math.sqrt(6)))  # each needs 360 s: 300 more (+40)
+    one = level([throughput(2.125 * math.sqrt(13 / 3))], level=0.5)  # 260 s: 200 more (+40)
+    assert _needed_windows(many, Bounds(), OPTIONS, CONTEXT)["tiers.db.utilization"] == (
+        pytest.approx(360.0)
+    )
+    # 400 s buys one of them: three rows for 340 s beat one row for 240 s.
+    assert _allocate([many, one], Bounds(), OPTIONS, CONTEXT, 400.0) == [(0, pytest.approx(300.0))]
 
 
 def test_a_row_that_matters_and_is_missing_leaves_the_level_undecided():
