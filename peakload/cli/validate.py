@@ -42,7 +42,7 @@ def register(commands: argparse._SubParsersAction) -> None:
             "outside the drill (--no-drills skips it). "
             "Each level first runs a pilot (--min-requests); its batch means size the level's "
             "plateau so that throughput, every tier's utilization and the mean of every "
-            "transaction with >= 5 %% of requests are decisive (noise <= half the bound), "
+            "transaction with >= 5 % of requests are decisive (noise <= half the bound), "
             "within --max-minutes; the prediction is replicated until precise. "
             "Writes results/<timestamp>-validation-<scenario>/ (validation.json, "
             "validation.png, each level's plateau scenario, simulation and load test)."
