@@ -21,11 +21,10 @@ A validation that could have failed (:mod:`peakload.measure.precision`):
    means say how long the level's window must be for each row that matters
    to be decisive;
 3. **the sized plateaus**: the budget left of ``--max-minutes`` (after the
-   drill's known cost) goes to the levels that need longer windows, the
-   cheapest first; each runs again for what its rows need beyond the pilot's
-   window, and the two windows are pooled (:mod:`peakload.app.level_measurement`).
-   A level the budget cannot size in full gets what is left, and its undecided
-   rows are named with the window that would decide them.
+   drill's known cost) buys as many decided rows as it can (:func:`_allocate`);
+   a sized level runs again for what its rows need beyond the pilot's window,
+   and the two windows are pooled (:mod:`peakload.app.level_measurement`).
+   Rows still undecided are named with the window that would decide them.
 """
 
 from __future__ import annotations
