@@ -9,6 +9,10 @@
   killed and restarted (``--kill-server-at``) starts its counters from zero:
   the monitor carries the dead server's totals over, so the counters stay
   cumulative over the run; while it is down they hold, with nothing busy.
+- The server's own time outside its tiers per transaction, from its Prometheus
+  ``/metrics`` (``peakload_outside_seconds_total`` and
+  ``peakload_outside_requests_total``, the mock's :mod:`mock_server.middleware`),
+  when the admin token opens /admin/stats (a server that is our mock).
 - A real system's tier busy time from its Prometheus endpoints, when a
   busy-time mapping names them (:mod:`loadtests.busy_sources`).
 """
@@ -37,6 +41,40 @@ def admin_stats(host: str, token: str, timeout_s: float = 5.0) -> dict | None:
         return None
 
 
+OUTSIDE_METRICS = {
+    "peakload_outside_seconds_total": 0,
+    "peakload_outside_requests_total": 1,
+}
+
+
+def outside_counters(host: str, timeout_s: float = 2.0) -> dict[str, tuple[float, float]]:
+    """Per transaction, the server's cumulative (seconds, requests) outside its tiers
+    from its ``/metrics``; empty when it has none or cannot be read."""
+    try:
+        with urllib.request.urlopen(f"{host.rstrip('/')}/metrics", timeout=timeout_s) as answer:
+            text = answer.read().decode("utf-8", errors="replace")
+    except (urllib.error.URLError, OSError):
+        return {}
+    return parse_outside(text)
+
+
+def parse_outside(text: str) -> dict[str, tuple[float, float]]:
+    """The outside counters of one Prometheus text page, per transaction."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    found: dict[str, list[float]] = {}
+    try:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                index = OUTSIDE_METRICS.get(sample.name)
+                name = sample.labels.get("transaction")
+                if index is not None and name:
+                    found.setdefault(name, [0.0, 0.0])[index] = float(sample.value)
+    except ValueError:  # not Prometheus text
+        return {}
+    return {name: (seconds, requests) for name, (seconds, requests) in found.items()}
+
+
 def _cpu_seconds(process: psutil.Process) -> float:
     total = 0.0
     try:
@@ -60,6 +98,7 @@ class Samples:
     server_cpu: list[float] = field(default_factory=list)
     tiers: list[dict] = field(default_factory=list)  # /admin/stats "tiers" per sample
     busy: list[dict] = field(default_factory=list)  # tier -> {busy_seconds} from busy sources
+    outside: list[dict] = field(default_factory=list)  # transaction -> (seconds, requests)
 
 
 CUMULATIVE = (
@@ -156,4 +195,5 @@ class Monitor(threading.Thread):
             samples.server_cpu.append(100 * busy / span if self.server else 0.0)
             samples.tiers.append(self.counters.update(stats) if self.admin_token else {})
             samples.busy.append(self.busy_sampler() if self.busy_sampler else {})
+            samples.outside.append(outside_counters(self.host) if self.admin_token else {})
             last, last_gen, self._last_server = now, gen, server

@@ -37,6 +37,7 @@ from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.contract.summary import Summary
 from peakload.contract.timeseries import Timeseries
 from peakload.core.plan import ENV, Plan
+from peakload.measure import outside_file
 from peakload.measure.calibration import tier_file
 from peakload.measure.judge import judge
 
@@ -241,6 +242,8 @@ def run_loadtest(
             f"Locust recorded no requests (exit {master.returncode}): {tail}"
         ) from None
     _keep_tier_samples(run_dir, samples, busy_map)
+    if any(samples.outside):  # the server's own time outside its tiers (outside.csv)
+        outside_file.write(run_dir / outside_file.FILENAME, samples.wall, samples.outside)
     measurement = Measurement(
         plan=plan,
         records=raw_run.records,

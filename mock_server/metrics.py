@@ -1,4 +1,5 @@
-"""Prometheus metrics: per route and status, and per emulated tier.
+"""Prometheus metrics: per route and status, per emulated tier, and per transaction
+the time outside the tiers (:mod:`mock_server.middleware`).
 
 Each app has its own registry (no process-wide state), and the tier figures are
 read from the capacity pools at scrape time rather than updated per request.
@@ -85,8 +86,25 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.outside_seconds = Counter(
+            "peakload_outside_seconds",
+            "Seconds of answered requests spent outside the emulated tiers",
+            ["transaction"],
+            registry=self.registry,
+        )
+        self.outside_requests = Counter(
+            "peakload_outside_requests",
+            "Answered requests whose outside time is counted",
+            ["transaction"],
+            registry=self.registry,
+        )
         self.registry.register(TierCollector(capacity))
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route).observe(seconds)
+
+    def observe_outside(self, transaction: str, seconds: float) -> None:
+        """One answered request of ``transaction`` and its time outside the tiers."""
+        self.outside_seconds.labels(transaction).inc(seconds)
+        self.outside_requests.labels(transaction).inc()

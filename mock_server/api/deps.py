@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mock_server.access_log import UNIT_SCOPE_KEY
 from mock_server.capacity import Capacity
+from mock_server.middleware import through_tiers
 from mock_server.security import InvalidToken, verify_token
 from mock_server.settings import Settings
 
@@ -46,13 +47,13 @@ class UnitSession:
 
     async def read(self, transaction: str, action: Callable[..., T], *args: Any) -> T:
         """A read runs on the event loop: ~50 us of SQLite is cheaper than a thread hop."""
-        await self.capacity.serve(transaction)
+        await through_tiers(self.capacity, transaction)
         return action(self.engine, self.unit_code, *args)
 
     async def write(self, transaction: str, action: Callable[..., T], *args: Any) -> T:
         """A write runs in the thread pool: its commit waits on fsync (~0.8 ms with
         synchronous=FULL) with the GIL released, while the loop serves others."""
-        await self.capacity.serve(transaction)
+        await through_tiers(self.capacity, transaction)
         return await run_in_threadpool(action, self.engine, self.unit_code, *args)
 
 

@@ -15,8 +15,12 @@ RESTART_AFTER_S = 2.0
 
 VALIDATE_LEVELS = (0.25, 0.5, 1.0)
 """The plateau levels ``validate`` runs, as shares of the scenario's peak users."""
-VALIDATE_MIN_REQUESTS = 4000
-"""Requests each validation level's window is planned to hold (at the no-queueing rate)."""
+VALIDATE_MIN_REQUESTS = 1000
+"""Requests each validation level's pilot window is planned to hold (at the no-queueing
+rate): the pilot's batch means size the level's plateau."""
+VALIDATE_MAX_MINUTES = 25.0
+"""Wall minutes a validation may take: its plateaus are lengthened within them until the
+rows that matter are decisive."""
 VALIDATE_WARMUP_S = 30.0
 """Wall seconds of each validation plateau before its window: neither side measures them."""
 DRILL_COMPRESS = 8.0

@@ -89,8 +89,12 @@ def build_plateau(
     user_scale: float,
     min_requests: int,
     warmup_s: float,
+    window_s: float | None = None,
+    suffix: str = "",
 ) -> Plateau:
-    """Write the plateau scenario of ``level`` into ``out_dir`` and describe it."""
+    """Write the plateau scenario of ``level`` into ``out_dir`` and describe it; its
+    window holds ``min_requests``, or lasts ``window_s`` wall seconds when given
+    (``suffix`` then tells its file from the pilot's)."""
     scenario = load_scenario(scenario_path)
     data = tomllib.loads(Path(scenario_path).read_text())
     load = level * scenario.workload.profile.peak
@@ -98,6 +102,8 @@ def build_plateau(
         load = float(round(load))
     rps = expected_rps(scenario, load, user_scale)
     window = _whole_minutes(max(MIN_WINDOW_S, min_requests / rps if rps > 0 else MIN_WINDOW_S))
+    if window_s is not None:
+        window = _whole_minutes(max(MIN_WINDOW_S, window_s))
     warmup = _whole_minutes(warmup_s)
     start = parse_clock(PLATEAU_START)
     opens = start + warmup * COMPRESS
@@ -109,7 +115,7 @@ def build_plateau(
         )
     clocks = [format_clock(t, with_seconds=True) for t in (start, opens, end)]
     info = data["scenario"]
-    info["name"] = f"{scenario.name}-level-{round(level * 100)}"
+    info["name"] = f"{scenario.name}-level-{round(level * 100)}{suffix}"
     info["description"] = (
         f"validate: {scenario.name} held at {level:g} of its peak ({load:g} "
         f"{'users' if scenario.workload.kind == 'closed' else 'requests/s'})"

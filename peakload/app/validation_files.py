@@ -15,7 +15,15 @@ from rich.table import Table
 from peakload.app.rundir import jsonable
 from peakload.app.validation_run import DrillResult, LevelResult, ValidateOptions, ValidationRun
 from peakload.contract.validation import ValidationDocument
-from peakload.measure.validation import MIN_TRANSACTION_REQUESTS, Agreement, MetricKind, Row
+from peakload.measure.validation import (
+    MATTERS_SHARE,
+    MIN_TRANSACTION_REQUESTS,
+    Agreement,
+    MetricKind,
+    PredictionBasis,
+    Row,
+    Verdict,
+)
 
 RULE = (
     "difference = predicted - measured; noise = sqrt(ci_p^2 + ci_m^2) (95% half-widths: "
@@ -23,8 +31,16 @@ RULE = (
     "agree: |difference| <= bound; agree, within noise: |difference| <= bound + noise; "
     "disagree: beyond bound + noise (the model misses by more than the bound with 95% "
     "confidence). Bounds are relative to the measurement for throughput and times "
-    "(times also agree within latency_floor_s, a tier's wait within wait_floor_s), absolute "
-    "points for utilization and share. "
+    "(a client's mean or p95 compared as queue time only, with no delay tier in the model "
+    "and no outside time reported by the server, also agrees within latency_floor_s; a "
+    "tier's wait within wait_floor_s), absolute points for utilization and share. "
+    "A transaction's predicted mean and p95 against a server reporting its own time outside "
+    "the tiers are the model's figure plus that measured outside mean. "
+    "detectable = bound + noise, the smallest miss that would have disagreed; decisive: "
+    "noise <= bounds.decisive x bound. Verdict: fail when a row disagrees, else "
+    "inconclusive when a row that matters (throughput, each tier's utilization, the mean of "
+    f"each transaction with >= {MATTERS_SHARE:.0%} of the model's requests) is not decisive, "
+    "else pass. "
     f"Per-transaction rows only with >= {MIN_TRANSACTION_REQUESTS} measured requests. "
     "Drill rows (drills.<drill>.<inside|outside>.<figure>): the failing tier's mean wait and "
     "response inside the drill and in the rest of the window; measured half-widths from batch "
@@ -36,6 +52,9 @@ def document(run: ValidationRun, options: ValidateOptions) -> ValidationDocument
     """``validation.json``, typed (:mod:`peakload.contract.validation`)."""
     return ValidationDocument(
         passed=run.passed,
+        verdict=run.verdict.value,
+        decisive=sum(r.decisive for r in run.rows),
+        max_minutes=options.max_minutes,
         scenario=str(options.scenario_path),
         serve_scenario=str(options.serve_scenario_path) if options.serve_scenario_path else None,
         host=options.host or "mock (started by peakload)",
@@ -86,11 +105,31 @@ def _error(row: Row) -> str:
 
 
 def _bound(row: Row) -> str:
+    if row.basis is PredictionBasis.QUEUE_ONLY and row.kind.seconds:
+        return f"±{row.bound * 1000:.1f} ms (queue time only)"
     if row.kind.relative:
         m = abs(row.measured.value)
         relative = row.bound / m if m else math.inf
         return f"±{relative:.0%}" if math.isfinite(relative) else "-"
     return f"±{row.bound * 100:.1f} pt"
+
+
+def _detectable(row: Row) -> str:
+    """The smallest miss the row could have detected, in the bound's terms."""
+    if not math.isfinite(row.detectable):
+        return "-"
+    if row.kind.relative:
+        m = abs(row.measured.value)
+        return f"{row.detectable / m:.0%}" if m else "-"
+    return f"{row.detectable * 100:.1f} pt"
+
+
+def _predicted(row: Row) -> str:
+    """The prediction; with the server's outside time added, as the sum it is."""
+    ci = _ci(row.predicted.ci95, row.kind)
+    if row.basis is PredictionBasis.PLUS_OUTSIDE and row.kind.seconds:
+        return f"{row.model_value * 1000:,.1f} + {row.outside_s * 1000:.1f} outside{ci}"
+    return _value(row.predicted.value, row.kind) + ci
 
 
 _STYLE = {
@@ -100,19 +139,48 @@ _STYLE = {
 }
 
 
-def _cells(row: Row) -> tuple[str, str, str, str, str]:
-    """metric, predicted, measured, error and bound as the table shows them."""
+COLUMNS = ("metric", "predicted", "measured", "error", "bound", "detects", "verdict")
+
+
+def _cells(row: Row) -> tuple[str, str, str, str, str, str]:
+    """metric, predicted, measured, error, bound and detectable miss as the table
+    shows them (a row that matters is starred)."""
     return (
-        row.metric,
-        _value(row.predicted.value, row.kind) + _ci(row.predicted.ci95, row.kind),
+        row.metric + (" *" if row.matters else ""),
+        _predicted(row),
         _value(row.measured.value, row.kind) + _ci(row.measured.ci95, row.kind),
         _error(row),
         _bound(row),
+        _detectable(row),
     )
 
 
 def _verdict(row: Row) -> str:
-    return row.verdict.value + (" (imprecise)" if row.imprecise else "")
+    if row.failed:
+        return row.verdict.value
+    return row.verdict.value + (", decisive" if row.decisive else " (not decisive)")
+
+
+def headline(run: ValidationRun) -> str:
+    """How many figures agree decisively, agree without being decisive, disagree; and
+    how many of those that matter are decisive."""
+    rows = run.rows
+    failed = sum(r.failed for r in rows)
+    decisive = sum(r.decisive and not r.failed for r in rows)
+    loose = len(rows) - failed - decisive
+    mattering = [r for r in rows if r.matters]
+    missing = sum(len(level.missing) for level in run.levels)
+    return (
+        f"{len(rows)} figures: {decisive} agree decisively, {loose} agree but imprecise, "
+        f"{failed} disagree; of the rows that matter, "
+        f"{sum(r.decisive for r in mattering)} of {len(mattering) + missing} are decisive"
+    )
+
+
+def undecided_lines(run: ValidationRun) -> list[str]:
+    """The rows that matter and are not decisive, each with the window that would decide
+    it."""
+    return [f"not decisive: {u.label()}" for u in run.undecided]
 
 
 def _level_title(level: LevelResult) -> str:
@@ -139,21 +207,53 @@ def print_validation(run: ValidationRun, console: Console, all_rows: bool = True
         tables.append((_drill_title(run.drill), run.drill.rows))
     for title, rows in tables:
         table = Table(title=title, title_justify="left")
-        for column in ("metric", "predicted", "measured", "error", "bound", "verdict"):
+        for column in COLUMNS:
             table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
         for row in rows:
-            if not all_rows and row.verdict is Agreement.AGREE:
+            if not all_rows and row.verdict is Agreement.AGREE and row.decisive:
                 continue
             table.add_row(*_cells(row), f"[{_STYLE[row.verdict]}]{_verdict(row)}[/]")
         console.print(table)
     if run.drill_skipped:
         console.print(f"drill {run.drill_skipped}", markup=False, highlight=False)
-    if run.passed:
-        console.print("[bold green]VALIDATION: PASS[/bold green] (every figure agrees)")
-    else:
+    console.print("* a row that matters: it must be decisive for a pass", highlight=False)
+    console.print(headline(run), markup=False, highlight=False)
+    verdict = run.verdict
+    if verdict is Verdict.PASS:
+        console.print("[bold green]VALIDATION: PASS[/bold green] (every row that matters decides)")
+    elif verdict is Verdict.FAIL:
         console.print(
             "[bold red]VALIDATION: FAIL[/bold red] disagreeing: " + ", ".join(run.failing)
         )
+    else:
+        console.print(
+            "[bold yellow]VALIDATION: INCONCLUSIVE[/bold yellow] nothing disagrees, but "
+            f"{len(run.undecided)} row(s) that matter could not have failed: "
+            + "; ".join(u.label() for u in run.undecided)
+            + (
+                f"; --max-minutes {suggested_minutes(run):.0f} would size them"
+                if run.levels
+                else ""
+            ),
+            highlight=False,
+        )
+
+
+def suggested_minutes(run: ValidationRun) -> float:
+    """A ``--max-minutes`` that would give every undecided level the window it needs:
+    the load tests as run, and for each undecided level one more plateau adding what
+    its rows still need."""
+    total = 0.0
+    for level in run.levels:
+        for plan in (level.plan, level.pilot_plan):
+            if plan is not None:
+                total += plan.setup_s + plan.wall_duration_s
+        needs = [w for w in level.needed.values() if math.isfinite(w)]
+        if needs and max(needs) > level.window_s:
+            total += level.plan.setup_s + level.plateau.warmup_s + max(needs) - level.window_s
+    if run.drill is not None:
+        total += run.drill.plan.setup_s + run.drill.plan.wall_duration_s
+    return math.ceil(total / 60 + 1)
 
 
 def write_validation_report(run: ValidationRun, scenario: str) -> Path:
@@ -161,16 +261,14 @@ def write_validation_report(run: ValidationRun, scenario: str) -> Path:
     from peakload.app.report import write_report
     from peakload.app.report.page import Headline, Section, paragraph, table
 
-    rows = run.rows
-    agreeing = sum(r.verdict is not Agreement.DISAGREE for r in rows)
     drill = " and a failure drill" if run.drill else ""
     verdict = Headline(
-        run.passed,
-        "VALIDATION PASS" if run.passed else "VALIDATION FAIL",
-        f"{agreeing} of {len(rows)} figures agree over {len(run.levels)} level(s){drill}",
-        [f"disagrees: {m}" for m in run.failing],
+        None if run.verdict is Verdict.INCONCLUSIVE else run.passed,  # neither: grey
+        f"VALIDATION {run.verdict.value.upper()}",
+        f"{headline(run)}; over {len(run.levels)} level(s){drill}",
+        [f"disagrees: {m}" for m in run.failing] + undecided_lines(run),
     )
-    columns = ("metric", "predicted", "measured", "error", "bound", "verdict")
+    columns = COLUMNS
     experiments: list[tuple[str, str, LevelResult | DrillResult]] = [
         (f"Level {level.plateau.level:g}", _level_title(level), level) for level in run.levels
     ]
@@ -311,7 +409,11 @@ def plot_validation(run: ValidationRun, path: Path) -> Path:
         if metrics:
             ax.legend(fontsize="x-small", ncol=2)
     failing = run.failing
-    verdict = "PASS" if run.passed else f"FAIL: {len(failing)} metric(s) disagree (✗)"
+    verdict = {
+        Verdict.PASS: "PASS",
+        Verdict.FAIL: f"FAIL: {len(failing)} metric(s) disagree (✗)",
+        Verdict.INCONCLUSIVE: f"INCONCLUSIVE: {len(run.undecided)} row(s) not decisive",
+    }[run.verdict]
     fig.suptitle(f"validate: predicted (open) vs measured (filled), 95 % intervals: {verdict}")
     fig.tight_layout()
     fig.savefig(path)

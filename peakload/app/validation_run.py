@@ -9,6 +9,7 @@ for a type.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from peakload.app.simulate import SimulationRun
 from peakload.contract.validation import DrillRecord, LevelRecord
 from peakload.core.plan import Plan
 from peakload.measure.drills import wait_ratios
-from peakload.measure.validation import Bounds, Row, failing_metrics
+from peakload.measure.validation import Bounds, Row, Verdict, failing_metrics, verdict
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class ValidateOptions:
     plots: bool = True
     drills: bool = True
     """Run the model's ``[[failures]]`` drill after the levels (``--no-drills``: don't)."""
+    max_minutes: float = defaults.VALIDATE_MAX_MINUTES
+    """The validation's wall budget: plateaus are lengthened within it (``--max-minutes``)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,21 @@ class Planned:
         return levels + drill.plan.setup_s + drill.plan.wall_duration_s
 
 
+@dataclass(frozen=True)
+class Undecided:
+    """A row that matters and is not decisive, and the plateau that would decide it."""
+
+    level: float
+    metric: str
+    needed_window_s: float
+    """Wall seconds of measured window the row needs (``inf``: no estimate)."""
+
+    def label(self) -> str:
+        window = self.needed_window_s
+        length = f"a {window / 60:.0f}-minute window" if math.isfinite(window) else "more data"
+        return f"{self.metric}@{self.level:g} ({length})"
+
+
 @dataclass
 class LevelResult:
     plateau: Plateau
@@ -113,6 +131,35 @@ class LevelResult:
     simulation: SimulationRun
     measurement: LoadTestRun
     rows: list[Row]
+    missing: list[str] = field(default_factory=list)
+    """Rows that matter but could not be compared (too few requests in the window)."""
+    pilot: LoadTestRun | None = None
+    """The pilot load test that sized this plateau, when the plateau is not the pilot
+    (its window is pooled with the plateau's: :mod:`peakload.app.level_measurement`)."""
+    pilot_plan: Plan | None = None
+    requests: int = 0
+    """Requests measured in the level's window(s): the pilot's and the plateau's, pooled."""
+    needed: dict[str, float] = field(default_factory=dict)
+    """metric -> wall seconds of window each undecided row that matters needs."""
+
+    @property
+    def window_s(self) -> float:
+        """Wall seconds of window measured: the plateau's, and the pilot's pooled with it."""
+        window = self.plateau.window_s
+        if self.pilot_plan is not None:
+            lo, hi = self.pilot_plan.measure_window_s
+            window += (hi - lo) / self.pilot_plan.compress
+        return window
+
+    @property
+    def undecided(self) -> list[Undecided]:
+        level = self.plateau.level
+        out = [
+            Undecided(level, r.metric, self.needed.get(r.metric, math.inf))
+            for r in self.rows
+            if r.matters and not r.decisive and not r.failed
+        ]
+        return out + [Undecided(level, m, self.needed.get(m, math.inf)) for m in self.missing]
 
     def record(self) -> LevelRecord:
         """The level as ``validation.json`` holds it."""
@@ -128,12 +175,15 @@ class LevelResult:
                 "window": measured.window,
             },
             planned_requests_rps=self.plateau.expected_rps,
-            measured_requests=measured.overall.requests if measured.overall else 0,
+            measured_requests=self.requests,
             simulation=str(self.simulation.run_dir),
             loadtest=str(self.measurement.run_dir),
             generator_saturated=bool(measured.generator and measured.generator.saturated),
             passed=not any(r.failed for r in self.rows),
             rows=[r.record() for r in self.rows],
+            replications=len(self.simulation.result.replications),
+            pilot=str(self.pilot.run_dir) if self.pilot else None,
+            undecided={u.metric: u.needed_window_s for u in self.undecided},
         )
 
 
@@ -161,5 +211,21 @@ class ValidationRun:
         return failing_metrics(self.rows)
 
     @property
+    def undecided(self) -> list[Undecided]:
+        """The rows that matter and are not decisive, at every level."""
+        return [u for level in self.levels for u in level.undecided]
+
+    @property
+    def verdict(self) -> Verdict:
+        """FAIL when a row disagrees; INCONCLUSIVE when a row that matters is not
+        decisive (or missing); PASS otherwise."""
+        if not self.levels:
+            return Verdict.FAIL
+        judged = verdict(self.rows)
+        if judged is Verdict.PASS and self.undecided:
+            return Verdict.INCONCLUSIVE
+        return judged
+
+    @property
     def passed(self) -> bool:
-        return bool(self.levels) and not self.failing
+        return self.verdict is Verdict.PASS

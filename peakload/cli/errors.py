@@ -5,6 +5,8 @@
 2    unusable input or a run that could not run: one line on stderr says why
 3    peakload itself failed (an unexpected error, a bug): one line on stderr names
      the file holding the traceback, so CI never reads a crash as a failed verdict
+4    it ran and could not decide: the verdict is inconclusive (``validate``: a figure
+     that must decide could not have failed; it names them and the run that would)
 130  interrupted (Ctrl-C)
 
 An unexpected exception is the one case pip calls ``UNKNOWN_ERROR``: its own
@@ -24,6 +26,7 @@ from peakload.app.errors import CouldNotRun, JobError
 from peakload.core.scenario_file import ScenarioError
 
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_CRASHED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_INCONCLUSIVE = 4
 
 EXIT_CODES = (
     "Exit codes: 0 it ran (a verdict passed), 1 the verdict failed, 2 unusable input "
@@ -33,7 +36,8 @@ EXIT_CODES = (
 
 EXIT_CODES_ALWAYS = (
     f"Any command: {EXIT_CRASHED} peakload itself failed (an unexpected error: one line "
-    f"names the file holding the traceback), {EXIT_INTERRUPTED} interrupted."
+    f"names the file holding the traceback), {EXIT_INCONCLUSIVE} inconclusive (a verdict "
+    f"the run could not decide: validate), {EXIT_INTERRUPTED} interrupted."
 )
 """The codes every command shares, appended to each ``--help`` epilog."""
 

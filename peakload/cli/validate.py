@@ -8,7 +8,7 @@ from rich.console import Console
 
 from peakload.app import defaults
 from peakload.cli import options
-from peakload.cli.errors import EXIT_FAILED, EXIT_OK
+from peakload.cli.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
 
 NAME = "validate"
 
@@ -40,10 +40,19 @@ def register(commands: argparse._SubParsersAction) -> None:
             "window with the drill, as a load test at x8 (or more, to fit 5 minutes) and its "
             "simulation, compared on the failing tier's mean wait and response inside and "
             "outside the drill (--no-drills skips it). "
+            "Each level first runs a pilot (--min-requests); its batch means size the level's "
+            "plateau so that throughput, every tier's utilization and the mean of every "
+            "transaction with >= 5 % of requests are decisive (noise <= half the bound), "
+            "within --max-minutes; the prediction is replicated until precise. "
             "Writes results/<timestamp>-validation-<scenario>/ (validation.json, "
             "validation.png, each level's plateau scenario, simulation and load test)."
         ),
-        epilog="Exit codes: 0 every figure agrees, 1 some disagree (named), 2 could not run.",
+        epilog=(
+            f"Exit codes: {EXIT_OK} PASS: no figure disagrees and every row that matters is "
+            f"decisive, {EXIT_FAILED} FAIL: some disagree (named), {EXIT_INCONCLUSIVE} "
+            "INCONCLUSIVE: none disagrees but rows that matter could not have failed (named, "
+            "with the window that would decide them), 2 could not run."
+        ),
     )
     options.add_scenario(parser, "the model: TOML scenario file")
     parser.add_argument(
@@ -76,8 +85,17 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=options.positive_int,
         default=defaults.VALIDATE_MIN_REQUESTS,
         metavar="N",
-        help="requests each level's window is planned to hold "
+        help="requests each level's pilot window is planned to hold "
         f"(default {defaults.VALIDATE_MIN_REQUESTS})",
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=options.positive_float,
+        default=defaults.VALIDATE_MAX_MINUTES,
+        metavar="M",
+        help="wall minutes the validation may take: the levels' plateaus are lengthened "
+        "within them until the rows that matter are decisive "
+        f"(default {defaults.VALIDATE_MAX_MINUTES:g})",
     )
     parser.add_argument(
         "--warmup",
@@ -112,6 +130,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from peakload.app.validation_run import DrillPlan, ValidateOptions
     from peakload.contract.calibration import unfit_for_prediction
     from peakload.core.scenario_file import load_scenario
+    from peakload.measure.validation import Verdict
 
     if warning := unfit_for_prediction(args.scenario):  # an inconclusive calibration's model
         console.print(warning, markup=False, highlight=False)
@@ -131,13 +150,19 @@ def run(args: argparse.Namespace, console: Console) -> int:
         jobs=args.jobs,
         plots=not args.no_plots,
         drills=not args.no_drills,
+        max_minutes=args.max_minutes,
     )
     run_dir = new_run_dir(args.out, "validation", load_scenario(args.scenario).name)
     planned = plan_validation(job, run_dir)
     drill = " and its failure drill" if isinstance(planned.drill, DrillPlan) else ""
     label = f"validating {args.scenario} at {len(planned.levels)} level(s){drill}"
-    with progress_bar(label, planned.seconds, disabled=args.quiet) as advance:
+    total = max(planned.seconds, args.max_minutes * 60)  # pilots, then the sized plateaus
+    with progress_bar(label, total, disabled=args.quiet) as advance:
         done = validate(job, progress=advance, planned=planned, run_dir=run_dir)
     print_validation(done, console, all_rows=not args.quiet)
     console.print(f"results: {done.run_dir}", markup=False, highlight=False)
-    return EXIT_OK if done.passed else EXIT_FAILED
+    return {
+        Verdict.PASS: EXIT_OK,
+        Verdict.FAIL: EXIT_FAILED,
+        Verdict.INCONCLUSIVE: EXIT_INCONCLUSIVE,
+    }[done.verdict]

@@ -45,6 +45,17 @@ class ValidationRow(_Model):
     verdict: str
     imprecise: bool
     """The row's noise is wider than its bound: a miss of the bound could have agreed."""
+    decisive: bool = False
+    """The noise is within ``bounds.decisive`` of the bound: a miss of
+    ``(1 + decisive) x bound`` would have disagreed."""
+    detectable: Figure = None
+    """The smallest miss the row could have detected: ``bound + noise``."""
+    matters: bool = False
+    """One of the rows that must be decisive for a pass."""
+    basis: str = "model"
+    """What the prediction is made of: ``model``, ``model + outside`` (the server's own
+    outside time, ``outside_s``, added), ``model with its delay tier``, ``queue time only``."""
+    outside_s: Figure = None
 
 
 class _Experiment(_Model):
@@ -66,6 +77,11 @@ class LevelRecord(_Experiment):
     load: float
     scenario: str
     planned_requests_rps: float
+    replications: int = 0
+    pilot: str | None = None
+    """The pilot load test that sized the plateau (None: the pilot was long enough)."""
+    undecided: dict[str, Figure] = Field(default_factory=dict)
+    """Rows that matter and are not decisive -> wall seconds of window they need."""
 
 
 class DrillRecord(_Experiment):
@@ -82,6 +98,10 @@ class ValidationDocument(_Model):
 
     kind: Literal["validation"] = "validation"
     passed: bool = Field(alias="pass")
+    verdict: Literal["pass", "fail", "inconclusive"] = "pass"
+    decisive: int = 0
+    """Rows whose noise is within ``bounds.decisive`` of their bound."""
+    max_minutes: float | None = None
     scenario: str
     serve_scenario: str | None
     host: str

@@ -25,10 +25,28 @@ for utilization and transaction share. With ``noise = sqrt(ci_p^2 + ci_m^2)``
 - **disagree**: ``|difference| > bound + noise``: the model misses by more than
   the bound with 95 % confidence. Any disagreeing row fails the validation.
 
-A row whose noise alone exceeds its bound is flagged ``imprecise``: it cannot
-fail, so its verdict is weak evidence; run longer plateaus or more
-replications. Per-transaction rows exist only for transactions with at least
-:data:`MIN_TRANSACTION_REQUESTS` measured requests in the window.
+A row whose noise alone exceeds its bound is flagged ``imprecise``. Whether a
+row *could have failed* is its **detectable miss**, ``bound + noise``: the
+smallest ``|difference|`` that would have disagreed. A row is **decisive** when
+that is at most ``(1 + decisive) x bound`` (``Bounds.decisive``, 0.5: a miss of
+1.5 times the bound would have been caught), i.e. ``noise <= decisive x bound``
+with both half-widths known. The rows that **matter** (:func:`matters`) are
+throughput, every queueing tier's utilization and the mean of every
+transaction carrying at least :data:`MATTERS_SHARE` of the model's requests;
+the validation's :class:`Verdict` is PASS only when none disagrees and every
+row that matters is decisive, INCONCLUSIVE when none disagrees but some that
+matter are not, FAIL when any row disagrees. Per-transaction rows exist only
+for transactions with at least :data:`MIN_TRANSACTION_REQUESTS` measured
+requests in the window.
+
+The time outside the tiers (:class:`PredictionBasis`). A client's response
+time holds the tiers' queueing and service and the time no tier explains
+(HTTP, framework, JSON). A model with a delay tier predicts the latter; else,
+against a server that reports its own outside time per transaction
+(``peakload_outside_seconds_total`` on the mock), a transaction's predicted
+mean and p95 are the model's figure plus that measured outside mean, shown as
+such; else the comparison is of queue time only, and only those rows keep the
+absolute ``latency_floor_s``, named in their bound.
 """
 
 from __future__ import annotations
@@ -48,6 +66,9 @@ from peakload.contract.validation import ValidationRow
 from peakload.measure.counter_batches import BATCHES
 from peakload.measure.stats import half_width, request_summary
 
+MATTERS_SHARE = 0.05
+"""A transaction carrying at least this share of the model's requests has its mean in
+the rows that must be decisive."""
 MIN_TRANSACTION_REQUESTS = 300
 """Measured requests in the window below which a transaction gets no rows (its p95
 would rest on fewer than 15 requests above it)."""
@@ -73,6 +94,27 @@ class MetricKind(StrEnum):
         return self in (MetricKind.MEAN, MetricKind.P95, MetricKind.WAIT)
 
 
+class PredictionBasis(StrEnum):
+    """What a row's prediction is made of (a latency's, for the time outside the tiers)."""
+
+    MODEL = "model"
+    """Not a client latency (or a tier's, from the server's own counters)."""
+    PLUS_OUTSIDE = "model + outside"
+    """The model's queue time plus the server's own measured outside time."""
+    DELAY_TIER = "model with its delay tier"
+    """The model's delay tier carries the time outside the queues: nothing added."""
+    QUEUE_ONLY = "queue time only"
+    """Neither: the prediction leaves out the outside time; the latency floor applies."""
+
+
+class Verdict(StrEnum):
+    """A validation's verdict (:func:`verdict`)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+
+
 class Agreement(StrEnum):
     AGREE = "agree"
     WITHIN_NOISE = "agree, within noise"
@@ -83,9 +125,11 @@ class Agreement(StrEnum):
 class Bounds:
     """How far a prediction may be from a measurement and still agree.
 
-    ``latency_floor_s``: a mean or p95 also agrees within this many seconds,
-    whatever its relative error (a 10 % bound on a 5 ms response is 0.5 ms,
-    less than the loopback HTTP stack adds to every request).
+    ``latency_floor_s``: a client's mean or p95 compared as queue time only
+    (:attr:`PredictionBasis.QUEUE_ONLY`: no delay tier in the model, no outside
+    time reported by the server) also agrees within this many seconds, whatever
+    its relative error: the prediction leaves out what the HTTP stack adds.
+    Rows whose prediction holds the outside time have no floor.
 
     ``wait``, ``wait_floor_s``: a tier's mean queueing wait (the failure drill's
     rows, :mod:`peakload.measure.drills`) agrees within ``wait`` of the
@@ -105,16 +149,21 @@ class Bounds:
     wait: float = 0.10
     latency_floor_s: float = 0.005
     wait_floor_s: float = 0.001
+    decisive: float = 0.5
+    """A row is decisive when its noise is at most this fraction of its bound."""
     metrics: dict[str, float] = field(default_factory=dict)
     """Per-metric overrides, e.g. ``{"tiers.db.utilization": 0.03}``."""
 
-    def allowed(self, metric: str, kind: MetricKind, measured: float) -> float:
-        """The bound in the metric's own units."""
+    def allowed(
+        self, metric: str, kind: MetricKind, measured: float, latency_floor: bool = False
+    ) -> float:
+        """The bound in the metric's own units; ``latency_floor``: a queue-time-only
+        latency, which also agrees within :attr:`latency_floor_s`."""
         bound = float(self.metrics.get(metric, getattr(self, kind.value)))
         if not kind.relative:
             return bound
         allowed: float = bound * abs(measured)
-        if kind in (MetricKind.MEAN, MetricKind.P95):
+        if kind in (MetricKind.MEAN, MetricKind.P95) and latency_floor:
             allowed = max(allowed, self.latency_floor_s)
         elif kind is MetricKind.WAIT:
             allowed = max(allowed, self.wait_floor_s)
@@ -131,7 +180,7 @@ class BoundsError(ValueError):
 def load_bounds(path: str | Path | None) -> Bounds:
     """Bounds from TOML: top-level ``throughput``, ``mean``, ``p95``, ``wait``
     (fractions), ``utilization``, ``share`` (fractions, i.e. 0.05 = 5 points),
-    ``latency_floor_s``, ``wait_floor_s``, and ``[metrics]`` with
+    ``latency_floor_s``, ``wait_floor_s``, ``decisive``, and ``[metrics]`` with
     ``"tiers.db.utilization" = 0.03``."""
     if path is None:
         return Bounds()
@@ -171,6 +220,31 @@ class Row:
     bound: float  # in the metric's units
     verdict: Agreement
     imprecise: bool
+    decisive: bool = False
+    """Both half-widths known and the noise within ``Bounds.decisive`` of the bound."""
+    matters: bool = False
+    """One of the rows that must be decisive for a PASS (:func:`matters`)."""
+    basis: PredictionBasis = PredictionBasis.MODEL
+    outside_s: float = math.nan
+    """The server's measured outside time included in ``predicted`` (PLUS_OUTSIDE)."""
+
+    @property
+    def noise(self) -> float:
+        """The half-width of the difference."""
+        return math.hypot(_finite(self.predicted.ci95), _finite(self.measured.ci95))
+
+    @property
+    def detectable(self) -> float:
+        """The smallest miss this row could have detected: a ``|difference|`` past
+        ``bound + noise`` disagrees."""
+        return self.bound + self.noise
+
+    @property
+    def model_value(self) -> float:
+        """The model's own figure (the prediction without the outside time added)."""
+        if self.basis is PredictionBasis.PLUS_OUTSIDE:
+            return self.predicted.value - self.outside_s
+        return self.predicted.value
 
     @property
     def difference(self) -> float:
@@ -203,6 +277,11 @@ class Row:
             bound=self.bound,
             verdict=self.verdict.value,
             imprecise=self.imprecise,
+            decisive=self.decisive,
+            detectable=self.detectable,
+            matters=self.matters,
+            basis=self.basis.value,
+            outside_s=self.outside_s,
         )
 
 
@@ -217,9 +296,18 @@ def judge_row(
     predicted: Estimate,
     measured: Estimate,
     bounds: Bounds,
+    basis: PredictionBasis = PredictionBasis.MODEL,
+    outside_s: float = math.nan,
+    matters: bool = False,
 ) -> Row:
-    """One row and its verdict (the rule is in the module docstring)."""
-    allowed = bounds.allowed(metric, kind, measured.value)
+    """One row and its verdict (the rule is in the module docstring). ``predicted`` is
+    the model's figure; with ``basis`` PLUS_OUTSIDE, ``outside_s`` is added to it."""
+    if basis is PredictionBasis.PLUS_OUTSIDE:
+        predicted = Estimate(predicted.value + outside_s, predicted.ci95)
+    else:
+        outside_s = math.nan
+    floor = basis is PredictionBasis.QUEUE_ONLY
+    allowed = bounds.allowed(metric, kind, measured.value, latency_floor=floor)
     noise = math.hypot(_finite(predicted.ci95), _finite(measured.ci95))
     gap = abs(predicted.value - measured.value)
     if not (math.isfinite(predicted.value) and math.isfinite(measured.value)):
@@ -230,7 +318,82 @@ def judge_row(
         verdict = Agreement.WITHIN_NOISE
     else:
         verdict = Agreement.DISAGREE
-    return Row(level, metric, kind, predicted, measured, allowed, verdict, noise > allowed)
+    known = all(math.isfinite(x) for x in (predicted.ci95, measured.ci95, allowed))
+    decisive = known and noise <= bounds.decisive * allowed
+    return Row(
+        level,
+        metric,
+        kind,
+        predicted,
+        measured,
+        allowed,
+        verdict,
+        noise > allowed,
+        decisive,
+        matters,
+        basis,
+        outside_s,
+    )
+
+
+def matters(metric: str, shares: dict[str, float], delay_tiers: Iterable[str] = ()) -> bool:
+    """Is ``metric`` one of the rows that must be decisive? Throughput, each queueing
+    tier's utilization, and the mean of each transaction whose share of the model's
+    requests (``shares``, fractions) is at least :data:`MATTERS_SHARE`."""
+    parts = metric.split(".")
+    if metric == "overall.throughput_rps":
+        return True
+    if parts[0] == "tiers" and parts[-1] == "utilization":
+        return ".".join(parts[1:-1]) not in set(delay_tiers)
+    if parts[0] == "transactions" and parts[-1] == "mean_s":
+        return shares.get(".".join(parts[1:-1]), 0.0) >= MATTERS_SHARE
+    return False
+
+
+def verdict(rows: Iterable[Row]) -> Verdict:
+    """FAIL when a row disagrees; else INCONCLUSIVE when a row that matters is not
+    decisive; else PASS."""
+    rows = list(rows)
+    if any(r.failed for r in rows):
+        return Verdict.FAIL
+    if any(r.matters and not r.decisive for r in rows):
+        return Verdict.INCONCLUSIVE
+    return Verdict.PASS
+
+
+@dataclass(frozen=True)
+class OutsideTimes:
+    """The server's own measured time outside its tiers, per request, over a window:
+    per transaction, and over all of them (``overall``)."""
+
+    transactions: dict[str, float]
+    overall: float
+
+    def of(self, metric: str) -> float:
+        """The outside mean to add to ``metric`` (a client mean or p95), else NaN."""
+        parts = metric.split(".")
+        if parts[0] == "overall":
+            return self.overall
+        if parts[0] == "transactions":
+            return self.transactions.get(".".join(parts[1:-1]), math.nan)
+        return math.nan
+
+
+def prediction_basis(
+    metric: str, kind: MetricKind, outside: OutsideTimes | None, delay_model: bool
+) -> PredictionBasis:
+    """How a row's prediction treats the time outside the tiers (module docstring)."""
+    client_latency = kind in (MetricKind.MEAN, MetricKind.P95) and metric.split(".")[0] in (
+        "overall",
+        "transactions",
+    )
+    if not client_latency:
+        return PredictionBasis.MODEL
+    if delay_model:
+        return PredictionBasis.DELAY_TIER
+    if outside is not None and math.isfinite(outside.of(metric)):
+        return PredictionBasis.PLUS_OUTSIDE
+    return PredictionBasis.QUEUE_ONLY
 
 
 # --- the figures compared, from a contract summary ----------------------------------
@@ -360,13 +523,36 @@ def compare_level(
     measured: dict[str, Estimate],
     kinds: dict[str, MetricKind],
     bounds: Bounds,
+    shares: dict[str, float] | None = None,
+    delay_tiers: Iterable[str] = (),
+    outside: OutsideTimes | None = None,
 ) -> list[Row]:
-    """Rows for every figure both sides have, in the measured side's order."""
-    return [
-        judge_row(level, metric, kinds[metric], predicted[metric], measured[metric], bounds)
-        for metric in measured
-        if metric in predicted
-    ]
+    """Rows for every figure both sides have, in the measured side's order.
+
+    ``shares``: the model's share of requests per transaction (which rows matter);
+    ``delay_tiers``: the model's delay tiers (a model with one predicts the outside
+    time); ``outside``: the server's own outside times, when it reports them."""
+    delays = list(delay_tiers)
+    out = []
+    for metric in measured:
+        if metric not in predicted:
+            continue
+        kind = kinds[metric]
+        basis = prediction_basis(metric, kind, outside, bool(delays))
+        out.append(
+            judge_row(
+                level,
+                metric,
+                kind,
+                predicted[metric],
+                measured[metric],
+                bounds,
+                basis,
+                outside.of(metric) if outside is not None else math.nan,
+                matters(metric, shares or {}, delays),
+            )
+        )
+    return out
 
 
 def failing_metrics(rows: Iterable[Row]) -> list[str]:

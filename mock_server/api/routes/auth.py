@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from mock_server.access_log import UNIT_SCOPE_KEY
 from mock_server.api.deps import get_capacity
 from mock_server.capacity import Capacity
+from mock_server.middleware import through_tiers
 from mock_server.models import Problem, Token, TokenRequest
 from mock_server.security import issue_token
 from peakload.core.units import FIRST_UNIT, unit_password
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 async def login(
     body: TokenRequest, request: Request, capacity: Annotated[Capacity, Depends(get_capacity)]
 ) -> Token:
-    await capacity.serve("login")
+    await through_tiers(capacity, "login")
     settings = request.app.state.settings
     code = int(body.unit_code)
     known = FIRST_UNIT <= code < FIRST_UNIT + settings.units

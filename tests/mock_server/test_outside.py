@@ -1,0 +1,79 @@
+"""The mock's own time outside its tiers: each answered request's time in the app less
+its wait and hold at the emulated tiers, counted per transaction on ``/metrics``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from loadtests.monitor import parse_outside
+from mock_server.main import create_app
+from mock_server.settings import Settings
+from peakload.core.scenario_file import scenario_from_dict
+from peakload.core.units import unit_password
+
+pytestmark = [pytest.mark.anyio, pytest.mark.load]
+
+HOLD_S = 0.1
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+
+def slow_catalog():
+    """One tier of 4 slots that holds a catalog search 0.1 s; sign-in is not emulated."""
+    return scenario_from_dict(
+        {
+            "scenario": {"name": "outside"},
+            "workload": {"kind": "open", "rate": [["00:00", 1.0]]},
+            "transactions": [
+                {
+                    "name": "search_budget_codes",
+                    "weight": 1,
+                    "demand": {"app": {"dist": "deterministic", "value": HOLD_S}},
+                }
+            ],
+            "tiers": [{"name": "app", "instances": 1, "workers": 4}],
+        }
+    )
+
+
+async def test_the_outside_time_leaves_out_the_wait_and_hold_at_the_tiers(tmp_path):
+    settings = Settings(db=f"sqlite:///{tmp_path / 'mock.db'}", units=2_000)
+    app = create_app(settings, slow_catalog())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            password = unit_password(settings.unit_secret, 1000001)
+            token = (
+                await client.post(
+                    "/api/v1/auth/token", json={"unit_code": "1000001", "password": password}
+                )
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+
+            async def search() -> float:
+                started = time.perf_counter()
+                answer = await client.get("/api/v1/catalog/budget-codes", headers=headers)
+                assert answer.status_code == 200
+                return time.perf_counter() - started
+
+            # 12 at once on 4 slots: three rounds, so most wait as well as hold.
+            responses = await asyncio.gather(*(search() for _ in range(12)))
+            page = (await client.get("/metrics")).text
+    outside = parse_outside(page)
+    seconds, requests = outside["search_budget_codes"]
+    assert requests == 12
+    assert 'peakload_outside_requests_total{transaction="search_budget_codes"} 12.0' in page
+    mean_response = sum(responses) / len(responses)
+    assert mean_response >= 2 * HOLD_S  # a third waited two rounds: the mean is ~0.2 s
+    # What is left once the wait and the hold are taken out is the app's own time:
+    # far below one hold, and never negative.
+    assert 0 < seconds / requests < HOLD_S / 4
+    assert outside["login"][1] == 1  # sign-in counted too, with no tier to take out
+    assert "metrics" not in outside  # operations pass through no transaction
