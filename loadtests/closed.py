@@ -21,7 +21,9 @@ This is :mod:`peakload.core.plan`'s closed workload as Locust runs it.
   users whose state changed.
 - **Working and parking.** An active user runs from its entry (a residual
   think time, then the entry step), then picks flows by weight and thinks
-  before each step. Made surplus while thinking, it parks at once; while a
+  before each step: with ``--user-scale F``, a drawn think scaled so that
+  think plus the step before it is F times the real user's cycle
+  (:meth:`Plan.scaled_think`). Made surplus while thinking, it parks at once; while a
   request is in flight, it parks after the answer. It keeps its session and
   its place: re-activated, it resumes the step where it parked after a fresh
   residual think time. Deactivation does not depend on where a user stands,
@@ -98,11 +100,12 @@ class TreasuryUser(FastHttpUser):
                 return entry.flow, entry.step, entry.think_s
             self._sleep(self.retry_delay_s)
 
-    def _think(self) -> float:
-        """A think time, scaled with the users (--user-scale) so the request rate holds."""
-        if self.think_time is None:
-            return 0.0
-        return self.think_time.sample(self.rng) * self.plan.user_scale
+    def _think(self, step_s: float) -> float:
+        """The think before the next step, after one that took ``step_s`` wall seconds:
+        a drawn think time scaled with the users (:meth:`Plan.scaled_think`), so the
+        cycle, not just the think, is ``--user-scale`` times the real user's."""
+        drawn = 0.0 if self.think_time is None else self.think_time.sample(self.rng)
+        return self.plan.scaled_think(drawn, step_s)
 
     def _next_flow(self) -> None:
         self.flow = int(self.rng.choice(len(self.flow_p), p=self.flow_p))
@@ -159,8 +162,10 @@ class TreasuryUser(FastHttpUser):
     def _work_while_active(self) -> None:
         think = self.residual_s * self.plan.user_scale
         while self._pause(think):
+            sent = time.monotonic()
             ok = self.actor.run(self.flows[self.flow][self.step])
+            step_s = time.monotonic() - sent  # its retries included, as the model's
             self.step += 1
             if not ok or self.step == len(self.flows[self.flow]):
                 self._next_flow()  # a failed step gives up the rest of its flow
-            think = self._think()
+            think = self._think(step_s)

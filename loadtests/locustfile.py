@@ -104,7 +104,7 @@ def _options(parser) -> None:
         "--user-scale",
         type=float,
         default=1.0,
-        help="multiply users and think times by F (request rate holds)",
+        help="multiply users and each user's cycle (think + step) by F (request rate holds)",
     )
     parser.add_argument("--window", default=None, help="HH:MM-HH:MM to run up to and measure")
     parser.add_argument(

@@ -1,5 +1,8 @@
-"""What a load test does to the mock it started: the scenario clock it tells it,
-and the kills it survives (``peakload loadtest --kill-server-at``).
+"""What a load test does to the mock it started: the seed and the scenario clock it
+tells it, and the kills it survives (``peakload loadtest --kill-server-at``).
+
+**The seed.** The mock draws its service times from streams seeded from the run's
+seed (:func:`mock_seed`), so runs with different ``--seed`` sample independently.
 
 **The clock.** A ``[[failures]]`` drill is written on the scenario clock, and
 only the load generator knows when that clock starts (after the sign-in
@@ -58,9 +61,25 @@ def read_clock(out_dir: Path) -> float | None:
         return None  # not written yet (or being written)
 
 
-def clock_env(plan: Plan, origin: float | None = None) -> dict[str, str]:
-    """The mock's ``PEAKLOAD_CLOCK_*`` settings for ``plan`` (origin once known)."""
+MOCK_STREAMS = 0x6D6F636B
+"""Mixed into the run's seed for the mock's service times ("mock"), so they never
+coincide with a stream the users or a simulation of the same seed draw."""
+
+
+def mock_seed(plan: Plan) -> int:
+    """The seed of the mock's service-time streams, derived from the run's seed: a
+    rerun with the same ``--seed`` replays the same service times, another seed draws
+    others. (A fixed mock seed made every run of a scenario serve the same sample: the
+    April signature tier's busy time in the window read the same points low run after
+    run, whatever the users' seed.)"""
+    return int(np.random.SeedSequence([plan.run_seed, MOCK_STREAMS]).generate_state(1)[0])
+
+
+def mock_env(plan: Plan, origin: float | None = None) -> dict[str, str]:
+    """The mock's settings for ``plan``: its service-time seed (:func:`mock_seed`) and
+    the scenario clock, ``PEAKLOAD_CLOCK_*`` (the origin once known)."""
     env = {
+        "PEAKLOAD_SEED": str(mock_seed(plan)),
         "PEAKLOAD_CLOCK_START_S": repr(plan.run_start_s),
         "PEAKLOAD_CLOCK_COMPRESS": repr(plan.compress),
     }
@@ -121,7 +140,7 @@ class MockSupervisor:
         self.on_restart = on_restart
         self.origin: float | None = None
         self.outages: list[Outage] = []
-        self.mock = start(clock_env(plan), None).wait_ready(START_TIMEOUT_S)
+        self.mock = start(mock_env(plan), None).wait_ready(START_TIMEOUT_S)
 
     @property
     def url(self) -> str:
@@ -163,7 +182,7 @@ class MockSupervisor:
             self.outages.append(Outage(killed=time.time(), pid_killed=pid))
 
     def _restart(self, outage: Outage) -> None:
-        self.mock = self._start(clock_env(self.plan, self.origin), self.mock.port)
+        self.mock = self._start(mock_env(self.plan, self.origin), self.mock.port)
         self.mock.wait_ready(START_TIMEOUT_S)
         outage.back = time.time()
         outage.pid_back = self.mock.pid

@@ -253,10 +253,12 @@ def _generator(
     server = np.asarray(m.samples.server_cpu)[inside]
     workload = plan.scenario.workload
     if isinstance(workload, ClosedWorkload):
-        think = (workload.think_time.mean if workload.think_time else 0.0) * plan.user_scale
+        think = workload.think_time.mean if workload.think_time else 0.0
         mean_response = overall.mean_s if np.isfinite(overall.mean_s) else 0.0
-        # Steps only: the pool signed in before the clock (no sign-in in a window).
-        intended = overall.mean_concurrency * plan.user_scale / (think + mean_response)
+        # Steps only: the pool signed in before the clock (no sign-in in a window). A
+        # virtual user's cycle is user_scale times a scenario user's (Plan.scaled_think),
+        # so the rate is the scenario users' own.
+        intended = overall.mean_concurrency / (think + mean_response)
     else:
         lo, hi = plan.measure_window_s
         intended = plan.scenario.workload.profile.integral(lo, hi) / (hi - lo) * plan.user_scale

@@ -16,7 +16,10 @@ the load generator follows (the spec is :mod:`peakload.core.plan`):
   stationary state (:func:`peakload.core.stationary.stationary_entry`); one
   that becomes surplus parks at once while thinking, else after its request
   in flight; re-activated, it resumes the flow and step where it parked after
-  a fresh residual think time. Think times are multiplied by ``user_scale``.
+  a fresh residual think time. With ``user_scale`` F a user's cycle is F times
+  the real user's: after a step that took S it thinks ``F * Z - (1 - F) * S``
+  (:meth:`Plan.scaled_think`), as the load generator's users do; a residual
+  think is multiplied by F.
   The load generator's setup also prepares each user's entry (the steps
   before it, so it holds the records its entry acts on); none of that is
   measured, and the model leaves it out, as the spec allows;
@@ -95,7 +98,7 @@ class PlanUser(User):
     itself stale).
     """
 
-    __slots__ = ("epoch", "pool", "state")
+    __slots__ = ("epoch", "pool", "sent_s", "state")
 
     def __init__(self, model: Model, pool: PlanPool):
         super().__init__(model, pool.think)
@@ -104,6 +107,8 @@ class PlanUser(User):
         self.active = False
         self.state = UserState.NEW
         self.epoch = 0
+        self.sent_s = 0.0
+        """When the step in flight was first sent (its retries keep it)."""
 
     @property
     def signed_in(self) -> bool:
@@ -136,7 +141,7 @@ class PlanUser(User):
             self.retries_left -= 1
             Timeout(model.env, model.retry_delay_s).callbacks.append(self._sign_in_again)
         else:  # as on the real day: a failed sign-in is tried again after thinking
-            Timeout(model.env, self.think.next()).callbacks.append(self._sign_in_anew)
+            Timeout(model.env, self.pool.think_after(0.0)).callbacks.append(self._sign_in_anew)
 
     def _sign_in_again(self, event: Timeout) -> None:
         Request(self.model, self, self.steps[self.step]).proceed()
@@ -176,7 +181,7 @@ class PlanUser(User):
         self._wait(0.0 if at_first_step else pool.residual_think())
 
     def _think(self) -> None:
-        self._wait(self.think.next())
+        self._wait(self.pool.think_after(self.model.env._now - self.sent_s))
 
     def _wait(self, seconds: float) -> None:
         self._move(UserState.THINKING)
@@ -186,6 +191,7 @@ class PlanUser(User):
     def _thought_in(self, epoch: int) -> None:
         if epoch == self.epoch:  # else parked meanwhile: this timer is stale
             self._move(UserState.SENDING)
+            self.sent_s = self.model.env._now
             self._send()
 
     def _resend(self, event: Timeout) -> None:
@@ -228,12 +234,12 @@ class PlanPool:
     def __init__(self, model: PlanModel, workload: ClosedWorkload, seed: np.random.SeedSequence):
         self.model = model
         plan = model.plan
-        scale = plan.user_scale
         think, rng = workload.think_time, named_rng(seed, "think")
         self.think_time = think
         """The scenario's think-time distribution (scenario seconds)."""
-        self.think = SampleStream(lambda n: think.sample_n(rng, n) * scale)
-        """Think times (wall s): the scenario's, times ``user_scale``."""
+        self.think = SampleStream(lambda n: think.sample_n(rng, n))
+        """Think times drawn from the scenario (scenario seconds), before scaling
+        (:meth:`think_after`)."""
         flows = model.scenario.flow_list
         self.flow_weights = [f.weight for f in flows]
         self.flow_lengths = [len(f.steps) for f in flows]
@@ -263,6 +269,11 @@ class PlanPool:
             self.active_count -= 1
             users[self.active_count].park()
         return self.active_count
+
+    def think_after(self, step_s: float) -> float:
+        """The next think (wall s) of a user whose last step took ``step_s``: a draw,
+        scaled so the cycle is ``user_scale`` times the real one (:meth:`Plan.scaled_think`)."""
+        return self.model.plan.scaled_think(self.think.next(), step_s)
 
     def residual_think(self) -> float:
         """The think time left for a user joining mid-flow (wall seconds)."""

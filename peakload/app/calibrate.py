@@ -181,7 +181,8 @@ def _workload(model: Scenario, runs: list[RunData], win: windowing.Windows) -> t
         if not inside.any() or not np.isfinite(run.mean_users):
             continue
         rate = inside.sum() / (hi - lo)
-        z = (run.mean_users / rate - r.response[inside].mean()) / run.user_scale
+        # a virtual user's cycle is user_scale x a scenario user's (Plan.scaled_think)
+        z = run.mean_users / rate / run.user_scale - r.response[inside].mean()
         think.append((z, inside.sum()))
     observed = float(sum(z * n for z, n in think) / sum(n for _, n in think)) if think else None
     workload = model.workload

@@ -73,7 +73,8 @@ def expected_rps(scenario: Scenario, load: float, user_scale: float) -> float:
         return load * user_scale
     think = scenario.workload.think_time
     assert think is not None
-    return load * user_scale / (think.mean * user_scale + mean_demand_s(scenario))
+    # user_scale x the users, each with a cycle user_scale x as long (Plan.scaled_think)
+    return load / (think.mean + mean_demand_s(scenario))
 
 
 def _whole_minutes(wall_s: float) -> float:

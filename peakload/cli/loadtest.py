@@ -149,7 +149,8 @@ def add_plan_options(parser: argparse.ArgumentParser, window: bool = True) -> No
         type=options.positive_float,
         default=1.0,
         metavar="F",
-        help="multiply users and think times by F: the request rate holds (default 1)",
+        help="multiply users and each user's cycle (think + step) by F: the request rate "
+        "holds (default 1)",
     )
     if window:
         options.add_window(

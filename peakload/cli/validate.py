@@ -110,7 +110,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=options.positive_float,
         default=None,
         metavar="F",
-        help="users x F, think times x F (default: at most 1,300 virtual users at the peak)",
+        help="users x F, each cycle (think + step) x F (default: at most 1,300 virtual users "
+        "at the peak)",
     )
     parser.add_argument(
         "--no-drills",

@@ -138,3 +138,26 @@ def test_the_setup_prepares_only_the_record_an_entry_acts_on_at_a_rate_the_tiers
     # the signed orders and dossiers some entries need bring it well below that.
     assert 20 < setup_rate(april) < 80
     assert setup_rate(load_scenario(SMOKE)) <= MAX_SIGN_IN_RATE
+
+
+SLOW_STEPS = Path(__file__).parent / "scenarios" / "slow-steps.toml"
+
+
+@pytest.mark.slow
+def test_user_scale_scales_each_users_cycle_so_slow_steps_keep_the_rate(tmp_path):
+    # 60 users thinking 2 s before 0.5 s steps send 24 requests a second. At user scale
+    # 0.25, 15 users must each live a 0.625 s cycle: a 0.125 s think after each answer.
+    # Scaling the think alone (0.5 s) gave a 1.0 s cycle: 15 a second (measured 15.0).
+    code = main(
+        ["loadtest", "--scenario", str(SLOW_STEPS), "--compress", "10", "--user-scale",
+         "0.25", "--out", "out", "--quiet", "--no-plots"]
+    )  # fmt: skip
+    run_dir = sorted((tmp_path / "out").iterdir())[-1]
+    assert code in (0, 1), (run_dir / "locust.log").read_text()[-2000:]
+    summary, _, _, shape = measured(run_dir)
+    window = shape["elapsed"] >= 12.0  # 09:02 at x10
+    assert np.all(shape["users"][window] == 15)  # every user at work, none parked
+    step = summary["overall"]["mean_s"]  # 0.5 s in the app tier, plus HTTP on a busy machine
+    assert 0.5 <= step < 0.6
+    # Each user's cycle is 0.25 x (2 s + its step), whatever the step took: 60 / (2 + step).
+    assert summary["overall"]["throughput_rps"] == pytest.approx(60 / (2 + step), rel=0.05)

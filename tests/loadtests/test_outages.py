@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from loadtests.outages import mock_env, mock_seed
+from mock_server.capacity import Capacity
+from mock_server.settings import load_settings
 from peakload.cli import main
+from peakload.core.plan import Plan
 
 pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
 
@@ -79,3 +83,17 @@ def test_ci_smoke_on_a_postgresql_backed_mock_reconciles(tmp_path, postgres_serv
     # the isolation probe read other units' orders during the run: none answered
     assert summary["isolation"]["probes"] > 10 and summary["isolation"]["leaks"] == 0
     assert code in (0, 1)
+
+
+def test_the_mock_draws_its_service_times_from_the_runs_seed(monkeypatch):
+    # Every run once served seed 1's sample: repeated runs could not average it away.
+    plans = [Plan(str(SMOKE), compress=40, seed=seed) for seed in (1, 1, 2)]
+    assert mock_seed(plans[0]) == mock_seed(plans[1]) != mock_seed(plans[2])
+    assert mock_seed(plans[0]) not in (1, plans[0].run_seed)  # no stream shared with users
+    draws = []
+    for plan in plans:
+        for name, value in mock_env(plan).items():  # what the runner hands the mock
+            monkeypatch.setenv(name, value)
+        capacity = Capacity(plan.scenario, seed=load_settings().seed)
+        draws.append([stream.next() for _, stream in capacity.routes["sign_payment"]])
+    assert draws[0] == draws[1] != draws[2]

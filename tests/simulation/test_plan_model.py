@@ -165,3 +165,28 @@ def test_every_user_state_is_reachable_and_no_move_is_undeclared():
     assert UserState.IDLE in states  # the parked ones
     assert all(MOVES[state] for state in UserState)
     assert all(u.signed_in for u in model.plan_users)
+
+
+SLOW_STEPS = str(
+    Path(__file__).resolve().parents[1] / "loadtests" / "scenarios" / "slow-steps.toml"
+)
+
+
+@pytest.mark.parametrize("user_scale", [1.0, 0.25])
+def test_user_scale_scales_the_cycle_so_slow_steps_keep_the_rate(user_scale):
+    # 60 users, a 2 s think, 0.5 s steps, no queue: 60 / 2.5 = 24 requests a second. At
+    # user scale 0.25, 15 users each live a 0.625 s cycle (a 0.125 s think after each
+    # 0.5 s step); a think scaled alone (0.5 s) would give a 1.0 s cycle: 15 a second.
+    plan = Plan(SLOW_STEPS, compress=10.0, user_scale=user_scale)
+    summary = simulate_plan(plan, replications=1).summary.to_dict()
+    assert summary["overall"]["virtual_users_peak"] == 60 * user_scale
+    assert summary["overall"]["throughput_rps"] == pytest.approx(24.0, rel=0.01)
+    assert summary["overall"]["mean_s"] == pytest.approx(0.5, rel=0.01)
+
+
+def test_a_scaled_think_makes_the_cycle_user_scale_times_the_real_one():
+    plan = Plan(SLOW_STEPS, user_scale=0.25)
+    assert plan.scaled_think(2.0, 0.5) == pytest.approx(0.125)  # 0.625 = 0.25 x 2.5
+    assert plan.scaled_think(2.0, 0.5) + 0.5 == pytest.approx(0.25 * (2.0 + 0.5))
+    assert plan.scaled_think(0.1, 2.0) == 0.0  # a step longer than the cycle: no think
+    assert Plan(SLOW_STEPS).scaled_think(2.0, 0.5) == 2.0  # unscaled: the drawn think
