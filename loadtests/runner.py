@@ -162,7 +162,6 @@ def run_loadtest(
 
             def start_mock(env: dict[str, str], port: int | None) -> MockServer:
                 log_path = run_dir / "mock-server.log"
-                env = {**env, "PEAKLOAD_SEED": str(plan.run_seed)}  # its service-time stream
                 return MockServer(served, run_dir / "mock.db", port, env, log_path, db_url)
 
             try:
