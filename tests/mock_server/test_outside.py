@@ -71,7 +71,8 @@ async def test_the_outside_time_leaves_out_the_wait_and_hold_at_the_tiers(tmp_pa
     assert requests == 12
     assert 'peakload_outside_requests_total{transaction="search_budget_codes"} 12.0' in page
     mean_response = sum(responses) / len(responses)
-    assert mean_response >= 2 * HOLD_S  # a third waited two rounds: the mean is ~0.2 s
+    # Rounds of 0.1, 0.2 and 0.3 s: a mean of 0.2 s, less the sleeps' timer slack.
+    assert mean_response >= 1.9 * HOLD_S  # a third waited two rounds, a third one
     # What is left once the wait and the hold are taken out is the app's own time:
     # far below one hold, and never negative.
     assert 0 < seconds / requests < HOLD_S / 4
