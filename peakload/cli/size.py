@@ -36,7 +36,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--search-workers",
         action="store_true",
-        help="also tune workers per instance (up to twice the scenario's)",
+        help="also tune workers per instance (up to twice the scenario's; not on a tier "
+        "sharing cores, whose pool stays as deployed)",
     )
     options.add_replications(
         parser,
