@@ -232,6 +232,13 @@ class LiveSampler:
         local = {t: s for t, s in processes.items() if not s.prometheus}
         self.scale = {t: s.scale for t, s in local.items()}
         self.local = ProcessCpu({t: s.pattern for t, s in local.items()}) if local else None
+        if self.local is not None:
+            for tier, pids in self.local.pids().items():
+                if not pids:
+                    raise BusyMapError(
+                        f"tiers.{tier}: no process here matches '{local[tier].process}' "
+                        "(a process name, or whole words of a command line)"
+                    )
 
     def __call__(self) -> dict[str, dict]:
         out = sample_prometheus(self.prometheus)

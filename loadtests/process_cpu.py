@@ -21,6 +21,10 @@ it; a descendant that matches another tier itself (nginx started by the app)
 belongs to that one. Where two tiers' patterns match one process, the first
 tier listed wins. This process (the load generator's runner) is never counted.
 
+A process keeps the tier it was first given for its life, as process-exporter
+keeps its groups: a command line read once is enough (reading one can fail for
+an instant while the process runs, and a program may rewrite its own).
+
 **Processes come and go.** Each process is known by (PID, start time), so a
 reused PID is a new process. Every sample adds each known process's CPU seconds
 since the previous sample; a process started since then adds all of its own. A
@@ -102,6 +106,9 @@ class ProcessCpu:
                 info[process.info["pid"]] = {**process.info, "process": process}
         direct: dict[int, str] = {}
         for pid, entry in info.items():
+            if (known := self._seen.get((pid, entry["create_time"]))) is not None:
+                direct[pid] = known.tier  # matched once: kept (a command line can be unreadable)
+                continue
             for tier, pattern in self.patterns.items():
                 if pattern.matches(entry["name"] or "", entry["cmdline"] or []):
                     direct[pid] = tier

@@ -183,7 +183,10 @@ def run_loadtest(
             )
         sampler = None
         if busy_map is not None and busy_map.sampled:
-            sampler = busy_sources.LiveSampler(busy_map)
+            try:
+                sampler = busy_sources.LiveSampler(busy_map)
+            except busy_sources.BusyMapError as exc:
+                raise LoadTestError(f"--busy-time {exc}") from None
         monitor = Monitor(
             [p.pid for p in processes],
             mock.pid if mock else None,

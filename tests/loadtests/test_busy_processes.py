@@ -28,8 +28,9 @@ EXPORTER = shutil.which("prometheus-process-exporter")
 TICK_S = 0.011  # /proc reports CPU in clock ticks of 10 ms; one each side, and a margin
 
 SPIN = """
-import sys, time
-time.sleep(float(sys.argv[2]) if len(sys.argv) > 2 else 0)
+import os, sys, time
+while len(sys.argv) > 2 and not os.path.exists(sys.argv[2]):  # spin once told to
+    time.sleep(0.01)
 start = time.process_time()
 while time.process_time() - start < 0.3:
     pass
@@ -81,12 +82,17 @@ def test_prometheus_client_s_own_process_cpu_is_read_as_the_process_s(tmp_path):
 def test_a_local_process_source_samples_the_process_cpu(tmp_path):
     marker = f"peakload-busy-{uuid.uuid4().hex[:8]}"
     mapping = _mapping(tmp_path, f'[tiers]\napp = {{ process = "{marker}" }}\n')
-    sampler = busy_sources.LiveSampler(mapping)
-    spinner = subprocess.Popen([sys.executable, "-c", SPIN, marker])
+    go = tmp_path / "go"
+    spinner = subprocess.Popen([sys.executable, "-c", SPIN, marker, str(go)])
     try:
-        while _cpu(spinner.pid) < 0.3:
+        while psutil.Process(spinner.pid).cmdline()[-2:] != [marker, str(go)]:
+            time.sleep(0.01)  # exec'd: its command line is the spinner's
+        sampler = busy_sources.LiveSampler(mapping)  # while it waits to spin
+        before = _cpu(spinner.pid)
+        go.touch()
+        while _cpu(spinner.pid) < before + 0.3:
             time.sleep(0.05)
-        spent = _cpu(spinner.pid)
+        spent = _cpu(spinner.pid) - before
         assert sampler()["app"]["busy_seconds"] == pytest.approx(spent, abs=2 * TICK_S)
     finally:
         spinner.kill()
@@ -98,7 +104,8 @@ def process_exporter(tmp_path):
     """Debian's prometheus-process-exporter grouping one spinning python by a marker
     in its command line; yields (its /metrics URL, the group name, the spinner's PID).
     process-exporter counts a process's CPU from the scrape that first sees it, so the
-    spinner idles 1.5 s first: a scrape sees it then, and another after it spun."""
+    spinner waits for the file ``go`` (in tmp_path): a scrape sees it then, and
+    another after it spun."""
     if EXPORTER is None:
         if os.environ.get("CI"):
             pytest.fail("prometheus-process-exporter is required in CI (.ci/run installs it)")
@@ -115,7 +122,7 @@ def process_exporter(tmp_path):
     started = [exporter]
     try:
         _page(f"http://127.0.0.1:{port}/metrics")
-        started.append(subprocess.Popen([sys.executable, "-c", SPIN, marker, "1.5"]))
+        started.append(subprocess.Popen([sys.executable, "-c", SPIN, marker, str(tmp_path / "go")]))
         yield f"http://127.0.0.1:{port}/metrics", "spinner", started[1].pid
     finally:
         for process in started:
@@ -145,9 +152,11 @@ def test_process_exporter_s_group_cpu_is_read_as_the_group_s(process_exporter, t
     its own is not taken."""
     url, group, pid = process_exporter
     mapping = _mapping(tmp_path, f'[tiers]\ndb = {{ process = "{group}", prometheus = "{url}" }}\n')
+    while f'groupname="{group}"' not in _page(url):
+        time.sleep(0.1)  # the exporter has seen the spinner, which waits
     sampler = busy_sources.LiveSampler(mapping)
-    time.sleep(0.5)  # the spinner has started and idles
     before_os, before = _cpu(pid), sampler()["db"]["busy_seconds"]
+    (tmp_path / "go").touch()
     while _cpu(pid) < before_os + 0.3:
         time.sleep(0.05)
     time.sleep(0.1)
@@ -160,3 +169,9 @@ def test_process_exporter_s_group_cpu_is_read_as_the_group_s(process_exporter, t
     assert busy_sources.process_cpu_seconds(page, "another group") == pytest.approx(
         float(page.split("\nprocess_cpu_seconds_total ")[1].split()[0])
     )
+
+
+def test_a_process_source_matching_nothing_is_one_line_naming_the_tier(tmp_path):
+    mapping = _mapping(tmp_path, '[tiers]\ndb = { process = "no-such-process-anywhere" }\n')
+    with pytest.raises(busy_sources.BusyMapError, match=r"tiers\.db: no process here matches"):
+        busy_sources.LiveSampler(mapping)

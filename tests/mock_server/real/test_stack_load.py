@@ -33,14 +33,15 @@ UNITS = 300
 class Stack:
     """``peakload serve --work real`` as a child; its report lines read as they come."""
 
-    def __init__(self, db: str, out: Path, port: int):
+    def __init__(self, db: str, out: Path, port: int, proxy: str = "nginx"):
         self.log = out / "serve.log"
+        self.errors = out / "serve.err"
         out.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "peakload.cli", "serve", "--work", "real", "--db", db,
-             "--processes", "2", "--proxy", "nginx", "--port", str(port), "--out", str(out)],
+             "--processes", "2", "--proxy", proxy, "--port", str(port), "--out", str(out)],
             stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
+            stderr=self.errors.open("w"),
             env={**os.environ, "PEAKLOAD_UNITS": str(UNITS)},
         )  # fmt: skip
         self.url = f"http://127.0.0.1:{port}"
@@ -52,7 +53,7 @@ class Stack:
         deadline = time.monotonic() + timeout_s
         while not any(line.startswith("ready: ") for line in self.lines()):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("\n".join(self.lines()))
+                raise RuntimeError("\n".join(self.lines()) + self.errors.read_text())
             time.sleep(0.2)
         return self
 
