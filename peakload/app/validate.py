@@ -288,8 +288,10 @@ def _predict(
     (:data:`PREDICTION_TARGET`, then :data:`PREDICTION_CHEAP` within the budget)."""
     clock = time.monotonic()
     simulation = _simulate_plan(options, plateau.path, plan, run_dir)
-    spent = time.monotonic() - clock
     done = len(simulation.result.replications)
+    # The replications' own time: the run's writing and plots are paid once, not per one.
+    walls = [r.wall_s for r in simulation.result.replications if r.wall_s]
+    spent = sum(walls) if walls else time.monotonic() - clock
     replications = [r.to_dict() for r in simulation.result.replications]
     estimates = replication_estimates(replications, context.heavy)
     kinds = {m: kind for m, (kind, _) in figures(replications[0], context.heavy).items()}
