@@ -1,6 +1,9 @@
 """Recovery end to end: ``calibrate --plan`` with its default flags against a mock
 serving a truth the model does not know (ci-smoke with app, db and signature demands
-scaled 0.5-2.5x per transaction), for three seeded truths.
+scaled 0.5-2.5x per transaction), for a seeded truth. The default tour runs to its
+15-minute cap (its +-15 % precision is not reached on ci-smoke's small demands), so
+``make test-long`` checks one truth (seed 11) and ``benchmarks/calibration_tour.py``
+three (``--seeds 11 12 13``), with the same figures.
 
 The issue's bar: each tier's mean demand per request (weighted by the day's
 step mix) within 8 % of the truth; every demand of a transaction carrying at
@@ -35,9 +38,8 @@ pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make te
 
 
 @pytest.mark.slow
-@pytest.mark.long  # about six minutes of tour per truth (make test-long)
-@pytest.mark.parametrize("seed", [11, 12, 13])
-def test_plan_recovers_a_truth_the_model_does_not_know(tmp_path, seed):
+@pytest.mark.long  # a 15-minute tour (make test-long)
+def test_plan_recovers_a_truth_the_model_does_not_know(tmp_path, seed=11):
     truth = tmp_path / "truth.toml"
     write_truth(truth, seed)
     done = calibrate(
