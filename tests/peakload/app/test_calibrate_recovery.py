@@ -2,8 +2,10 @@
 serving a truth the model does not know (ci-smoke with app, db and signature demands
 scaled 0.5-2.5x per transaction), for a seeded truth. The default tour runs to its
 15-minute cap (its +-15 % precision is not reached on ci-smoke's small demands), so
-``make test-long`` checks one truth (seed 11) and ``benchmarks/calibration_tour.py``
-three (``--seeds 11 12 13``), with the same figures.
+``make test-long`` checks one truth (seed 11) with the tour's first round and a
+little more (``plan_wall_s`` 600 s: every phase once, about 480 s), where the bars
+below already hold; ``benchmarks/calibration_tour.py --seeds 11 12 13`` measures the
+default flags on three truths.
 
 The issue's bar: each tier's mean demand per request (weighted by the day's
 step mix) within 8 % of the truth; every demand of a transaction carrying at
@@ -38,12 +40,19 @@ pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make te
 
 
 @pytest.mark.slow
-@pytest.mark.long  # a 15-minute tour (make test-long)
+@pytest.mark.long  # a 10-minute tour (make test-long)
 def test_plan_recovers_a_truth_the_model_does_not_know(tmp_path, seed=11):
     truth = tmp_path / "truth.toml"
     write_truth(truth, seed)
     done = calibrate(
-        CalibrateOptions(CI_SMOKE, plan=True, serve_scenario_path=truth, out=tmp_path, plots=False)
+        CalibrateOptions(
+            CI_SMOKE,
+            plan=True,
+            serve_scenario_path=truth,
+            out=tmp_path,
+            plots=False,
+            plan_wall_s=600.0,
+        )
     )
     tiers, major = recovery(done.run_dir / "calibration.json", truth, CI_SMOKE)
     excess = emulation_excess(done.runs, truth)
