@@ -30,10 +30,11 @@ import numpy as np
 
 from loadtests import payloads
 from loadtests.ledger import WRITES, Ledger
+from peakload.contract.api import API_PREFIX
 from peakload.core.scenario import Scenario
 from peakload.core.units import account_numbers, unit_password
 
-API = "/api/v1"
+API = API_PREFIX
 RETRYABLE = (0, 503)
 PROBE = "probe_cross_unit"
 PROBE_SHARE = 0.02

@@ -18,24 +18,20 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from mock_server import db
-from mock_server.access_log import AccessLogFormat, AccessLogMiddleware, AccessLogWriter
 from mock_server.api.routes import (
     account_closures,
     auth,
     catalog,
     dossiers,
     foreign_loans,
-    operations,
     payment_orders,
     statements,
 )
-from mock_server.body_limit import BodyLimit
+from mock_server.api.wiring import mount_api, wrap
 from mock_server.capacity import Capacity
 from mock_server.control import run_control
 from mock_server.drills import ScenarioClock, run_drills
-from mock_server.errors import DomainError, Unprocessable
 from mock_server.metrics import Metrics
-from mock_server.middleware import RequestMetrics
 from mock_server.security import token_secret
 from mock_server.settings import Settings, get_settings
 from mock_server.visit import Overloaded
@@ -45,7 +41,6 @@ from peakload.core.scenario_file import load_scenario
 
 log = logging.getLogger("peakload.mock_server")
 
-API_PREFIX = "/api/v1"
 GC_FREEZE_EVERY_S = 60.0
 
 
@@ -107,22 +102,18 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
     app.state.token_secret = token_secret(settings.unit_secret, settings.token_secret)
     app.state.started = time.monotonic()
 
-    for router in (
-        auth.router,
-        catalog.router,
-        payment_orders.router,
-        dossiers.router,
-        foreign_loans.router,
-        account_closures.router,
-        statements.router,
-    ):
-        app.include_router(router, prefix=API_PREFIX)
-    app.include_router(operations.router)
-
-    @app.exception_handler(DomainError)
-    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        detail = exc.body() if isinstance(exc, Unprocessable) else exc.detail
-        return JSONResponse({"detail": detail}, status_code=exc.status_code)
+    mount_api(
+        app,
+        (
+            auth.router,
+            catalog.router,
+            payment_orders.router,
+            dossiers.router,
+            foreign_loans.router,
+            account_closures.router,
+            statements.router,
+        ),
+    )
 
     @app.exception_handler(Overloaded)
     async def _overloaded(request: Request, exc: Overloaded) -> JSONResponse:
@@ -132,18 +123,7 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
             headers={"Retry-After": str(exc.retry_after_s)},
         )
 
-    app.add_middleware(RequestMetrics, metrics=metrics)
-    # Outermost: an oversized or slow body is answered before anything else runs, after
-    # reading what the client sends (Starlette's own limit answers early and resets it).
-    app.add_middleware(
-        BodyLimit, max_body_bytes=settings.max_body_bytes, body_timeout_s=settings.body_timeout_s
-    )
-    access_log = None
-    if settings.access_log:  # outermost of all: every request is logged, a 413 too
-        access_log = AccessLogWriter(
-            settings.access_log, AccessLogFormat(settings.access_log_format)
-        )
-        app.add_middleware(AccessLogMiddleware, writer=access_log)
+    access_log = wrap(app, settings, metrics)
     return app
 
 

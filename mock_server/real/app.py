@@ -18,20 +18,16 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from prometheus_client import ProcessCollector
 
 from mock_server import db
-from mock_server.access_log import AccessLogFormat, AccessLogMiddleware, AccessLogWriter
-from mock_server.api.routes import account_closures, auth, dossiers, foreign_loans, operations
-from mock_server.body_limit import BodyLimit
+from mock_server.api.routes import account_closures, auth, dossiers, foreign_loans
+from mock_server.api.wiring import mount_api, wrap
 from mock_server.capacity import Capacity
 from mock_server.control import run_control
 from mock_server.drills import ScenarioClock
-from mock_server.errors import DomainError, Unprocessable
 from mock_server.metrics import Metrics
-from mock_server.middleware import RequestMetrics
 from mock_server.real import routes
 from mock_server.real.pki import TrustChain
 from mock_server.security import token_secret
@@ -40,8 +36,6 @@ from peakload.core.runtime import calm_gc
 from peakload.core.scenario import Service
 
 log = logging.getLogger("peakload.mock_server")
-
-API_PREFIX = "/api/v1"
 
 
 def create_real_app(
@@ -99,31 +93,18 @@ def create_real_app(
     app.state.token_secret = token_secret(settings.unit_secret, settings.token_secret)
     app.state.started = time.monotonic()
 
-    for router in (
-        auth.router,
-        routes.catalog,
-        routes.orders,
-        dossiers.router,
-        foreign_loans.router,
-        account_closures.router,
-        routes.statements,
-    ):
-        app.include_router(router, prefix=API_PREFIX)
-    app.include_router(operations.router)
-
-    @app.exception_handler(DomainError)
-    async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        detail = exc.body() if isinstance(exc, Unprocessable) else exc.detail
-        return JSONResponse({"detail": detail}, status_code=exc.status_code)
-
-    app.add_middleware(RequestMetrics, metrics=metrics)
-    app.add_middleware(
-        BodyLimit, max_body_bytes=settings.max_body_bytes, body_timeout_s=settings.body_timeout_s
+    mount_api(
+        app,
+        (
+            auth.router,
+            routes.catalog,
+            routes.orders,
+            dossiers.router,
+            foreign_loans.router,
+            account_closures.router,
+            routes.statements,
+        ),
     )
-    access_log = None
-    if settings.access_log:
-        access_log = AccessLogWriter(
-            settings.access_log, AccessLogFormat(settings.access_log_format)
-        )
-        app.add_middleware(AccessLogMiddleware, writer=access_log)
+
+    access_log = wrap(app, settings, metrics)
     return app

@@ -6,6 +6,10 @@ them in ``[[transactions]]``, Locust names its requests with them, the mock
 server labels its routes with them: one list, so every number lines up.
 """
 
+API_PREFIX = "/api/v1"
+"""Where the API's routes live; the operations routes (``/healthz``, ``/metrics``,
+``/admin/...``) are outside it."""
+
 TRANSACTIONS = (
     "login",
     "search_budget_codes",
