@@ -22,7 +22,7 @@ from peakload.measure.validation import (
     MetricKind,
     PredictionBasis,
     Row,
-    Verdict,
+    ValidationVerdict,
 )
 
 RULE = (
@@ -206,12 +206,20 @@ def print_validation(run: ValidationRun, console: Console, all_rows: bool = True
     if run.drill is not None:
         tables.append((_drill_title(run.drill), run.drill.rows))
     for title, rows in tables:
+        shown = [
+            row for row in rows if all_rows or not (row.verdict is Agreement.AGREE and row.decisive)
+        ]
+        if not shown:  # --quiet and nothing to say: a line, not an empty table
+            console.print(
+                f"{title}: {len(rows)} row(s), every one agrees decisively",
+                markup=False,
+                highlight=False,
+            )
+            continue
         table = Table(title=title, title_justify="left")
         for column in COLUMNS:
             table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
-        for row in rows:
-            if not all_rows and row.verdict is Agreement.AGREE and row.decisive:
-                continue
+        for row in shown:
             table.add_row(*_cells(row), f"[{_STYLE[row.verdict]}]{_verdict(row)}[/]")
         console.print(table)
     if run.drill_skipped:
@@ -219,9 +227,9 @@ def print_validation(run: ValidationRun, console: Console, all_rows: bool = True
     console.print("* a row that matters: it must be decisive for a pass", highlight=False)
     console.print(headline(run), markup=False, highlight=False)
     verdict = run.verdict
-    if verdict is Verdict.PASS:
+    if verdict is ValidationVerdict.PASS:
         console.print("[bold green]VALIDATION: PASS[/bold green] (every row that matters decides)")
-    elif verdict is Verdict.FAIL:
+    elif verdict is ValidationVerdict.FAIL:
         console.print(
             "[bold red]VALIDATION: FAIL[/bold red] disagreeing: " + ", ".join(run.failing)
         )
@@ -263,7 +271,7 @@ def write_validation_report(run: ValidationRun, scenario: str) -> Path:
 
     drill = " and a failure drill" if run.drill else ""
     verdict = Headline(
-        None if run.verdict is Verdict.INCONCLUSIVE else run.passed,  # neither: grey
+        None if run.verdict is ValidationVerdict.INCONCLUSIVE else run.passed,  # neither: grey
         f"VALIDATION {run.verdict.value.upper()}",
         f"{headline(run)}; over {len(run.levels)} level(s){drill}",
         [f"disagrees: {m}" for m in run.failing] + undecided_lines(run),
@@ -410,9 +418,9 @@ def plot_validation(run: ValidationRun, path: Path) -> Path:
             ax.legend(fontsize="x-small", ncol=2)
     failing = run.failing
     verdict = {
-        Verdict.PASS: "PASS",
-        Verdict.FAIL: f"FAIL: {len(failing)} metric(s) disagree (✗)",
-        Verdict.INCONCLUSIVE: f"INCONCLUSIVE: {len(run.undecided)} row(s) not decisive",
+        ValidationVerdict.PASS: "PASS",
+        ValidationVerdict.FAIL: f"FAIL: {len(failing)} metric(s) disagree (✗)",
+        ValidationVerdict.INCONCLUSIVE: f"INCONCLUSIVE: {len(run.undecided)} row(s) not decisive",
     }[run.verdict]
     fig.suptitle(f"validate: predicted (open) vs measured (filled), 95 % intervals: {verdict}")
     fig.tight_layout()

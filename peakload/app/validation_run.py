@@ -20,7 +20,7 @@ from peakload.app.simulate import SimulationRun
 from peakload.contract.validation import DrillRecord, LevelRecord
 from peakload.core.plan import Plan
 from peakload.measure.drills import wait_ratios
-from peakload.measure.validation import Bounds, Row, Verdict, failing_metrics, verdict
+from peakload.measure.validation import Bounds, Row, ValidationVerdict, failing_metrics, verdict
 
 
 @dataclass(frozen=True)
@@ -216,16 +216,16 @@ class ValidationRun:
         return [u for level in self.levels for u in level.undecided]
 
     @property
-    def verdict(self) -> Verdict:
+    def verdict(self) -> ValidationVerdict:
         """FAIL when a row disagrees; INCONCLUSIVE when a row that matters is not
         decisive (or missing); PASS otherwise."""
         if not self.levels:
-            return Verdict.FAIL
+            return ValidationVerdict.FAIL
         judged = verdict(self.rows)
-        if judged is Verdict.PASS and self.undecided:
-            return Verdict.INCONCLUSIVE
+        if judged is ValidationVerdict.PASS and self.undecided:
+            return ValidationVerdict.INCONCLUSIVE
         return judged
 
     @property
     def passed(self) -> bool:
-        return self.verdict is Verdict.PASS
+        return self.verdict is ValidationVerdict.PASS

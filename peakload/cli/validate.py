@@ -131,7 +131,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from peakload.app.validation_run import DrillPlan, ValidateOptions
     from peakload.contract.calibration import unfit_for_prediction
     from peakload.core.scenario_file import load_scenario
-    from peakload.measure.validation import Verdict
+    from peakload.measure.validation import ValidationVerdict
 
     if warning := unfit_for_prediction(args.scenario):  # an inconclusive calibration's model
         console.print(warning, markup=False, highlight=False)
@@ -163,7 +163,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     print_validation(done, console, all_rows=not args.quiet)
     console.print(f"results: {done.run_dir}", markup=False, highlight=False)
     return {
-        Verdict.PASS: EXIT_OK,
-        Verdict.FAIL: EXIT_FAILED,
-        Verdict.INCONCLUSIVE: EXIT_INCONCLUSIVE,
+        ValidationVerdict.PASS: EXIT_OK,
+        ValidationVerdict.FAIL: EXIT_FAILED,
+        ValidationVerdict.INCONCLUSIVE: EXIT_INCONCLUSIVE,
     }[done.verdict]

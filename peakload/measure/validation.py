@@ -33,7 +33,7 @@ that is at most ``(1 + decisive) x bound`` (``Bounds.decisive``, 0.5: a miss of
 with both half-widths known. The rows that **matter** (:func:`matters`) are
 throughput, every queueing tier's utilization and the mean of every
 transaction carrying at least :data:`MATTERS_SHARE` of the model's requests;
-the validation's :class:`Verdict` is PASS only when none disagrees and every
+the validation's :class:`ValidationVerdict` is PASS only when none disagrees and every
 row that matters is decisive, INCONCLUSIVE when none disagrees but some that
 matter are not, FAIL when any row disagrees. Per-transaction rows exist only
 for transactions with at least :data:`MIN_TRANSACTION_REQUESTS` measured
@@ -107,7 +107,7 @@ class PredictionBasis(StrEnum):
     """Neither: the prediction leaves out the outside time; the latency floor applies."""
 
 
-class Verdict(StrEnum):
+class ValidationVerdict(StrEnum):
     """A validation's verdict (:func:`verdict`)."""
 
     PASS = "pass"
@@ -350,15 +350,15 @@ def matters(metric: str, shares: dict[str, float], delay_tiers: Iterable[str] = 
     return False
 
 
-def verdict(rows: Iterable[Row]) -> Verdict:
+def verdict(rows: Iterable[Row]) -> ValidationVerdict:
     """FAIL when a row disagrees; else INCONCLUSIVE when a row that matters is not
     decisive; else PASS."""
     rows = list(rows)
     if any(r.failed for r in rows):
-        return Verdict.FAIL
+        return ValidationVerdict.FAIL
     if any(r.matters and not r.decisive for r in rows):
-        return Verdict.INCONCLUSIVE
-    return Verdict.PASS
+        return ValidationVerdict.INCONCLUSIVE
+    return ValidationVerdict.PASS
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,14 @@ from peakload.app.validation_run import LevelResult, ValidateOptions, Validation
 from peakload.cli import validate as validate_command
 from peakload.cli.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
 from peakload.measure.precision import MARGIN
-from peakload.measure.validation import Bounds, Estimate, MetricKind, Verdict, judge_row
+from peakload.measure.validation import (
+    Agreement,
+    Bounds,
+    Estimate,
+    MetricKind,
+    ValidationVerdict,
+    judge_row,
+)
 
 CONTEXT = _Context(shares={"sign_payment": 0.14}, delay_tiers=())
 OPTIONS = ValidateOptions("unused.toml")
@@ -98,7 +105,7 @@ def test_a_row_that_matters_and_is_missing_leaves_the_level_undecided():
     pilot.missing = ["transactions.sign_payment.mean_s"]
     pilot.needed = {"transactions.sign_payment.mean_s": math.inf}
     run = ValidationRun(Path("."), Bounds(), [pilot])
-    assert run.verdict is Verdict.INCONCLUSIVE
+    assert run.verdict is ValidationVerdict.INCONCLUSIVE
     (undecided,) = run.undecided
     assert undecided.label() == "transactions.sign_payment.mean_s@1 (more data)"
 
@@ -106,9 +113,9 @@ def test_a_row_that_matters_and_is_missing_leaves_the_level_undecided():
 @pytest.mark.parametrize(
     ("rows", "verdict", "code"),
     [
-        ([throughput(1.0)], Verdict.PASS, EXIT_OK),
-        ([throughput(4.0)], Verdict.INCONCLUSIVE, EXIT_INCONCLUSIVE),
-        ([throughput(1.0, predicted=120.0)], Verdict.FAIL, EXIT_FAILED),
+        ([throughput(1.0)], ValidationVerdict.PASS, EXIT_OK),
+        ([throughput(4.0)], ValidationVerdict.INCONCLUSIVE, EXIT_INCONCLUSIVE),
+        ([throughput(1.0, predicted=120.0)], ValidationVerdict.FAIL, EXIT_FAILED),
     ],
 )
 def test_the_command_exits_with_its_verdicts_own_code(
@@ -161,3 +168,20 @@ def test_the_headline_counts_the_decisive_rows_and_those_that_matter():
         "of the rows that matter, 1 of 3 are decisive"
     )
     assert undecided_lines(run)[0] == "not decisive: overall.throughput_rps@1 (more data)"
+
+
+def test_quiet_says_in_a_line_that_every_row_agreed_instead_of_an_empty_table():
+    from peakload.app.validation_files import print_validation
+
+    decisive = throughput(1.0)
+    assert decisive.decisive and decisive.verdict is Agreement.AGREE
+    result = level([decisive])
+    result.plan.scenario = SimpleNamespace(workload=SimpleNamespace(kind="closed"))
+    result.measurement = SimpleNamespace(summary=SimpleNamespace(window=["09:00", "09:10"]))
+    run = ValidationRun(Path("."), Bounds(), [result])
+    quiet, full = io.StringIO(), io.StringIO()
+    print_validation(run, Console(file=quiet, width=200), all_rows=False)
+    print_validation(run, Console(file=full, width=200), all_rows=True)
+    assert "1 row(s), every one agrees decisively" in quiet.getvalue()
+    assert "overall.throughput_rps" not in quiet.getvalue()
+    assert "overall.throughput_rps" in full.getvalue()

@@ -21,7 +21,7 @@ from peakload.measure.validation import (
     MetricKind,
     OutsideTimes,
     PredictionBasis,
-    Verdict,
+    ValidationVerdict,
     batch_means,
     batch_summaries,
     compare_level,
@@ -359,12 +359,12 @@ def test_the_verdict_is_inconclusive_when_a_row_that_matters_is_not_decisive():
         matters=True,
     )
     wrong = row(MetricKind.THROUGHPUT, Estimate(120.0, 1.0), Estimate(100.0, 1.0))
-    assert verdict([decisive]) is Verdict.PASS
-    assert verdict([decisive, loose]) is Verdict.INCONCLUSIVE
-    assert verdict([decisive, loose, wrong]) is Verdict.FAIL
+    assert verdict([decisive]) is ValidationVerdict.PASS
+    assert verdict([decisive, loose]) is ValidationVerdict.INCONCLUSIVE
+    assert verdict([decisive, loose, wrong]) is ValidationVerdict.FAIL
     # A loose row that does not matter does not hold the verdict back.
     spare = row(MetricKind.THROUGHPUT, Estimate(100.0, 4.0), Estimate(100.0, 4.0))
-    assert verdict([decisive, spare]) is Verdict.PASS
+    assert verdict([decisive, spare]) is ValidationVerdict.PASS
 
 
 def test_the_servers_outside_time_is_added_to_a_transactions_latencies_only():
