@@ -85,8 +85,9 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
         os.sched_setaffinity(0, {generator_core})  # the load generator's core, inherited
         code = main(
             ["calibrate", "--scenario", str(EXAMPLE / "model.toml"), "--plan",
-             "--host", stack.url, "--busy-time", str(busy), "--phase-seconds", "8",
-             "--plan-seconds", "130", "--out", str(tmp_path / "cal"), "--no-plots", "--quiet"]
+             "--host", stack.url, "--busy-time", str(busy), "--phase-seconds", "12",
+             "--plan-seconds", "170", "--interval", "1.2",
+             "--out", str(tmp_path / "cal"), "--no-plots", "--quiet"]
         )  # fmt: skip
         (cal_dir,) = (tmp_path / "cal").iterdir()
         calibration = json.loads((cal_dir / "calibration.json").read_text())
