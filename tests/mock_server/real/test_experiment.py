@@ -86,7 +86,7 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
         code = main(
             ["calibrate", "--scenario", str(EXAMPLE / "model.toml"), "--plan",
              "--host", stack.url, "--busy-time", str(busy), "--phase-seconds", "12",
-             "--plan-seconds", "170", "--interval", "1.2",
+             "--plan-seconds", "170", "--interval", "1",
              "--out", str(tmp_path / "cal"), "--no-plots", "--quiet"]
         )  # fmt: skip
         (cal_dir,) = (tmp_path / "cal").iterdir()
