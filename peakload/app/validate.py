@@ -151,6 +151,7 @@ def _loadtest_options(
         seed=options.seed,
         out=run_dir,
         plots=options.plots,
+        busy_map_path=options.busy_map_path,
     )
 
 
@@ -163,6 +164,8 @@ def validate(
     """Run every level, then the drill, and compare; ``progress`` gets the wall
     seconds of load testing done (the total is :attr:`Planned.seconds`)."""
     stopwatch = Stopwatch()
+    if options.busy_map_path and not options.host:
+        raise JobError("--busy-time reads a real service's busy time: it needs --host")
     if options.host and options.serve_scenario_path:
         raise JobError("--serve-scenario needs the mock validate starts; it cannot go with --host")
     try:

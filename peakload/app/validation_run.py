@@ -32,6 +32,9 @@ class ValidateOptions:
     serve_scenario_path: str | Path | None = None
     levels: tuple[float, ...] = defaults.VALIDATE_LEVELS
     host: str | None = None
+    busy_map_path: str | Path | None = None
+    """``--busy-time``: each tier's busy seconds from a real system (its processes,
+    Prometheus, CSV), so a ``host`` that is not our mock has tier utilizations."""
     requests_path: str | Path | None = None
     """What the users send (``--requests``/``--tasks``); default: the scenario's."""
     replications: int = 3

@@ -75,6 +75,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="the service to test (default: start the mock); one that is not our mock "
         "needs --requests or --tasks",
     )
+    parser.add_argument(
+        "--busy-time",
+        metavar="FILE",
+        help="with --host: TOML mapping each tier to the processes, Prometheus metric or "
+        "CSV of its busy (CPU) seconds, as on loadtest, so its utilization is measured",
+    )
     options.add_requests(parser)
     options.add_replications(parser, 3, "simulation replications per level (default 3)")
     parser.add_argument(
@@ -140,6 +146,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         serve_scenario_path=args.serve_scenario,
         levels=args.levels,
         host=args.host,
+        busy_map_path=args.busy_time,
         requests_path=args.requests or args.tasks,
         replications=args.replications,
         out=args.out,

@@ -426,6 +426,10 @@ def figures(
                 MetricKind.UTILIZATION,
                 _number(values.get("utilization")),
             )
+        # A tier whose busy time comes from a real system (--busy-time) has no
+        # completions: its mean response is unknown, not zero, and has no row.
+        if values.get("mean_response_s") is None or values.get("throughput_rps") == 0:
+            continue
         out[f"tiers.{name}.mean_response_s"] = (
             MetricKind.MEAN,
             _number(values.get("mean_response_s")),

@@ -15,6 +15,8 @@ from peakload.core.scenario_file import load_scenario
 from simulation.analytic import mva
 from tests.peakload.app.truth import CI_SMOKE
 
+REAL_SERVICE = CI_SMOKE.parents[1] / "examples" / "real-service" / "model.toml"
+
 
 def test_prefixes_make_a_design_of_full_rank_over_every_transaction():
     model = load_scenario(CI_SMOKE)
@@ -61,6 +63,17 @@ def test_phases_load_the_busiest_tier_near_the_target_and_none_past_it():
                 [t.servers for t in tiers],
             )
             assert max(more.utilization) > design.TARGET_UTILIZATION, prefix.name
+
+
+def test_a_tier_with_cores_is_sized_on_its_cores_not_its_workers():
+    # examples/real-service: one tier, 40 workers sharing 1 core. 48 users doing 7 ms of
+    # CPU per 0.5 s think would keep the core ~67 % busy, past the target: fewer users.
+    model = load_scenario(REAL_SERVICE)
+    sizing = design.size(model, ("get_statements",), {"get_statements": {"stack": 0.007}})
+    assert sizing.users < design.MAX_USERS
+    busy = mva([0.007], sizing.users, design.THINK_S, [1]).utilization[0]
+    assert sizing.utilization["stack"] == busy
+    assert design.TARGET_UTILIZATION - 0.02 < busy <= design.TARGET_UTILIZATION
 
 
 def test_users_stay_within_the_smallest_queue_limit(tmp_path):

@@ -167,6 +167,20 @@ def test_a_delay_tier_has_no_utilization_row_but_keeps_its_response():
     assert f["tiers.app.utilization"] == (MetricKind.UTILIZATION, 0.5)
 
 
+def test_a_tier_measured_from_the_os_has_a_utilization_row_and_no_response_row():
+    # What a load test's summary gives a tier whose busy time is a process group's CPU
+    # (--busy-time process source): utilization, but no completions, so no response.
+    tiers = {
+        "stack": {"servers": 40, "utilization": 0.56, "throughput_rps": 0.0,
+                  "mean_wait_s": 0.0, "mean_response_s": 0.0},
+        "pooled": {"utilization": 0.5, "mean_response_s": None},
+    }  # fmt: skip
+    f = figures(summary({"a": 100}, {"a": 0.1}, tiers=tiers), ["a"])
+    assert f["tiers.stack.utilization"] == (MetricKind.UTILIZATION, 0.56)
+    assert "tiers.stack.mean_response_s" not in f
+    assert "tiers.pooled.mean_response_s" not in f and "tiers.pooled.utilization" in f
+
+
 def test_replication_estimates_are_means_with_half_widths():
     reps = [summary({"a": 100}, {"a": m}, throughput=t) for m, t in ((0.1, 9.0), (0.3, 11.0))]
     est = replication_estimates(reps, ["a"])

@@ -1,0 +1,140 @@
+"""The real-service experiment of docs/real-service.md, scaled down: the stack pinned to
+one core, the load generator to another, the model calibrated from the stack's own CPU
+seconds by flow-prefix phases, then validated at a held-out level near 70 % busy.
+
+The bounds are the experiment's (``examples/real-service/bounds.toml``: throughput 5 %,
+utilization 5 points, mean response 15 %); validate widens each by the row's own noise
+(the half-width of prediction less measurement), so the short windows here make the rows
+wider, never the bounds. A row that disagrees beyond that fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from loadtests.mock_process import free_port
+from peakload.cli import main
+
+pytestmark = [pytest.mark.slow, pytest.mark.load]
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "real-service"
+UNITS = 300
+HELD_OUT = 1.15  # x the model's 100 users: the calibrated stack near 70 % of its core
+
+
+def cores() -> tuple[int, int]:
+    """(the stack's core, the load generator's): two distinct CPUs this process may use."""
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        allowed = sorted(range(os.cpu_count() or 1))
+    if len(allowed) < 2:
+        pytest.skip("the experiment pins the stack and the load generator to two cores")
+    return allowed[0], allowed[1]
+
+
+class PinnedStack:
+    """``taskset -c CORE peakload serve --work real --processes 1`` with its own PostgreSQL."""
+
+    def __init__(self, out: Path, port: int, core: int):
+        out.mkdir(parents=True, exist_ok=True)
+        self.log = out / "serve.log"
+        self.process = subprocess.Popen(
+            ["taskset", "-c", str(core), sys.executable, "-m", "peakload.cli", "serve",
+             "--work", "real", "--processes", "1", "--port", str(port), "--out", str(out)],
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PEAKLOAD_UNITS": str(UNITS)},
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{port}"
+
+    def wait_ready(self, timeout_s: float = 180.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while "ready: " not in self.log.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(self.log.read_text())
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_path):
+    stack_core, generator_core = cores()
+    port = free_port()
+    stack = PinnedStack(tmp_path / "stack", port, stack_core)
+    affinity = os.sched_getaffinity(0)
+    busy = tmp_path / "busy.toml"
+    busy.write_text(f'[tiers]\nstack = {{ process = "--port {port}" }}\n')
+    try:
+        stack.wait_ready()
+        os.sched_setaffinity(0, {generator_core})  # the load generator's core, inherited
+        code = main(
+            ["calibrate", "--scenario", str(EXAMPLE / "model.toml"), "--plan",
+             "--host", stack.url, "--busy-time", str(busy), "--phase-seconds", "12",
+             "--plan-seconds", "170", "--interval", "1",
+             "--out", str(tmp_path / "cal"), "--no-plots", "--quiet"]
+        )  # fmt: skip
+        (cal_dir,) = (tmp_path / "cal").iterdir()
+        calibration = json.loads((cal_dir / "calibration.json").read_text())
+        assert code in (0, 1), code  # 1: inconclusive, said in calibration.json
+        assert calibration["fit_for_prediction"], calibration["inconclusive"]
+        model = cal_dir / "model-calibrated.toml"
+        text = model.read_text()
+        assert re.search(r'name = "outside"\nkind = "delay"', text), text[-800:]
+        code = main(
+            ["validate", "--scenario", str(model), "--host", stack.url,
+             "--busy-time", str(busy), "--levels", str(HELD_OUT),
+             "--bounds", str(EXAMPLE / "bounds.toml"), "--min-requests", "3000",
+             "--warmup", "10", "--max-minutes", "2", "--replications", "3",
+             "--out", str(tmp_path / "val"), "--no-plots", "--quiet"]
+        )  # fmt: skip
+    finally:
+        os.sched_setaffinity(0, affinity)
+        stack.stop()
+    (val_dir,) = (tmp_path / "val").iterdir()
+    doc = json.loads((val_dir / "validation.json").read_text())
+    (level,) = doc["levels"]
+    rows = {row["metric"]: row for row in level["rows"]}
+    utilization = rows["tiers.stack.utilization"]
+    # The level is where the full calibration puts the core 69 % busy (measured 56 %);
+    # this short calibration's demands move by their own sampling (75-83 % predicted,
+    # 69-79 % measured in two runs): a high level, not a saturated one, is what is held.
+    assert 0.55 <= utilization["predicted"] <= 0.9, utilization
+    assert 0.45 <= utilization["measured"] <= 0.9, utilization
+    # Throughput, the stack's utilization and the mean of every transaction carrying
+    # >= 5 % of requests should agree within the bound plus the row's own noise.
+    mattering = {m for m, row in rows.items() if row["matters"]}
+    major = {m for m in mattering if m.startswith("transactions.") and m.endswith(".mean_s")}
+    assert len(major) >= 5, sorted(mattering)  # the payment flow's steps at least
+    assert {"overall.throughput_rps", "tiers.stack.utilization"} <= mattering
+    throughput = rows["overall.throughput_rps"]
+    assert throughput["verdict"] != "disagree", throughput
+    failing = {m: rows[m] for m in mattering if rows[m]["verdict"] == "disagree"}
+    if not failing:  # the p95s and the minor transactions are reported, not judged here
+        return
+    # The known gap (docs/real-service.md, "What the model does not capture"): the CPU a
+    # request costs falls as the throughput rises (wake-ups amortised, background CPU
+    # spread over more requests), so demands fitted at the phases' ~80 req/s overpredict
+    # the core's utilization, and with it the queueing, at ~230 req/s. Any other
+    # disagreement, or one the other way, fails.
+    assert all(row["predicted"] > row["measured"] for row in failing.values()), failing
+    gap = utilization["predicted"] - utilization["measured"]
+    pytest.xfail(
+        f"known: the model overpredicts the stack at the held-out level ({sorted(failing)} "
+        f"disagree; utilization {100 * gap:+.1f} points): load-dependent demand"
+    )
