@@ -24,7 +24,9 @@ import pytest
 from loadtests.mock_process import free_port
 from peakload.cli import main
 
-pytestmark = [pytest.mark.slow, pytest.mark.load]
+# It pins its own stack and generator to the machine's two cores, so it runs alone, in
+# make test-long (about 4.5 minutes), never beside another load test.
+pytestmark = [pytest.mark.slow, pytest.mark.load, pytest.mark.long]
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "real-service"
 UNITS = 300
