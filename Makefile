@@ -57,8 +57,8 @@ test: $(STAMP)
 	exit $$status
 
 # The long end-to-end checks (validate with its failure drill, calibrate --plan's
-# recovery of a hidden truth): a few minutes of traffic each, one at a time on the whole
-# machine. They judge waits of a fraction of a millisecond (the drill's tier outside the
+# recovery of a hidden truth, the real-service experiment that pins both cores itself):
+# a few minutes of traffic each, one at a time on the whole machine. They judge waits of a fraction of a millisecond (the drill's tier outside the
 # drill), which a mock sharing one core with its load generator would add to (1.4 ms
 # measured against 0.0 predicted, pinned). .ci/run runs them after make test.
 test-long: $(STAMP)
