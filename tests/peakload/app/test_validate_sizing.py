@@ -130,7 +130,10 @@ def test_the_command_exits_with_its_verdicts_own_code(
     monkeypatch.setattr("peakload.app.validation_files.print_validation", _print)
     scenario = Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml"
     args = SimpleNamespace(
-        **{name: None for name in ("serve_scenario", "host", "requests", "tasks", "bounds")},
+        **{
+            name: None
+            for name in ("serve_scenario", "host", "busy_time", "requests", "tasks", "bounds")
+        },
         scenario=str(scenario),
         levels=(1.0,),
         replications=3,
