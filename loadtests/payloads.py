@@ -14,18 +14,8 @@ import hashlib
 
 import numpy as np
 
-PAYEES = (
-    "Tổng công ty Điện lực Hà Nội",
-    "Công ty TNHH MTV Nước sạch Hà Nội",
-    "Tập đoàn Bưu chính Viễn thông Việt Nam",
-    "Công ty CP Văn phòng phẩm Hồng Hà",
-    "Công ty TNHH Thiết bị tin học Phương Nam",
-    "Công ty CP Xây dựng và Sửa chữa công trình số 4",
-    "Vietnam Airlines",
-    "Khách sạn Công đoàn Việt Nam",
-    "Công ty TNHH Dịch vụ vệ sinh môi trường Xanh",
-    "Bảo hiểm xã hội Việt Nam",
-)
+from peakload.contract.payment_order import PAYEES
+
 SEARCH_TERMS = (
     "dien",
     "nuoc",

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from mock_server import db
 from mock_server.catalog import BUDGET_CODES, fold
 from mock_server.tables import metadata
+from peakload.contract.payment_order import PAYEES
 from peakload.core.units import DEFAULT_ACCOUNT_KIND, FIRST_UNIT
 
 real_metadata = MetaData()
@@ -39,18 +40,6 @@ seed_state = Table(
     Column("orders", Integer, nullable=False),
 )
 
-PAYEES = (
-    "Tổng công ty Điện lực Hà Nội",
-    "Công ty TNHH MTV Nước sạch Hà Nội",
-    "Tập đoàn Bưu chính Viễn thông Việt Nam",
-    "Công ty CP Văn phòng phẩm Hồng Hà",
-    "Công ty TNHH Thiết bị tin học Phương Nam",
-    "Công ty CP Xây dựng và Sửa chữa công trình số 4",
-    "Vietnam Airlines",
-    "Khách sạn Công đoàn Việt Nam",
-    "Công ty TNHH Dịch vụ vệ sinh môi trường Xanh",
-    "Bảo hiểm xã hội Việt Nam",
-)
 MEDIAN_AMOUNT_VND = 15e6
 AMOUNT_SIGMA = 1.4
 

@@ -178,3 +178,19 @@ FINAL: frozenset[PaymentOrderStatus] = frozenset(
 UNPAID: frozenset[PaymentOrderStatus] = statuses_after(PaymentOrderAction.SIGN) - FINAL
 """Signed but neither paid nor rejected: such an order still commits its payer account,
 which therefore cannot be closed (a draft commits nothing)."""
+
+
+PAYEES = (
+    "Tổng công ty Điện lực Hà Nội",
+    "Công ty TNHH MTV Nước sạch Hà Nội",
+    "Tập đoàn Bưu chính Viễn thông Việt Nam",
+    "Công ty CP Văn phòng phẩm Hồng Hà",
+    "Công ty TNHH Thiết bị tin học Phương Nam",
+    "Công ty CP Xây dựng và Sửa chữa công trình số 4",
+    "Vietnam Airlines",
+    "Khách sạn Công đoàn Việt Nam",
+    "Công ty TNHH Dịch vụ vệ sinh môi trường Xanh",
+    "Bảo hiểm xã hội Việt Nam",
+)
+"""Payees a budget unit pays: the load test's new orders and the real-work
+service's seeded ones draw from the same list."""
