@@ -24,32 +24,37 @@ from mock_server.capacity import Capacity
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30)
 
 
+TIER_FAMILIES: tuple[tuple[str, type[GaugeMetricFamily | CounterMetricFamily], str, str], ...] = (
+    ("busy", GaugeMetricFamily, "peakload_tier_busy", "Slots busy"),
+    ("queue", GaugeMetricFamily, "peakload_tier_queue", "Requests waiting"),
+    ("servers", GaugeMetricFamily, "peakload_tier_servers", "Slots (c)"),
+    (
+        "cores",
+        GaugeMetricFamily,
+        "peakload_tier_cores",
+        "Cores shared by the workers (instances x cores; tiers with cores only)",
+    ),
+    ("completions", CounterMetricFamily, "peakload_tier_completions", "Requests served"),
+    (
+        "busy_seconds",
+        CounterMetricFamily,
+        "peakload_tier_busy_seconds",
+        "Slot-seconds held (CPU seconds used, for a tier with cores)",
+    ),
+    ("refusals", CounterMetricFamily, "peakload_tier_refusals", "Requests refused (queue full)"),
+)
+"""Each tier's figure in :meth:`Capacity.stats` (its key), as the metric family it is
+exported in: its kind, name and help."""
+
+
 class TierCollector(Collector):
     def __init__(self, capacity: Capacity):
         self.capacity = capacity
 
     def collect(self) -> Iterator:
         stats = self.capacity.stats()
-        families: dict[str, GaugeMetricFamily | CounterMetricFamily] = {
-            "busy": GaugeMetricFamily("peakload_tier_busy", "Slots busy", labels=["tier"]),
-            "queue": GaugeMetricFamily("peakload_tier_queue", "Requests waiting", labels=["tier"]),
-            "servers": GaugeMetricFamily("peakload_tier_servers", "Slots (c)", labels=["tier"]),
-            "cores": GaugeMetricFamily(
-                "peakload_tier_cores",
-                "Cores shared by the workers (instances x cores; tiers with cores only)",
-                labels=["tier"],
-            ),
-            "completions": CounterMetricFamily(
-                "peakload_tier_completions", "Requests served", labels=["tier"]
-            ),
-            "busy_seconds": CounterMetricFamily(
-                "peakload_tier_busy_seconds",
-                "Slot-seconds held (CPU seconds used, for a tier with cores)",
-                labels=["tier"],
-            ),
-            "refusals": CounterMetricFamily(
-                "peakload_tier_refusals", "Requests refused (queue full)", labels=["tier"]
-            ),
+        families = {
+            key: kind(name, text, labels=["tier"]) for key, kind, name, text in TIER_FAMILIES
         }
         for tier, values in stats.items():
             for key, family in families.items():

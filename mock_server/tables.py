@@ -77,27 +77,38 @@ payment_orders = Table(
     Index("ix_orders_control", "status", "next_step_at"),
 )
 
-dossiers = Table(
+
+def unit_record(name: str, status: type[StrEnum], key_constraint: str, *columns: Column) -> Table:
+    """A table of one kind of record a unit creates (with an optional Idempotency-Key):
+    its id, key and unit, then ``columns``, its status, when it was created, and the
+    key unique per unit under ``key_constraint``."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("create_key", String(100)),
+        Column("unit_code", Integer, ForeignKey("units.code"), nullable=False, index=True),
+        *columns,
+        *status_column(status, name),
+        Column("created_at", Float, nullable=False),
+        UniqueConstraint("unit_code", "create_key", name=key_constraint),
+    )
+
+
+dossiers = unit_record(
     "dossiers",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("create_key", String(100)),
-    Column("unit_code", Integer, ForeignKey("units.code"), nullable=False, index=True),
+    DossierStatus,
+    "uq_dossier_create_key",
     Column("dossier_type", String(30), nullable=False),
     Column("title", String(300), nullable=False),
     Column("payment_order_id", Integer),
     Column("attachments", Text, nullable=False),  # JSON list of attachment metadata
-    *status_column(DossierStatus, "dossiers"),
-    Column("created_at", Float, nullable=False),
-    UniqueConstraint("unit_code", "create_key", name="uq_dossier_create_key"),
 )
 
-foreign_loan_records = Table(
+foreign_loan_records = unit_record(
     "foreign_loan_records",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("create_key", String(100)),
-    Column("unit_code", Integer, ForeignKey("units.code"), nullable=False, index=True),
+    ForeignLoanRecordStatus,
+    "uq_loan_create_key",
     Column("kind", String(12), nullable=False),
     Column("loan_agreement", String(50), nullable=False),
     Column("donor", String(200), nullable=False),
@@ -105,20 +116,12 @@ foreign_loan_records = Table(
     Column("currency", String(3), nullable=False),
     Column("budget_code", String(4), nullable=False),
     Column("value_date", String(10), nullable=False),
-    *status_column(ForeignLoanRecordStatus, "foreign_loan_records"),
-    Column("created_at", Float, nullable=False),
-    UniqueConstraint("unit_code", "create_key", name="uq_loan_create_key"),
 )
 
-account_closures = Table(
+account_closures = unit_record(
     "account_closures",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("create_key", String(100)),
-    Column("unit_code", Integer, ForeignKey("units.code"), nullable=False, index=True),
+    AccountClosureStatus,
+    "uq_closure_create_key",
     Column("account_number", String(20), nullable=False, unique=True),
     Column("reason", String(300), nullable=False),
-    *status_column(AccountClosureStatus, "account_closures"),
-    Column("created_at", Float, nullable=False),
-    UniqueConstraint("unit_code", "create_key", name="uq_closure_create_key"),
 )

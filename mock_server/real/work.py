@@ -14,18 +14,18 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, select
+from sqlalchemy import Engine, bindparam, func, select
 
 from mock_server.catalog import fold
 from mock_server.errors import Conflict
 from mock_server.real.pki import SignatureRejected, TrustChain
 from mock_server.real.seed import budget_codes
 from mock_server.records import payment_orders as orders
+from mock_server.records.statements import first_entries, paid_in_range
 from mock_server.tables import payment_orders
 from peakload.contract.payment_order import PaymentOrderStatus
 
 Row = dict[str, Any]
-MAX_STATEMENT_ENTRIES = 500
 
 SIGNED_FIELDS = (
     "id",
@@ -107,15 +107,8 @@ def statement(
     engine: Engine, unit_code: int, date_from: dt.date, date_to: dt.date
 ) -> dict[str, Any]:
     """The unit's paid orders in the range: totals per budget code (GROUP BY), their
-    sum, and the first :data:`MAX_STATEMENT_ENTRIES` orders by time of payment."""
-    start = dt.datetime.combine(date_from, dt.time(), dt.UTC).timestamp()
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp()
-    condition = and_(
-        payment_orders.c.unit_code == unit_code,
-        payment_orders.c.status == PaymentOrderStatus.PAID.value,
-        payment_orders.c.paid_at >= start,
-        payment_orders.c.paid_at < end,
-    )
+    sum, and the first orders by time of payment (:func:`first_entries`)."""
+    condition = paid_in_range(unit_code, date_from, date_to)
     code = payment_orders.c.budget_code
     with engine.connect() as conn:
         groups = conn.execute(
@@ -124,20 +117,11 @@ def statement(
             .group_by(code)
             .order_by(code)
         ).all()
-        rows = (
-            conn.execute(
-                select(payment_orders)
-                .where(condition)
-                .order_by(payment_orders.c.paid_at)
-                .limit(MAX_STATEMENT_ENTRIES)
-            )
-            .mappings()
-            .all()
-        )
+        rows = first_entries(conn, condition)
     by_code = [{"budget_code": c, "count": n, "total_amount": int(s)} for c, n, s in groups]
     return {
         "count": sum(g["count"] for g in by_code),
         "total_amount": sum(g["total_amount"] for g in by_code),
         "by_budget_code": by_code,
-        "rows": [dict(r) for r in rows],
+        "rows": rows,
     }
