@@ -11,28 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from mock_server import db
-from mock_server.api.routes import (
-    account_closures,
-    auth,
-    catalog,
-    dossiers,
-    foreign_loans,
-    payment_orders,
-    statements,
-)
-from mock_server.api.wiring import mount_api, wrap
+from mock_server.api.routes import catalog, payment_orders, statements
+from mock_server.api.wiring import mount_api, set_state, shut_down, wrap
 from mock_server.capacity import Capacity
 from mock_server.control import run_control
 from mock_server.drills import ScenarioClock, run_drills
 from mock_server.metrics import Metrics
-from mock_server.security import token_secret
 from mock_server.settings import Settings, get_settings
 from mock_server.visit import Overloaded
 from peakload.core.runtime import calm_gc
@@ -67,14 +57,7 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
         try:
             yield
         finally:
-            if access_log is not None:
-                access_log.close()
-            control.cancel()
-            freezer.cancel()
-            drills.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(control, freezer, drills)
-            engine.dispose()
+            await shut_down((control, freezer, drills), access_log, engine)
 
     app = FastAPI(
         title="Mock Treasury online public services",
@@ -91,29 +74,10 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
     )
     capacity = Capacity(scenario, seed=settings.seed)
     metrics = Metrics(capacity)
-    app.state.settings = settings
-    app.state.capacity = capacity
-    app.state.clock = ScenarioClock(
-        settings.clock_start_s, settings.clock_origin, settings.clock_compress
-    )
-    app.state.metrics = metrics
-    app.state.service = scenario.service if scenario else Service()
-    app.state.scenario_name = scenario.name if scenario else None
-    app.state.token_secret = token_secret(settings.unit_secret, settings.token_secret)
-    app.state.started = time.monotonic()
-
-    mount_api(
-        app,
-        (
-            auth.router,
-            catalog.router,
-            payment_orders.router,
-            dossiers.router,
-            foreign_loans.router,
-            account_closures.router,
-            statements.router,
-        ),
-    )
+    clock = ScenarioClock(settings.clock_start_s, settings.clock_origin, settings.clock_compress)
+    service = scenario.service if scenario else Service()
+    set_state(app, settings, capacity, metrics, clock, service, scenario.name if scenario else None)
+    mount_api(app, catalog.router, payment_orders.router, statements.router)
 
     @app.exception_handler(Overloaded)
     async def _overloaded(request: Request, exc: Overloaded) -> JSONResponse:

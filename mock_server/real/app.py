@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,15 +21,13 @@ from fastapi import FastAPI
 from prometheus_client import ProcessCollector
 
 from mock_server import db
-from mock_server.api.routes import account_closures, auth, dossiers, foreign_loans
-from mock_server.api.wiring import mount_api, wrap
+from mock_server.api.wiring import mount_api, set_state, shut_down, wrap
 from mock_server.capacity import Capacity
 from mock_server.control import run_control
 from mock_server.drills import ScenarioClock
 from mock_server.metrics import Metrics
 from mock_server.real import routes
 from mock_server.real.pki import TrustChain
-from mock_server.security import token_secret
 from mock_server.settings import Settings
 from peakload.core.runtime import calm_gc
 from peakload.core.scenario import Service
@@ -63,13 +60,7 @@ def create_real_app(
         try:
             yield
         finally:
-            if access_log is not None:
-                access_log.close()
-            for task in tasks:
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(*tasks)
-            engine.dispose()
+            await shut_down(tasks, access_log, engine)
 
     app = FastAPI(
         title="Treasury online public services (real work)",
@@ -84,27 +75,9 @@ def create_real_app(
     capacity = Capacity(None)  # no tiers: serve() passes at once, stats() is empty
     metrics = Metrics(capacity)
     ProcessCollector(registry=metrics.registry)
-    app.state.settings = settings
-    app.state.capacity = capacity
-    app.state.clock = ScenarioClock(None, None, 1.0)
-    app.state.metrics = metrics
-    app.state.service = service or Service()
-    app.state.scenario_name = None
-    app.state.token_secret = token_secret(settings.unit_secret, settings.token_secret)
-    app.state.started = time.monotonic()
-
-    mount_api(
-        app,
-        (
-            auth.router,
-            routes.catalog,
-            routes.orders,
-            dossiers.router,
-            foreign_loans.router,
-            account_closures.router,
-            routes.statements,
-        ),
-    )
+    clock = ScenarioClock(None, None, 1.0)
+    set_state(app, settings, capacity, metrics, clock, service or Service(), None)
+    mount_api(app, routes.catalog, routes.orders, routes.statements)
 
     access_log = wrap(app, settings, metrics)
     return app
