@@ -20,6 +20,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from mock_server.real.processes import stop_child
+
 CONFIG = """\
 {user}
 worker_processes {workers};
@@ -125,11 +127,4 @@ class Proxy:
         raise ProxyUnavailable(f"nginx did not listen on {self.port} within {timeout_s:.0f} s")
 
     def stop(self, timeout_s: float = 10.0) -> int | None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)
-            try:
-                self.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return stop_child(self.process, signal.SIGQUIT, timeout_s)

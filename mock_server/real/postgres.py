@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from mock_server.real.processes import stop_child
+
 BIN_GLOB = "usr/lib/postgresql/*/bin"
 MAX_CONNECTIONS = 400  # N workers x (pool 20 + overflow 20) and psql
 
@@ -128,12 +130,6 @@ class LocalPostgres:
 
     def stop(self, timeout_s: float = 30.0) -> int | None:
         """Fast shutdown (SIGINT) by PID, SIGKILL past ``timeout_s``; the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        code = stop_child(self.process, signal.SIGINT, timeout_s)
         shutil.rmtree(self.root, ignore_errors=True)
-        return self.process.returncode
+        return code
