@@ -45,7 +45,7 @@ import numpy as np
 
 from mock_server.delay import DelayTier
 from mock_server.shared_cores import SharedCoresPool
-from mock_server.visit import Overloaded, Visit
+from mock_server.visit import Overloaded, Visit, queue_stats
 from peakload.core.sampling import SampleStream, named_rng
 from peakload.core.scenario import Scenario, Tier
 
@@ -135,17 +135,7 @@ class TierPool:
 
     def stats(self) -> dict[str, float]:
         """The tier's figures for /admin/stats."""
-        return {
-            "servers": self.servers,
-            "lost": self.lost,
-            "busy": self.busy,
-            "queue": len(self.waiting),
-            "max_queue": self.max_queue,
-            "completions": self.completions,
-            "busy_seconds": round(self.busy_seconds, 6),
-            "wait_seconds": round(self.wait_seconds, 6),
-            "refusals": self.refusals,
-        }
+        return queue_stats(self, self.busy_seconds)
 
 
 QueueTier = TierPool | SharedCoresPool

@@ -51,77 +51,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from mock_server.visit import Overloaded, Visit
-
-TIE_S = 1e-12
-"""Finish tags this close (CPU seconds) to the virtual time finish together:
-float rounding must not leave a request a femtosecond short of done."""
-
-
-class _Request:
-    __slots__ = ("admitted", "arrived", "demand", "done", "instance")
-
-    def __init__(self, arrived: float, demand: float, done: asyncio.Future[float]):
-        self.arrived = arrived
-        self.demand = demand
-        self.done = done  # resolved with the finish time on the schedule
-        self.instance: _Instance | None = None  # None while it waits for a worker
-        self.admitted = arrived  # when it took a worker (schedule time)
-
-
-class _Instance:
-    """One machine: up to ``workers`` requests in service, sharing ``cores``."""
-
-    __slots__ = ("cores", "in_service", "timer", "timer_due", "up", "updated", "virtual", "workers")
-
-    def __init__(self, cores: int, workers: int, now: float):
-        self.cores = cores
-        self.workers = workers
-        self.up = True  # False while a failure drill has it down: it admits nothing new
-        self.in_service: list[tuple[float, int, _Request]] = []  # heap: (finish tag, seq, req)
-        self.virtual = 0.0  # CPU seconds each request in service has received, V
-        self.updated = now  # schedule time at which V was last brought up to date
-        self.timer: asyncio.TimerHandle | None = None
-        self.timer_due = math.inf  # the completion the timer is set for
-
-    @property
-    def speed(self) -> float:
-        """Seconds of CPU each request in service gets per second: min(1, cores / n)."""
-        n = len(self.in_service)
-        return min(1.0, self.cores / n) if n else 1.0
-
-    @property
-    def room(self) -> bool:
-        return self.up and len(self.in_service) < self.workers
-
-    def next_due(self) -> float:
-        """Schedule time of the next completion (inf when idle)."""
-        if not self.in_service:
-            return math.inf
-        return self.updated + (self.in_service[0][0] - self.virtual) / self.speed
-
-    def run_until(self, when: float) -> float:
-        """Bring V up to ``when`` (no completion may fall before it); CPU seconds used."""
-        if when <= self.updated:
-            return 0.0
-        n = len(self.in_service)
-        gained = (when - self.updated) * self.speed if n else 0.0
-        self.virtual += gained
-        self.updated = when
-        return gained * n
-
-    def complete_next(self) -> tuple[float, float, list[_Request]]:
-        """Run to the next completion: (its time, CPU seconds used, the requests done)."""
-        due = self.next_due()
-        tag = self.in_service[0][0]
-        used = (tag - self.virtual) * len(self.in_service)
-        self.virtual, self.updated = tag, due
-        done = []
-        while self.in_service and self.in_service[0][0] <= self.virtual + TIE_S:
-            done.append(heapq.heappop(self.in_service)[2])
-        if not self.in_service:
-            self.virtual = 0.0  # idle: start afresh, so tags stay small and precise
-        return due, used, done
+from mock_server.core_instance import CoreInstance, CoreRequest
+from mock_server.visit import Overloaded, Visit, queue_stats
 
 
 class SharedCoresPool:
@@ -147,8 +78,8 @@ class SharedCoresPool:
         self.retry_after_s = retry_after_s  # what a refused client is told to wait
         self.clock = clock
         now = clock()
-        self.instances = [_Instance(cores, workers, now) for _ in range(instances)]
-        self.waiting: deque[_Request] = deque()
+        self.instances = [CoreInstance(cores, workers, now) for _ in range(instances)]
+        self.waiting: deque[CoreRequest] = deque()
         self.completions = 0
         self.busy_seconds = 0.0  # CPU seconds used
         self.wait_seconds = 0.0  # time at the tier less the demand, of finished requests
@@ -200,7 +131,7 @@ class SharedCoresPool:
         when ``queue_limit`` requests are waiting already."""
         arrived = self.clock()
         self._replay(arrived)
-        request = _Request(arrived, demand, asyncio.get_running_loop().create_future())
+        request = CoreRequest(arrived, demand, asyncio.get_running_loop().create_future())
         instance = None if self.waiting else self._roomiest()
         if instance is not None:
             self._admit(instance, request, arrived)
@@ -231,7 +162,7 @@ class SharedCoresPool:
             self._admit(roomiest, self.waiting.popleft(), now)
         self._arm()
 
-    def _roomiest(self) -> _Instance | None:
+    def _roomiest(self) -> CoreInstance | None:
         """The instance up with the fewest in service and a free worker, or None."""
         best = None
         for instance in self.instances:
@@ -239,7 +170,7 @@ class SharedCoresPool:
                 best = instance
         return best
 
-    def _admit(self, instance: _Instance, request: _Request, when: float) -> None:
+    def _admit(self, instance: CoreInstance, request: CoreRequest, when: float) -> None:
         self.busy_seconds += instance.run_until(when)
         self.worker_wait_seconds += when - request.arrived
         request.instance, request.admitted = instance, when
@@ -251,7 +182,7 @@ class SharedCoresPool:
         freed worker handed to the head of the queue at that time; then every
         instance's virtual time brought up to ``now``."""
         while True:
-            instance = min(self.instances, key=_Instance.next_due, default=None)
+            instance = min(self.instances, key=CoreInstance.next_due, default=None)
             if instance is None or instance.next_due() > now:
                 break
             due, used, done = instance.complete_next()
@@ -264,7 +195,7 @@ class SharedCoresPool:
         for instance in self.instances:
             self.busy_seconds += instance.run_until(now)
 
-    def _finish(self, request: _Request, due: float) -> None:
+    def _finish(self, request: CoreRequest, due: float) -> None:
         self.completions += 1
         self.wait_seconds += (due - request.arrived) - request.demand
         self.held_seconds += due - request.admitted
@@ -272,7 +203,7 @@ class SharedCoresPool:
         if not request.done.done():  # a cancelled request's future is done already
             request.done.set_result(due)
 
-    def _withdraw(self, request: _Request) -> None:
+    def _withdraw(self, request: CoreRequest) -> None:
         """A request cancelled (server shutting down): out of the queue, or out of
         service with the CPU it has had counted, its worker handed on now."""
         now = self.clock()
@@ -307,7 +238,7 @@ class SharedCoresPool:
             if due < math.inf:
                 instance.timer = loop.call_later(max(0.0, due - now), self._wake, instance)
 
-    def _wake(self, instance: _Instance) -> None:
+    def _wake(self, instance: CoreInstance) -> None:
         instance.timer, instance.timer_due = None, math.inf
         self._replay(self.clock())
         self._arm()
@@ -318,15 +249,7 @@ class SharedCoresPool:
         occupancy is a share of) and ``worker_wait_seconds`` (waiting for a worker
         alone, the simulator's ``mean_wait_s`` for such a tier)."""
         return {
-            "servers": self.servers,
-            "lost": self.lost,
-            "busy": self.busy,
-            "queue": len(self.waiting),
-            "max_queue": self.max_queue,
-            "completions": self.completions,
-            "busy_seconds": round(self.cpu_seconds(), 6),
-            "wait_seconds": round(self.wait_seconds, 6),
-            "refusals": self.refusals,
+            **queue_stats(self, self.cpu_seconds()),
             "cores": self.cores,
             "held_seconds": round(self.held_seconds, 6),
             "worker_wait_seconds": round(self.worker_wait_seconds, 6),

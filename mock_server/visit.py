@@ -11,7 +11,9 @@ raises :class:`Overloaded` instead (-> 503 with Retry-After).
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +41,40 @@ class Overloaded(Exception):
         super().__init__(f"tier {tier} is overloaded: {waiting} requests already waiting")
         self.tier = tier
         self.retry_after_s = retry_after_s
+
+
+class QueueCounters(Protocol):
+    """What a tier with servers and a queue counts (slots, or workers sharing cores)."""
+
+    @property
+    def servers(self) -> int: ...
+    @property
+    def lost(self) -> int: ...
+    @property
+    def busy(self) -> int: ...
+    @property
+    def waiting(self) -> Sized: ...
+    @property
+    def max_queue(self) -> int: ...
+    @property
+    def completions(self) -> int: ...
+    @property
+    def wait_seconds(self) -> float: ...
+    @property
+    def refusals(self) -> int: ...
+
+
+def queue_stats(tier: QueueCounters, busy_seconds: float) -> dict[str, float]:
+    """A queue tier's figures for /admin/stats, ``busy_seconds`` as the tier counts them
+    (slot-seconds, or CPU seconds for a tier with cores)."""
+    return {
+        "servers": tier.servers,
+        "lost": tier.lost,
+        "busy": tier.busy,
+        "queue": len(tier.waiting),
+        "max_queue": tier.max_queue,
+        "completions": tier.completions,
+        "busy_seconds": round(busy_seconds, 6),
+        "wait_seconds": round(tier.wait_seconds, 6),
+        "refusals": tier.refusals,
+    }
