@@ -3,16 +3,15 @@ import math
 import pytest
 
 from simulation.analytic import (
-    MvaStation,
     erlang_c,
     mgc_station,
     mmc_sojourn_cdf,
     mmc_sojourn_percentile,
     mmck_blocking,
-    mva,
     pollaczek_khinchine_wait,
     shared_pool_station,
 )
+from simulation.mva import MvaStation, mva
 
 
 def test_erlang_c_known_values():

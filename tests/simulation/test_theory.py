@@ -20,13 +20,8 @@ import math
 import pytest
 
 from peakload.contract.summary import Summary
-from simulation.analytic import (
-    erlang_c,
-    mgc_station,
-    mmck_blocking,
-    mva,
-    pollaczek_khinchine_wait,
-)
+from simulation.analytic import erlang_c, mgc_station, mmck_blocking, pollaczek_khinchine_wait
+from simulation.mva import mva
 from simulation.runner import simulate
 from tests.factories import exponential, station_scenario
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.analytic import MvaStation, mgc_station, mva, shared_pool_station
+from simulation.analytic import mgc_station, shared_pool_station
+from simulation.mva import MvaStation, mva
 from simulation.runner import replication_seeds, run_replication, simulate
 from tests.factories import exponential, station_scenario
 from tests.simulation.test_theory import assert_littles_law, assert_matches
