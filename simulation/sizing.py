@@ -23,51 +23,42 @@ instances, its workers and cores per instance fixed (:mod:`simulation.sizing_bou
    reaches ``max_utilization`` (analytic), and the largest peak the simulation
    confirms within SLO.
 
-The arithmetic of step 1 is in :mod:`simulation.sizing_bounds`, step 4 in
-:mod:`simulation.sizing_curve`; the verdict at the bound is the one SLO
-judge's (:func:`peakload.measure.judge.judge` with ``at="bound"``).
+The arithmetic of step 1 is in :mod:`simulation.sizing_bounds`, the rounds of
+step 2 in :mod:`simulation.sizing_rounds`, step 4 in :mod:`simulation.sizing_curve`;
+the verdict at the bound is the one SLO judge's (:func:`peakload.measure.judge.judge`
+with ``at="bound"``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from peakload.contract.summary import Metric, Summary
+from peakload.contract.summary import Metric
 from peakload.core.clock import format_clock
 from peakload.core.scenario import Failure, Scenario
-from peakload.measure.judge import At, judge
 from simulation.executors import Executor
-from simulation.replications import combine
-from simulation.runner import replication_seeds, run_replication
 from simulation.sizing_bounds import (
     Config,
     analytic_bounds,
     apply,
     bottleneck_users,
     judged_window,
-    peak_day,
     peak_moment,
     peak_request_rate,
     scaled,
     sizable,
-    tier_cost,
     truncated,
 )
 from simulation.sizing_curve import capacity_curve, sweeps
-from simulation.sizing_screen import screen
+from simulation.sizing_rounds import CandidateRounds
 from simulation.sizing_sequential import (
-    FIRST_REPLICATIONS,
     Candidate,
     Estimate,
     Stop,
-    decide,
-    dominated,
-    screened,
 )
 
 __all__ = [
@@ -118,186 +109,38 @@ class SizingResult:
         return apply(self.scenario, self.recommended)
 
 
-def _job(args: tuple) -> Summary:
-    scenario, seed, failures, in_state = args
-    summary, _, _ = run_replication(
-        scenario, seed, failures=failures, series=False, in_state=in_state
-    )
-    return summary
+class Sizer(CandidateRounds):
+    """The search of one scenario: climbs from the analytic bounds, descends to the
+    cheapest pass, checks N-1, each candidate settled in rounds on common seeds
+    (:class:`~simulation.sizing_rounds.CandidateRounds`, whose arguments it takes).
 
-
-class Sizer:
-    """The search of one scenario: evaluates candidates in rounds on common seeds,
-    climbs from the analytic bounds, descends to the cheapest pass, checks N-1.
-
-    A candidate runs replications only while its verdict is open
-    (:mod:`simulation.sizing_sequential`), never if the analytic pre-screen rules
-    it out (:mod:`simulation.sizing_screen`) or a cheaper one is accepted. Every
-    replication run is kept by candidate, so the capacity curve and sweeps reuse
-    what the search already simulated and a candidate asked again goes on from
-    where it stopped. ``short_day`` (default): a candidate runs from a warm-up
-    before the window to its end (:func:`~simulation.sizing_bounds.peak_day`),
-    not from the scenario's start.
+    A candidate runs replications only while its verdict is open, never if the
+    analytic pre-screen rules it out or a cheaper one is accepted; the capacity
+    curve and sweeps reuse what the search already simulated. ``n1``: hold the
+    SLO with one instance of any tier lost; ``search_workers``: try more workers
+    per instance before another instance; ``rounds``: the keyword arguments of
+    :class:`~simulation.sizing_rounds.CandidateRounds` (replications, scale, seed,
+    progress, short_day).
     """
 
     def __init__(
         self,
         scenario: Scenario,
         executor: Executor,
-        replications: int = 5,
-        scale: float = 1.0,
+        *,
         n1: bool = True,
         search_workers: bool = False,
-        seed: int | None = None,
-        progress: Callable[[int], None] | None = None,
-        short_day: bool = True,
+        **rounds: Any,
     ):
-        self.scenario = scaled(scenario, scale)
-        self.executor = executor
-        self.replications = replications
+        super().__init__(scenario, executor, **rounds)
         self.n1 = n1
         self.search_workers = search_workers
-        self.short_day = short_day
-        self.seeds = replication_seeds(
-            scenario.scenario.seed if seed is None else seed, replications
-        )
-        self.progress = progress
-        self.evaluated = 0
-        self.replications_run = 0
-        tiers = self.scenario.tiers
-        self.costs = tuple(tier_cost(t, 1) for t in tiers)
-        """Price of one instance per tier (0 for a delay, never sized)."""
-        self.names = [t.name for t in tiers]
-        self.sized = [k for k, t in enumerate(tiers) if sizable(t)]
-        """Indices of the tiers the search sizes: all but delays."""
         self.max_workers = tuple(
-            2 * t.workers if t.cores is None and sizable(t) else t.workers for t in tiers
+            2 * t.workers if t.cores is None and sizable(t) else t.workers
+            for t in self.scenario.tiers
         )
         """Most workers ``search_workers`` tries per tier: a tier sharing cores keeps
         its pool as deployed (it grows by instances), a delay has none."""
-        self._runs: dict[Candidate, list[Summary]] = {}
-        self._settled: dict[Candidate, Estimate] = {}
-        self._log: dict[Candidate, Estimate] = {}
-        self._days: dict[float, tuple[Scenario, bool]] = {}
-
-    # --- evaluation -------------------------------------------------------------
-
-    def cost(self, config: Config) -> float:
-        """What ``config`` costs: instances x each tier's ``cost``."""
-        return sum(n * c for n, c in zip(config.instances, self.costs, strict=True))
-
-    def day(self, growth: float) -> tuple[Scenario, bool]:
-        """The scenario a candidate runs at ``growth``, and whether its users start in state."""
-        if growth not in self._days:
-            grown = scaled(self.scenario, growth)
-            self._days[growth] = peak_day(grown) if self.short_day else (truncated(grown), False)
-        return self._days[growth]
-
-    @property
-    def candidates(self) -> list[Estimate]:
-        """Every candidate weighed so far, in the order it first was, as it stands now."""
-        return list(self._log.values())
-
-    def evaluate(
-        self, candidates: Sequence[tuple[Config, Failure | None]], growth: float = 1.0
-    ) -> list[Estimate]:
-        """Each candidate's verdict, replications added only while it is open."""
-        return self.settle([Candidate(c, f, growth) for c, f in candidates])
-
-    def settle(self, candidates: Sequence[Candidate], cheapest: bool = False) -> list[Estimate]:
-        """Settle ``candidates`` in rounds: screened ones run nothing, the open ones one
-        more replication each round (on the next common seed), until each stops.
-
-        ``cheapest``: the candidates compete, only the cheapest accepted matters;
-        one costing more than an accepted candidate stops, dominated.
-        """
-        order = list(dict.fromkeys(candidates))
-        open_: list[Candidate] = []
-        for candidate in order:
-            if candidate in self._settled:
-                continue
-            if candidate.failure is None:
-                scenario, _ = self.day(candidate.growth)
-                found = screen(scenario, candidate.config)
-                if found.certainly_fails:
-                    self._settle(candidate, screened(candidate, found))
-                    continue
-            open_.append(candidate)
-        while open_:
-            if cheapest:
-                open_ = self._drop_dominated(open_)
-                if not open_:
-                    break
-            self._run_round(open_)
-            still = []
-            for candidate in open_:
-                estimate = self._estimate(candidate)
-                if estimate is None:
-                    still.append(candidate)
-                else:
-                    self._settle(candidate, estimate)
-            open_ = still
-        return [self._log[c] for c in candidates]
-
-    def _drop_dominated(self, open_: list[Candidate]) -> list[Candidate]:
-        """The open candidates no cheaper accepted one beats (same load, no loss);
-        the others are logged as dominated and run nothing more."""
-        accepted = [e for e in self._settled.values() if e.passes and e.failure is None]
-        keep = []
-        for candidate in open_:
-            cost = self.cost(candidate.config)
-            rivals = [
-                e
-                for e in accepted
-                if e.candidate.growth == candidate.growth and self.cost(e.config) <= cost
-            ]
-            if candidate.failure is None and rivals:  # named: the nearest one below it
-                best = max(rivals, key=lambda e: self.cost(e.config))
-                done = len(self._runs.get(candidate, []))
-                self._log[candidate] = dominated(
-                    candidate, cost, best, self.cost(best.config), done
-                )
-            else:
-                keep.append(candidate)
-        return keep
-
-    def _run_round(self, open_: list[Candidate]) -> None:
-        """One more replication of each open candidate (two at first, and more while
-        workers would otherwise idle), all in one batch on the executor."""
-        per = max(1, -(-self.executor.workers // len(open_)))
-        jobs, owners = [], []
-        for candidate in open_:
-            runs = self._runs.setdefault(candidate, [])
-            done = len(runs)
-            want = max(FIRST_REPLICATIONS - done, per) if done < FIRST_REPLICATIONS else per
-            scenario, in_state = self.day(candidate.growth)
-            scenario = apply(scenario, candidate.config)
-            failures = (candidate.failure,) if candidate.failure else ()
-            for i in range(done, min(done + want, self.replications)):
-                jobs.append((scenario, self.seeds[i], failures, in_state))
-                owners.append(candidate)
-        for candidate, summary in zip(owners, self.executor.map(_job, jobs), strict=True):
-            self._runs[candidate].append(summary)
-        self.replications_run += len(jobs)
-
-    def _estimate(self, candidate: Candidate) -> Estimate | None:
-        runs = self._runs[candidate]
-        summary = combine(runs)
-        slo = self.scenario.slo
-        decided = decide(slo, summary, len(runs), self.replications)
-        if decided is None:
-            return None
-        stop, reason = decided
-        return Estimate(
-            candidate, summary, judge(slo, summary, at=At.BOUND), len(runs), stop, reason
-        )
-
-    def _settle(self, candidate: Candidate, estimate: Estimate) -> None:
-        self._settled[candidate] = self._log[candidate] = estimate
-        if estimate.simulated:
-            self.evaluated += 1
-            if self.progress is not None:
-                self.progress(self.evaluated)
 
     def failure_of(self, config: Config, k: int) -> Failure:
         """One instance of tier ``k`` lost for 30 minutes from the peak's worst moment."""

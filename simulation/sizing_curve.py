@@ -7,7 +7,7 @@
   answer, the others held: how sharp the answer is (delay tiers, never sized,
   have no sweep).
 
-Both run through the search's :meth:`~simulation.sizing.Sizer.settle`, on
+Both run through the search's :meth:`~simulation.sizing_rounds.CandidateRounds.settle`, on
 its seeds and replications: a point the analytic pre-screen rules out, or (in a
 sweep) one costing more than the answer, is not simulated and has no p95.
 """
@@ -15,18 +15,16 @@ sweep) one costing more than the answer, is not simulated and has no p95.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from simulation.sizing_bounds import Config, bottleneck_users
+from simulation.sizing_rounds import CandidateRounds
 from simulation.sizing_sequential import Candidate, Estimate
 
-if TYPE_CHECKING:
-    from simulation.sizing import Sizer
 
-
-def capacity_curve(sizer: Sizer, config: Config, steps: int = 4) -> dict[str, Any]:
+def capacity_curve(sizer: CandidateRounds, config: Config, steps: int = 4) -> dict[str, Any]:
     """Bottleneck peaks per tier (analytic), and the simulated p95 as the peak grows."""
     per_tier = bottleneck_users(sizer.scenario, config)
     first = min(per_tier.values())
@@ -59,7 +57,7 @@ def _point(estimate: Estimate) -> dict[str, Any]:
     }
 
 
-def sweeps(sizer: Sizer, config: Config) -> dict[str, list[dict[str, Any]]]:
+def sweeps(sizer: CandidateRounds, config: Config) -> dict[str, list[dict[str, Any]]]:
     """p95 with each tier's instances one below and one above the answer (one above
     costs more than the answer: simulated only if the search already did)."""
     candidates, where = [], []
