@@ -24,7 +24,7 @@ from simpy import Environment
 from simpy.events import Timeout
 
 from peakload.measure.observations import TierIntervals
-from simulation.tier import Visitor
+from simulation.line import Visitor
 
 
 class DelayTier:

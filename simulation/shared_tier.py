@@ -41,116 +41,16 @@ and the requests on them finish at their pace.
 from __future__ import annotations
 
 from array import array
-from collections import deque
-from heapq import heappop, heappush
 
 import numpy as np
 from simpy import Environment
-from simpy.events import Timeout
 
 from peakload.measure.observations import CpuTrace, TierIntervals
-from simulation.tier import Visitor
-
-_UNKNOWN = float("nan")  # a wait or a service not known yet
-
-
-class Instance:
-    """One machine of the tier: ``workers`` threads sharing ``cores`` cores."""
-
-    __slots__ = ("attained", "cores", "jobs", "pending", "since", "tier", "up", "workers")
-
-    def __init__(self, tier: SharedTier, workers: int, cores: int):
-        self.tier = tier
-        self.workers = workers
-        self.cores = cores
-        self.up = True
-        """False while a failure has taken the instance: it takes no new request."""
-        self.jobs: list[tuple[float, int, Visitor]] = []
-        """Requests in service: (attained work at which each finishes, visit index,
-        visitor), a heap, the next to finish first."""
-        self.attained = 0.0
-        """CPU seconds each request in service has received since the instance started
-        counting (all receive the same: the cores are shared equally)."""
-        self.since = tier.env._now
-        """When :attr:`attained` was last brought up to date."""
-        self.pending: Timeout | None = None
-        """The departure now scheduled; any other that fires is stale."""
-
-    @property
-    def in_service(self) -> int:
-        return len(self.jobs)
-
-    def speed(self) -> float:
-        """CPU seconds per second each request in service receives: min(1, cores/n)."""
-        n = len(self.jobs)
-        return 1.0 if n <= self.cores else self.cores / n
-
-    def busy_cores(self) -> int:
-        """Cores at work now: min(n, cores)."""
-        return min(len(self.jobs), self.cores)
-
-    def advance(self, now: float) -> None:
-        """Bring :attr:`attained` up to ``now`` at the current speed."""
-        if self.jobs:
-            self.attained += (now - self.since) * self.speed()
-        self.since = now
-
-    def start(self, visitor: Visitor, demand: float, index: int) -> None:
-        """Begin serving a visit of ``demand`` CPU seconds (its wait already recorded)."""
-        tier = self.tier
-        now = tier.env._now
-        tier.account_cpu(now)
-        self.advance(now)
-        jobs = self.jobs
-        finish = self.attained + demand
-        heappush(jobs, (finish, index, visitor))
-        tier.busy += 1
-        if len(jobs) <= self.cores:
-            tier.cpu_rate += 1
-            # Everyone still runs at full speed: the departure already scheduled stands,
-            # unless the newcomer finishes first.
-            if self.pending is not None and jobs[0][1] != index:
-                return
-        self.schedule()
-
-    def schedule(self) -> None:
-        """Schedule the next departure at the present speed (none when idle)."""
-        if not self.jobs:
-            self.pending = None
-            return
-        delay = (self.jobs[0][0] - self.attained) / self.speed()
-        self.pending = event = Timeout(self.tier.env, delay if delay > 0.0 else 0.0)
-        event.callbacks.append(self.depart)
-
-    def depart(self, event: Timeout) -> None:
-        """The head request's work is done (unless this departure is stale): it leaves
-        with every request finishing at the same point, freed workers take the head
-        of the tier's line, and the leavers go on to their next tier."""
-        if event is not self.pending:
-            return
-        tier = self.tier
-        now = tier.env._now
-        tier.account_cpu(now)
-        jobs = self.jobs
-        # The head finishes now by construction; set attained to its point exactly, so
-        # rounding in (now - since) x speed cannot leave it a hair short.
-        self.attained = jobs[0][0]
-        self.since = now
-        leaving = []
-        while jobs and jobs[0][0] <= self.attained:
-            _, index, visitor = heappop(jobs)
-            tier.finish(index, now)
-            leaving.append(visitor)
-        tier.busy -= len(leaving)
-        tier.cpu_rate -= min(len(leaving) + len(jobs), self.cores) - min(len(jobs), self.cores)
-        tier.admit(self)
-        if self.pending is event:  # admit() starts nothing when the line is empty
-            self.schedule()
-        for visitor in leaving:
-            visitor.served(event)
+from simulation.line import NOT_KNOWN, Line, Visitor
+from simulation.shared_instance import Instance
 
 
-class SharedTier:
+class SharedTier(Line):
     """``instances`` machines of ``workers`` threads sharing ``cores`` cores, one FIFO line.
 
     The same calls as :class:`simulation.tier.Tier`: :meth:`arrive` with the
@@ -160,22 +60,13 @@ class SharedTier:
     """
 
     __slots__ = (
-        "arrivals",
         "busy",
         "cores",
         "cpu_rate",
         "cpu_seconds",
         "cpu_time",
-        "env",
         "instances",
-        "max_queue_by_minute",
-        "name",
-        "queue",
-        "queue_limit",
-        "refusals",
         "servers",
-        "services",
-        "waits",
         "workers",
     )
 
@@ -189,30 +80,16 @@ class SharedTier:
         queue_limit: int | None,
         minutes: int,
     ):
-        self.env = env
-        self.name = name
+        super().__init__(env, name, queue_limit, minutes)
         self.workers = workers
         """Threads per instance: at most this many requests in service on one."""
         self.cores = cores
         """Cores per instance, shared by its requests in service."""
         self.servers = instances * workers
         """Workers of the up instances (instances x workers when none has failed)."""
-        self.queue_limit = queue_limit
         self.busy = 0
         """Requests in service now, over all instances."""
-        self.queue: deque[tuple[Visitor, float, int]] = deque()
-        """Waiting visitors, first come first: (visitor, demand s, index of its visit)."""
         self.instances = [Instance(self, workers, cores) for _ in range(instances)]
-        self.arrivals = array("d")
-        """Arrival time of every accepted visit, in arrival order."""
-        self.waits = array("d")
-        """Each visit's wait (s) for a worker; NaN while it still waits."""
-        self.services = array("d")
-        """Each visit's time holding its worker (s); NaN until it leaves."""
-        self.refusals = array("d")
-        """Time of every refused visit (the line was full)."""
-        self.max_queue_by_minute = [0] * (minutes + 1)
-        """Longest line seen in each minute of the day."""
         self.cpu_rate = 0
         """Cores at work now, over all instances."""
         self.cpu_time = array("d", [env.now])
@@ -229,21 +106,10 @@ class SharedTier:
         if instance is not None:
             self.arrivals.append(now)
             self.waits.append(0.0)
-            self.services.append(_UNKNOWN)
+            self.services.append(NOT_KNOWN)
             instance.start(visitor, service, index)
             return True
-        queue = self.queue
-        if self.queue_limit is not None and len(queue) >= self.queue_limit:
-            self.refusals.append(now)
-            return False
-        self.arrivals.append(now)
-        self.waits.append(_UNKNOWN)
-        self.services.append(_UNKNOWN)
-        queue.append((visitor, service, index))
-        minute = int(now // 60.0)
-        if len(queue) > self.max_queue_by_minute[minute]:
-            self.max_queue_by_minute[minute] = len(queue)
-        return True
+        return self.join(visitor, service, now, NOT_KNOWN)
 
     def release(self) -> None:
         """Nothing to do: the departure has handed the worker on already."""
@@ -306,20 +172,11 @@ class SharedTier:
             for finish, index, _ in instance.jobs:
                 held = now - self.arrivals[index] - self.waits[index]
                 services[index] = held + (finish - instance.attained) / speed
-        waits = np.frombuffer(self.waits)
-        started = ~np.isnan(waits)
-        return TierIntervals(
-            servers=len(self.instances) * self.workers,
-            arrivals=np.frombuffer(self.arrivals)[started],
-            waits=waits[started],
-            services=services[started],
-            refusals=np.frombuffer(self.refusals),
-            max_queue_by_minute=np.asarray(self.max_queue_by_minute),
-            sample_time=sample_time,
-            in_tier=in_tier,
-            cpu=CpuTrace(
-                time=np.frombuffer(self.cpu_time),
-                seconds=np.frombuffer(self.cpu_seconds),
-                cores=len(self.instances) * self.cores,
-            ),
+        cpu = CpuTrace(
+            time=np.frombuffer(self.cpu_time),
+            seconds=np.frombuffer(self.cpu_seconds),
+            cores=len(self.instances) * self.cores,
+        )
+        return self.recorded(
+            len(self.instances) * self.workers, services, sample_time, in_tier, cpu
         )

@@ -25,8 +25,9 @@ from simpy import Environment
 from peakload.core.scenario import Tier as TierSpec
 from peakload.measure.observations import TierIntervals
 from simulation.delay_tier import DelayTier
+from simulation.line import Visitor
 from simulation.shared_tier import SharedTier
-from simulation.tier import Tier, Visitor
+from simulation.tier import Tier
 
 
 class Station(Protocol):

@@ -15,28 +15,15 @@ not with bookkeeping on the hot path.
 
 from __future__ import annotations
 
-from array import array
-from collections import deque
-from typing import Protocol
-
 import numpy as np
 from simpy import Environment
 from simpy.events import Timeout
 
 from peakload.measure.observations import TierIntervals
-
-_NOT_STARTED = float("nan")  # the wait of a visit still queued when the run ends
-
-
-class Visitor(Protocol):
-    """What a tier calls back: the request that is being served."""
-
-    def served(self, event: Timeout) -> None:
-        """The service is done; the visitor must call the tier's :meth:`Tier.release`."""
-        ...
+from simulation.line import Line, Visitor
 
 
-class Tier:
+class Tier(Line):
     """``servers`` identical servers and one FIFO queue of at most ``queue_limit``.
 
     A visitor calls :meth:`arrive` with its sampled service time and, when its
@@ -44,43 +31,16 @@ class Tier:
     after midnight.
     """
 
-    __slots__ = (
-        "arrivals",
-        "busy",
-        "env",
-        "max_queue_by_minute",
-        "name",
-        "queue",
-        "queue_limit",
-        "refusals",
-        "servers",
-        "services",
-        "waits",
-    )
+    __slots__ = ("busy", "servers")
 
     def __init__(
         self, env: Environment, name: str, servers: int, queue_limit: int | None, minutes: int
     ):
-        self.env = env
-        self.name = name
+        super().__init__(env, name, queue_limit, minutes)
         self.servers = servers
         """Requests served at once (instances x workers); lowered while servers fail."""
-        self.queue_limit = queue_limit
-        """Most visitors that may wait; None for unbounded."""
         self.busy = 0
         """Servers at work now."""
-        self.queue: deque[tuple[Visitor, float, int]] = deque()
-        """Waiting visitors, first come first: (visitor, service s, index of its visit)."""
-        self.arrivals = array("d")
-        """Arrival time of every accepted visit, in arrival order."""
-        self.waits = array("d")
-        """Each visit's wait (s) before service; NaN while it still waits."""
-        self.services = array("d")
-        """Each visit's service time (s)."""
-        self.refusals = array("d")
-        """Time of every refused visit (the queue was full)."""
-        self.max_queue_by_minute = [0] * (minutes + 1)
-        """Longest queue seen in each minute of the day (index: minute after midnight)."""
 
     def arrive(self, visitor: Visitor, service: float) -> bool:
         """Start serving or queue the visitor; False if the queue is full (refused)."""
@@ -93,19 +53,7 @@ class Tier:
             self.services.append(service)
             Timeout(env, service).callbacks.append(visitor.served)
             return True
-        queue = self.queue
-        if self.queue_limit is not None and len(queue) >= self.queue_limit:
-            self.refusals.append(now)
-            return False
-        index = len(self.arrivals)
-        self.arrivals.append(now)
-        self.waits.append(_NOT_STARTED)
-        self.services.append(service)
-        queue.append((visitor, service, index))
-        minute = int(now // 60.0)
-        if len(queue) > self.max_queue_by_minute[minute]:
-            self.max_queue_by_minute[minute] = len(queue)
-        return True
+        return self.join(visitor, service, now, service)
 
     def release(self) -> None:
         """A server finished: give it to the longest-waiting visitor, or let it idle.
@@ -136,15 +84,4 @@ class Tier:
         """The visits that got a server, as the reducer reads them; those still
         queued when the run ended are left out. ``in_tier`` is the monitor's
         sampling of busy + queued at ``sample_time``."""
-        waits = np.frombuffer(self.waits)
-        started = ~np.isnan(waits)
-        return TierIntervals(
-            servers=self.servers,
-            arrivals=np.frombuffer(self.arrivals)[started],
-            waits=waits[started],
-            services=np.frombuffer(self.services)[started],
-            refusals=np.frombuffer(self.refusals),
-            max_queue_by_minute=np.asarray(self.max_queue_by_minute),
-            sample_time=sample_time,
-            in_tier=in_tier,
-        )
+        return self.recorded(self.servers, np.frombuffer(self.services), sample_time, in_tier)
