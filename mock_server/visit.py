@@ -44,24 +44,23 @@ class Overloaded(Exception):
 
 
 class QueueCounters(Protocol):
-    """What a tier with servers and a queue counts (slots, or workers sharing cores)."""
+    """What a tier with servers and a queue counts (slots, or workers sharing cores);
+    ``servers``, ``lost`` and ``busy`` may be computed (properties)."""
+
+    waiting: Sized
+    max_queue: int
+    completions: int
+    wait_seconds: float
+    refusals: int
 
     @property
     def servers(self) -> int: ...
+
     @property
     def lost(self) -> int: ...
+
     @property
     def busy(self) -> int: ...
-    @property
-    def waiting(self) -> Sized: ...
-    @property
-    def max_queue(self) -> int: ...
-    @property
-    def completions(self) -> int: ...
-    @property
-    def wait_seconds(self) -> float: ...
-    @property
-    def refusals(self) -> int: ...
 
 
 def queue_stats(tier: QueueCounters, busy_seconds: float) -> dict[str, float]:

@@ -20,7 +20,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from mock_server.real.processes import stop_child
+from mock_server.real.processes import start_child, stop_child
 
 CONFIG = """\
 {user}
@@ -97,12 +97,10 @@ class Proxy:
         )
         self.bind, self.port = bind, port
         self.error_log = root / "error.log"
-        self.process = subprocess.Popen(
+        self.process = start_child(
             [binary, "-p", str(root), "-c", str(self.config), "-e", str(self.error_log),
              "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            subprocess.DEVNULL,
         )  # fmt: skip
         self._wait_ready()
 

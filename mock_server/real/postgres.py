@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mock_server.real.processes import stop_child
+from mock_server.real.processes import start_child, stop_child
 
 BIN_GLOB = "usr/lib/postgresql/*/bin"
 MAX_CONNECTIONS = 400  # N workers x (pool 20 + overflow 20) and psql
@@ -85,7 +85,7 @@ class LocalPostgres:
         with self.log_path.open("w") as log:
             if self.user is not None:
                 os.chown(self.log_path, entry.pw_uid, entry.pw_gid)
-            self.process = subprocess.Popen(
+            self.process = start_child(
                 [
                     self.bin_dir / "postgres",
                     "-D", self.data,
@@ -94,10 +94,8 @@ class LocalPostgres:
                     "-c", "listen_addresses=127.0.0.1",
                     "-c", f"max_connections={MAX_CONNECTIONS}",
                 ],
-                user=self.user,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+                log,
+                self.user,
             )  # fmt: skip
         self._wait_ready()
 

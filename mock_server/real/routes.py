@@ -11,12 +11,13 @@ are the mock's own, unchanged.
 
 from __future__ import annotations
 
+from functools import partial
+
 from pydantic import BaseModel
 from sqlalchemy import Engine
-from starlette.datastructures import State
 
 from mock_server.api.routes.catalog import catalog_router
-from mock_server.api.routes.payment_orders import OrderSteps, Row, payment_orders_router
+from mock_server.api.routes.payment_orders import OrderSteps, payment_orders_router
 from mock_server.api.routes.statements import statements_router
 from mock_server.models import BudgetCodePublic, Statement
 from mock_server.real import work
@@ -44,27 +45,15 @@ def search_table(
     return [BudgetCodePublic(code=r["code"], name=r["name"], group=r["category"]) for r in rows]
 
 
-def sign_with_chain(
-    engine: Engine, unit_code: int, state: State, order_id: int, signature: str, now: float
-) -> Row:
-    """The unit's signature is made by the remote-signing service for the unit's
-    certificate (the client's ``signature`` is its approval, checked for form only)."""
-    return work.sign(engine, unit_code, state.chain, order_id, now)
-
-
-def submit_verified(
-    engine: Engine,
-    unit_code: int,
-    state: State,
-    order_id: int,
-    key: str,
-    now: float,
-    accept_after_s: float,
-) -> tuple[Row, bool]:
-    """Submit once the stored signature and the unit's chain are verified."""
-    return work.submit(engine, unit_code, state.chain, order_id, key, now, accept_after_s)
+def verified_steps() -> OrderSteps:
+    """Sign with the unit's certificate and verify it, verify again on submission,
+    with the trust chain the worker loaded (``app.state.chain``)."""
+    return OrderSteps(
+        sign=lambda state: partial(work.sign, state.chain),
+        submit=lambda state: partial(work.submit, state.chain),
+    )
 
 
 catalog = catalog_router(search_table)
-orders = payment_orders_router(OrderSteps(sign=sign_with_chain, submit=submit_verified))
+orders = payment_orders_router(verified_steps())
 statements = statements_router(work.statement, AggregatedStatement)

@@ -1,8 +1,9 @@
 """What the real service's routes do beyond the mock's records: search the catalog
 table, sign and verify payment orders, aggregate statements in the database.
 
-Each function takes ``(engine, unit_code, ...)`` like the mock's record functions,
-so :class:`mock_server.api.deps.UnitSession` runs it (a read on the event loop, a
+Each function takes ``(engine, unit_code, ...)`` like the mock's record functions
+(signing and submitting take the trust chain first, bound by the routes), so
+:class:`mock_server.api.deps.UnitSession` runs it (a read on the event loop, a
 write in the thread pool) and the work is the only time it takes.
 """
 
@@ -62,11 +63,15 @@ def document(order: Row) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def sign(engine: Engine, unit_code: int, chain: TrustChain, order_id: int, now: float) -> Row:
+def sign(
+    chain: TrustChain, engine: Engine, unit_code: int, order_id: int, approval: str, now: float
+) -> Row:
     """Sign the unit's draft with its certificate, verify signature and chain, store it.
 
-    404 if not the unit's order, 409 if past draft (the mock's rules: the update is
-    the mock's own, atomic on the status).
+    The signature is made by the remote-signing service for the unit's certificate:
+    the client's ``approval`` (its ``signature`` field) is checked for form only, by
+    the route. 404 if not the unit's order, 409 if past draft (the mock's rules: the
+    update is the mock's own, atomic on the status).
     """
     order = orders.get(engine, unit_code, order_id)
     if order["status"] != PaymentOrderStatus.DRAFT.value:
@@ -90,9 +95,9 @@ def verify_stored(chain: TrustChain, order: Row) -> None:
 
 
 def submit(
+    chain: TrustChain,
     engine: Engine,
     unit_code: int,
-    chain: TrustChain,
     order_id: int,
     key: str,
     now: float,

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Path
 
 from mock_server.api import public
-from mock_server.api.deps import CreateKey, Unit, mark_replay
+from mock_server.api.create_route import add_create_route
+from mock_server.api.deps import Unit
 from mock_server.models import ERROR_RESPONSES, DossierCreate, DossierPublic
 from mock_server.records import dossiers
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
-
-
-@router.post(
-    "",
-    name="submit_dossier",
-    status_code=status.HTTP_201_CREATED,
-    response_model=DossierPublic,
-    responses=ERROR_RESPONSES,
+add_create_route(
+    router, "submit_dossier", DossierCreate, DossierPublic, dossiers.create, public.dossier
 )
-async def submit_dossier(
-    body: DossierCreate, unit: Unit, response: Response, key: CreateKey = None
-) -> DossierPublic:
-    row, created = await unit.write("submit_dossier", dossiers.create, body, time.time(), key)
-    mark_replay(response, created)
-    return public.dossier(row)
 
 
 @router.get(

@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from sqlalchemy import Engine
 from starlette.datastructures import State
 
 from mock_server.api import public
-from mock_server.api.deps import KEY_PATTERN, CreateKey, Unit, mark_replay
+from mock_server.api.create_route import add_create_route
+from mock_server.api.deps import KEY_PATTERN, Unit, mark_replay
 from mock_server.models import (
     ERROR_RESPONSES,
     PaymentOrderCreate,
@@ -37,19 +38,24 @@ OrderId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Row = dict[str, Any]
 
 
+SignStep = Callable[[Engine, int, int, str, float], Row]
+"""``(engine, unit_code, order_id, signature, now)``: the signed order."""
+SubmitStep = Callable[[Engine, int, int, str, float, float], tuple[Row, bool]]
+"""``(engine, unit_code, order_id, key, now, accept_after_s)``: the submitted order, and
+whether this key submitted it first."""
+
+
 @dataclass(frozen=True)
 class OrderSteps:
-    """The work behind the unit's two steps, each run as ``unit.write`` runs it:
-    ``(engine, unit_code, state, ...)`` with the app's ``state`` (where the real
-    service keeps its certificate chain).
+    """The work behind the unit's two steps, as :meth:`UnitSession.write` runs it.
 
-    ``sign(engine, unit_code, state, order_id, signature, now)`` answers the signed
-    order; ``submit(engine, unit_code, state, order_id, key, now, accept_after_s)``
-    answers the submitted order and whether this key submitted it first.
+    Each field is given the app's ``state`` (where the real service keeps its
+    certificate chain) and answers the function to run: the mock's are its record
+    functions as they are (:data:`RECORDED`).
     """
 
-    sign: Callable[[Engine, int, State, int, str, float], Row]
-    submit: Callable[[Engine, int, State, int, str, float, float], tuple[Row, bool]]
+    sign: Callable[[State], SignStep]
+    submit: Callable[[State], SubmitStep]
 
 
 def _links(*operations: str) -> dict:
@@ -67,24 +73,15 @@ def payment_orders_router(steps: OrderSteps) -> APIRouter:
     """The payment orders' routes, with ``steps`` behind sign and submit."""
     router = APIRouter(prefix="/payment-orders", tags=["payment orders"])
 
-    @router.post(
-        "",
-        name="create_payment",
-        status_code=status.HTTP_201_CREATED,
-        response_model=PaymentOrderPublic,
-        responses={
-            **ERROR_RESPONSES,
-            201: _links("sign_payment", "submit_payment", "get_payment"),
-        },
+    add_create_route(
+        router,
+        "create_payment",
+        PaymentOrderCreate,
+        PaymentOrderPublic,
+        payment_orders.create,
+        public.payment_order,
+        {**ERROR_RESPONSES, 201: _links("sign_payment", "submit_payment", "get_payment")},
     )
-    async def create_payment(
-        body: PaymentOrderCreate, unit: Unit, response: Response, key: CreateKey = None
-    ) -> PaymentOrderPublic:
-        row, created = await unit.write(
-            "create_payment", payment_orders.create, body, time.time(), key
-        )
-        mark_replay(response, created)
-        return public.payment_order(row)
 
     @router.post(
         "/{order_id}/signature",
@@ -95,9 +92,8 @@ def payment_orders_router(steps: OrderSteps) -> APIRouter:
     async def sign_payment(
         order_id: OrderId, body: SignatureCreate, unit: Unit, request: Request
     ) -> PaymentOrderPublic:
-        row = await unit.write(
-            "sign_payment", steps.sign, request.app.state, order_id, body.signature, time.time()
-        )
+        sign = steps.sign(request.app.state)
+        row = await unit.write("sign_payment", sign, order_id, body.signature, time.time())
         return public.payment_order(row)
 
     @router.post(
@@ -124,8 +120,7 @@ def payment_orders_router(steps: OrderSteps) -> APIRouter:
         state = request.app.state
         row, first = await unit.write(
             "submit_payment",
-            steps.submit,
-            state,
+            steps.submit(state),
             order_id,
             idempotency_key,
             time.time(),
@@ -165,27 +160,9 @@ def payment_orders_router(steps: OrderSteps) -> APIRouter:
     return router
 
 
-def _sign_record(
-    engine: Engine, unit_code: int, state: State, order_id: int, signature: str, now: float
-) -> Row:
-    """The mock stores the client's signature as it came."""
-    return payment_orders.sign(engine, unit_code, order_id, signature, now)
-
-
-def _submit_record(
-    engine: Engine,
-    unit_code: int,
-    state: State,
-    order_id: int,
-    key: str,
-    now: float,
-    accept_after_s: float,
-) -> tuple[Row, bool]:
-    """The mock submits a signed order without checking its signature."""
-    return payment_orders.submit(engine, unit_code, order_id, key, now, accept_after_s)
-
-
-RECORDED = OrderSteps(sign=_sign_record, submit=_submit_record)
+RECORDED = OrderSteps(
+    sign=lambda state: payment_orders.sign, submit=lambda state: payment_orders.submit
+)
 """The mock's steps: its records, nothing verified."""
 
 router = payment_orders_router(RECORDED)
