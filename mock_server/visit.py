@@ -45,9 +45,9 @@ class Overloaded(Exception):
 
 class QueueCounters(Protocol):
     """What a tier with servers and a queue counts (slots, or workers sharing cores);
-    ``servers``, ``lost`` and ``busy`` may be computed (properties)."""
+    ``servers``, ``lost`` and ``busy`` may be computed, and ``waiting`` is whatever
+    line the tier keeps (read-only, so any sized one will do)."""
 
-    waiting: Sized
     max_queue: int
     completions: int
     wait_seconds: float
@@ -61,6 +61,9 @@ class QueueCounters(Protocol):
 
     @property
     def busy(self) -> int: ...
+
+    @property
+    def waiting(self) -> Sized: ...
 
 
 def queue_stats(tier: QueueCounters, busy_seconds: float) -> dict[str, float]:
