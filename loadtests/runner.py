@@ -14,20 +14,18 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-import loadtests
 from loadtests import busy_sources, fail_fast
 from loadtests import ledger as ledger_module
 from loadtests.arrivals import load_arrivals
-from loadtests.mock_process import MockServer, MockServerError, free_port
+from loadtests.locust_processes import locust_commands, stop
+from loadtests.mock_process import MockServer, MockServerError
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.outages import MockSupervisor, outage_series, outage_summary
 from loadtests.reconciliation import Counts, reconciliation, record_counter
@@ -42,7 +40,6 @@ from peakload.measure import outside_file
 from peakload.measure.calibration import tier_file
 from peakload.measure.judge import judge
 
-LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"
 START_GRACE_S = 60.0  # Locust start-up and users' last requests, beyond the plan's time
 
 
@@ -57,60 +54,6 @@ class LoadTestResult:
     summary: Summary
     timeseries: Timeseries
     latencies: np.ndarray
-
-
-def _locust_commands(plan: Plan, host: str, run_dir: Path) -> list[list[str]]:
-    base = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(LOCUSTFILE),
-        "--host",
-        host,
-        "--loglevel",
-        "WARNING",
-    ]
-    stop_timeout = plan.scenario.workload.timeout_s * (plan.scenario.workload.retries + 1) + 5
-    reports = [
-        "--headless",
-        "--csv",
-        str(run_dir / "locust"),
-        "--csv-full-history",
-        "--html",
-        str(run_dir / "locust-report.html"),
-        "--only-summary",
-        "--stop-timeout",
-        f"{stop_timeout:.0f}",
-    ]
-    if plan.workers <= 1:
-        return [base + reports]
-    port = free_port()
-    master = (
-        base
-        + reports
-        + [
-            "--master",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            str(port),
-            "--expect-workers",
-            str(plan.workers),
-        ]
-    )
-    worker = [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
-    return [master] + [worker] * plan.workers
-
-
-def _stop(process: subprocess.Popen, timeout_s: float = 15.0) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _wait_idle(host: str, token: str, timeout_s: float = 30.0) -> None:
@@ -172,7 +115,7 @@ def run_loadtest(
             host = mock.url
         counts_before = count_records(host)
         env = {**os.environ, ENV: plan.to_env()}
-        for i, command in enumerate(_locust_commands(plan, host, run_dir)):
+        for i, command in enumerate(locust_commands(plan, host, run_dir)):
             log = (run_dir / ("locust.log" if i == 0 else f"locust-worker-{i}.log")).open("w")
             logs.append(log)
             processes.append(
@@ -227,7 +170,7 @@ def run_loadtest(
         if monitor is not None:  # stopped once already on the way here when all went well
             monitor.stop()
         for process in processes:
-            _stop(process)
+            stop(process)
         for log in logs:
             log.close()
         if mock is not None:
