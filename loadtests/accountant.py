@@ -1,22 +1,18 @@
-"""A budget unit's accountant: the requests of each transaction, with retries.
+"""A budget unit's accountant: what each transaction of our mock's API sends.
 
-One ``Accountant`` per virtual user. It signs in as its own unit, remembers
-what it created (orders, dossiers, closed accounts) so each flow's steps act
-on real records, and sends every request under the transaction's name so
+One ``Accountant`` per virtual user, made by the default tasks module
+(``loadtests/maps/treasury.py``, the public ``--tasks`` mechanism). It signs
+in as its own unit, remembers what it created (orders, dossiers) so each
+flow's steps act on real records, picks budget codes from the catalog search
+it just made, and sends every request under the transaction's name so
 Locust, the server's metrics and the simulation line up.
 
-Client rules (the simulation follows the same ones): a request that times
-out (no answer within ``timeout_s``) or is refused (503) is retried after
-``retry_delay_s``, up to ``retries`` times, with the same Idempotency-Key;
-then the step has failed and the user gives up the rest of the flow. A 409
-that states a business rule (closing an account with unpaid orders, or one
-already closed) is an answer, not a failure.
-
-Isolation probe: after a share :data:`PROBE_SHARE` of its steps, a user tries
-to read an order another unit made (:meth:`Ledger.someone_elses_order`) with
-its own token. The answer must be 404; a 2xx is a leak. Probes go under the
-name ``probe_cross_unit``, outside the scenario's transactions, so they stay
-out of the measured statistics.
+Every request follows the client rules (:mod:`loadtests.client_rules`):
+retries with the same Idempotency-Key, every write entered in the ledger. A
+409 that states a business rule (closing an account already closed) is an
+answer; a 409 to a *retried* sign says the lost first attempt took effect
+(an idempotent replay), a success. After a share of its steps the user
+probes cross-unit isolation (:mod:`loadtests.isolation`).
 """
 
 from __future__ import annotations
@@ -25,19 +21,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import gevent
 import numpy as np
 
 from loadtests import payloads
+from loadtests.client_rules import ClientRules, send
+from loadtests.isolation import PROBE_SHARE, probe_isolation
 from loadtests.ledger import WRITES, Ledger
 from peakload.contract.api import API_PREFIX
 from peakload.core.scenario import Scenario
 from peakload.core.units import account_numbers, unit_password
 
 API = API_PREFIX
-RETRYABLE = (0, 503)
-PROBE = "probe_cross_unit"
-PROBE_SHARE = 0.02
 USER_AGENT = "peakload-accountant/1 (unit {unit})"
 """Each user's User-Agent names its unit: behind a proxy that logs no user (nginx's default
 ``combined`` has ``$remote_user`` only for basic auth), all users share one client address,
@@ -45,6 +39,8 @@ and the agent is what tells them apart in the log, as distinct browsers and addr
 
 
 class Accountant:
+    """One budget unit's user of the mock's API: a sign-in, then steps by name."""
+
     def __init__(
         self,
         client: Any,
@@ -59,8 +55,7 @@ class Accountant:
         self.secret = secret
         self.rng = rng
         self.ledger = ledger
-        self.retries = scenario.workload.retries
-        self.retry_delay_s = scenario.workload.retry_delay_s
+        self.rules = ClientRules.of(scenario)
         self.headers: dict[str, str] = {}  # the bearer token once signed in
         self.agent = {"User-Agent": USER_AGENT.format(unit=unit_code)}
         self.codes: list[str] = []
@@ -88,32 +83,12 @@ class Accountant:
         return self.login()
 
     def run(self, transaction: str) -> bool:
+        """Run one step; True when it did what it should. Now and then, probe isolation."""
         done = self.steps[transaction]()
         if self.headers and self.rng.random() < PROBE_SHARE:
-            self.probe_isolation()
+            headers = {**self.agent, **self.headers}
+            probe_isolation(self.client, self.ledger, self.unit_code, headers, self.rng)
         return done
-
-    def probe_isolation(self) -> None:
-        """Read another unit's order with this unit's token: 404 expected, 2xx a leak."""
-        order = self.ledger.someone_elses_order(self.unit_code, self.rng)
-        if order is None:
-            return
-        with self.client.request(
-            "GET",
-            f"{API}/payment-orders/{order}",
-            name=PROBE,
-            headers={**self.agent, **self.headers},
-            catch_response=True,
-        ) as response:
-            status = response.status_code
-            if 200 <= status < 300:
-                response.failure(f"unit {self.unit_code} read order {order} of another unit")
-                self.ledger.probed(leaked=True)
-            elif status == 404:
-                response.success()
-                self.ledger.probed(leaked=False)
-
-    # --- one request, with the scenario's retries --------------------------------
 
     def _call(
         self,
@@ -122,42 +97,26 @@ class Accountant:
         path: str,
         *,
         body: dict | None = None,
-        key: str | None = None,
+        write: bool = False,
         answers: tuple[int, ...] = (),
         answers_on_retry: tuple[int, ...] = (),
-    ) -> dict | None:
-        """The response body of a 2xx (or of an expected answer), None on failure."""
-        headers = {**self.agent, **self.headers}
-        if key is not None:
-            headers["Idempotency-Key"] = key
-        for attempt in range(self.retries + 1):
-            if key is not None:
-                self.ledger.sent(name, key)
-            with self.client.request(
-                method, path, name=name, json=body, headers=headers, catch_response=True
-            ) as response:
-                status = response.status_code
-                confirmed = attempt > 0 and status in answers_on_retry
-                if 200 <= status < 300 or confirmed or status in answers:
-                    response.success()
-                    if key is not None:
-                        self.ledger.answered(name, key, ok=200 <= status < 300 or confirmed)
-                    try:
-                        return response.json() if 200 <= status < 300 else {}
-                    except ValueError:
-                        return {}
-                reason = response.error or f"HTTP {status}"
-                response.failure(f"{status or 'no answer'}: {str(reason)[:120]}")
-            if key is not None and status != 0:  # no answer: it stays in doubt
-                self.ledger.answered(name, key, ok=False)
-            if status not in RETRYABLE or attempt == self.retries:
-                return None
-            gevent.sleep(self.retry_delay_s)
-        return None
-
-    def _write_key(self, name: str) -> str:
-        assert name in WRITES
-        return payloads.idempotency_key(self.rng)
+    ) -> Any | None:
+        """The response body of a 2xx (or ``{}`` for an expected answer), None on failure;
+        a write carries a fresh Idempotency-Key through its retries."""
+        assert not write or name in WRITES
+        return send(
+            self.client,
+            self.ledger,
+            self.rules,
+            name,
+            method,
+            path,
+            headers={**self.agent, **self.headers},
+            body=body,
+            key=payloads.idempotency_key(self.rng) if write else None,
+            answers=answers,
+            answers_on_retry=answers_on_retry,
+        )
 
     # --- the transactions -------------------------------------------------------
 
@@ -189,7 +148,7 @@ class Accountant:
             "POST",
             f"{API}/payment-orders",
             body=body,
-            key=self._write_key("create_payment"),
+            write=True,
         )
         if answer is None:
             return False
@@ -208,7 +167,7 @@ class Accountant:
                 "POST",
                 f"{API}/payment-orders/{self.order}/signature",
                 body=payloads.signature(self.rng, self.order),
-                key=self._write_key("sign_payment"),
+                write=True,
                 answers_on_retry=(409,),
             )
             is not None
@@ -222,7 +181,7 @@ class Accountant:
                 "submit_payment",
                 "POST",
                 f"{API}/payment-orders/{self.order}/submission",
-                key=self._write_key("submit_payment"),
+                write=True,
             )
             is not None
         )
@@ -254,7 +213,7 @@ class Accountant:
             "POST",
             f"{API}/dossiers",
             body=payloads.dossier(self.rng, order),
-            key=self._write_key("submit_dossier"),
+            write=True,
         )
         if answer is None:
             return False
@@ -273,7 +232,7 @@ class Accountant:
                 "POST",
                 f"{API}/foreign-loan-records",
                 body=payloads.foreign_loan_record(self.rng, self.codes),
-                key=self._write_key("record_foreign_loan"),
+                write=True,
             )
             is not None
         )
@@ -288,7 +247,7 @@ class Accountant:
                 "POST",
                 f"{API}/account-closures",
                 body=body,
-                key=self._write_key("close_account"),
+                write=True,
                 answers=(409,),
             )
             is not None

@@ -111,7 +111,7 @@ def _options(parser) -> None:
         "--requests",
         default=None,
         help="a request map (.toml) or tasks module (.py): what each transaction sends "
-        "(default: the scenario's requests, else peakload's mock API)",
+        "(default: the scenario's requests, else our mock's API: loadtests/maps/treasury.py)",
     )
 
 

@@ -6,7 +6,7 @@ process, with the credentials it names (``{env:...}``, ``{file:...}``);
 its sign-in header, its generator) and sends each transaction under the
 transaction's name, so Locust's statistics, our recorder and the scenario
 line up, with the same client rules as our own users
-(:mod:`loadtests.accountant`): a request with no answer, or refused (503),
+(:mod:`loadtests.client_rules`): a request with no answer, or refused (503),
 is retried after ``retry_delay_s`` up to ``retries`` times with the same
 filled values (the same idempotency key); a step that fails gives up the rest
 of its flow.
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import gevent
 import numpy as np
 
+from loadtests.client_rules import RETRYABLE
 from loadtests.ledger import Ledger
 from loadtests.map_counts import count_records as count_records
 from loadtests.map_counts import record_count as record_count
@@ -54,7 +55,6 @@ from peakload.core.units import ALL_UNITS, FIRST_UNIT
 if TYPE_CHECKING:
     from loadtests.map_source import MapSource
 
-RETRYABLE = (0, 503)
 USER_AGENT = "peakload-mapped/1 (user {user})"
 """Each user's User-Agent names it (a map's own ``User-Agent`` header wins): behind a proxy
 whose log has no user (nginx's default ``combined``), users on one load generator share a

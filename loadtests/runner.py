@@ -6,30 +6,29 @@
    PEAKLOAD_LOADTEST; watch its CPU, the server's CPU and tiers every second;
    stop everything after the plan's wall time plus a grace period, by PID.
 3. Merge the per-process request records, summarise the window exactly,
-   reconcile the writes with the server's records, and give the verdict:
+   reconcile the writes with the service's records (counted as the request
+   mapping says: :mod:`loadtests.reconciliation`), and give the verdict:
    SLO met, no write lost or duplicated, the generator not saturated.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-import loadtests
 from loadtests import busy_sources, fail_fast
 from loadtests import ledger as ledger_module
 from loadtests.arrivals import load_arrivals
-from loadtests.map_counts import count_records
-from loadtests.mock_process import MockServer, MockServerError, free_port
+from loadtests.locust_processes import locust_commands, stop
+from loadtests.mock_process import MockServer, MockServerError
 from loadtests.monitor import Monitor, admin_stats
 from loadtests.outages import MockSupervisor, outage_series, outage_summary
+from loadtests.reconciliation import Counts, reconciliation, record_counter
 from loadtests.roster import setup_limit_s
 from loadtests.run_files import RawRunError, read_raw
 from loadtests.summary import Measurement, summarize, timeseries, window_latencies
@@ -41,7 +40,6 @@ from peakload.measure import outside_file
 from peakload.measure.calibration import tier_file
 from peakload.measure.judge import judge
 
-LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"
 START_GRACE_S = 60.0  # Locust start-up and users' last requests, beyond the plan's time
 
 
@@ -58,62 +56,8 @@ class LoadTestResult:
     latencies: np.ndarray
 
 
-def _locust_commands(plan: Plan, host: str, run_dir: Path) -> list[list[str]]:
-    base = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(LOCUSTFILE),
-        "--host",
-        host,
-        "--loglevel",
-        "WARNING",
-    ]
-    stop_timeout = plan.scenario.workload.timeout_s * (plan.scenario.workload.retries + 1) + 5
-    reports = [
-        "--headless",
-        "--csv",
-        str(run_dir / "locust"),
-        "--csv-full-history",
-        "--html",
-        str(run_dir / "locust-report.html"),
-        "--only-summary",
-        "--stop-timeout",
-        f"{stop_timeout:.0f}",
-    ]
-    if plan.workers <= 1:
-        return [base + reports]
-    port = free_port()
-    master = (
-        base
-        + reports
-        + [
-            "--master",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            str(port),
-            "--expect-workers",
-            str(plan.workers),
-        ]
-    )
-    worker = [*base, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
-    return [master] + [worker] * plan.workers
-
-
-def _stop(process: subprocess.Popen, timeout_s: float = 15.0) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_idle(host: str, token: str, timeout_s: float = 30.0) -> dict | None:
-    """The server's stats once no request is in a tier any more (late commits settle)."""
+def _wait_idle(host: str, token: str, timeout_s: float = 30.0) -> None:
+    """Wait until no request is in a tier of the mock any more (late commits settle)."""
     deadline = time.monotonic() + timeout_s
     stats = admin_stats(host, token)
     while stats and time.monotonic() < deadline:
@@ -121,7 +65,6 @@ def _wait_idle(host: str, token: str, timeout_s: float = 30.0) -> dict | None:
             break
         time.sleep(0.5)
         stats = admin_stats(host, token)
-    return stats
 
 
 def run_loadtest(
@@ -151,7 +94,8 @@ def run_loadtest(
     # Every Locust process reads the plan, whatever its directory, and writes its records here.
     plan = replace(plan, scenario_path=str(Path(plan.scenario_path).resolve()), out_dir=str(raw))
     token = os.environ.get("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN if host is None else None)
-    counts_before: dict[str, int] | str | None = None
+    counts_before: Counts = "the load test did not start"
+    count_records = record_counter(plan)
     mock = None
     monitor: Monitor | None = None
     processes: list[subprocess.Popen] = []
@@ -169,11 +113,9 @@ def run_loadtest(
             except MockServerError as exc:
                 raise LoadTestError(str(exc)) from None
             host = mock.url
-        before = admin_stats(host, token) if token else None
-        if (map_path := _map_path(plan)) is not None:
-            counts_before = count_records(host, map_path)
+        counts_before = count_records(host)
         env = {**os.environ, ENV: plan.to_env()}
-        for i, command in enumerate(_locust_commands(plan, host, run_dir)):
+        for i, command in enumerate(locust_commands(plan, host, run_dir)):
             log = (run_dir / ("locust.log" if i == 0 else f"locust-worker-{i}.log")).open("w")
             logs.append(log)
             processes.append(
@@ -221,13 +163,14 @@ def run_loadtest(
         if mock is not None:
             mock.settle()
         samples = monitor.stop()
-        after = _wait_idle(host, token) if token else None
-        counts_after = count_records(host, map_path) if map_path is not None else None
+        if token:
+            _wait_idle(host, token)  # late commits settle before the records are counted
+        counts_after = count_records(host)
     finally:
         if monitor is not None:  # stopped once already on the way here when all went well
             monitor.stop()
         for process in processes:
-            _stop(process)
+            stop(process)
         for log in logs:
             log.close()
         if mock is not None:
@@ -261,20 +204,10 @@ def run_loadtest(
     if mock is not None and serve_scenario:
         summary.served_scenario = str(serve_scenario)
     ledgers = sorted(raw.glob("ledger-*.json"))
-    client = ledger_module.merge(ledgers)
+    summary.reconciliation = reconciliation(
+        ledger_module.merge(ledgers), counts_before, counts_after
+    )
     summary.isolation = ledger_module.merge_isolation(ledgers)
-    if plan.requests is None and before is not None and after is not None:
-        summary.reconciliation = ledger_module.reconcile(
-            client,
-            ledger_module.server_counts(before["records"]),
-            ledger_module.server_counts(after["records"]),
-        )
-    elif isinstance(counts_before, dict) and isinstance(counts_after, dict):
-        summary.reconciliation = ledger_module.reconcile(client, counts_before, counts_after)
-    else:
-        summary.reconciliation = ledger_module.not_checked(
-            _why_not_reconciled(plan, counts_before, counts_after), client
-        )
     # The one judge: the SLO, and what makes a measurement untrustworthy (a saturated
     # generator, an open workload's flow starts dropped, a write lost or duplicated).
     summary.slo = judge(plan.scenario.slo, summary)
@@ -283,25 +216,6 @@ def run_loadtest(
         edges = np.append(series["time_s"], plan.clock_at(plan.wall_duration_s))
         series["server_down"] = outage_series(mock.outages, measurement, edges)
     return LoadTestResult(summary, series, window_latencies(measurement))
-
-
-def _map_path(plan: Plan) -> str | None:
-    """The plan's request map (TOML), or None: no map, or a tasks module."""
-    if plan.requests is None or plan.requests.endswith(".py"):
-        return None
-    return plan.requests
-
-
-def _why_not_reconciled(plan: Plan, before: object, after: object) -> str:
-    """Why the writes could not be checked against the service's records."""
-    if plan.requests is None:
-        return "no admin access to the server (set PEAKLOAD_ADMIN_TOKEN)"
-    if _map_path(plan) is None:
-        return (
-            f"a tasks module ({Path(plan.requests).name}) names no count of the service's records"
-        )
-    reason = next((r for r in (before, after) if isinstance(r, str)), None)
-    return reason or "the service's counts could not be read"
 
 
 def _aborted(raw: Path) -> str | None:

@@ -20,8 +20,28 @@ rest of its flow, as with every other request source.
 
 ``user`` carries ``vars`` (a dict kept for the user's life: ids to reuse),
 ``index`` (0, 1, 2 ... over all processes), ``unit_code`` and ``rng`` (the
-user's own ``numpy.random.Generator``) and ``headers`` (sent with no request
-by itself: use it as ``client.get(path, headers=user.headers)``).
+user's own ``numpy.random.Generator``), ``headers`` (sent with no request
+by itself: use it as ``client.get(path, headers=user.headers)``),
+``scenario`` (its workload's ``retries`` and ``retry_delay_s``, for a module
+that follows the client rules) and ``ledger`` (see ``WRITES`` below).
+
+A module may also define, each optional:
+
+- ``WRITES``: a tuple of its write transactions. Their functions enter each
+  attempt in ``user.ledger`` (``sent(transaction, key)`` before it,
+  ``answered(transaction, key, ok)`` after), keyed by the write's
+  Idempotency-Key, so the writes can be reconciled.
+- ``record_counts(host) -> dict[str, int] | str``: the service's records per
+  write transaction (a string says why they cannot be had), asked before and
+  after the run by the runner's own process: lost and duplicated writes are
+  counted (:mod:`loadtests.reconciliation`). Without it the report says
+  "not checked".
+- ``preparation(steps, entry) -> list[str]``: the earlier steps of a flow a
+  user entering it at ``steps[entry]`` runs first, during setup (default:
+  all of them).
+- ``CREDENTIALS_HINT``: the likely fix printed when every sign-in is refused.
+
+peakload's own default users are such a module: ``loadtests/maps/treasury.py``.
 
 A function that raises a ``LookupError``, ``TypeError``, ``AttributeError`` or
 ``NameError`` before it ever completed (a wrong key in an answer, a typo) is
@@ -87,6 +107,8 @@ class TaskUser:
     index: int
     unit_code: int
     rng: np.random.Generator
+    scenario: Scenario
+    ledger: Ledger
     vars: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -100,22 +122,27 @@ class ModuleSource:
         self.module = load_tasks(self.path, plan.scenario)
         self.mistake: Callable[[str], None] = lambda line: None
         self.completed: set[str] = set()  # functions that returned at least once
-        self.writes: tuple[str, ...] = ()  # a module's writes are its own business
-        self.credentials_hint = (
+        self.writes: tuple[str, ...] = tuple(getattr(self.module, "WRITES", ()))
+        self.credentials_hint: str = getattr(
+            self.module,
+            "CREDENTIALS_HINT",
             f"the service refuses the sign-in made by sign_in() in {self.path}: check "
-            "its credentials"
+            "its credentials",
         )
 
     def route_hint(self, transaction: str) -> str:
         return f"check the requests {transaction}() makes in {self.path}"
 
     def preparation(self, steps: list[str], entry: int) -> list[str]:
-        """A module's functions say nothing of what they need: a user entering a flow
-        mid-way runs the flow's earlier steps first (outside any window)."""
+        """The module's ``preparation(steps, entry)``; without one, a user entering a
+        flow mid-way runs the flow's earlier steps first (outside any window)."""
+        prepare = getattr(self.module, "preparation", None)
+        if prepare is not None:
+            return list(prepare(steps, entry))
         return list(steps[:entry])
 
     def actor(self, client: Any, index: int, rng: np.random.Generator, ledger: Ledger):
-        return ModuleActor(client, self, index, rng)
+        return ModuleActor(client, self, index, rng, ledger)
 
     def call(self, name: str, function: Callable, client: Any, user: TaskUser) -> bool:
         try:
@@ -143,10 +170,18 @@ class ModuleSource:
 class ModuleActor:
     """One user of a tasks module."""
 
-    def __init__(self, client: Any, source: ModuleSource, index: int, rng: np.random.Generator):
+    def __init__(
+        self,
+        client: Any,
+        source: ModuleSource,
+        index: int,
+        rng: np.random.Generator,
+        ledger: Ledger,
+    ):
         self.client = client
         self.source = source
-        self.user = TaskUser(index, FIRST_UNIT + index % ALL_UNITS, rng)
+        unit_code = FIRST_UNIT + index % ALL_UNITS
+        self.user = TaskUser(index, unit_code, rng, source.plan.scenario, ledger)
 
     def sign_in(self) -> bool:
         function = getattr(self.source.module, SIGN_IN, None)

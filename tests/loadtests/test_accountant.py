@@ -1,4 +1,5 @@
-"""The accountant covers the contract, and its payloads are what the service accepts."""
+"""The accountant covers the contract, its payloads are what the service accepts, and its
+isolation probe reads only other units' orders (:mod:`loadtests.isolation`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 
 from loadtests import payloads
 from loadtests.accountant import Accountant
+from loadtests.isolation import PROBE, probe_isolation
 from loadtests.ledger import Ledger
 from mock_server.models import (
     DossierCreate,
@@ -69,31 +71,50 @@ class _Server:
         return _Answer(self.status)
 
 
-def probing(status: int, seen: list[tuple[int, int]]) -> tuple[Accountant, _Server, Ledger]:
+UNIT = 1_000_001
+
+
+def probing(status: int, seen: list[tuple[int, int]]) -> tuple[_Server, Ledger]:
     ledger = Ledger()
     for unit, order in seen:
         ledger.order_created(unit, order)
-    server = _Server(status)
-    accountant = Accountant(
-        server, load_scenario(APRIL), 1_000_001, "secret", np.random.default_rng(3), ledger
-    )
-    accountant.headers = {"Authorization": "Bearer t"}
-    return accountant, server, ledger
+    return _Server(status), ledger
+
+
+def probe(server: _Server, ledger: Ledger, rng: np.random.Generator) -> None:
+    probe_isolation(server, ledger, UNIT, {"Authorization": "Bearer t"}, rng)
 
 
 def test_the_isolation_probe_reads_only_other_units_orders_and_counts_leaks():
-    accountant, server, ledger = probing(404, [(1_000_001, 1), (1_000_002, 2), (1_000_003, 3)])
+    rng = np.random.default_rng(3)
+    server, ledger = probing(404, [(UNIT, 1), (1_000_002, 2), (1_000_003, 3)])
     for _ in range(50):
-        accountant.probe_isolation()
+        probe(server, ledger, rng)
     paths = {path for _, path, _ in server.asked}
     assert paths <= {"/api/v1/payment-orders/2", "/api/v1/payment-orders/3"}  # never its own
+    assert {name for _, _, name in server.asked} == {PROBE}  # outside the transactions
     assert ledger.probes == len(server.asked) > 30 and ledger.leaks == 0
-    accountant, server, ledger = probing(200, [(1_000_002, 2)])
-    accountant.probe_isolation()
+    server, ledger = probing(200, [(1_000_002, 2)])
+    probe(server, ledger, rng)
     assert (ledger.probes, ledger.leaks) == (1, 1)  # another unit's record answered: a leak
 
 
 def test_no_probe_without_another_units_order():
-    accountant, server, ledger = probing(404, [(1_000_001, 1)])
-    accountant.probe_isolation()
+    server, ledger = probing(404, [(UNIT, 1)])
+    probe(server, ledger, np.random.default_rng(3))
     assert server.asked == [] and ledger.probes == 0
+
+
+def test_a_signed_in_accountant_probes_a_share_of_its_steps():
+    server, ledger = probing(404, [(1_000_002, 2)])
+    accountant = Accountant(
+        server, load_scenario(APRIL), UNIT, "secret", np.random.default_rng(4), ledger
+    )
+    for _ in range(500):
+        accountant.run("get_dossier")  # no dossier yet: fails without a request
+    assert server.asked == []  # not signed in: no token to probe with
+    accountant.headers = {"Authorization": "Bearer t"}
+    for _ in range(500):
+        accountant.run("get_dossier")
+    assert 2 <= ledger.probes <= 30  # PROBE_SHARE of 500 steps is 10
+    assert {name for _, _, name in server.asked} == {PROBE}

@@ -3,8 +3,9 @@
 The mock runs with one ``PEAKLOAD_UNIT_SECRET``, the load test with another:
 every sign-in is answered 401. The run must stop after a handful of them (the
 server's own request counter says how many it made), never sign in for two
-minutes and print a table: with the built-in users and through the declarative
-map of our own API (its sign-in step names the secret just the same).
+minutes and print a table: with the default users (our API's tasks module,
+``loadtests/maps/treasury.py``) and through the declarative map of our own API
+(its sign-in step names the secret just the same).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def sign_ins_refused(url: str) -> int:
 
 
 @pytest.mark.parametrize(
-    "users", [[], ["--requests", str(TREASURY)]], ids=["built-in users", "treasury map"]
+    "users", [[], ["--requests", str(TREASURY)]], ids=["default tasks module", "treasury map"]
 )
 def test_a_wrong_unit_secret_stops_the_run_with_the_401_line(tmp_path, monkeypatch, capsys, users):
     server = MockServer(
