@@ -36,6 +36,7 @@ from peakload.measure.observations import (
     TierObservations,
     Timebase,
 )
+from peakload.measure.sketch import DEFAULT_ALPHA
 from peakload.measure.stats import mean_by_bin, minute_edges
 
 
@@ -118,6 +119,7 @@ def summarize(
         contract_version=CONTRACT_VERSION,
         window=[format_instant(window[0]), format_instant(window[1])],
         window_s=[window[0], window[1]],
+        quantile_error=DEFAULT_ALPHA,
         overall=figures.overall,
         transactions=figures.transactions,
         tiers=figures.tiers,
