@@ -17,7 +17,6 @@ import numpy as np
 from peakload.contract.summary import Summary
 from peakload.measure.stats import half_width
 
-
 STATED = frozenset({"quantile_error"})
 """Figures a summary states rather than estimates: kept from the first replication."""
 
