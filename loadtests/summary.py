@@ -114,7 +114,7 @@ def summarize(m: Measurement) -> Summary:
     observations = m.observations()
     summary = reduce.summarize(RunKind.LOADTEST, plan.scenario.name, observations, (w0, w1))
     assert summary.overall is not None
-    end_clock = observations.requests.end
+    end_clock = m.clock(m.records["end"])
     summary.latency = schedule.latency_section(
         m.records, (end_clock >= w0) & (end_clock < w1), m.basis
     )

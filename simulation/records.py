@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from peakload.core.workload import ClosedWorkload
-from peakload.measure.observations import Population, TierObservations
+from peakload.measure.observations import Population, TierIntervals
 from peakload.measure.reduce import Observations
 from peakload.measure.request_stream import RequestStream
+from peakload.measure.visit_stream import VisitStream
 from simulation.model import Model
 
 
@@ -40,7 +41,7 @@ class RunRecords:
     target: np.ndarray
     concurrency: np.ndarray
     in_tier: dict[str, np.ndarray]
-    tiers: dict[str, TierObservations]
+    tiers: dict[str, TierIntervals | VisitStream]
 
     @property
     def transaction_names(self) -> list[str]:
