@@ -58,7 +58,7 @@ def public_now_model() -> tuple[type[Model], int]:
 def timed(model_class: type[Model], scenario, seed: int) -> tuple[float, int]:
     started = time.process_time()  # CPU time: other processes on the machine weigh less
     model = model_class(scenario, np.random.SeedSequence(seed)).run()
-    return time.process_time() - started, len(model.attempts.start)
+    return time.process_time() - started, model.requests.attempts
 
 
 def main() -> None:

@@ -136,7 +136,7 @@ def main() -> None:
         started = time.perf_counter()
         model = Model(scenario, np.random.SeedSequence(1)).run()
         model_s = time.perf_counter() - started
-        n = len(model.attempts.start)
+        n = model.requests.attempts
         print(
             f"  peakload model (in-proc)   {model_s:7.2f} s  {model_s / n * 1e6:5.1f} us/customer"
             f"  ratio {model_s / minimal_s:.2f}x of minimal"
@@ -148,7 +148,7 @@ def main() -> None:
                 started = time.perf_counter()
                 pool_model = Model(shared, np.random.SeedSequence(1)).run()
                 pool_s = time.perf_counter() - started
-                n = len(pool_model.attempts.start)
+                n = pool_model.requests.attempts
                 print(
                     f"  {workers} workers on {cores} cores    {pool_s:7.2f} s  "
                     f"{pool_s / n * 1e6:5.1f} us/customer  ratio {pool_s / model_s:.2f}x of "

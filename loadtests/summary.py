@@ -31,17 +31,16 @@ import numpy as np
 from loadtests.monitor import Samples
 from loadtests.pool_size import pool_size
 from loadtests.run_files import shape_origin
+from loadtests.tier_samples import tier_counters as tier_counters
 from peakload.contract.summary import Generator, Overall, RunKind, Summary
 from peakload.contract.timeseries import Timeseries
 from peakload.core.plan import Plan
-from peakload.core.scenario import Tier
 from peakload.core.workload import ClosedWorkload, OpenWorkload
 from peakload.measure import reduce, schedule
-from peakload.measure.observations import Population, Requests, TierCounters, Timebase
+from peakload.measure.observations import Population, Requests, Timebase
 from peakload.measure.stats import mean_by_bin, minute_edges, sustained_peak
 
 RATE_SHORTFALL = 0.05  # achieved more than 5 % under intended: the generator fell behind
-_COUNTERS = ("completions", "busy_seconds", "wait_seconds", "refusals", "queue")
 COUNT_NOISE_SD = 3.0  # ... beyond 3 standard deviations of a Poisson count of the window's requests
 
 
@@ -102,53 +101,6 @@ class Measurement:
         )
 
 
-def tier_counters(
-    samples: Samples, scenario_tiers: list[Tier] | None = None
-) -> dict[str, TierCounters]:
-    """Each tier the server reported, as counters over the monitor's samples (none
-    without admin access to the server); then each tier a live busy-time source
-    (Prometheus, processes) read, which takes the place of the server's figure.
-
-    A source's busy seconds are CPU seconds: its tier's utilization is their share
-    of the tier's cores (``instances x cores``), or of its ``instances x workers``
-    where the scenario gives no cores. It gives no completions, waits or queue.
-    """
-    if not samples.wall:
-        return {}
-    wall = np.asarray(samples.wall)
-    tiers = {}
-    for name, last in (samples.tiers[-1] if samples.tiers else {}).items():
-        columns = {key: _column(samples, name, key) for key in _COUNTERS}
-        servers = last["servers"] + last.get("lost", 0)  # as configured, not what a drill left
-        cores, held = last.get("cores"), None
-        if cores is not None:  # workers sharing cores: busy is CPU; the workers' side apart
-            columns["wait_seconds"] = _column(samples, name, "worker_wait_seconds")
-            held = _column(samples, name, "held_seconds")
-        tiers[name] = TierCounters(
-            servers=servers, wall=wall, **columns, cores=cores, held_seconds=held
-        )
-    by_name = {t.name: t for t in scenario_tiers or []}
-    for name in sorted({n for sample in samples.busy for n in sample} & set(by_name)):
-        tier = by_name[name]
-        busy = [s.get(name, {}).get("busy_seconds", np.nan) for s in samples.busy]
-        nothing = np.full(len(wall), np.nan)
-        tiers[name] = TierCounters(
-            servers=tier.servers,
-            wall=wall,
-            cores=tier.total_cores,  # CPU seconds: their share of the cores, if given
-            completions=nothing,
-            busy_seconds=np.array(busy, dtype=float),
-            wait_seconds=nothing,
-            refusals=nothing,
-            queue=nothing,
-        )
-    return tiers
-
-
-def _column(samples: Samples, tier: str, key: str) -> np.ndarray:
-    return np.array([s.get(tier, {}).get(key, np.nan) for s in samples.tiers], dtype=float)
-
-
 def window_latencies(m: Measurement) -> np.ndarray:
     """Every attempt's response time in the measured window, for statistical comparison."""
     return m.observations().requests.latencies_in(m.plan.measure_window_s)
@@ -162,7 +114,7 @@ def summarize(m: Measurement) -> Summary:
     observations = m.observations()
     summary = reduce.summarize(RunKind.LOADTEST, plan.scenario.name, observations, (w0, w1))
     assert summary.overall is not None
-    end_clock = observations.requests.end
+    end_clock = m.clock(m.records["end"])
     summary.latency = schedule.latency_section(
         m.records, (end_clock >= w0) & (end_clock < w1), m.basis
     )

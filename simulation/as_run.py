@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -29,11 +30,13 @@ from peakload.core.plan import Plan
 from peakload.core.workload import ClosedWorkload
 from peakload.measure.observations import (
     Population,
-    Requests,
     TierIntervals,
     Timebase,
 )
 from peakload.measure.reduce import Observations, summarize, timeseries
+from peakload.measure.request_stream import RequestStream
+from peakload.measure.stats import minute_edges
+from peakload.measure.visit_stream import VisitStream
 from simulation.drills import drill_summary, lost_series
 from simulation.plan_model import PlanModel
 from simulation.records import RunRecords
@@ -57,12 +60,56 @@ def plan_timebase(plan: Plan, origin: float) -> Timebase:
 
 
 @dataclass(frozen=True)
+class WallRequests:
+    """The run's attempts, counted on the environment's (wall) time, asked about
+    windows and bins on the scenario clock: each is mapped back to wall time,
+    on the grid the stream was given (:func:`plan_grid`)."""
+
+    stream: RequestStream
+    timebase: Timebase
+
+    @property
+    def names(self) -> list[str]:
+        return self.stream.names
+
+    def _wall(self, window: tuple[float, float]) -> tuple[float, float]:
+        return self.timebase.wall(window[0]), self.timebase.wall(window[1])
+
+    def summary(
+        self, window: tuple[float, float], length_s: float | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        return self.stream.summary(self._wall(window), length_s)
+
+    def series(self, edges: np.ndarray, wall_widths: np.ndarray) -> dict[str, np.ndarray]:
+        wall_edges = np.array([self.timebase.wall(float(e)) for e in edges])
+        return self.stream.series(wall_edges, wall_widths)
+
+    def latencies_in(self, window: tuple[float, float]) -> np.ndarray:
+        return self.stream.latencies_in(self._wall(window))
+
+
+def plan_span(plan: Plan) -> tuple[float, float]:
+    """The stretch of scenario clock the run covers."""
+    return plan.run_start_s, plan.clock_at(plan.wall_duration_s)
+
+
+def plan_grid(plan: Plan, timebase: Timebase) -> np.ndarray:
+    """The streams' bins on wall time: each scenario-clock minute of the run, the
+    window's ends and the drills', mapped to the wall as the reducer maps them."""
+    span = plan_span(plan)
+    marks = [t for f in plan.scenario.failures for t in (f.start_s, f.end_s)]
+    clocks = np.concatenate((minute_edges(*span), measured_window(plan), marks))
+    clocks = np.unique(clocks[(clocks >= span[0]) & (clocks <= span[1])])
+    return np.unique([timebase.wall(float(c)) for c in clocks])
+
+
+@dataclass(frozen=True)
 class WallTier:
     """A tier's visits on the environment's (wall) time, asked about windows and
     bins on the scenario clock: each is mapped back to wall time, where the
     service intervals, the per-minute queue maxima and the samples live."""
 
-    visits: TierIntervals
+    visits: TierIntervals | VisitStream
 
     @property
     def servers(self) -> int:
@@ -95,25 +142,17 @@ def plan_observations(records: RunRecords, plan: Plan, origin: float) -> Observa
     timebase = plan_timebase(plan, origin)
     scale = plan.user_scale
     closed = isinstance(plan.scenario.workload, ClosedWorkload)
-    on_env = records.observations()
     population = Population(
         time=timebase.clock(records.sample_time),
-        value=records.concurrency / scale if closed else on_env.population.value,
+        value=records.concurrency / scale if closed else records.population,
         target=records.target / scale,
         virtual=records.concurrency if closed else None,
     )
-    requests = Requests(
-        names=records.transaction_names,
-        transaction=records.transaction,
-        end=timebase.clock(records.end),
-        response=records.response,
-        outcome=records.outcome,
-    )
     return Observations(
-        requests=requests,
+        requests=WallRequests(records.requests, timebase),
         population=population,
         tiers={name: WallTier(t) for name, t in records.tiers.items()},
-        span=(plan.run_start_s, plan.clock_at(plan.wall_duration_s)),
+        span=plan_span(plan),
         timebase=timebase,
     )
 
@@ -124,12 +163,16 @@ def run_plan_replication(
     """One seeded replication of the plan: its summary, series and window latencies."""
     started = time.perf_counter()
     model = PlanModel(plan, seed, progress=progress)
+    window = measured_window(plan)
+    timebase = plan_timebase(plan, model.origin_s)
+    model.observe(
+        plan_grid(plan, timebase), (timebase.wall(window[0]), timebase.wall(window[1])), seed
+    )
     model.run()
     records = RunRecords.of(model)
     observations = plan_observations(records, plan, model.origin_s)
-    window = measured_window(plan)
     summary = summarize(RunKind.SIMULATION, plan.scenario.name, observations, window)
-    summary.simulated_requests = len(records.start)
+    summary.simulated_requests = records.attempts
     summary.wall_s = time.perf_counter() - started
     failures = plan.scenario.failures
     summary.drills = drill_summary(records.tiers, failures, window, observations.timebase)

@@ -23,14 +23,14 @@ import numpy as np
 from simpy import Environment
 from simpy.events import Timeout
 
-from peakload.measure.observations import TierIntervals
+from peakload.measure.visit_stream import VisitStream
 from simulation.line import Visitor
 
 
 class DelayTier:
     """Holds every visitor for its demand, all at once; nobody queues."""
 
-    __slots__ = ("arrivals", "busy", "env", "minutes", "name", "queue", "services")
+    __slots__ = ("arrivals", "busy", "env", "minutes", "name", "queue", "services", "stream")
 
     servers = 0
     """A delay has no servers: nothing is divided by this (its utilization is NaN)."""
@@ -48,6 +48,8 @@ class DelayTier:
         """Arrival time of every visit."""
         self.services = array("d")
         """Each visit's demand (s): the time it spends here."""
+        self.stream = VisitStream(0, np.array([0.0, float(minutes + 1) * 60.0]), delay=True)
+        """Where :meth:`flush` counts the visits (the model gives it the run's grid)."""
 
     def arrive(self, visitor: Visitor, service: float) -> bool:
         """Hold the visitor for ``service`` seconds; never refused."""
@@ -62,17 +64,14 @@ class DelayTier:
         """A visit ended."""
         self.busy -= 1
 
-    def intervals(self, sample_time: np.ndarray, in_tier: np.ndarray) -> TierIntervals:
+    def flush(self) -> None:
+        """Hand the visits recorded since the last flush to :attr:`stream`, and forget them."""
+        if self.arrivals:
+            arrivals = np.array(self.arrivals)
+            self.stream.add(arrivals, np.zeros(len(arrivals)), np.array(self.services))
+            del self.arrivals[:], self.services[:]
+
+    def intervals(self, sample_time: np.ndarray, in_tier: np.ndarray) -> VisitStream:
         """Every visit, with no wait, as the reducer reads a delay."""
-        arrivals = np.frombuffer(self.arrivals)
-        return TierIntervals(
-            servers=0,
-            arrivals=arrivals,
-            waits=np.zeros(len(arrivals)),
-            services=np.frombuffer(self.services),
-            refusals=np.zeros(0),
-            max_queue_by_minute=np.zeros(self.minutes + 1, dtype=int),
-            sample_time=sample_time,
-            in_tier=in_tier,
-            delay=True,
-        )
+        self.flush()
+        return self.stream.finish(np.zeros(self.minutes + 1, dtype=int), sample_time, in_tier)

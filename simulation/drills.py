@@ -9,20 +9,21 @@ servers the drills took, averaged over each minute of the series.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from peakload.core.scenario import Failure, Scenario
-from peakload.measure.observations import TierIntervals, Timebase
+from peakload.measure.observations import Timebase
+from peakload.measure.visit_stream import Visits
 
 ON_ENVIRONMENT = Timebase()
 """The real day's model: the environment's time is the scenario clock."""
 
 
 def drill_summary(
-    tiers: dict[str, TierIntervals],
+    tiers: Mapping[str, Visits],
     failures: Sequence[Failure],
     window: tuple[float, float],
     timebase: Timebase = ON_ENVIRONMENT,
@@ -35,28 +36,25 @@ def drill_summary(
     for failure in failures:
         tier = tiers[failure.tier]
         start, end = timebase.wall(failure.start_s), timebase.wall(failure.end_s)
-        arrived = (tier.arrivals >= w0) & (tier.arrivals < w1)
-        during = (tier.arrivals >= start) & (tier.arrivals < end)
-        if not (arrived & during).any():
+        lo, hi = max(w0, start), min(w1, end)
+        inside = tier.visits((lo, hi)) if lo < hi else (0, 0.0, 0.0)
+        if not inside[0]:
             continue
+        whole = tier.visits((w0, w1))
+        outside = (whole[0] - inside[0], whole[1] - inside[1], whole[2] - inside[2])
         drills[failure.key] = {
             "tier": failure.tier,
             "instances": failure.instances,
-            "inside": _visits(tier, arrived & during),
-            "outside": _visits(tier, arrived & ~during),
+            "inside": _visits(*inside),
+            "outside": _visits(*outside),
         }
     return drills
 
 
-def _visits(tier: TierIntervals, mask: np.ndarray) -> dict[str, float]:
-    done = int(mask.sum())
+def _visits(done: int, waits: float, responses: float) -> dict[str, float]:
     if not done:
         return {"visits": 0, "mean_wait_s": float("nan"), "mean_response_s": float("nan")}
-    return {
-        "visits": done,
-        "mean_wait_s": float(tier.waits[mask].mean()),
-        "mean_response_s": float((tier.waits + tier.services)[mask].mean()),
-    }
+    return {"visits": done, "mean_wait_s": waits / done, "mean_response_s": responses / done}
 
 
 def lost_series(

@@ -11,8 +11,12 @@ Every ``tick_s`` simulated seconds a monitor brings the source to the
 profile's value at that moment (the way a Locust LoadTestShape does, so
 "13,000 users" means the same in a simulation and in a load test) and samples
 the day: target and actual users, and requests at each tier. Every attempt a
-client sends is recorded as it ends, in :class:`Attempts`; the statistics are
-computed from these records afterwards, never on the hot path.
+client sends is appended as it ends to :class:`Attempts`, a buffer that the
+monitor hands, once it holds :data:`FLUSH_AT` attempts, to a
+:class:`~peakload.measure.request_stream.RequestStream` (per-minute counts,
+sums and quantile sketches) and empties; the tiers' visits go the same way.
+Nothing is kept per request once it is counted, and nothing is computed on
+the hot path.
 
 Tier failures (:class:`peakload.core.scenario.Failure`: the scenario's
 ``[[failures]]``, and ``peakload size``'s N-1 checks) take servers away for a
@@ -23,7 +27,6 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -35,40 +38,14 @@ from peakload.core.runtime import fewer_collections
 from peakload.core.sampling import ChoiceStream, SampleStream, named_rng
 from peakload.core.scenario import Failure, Scenario
 from peakload.core.workload import ClosedWorkload, OpenWorkload
+from peakload.measure.request_stream import RequestStream
+from peakload.measure.visit_stream import VisitStream
+from simulation.attempts import FLUSH_AT, Attempts, Samples, grid
 from simulation.clients import Arrivals, Population, Source
 from simulation.deadlines import Deadlines
+from simulation.delay_tier import DelayTier
 from simulation.request import Route
 from simulation.stations import SharedTier, Tier, build_station
-
-
-class Attempts:
-    """Per-attempt records, one row per request the client sent."""
-
-    __slots__ = ("end", "outcome", "start", "transaction")
-
-    def __init__(self) -> None:
-        self.transaction = array("i")
-        """Index of the attempt's transaction in the scenario's ``[[transactions]]``."""
-        self.start = array("d")
-        """When the client sent it (simulated s after midnight)."""
-        self.end = array("d")
-        """When the client had its outcome: answer, refusal or time-out."""
-        self.outcome = array("b")
-        """``peakload.measure.stats.Outcome`` values: OK, TIMEOUT, REFUSED."""
-
-
-@dataclass
-class Samples:
-    """What the monitor saw every tick: clock, target and actual users, tier occupancy."""
-
-    time: array
-    """Simulated time of each sample (s after midnight), one per tick."""
-    target: array
-    """The profile's value then: users asked for, or requests/s for an open workload."""
-    concurrency: array
-    """Users actually at work (0 for an open workload)."""
-    in_tier: dict[str, array]
-    """Requests in each tier, in service or waiting, by tier name."""
 
 
 class Model:
@@ -92,6 +69,7 @@ class Model:
         failures: tuple[Failure, ...] = (),
         span: tuple[float, float] | None = None,
         in_state: bool = False,
+        window: tuple[float, float] | None = None,
     ):
         self.scenario = scenario
         self.in_state = in_state
@@ -141,7 +119,10 @@ class Model:
         self.flow_choice = ChoiceStream([f.weight for f in flows], named_rng(seed, "flow"))
         """Picks a user's next flow (an index into :attr:`flow_routes`) by weight."""
         self.attempts = attempts = Attempts()
-        """One row per attempt sent, appended as each attempt gets its outcome."""
+        """One row per attempt, appended as it gets its outcome, until counted."""
+        self.requests: RequestStream
+        """Every attempt, counted on the run's grid (:meth:`observe`)."""
+        self.observe(self._grid(window), window, seed)
         self.deadlines = Deadlines(env, horizon=self.end_s)
         """The watchdog that times attempts out."""
         appends = (
@@ -165,6 +146,41 @@ class Model:
         """What the monitor saw every ``tick_s``."""
         self.source: Source = self._source(seed)
         """Where requests come from; the monitor calls its ``follow`` every tick."""
+
+    def _grid(self, window: tuple[float, float] | None) -> np.ndarray:
+        failures = (*self.scenario.failures, *self.failures)
+        marks = [t for f in failures for t in (f.start_s, f.end_s)]
+        return grid((self.start_s, self.end_s), *(window or ()), *marks)
+
+    def observe(
+        self, edges: np.ndarray, window: tuple[float, float] | None, seed: np.random.SeedSequence
+    ) -> None:
+        """Count attempts and visits on the bins ``edges`` (the environment's time),
+        keeping per-transaction quantiles over ``window`` (None: per bin, for a
+        window found after the run). Call before :meth:`run`."""
+        self.requests = RequestStream(
+            self.transaction_names, edges, window, named_rng(seed, "latency-sample")
+        )
+        for tier in self.tiers.values():
+            if isinstance(tier, Tier | DelayTier):
+                tier.stream = VisitStream(tier.servers, edges, delay=isinstance(tier, DelayTier))
+
+    def flush(self) -> None:
+        """Count the buffered attempts and visits into their streams, and forget them."""
+        attempts = self.attempts
+        if attempts.end:
+            end = np.array(attempts.end)  # copies: the buffers are emptied below
+            self.requests.add(
+                np.array(attempts.transaction, dtype=np.int32),
+                end,
+                end - np.array(attempts.start),
+                np.array(attempts.outcome, dtype=np.int8),
+            )
+            for column in (attempts.transaction, attempts.start, attempts.end, attempts.outcome):
+                del column[:]
+        for tier in self.tiers.values():
+            if isinstance(tier, Tier | DelayTier):
+                tier.flush()
 
     def _source(self, seed: np.random.SeedSequence) -> Source:
         """The workload's source of requests (a plan's model brings its own)."""
@@ -202,6 +218,8 @@ class Model:
             samples.concurrency.append(concurrency)
             for tier, column in zip(tiers, in_tier, strict=True):
                 column.append(tier.busy + len(tier.queue))
+            if len(self.attempts.end) >= FLUSH_AT:
+                self.flush()
             if self.progress is not None and now >= next_progress:
                 self.progress(now)
                 next_progress = now + 60.0
@@ -240,6 +258,7 @@ class Model:
         self.source.start()
         with fewer_collections():  # full collections walked every user (runtime.py)
             env.run(until=self.end_s)
+        self.flush()
         if self.progress is not None:
             self.progress(self.end_s)
         return self

@@ -17,6 +17,9 @@ import numpy as np
 from peakload.contract.summary import Summary
 from peakload.measure.stats import half_width
 
+STATED = frozenset({"quantile_error"})
+"""Figures a summary states rather than estimates: kept from the first replication."""
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
@@ -38,7 +41,9 @@ def combine_figures(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in first.items():
         values = [s.get(key) for s in summaries]
-        if isinstance(value, dict):
+        if key in STATED:
+            out[key] = value
+        elif isinstance(value, dict):
             out[key] = combine_figures([v for v in values if isinstance(v, dict)])
         elif isinstance(value, int) and all(v == value for v in values):
             out[key] = value  # a configuration figure (servers), not an estimate

@@ -71,6 +71,10 @@ def run_replication(
     ``in_state``: a closed population starts at work at ``scenario.start`` (see
     :class:`simulation.clients.Population`), for a run cut short before its window."""
     started = time.perf_counter()
+    window = window or scenario.window_s
+    steady = window is None and scenario.workload.profile.is_constant()
+    if window is None and not steady:
+        window = (scenario.start_s, scenario.end_s)
     model = Model(
         scenario,
         seed,
@@ -78,26 +82,23 @@ def run_replication(
         progress=_relative(progress, scenario.start_s),
         failures=failures,
         in_state=in_state,
+        window=window,
     )
     model.run()
     records = RunRecords.of(model)
-    window = window or scenario.window_s
     warmup = None
     if window is None:
-        if scenario.workload.profile.is_constant():
-            warmup = detect_warmup(records)
-            window = (warmup.truncated_at, scenario.end_s)
-        else:
-            window = (scenario.start_s, scenario.end_s)
+        warmup = detect_warmup(records)
+        window = (warmup.truncated_at, scenario.end_s)
     observations = records.observations()
     summary = summarize(RunKind.SIMULATION, scenario.name, observations, window)
     summary.analytic = crosscheck(scenario, summary)
     summary.warmup = warmup.section() if warmup else None
-    summary.simulated_requests = len(records.start)
+    summary.simulated_requests = records.attempts
     summary.wall_s = time.perf_counter() - started
     drills = (*scenario.failures, *failures)
     summary.drills = drill_summary(records.tiers, drills, window)
-    latencies = observations.requests.latencies_in(window)
+    latencies = observations.requests.latencies_in(window)  # a sample when many
     columns = {}
     if series:
         columns = timeseries(observations)

@@ -24,6 +24,7 @@ from simpy import Environment
 
 from peakload.core.scenario import Tier as TierSpec
 from peakload.measure.observations import TierIntervals
+from peakload.measure.visit_stream import VisitStream
 from simulation.delay_tier import DelayTier
 from simulation.line import Visitor
 from simulation.shared_tier import SharedTier
@@ -50,7 +51,9 @@ class Station(Protocol):
         """The visitor's service ended (called from its ``served`` callback)."""
         ...
 
-    def intervals(self, sample_time: np.ndarray, in_tier: np.ndarray) -> TierIntervals:
+    def intervals(
+        self, sample_time: np.ndarray, in_tier: np.ndarray
+    ) -> TierIntervals | VisitStream:
         """The run's visits, as the reducer reads them."""
         ...
 

@@ -30,6 +30,10 @@ replications could not give one).
 their :class:`Scope` and :class:`Metric`) are in :mod:`peakload.contract.verdict`
 and importable from here too.
 
+**Percentiles** are within ``quantile_error`` (relative) of the exact ones:
+both engines read them from a sketch of the response times, not from every
+response kept (see :attr:`Summary.quantile_error`).
+
 **Missing figures.** A percentile of no request is NaN in memory and ``null``
 in JSON; :data:`Figure` reads ``null`` back as NaN, so a written summary loads
 into the same model it was written from. The figure groups (:class:`Stats` and
@@ -131,6 +135,12 @@ class Summary(BaseModel):
     """The measured window as two clocks, ``HH:MM`` (``HH:MM:SS`` off a whole minute)."""
     window_s: list[float] | None = None
     """The same window in scenario-clock seconds since midnight."""
+    quantile_error: float | None = None
+    """The relative error bound of every percentile in this summary (``p50_s``,
+    ``p95_s``, ``p99_s``): they are read from a log-bucket sketch
+    (:mod:`peakload.measure.sketch`), each within this fraction of the exact
+    percentile of the same response times. Absent from summaries written before
+    the sketch, whose percentiles were exact."""
     overall: Overall | None = None
     transactions: dict[str, TransactionStats] = {}
     tiers: dict[str, TierStats] = {}

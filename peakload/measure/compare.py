@@ -12,6 +12,11 @@ the strongest evidence both runs carry:
   exceed the two half-widths combined (non-overlapping intervals);
 - otherwise the tolerance alone decides.
 
+A percentile read from a sketch is within the summary's ``quantile_error``
+(relative) of the exact one, so a percentile may move by the two summaries'
+bounds together (none for an older, exact summary) before its tolerance
+starts to count: a run and its exact baseline agree within that.
+
 The output says, per metric, which of these decided. Summaries are read
 through the contract's models (:class:`~peakload.contract.summary.Summary`),
 so a file of any contract version this code reads can be compared.
@@ -42,6 +47,7 @@ HIGHER_IS_WORSE = {
 }
 LOWER_IS_WORSE = {"throughput_rps", "ok_rps"}
 LATENCY = {"mean_s", "p50_s", "p95_s", "p99_s"}
+QUANTILES = {"p50_s", "p95_s", "p99_s"}
 SIGNIFICANCE = 0.01  # Mann-Whitney p-value below which a shift is more than noise
 MIN_TRANSACTION_COUNT = 100  # a p95 of fewer requests is noise, not a figure to gate on
 
@@ -189,6 +195,7 @@ def compare(
         mann_whitney = stats.mannwhitneyu(
             current_latencies, baseline_latencies, alternative="two-sided"
         ).pvalue
+    bound = (baseline.quantile_error or 0.0) + (current.quantile_error or 0.0)
     rows = []
     for metric, (base, base_ci) in before.items():
         tolerance = _tolerance(metric, kinds, tolerances or {})
@@ -200,7 +207,7 @@ def compare(
             )
             continue
         value, ci = after[metric]
-        rows.append(_judge(metric, base, value, base_ci, ci, tolerance, mann_whitney))
+        rows.append(_judge(metric, base, value, base_ci, ci, tolerance, mann_whitney, bound))
     return rows
 
 
@@ -216,11 +223,14 @@ def _judge(
     ci: float | None,
     tolerance: Tolerance,
     mann_whitney: float | None,
+    quantile_bound: float = 0.0,
 ) -> Row:
     if math.isnan(base) or math.isnan(value):
         return Row(metric, base, value, tolerance, "-", "pass", "no data on one side")
     delta = value - base
     allowed = max(tolerance.rel * abs(base), tolerance.abs)
+    if metric.split(".")[-1] in QUANTILES:  # the sketches' error comes first
+        allowed += quantile_bound * abs(base) * (1 + quantile_bound)
     worse = _direction(metric) * delta
     beyond = abs(delta) > allowed
     if (

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from peakload.contract.summary import TierStats
-from peakload.measure.stats import max_by_bin
+from peakload.measure.stats import request_series, request_summary
+from peakload.measure.tier_counters import TierCounters as TierCounters
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,55 @@ class Requests:
     response: np.ndarray
     outcome: np.ndarray
 
+    def summary(
+        self, window: tuple[float, float], length_s: float | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``overall`` (request part) and ``transactions`` of the attempts that ended
+        in ``window`` (:func:`peakload.measure.stats.request_summary`)."""
+        return request_summary(
+            self.end,
+            self.response,
+            self.outcome,
+            self.transaction,
+            self.names,
+            window,
+            length_s=length_s,
+        )
+
+    def series(self, edges: np.ndarray, wall_widths: np.ndarray) -> dict[str, np.ndarray]:
+        """Per bin of ``edges``: :func:`peakload.measure.stats.request_series`."""
+        return request_series(self.end, self.response, self.outcome, edges, wall_widths)
+
     def latencies_in(self, window: tuple[float, float]) -> np.ndarray:
         """The response times of attempts that ended in ``window`` (for ``compare``'s
         Mann-Whitney test), as float32 to keep ``latencies.npy`` small."""
         inside = (self.end >= window[0]) & (self.end < window[1])
         return self.response[inside].astype(np.float32)
+
+
+class RequestObservations(Protocol):
+    """What the reducer asks of a run's attempts, however they were kept: every
+    row (:class:`Requests`) or counted as they ended
+    (:class:`peakload.measure.request_stream.RequestStream`)."""
+
+    @property
+    def names(self) -> list[str]:
+        """The transactions, by index."""
+        ...
+
+    def summary(
+        self, window: tuple[float, float], length_s: float | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``overall`` (request part) and ``transactions`` over ``window``."""
+        ...
+
+    def series(self, edges: np.ndarray, wall_widths: np.ndarray) -> dict[str, np.ndarray]:
+        """The request columns of the per-minute series."""
+        ...
+
+    def latencies_in(self, window: tuple[float, float]) -> np.ndarray:
+        """Response times in ``window`` for ``compare`` (float32)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -175,6 +220,13 @@ class TierIntervals:
     cpu: CpuTrace | None = None
     delay: bool = False
 
+    def visits(self, arrived: tuple[float, float]) -> tuple[int, float, float]:
+        """Visits that arrived in ``arrived``: how many, their summed waits and
+        summed responses (wait + service)."""
+        mask = (self.arrivals >= arrived[0]) & (self.arrivals < arrived[1])
+        waits = self.waits[mask]
+        return int(mask.sum()), float(waits.sum()), float((waits + self.services[mask]).sum())
+
     @property
     def service_starts(self) -> np.ndarray:
         return np.asarray(self.arrivals + self.waits)
@@ -243,76 +295,4 @@ class TierIntervals:
         return (
             self.busy_share(edges, wall_widths),
             self.max_queue_by_minute[minute_index].astype(float),
-        )
-
-
-@dataclass(frozen=True)
-class TierCounters:
-    """A tier observed from outside, as a load test sees a server: cumulative
-    counters sampled at wall epochs ``wall`` (NaN where a sample lacks the tier).
-
-    ``busy_seconds`` and ``wait_seconds`` add up server-seconds, ``completions``
-    and ``refusals`` count visits, ``queue`` is the queue length at the sample.
-    Figures over a window are differences between the samples nearest its ends.
-
-    A tier whose workers share ``cores``: ``busy_seconds`` are CPU seconds, and
-    its utilization is their share of ``cores`` (instances x cores);
-    ``wait_seconds`` is the wait for a worker, and a visit's response is that
-    wait plus the worker-seconds it held (``held_seconds``), not its CPU.
-    """
-
-    servers: int
-    wall: np.ndarray
-    completions: np.ndarray
-    busy_seconds: np.ndarray
-    wait_seconds: np.ndarray
-    refusals: np.ndarray
-    queue: np.ndarray
-    cores: int | None = None
-    held_seconds: np.ndarray | None = None
-
-    @property
-    def capacity(self) -> int:
-        """What busy seconds are a share of, per second: the cores, else the servers."""
-        return self.cores or self.servers
-
-    def _nearest(self, wall: float) -> int:
-        return int(np.clip(np.searchsorted(self.wall, wall), 0, len(self.wall) - 1))
-
-    def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
-        i0, i1 = self._nearest(timebase.wall(window[0])), self._nearest(timebase.wall(window[1]))
-        t0, t1 = float(self.wall[i0]), float(self.wall[i1])
-        span = max(t1 - t0, 1e-9)
-
-        def change(counter: np.ndarray) -> float:
-            start, end = counter[i0], counter[i1]
-            if np.isnan(end):
-                return 0.0
-            return float(end - (0.0 if np.isnan(start) else start))
-
-        done = int(change(self.completions))
-        busy = change(self.busy_seconds)
-        waited = change(self.wait_seconds)
-        served = busy if self.held_seconds is None else change(self.held_seconds)
-        refusals = int(change(self.refusals))
-        inside = (self.wall >= t0) & (self.wall <= t1) & ~np.isnan(self.queue)
-        return TierStats(
-            servers=self.servers,
-            utilization=busy / (self.capacity * span),
-            throughput_rps=done / span,
-            mean_wait_s=waited / done if done else 0.0,
-            mean_response_s=(waited + served) / done if done else 0.0,
-            max_queue=int(self.queue[inside].max(initial=0)),
-            refusals=refusals,
-            refused_fraction=refusals / (refusals + done) if refusals + done else 0.0,
-        )
-
-    def series(
-        self, edges: np.ndarray, wall_widths: np.ndarray, timebase: Timebase
-    ) -> tuple[np.ndarray, np.ndarray]:
-        sample_clock = timebase.clock(self.wall)
-        at_edges = np.interp(edges, sample_clock, self.busy_seconds)
-        return (
-            np.diff(at_edges) / (self.capacity * wall_widths),
-            max_by_bin(sample_clock, self.queue, edges),
         )

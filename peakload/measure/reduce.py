@@ -32,11 +32,12 @@ from peakload.contract.timeseries import Column, Timeseries, queue_column, util_
 from peakload.core.clock import format_clock, format_instant
 from peakload.measure.observations import (
     Population,
-    Requests,
+    RequestObservations,
     TierObservations,
     Timebase,
 )
-from peakload.measure.stats import mean_by_bin, minute_edges, request_series, request_summary
+from peakload.measure.sketch import DEFAULT_ALPHA
+from peakload.measure.stats import mean_by_bin, minute_edges
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Observations:
     spans it); tiers appear in the scenario's order.
     """
 
-    requests: Requests
+    requests: RequestObservations
     population: Population
     tiers: Mapping[str, TierObservations]
     span: tuple[float, float]
@@ -91,14 +92,8 @@ def window_figures(observations: Observations, window: tuple[float, float]) -> W
     """``overall``, ``transactions`` and ``tiers`` of the attempts and samples in
     ``window`` (scenario clock, end excluded). Rates are per wall second."""
     requests, timebase = observations.requests, observations.timebase
-    overall, transactions = request_summary(
-        requests.end,
-        requests.response,
-        requests.outcome,
-        requests.transaction,
-        requests.names,
-        window,
-        length_s=(window[1] - window[0]) / timebase.compress,
+    overall, transactions = requests.summary(
+        window, length_s=(window[1] - window[0]) / timebase.compress
     )
     overall |= _population_figures(observations.population, window)
     return WindowFigures(
@@ -124,6 +119,7 @@ def summarize(
         contract_version=CONTRACT_VERSION,
         window=[format_instant(window[0]), format_instant(window[1])],
         window_s=[window[0], window[1]],
+        quantile_error=DEFAULT_ALPHA,
         overall=figures.overall,
         transactions=figures.transactions,
         tiers=figures.tiers,
@@ -146,7 +142,7 @@ def timeseries(observations: Observations, minute_s: float = 60.0) -> Timeseries
         population.time, population.target, edges
     )
     columns[Column.CONCURRENCY.value] = mean_by_bin(population.time, population.value, edges)
-    columns |= request_series(requests.end, requests.response, requests.outcome, edges, wall_widths)
+    columns |= requests.series(edges, wall_widths)
     for name, tier in observations.tiers.items():
         util, queue = tier.series(edges, wall_widths, timebase)
         columns[util_column(name)] = util

@@ -174,3 +174,16 @@ def test_the_current_run_is_judged_under_the_baseline_scenarios_slo(tmp_path):
     assert not tight.failed  # the same figures: no regression, but a broken limit
     assert not tight.verdict.passed
     assert tight.verdict.violations[0].message.startswith("overall p95_s")
+
+
+def test_a_sketched_percentile_agrees_with_its_exact_baseline_within_the_bound():
+    baseline = copy.deepcopy(SUMMARY) | {"kind": "simulation"}
+    within = copy.deepcopy(baseline) | {"quantile_error": 0.005}
+    within["overall"]["p95_s"] = 0.18 * 1.004  # a sketch may read 0.5 % high
+    beyond = copy.deepcopy(within)
+    beyond["overall"]["p95_s"] = 0.18 * 1.02
+    verdicts = {
+        name: {r.metric: r.verdict for r in compare(baseline, current)}["overall.p95_s"]
+        for name, current in (("within", within), ("beyond", beyond))
+    }
+    assert verdicts == {"within": "pass", "beyond": "regression"}

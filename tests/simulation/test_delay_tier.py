@@ -15,16 +15,15 @@ import pytest
 
 from peakload.core.scenario_file import ScenarioError, scenario_from_dict
 from simulation.model import Model
-from simulation.records import RunRecords
 from simulation.runner import simulate
 from tests.factories import exponential, station_scenario
+from tests.simulation.kept import Kept, run_kept
 
 QUEUE = {"name": "cpu", "instances": 1, "workers": 1}
 DELAY = {"name": "network", "kind": "delay"}
 
 
-def _responses_by_start(model: Model) -> tuple[np.ndarray, np.ndarray]:
-    records = RunRecords.of(model)
+def _responses_by_start(records: Kept) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(records.start, kind="stable")
     return records.start[order], records.response[order]
 
@@ -36,8 +35,8 @@ def test_each_response_grows_by_exactly_its_own_delay():
         [QUEUE, DELAY], {"cpu": exponential(0.1), "network": exponential(0.05)}, **common
     )
     seed = np.random.SeedSequence(7)
-    plain = Model(without, seed).run()
-    delayed = Model(with_delay, seed).run()
+    plain = run_kept(Model(without, seed))
+    delayed = run_kept(Model(with_delay, seed))
     start_a, response_a = _responses_by_start(plain)
     start_b, response_b = _responses_by_start(delayed)
     # Requests still at the delay when the run ends have no response yet: compare the rest.
@@ -47,7 +46,7 @@ def test_each_response_grows_by_exactly_its_own_delay():
     added = response_b - response_a[:n]
     # Each request reaches the delay when it leaves the cpu: the k-th to leave the cpu
     # is the k-th visit of the delay, whose demand is what its response gained.
-    network = RunRecords.of(delayed).tiers["network"]
+    network = delayed.tiers["network"]
     leaving = start_a[:n] + response_a[:n]
     order = np.argsort(leaving, kind="stable")
     assert np.allclose(network.arrivals[:n], leaving[order])

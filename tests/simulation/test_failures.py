@@ -12,8 +12,8 @@ from peakload.core.scenario_file import parse_scenario
 from simulation.as_run import simulate_plan
 from simulation.model import Model
 from simulation.plan_model import PlanModel
-from simulation.records import RunRecords
 from simulation.runner import simulate
+from tests.simulation.kept import run_kept
 
 SMOKE_TEXT = (Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.toml").read_text()
 DRILL = '\n[[failures]]\ntier = "app"\nstart = "09:07"\nend = "09:13"\ninstances = 1\n'
@@ -58,7 +58,7 @@ def test_the_summary_reports_the_wait_inside_and_outside_the_drill(runs):
 
 def test_the_tier_has_two_servers_during_the_drill_only():
     scenario = parse_scenario(SMOKE_TEXT + DRILL)
-    records = RunRecords.of(Model(scenario, np.random.SeedSequence(3)).run())
+    records = run_kept(Model(scenario, np.random.SeedSequence(3)))
     app = records.tiers["app"]
     starts, ends = app.service_starts, app.service_starts + app.services
 
@@ -74,8 +74,8 @@ def test_a_plan_fails_the_tier_on_the_scenario_clock_put_on_wall_time(tmp_path):
     path = tmp_path / "drill.toml"
     path.write_text(SMOKE_TEXT + DRILL)
     plan = Plan(str(path), compress=8.0, window=("09:05", "09:15"), sign_in_rate=200.0)
-    model = PlanModel(plan, np.random.SeedSequence(3)).run()
-    app = RunRecords.of(model).tiers["app"]
+    model = PlanModel(plan, np.random.SeedSequence(3))
+    app = run_kept(model).tiers["app"]
     starts, ends = app.service_starts, app.service_starts + app.services
 
     def in_service(wall: float) -> int:

@@ -9,14 +9,14 @@ from peakload.core.plan import Plan
 from peakload.measure.stats import Outcome
 from simulation.as_run import simulate_plan
 from simulation.plan_model import MOVES, PlanModel, UserState
-from simulation.records import RunRecords
+from tests.simulation.kept import Kept, run_kept
 
 SMOKE = str(Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.toml")
 
 
-def run(plan: Plan, seed: int = 1) -> tuple[PlanModel, RunRecords]:
-    model = PlanModel(plan, np.random.SeedSequence(seed)).run()
-    return model, RunRecords.of(model)
+def run(plan: Plan, seed: int = 1) -> tuple[PlanModel, Kept]:
+    model = PlanModel(plan, np.random.SeedSequence(seed))
+    return model, run_kept(model)
 
 
 @pytest.mark.parametrize("compress", [1.0, 10.0])

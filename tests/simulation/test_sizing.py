@@ -109,12 +109,12 @@ def test_a_failure_takes_servers_away_for_its_duration(executor):
     from numpy.random import SeedSequence
 
     from simulation.model import Model
-    from simulation.records import RunRecords
+    from tests.simulation.kept import run_kept
 
     scenario = one_tier(50.0, 1.0, workers=2, window=("00:00", "00:40"))
     scenario = scenario.with_tiers([scenario.tiers[0].model_copy(update={"instances": 4})])
     failure = Failure(tier="app", start="00:10", end="00:20")  # one instance: 2 workers
-    records = RunRecords.of(Model(scenario, SeedSequence(1), failures=(failure,)).run())
+    records = run_kept(Model(scenario, SeedSequence(1), failures=(failure,)))
     busy = records.tiers["app"]
     in_service_during = [
         ((busy.service_starts <= t) & (busy.service_starts + busy.services > t)).sum()

@@ -12,12 +12,12 @@ from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from simulation.analytic import mmc_sojourn_percentile
 from simulation.executors import LocalExecutor
 from simulation.model import Model
-from simulation.records import RunRecords
 from simulation.runner import replication_seeds, run_replication
 from simulation.sizing import Candidate, Config, Sizer, Stop
 from simulation.sizing_bounds import peak_day, warmup_s
 from simulation.sizing_screen import screen
 from tests.factories import station_scenario
+from tests.simulation.kept import run_kept
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SERVICE_S = 0.1
@@ -147,8 +147,7 @@ def requests_per_window(in_state: bool) -> tuple[int, int]:
         start="00:00",
         end="00:11",
     )
-    model = Model(scenario, np.random.SeedSequence(3), in_state=in_state).run()
-    start = RunRecords.of(model).start
+    start = run_kept(Model(scenario, np.random.SeedSequence(3), in_state=in_state)).start
     return int(np.sum(start < 30)), int(np.sum((start >= 600) & (start < 630)))
 
 
