@@ -69,6 +69,7 @@ class RequestStream:
         self.attempts = 0
         self._rng = rng
         self._reservoir = np.zeros(reservoir, dtype=np.float32)
+        self._reservoir_end = np.zeros(reservoir)
         self._seen = 0
 
     def _sketch(self) -> LogHistogram:
@@ -116,19 +117,23 @@ class RequestStream:
             for t in np.unique(transaction[in_window]):
                 values = response[in_window & (transaction == t)]
                 self.by_transaction.setdefault((-1, int(t)), self._sketch()).add(values)
-            self._sample(response[in_window])
+            self._sample(response[in_window], end[in_window])
+        else:  # the window is found later: a sample of every attempt, filtered then
+            self._sample(response, end)
 
-    def _sample(self, values: np.ndarray) -> None:
+    def _sample(self, values: np.ndarray, ends: np.ndarray) -> None:
         """Reservoir sampling (Vitter's algorithm R), a batch at a time."""
         size, seen = len(self._reservoir), self._seen
         room = max(0, min(size - seen, len(values)))
         self._reservoir[seen : seen + room] = values[:room]
-        rest = values[room:]
+        self._reservoir_end[seen : seen + room] = ends[:room]
+        rest, rest_ends = values[room:], ends[room:]
         if len(rest):
             position = seen + room + np.arange(1, len(rest) + 1)
             slot = (self._rng.random(len(rest)) * position).astype(np.int64)
             taken = slot < size
             self._reservoir[slot[taken]] = rest[taken]
+            self._reservoir_end[slot[taken]] = rest_ends[taken]
         self._seen += len(values)
 
     # --- reading -------------------------------------------------------------------
@@ -224,9 +229,13 @@ class RequestStream:
     def latencies_in(self, window: tuple[float, float]) -> np.ndarray:
         """The stream's window's response times (a uniform sample of at most
         :data:`RESERVOIR`), float32, for ``compare``'s Mann-Whitney test."""
-        if self.window is None or tuple(window) != tuple(self.window):
+        kept = min(self._seen, len(self._reservoir))
+        if self.window is None:
+            ends = self._reservoir_end[:kept]
+            return self._reservoir[:kept][(ends >= window[0]) & (ends < window[1])].copy()
+        if tuple(window) != tuple(self.window):
             return np.zeros(0, dtype=np.float32)
-        return self._reservoir[: min(self._seen, len(self._reservoir))].copy()
+        return self._reservoir[:kept].copy()
 
     def ended_before(self, clock: float) -> int:
         """Attempts that ended on the grid before ``clock`` (a grid edge)."""
