@@ -98,8 +98,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.calibrate import CalibrateOptions, calibrate
-    from peakload.app.calibration_table import print_calibration
+    from peakload.app.calibrate.job import CalibrateOptions, calibrate
+    from peakload.app.calibrate.table import print_calibration
 
     job = CalibrateOptions(
         scenario_path=args.scenario,

@@ -26,7 +26,7 @@ tier saturated. Users are capped by the smallest queue limit, so no request
 is refused part-way through its tiers (a refusal leaves busy time without a
 completion). Over the phase's first :data:`RAMP_SHARE` only a
 :data:`LOW_SHARE` of the users work: those windows run at low load, where the
-time outside the tiers is measured (:mod:`peakload.app.calibration_outside`).
+time outside the tiers is measured (:mod:`peakload.app.calibrate.outside`).
 """
 
 from __future__ import annotations

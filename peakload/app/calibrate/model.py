@@ -8,7 +8,7 @@ demand are left in a comment above it, so a reader sees what was measured and
 how well. A demand flagged at a bound, or one nothing measured, keeps the
 prior, and its comment says so.
 
-The time outside the tiers (:mod:`peakload.app.calibration_outside`) becomes
+The time outside the tiers (:mod:`peakload.app.calibrate.outside`) becomes
 each transaction's demand at a delay tier: the model's own delay tier when it
 has one, else one named :data:`OUTSIDE_TIER`, appended as the last
 ``[[tiers]]``. Its distribution is deterministic: only the mean is measured.

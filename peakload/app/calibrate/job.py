@@ -1,13 +1,13 @@
 """The ``calibrate`` job: service demands estimated from load-test runs.
 
-1. Read each run directory (:mod:`peakload.app.calibration_runs`); runs of
+1. Read each run directory (:mod:`peakload.app.calibrate.runs`); runs of
    different scenarios, or of transactions the model lacks, are refused.
 2. Cut every run's measured window into windows of ``interval_s`` seconds at
    the tier samples, stack them, and estimate every demand
    (:mod:`peakload.measure.calibration.estimate`): utilization-law regression
    where busy time is known, low-load response times where not.
 3. Estimate each transaction's time outside the tiers at low load
-   (:mod:`peakload.app.calibration_outside`), written as a delay tier.
+   (:mod:`peakload.app.calibrate.outside`), written as a delay tier.
 4. Judge the result (:mod:`peakload.measure.calibration.verdict`): a demand of
    a major transaction (``major_share`` of the requests or more) left
    unidentified, unmeasured or at a bound makes the calibration
@@ -15,7 +15,7 @@
 5. Write ``calibration.json``, ``<scenario>-calibrated.toml`` and the plot
    of estimate against prior.
 
-With ``plan`` the runs are first made by :mod:`peakload.app.calibration_plan`
+With ``plan`` the runs are first made by :mod:`peakload.app.calibrate.plan`
 (phases designed so every demand is identifiable, run until precise).
 """
 
@@ -31,10 +31,10 @@ import numpy as np
 
 from loadtests.busy_sources import BusyMapError, load_busy_map
 from peakload.app import defaults
-from peakload.app.calibrated_model import write_calibrated
-from peakload.app.calibration_design import major_transactions
-from peakload.app.calibration_outside import outside_time
-from peakload.app.calibration_runs import RunData, read_run
+from peakload.app.calibrate.design import major_transactions
+from peakload.app.calibrate.model import write_calibrated
+from peakload.app.calibrate.outside import outside_time
+from peakload.app.calibrate.runs import RunData, read_run
 from peakload.app.errors import JobError
 from peakload.app.rundir import jsonable, new_run_dir
 from peakload.contract.calibration import CalibrationReport
@@ -54,7 +54,7 @@ class CalibrateOptions:
     """The flags of ``peakload calibrate``.
 
     ``runs`` are load-test run directories. With ``plan`` they are made here:
-    the phases of :mod:`peakload.app.calibration_design` against the mock
+    the phases of :mod:`peakload.app.calibrate.design` against the mock
     (serving ``serve_scenario_path`` when given) or ``host``, run until every
     major demand is within ``precision`` or ``plan_wall_s`` is spent.
     """
@@ -258,7 +258,7 @@ def calibrate_runs(
     )
     load_scenario(calibrated)  # what we write must load: a bug here is not the user's
     if options.plots:
-        from peakload.app.calibration_plot import plot_calibration
+        from peakload.app.calibrate.plot import plot_calibration
 
         plot_calibration(report, run_dir / "calibration.png")
     return CalibrationRun(run_dir, report, calibrated, list(run_paths))
@@ -274,7 +274,7 @@ def calibrate(
         return calibrate_runs(options, [Path(p) for p in options.runs])
     if options.runs:
         raise JobError("--plan makes its own runs: give either RUN directories or --plan")
-    from peakload.app.calibration_plan import plan_design, run_plan
+    from peakload.app.calibrate.plan import plan_design, run_plan
 
     if options.phase_s < MIN_WINDOWS_PER_RUN * options.window_s:
         raise JobError(

@@ -6,11 +6,11 @@ import tomllib
 
 import numpy as np
 
-from peakload.app.calibrate import CalibrateOptions, calibrate
+from peakload.app.calibrate.job import CalibrateOptions, calibrate
 from peakload.core.scenario import TierKind
 from peakload.core.scenario_file import load_scenario
-from tests.peakload.app.fake_runs import fake_run
-from tests.peakload.app.truth import CI_SMOKE
+from tests.peakload.app.calibrate.fake_runs import fake_run
+from tests.peakload.app.calibrate.truth import CI_SMOKE
 
 
 def test_each_transactions_outside_time_is_recovered_and_written_as_a_delay_tier(tmp_path):
@@ -66,8 +66,8 @@ def test_low_load_is_judged_by_the_users_applied_not_by_idle_tiers(tmp_path):
     estimate comes from the half the generator ran with few users."""
     from dataclasses import replace
 
-    from peakload.app.calibration_outside import outside_time
-    from peakload.app.calibration_runs import read_run
+    from peakload.app.calibrate.outside import outside_time
+    from peakload.app.calibrate.runs import read_run
     from peakload.measure.calibration import windows as windowing
     from peakload.measure.calibration.estimate import estimate
 

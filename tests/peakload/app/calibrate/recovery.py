@@ -82,7 +82,7 @@ def emulation_excess(run_dirs: list[Path], truth_path: Path) -> dict[str, float]
     over all ``run_dirs``."""
     import numpy as np
 
-    from peakload.app.calibration_runs import read_run
+    from peakload.app.calibrate.runs import read_run
 
     truth = load_scenario(truth_path)
     busy: dict[str, float] = {}
@@ -124,7 +124,7 @@ def sampling_sd(run_dirs: list[Path], truth_path: Path, model_path: Path) -> dic
     """
     import numpy as np
 
-    from peakload.app.calibration_runs import read_run
+    from peakload.app.calibrate.runs import read_run
 
     truth = load_scenario(truth_path)
     mix = step_mix(load_scenario(model_path))

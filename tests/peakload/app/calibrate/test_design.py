@@ -8,12 +8,12 @@ import tomllib
 import numpy as np
 import tomli_w
 
-from peakload.app import calibration_design as design
-from peakload.app.calibration_plan import phase_scenario
+from peakload.app.calibrate import design
+from peakload.app.calibrate.plan import phase_scenario
 from peakload.core.scenario import LOGIN
 from peakload.core.scenario_file import load_scenario
 from simulation.analytic import mva
-from tests.peakload.app.truth import CI_SMOKE
+from tests.peakload.app.calibrate.truth import CI_SMOKE
 
 REAL_SERVICE = CI_SMOKE.parents[1] / "examples" / "real-service" / "model.toml"
 

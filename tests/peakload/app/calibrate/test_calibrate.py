@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peakload.app.calibrate import CalibrateOptions, calibrate
+from peakload.app.calibrate.job import CalibrateOptions, calibrate
 from peakload.app.errors import JobError
 from peakload.app.size import SizeOptions, size
 from peakload.cli import main
 from peakload.core.scenario_file import load_scenario
 from peakload.measure.calibration import tier_file
-from tests.peakload.app.fake_runs import fake_run
-from tests.peakload.app.truth import CI_SMOKE, write_truth
+from tests.peakload.app.calibrate.fake_runs import fake_run
+from tests.peakload.app.calibrate.truth import CI_SMOKE, write_truth
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peakload.app import calibration_plan
-from peakload.app.calibrate import CalibrateOptions, calibrate
-from tests.peakload.app.fake_runs import fake_run
-from tests.peakload.app.truth import CI_SMOKE
+from peakload.app.calibrate import plan as calibration_plan
+from peakload.app.calibrate.job import CalibrateOptions, calibrate
+from tests.peakload.app.calibrate.fake_runs import fake_run
+from tests.peakload.app.calibrate.truth import CI_SMOKE
 
 
 @dataclass
@@ -64,7 +64,7 @@ def test_the_budget_stops_the_tour_and_the_estimate_says_so(phases_ran, tmp_path
 
 
 def test_later_rounds_rerun_the_phase_that_adds_a_step_and_the_one_before():
-    from peakload.app import calibration_design as design
+    from peakload.app.calibrate import design
     from peakload.core.scenario_file import load_scenario
 
     prefixes = design.prefixes(load_scenario(CI_SMOKE))

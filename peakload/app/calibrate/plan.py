@@ -1,11 +1,11 @@
 """``calibrate --plan``: run the designed phases until every major demand is precise.
 
-The phases are :mod:`peakload.app.calibration_design`'s: one flow prefix each,
+The phases are :mod:`peakload.app.calibrate.design`'s: one flow prefix each,
 sized to load the busiest tier without saturating it. The tour runs in rounds:
 
 1. the first round runs every phase once, sized by the model's demands;
 2. after it, and after every later phase, the runs so far are estimated
-   (:func:`peakload.app.calibrate.estimate_runs`), and the widest relative 95 %
+   (:func:`peakload.app.calibrate.job.estimate_runs`), and the widest relative 95 %
    interval among the demands of the *major* transactions (those carrying at
    least ``major_share`` of the model's requests) is reported: the progress
    line shows it shrink;
@@ -33,7 +33,7 @@ from typing import Any
 
 import tomli_w
 
-from peakload.app import calibration_design as design
+from peakload.app.calibrate import design
 from peakload.app.errors import JobError
 from peakload.app.loadtest import LoadTestOptions, loadtest, scenario_requests
 from peakload.contract.calibration import CalibrationReport, PlanDesign, PlanPhase

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import pytest
 
-from peakload.app.calibrate import CalibrateOptions, calibrate
+from peakload.app.calibrate.job import CalibrateOptions, calibrate
 from peakload.core.scenario_file import load_scenario
-from tests.peakload.app.recovery import emulation_excess, recovery, sampling_sd, step_mix
-from tests.peakload.app.truth import CI_SMOKE, write_truth
+from tests.peakload.app.calibrate.recovery import emulation_excess, recovery, sampling_sd, step_mix
+from tests.peakload.app.calibrate.truth import CI_SMOKE, write_truth
 
 pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
 

@@ -11,8 +11,8 @@ import pytest
 from peakload.cli import main
 from peakload.contract.calibration import UNFIT_MARKER, unfit_for_prediction
 from peakload.core.scenario_file import load_scenario
-from tests.peakload.app.fake_runs import fake_run
-from tests.peakload.app.truth import CI_SMOKE
+from tests.peakload.app.calibrate.fake_runs import fake_run
+from tests.peakload.app.calibrate.truth import CI_SMOKE
 
 TIED = ("create_payment", "sign_payment")
 
