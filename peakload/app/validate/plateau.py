@@ -5,7 +5,7 @@ requests/s for an open one) held flat, so the window measures one load and
 nothing of a ramp. The derived scenario is the model's file with only its
 ``[scenario]`` clocks and its workload profile replaced (and its
 ``[[failures]]`` dropped: the drill is an experiment of its own,
-:mod:`peakload.app.drill`), written into the output directory so the
+:mod:`peakload.app.validate.drill`), written into the output directory so the
 experiment can be rerun or simulated again by hand.
 
 How long: the window must hold at least ``min_requests`` requests at the

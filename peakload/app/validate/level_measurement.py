@@ -1,7 +1,7 @@
 """What one validation level measured: its window's figures, their batches and the
 server's outside time, from one load test or from its pilot and sized plateau pooled.
 
-A level runs a pilot (:mod:`peakload.app.validate`) and, when the pilot's
+A level runs a pilot (:mod:`peakload.app.validate.job`) and, when the pilot's
 batch means say its rows need a longer window, a sized plateau. Both hold the
 same load, each measured after its own warm-up, so their windows are two
 stretches of one steady state: the level's figures pool them. Requests: the

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from peakload.app.plateau import COMPRESS, build_plateau
-from peakload.app.validate import _loadtest_options, plan_validation
-from peakload.app.validation_run import DrillPlan, ValidateOptions
+from peakload.app.validate.job import _loadtest_options, plan_validation
+from peakload.app.validate.plateau import COMPRESS, build_plateau
+from peakload.app.validate.run import DrillPlan, ValidateOptions
 from peakload.cli import main
 from peakload.core.clock import parse_clock
 from peakload.core.scenario_file import load_scenario

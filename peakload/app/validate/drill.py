@@ -1,6 +1,6 @@
 """``validate``'s failure drill: the model's ``[[failures]]`` predicted and measured.
 
-The plateaus (:mod:`peakload.app.plateau`) drop ``[[failures]]`` so that each
+The plateaus (:mod:`peakload.app.validate.plateau`) drop ``[[failures]]`` so that each
 level measures one steady load. When the model has failures, ``validate``
 runs one more experiment after its levels: **the scenario's own day and
 window, failures kept**, as a load test against the mock, which applies each
@@ -36,7 +36,7 @@ from loadtests.run_files import run_timebase
 from peakload.app import defaults
 from peakload.app.loadtest import LoadTestOptions, LoadTestRun, plan_for
 from peakload.app.simulate import SimulationRun
-from peakload.app.validation_run import DrillPlan, DrillResult, ValidateOptions
+from peakload.app.validate.run import DrillPlan, DrillResult, ValidateOptions
 from peakload.core.clock import format_clock
 from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from peakload.app.rundir import jsonable
-from peakload.app.validation_run import DrillResult, LevelResult, ValidateOptions, ValidationRun
+from peakload.app.validate.run import DrillResult, LevelResult, ValidateOptions, ValidationRun
 from peakload.contract.validation import ValidationDocument
 from peakload.measure.validation import (
     MATTERS_SHARE,

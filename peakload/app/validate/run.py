@@ -1,8 +1,8 @@
 """What a validation is made of, as types: its options, its plan, its results.
 
-``validate`` (:mod:`peakload.app.validate`) plans and runs the levels, its drill
-(:mod:`peakload.app.drill`) plans and compares the failure drill, and
-:mod:`peakload.app.validation_files` writes what they found. All three speak of
+``validate`` (:mod:`peakload.app.validate.job`) plans and runs the levels, its drill
+(:mod:`peakload.app.validate.drill`) plans and compares the failure drill, and
+:mod:`peakload.app.validate.files` writes what they found. All three speak of
 the same few things, defined here, below all three, so that none imports another
 for a type.
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from peakload.app import defaults
 from peakload.app.loadtest import DEFAULT_WALL_S, LoadTestOptions, LoadTestRun
-from peakload.app.plateau import Plateau
 from peakload.app.simulate import SimulationRun
+from peakload.app.validate.plateau import Plateau
 from peakload.contract.validation import DrillRecord, LevelRecord
 from peakload.core.plan import Plan
 from peakload.measure.drills import wait_ratios
@@ -26,7 +26,7 @@ from peakload.measure.validation import Bounds, Row, ValidationVerdict, failing_
 @dataclass(frozen=True)
 class ValidateOptions:
     """The flags of ``peakload validate``. ``user_scale`` None: at most
-    :data:`~peakload.app.plateau.MAX_VIRTUAL_USERS` virtual users at the peak."""
+    :data:`~peakload.app.validate.plateau.MAX_VIRTUAL_USERS` virtual users at the peak."""
 
     scenario_path: str | Path
     serve_scenario_path: str | Path | None = None
@@ -138,7 +138,7 @@ class LevelResult:
     """Rows that matter but could not be compared (too few requests in the window)."""
     pilot: LoadTestRun | None = None
     """The pilot load test that sized this plateau, when the plateau is not the pilot
-    (its window is pooled with the plateau's: :mod:`peakload.app.level_measurement`)."""
+    (its window is pooled with the plateau's: :mod:`peakload.app.validate.level_measurement`)."""
     pilot_plan: Plan | None = None
     requests: int = 0
     """Requests measured in the level's window(s): the pilot's and the plateau's, pooled."""

@@ -1,14 +1,14 @@
 """The ``validate`` job: does the model predict what the system does?
 
 For each load level (a fraction of the scenario's peak, held as a plateau,
-:mod:`peakload.app.plateau`) it predicts the experiment with the simulation
+:mod:`peakload.app.validate.plateau`) it predicts the experiment with the simulation
 of the very plan the load test will run (``R`` replications, the model
 ``MODEL.toml``), runs that load test (against the mock, which may emulate
 another scenario, the truth: ``serve_scenario_path``; or against ``host``),
 and compares them figure by figure (:mod:`peakload.measure.validation`:
 rows, bounds, batch means, verdicts). When the model has ``[[failures]]``,
 one more experiment follows the levels: the scenario's own day with its
-failure drill, predicted and measured the same way (:mod:`peakload.app.drill`).
+failure drill, predicted and measured the same way (:mod:`peakload.app.validate.drill`).
 Writes ``validation.json``, a plot and the plateau scenarios into one run
 directory, with each experiment's simulation and load test beside them.
 
@@ -23,7 +23,7 @@ A validation that could have failed (:mod:`peakload.measure.precision`):
 3. **the sized plateaus**: the budget left of ``--max-minutes`` (after the
    drill's known cost) buys as many decided rows as it can (:func:`_allocate`);
    a sized level runs again for what its rows need beyond the pilot's window,
-   and the two windows are pooled (:mod:`peakload.app.level_measurement`).
+   and the two windows are pooled (:mod:`peakload.app.validate.level_measurement`).
    Rows still undecided are named with the window that would decide them.
 """
 
@@ -36,10 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from peakload.app import validation_files
-from peakload.app.drill import compare_drill, plan_drill, steady_truth
 from peakload.app.errors import CouldNotRun, JobError
-from peakload.app.level_measurement import Segment, measure
 from peakload.app.loadtest import (
     LoadTestOptions,
     LoadTestRun,
@@ -47,17 +44,20 @@ from peakload.app.loadtest import (
     plan_for,
     scenario_requests,
 )
-from peakload.app.plateau import (
+from peakload.app.provenance import Stopwatch, write_provenance
+from peakload.app.rundir import copy_scenario, new_run_dir
+from peakload.app.simulate import SimulateOptions, SimulationRun, simulate
+from peakload.app.validate import files as validation_files
+from peakload.app.validate.drill import compare_drill, plan_drill, steady_truth
+from peakload.app.validate.level_measurement import Segment, measure
+from peakload.app.validate.plateau import (
     COMPRESS,
     MIN_WINDOW_S,
     Plateau,
     build_plateau,
     default_user_scale,
 )
-from peakload.app.provenance import Stopwatch, write_provenance
-from peakload.app.rundir import copy_scenario, new_run_dir
-from peakload.app.simulate import SimulateOptions, SimulationRun, simulate
-from peakload.app.validation_run import (
+from peakload.app.validate.run import (
     DrillPlan,
     LevelResult,
     Planned,
@@ -97,14 +97,14 @@ SIZING_MIN_REQUESTS = 30
 :data:`~peakload.measure.validation.MIN_TRANSACTION_REQUESTS`)."""
 MIN_GAIN = 0.5
 """A sized plateau is run only when it adds at least this many times the pilot's window
-(and at least :data:`~peakload.app.plateau.MIN_WINDOW_S`)."""
+(and at least :data:`~peakload.app.validate.plateau.MIN_WINDOW_S`)."""
 RESERVE_S = 30.0
 """Wall seconds kept back from the budget for the simulations and the report."""
 
 
 def plan_validation(options: ValidateOptions, run_dir: Path) -> Planned:
     """Each level's plateau scenario (written into ``run_dir``) and its plan, and
-    the drill's (:func:`peakload.app.drill.plan_drill`)."""
+    the drill's (:func:`peakload.app.validate.drill.plan_drill`)."""
     if not options.levels or any(not 0 < level <= 10 for level in options.levels):
         raise JobError(f"--levels: fractions of the peak in (0, 10] (got {options.levels})")
     model = load_scenario(options.scenario_path)  # a bad file fails here, with its message
