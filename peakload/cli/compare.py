@@ -37,7 +37,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.compare import CompareOptions, compare
+    from peakload.app.compare.job import CompareOptions, compare
 
     done = compare(
         CompareOptions(

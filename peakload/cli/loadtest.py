@@ -174,7 +174,7 @@ def add_plan_options(parser: argparse.ArgumentParser, window: bool = True) -> No
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.loadtest import (
+    from peakload.app.loadtest.job import (
         LoadTestOptions,
         compression_note,
         loadtest,

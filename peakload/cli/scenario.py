@@ -122,7 +122,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.from_log import FromLogOptions, from_log
+    from peakload.app.from_log.job import FromLogOptions, from_log
     from peakload.app.progress import progress_bar
 
     job = FromLogOptions(
@@ -146,7 +146,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         done = from_log(job, progress=advance)
     workload = done.workload
     if not args.quiet:
-        from peakload.app.from_log import reading
+        from peakload.app.from_log.job import reading
 
         for line in reading(workload):
             console.print(line, markup=False, highlight=False)

@@ -65,7 +65,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from peakload.app.errors import JobError
     from peakload.app.progress import progress_bar
-    from peakload.app.simulate import SimulateOptions, simulate, simulated_seconds
+    from peakload.app.simulate.job import SimulateOptions, simulate, simulated_seconds
     from peakload.app.table import print_report
 
     if args.scenario is None and args.as_run is None:

@@ -62,9 +62,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app import sizing_files
     from peakload.app.progress import progress_bar
-    from peakload.app.size import SizeOptions, size
+    from peakload.app.size import files as sizing_files
+    from peakload.app.size.job import SizeOptions, size
     from peakload.contract.calibration import unfit_for_prediction
 
     if warning := unfit_for_prediction(args.scenario):  # an inconclusive calibration's model

@@ -35,7 +35,7 @@ import tomli_w
 
 from peakload.app.calibrate import design
 from peakload.app.errors import JobError
-from peakload.app.loadtest import LoadTestOptions, loadtest, scenario_requests
+from peakload.app.loadtest.job import LoadTestOptions, loadtest, scenario_requests
 from peakload.contract.calibration import CalibrationReport, PlanDesign, PlanPhase
 from peakload.core.clock import format_clock
 from peakload.core.scenario import Scenario

@@ -10,7 +10,7 @@ rows (:mod:`peakload.measure.drills`) count in the verdict like any other.
 
 The compression: :data:`~peakload.app.defaults.DRILL_COMPRESS`, or the one that
 fits the run (its start to the window's end) into
-:data:`~peakload.app.loadtest.DEFAULT_WALL_S` wall seconds when that is higher:
+:data:`~peakload.app.loadtest.job.DEFAULT_WALL_S` wall seconds when that is higher:
 ci-smoke's 09:00-09:15 at x8 is 113 wall seconds (a 75 s window, its 6-minute
 drill 45 s); the April peak, 07:00-11:00, runs at x48. The user scale is the
 levels'. ``validation.json`` states both.
@@ -34,8 +34,8 @@ import tomli_w
 
 from loadtests.run_files import run_timebase
 from peakload.app import defaults
-from peakload.app.loadtest import LoadTestOptions, LoadTestRun, plan_for
-from peakload.app.simulate import SimulationRun
+from peakload.app.loadtest.job import LoadTestOptions, LoadTestRun, plan_for
+from peakload.app.simulate.job import SimulationRun
 from peakload.app.validate.run import DrillPlan, DrillResult, ValidateOptions
 from peakload.core.clock import format_clock
 from peakload.core.plan import Plan

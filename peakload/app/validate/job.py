@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from peakload.app.errors import CouldNotRun, JobError
-from peakload.app.loadtest import (
+from peakload.app.loadtest.job import (
     LoadTestOptions,
     LoadTestRun,
     loadtest,
@@ -46,7 +46,7 @@ from peakload.app.loadtest import (
 )
 from peakload.app.provenance import Stopwatch, write_provenance
 from peakload.app.rundir import copy_scenario, new_run_dir
-from peakload.app.simulate import SimulateOptions, SimulationRun, simulate
+from peakload.app.simulate.job import SimulateOptions, SimulationRun, simulate
 from peakload.app.validate import files as validation_files
 from peakload.app.validate.drill import compare_drill, plan_drill, steady_truth
 from peakload.app.validate.level_measurement import Segment, measure

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from loadtests.run_files import read_raw
-from peakload.app.loadtest import LoadTestRun
+from peakload.app.loadtest.job import LoadTestRun
 from peakload.core.plan import Plan
 from peakload.measure import outside_file
 from peakload.measure.calibration import tier_file

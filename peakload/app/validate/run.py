@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from peakload.app import defaults
-from peakload.app.loadtest import DEFAULT_WALL_S, LoadTestOptions, LoadTestRun
-from peakload.app.simulate import SimulationRun
+from peakload.app.loadtest.job import DEFAULT_WALL_S, LoadTestOptions, LoadTestRun
+from peakload.app.simulate.job import SimulationRun
 from peakload.app.validate.plateau import Plateau
 from peakload.contract.validation import DrillRecord, LevelRecord
 from peakload.core.plan import Plan

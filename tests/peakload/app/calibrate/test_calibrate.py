@@ -11,7 +11,7 @@ import pytest
 
 from peakload.app.calibrate.job import CalibrateOptions, calibrate
 from peakload.app.errors import JobError
-from peakload.app.size import SizeOptions, size
+from peakload.app.size.job import SizeOptions, size
 from peakload.cli import main
 from peakload.core.scenario_file import load_scenario
 from peakload.measure.calibration import tier_file

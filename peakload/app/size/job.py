@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from peakload.app import sizing_files
 from peakload.app.errors import JobError
 from peakload.app.provenance import Stopwatch
 from peakload.app.run_output import finish_run, start_run
+from peakload.app.size import files as sizing_files
 from peakload.contract.sizing import SizingDocument
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario

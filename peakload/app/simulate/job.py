@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from peakload.app.errors import JobError
-from peakload.app.loadtest import PLAN_FILE, LoadTestOptions, plan_for
+from peakload.app.loadtest.job import PLAN_FILE, LoadTestOptions, plan_for
 from peakload.app.provenance import Stopwatch
 from peakload.app.run_output import JudgedRun, finish_run, start_run, write_run
 from peakload.core.clock import parse_clock

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.peakload.report.browser import require_browser
+from tests.peakload.app.report.browser import require_browser
 
 SMOKE = Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml"
 
@@ -29,7 +29,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def simulation_run(tmp_path_factory) -> Path:
-    from peakload.app.simulate import SimulateOptions, simulate
+    from peakload.app.simulate.job import SimulateOptions, simulate
 
     out = tmp_path_factory.mktemp("simulation")
     return simulate(SimulateOptions(SMOKE, out=out)).run_dir
@@ -37,7 +37,7 @@ def simulation_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def loadtest_run(tmp_path_factory) -> Path:
-    from peakload.app.loadtest import LoadTestOptions, loadtest
+    from peakload.app.loadtest.job import LoadTestOptions, loadtest
 
     out = tmp_path_factory.mktemp("loadtest")
     return loadtest(LoadTestOptions(SMOKE, compress=40.0, out=out)).run_dir
@@ -45,7 +45,7 @@ def loadtest_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def sizing_run(tmp_path_factory) -> Path:
-    from peakload.app.size import SizeOptions, size
+    from peakload.app.size.job import SizeOptions, size
 
     out = tmp_path_factory.mktemp("sizing")
     return size(SizeOptions(SMOKE, replications=2, out=out)).run_dir

@@ -5,7 +5,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from peakload.app.loadtest import PLAN_FILE, LoadTestOptions, plan_for
+from peakload.app.loadtest.job import PLAN_FILE, LoadTestOptions, plan_for
 from peakload.cli import main
 
 SMOKE = Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from peakload.app import compare_files
+from peakload.app.compare import files as compare_files
 from peakload.app.errors import JobError
 from peakload.app.provenance import Stopwatch, provenance_record
 from peakload.contract.summary import Summary, Verdict

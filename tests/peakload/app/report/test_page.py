@@ -169,7 +169,7 @@ def test_the_vendored_plotly_bundle_is_the_version_plotly_writes_for():
     ("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
 )
 def test_without_chromium_browser_tests_skip_locally_and_fail_in_ci(monkeypatch, ci, outcome):
-    from tests.peakload.report.browser import require_browser
+    from tests.peakload.app.report.browser import require_browser
 
     monkeypatch.delenv("PEAKLOAD_CHROMIUM", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")

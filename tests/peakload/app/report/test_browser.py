@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.peakload.report.browser import ARTIFACTS, assert_clean, open_page
+from tests.peakload.app.report.browser import ARTIFACTS, assert_clean, open_page
 
 pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
 

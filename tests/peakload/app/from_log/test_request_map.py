@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from peakload.app.from_log import FromLogOptions, from_log
-from peakload.app.loadtest import LoadTestOptions, loadtest
+from peakload.app.from_log.job import FromLogOptions, from_log
+from peakload.app.loadtest.job import LoadTestOptions, loadtest
 from peakload.cli import main
 from peakload.core.request_map import load_request_map
 from peakload.measure.access_log.derive import RouteNaming

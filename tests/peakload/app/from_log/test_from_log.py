@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from peakload.app.from_log import FromLogOptions, from_log
-from peakload.app.loadtest import LoadTestOptions, loadtest
+from peakload.app.from_log.job import FromLogOptions, from_log
+from peakload.app.loadtest.job import LoadTestOptions, loadtest
 from peakload.cli import main
 from peakload.core.scenario_file import load_scenario
 from tests.peakload.measure.access_log.synthetic import write_log

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from loadtests.mock_process import MockServer
-from peakload.app.from_log import FromLogOptions, from_log
-from peakload.app.loadtest import LoadTestOptions, loadtest
+from peakload.app.from_log.job import FromLogOptions, from_log
+from peakload.app.loadtest.job import LoadTestOptions, loadtest
 from peakload.core.scenario_file import load_scenario
 from peakload.measure.access_log.clients import DropReason
 from peakload.measure.access_log.derive import RouteNaming

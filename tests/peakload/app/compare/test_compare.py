@@ -121,7 +121,7 @@ def test_replication_intervals_decide_when_they_overlap(tmp_path):
 
 
 def test_a_simulated_and_a_measured_summary_compare_without_error(tmp_path):
-    from peakload.app.simulate import SimulateOptions, simulate
+    from peakload.app.simulate.job import SimulateOptions, simulate
 
     root = Path(__file__).resolve().parents[2]
     sim_run = simulate(
@@ -158,8 +158,8 @@ def test_throughput_falling_is_the_regression(metric):
 
 
 def test_the_current_run_is_judged_under_the_baseline_scenarios_slo(tmp_path):
-    from peakload.app.compare import CompareOptions
-    from peakload.app.compare import compare as compare_job
+    from peakload.app.compare.job import CompareOptions
+    from peakload.app.compare.job import compare as compare_job
 
     baseline = Path(__file__).resolve().parents[2] / "results" / "baselines" / "sim-ci-smoke"
     same = compare_job(CompareOptions(baseline, baseline))
