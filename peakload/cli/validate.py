@@ -131,7 +131,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from peakload.app.progress import progress_bar
-    from peakload.app.rundir import new_run_dir
+    from peakload.app.run_dir import new_run_dir
     from peakload.app.validate.files import print_validation
     from peakload.app.validate.job import plan_validation, validate
     from peakload.app.validate.run import DrillPlan, ValidateOptions

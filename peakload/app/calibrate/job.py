@@ -36,7 +36,7 @@ from peakload.app.calibrate.model import write_calibrated
 from peakload.app.calibrate.outside import outside_time
 from peakload.app.calibrate.runs import RunData, read_run
 from peakload.app.errors import JobError
-from peakload.app.rundir import jsonable, new_run_dir
+from peakload.app.run_dir import jsonable, new_run_dir
 from peakload.contract.calibration import CalibrationReport
 from peakload.core.scenario import LOGIN, Scenario
 from peakload.core.scenario_file import load_scenario

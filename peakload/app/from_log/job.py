@@ -25,7 +25,7 @@ import numpy as np
 import tomli_w
 
 from peakload.app.errors import JobError
-from peakload.app.rundir import jsonable
+from peakload.app.run_dir import jsonable
 from peakload.core.clock import format_clock
 from peakload.core.request_map import RequestMapError, load_request_map
 from peakload.core.scenario import Scenario

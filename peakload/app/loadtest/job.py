@@ -15,7 +15,7 @@ from loadtests.tasks import TasksError, load_tasks
 from peakload.app import defaults
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.provenance import Stopwatch
-from peakload.app.run_output import JudgedRun, finish_run, start_run, write_run
+from peakload.app.run_dir import JudgedRun, start_run, write_closing_files, write_run
 from peakload.contract.summary import Summary
 from peakload.core.clock import format_clock, parse_clock
 from peakload.core.plan import Plan
@@ -266,6 +266,6 @@ def loadtest(
         options.plots,
         population_label="virtual users (scenario-equivalent)",
     )
-    finish_run(run_dir, stopwatch, plan.run_seed)
+    write_closing_files(run_dir, stopwatch, plan.run_seed)
     _check_measured(options, plan, result.summary, run_dir)
     return LoadTestRun(run_dir, scenario, plan, result)

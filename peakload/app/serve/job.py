@@ -23,7 +23,7 @@ from mock_server.serve import keep_alive_for
 from mock_server.serve import serve as run_server
 from mock_server.settings import SettingsError, load_settings
 from peakload.app.errors import CouldNotRun, JobError
-from peakload.app.rundir import new_run_dir
+from peakload.app.run_dir import new_run_dir
 from peakload.core.scenario_file import load_scenario
 
 __all__ = ["ProxyKind", "ServeOptions", "Work", "serve"]

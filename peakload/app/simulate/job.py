@@ -17,7 +17,7 @@ from pathlib import Path
 from peakload.app.errors import JobError
 from peakload.app.loadtest.job import PLAN_FILE, LoadTestOptions, plan_for
 from peakload.app.provenance import Stopwatch
-from peakload.app.run_output import JudgedRun, finish_run, start_run, write_run
+from peakload.app.run_dir import JudgedRun, start_run, write_closing_files, write_run
 from peakload.core.clock import parse_clock
 from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
@@ -139,7 +139,7 @@ def simulate(
         progress=progress,
     )
     write_run(run_dir, result.summary, result.timeseries, result.latencies, scenario, options.plots)
-    finish_run(run_dir, stopwatch, result.summary.seed)
+    write_closing_files(run_dir, stopwatch, result.summary.seed)
     return SimulationRun(run_dir, scenario, result)
 
 
@@ -166,7 +166,7 @@ def _simulate_plan(
         options.plots,
         population_label="simulated (scenario-equivalent)",
     )
-    finish_run(run_dir, stopwatch, result.summary.seed)
+    write_closing_files(run_dir, stopwatch, result.summary.seed)
     return SimulationRun(run_dir, scenario, result)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from peakload.app.errors import JobError
 from peakload.app.provenance import Stopwatch
-from peakload.app.run_output import finish_run, start_run
+from peakload.app.run_dir import start_run, write_closing_files
 from peakload.app.size import files as sizing_files
 from peakload.contract.sizing import SizingDocument
 from peakload.core.scenario import Scenario
@@ -100,5 +100,5 @@ def size(options: SizeOptions, progress: Callable[[float], None] | None = None) 
     if options.plots:
         sizing_files.plot_sizing(run_dir, document)
     seed = scenario.scenario.seed if options.seed is None else options.seed
-    finish_run(run_dir, stopwatch, seed)
+    write_closing_files(run_dir, stopwatch, seed)
     return SizingRun(run_dir, scenario, result, document)

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from peakload.app.rundir import jsonable
+from peakload.app.run_dir import jsonable
 from peakload.app.validate.run import DrillResult, LevelResult, ValidateOptions, ValidationRun
 from peakload.contract.validation import ValidationDocument
 from peakload.measure.validation import (

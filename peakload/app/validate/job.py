@@ -45,7 +45,7 @@ from peakload.app.loadtest.job import (
     scenario_requests,
 )
 from peakload.app.provenance import Stopwatch, write_provenance
-from peakload.app.rundir import copy_scenario, new_run_dir
+from peakload.app.run_dir import copy_scenario, new_run_dir
 from peakload.app.simulate.job import SimulateOptions, SimulationRun, simulate
 from peakload.app.validate import files as validation_files
 from peakload.app.validate.drill import compare_drill, plan_drill, steady_truth
