@@ -5,13 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from peakload.app.numbers import change, num
+from peakload.app.numbers import change, num4
 from peakload.measure.compare import Row
-
-
-def num4(value: float) -> str:
-    """A compared figure: four significant digits, enough to see a 0.1 % move."""
-    return num(value, 4)
 
 
 def markdown(rows: list[Row], title: str) -> str:
