@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import tomli_w
 
-CI_SMOKE = Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml"
+CI_SMOKE = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
 SCALED_TIERS = ("app", "db", "signature")
 
 

@@ -123,7 +123,7 @@ def test_replication_intervals_decide_when_they_overlap(tmp_path):
 def test_a_simulated_and_a_measured_summary_compare_without_error(tmp_path):
     from peakload.app.simulate.job import SimulateOptions, simulate
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[4]
     sim_run = simulate(
         SimulateOptions(root / "scenarios" / "ci-smoke.toml", out=tmp_path / "sim", plots=False)
     ).run_dir
@@ -161,7 +161,7 @@ def test_the_current_run_is_judged_under_the_baseline_scenarios_slo(tmp_path):
     from peakload.app.compare.job import CompareOptions
     from peakload.app.compare.job import compare as compare_job
 
-    baseline = Path(__file__).resolve().parents[2] / "results" / "baselines" / "sim-ci-smoke"
+    baseline = Path(__file__).resolve().parents[4] / "results" / "baselines" / "sim-ci-smoke"
     same = compare_job(CompareOptions(baseline, baseline))
     assert same.verdict is not None and same.verdict.passed
     strict = tmp_path / "strict"

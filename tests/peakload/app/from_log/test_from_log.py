@@ -17,8 +17,8 @@ from tests.peakload.measure.access_log.truth import generate, write
 
 pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
 
-SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
-APACHE_COMMON = (Path(__file__).parents[1] / "data/access_logs/apache/common.log").read_text()
+SCENARIOS = Path(__file__).resolve().parents[4] / "scenarios"
+APACHE_COMMON = (Path(__file__).parents[2] / "data/access_logs/apache/common.log").read_text()
 PAYMENT = ["search_budget_codes", "create_payment", "sign_payment", "submit_payment", "get_payment"]
 
 

@@ -21,7 +21,7 @@ from tests.nginx import NGINX, Nginx
 
 pytestmark = [pytest.mark.load, pytest.mark.slow]
 
-SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[4] / "scenarios"
 PAYMENT = ("search_budget_codes", "create_payment", "sign_payment", "submit_payment", "get_payment")
 # As the real programs send them (Kubernetes' prober; Google's crawler documentation).
 KUBE_PROBE = "kube-probe/1.29"

@@ -8,7 +8,7 @@ import pytest
 
 from tests.peakload.app.report.browser import require_browser
 
-SMOKE = Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml"
+SMOKE = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 from peakload.app.loadtest.job import PLAN_FILE, LoadTestOptions, plan_for
 from peakload.cli import main
 
-SMOKE = Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml"
+SMOKE = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
 
 
 def fake_loadtest_dir(tmp_path: Path) -> Path:

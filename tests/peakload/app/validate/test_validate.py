@@ -23,7 +23,7 @@ from peakload.core.scenario_file import load_scenario
 
 pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
 
-SMOKE = Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml"
+SMOKE = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
 FAST = ["--levels", "1.0", "--min-requests", "1000", "--replications", "3", "--jobs", "1"]
 PILOT_ONLY = ["--max-minutes", "2"]  # no budget left to size a plateau: the pilot decides
 VERDICT_CODES = {"pass": 0, "fail": 1, "inconclusive": 4}
