@@ -9,9 +9,10 @@ from types import SimpleNamespace
 import pytest
 from rich.console import Console
 
+from peakload.app.validate.budget import allocate, needed_windows
 from peakload.app.validate.files import headline, undecided_lines
-from peakload.app.validate.job import _allocate, _Context, _needed_windows
 from peakload.app.validate.plateau import Plateau
+from peakload.app.validate.prediction import Context
 from peakload.app.validate.run import LevelResult, ValidateOptions, ValidationRun
 from peakload.cli import validate as validate_command
 from peakload.cli.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
@@ -25,7 +26,7 @@ from peakload.measure.validation import (
     judge_row,
 )
 
-CONTEXT = _Context(shares={"sign_payment": 0.14}, delay_tiers=())
+CONTEXT = Context(shares={"sign_payment": 0.14}, delay_tiers=())
 OPTIONS = ValidateOptions("unused.toml")
 
 
@@ -51,9 +52,9 @@ def level(rows, window_s=60.0, setup_s=10.0, level=1.0) -> LevelResult:
 def test_a_pilot_twice_too_loose_asks_for_four_times_its_window():
     # Sized for a noise of MARGIN x 2.5: a measured half-width of twice that needs 4x.
     pilot = level([throughput(2 * MARGIN * 2.5)])
-    needed = _needed_windows(pilot, Bounds(), OPTIONS, CONTEXT)
+    needed = needed_windows(pilot, Bounds(), OPTIONS, CONTEXT)
     assert needed == {"overall.throughput_rps": pytest.approx(240.0)}
-    assert _needed_windows(level([throughput(1.0)]), Bounds(), OPTIONS, CONTEXT) == {}
+    assert needed_windows(level([throughput(1.0)]), Bounds(), OPTIONS, CONTEXT) == {}
 
 
 def test_the_budget_buys_the_most_rows_per_second_then_narrows_the_nearest():
@@ -62,17 +63,17 @@ def test_the_budget_buys_the_most_rows_per_second_then_narrows_the_nearest():
     dear = level([throughput(4 * MARGIN * 2.5)])  # needs 960 s: 900 more (+40 s)
     done = level([throughput(1.0)], level=0.25)
     levels = [done, cheap, dear]
-    assert _allocate(levels, Bounds(), OPTIONS, CONTEXT, 2000.0) == [
+    assert allocate(levels, Bounds(), OPTIONS, CONTEXT, 2000.0) == [
         (1, pytest.approx(180.0)),
         (2, pytest.approx(900.0)),
     ]
     # 500 s: the cheap level in full (220 s), the dear one the 280 s left less its 40.
-    assert _allocate(levels, Bounds(), OPTIONS, CONTEXT, 500.0) == [
+    assert allocate(levels, Bounds(), OPTIONS, CONTEXT, 500.0) == [
         (1, pytest.approx(180.0)),
         (2, pytest.approx(240.0)),
     ]
     # Too little left for the dear level to add a minute to its pilot: not run.
-    assert _allocate(levels, Bounds(), OPTIONS, CONTEXT, 300.0) == [(1, pytest.approx(180.0))]
+    assert allocate(levels, Bounds(), OPTIONS, CONTEXT, 300.0) == [(1, pytest.approx(180.0))]
 
 
 def test_three_rows_for_a_longer_window_beat_one_row_for_a_shorter():
@@ -93,11 +94,11 @@ def test_three_rows_for_a_longer_window_beat_one_row_for_a_shorter():
     # Utilization bound 5 points: sized for a half-width of 0.85 x 2.5 = 2.125 points.
     many = level(rows(0.02125 * math.sqrt(6)))  # each needs 360 s: 300 more (+40)
     one = level([throughput(2.125 * math.sqrt(13 / 3))], level=0.5)  # 260 s: 200 more (+40)
-    assert _needed_windows(many, Bounds(), OPTIONS, CONTEXT)["tiers.db.utilization"] == (
+    assert needed_windows(many, Bounds(), OPTIONS, CONTEXT)["tiers.db.utilization"] == (
         pytest.approx(360.0)
     )
     # 400 s buys one of them: three rows for 340 s beat one row for 240 s.
-    assert _allocate([many, one], Bounds(), OPTIONS, CONTEXT, 400.0) == [(0, pytest.approx(300.0))]
+    assert allocate([many, one], Bounds(), OPTIONS, CONTEXT, 400.0) == [(0, pytest.approx(300.0))]
 
 
 def test_a_row_that_matters_and_is_missing_leaves_the_level_undecided():
@@ -128,7 +129,7 @@ def test_the_command_exits_with_its_verdicts_own_code(
     monkeypatch.setattr("peakload.app.validate.job.plan_validation", lambda *a: _planned())
     monkeypatch.setattr("peakload.app.validate.job.validate", lambda *a, **k: run)
     monkeypatch.setattr("peakload.app.validate.files.print_validation", _print)
-    scenario = Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml"
+    scenario = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
     args = SimpleNamespace(
         **{
             name: None
