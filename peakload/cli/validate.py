@@ -132,9 +132,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from peakload.app.progress import progress_bar
     from peakload.app.run_dir import new_run_dir
-    from peakload.app.validate.files import print_validation
     from peakload.app.validate.job import plan_validation, validate
     from peakload.app.validate.run import DrillPlan, ValidateOptions
+    from peakload.app.validate.table import print_validation
     from peakload.contract.calibration import unfit_for_prediction
     from peakload.core.scenario_file import load_scenario
     from peakload.measure.validation import ValidationVerdict

@@ -42,12 +42,7 @@ from peakload.core.plan import Plan
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
 from peakload.measure.calibration import tier_file
-from peakload.measure.drills import (
-    compare_drills,
-    drill_batches,
-    measured_drills,
-    predicted_drills,
-)
+from peakload.measure.drills import compare_drills, drill_batches, measured_drills, predicted_drills
 from peakload.measure.validation import Bounds
 
 

@@ -39,10 +39,12 @@ from peakload.app.errors import JobError
 from peakload.app.loadtest.job import LoadTestOptions, loadtest, plan_for, scenario_requests
 from peakload.app.provenance import Stopwatch, write_provenance
 from peakload.app.run_dir import copy_scenario, new_run_dir
-from peakload.app.validate import files as validation_files
 from peakload.app.validate.budget import allocate, load_test_cost, needed_windows
+from peakload.app.validate.charts import plot_validation
+from peakload.app.validate.document import document, write_document
 from peakload.app.validate.drill import compare_drill, plan_drill, steady_truth
 from peakload.app.validate.judging import judge_level, judge_pilot
+from peakload.app.validate.page import write_validation_report
 from peakload.app.validate.plateau import COMPRESS, Plateau, build_plateau, default_user_scale
 from peakload.app.validate.prediction import Context, predict, simulate_plan
 from peakload.app.validate.run import (
@@ -181,9 +183,9 @@ def validate(
         run.drill = compare_drill(drill, simulation, measured, bounds)
     else:
         run.drill_skipped = planned.drill
-    validation_files.write_document(run_dir, validation_files.document(run, options))
+    write_document(run_dir, document(run, options))
     if options.plots:
-        validation_files.plot_validation(run, run_dir / "validation.png")
+        plot_validation(run, run_dir / "validation.png")
     served = options.serve_scenario_path
     write_provenance(
         run_dir,
@@ -192,7 +194,7 @@ def validate(
         **({"host": options.host} if options.host else {}),
         **({"serve_scenario": str(served)} if served else {}),
     )
-    validation_files.write_validation_report(run, load_scenario(options.scenario_path).name)
+    write_validation_report(run, load_scenario(options.scenario_path).name)
     return run
 
 

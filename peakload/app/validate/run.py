@@ -1,10 +1,11 @@
 """What a validation is made of, as types: its options, its plan, its results.
 
 ``validate`` (:mod:`peakload.app.validate.job`) plans and runs the levels, its drill
-(:mod:`peakload.app.validate.drill`) plans and compares the failure drill, and
-:mod:`peakload.app.validate.files` writes what they found. All three speak of
-the same few things, defined here, below all three, so that none imports another
-for a type.
+(:mod:`peakload.app.validate.drill`) plans and compares the failure drill, and the
+writers (:mod:`~peakload.app.validate.document`, :mod:`~peakload.app.validate.table`,
+:mod:`~peakload.app.validate.charts`, :mod:`~peakload.app.validate.page`) write what
+they found. All of them speak of the same few things, defined here, below them all, so
+that none imports another for a type.
 """
 
 from __future__ import annotations

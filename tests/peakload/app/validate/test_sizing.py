@@ -10,10 +10,10 @@ import pytest
 from rich.console import Console
 
 from peakload.app.validate.budget import allocate, needed_windows
-from peakload.app.validate.files import headline, undecided_lines
 from peakload.app.validate.plateau import Plateau
 from peakload.app.validate.prediction import Context
 from peakload.app.validate.run import LevelResult, ValidateOptions, ValidationRun
+from peakload.app.validate.table import headline, undecided_lines
 from peakload.cli import validate as validate_command
 from peakload.cli.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
 from peakload.measure.precision import MARGIN
@@ -128,7 +128,7 @@ def test_the_command_exits_with_its_verdicts_own_code(
     assert run.verdict is verdict
     monkeypatch.setattr("peakload.app.validate.job.plan_validation", lambda *a: _planned())
     monkeypatch.setattr("peakload.app.validate.job.validate", lambda *a, **k: run)
-    monkeypatch.setattr("peakload.app.validate.files.print_validation", _print)
+    monkeypatch.setattr("peakload.app.validate.table.print_validation", _print)
     scenario = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
     args = SimpleNamespace(
         **{
@@ -175,7 +175,7 @@ def test_the_headline_counts_the_decisive_rows_and_those_that_matter():
 
 
 def test_quiet_says_in_a_line_that_every_row_agreed_instead_of_an_empty_table():
-    from peakload.app.validate.files import print_validation
+    from peakload.app.validate.table import print_validation
 
     decisive = throughput(1.0)
     assert decisive.decisive and decisive.verdict is Agreement.AGREE
