@@ -146,7 +146,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         done = from_log(job, progress=advance)
     workload = done.workload
     if not args.quiet:
-        from peakload.app.from_log.job import reading
+        from peakload.app.from_log.header import reading
 
         for line in reading(workload):
             console.print(line, markup=False, highlight=False)
