@@ -98,7 +98,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.calibrate.job import CalibrateOptions, calibrate
+    from peakload.app.calibrate.job import calibrate
+    from peakload.app.calibrate.options import CalibrateOptions
     from peakload.app.calibrate.table import print_calibration
 
     job = CalibrateOptions(

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peakload.app.calibrate.job import CalibrateOptions, calibrate
+from peakload.app.calibrate.job import calibrate
+from peakload.app.calibrate.options import CalibrateOptions
 from peakload.app.errors import JobError
 from peakload.app.size.job import SizeOptions, size
 from peakload.cli import main

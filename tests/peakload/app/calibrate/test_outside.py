@@ -6,7 +6,8 @@ import tomllib
 
 import numpy as np
 
-from peakload.app.calibrate.job import CalibrateOptions, calibrate
+from peakload.app.calibrate.job import calibrate
+from peakload.app.calibrate.options import CalibrateOptions
 from peakload.core.scenario import TierKind
 from peakload.core.scenario_file import load_scenario
 from tests.peakload.app.calibrate.fake_runs import fake_run

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from peakload.app.calibrate import plan as calibration_plan
-from peakload.app.calibrate.job import CalibrateOptions, calibrate
+from peakload.app.calibrate.job import calibrate
+from peakload.app.calibrate.options import CalibrateOptions
 from tests.peakload.app.calibrate.fake_runs import fake_run
 from tests.peakload.app.calibrate.truth import CI_SMOKE
 

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import pytest
 
-from peakload.app.calibrate.job import CalibrateOptions, calibrate
+from peakload.app.calibrate.job import calibrate
+from peakload.app.calibrate.options import CalibrateOptions
 from peakload.core.scenario_file import load_scenario
 from tests.peakload.app.calibrate.recovery import emulation_excess, recovery, sampling_sd, step_mix
 from tests.peakload.app.calibrate.truth import CI_SMOKE, write_truth
