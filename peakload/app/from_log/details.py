@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from peakload.core.clock import format_clock
-from peakload.measure.access_log.derive import DerivedWorkload
+from peakload.measure.access_log.derived import DerivedWorkload
 
 _NO_TIMES = {"mean_s": None, "p50_s": None, "p95_s": None, "p99_s": None}
 """A log without durations has no response times: null, not zero."""

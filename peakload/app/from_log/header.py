@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from peakload.measure.access_log.derive import DerivedWorkload, RouteNaming
+from peakload.measure.access_log.derived import DerivedWorkload, RouteNaming
 from peakload.measure.access_log.source import list_days
 from peakload.measure.access_log.templates import OTHER
 

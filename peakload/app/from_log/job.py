@@ -31,7 +31,8 @@ from peakload.app.run_dir import jsonable
 from peakload.core.request_map import RequestMapError, load_request_map
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario, scenario_from_dict
-from peakload.measure.access_log.derive import DerivedWorkload, LogError, RouteNaming, derive
+from peakload.measure.access_log.derive import LogError, derive
+from peakload.measure.access_log.derived import DerivedWorkload, RouteNaming
 from peakload.measure.access_log.derived_map import derive_request_map, render
 from peakload.measure.access_log.formats import (
     DEFAULT_MAX_SKEW_S,

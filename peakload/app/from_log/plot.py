@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from peakload.measure.access_log.derive import DerivedWorkload
+from peakload.measure.access_log.derived import DerivedWorkload
 
 
 def write_concurrency_plot(path: Path, workload: DerivedWorkload) -> Path:

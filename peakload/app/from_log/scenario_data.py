@@ -7,7 +7,7 @@ from typing import Any
 
 from peakload.core.clock import format_clock
 from peakload.core.scenario import Scenario
-from peakload.measure.access_log.derive import DerivedWorkload
+from peakload.measure.access_log.derived import DerivedWorkload
 from peakload.measure.access_log.flows import SIGN_IN
 
 PLACEHOLDER_WORKERS = 100_000

@@ -16,7 +16,7 @@ from peakload.app.from_log.job import FromLogOptions, from_log
 from peakload.app.loadtest.job import LoadTestOptions, loadtest
 from peakload.core.scenario_file import load_scenario
 from peakload.measure.access_log.clients import DropReason
-from peakload.measure.access_log.derive import RouteNaming
+from peakload.measure.access_log.derived import RouteNaming
 from tests.nginx import NGINX, Nginx
 
 pytestmark = [pytest.mark.load, pytest.mark.slow]

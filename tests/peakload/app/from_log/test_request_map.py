@@ -22,7 +22,7 @@ from peakload.app.from_log.job import FromLogOptions, from_log
 from peakload.app.loadtest.job import LoadTestOptions, loadtest
 from peakload.cli import main
 from peakload.core.request_map import load_request_map
-from peakload.measure.access_log.derive import RouteNaming
+from peakload.measure.access_log.derived import RouteNaming
 from peakload.measure.access_log.derived_map import BODY_NOTE, CAPTURE_NOTE
 from tests.loadtests.invoices import CREDENTIALS, MAP, SCENARIO, invoices_service
 from tests.nginx import NGINX, Nginx
