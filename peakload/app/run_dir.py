@@ -16,7 +16,7 @@ import math
 import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -118,16 +118,23 @@ def start_run(out: str | Path, kind: str, scenario: Scenario, scenario_path: str
     return run_dir
 
 
+class EngineResult(Protocol):
+    """What either engine hands back: a simulation's result or a load test's."""
+
+    summary: Summary
+    timeseries: Timeseries
+    latencies: np.ndarray
+
+
 def write_run(
     run_dir: Path,
-    summary: Summary,
-    series: Timeseries,
-    latencies: np.ndarray,
+    result: EngineResult,
     scenario: Scenario,
     plots: bool = True,
     population_label: str = "simulated",
 ) -> None:
     """Write the contract files of one run (and its plots when ``plots``)."""
+    summary, series, latencies = result.summary, result.timeseries, result.latencies
     write_summary(run_dir, summary)
     write_timeseries(run_dir, series)
     np.save(run_dir / "latencies.npy", latencies)

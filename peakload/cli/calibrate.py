@@ -8,6 +8,7 @@ from rich.console import Console
 
 from peakload.app import defaults
 from peakload.cli import options
+from peakload.cli.console import plain
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "calibrate"
@@ -122,21 +123,20 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     def say(line: str) -> None:
         if not args.quiet:
-            console.print(line, markup=False, highlight=False)
+            plain(console, line)
 
     done = calibrate(job, progress=say)
     if not args.quiet:
         print_calibration(done.report, console)
-    console.print(f"calibrated model: {done.calibrated_path}", markup=False, highlight=False)
-    console.print(f"results: {done.run_dir}", markup=False, highlight=False)
+    plain(console, f"calibrated model: {done.calibrated_path}")
+    plain(console, f"results: {done.run_dir}")
     if not done.report.fit_for_prediction:
-        console.print(
+        plain(
+            console,
             f"calibration inconclusive: {len(done.report.inconclusive)} demand(s) of major "
             "transactions not measured; the model is marked not fit for prediction",
-            markup=False,
-            highlight=False,
         )
         for reason in done.report.inconclusive:
-            console.print(f"  {reason}", markup=False, highlight=False)
+            plain(console, f"  {reason}")
         return EXIT_FAILED
     return EXIT_OK

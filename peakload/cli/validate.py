@@ -8,6 +8,7 @@ from rich.console import Console
 
 from peakload.app import defaults
 from peakload.cli import options
+from peakload.cli.console import plain, warn_if_unfit
 from peakload.cli.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
 
 NAME = "validate"
@@ -135,12 +136,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from peakload.app.validate.job import plan_validation, validate
     from peakload.app.validate.run import DrillPlan, ValidateOptions
     from peakload.app.validate.table import print_validation
-    from peakload.contract.calibration import unfit_for_prediction
     from peakload.core.scenario_file import load_scenario
     from peakload.measure.validation import ValidationVerdict
 
-    if warning := unfit_for_prediction(args.scenario):  # an inconclusive calibration's model
-        console.print(warning, markup=False, highlight=False)
+    warn_if_unfit(console, args.scenario)  # an inconclusive calibration's model
     job = ValidateOptions(
         scenario_path=args.scenario,
         serve_scenario_path=args.serve_scenario,
@@ -168,7 +167,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     with progress_bar(label, total, disabled=args.quiet) as advance:
         done = validate(job, progress=advance, planned=planned, run_dir=run_dir)
     print_validation(done, console, all_rows=not args.quiet)
-    console.print(f"results: {done.run_dir}", markup=False, highlight=False)
+    plain(console, f"results: {done.run_dir}")
     return {
         ValidationVerdict.PASS: EXIT_OK,
         ValidationVerdict.FAIL: EXIT_FAILED,

@@ -14,6 +14,12 @@ def _ms(seconds: float | None) -> str:
 
 
 def print_calibration(report: CalibrationReport, console: Console) -> None:
+    """The demands' table, then a line each for the fit, the mix, the think time, the
+    demands not identifiable, the time outside the tiers, the tour and the warnings."""
+
+    def say(line: str) -> None:
+        console.print(line, markup=False, highlight=False)
+
     table = Table(title=f"{report.scenario}: demands (ms), {report.method.value}")
     for column in ("transaction", "tier", "prior", "estimate", "95 % CI", "est/prior", "note"):
         table.add_column(
@@ -42,48 +48,36 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
             f"{tier} R2 {fit.r2:.3f} rmse {fit.rmse_s * 1000:.1f} ms"
             for tier, fit in report.fit.items()
         )
-        console.print(
-            f"fit over {report.windows} windows of {report.window_s:g} s: {fits}",
-            markup=False,
-            highlight=False,
-        )
+        say(f"fit over {report.windows} windows of {report.window_s:g} s: {fits}")
     mix = ", ".join(
         f"{name} {share['observed']:.1%} (model {share['model']:.1%})"
         for name, share in report.mix.items()
     )
-    console.print(f"mix: {mix}", markup=False, highlight=False)
+    say(f"mix: {mix}")
     think = report.think_time_s
     observed = "-" if think.get("observed") is None else f"{think['observed']:.2f} s"
     model = "-" if think.get("model") is None else f"{think['model']:.2f} s"
-    console.print(f"think time: observed {observed} (model {model})", markup=False, highlight=False)
+    say(f"think time: observed {observed} (model {model})")
     unidentifiable = sum(
         not e.identifiable for row in report.demands.values() for e in row.values()
     )
     if unidentifiable:
-        console.print(
+        say(
             f"{unidentifiable} demand(s) not identifiable from these runs (see 'why' in "
-            "calibration.json); peakload calibrate --plan designs runs that separate them",
-            markup=False,
-            highlight=False,
+            "calibration.json); peakload calibrate --plan designs runs that separate them"
         )
     if report.outside:
         outside = ", ".join(
             f"{name} {_ms(o.estimate)} [{_ms(o.ci95[0])}, {_ms(o.ci95[1])}]"
             for name, o in report.outside.items()
         )
-        console.print(
-            f"time outside the tiers (ms, at low load; the delay tier): {outside}",
-            markup=False,
-            highlight=False,
-        )
+        say(f"time outside the tiers (ms, at low load; the delay tier): {outside}")
     if report.design is not None:
         d = report.design
         worst = d.worst[-1] if d.worst else ("-", 0.0)
-        console.print(
+        say(
             f"tour: {len(d.phases)} phases ({d.kind}) in {d.wall_s:.0f} s; widest interval of "
-            f"a major demand {worst[0]} ±{worst[1]:.0%} (wanted ±{d.precision:.0%})",
-            markup=False,
-            highlight=False,
+            f"a major demand {worst[0]} ±{worst[1]:.0%} (wanted ±{d.precision:.0%})"
         )
     for warning in report.warnings:
-        console.print(f"warning: {warning}", markup=False, highlight=False)
+        say(f"warning: {warning}")

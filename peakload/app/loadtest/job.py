@@ -257,15 +257,8 @@ def loadtest(
     except LoadTestError as exc:
         raise CouldNotRun(f"could not run: {exc}") from None
     result.summary.plan = {**(result.summary.plan or {}), "min_requests": options.min_requests}
-    write_run(
-        run_dir,
-        result.summary,
-        result.timeseries,
-        result.latencies,
-        scenario,
-        options.plots,
-        population_label="virtual users (scenario-equivalent)",
-    )
+    label = "virtual users (scenario-equivalent)"
+    write_run(run_dir, result, scenario, options.plots, population_label=label)
     write_closing_files(run_dir, stopwatch, plan.run_seed)
     _check_measured(options, plan, result.summary, run_dir)
     return LoadTestRun(run_dir, scenario, plan, result)

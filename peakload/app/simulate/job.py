@@ -138,7 +138,7 @@ def simulate(
         window=window,
         progress=progress,
     )
-    write_run(run_dir, result.summary, result.timeseries, result.latencies, scenario, options.plots)
+    write_run(run_dir, result, scenario, options.plots)
     write_closing_files(run_dir, stopwatch, result.summary.seed)
     return SimulationRun(run_dir, scenario, result)
 
@@ -157,15 +157,8 @@ def _simulate_plan(
     if options.as_run is not None and result.summary.plan is not None:
         result.summary.plan["as_run"] = str(options.as_run)
     (run_dir / PLAN_FILE).write_text(plan.to_env() + "\n")
-    write_run(
-        run_dir,
-        result.summary,
-        result.timeseries,
-        result.latencies,
-        scenario,
-        options.plots,
-        population_label="simulated (scenario-equivalent)",
-    )
+    label = "simulated (scenario-equivalent)"
+    write_run(run_dir, result, scenario, options.plots, population_label=label)
     write_closing_files(run_dir, stopwatch, result.summary.seed)
     return SimulationRun(run_dir, scenario, result)
 
