@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,8 @@ import tomli_w
 from rich.console import Console
 from rich.table import Table
 
+from peakload.app.run_charts import SLO_COLOR
+from peakload.app.sizing_charts import CURVE_TITLE, P95_AXIS, SWEEP_TITLE, sizing_charts
 from peakload.contract.sizing import SizingDocument
 from peakload.contract.summary import Scope
 from peakload.core.scenario import Scenario, Tier
@@ -202,74 +203,59 @@ def _figure(value: float | None, spec: str) -> str:
 
 
 def plot_sizing(run_dir: Path, document: SizingDocument) -> list[Path]:
+    """``p95_vs_instances.png`` and ``capacity_curve.png``: the charts of
+    :func:`peakload.app.sizing_charts.sizing_charts`, as report.html draws them."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    p95 = document.slo.confirmed.get("p95_s")
-    slo = p95.limit if p95 is not None else None
-    sweeps = document.sweeps
+    charts = sizing_charts(document.to_dict())
+    slo = charts.slo_p95_s
+    sweeps = charts.sweeps
     fig, axes = plt.subplots(
         1, len(sweeps), figsize=(3.2 * len(sweeps), 3.4), dpi=110, squeeze=False
     )
-    for ax, (tier, every) in zip(axes[0], sweeps.items(), strict=True):
-        points = [p for p in every if p.p95_s is not None]  # simulated ones only
-        xs = [p.instances for p in points]
-        ys = [p.p95_s for p in points]
-        errs = [p.p95_s_ci95 or 0.0 for p in points]  # width unknown (null): no bar
-        ax.errorbar(xs, ys, yerr=errs, marker="o", capsize=3)
-        best = document.recommended[tier].instances
-        ax.axvline(best, color="tab:green", ls="--", lw=1, label="recommended")
+    for ax, sweep in zip(axes[0], sweeps, strict=True):
+        ax.errorbar(sweep.instances, sweep.p95_s, yerr=sweep.ci95, marker="o", capsize=3)
+        ax.axvline(sweep.recommended, color="tab:green", ls="--", lw=1, label="recommended")
         if slo:
-            ax.axhline(slo, color="tab:red", ls=":", label=f"SLO {slo:g} s")
-        ax.set_title(tier)
+            ax.axhline(slo, color=SLO_COLOR, ls=":", label=f"SLO {slo:g} s")
+        ax.set_title(sweep.tier)
         ax.set_xlabel("instances")
-        ax.set_xticks([p.instances for p in every])
+        ax.set_xticks(sweep.ticks)
         ax.grid(True, alpha=0.3)
-    axes[0][0].set_ylabel("p95 response (s)")
+    axes[0][0].set_ylabel(P95_AXIS)
     axes[0][0].legend(fontsize="small")
-    fig.suptitle("p95 against instances per tier, others at the recommendation")
+    fig.suptitle(SWEEP_TITLE)
     fig.tight_layout()
     sweep_path = run_dir / "p95_vs_instances.png"
     fig.savefig(sweep_path)
     plt.close(fig)
 
-    curve = document.capacity_curve
+    curve = charts.curve
     fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
-    simulated = [p for p in curve.points if p.p95_s is not None]
     ax.errorbar(
-        [p.peak for p in simulated],
-        [p.p95_s or 0.0 for p in simulated],  # simulated: p95_s is there
-        yerr=[p.p95_s_ci95 or 0.0 for p in simulated],
+        curve.peaks,
+        curve.p95_s,
+        yerr=curve.ci95,
         marker="o",
         capsize=3,
         label="simulated p95 at the peak",
     )
     if slo:
-        ax.axhline(slo, color="tab:red", ls=":", label=f"SLO {slo:g} s")
-    right = max(p.peak for p in curve.points) * 1.25
-    far = []
-    for tier, users in curve.bottleneck_at.items():
-        if users is None or not math.isfinite(users):
-            continue
-        if users > right:  # far off this chart: named, not drawn
-            far.append(f"{tier} {users:,.0f}")
-            continue
+        ax.axhline(slo, color=SLO_COLOR, ls=":", label=f"SLO {slo:g} s")
+    for tier, users in curve.limits:
         ax.axvline(users, ls="--", lw=0.8, color="grey")
         ax.text(users, ax.get_ylim()[1], f" {tier}", rotation=90, va="top", fontsize=8)
-    ax.set_xlim(0, right)
-    if far:
-        ax.text(
-            0.01, 0.02, "beyond the chart: " + ", ".join(far), transform=ax.transAxes, fontsize=8
-        )
-    ax.axvline(document.peak_concurrency, color="tab:green", lw=1, label="scenario peak")
+    ax.set_xlim(0, curve.right)
+    if curve.beyond:
+        far = ", ".join(f"{tier} {users:,.0f}" for tier, users in curve.beyond)
+        ax.text(0.01, 0.02, f"beyond the chart: {far}", transform=ax.transAxes, fontsize=8)
+    ax.axvline(curve.scenario_peak, color="tab:green", lw=1, label="scenario peak")
     ax.set_xlabel("peak concurrency")
-    ax.set_ylabel("p95 response (s)")
-    ax.set_title(
-        "Capacity curve of the recommended configuration "
-        "(dashed: where each tier reaches max utilization)"
-    )
+    ax.set_ylabel(P95_AXIS)
+    ax.set_title(f"{CURVE_TITLE} (dashed: where each tier reaches max utilization)")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
     fig.tight_layout()
