@@ -40,13 +40,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="design and run short load tests that make every demand identifiable",
     )
-    parser.add_argument(
-        "--serve-scenario",
-        metavar="FILE",
-        help="with --plan: the mock serves this scenario's demands (a truth to recover)",
+    options.add_system_under_test(
+        parser,
+        busy_help="TOML mapping tiers to a real system's busy-time sources (exported CSVs are "
+        "read here; with --plan its Prometheus endpoints and processes are sampled during the "
+        "runs)",
+        when="with --plan",
     )
-    parser.add_argument("--host", metavar="URL", help="with --plan: test this URL, not the mock")
-    options.add_requests(parser)
     parser.add_argument(
         "--plan-seconds",
         type=options.positive_float,
@@ -70,12 +70,6 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=defaults.CALIBRATE_PHASE_S,
         metavar="S",
         help=f"with --plan: wall seconds of each phase (default {defaults.CALIBRATE_PHASE_S:g})",
-    )
-    parser.add_argument(
-        "--busy-time",
-        metavar="FILE",
-        help="TOML mapping tiers to a real system's busy-time sources (exported CSVs are read "
-        "here; with --plan its Prometheus endpoints and processes are sampled during the runs)",
     )
     parser.add_argument(
         "--interval",

@@ -57,12 +57,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     options.add_scenario(parser, "the model: TOML scenario file")
     parser.add_argument(
-        "--serve-scenario",
-        metavar="FILE",
-        help="the mock emulates this scenario's tiers and demands (the truth) while the "
-        "model stays --scenario: how a wrong model is caught",
-    )
-    parser.add_argument(
         "--levels",
         type=levels,
         default=defaults.VALIDATE_LEVELS,
@@ -70,19 +64,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="fractions of the peak to hold "
         f"(default {','.join(str(level) for level in defaults.VALIDATE_LEVELS)})",
     )
-    parser.add_argument(
-        "--host",
-        metavar="URL",
-        help="the service to test (default: start the mock); one that is not our mock "
-        "needs --requests or --tasks",
-    )
-    parser.add_argument(
-        "--busy-time",
-        metavar="FILE",
-        help="with --host: TOML mapping each tier to the processes, Prometheus metric or "
+    options.add_system_under_test(
+        parser,
+        busy_help="with --host: TOML mapping each tier to the processes, Prometheus metric or "
         "CSV of its busy (CPU) seconds, as on loadtest, so its utilization is measured",
     )
-    options.add_requests(parser)
     options.add_replications(parser, 3, "simulation replications per level (default 3)")
     parser.add_argument(
         "--bounds", metavar="FILE", help="TOML overriding the default bounds (see docs/validate.md)"
