@@ -8,10 +8,10 @@ from typing import Any
 
 import tomli_w
 from rich.console import Console
-from rich.table import Table
 
 from peakload.app.run_charts import SLO_COLOR
 from peakload.app.sizing_charts import CURVE_TITLE, P95_AXIS, SWEEP_TITLE, sizing_charts
+from peakload.app.table import titled_table
 from peakload.contract.sizing import SizingDocument
 from peakload.contract.summary import Scope
 from peakload.core.scenario import Scenario, Tier
@@ -137,19 +137,16 @@ def read_document(path: Path) -> SizingDocument:
 
 
 def print_sizing(document: SizingDocument, console: Console) -> None:
-    table = Table(
-        title=f"Sizing for {document.scenario}: peak {document.peak_concurrency:,.0f}",
-        title_justify="left",
-    )
-    for column in (
+    columns = (
         "tier",
         "now (inst x workers)",
         "recommended",
         "cost",
         "utilization bound",
         "N-1",
-    ):
-        table.add_column(column, justify="left" if column == "tier" else "right")
+    )
+    title = f"Sizing for {document.scenario}: peak {document.peak_concurrency:,.0f}"
+    table = titled_table(title, columns, left={"tier"})
     for name, new in document.recommended.items():
         old = document.current[name]
         util = document.slo.tiers.get(name)

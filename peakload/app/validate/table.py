@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 
 from rich.console import Console
-from rich.table import Table
 
+from peakload.app.table import titled_table
 from peakload.app.validate.run import DrillResult, LevelResult, ValidationRun
 from peakload.measure.validation import (
     Agreement,
@@ -161,9 +161,7 @@ def print_validation(run: ValidationRun, console: Console, all_rows: bool = True
                 highlight=False,
             )
             continue
-        table = Table(title=title, title_justify="left")
-        for column in COLUMNS:
-            table.add_column(column, justify="left" if column in ("metric", "verdict") else "right")
+        table = titled_table(title, COLUMNS, left={"metric", "verdict"})
         for row in shown:
             table.add_row(*cells(row), f"[{_STYLE[row.verdict]}]{row_verdict(row)}[/]")
         console.print(table)
