@@ -26,20 +26,26 @@ def tied_run(tmp_path_factory):
     return run
 
 
-def test_two_transactions_that_always_co_occur_exit_1_naming_both(tied_run, tmp_path, capsys):
-    code = main(
+def _calibrate(tied_run, out, bootstrap: str, *more: str) -> int:
+    """``peakload calibrate`` of the smoke model from the tied run, without plots."""
+    return main(
         [
             "calibrate",
             "--scenario",
             str(CI_SMOKE),
             str(tied_run),
             "--out",
-            str(tmp_path),
+            str(out),
             "--no-plots",
             "--bootstrap",
-            "30",
+            bootstrap,
+            *more,
         ]
     )
+
+
+def test_two_transactions_that_always_co_occur_exit_1_naming_both(tied_run, tmp_path, capsys):
+    code = _calibrate(tied_run, tmp_path, "30")
     out = capsys.readouterr().out
     assert code == 1
     assert "calibration inconclusive" in out
@@ -83,28 +89,20 @@ def test_a_separable_run_is_fit_and_unmarked(tmp_path):
     assert unfit_for_prediction(CI_SMOKE) is None
 
 
-def test_size_warns_in_one_line_on_an_unfit_model(tied_run, tmp_path, capsys):
-    main(
-        [
-            "calibrate",
-            "--scenario",
-            str(CI_SMOKE),
-            str(tied_run),
-            "--out",
-            str(tmp_path),
-            "--no-plots",
-            "--bootstrap",
-            "20",
-            "--quiet",
-        ]
-    )
-    calibrated = next(tmp_path.glob("*/ci-smoke-calibrated.toml"))
+@pytest.fixture
+def unfit_model(tied_run, tmp_path, capsys):
+    """The model calibrated from the tied run: inconclusive, marked unfit for prediction."""
+    _calibrate(tied_run, tmp_path, "20", "--quiet")
     capsys.readouterr()
+    return next(tmp_path.glob("*/ci-smoke-calibrated.toml"))
+
+
+def test_size_warns_in_one_line_on_an_unfit_model(unfit_model, tmp_path, capsys):
     main(
         [
             "size",
             "--scenario",
-            str(calibrated),
+            str(unfit_model),
             "--out",
             str(tmp_path),
             "--quiet",
@@ -118,28 +116,12 @@ def test_size_warns_in_one_line_on_an_unfit_model(tied_run, tmp_path, capsys):
     assert len(lines) == 1 and lines[0].startswith("warning: ci-smoke-calibrated.toml")
 
 
-def test_validate_warns_in_one_line_on_an_unfit_model(tied_run, tmp_path, capsys):
-    main(
-        [
-            "calibrate",
-            "--scenario",
-            str(CI_SMOKE),
-            str(tied_run),
-            "--out",
-            str(tmp_path),
-            "--no-plots",
-            "--bootstrap",
-            "20",
-            "--quiet",
-        ]
-    )
-    calibrated = next(tmp_path.glob("*/ci-smoke-calibrated.toml"))
-    capsys.readouterr()
+def test_validate_warns_in_one_line_on_an_unfit_model(unfit_model, tmp_path, capsys):
     code = main(  # refused at once (2): the warning comes first
         [
             "validate",
             "--scenario",
-            str(calibrated),
+            str(unfit_model),
             "--host",
             "http://127.0.0.1:9",
             "--serve-scenario",
