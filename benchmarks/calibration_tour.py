@@ -29,9 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the recovery figures are the tests' own definitions
 
-from peakload.app.calibrate import CalibrateOptions, calibrate  # noqa: E402
-from tests.peakload.app.recovery import recovery  # noqa: E402
-from tests.peakload.app.truth import CI_SMOKE, write_truth  # noqa: E402
+from peakload.app.calibrate.job import calibrate  # noqa: E402
+from peakload.app.calibrate.options import CalibrateOptions  # noqa: E402
+from tests.peakload.app.calibrate.recovery import recovery  # noqa: E402
+from tests.peakload.app.calibrate.truth import CI_SMOKE, write_truth  # noqa: E402
 
 
 def one_truth(seed: int, out: Path) -> None:

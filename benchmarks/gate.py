@@ -30,11 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
-from peakload.app import compare_files as compare_report
+from peakload.app.compare import files as compare_report
 from peakload.app.errors import CouldNotRun, JobError
-from peakload.app.loadtest import LoadTestOptions, loadtest
-from peakload.app.rundir import write_summary
-from peakload.app.simulate import SimulateOptions, simulate
+from peakload.app.loadtest.job import LoadTestOptions, loadtest
+from peakload.app.run_dir import write_summary
+from peakload.app.simulate.job import SimulateOptions, simulate
 from peakload.core.scenario_file import ScenarioError
 from peakload.measure.compare import compare, load_run, load_tolerances
 

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from peakload.app.size import SizeOptions, size
+from peakload.app.size.job import SizeOptions, size
 from peakload.core.scenario_file import load_scenario
 from simulation.runner import replication_seeds, run_replication
 

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from loadtests.run_files import read_shape
-from peakload.app.loadtest import LoadTestOptions, loadtest
-from peakload.app.simulate import SimulateOptions, simulate
+from peakload.app.loadtest.job import LoadTestOptions, loadtest
+from peakload.app.simulate.job import SimulateOptions, simulate
 
 APRIL = "scenarios/kbnn-2020-04-peak.toml"
 

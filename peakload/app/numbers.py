@@ -38,6 +38,11 @@ def num(value: Any, digits: int = 3) -> str:
     return "0" if text == "-0" else whole + point + fraction
 
 
+def num4(value: float) -> str:
+    """A compared figure: four significant digits, enough to see a 0.1 % move."""
+    return num(value, 4)
+
+
 def _figure(values: Stats | dict[str, Any], name: str) -> tuple[float | None, float]:
     """A figure of a summary group and its half-width, from a model or its JSON: 0
     where it carries none (one run), NaN where its replications could not give one."""

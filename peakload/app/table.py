@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from peakload.app.numbers import ms, num, pct_with_ci
 from peakload.contract.summary import Summary
+
+
+def titled_table(title: str, columns: Sequence[str], left: Collection[str] = ()) -> Table:
+    """A table titled at its left, its ``columns`` right-aligned (figures) but those in
+    ``left`` (names): every terminal table of peakload is drawn so."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, justify="left" if column in left else "right")
+    return table
 
 
 def print_report(summary: Summary, console: Console | None = None) -> None:
@@ -29,9 +40,8 @@ def print_report(summary: Summary, console: Console | None = None) -> None:
             f"{warmup.dropped_requests:.0f} requests"
         )
 
-    table = Table(title="Transactions (times in ms)", title_justify="left")
-    for column in ("transaction", "count", "mean", "p50", "p95", "p99", "errors"):
-        table.add_column(column, justify="left" if column == "transaction" else "right")
+    names = ("transaction", "count", "mean", "p50", "p95", "p99", "errors")
+    table = titled_table("Transactions (times in ms)", names, left={"transaction"})
     for name, t in summary.transactions.items():
         if not t.count:
             continue
@@ -57,8 +67,7 @@ def print_report(summary: Summary, console: Console | None = None) -> None:
     console.print(table)
 
     analytic = (summary.analytic or {}).get("tiers", {})
-    table = Table(title="Tiers", title_justify="left")
-    for column in (
+    columns = (
         "tier",
         "c",
         "utilization",
@@ -68,8 +77,8 @@ def print_report(summary: Summary, console: Console | None = None) -> None:
         "analytic resp ms",
         "max queue",
         "refused",
-    ):
-        table.add_column(column, justify="left" if column == "tier" else "right")
+    )
+    table = titled_table("Tiers", columns, left={"tier"})
     for name, tier in summary.tiers.items():
         a = analytic.get(name, {})
         a_util = (a.get("utilization") or {}).get("analytic")

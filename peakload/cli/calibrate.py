@@ -8,6 +8,7 @@ from rich.console import Console
 
 from peakload.app import defaults
 from peakload.cli import options
+from peakload.cli.console import plain
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "calibrate"
@@ -39,13 +40,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="design and run short load tests that make every demand identifiable",
     )
-    parser.add_argument(
-        "--serve-scenario",
-        metavar="FILE",
-        help="with --plan: the mock serves this scenario's demands (a truth to recover)",
+    options.add_system_under_test(
+        parser,
+        busy_help="TOML mapping tiers to a real system's busy-time sources (exported CSVs are "
+        "read here; with --plan its Prometheus endpoints and processes are sampled during the "
+        "runs)",
+        when="with --plan",
     )
-    parser.add_argument("--host", metavar="URL", help="with --plan: test this URL, not the mock")
-    options.add_requests(parser)
     parser.add_argument(
         "--plan-seconds",
         type=options.positive_float,
@@ -71,12 +72,6 @@ def register(commands: argparse._SubParsersAction) -> None:
         help=f"with --plan: wall seconds of each phase (default {defaults.CALIBRATE_PHASE_S:g})",
     )
     parser.add_argument(
-        "--busy-time",
-        metavar="FILE",
-        help="TOML mapping tiers to a real system's busy-time sources (exported CSVs are read "
-        "here; with --plan its Prometheus endpoints and processes are sampled during the runs)",
-    )
-    parser.add_argument(
         "--interval",
         type=options.positive_float,
         default=None,
@@ -98,8 +93,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.calibrate import CalibrateOptions, calibrate
-    from peakload.app.calibration_table import print_calibration
+    from peakload.app.calibrate.job import calibrate
+    from peakload.app.calibrate.options import CalibrateOptions
+    from peakload.app.calibrate.table import print_calibration
 
     job = CalibrateOptions(
         scenario_path=args.scenario,
@@ -121,21 +117,20 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     def say(line: str) -> None:
         if not args.quiet:
-            console.print(line, markup=False, highlight=False)
+            plain(console, line)
 
     done = calibrate(job, progress=say)
     if not args.quiet:
         print_calibration(done.report, console)
-    console.print(f"calibrated model: {done.calibrated_path}", markup=False, highlight=False)
-    console.print(f"results: {done.run_dir}", markup=False, highlight=False)
+    plain(console, f"calibrated model: {done.calibrated_path}")
+    plain(console, f"results: {done.run_dir}")
     if not done.report.fit_for_prediction:
-        console.print(
+        plain(
+            console,
             f"calibration inconclusive: {len(done.report.inconclusive)} demand(s) of major "
             "transactions not measured; the model is marked not fit for prediction",
-            markup=False,
-            highlight=False,
         )
         for reason in done.report.inconclusive:
-            console.print(f"  {reason}", markup=False, highlight=False)
+            plain(console, f"  {reason}")
         return EXIT_FAILED
     return EXIT_OK

@@ -6,6 +6,7 @@ import argparse
 
 from rich.console import Console
 
+from peakload.cli.console import plain
 from peakload.cli.errors import EXIT_OK, EXIT_UNUSABLE, print_errors
 from peakload.core.scenario_file import ScenarioError, load_scenario
 
@@ -28,11 +29,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
             print_errors(exc.lines)
             status = EXIT_UNUSABLE
             continue
-        console.print(
+        plain(
+            console,
             f"{path}: ok ({scenario.workload.kind} workload, {len(scenario.transactions)} "
             f"transactions, {len(scenario.flow_list)} flows, {len(scenario.tiers)} tiers, "
             f"peak {scenario.workload.profile.peak:,.0f})",
-            markup=False,
-            highlight=False,
         )
     return status

@@ -6,6 +6,7 @@ import argparse
 
 from rich.console import Console
 
+from peakload.cli.console import plain
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "compare"
@@ -37,7 +38,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.compare import CompareOptions, compare
+    from peakload.app.compare.job import CompareOptions, compare
 
     done = compare(
         CompareOptions(
@@ -51,21 +52,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
         )
     )
     for row in done.failed:
-        console.print(
+        plain(
+            console,
             f"REGRESSION {row.metric}: {row.baseline:.4g} -> {row.current:.4g} "
             f"({row.change:+.1%}); {row.detail}; decided by {row.test}",
-            markup=False,
-            highlight=False,
         )
     if done.verdict is not None:
         state = "PASS" if done.verdict.passed else "FAIL"
-        console.print(
-            f"current run under the baseline's SLO: {state}", markup=False, highlight=False
-        )
+        plain(console, f"current run under the baseline's SLO: {state}")
         for line in done.verdict.lines():
-            console.print(f"  {line}", markup=False, highlight=False)
+            plain(console, f"  {line}")
     verdict = f"{len(done.failed)} regression(s)" if done.failed else "no regression"
-    console.print(
-        f"{done.name}: {len(done.rows)} metrics compared, {verdict}", markup=False, highlight=False
-    )
+    plain(console, f"{done.name}: {len(done.rows)} metrics compared, {verdict}")
     return EXIT_FAILED if done.failed else EXIT_OK

@@ -8,6 +8,7 @@ from rich.console import Console
 
 from peakload.app import defaults
 from peakload.cli import options
+from peakload.cli.console import plain
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "loadtest"
@@ -174,7 +175,7 @@ def add_plan_options(parser: argparse.ArgumentParser, window: bool = True) -> No
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.loadtest import (
+    from peakload.app.loadtest.job import (
         LoadTestOptions,
         compression_note,
         loadtest,
@@ -209,14 +210,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
     plan = plan_for(job)
     note = compression_note(job, plan)
     if note and not args.quiet:
-        console.print(note, markup=False, highlight=False)
+        plain(console, note)
     label = f"load test {plan.scenario.name} (x{plan.compress:g} clock)"
     total_s = plan.setup_s + plan.wall_duration_s  # the sign-ins, then the clock
     with progress_bar(label, total_s, disabled=args.quiet) as advance:
         done = loadtest(job, plan, progress=advance)
     if not args.quiet:
         print_report(done.summary, console)
-        console.print(writes_line(done.summary.reconciliation), markup=False, highlight=False)
-    console.print(f"results: {done.run_dir}", markup=False, highlight=False)
-    console.print(f"report: {done.run_dir / 'report.html'}", markup=False, highlight=False)
+        plain(console, writes_line(done.summary.reconciliation))
+    plain(console, f"results: {done.run_dir}")
+    plain(console, f"report: {done.run_dir / 'report.html'}")
     return EXIT_OK if done.passed else EXIT_FAILED

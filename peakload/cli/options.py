@@ -102,3 +102,25 @@ def add_requests(parser: argparse.ArgumentParser) -> None:
         help="a Python module with a function (client, user) per transaction, the Locust "
         "way, and optionally sign_in(client, user)",
     )
+
+
+def add_system_under_test(parser: argparse.ArgumentParser, busy_help: str, when: str = "") -> None:
+    """What a command that runs its own load tests tests (validate, calibrate --plan):
+    ``--serve-scenario`` (a truth the mock emulates), ``--host`` (a service instead of the
+    mock), ``--busy-time`` and ``--requests``/``--tasks``. ``when`` prefixes the help of
+    the flags that apply only then (``with --plan``)."""
+    prefix = f"{when}: " if when else ""
+    parser.add_argument(
+        "--serve-scenario",
+        metavar="FILE",
+        help=prefix + "the mock emulates this scenario's tiers and demands (the truth) while "
+        "the model stays --scenario: how a wrong model is caught (a truth to recover)",
+    )
+    parser.add_argument(
+        "--host",
+        metavar="URL",
+        help=prefix + "the service to test (default: start the mock); one that is not our "
+        "mock needs --requests or --tasks",
+    )
+    parser.add_argument("--busy-time", metavar="FILE", help=busy_help)
+    add_requests(parser)

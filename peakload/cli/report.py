@@ -6,6 +6,7 @@ import argparse
 
 from rich.console import Console
 
+from peakload.cli.console import plain
 from peakload.cli.errors import EXIT_OK
 
 NAME = "report"
@@ -36,11 +37,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     with progress_bar("writing report pages", work(job), args.quiet, delay_s=2.0) as advance:
         done = report(job, progress=advance)
     for page in done.pages:
-        console.print(f"report: {page}", markup=False, highlight=False)
+        plain(console, f"report: {page}")
     if done.index is not None:
-        console.print(
-            f"index: {done.index} ({done.built_for_index} missing page(s) built)",
-            markup=False,
-            highlight=False,
-        )
+        plain(console, f"index: {done.index} ({done.built_for_index} missing page(s) built)")
     return EXIT_OK

@@ -7,6 +7,7 @@ import argparse
 from rich.console import Console
 
 from peakload.cli import options
+from peakload.cli.console import plain
 from peakload.cli.errors import EXIT_OK
 from peakload.measure.access_log.formats import (
     DEFAULT_MAX_SKEW_S,
@@ -122,7 +123,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.from_log import FromLogOptions, from_log
+    from peakload.app.from_log.job import FromLogOptions, from_log
     from peakload.app.progress import progress_bar
 
     job = FromLogOptions(
@@ -146,40 +147,33 @@ def run(args: argparse.Namespace, console: Console) -> int:
         done = from_log(job, progress=advance)
     workload = done.workload
     if not args.quiet:
-        from peakload.app.from_log import reading
+        from peakload.app.from_log.header import reading
 
         for line in reading(workload):
-            console.print(line, markup=False, highlight=False)
+            plain(console, line)
         think = workload.think_time
-        console.print(
+        plain(
+            console,
             f"{workload.lines.total:,} lines, {workload.requests:,} requests, "
             f"{workload.sessions:,} sessions; peak {workload.open_sessions.max():,} users; "
             f"think time {think.chosen} mean {think.mean_s:.3f} s; {len(workload.flows)} flows",
-            markup=False,
-            highlight=False,
         )
-        console.print(f"  {workload.not_users.describe()}", markup=False, highlight=False)
+        plain(console, f"  {workload.not_users.describe()}")
         if workload.merged:
-            console.print(
+            plain(
+                console,
                 f"  {len(workload.merged):,} path templates merged into 'other' (see the .json)",
-                markup=False,
-                highlight=False,
             )
         for flow in workload.flows:
-            console.print(
-                f"  flow {flow.name}: {' > '.join(flow.steps)} x{flow.count:,}",
-                markup=False,
-                highlight=False,
-            )
+            plain(console, f"  flow {flow.name}: {' > '.join(flow.steps)} x{flow.count:,}")
         if workload.unknown:
             top = ", ".join(f"{p} ({n:,})" for p, n in list(workload.unknown.items())[:5])
-            console.print(f"  unknown routes: {top}", markup=False, highlight=False)
-    console.print(f"scenario: {done.scenario_path}", markup=False, highlight=False)
+            plain(console, f"  unknown routes: {top}")
+    plain(console, f"scenario: {done.scenario_path}")
     if done.requests_path is not None:
-        console.print(
+        plain(
+            console,
             f"request map: {done.requests_path} (fill its '# PLACEHOLDER' lines before a load "
             "test)",
-            markup=False,
-            highlight=False,
         )
     return EXIT_OK

@@ -62,7 +62,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--work",
-        choices=["emulate", "real"],  # peakload.app.serve.Work
+        choices=["emulate", "real"],  # peakload.app.serve.job.Work
         default="emulate",
         help="emulate (default): each tier holds slots for sampled service times; real: "
         "no sleeps and no slots, the service does its own work (PostgreSQL transactions "
@@ -93,7 +93,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app.serve import ProxyKind, ServeOptions, Work, serve
+    from peakload.app.serve.job import ProxyKind, ServeOptions, Work, serve
 
     serve(
         ServeOptions(

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from peakload.cli import options
+from peakload.cli.console import plain
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 from peakload.cli.loadtest import add_plan_options
 
@@ -65,7 +66,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from peakload.app.errors import JobError
     from peakload.app.progress import progress_bar
-    from peakload.app.simulate import SimulateOptions, simulate, simulated_seconds
+    from peakload.app.simulate.job import SimulateOptions, simulate, simulated_seconds
     from peakload.app.table import print_report
 
     if args.scenario is None and args.as_run is None:
@@ -89,8 +90,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         done = simulate(job, progress=advance)
     if not args.quiet:
         print_report(done.summary, console)
-    console.print(f"results: {done.run_dir}", markup=False, highlight=False)
-    console.print(f"report: {done.run_dir / 'report.html'}", markup=False, highlight=False)
+    plain(console, f"results: {done.run_dir}")
+    plain(console, f"report: {done.run_dir / 'report.html'}")
     if args.fail_on_slo and not done.passed:
         return EXIT_FAILED
     return EXIT_OK

@@ -7,6 +7,7 @@ import argparse
 from rich.console import Console
 
 from peakload.cli import options
+from peakload.cli.console import plain, warn_if_unfit
 from peakload.cli.errors import EXIT_FAILED, EXIT_OK
 
 NAME = "size"
@@ -62,13 +63,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from peakload.app import sizing_files
     from peakload.app.progress import progress_bar
-    from peakload.app.size import SizeOptions, size
-    from peakload.contract.calibration import unfit_for_prediction
+    from peakload.app.size import files as sizing_files
+    from peakload.app.size.job import SizeOptions, size
 
-    if warning := unfit_for_prediction(args.scenario):  # an inconclusive calibration's model
-        console.print(warning, markup=False, highlight=False)
+    warn_if_unfit(console, args.scenario)  # an inconclusive calibration's model
     job = SizeOptions(
         scenario_path=args.scenario,
         scale=args.scale,
@@ -87,6 +86,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
         done = size(job, progress=advance)
     if not args.quiet:
         sizing_files.print_sizing(done.document, console)
-    console.print(f"results: {done.run_dir}", markup=False, highlight=False)
-    console.print(f"report: {done.run_dir / 'report.html'}", markup=False, highlight=False)
+    plain(console, f"results: {done.run_dir}")
+    plain(console, f"report: {done.run_dir / 'report.html'}")
     return EXIT_OK if done.passes else EXIT_FAILED

@@ -8,6 +8,7 @@ from rich.console import Console
 
 from peakload.app import defaults
 from peakload.cli import options
+from peakload.cli.console import plain, warn_if_unfit
 from peakload.cli.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
 
 NAME = "validate"
@@ -56,12 +57,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     options.add_scenario(parser, "the model: TOML scenario file")
     parser.add_argument(
-        "--serve-scenario",
-        metavar="FILE",
-        help="the mock emulates this scenario's tiers and demands (the truth) while the "
-        "model stays --scenario: how a wrong model is caught",
-    )
-    parser.add_argument(
         "--levels",
         type=levels,
         default=defaults.VALIDATE_LEVELS,
@@ -69,19 +64,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="fractions of the peak to hold "
         f"(default {','.join(str(level) for level in defaults.VALIDATE_LEVELS)})",
     )
-    parser.add_argument(
-        "--host",
-        metavar="URL",
-        help="the service to test (default: start the mock); one that is not our mock "
-        "needs --requests or --tasks",
-    )
-    parser.add_argument(
-        "--busy-time",
-        metavar="FILE",
-        help="with --host: TOML mapping each tier to the processes, Prometheus metric or "
+    options.add_system_under_test(
+        parser,
+        busy_help="with --host: TOML mapping each tier to the processes, Prometheus metric or "
         "CSV of its busy (CPU) seconds, as on loadtest, so its utilization is measured",
     )
-    options.add_requests(parser)
     options.add_replications(parser, 3, "simulation replications per level (default 3)")
     parser.add_argument(
         "--bounds", metavar="FILE", help="TOML overriding the default bounds (see docs/validate.md)"
@@ -131,16 +118,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from peakload.app.progress import progress_bar
-    from peakload.app.rundir import new_run_dir
-    from peakload.app.validate import plan_validation, validate
-    from peakload.app.validation_files import print_validation
-    from peakload.app.validation_run import DrillPlan, ValidateOptions
-    from peakload.contract.calibration import unfit_for_prediction
+    from peakload.app.run_dir import new_run_dir
+    from peakload.app.validate.job import plan_validation, validate
+    from peakload.app.validate.run import DrillPlan, ValidateOptions
+    from peakload.app.validate.table import print_validation
     from peakload.core.scenario_file import load_scenario
     from peakload.measure.validation import ValidationVerdict
 
-    if warning := unfit_for_prediction(args.scenario):  # an inconclusive calibration's model
-        console.print(warning, markup=False, highlight=False)
+    warn_if_unfit(console, args.scenario)  # an inconclusive calibration's model
     job = ValidateOptions(
         scenario_path=args.scenario,
         serve_scenario_path=args.serve_scenario,
@@ -168,7 +153,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     with progress_bar(label, total, disabled=args.quiet) as advance:
         done = validate(job, progress=advance, planned=planned, run_dir=run_dir)
     print_validation(done, console, all_rows=not args.quiet)
-    console.print(f"results: {done.run_dir}", markup=False, highlight=False)
+    plain(console, f"results: {done.run_dir}")
     return {
         ValidationVerdict.PASS: EXIT_OK,
         ValidationVerdict.FAIL: EXIT_FAILED,

@@ -71,7 +71,7 @@ class PlanPhase(_Model):
 
 
 class PlanDesign(_Model):
-    """What ``calibrate --plan`` ran and why (see :mod:`peakload.app.calibration_design`)."""
+    """What ``calibrate --plan`` ran and why (see :mod:`peakload.app.calibrate.design`)."""
 
     kind: str
     why: str

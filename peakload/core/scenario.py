@@ -16,41 +16,37 @@ all read them the same way.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    field_validator,
-    model_serializer,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 
 from peakload.core.clock import parse_clock
 from peakload.core.distributions import Distribution
+from peakload.core.failure import Failure, check_failures
+from peakload.core.fields import Name, Strict, check_clock
+from peakload.core.slo import Slo
+from peakload.core.tier import Tier, TierKind
 from peakload.core.workload import Workload
+
+__all__ = [
+    "LOGIN",
+    "Failure",
+    "Flow",
+    "Name",
+    "Scenario",
+    "ScenarioInfo",
+    "Service",
+    "Slo",
+    "Tier",
+    "TierKind",
+    "Transaction",
+]
 
 LOGIN = "login"
 """The transaction every user runs once when it starts: the sign-in."""
 
-Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
-"""A name for a scenario, tier, transaction or flow: letters, digits, ``_`` and ``-``."""
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_clock(value: str) -> str:
-    parse_clock(value)
-    return value
-
-
-class ScenarioInfo(_Strict):
+class ScenarioInfo(Strict):
     """The ``[scenario]`` table: the run's name, seed and stretch of the day."""
 
     name: Name
@@ -77,14 +73,14 @@ class ScenarioInfo(_Strict):
     :mod:`peakload.core.request_map`) or a Python tasks module (``.py``), relative
     to the scenario file; None: our mock's API."""
 
-    _clock = field_validator("start", "end")(_check_clock)
+    _clock = field_validator("start", "end")(check_clock)
 
     @field_validator("window")
     @classmethod
     def _window_clocks(cls, value: tuple[str, str] | None) -> tuple[str, str] | None:
         if value is not None:
             for clock in value:
-                _check_clock(clock)
+                check_clock(clock)
             if parse_clock(value[1]) <= parse_clock(value[0]):
                 raise ValueError(f"window ends ({value[1]}) before it starts ({value[0]})")
         return value
@@ -103,7 +99,7 @@ class ScenarioInfo(_Strict):
         return self
 
 
-class Transaction(_Strict):
+class Transaction(Strict):
     """One kind of request, e.g. ``sign_payment``: what it costs each tier it visits."""
 
     name: Name
@@ -117,7 +113,7 @@ class Transaction(_Strict):
     """Service time (s) at each tier it visits: tier name -> distribution."""
 
 
-class Flow(_Strict):
+class Flow(Strict):
     """A piece of work a user does: transactions in order, a think time before each."""
 
     name: Name
@@ -130,126 +126,7 @@ class Flow(_Strict):
     """The transactions it runs, in order (names from ``[[transactions]]``)."""
 
 
-class TierKind(StrEnum):
-    """How a tier serves its requests.
-
-    >>> TierKind("delay")
-    <TierKind.DELAY: 'delay'>
-    """
-
-    QUEUE = "queue"
-    """``instances x workers`` servers and one FIFO queue: a request waits when all
-    are busy. With ``cores`` set, the requests in service share the cores
-    (processor sharing), as a thread pool on a CPU does."""
-
-    DELAY = "delay"
-    """An infinite server: every request is served at once and none waits. It
-    models the time a response carries that no queue explains (HTTP parsing,
-    the framework, JSON, the network), which ``calibrate`` estimates per
-    transaction. It has no instances, workers or cost."""
-
-
-class Tier(_Strict):
-    """A layer of identical servers (gateway, app, db, ...), or a delay.
-
-    A ``queue`` tier (the default) serves ``servers`` requests at once; the rest
-    wait in arrival order, and past ``queue_limit`` waiting requests a new one is
-    refused at once. A ``delay`` tier holds each request for its demand and
-    never queues (:class:`TierKind`).
-    """
-
-    name: Name
-    """Referred to by the transactions' ``demand``; tiers are visited in the
-    order ``[[tiers]]`` lists them."""
-
-    kind: TierKind = TierKind.QUEUE
-    """``queue`` (servers and a queue) or ``delay`` (an infinite server)."""
-
-    instances: int = Field(default=1, ge=1, le=100_000)
-    """Machines (or containers) running this tier; required for a queue tier."""
-
-    workers: int = Field(default=1, ge=1, le=100_000)
-    """Requests each instance serves at once (threads, processes, connections);
-    required for a queue tier."""
-
-    cores: int | None = Field(default=None, ge=1, le=100_000)
-    """CPU cores of each instance, or None. When set, up to ``workers`` requests
-    are in service at once on an instance and share its ``cores`` by processor
-    sharing: each runs at speed ``min(1, cores / in_service)``, so a demand is
-    CPU time, not wall time. This is a thread pool on a CPU, as layered queueing
-    networks model it. None: each of the ``workers`` serves at full speed."""
-
-    queue_limit: int | None = Field(default=None, ge=0)
-    """Waiting requests the tier holds before it refuses (HTTP 503); None for
-    unbounded."""
-
-    cost: float = Field(default=1.0, ge=0)
-    """Price of one instance, in any unit: sizing minimises the total."""
-
-    @model_validator(mode="after")
-    def _kind_fits(self) -> Tier:
-        given = self.model_fields_set
-        if self.kind is TierKind.DELAY:
-            extra = sorted(given & {"instances", "workers", "cores", "queue_limit", "cost"})
-            if extra:
-                raise ValueError(
-                    f"tier '{self.name}' is a delay (an infinite server): remove {', '.join(extra)}"
-                )
-        else:
-            missing = [key for key in ("instances", "workers") if key not in given]
-            if missing:
-                raise ValueError(f"tier '{self.name}': {' and '.join(missing)} required")
-        return self
-
-    @model_serializer(mode="wrap")
-    def _only_what_the_kind_uses(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """A delay is written without the servers it does not have, so a scenario
-        written back (sized, calibrated) loads again."""
-        data: dict[str, Any] = handler(self)
-        if self.kind is TierKind.DELAY:
-            for key in ("instances", "workers", "cores", "queue_limit", "cost"):
-                data.pop(key, None)
-        return data
-
-    @property
-    def is_delay(self) -> bool:
-        """True for an infinite server, which never queues and costs nothing."""
-        return self.kind is TierKind.DELAY
-
-    @property
-    def servers(self) -> int:
-        """c = instances x workers: requests the tier serves at once."""
-        return self.instances * self.workers
-
-    @property
-    def total_cores(self) -> int | None:
-        """instances x cores, or None when the tier does not share cores."""
-        return None if self.cores is None else self.instances * self.cores
-
-
-class Slo(_Strict):
-    """The ``[slo]`` table: the limits a run must keep to pass. Unset means unchecked.
-
-    The verdict itself is :mod:`peakload.measure.judge`'s.
-    """
-
-    p95_s: float | None = Field(default=None, gt=0)
-    """Most the 95th percentile of response time (s) may be, over the window."""
-
-    p99_s: float | None = Field(default=None, gt=0)
-    """Most the 99th percentile of response time (s) may be."""
-
-    mean_s: float | None = Field(default=None, gt=0)
-    """Most the mean response time (s) may be."""
-
-    error_rate: float | None = Field(default=None, ge=0, le=1)
-    """Most the share of failed requests (timed out, refused, errors) may be."""
-
-    max_utilization: float | None = Field(default=None, gt=0, le=1)
-    """Most the busy share of any tier's servers may be (headroom for sizing)."""
-
-
-class Service(_Strict):
+class Service(Strict):
     """How the emulated service behaves beyond capacity: the Treasury's own processing."""
 
     accept_after_s: float = Field(default=5.0, ge=0)
@@ -262,47 +139,7 @@ class Service(_Strict):
     """Share of submissions expenditure control rejects."""
 
 
-class Failure(_Strict):
-    """An N-1 drill: ``instances`` of a tier lost from ``start`` to ``end`` (scenario clock).
-
-    The simulator takes ``instances x workers`` servers from the tier for that
-    span, the mock takes as many slots on the load test's scenario clock, and
-    ``peakload size`` builds its own N-1 checks from this type. Requests in
-    service when the instances go finish; the lost slots are not handed on.
-    """
-
-    tier: Name
-    start: str
-    end: str
-    instances: int = Field(default=1, ge=1)
-
-    _clock = field_validator("start", "end")(_check_clock)
-
-    @property
-    def start_s(self) -> float:
-        return parse_clock(self.start)
-
-    @property
-    def end_s(self) -> float:
-        return parse_clock(self.end)
-
-    def active(self, clock_s: float) -> bool:
-        return self.start_s <= clock_s < self.end_s
-
-    @property
-    def key(self) -> str:
-        """``"app 09:07-09:13"``: the drill's one name, as both engines key a summary's
-        ``drills`` section and ``validate`` names its rows (``drills.<key>.inside...``)."""
-        return f"{self.tier} {self.start}-{self.end}"
-
-    @property
-    def label(self) -> str:
-        """``"app 09:07-09:13 (1 instance)"``: the key and what is lost, for a person."""
-        lost = f"{self.instances} instance{'s' if self.instances != 1 else ''}"
-        return f"{self.key} ({lost})"
-
-
-class Scenario(_Strict):
+class Scenario(Strict):
     """A whole scenario file, checked: every name it refers to exists.
 
     Read one with :func:`peakload.core.scenario_file.load_scenario`. Times in
@@ -366,7 +203,7 @@ class Scenario(_Strict):
                     )
         if not self.flow_list:
             raise ValueError("no transaction to run: every transaction is 'login'")
-        _check_failures(self.failures, {t.name: t for t in self.tiers})
+        check_failures(self.failures, {t.name: t for t in self.tiers})
         return self
 
     # --- derived views -------------------------------------------------------
@@ -444,27 +281,6 @@ class Scenario(_Strict):
     def with_tiers(self, tiers: list[Tier]) -> Scenario:
         """A copy with other tier sizes (for sizing and what-if runs)."""
         return self.model_copy(update={"tiers": tiers})
-
-
-def _check_failures(failures: list[Failure], tiers: dict[str, Tier]) -> None:
-    for i, failure in enumerate(failures):
-        tier = tiers.get(failure.tier)
-        if tier is None:
-            raise ValueError(
-                f"failures[{i}].tier: unknown tier '{failure.tier}' (tiers are: {', '.join(tiers)})"
-            )
-        if tier.is_delay:
-            raise ValueError(
-                f"failures[{i}].tier: '{tier.name}' is a delay (an infinite server): "
-                "it has no instances to lose"
-            )
-        if failure.end_s <= failure.start_s:
-            raise ValueError(f"failures[{i}].end: {failure.end} is not after start {failure.start}")
-        if failure.instances > tier.instances:
-            raise ValueError(
-                f"failures[{i}].instances: {failure.instances} lost, but tier "
-                f"'{tier.name}' has {tier.instances}"
-            )
 
 
 def _unique(section: str, names: list[str]) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from peakload.app.errors import JobError
-from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest
+from peakload.app.loadtest.job import LoadTestOptions, LoadTestRun, loadtest
 from peakload.cli import main
 from tests.loadtests.invoices import (
     CREDENTIALS,

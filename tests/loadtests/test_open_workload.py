@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peakload.app.loadtest import LoadTestOptions, loadtest
+from peakload.app.loadtest.job import LoadTestOptions, loadtest
 
 pytestmark = [pytest.mark.slow, pytest.mark.load]
 

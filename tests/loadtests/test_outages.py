@@ -1,6 +1,6 @@
 """A load test through failures: a mock killed mid-run that loses no write (both
 databases). The [[failures]] drill on the mock's scenario clock is measured, and
-compared with its simulation, by tests/peakload/app/test_validate.py."""
+compared with its simulation, by tests/peakload/app/validate/test_validate.py."""
 
 from __future__ import annotations
 

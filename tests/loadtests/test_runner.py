@@ -14,7 +14,7 @@ import pytest
 
 from loadtests.mock_process import MockServer
 from loadtests.run_files import read_shape
-from peakload.app.loadtest import LoadTestOptions, LoadTestRun, loadtest
+from peakload.app.loadtest.job import LoadTestOptions, LoadTestRun, loadtest
 from peakload.cli import main
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.contract.api import TRANSACTIONS as CONTRACT_TRANSACTIONS

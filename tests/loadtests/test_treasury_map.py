@@ -15,7 +15,7 @@ import pytest
 
 from loadtests.mock_process import MockServer
 from loadtests.monitor import admin_stats
-from peakload.app.loadtest import LoadTestOptions, loadtest
+from peakload.app.loadtest.job import LoadTestOptions, loadtest
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.contract.api import TRANSACTIONS as CONTRACT_TRANSACTIONS
 

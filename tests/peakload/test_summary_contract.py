@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from peakload.app.rundir import write_summary
+from peakload.app.run_dir import write_summary
 from peakload.contract.summary import (
     CONTRACT_VERSION,
     Metric,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from peakload.app.size import SizeOptions, size
-from peakload.app.sizing_files import read_document
+from peakload.app.size.files import read_document
+from peakload.app.size.job import SizeOptions, size
 from peakload.core.scenario import Failure
 from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from simulation.analytic import mmc_sojourn_percentile

@@ -13,7 +13,7 @@ import math
 import pytest
 import tomli_w
 
-from peakload.app.size import SizeOptions, size
+from peakload.app.size.job import SizeOptions, size
 from peakload.core.scenario_file import load_scenario, scenario_from_dict
 from simulation.executors import LocalExecutor
 from simulation.sizing import Sizer

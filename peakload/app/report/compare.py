@@ -7,8 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from peakload.app.compare_files import num4
-from peakload.app.numbers import change
+from peakload.app.numbers import change, num4
 from peakload.app.provenance import read_provenance
 from peakload.app.report import figures
 from peakload.app.report.common import provenance_table

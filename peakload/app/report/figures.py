@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from peakload.app.run_charts import SLO_COLOR, Line, RunChart, Series, minute_middles
+from peakload.app.sizing_charts import CURVE_TITLE, P95_AXIS, SWEEP_TITLE, sizing_charts
 from peakload.core.clock import format_clock
 
 DAY = "2020-01-01 "
@@ -102,61 +103,62 @@ def _style(line: Line) -> dict[str, Any]:
 
 def capacity_curve(document: dict[str, Any]) -> go.Figure:
     """Simulated p95 of the recommended tiers as the peak grows; where each tier
-    reaches its utilization limit (analytic) as dashed lines."""
-    curve = document["capacity_curve"]
-    points = curve["points"]
-    slo = document["slo"]["confirmed"].get("p95_s", {}).get("limit")
+    reaches its utilization limit (analytic) as dashed lines
+    (:class:`~peakload.app.sizing_charts.CapacityChart`, as the PNG draws it)."""
+    charts = sizing_charts(document)
+    curve, slo = charts.curve, charts.slo_p95_s
     fig = go.Figure(
         go.Scatter(
-            x=[p["peak"] for p in points],
-            y=[p["p95_s"] for p in points],
-            error_y={"type": "data", "array": [p.get("p95_s_ci95") or 0 for p in points]},
+            x=curve.peaks,
+            y=curve.p95_s,
+            error_y={"type": "data", "array": curve.ci95},
             mode="lines+markers",
             name="simulated p95 at the peak (95% CI)",
         )
     )
-    _layout(fig, "Capacity curve of the recommended configuration", "p95 response (s)", 420)
+    _layout(fig, CURVE_TITLE, P95_AXIS, 420)
     fig.update_xaxes(title_text="peak concurrency (users)")
-    right = max(p["peak"] for p in points) * 1.25
-    for tier, users in curve["bottleneck_at"].items():
-        if users is not None and math.isfinite(users) and users <= right:
-            fig.add_vline(
-                x=users,
-                line={"color": "grey", "dash": "dash", "width": 1},
-                annotation_text=f"{tier} at limit",
-                annotation_textangle=-90,
-            )
+    for tier, users in curve.limits:
+        fig.add_vline(
+            x=users,
+            line={"color": "grey", "dash": "dash", "width": 1},
+            annotation_text=f"{tier} at limit",
+            annotation_textangle=-90,
+        )
     fig.add_vline(
-        x=document["peak_concurrency"],
+        x=curve.scenario_peak,
         line={"color": "#2ca02c", "width": 1.5},
         annotation_text="scenario peak",
         annotation_position="bottom right",
     )
-    fig.update_xaxes(range=[0, right])
+    fig.update_xaxes(range=[0, curve.right])
     _slo_line(fig, slo, f"SLO p95 {slo:g} s" if slo else "")
     return fig
 
 
 def p95_against_instances(document: dict[str, Any]) -> go.Figure:
-    """One panel per tier: p95 as that tier's instances vary, the others recommended."""
-    sweeps = document["sweeps"]
-    slo = document["slo"]["confirmed"].get("p95_s", {}).get("limit")
-    fig = make_subplots(rows=1, cols=max(1, len(sweeps)), subplot_titles=list(sweeps))
-    for col, (tier, points) in enumerate(sweeps.items(), start=1):
+    """One panel per tier: p95 as that tier's instances vary, the others recommended
+    (:class:`~peakload.app.sizing_charts.Sweep`, as the PNG draws it)."""
+    charts = sizing_charts(document)
+    sweeps, slo = charts.sweeps, charts.slo_p95_s
+    fig = make_subplots(
+        rows=1, cols=max(1, len(sweeps)), subplot_titles=[sweep.tier for sweep in sweeps]
+    )
+    for col, sweep in enumerate(sweeps, start=1):
         fig.add_trace(
             go.Scatter(
-                x=[p["instances"] for p in points],
-                y=[p["p95_s"] for p in points],
-                error_y={"type": "data", "array": [p.get("p95_s_ci95") or 0 for p in points]},
+                x=sweep.instances,
+                y=sweep.p95_s,
+                error_y={"type": "data", "array": sweep.ci95},
                 mode="lines+markers",
-                name=tier,
+                name=sweep.tier,
                 showlegend=False,
             ),
             row=1,
             col=col,
         )
         fig.add_vline(
-            x=document["recommended"][tier]["instances"],
+            x=sweep.recommended,
             line={"color": "#2ca02c", "dash": "dash", "width": 1},
             row=1,
             col=col,
@@ -165,15 +167,9 @@ def p95_against_instances(document: dict[str, Any]) -> go.Figure:
             fig.add_hline(
                 y=slo, line={"color": SLO_COLOR, "dash": "dot", "width": 1}, row=1, col=col
             )
-        fig.update_xaxes(title_text="instances", dtick=1, row=1, col=col)
-    _layout(
-        fig,
-        "p95 against instances per tier (others at the recommendation; green: recommended, "
-        "red: SLO)",
-        "",
-        380,
-    )
-    fig.update_yaxes(title_text="p95 response (s)", row=1, col=1)
+        fig.update_xaxes(title_text="instances", tickvals=sweep.ticks, row=1, col=col)
+    _layout(fig, f"{SWEEP_TITLE} (green: recommended, red: SLO)", "", 380)
+    fig.update_yaxes(title_text=P95_AXIS, row=1, col=1)
     fig.update_layout(hovermode="closest")
     return fig
 

@@ -25,7 +25,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +32,14 @@ import polars as pl
 
 from peakload.measure.access_log.clients import ClientScreen, DropReason, agent_reason
 from peakload.measure.access_log.clock import ClockError, LogClock, parse_day
-from peakload.measure.access_log.fitting import ThinkTimeFit, fit_think_time
-from peakload.measure.access_log.flows import DerivedFlow, derive_flows
+from peakload.measure.access_log.derived import (
+    DerivedWorkload,
+    NotUsers,
+    RouteNaming,
+    TransactionStats,
+)
+from peakload.measure.access_log.fitting import fit_think_time
+from peakload.measure.access_log.flows import derive_flows
 from peakload.measure.access_log.formats import (
     DEFAULT_MAX_SKEW_S,
     MAX_TRANSACTIONS,
@@ -42,12 +47,12 @@ from peakload.measure.access_log.formats import (
     LogFormat,
 )
 from peakload.measure.access_log.jsonl import JsonFields
-from peakload.measure.access_log.lines import BATCH_LINES, FormatError, LineCounts
+from peakload.measure.access_log.lines import BATCH_LINES, FormatError
 from peakload.measure.access_log.order import OrderError
 from peakload.measure.access_log.routes import DEFAULT_ROUTES, UNKNOWN, Route, name_transactions
 from peakload.measure.access_log.sessions import Sessions, user_key
-from peakload.measure.access_log.simplify import Simplified, simplify
-from peakload.measure.access_log.source import LogSource, SourceError, list_days, open_logs
+from peakload.measure.access_log.simplify import simplify
+from peakload.measure.access_log.source import SourceError, list_days, open_logs
 from peakload.measure.access_log.templates import OTHER, name_templates
 
 MAX_BAD_SHARE = 0.01
@@ -58,79 +63,8 @@ MOCK_SHARE = 0.5
 mock's (named by its API table; templates otherwise)."""
 
 
-class RouteNaming(StrEnum):
-    """How requests were named: a ``--routes`` map, the mock's table, or path templates."""
-
-    MAP = "map"
-    MOCK = "mock"
-    TEMPLATES = "templates"
-
-
-@dataclass(frozen=True)
-class NotUsers:
-    """What was left out as no user's request: lines folded and dropped, by reason."""
-
-    folded_assets: int = 0
-    dropped: dict[DropReason, int] = field(default_factory=dict)
-    periodic_clients: int = 0
-
-    @property
-    def dropped_total(self) -> int:
-        return sum(self.dropped.values())
-
-    def describe(self) -> str:
-        """One phrase: ``12 asset lines folded; dropped 40 probe, 3 crawler, ...``."""
-        reasons = ", ".join(f"{self.dropped.get(r, 0):,} {r.value}" for r in DropReason)
-        return (
-            f"{self.folded_assets:,} asset lines folded into their page views; lines dropped: "
-            f"{reasons} ({self.periodic_clients:,} periodic clients)"
-        )
-
-
 class LogError(ValueError):
     """The logs cannot describe a workload: one line saying why."""
-
-
-@dataclass(frozen=True)
-class TransactionStats:
-    """One transaction as the log saw it: count, share, server errors, response times (s)."""
-
-    count: int
-    share: float
-    errors: int
-    mean_s: float
-    p50_s: float
-    p95_s: float
-    p99_s: float
-
-
-@dataclass(frozen=True)
-class DerivedWorkload:
-    """Everything :func:`derive` found, in scenario clock seconds (the log's local time)."""
-
-    sources: list[str]
-    lines: LineCounts
-    unknown: dict[str, int]
-    requests: int
-    users: int
-    sessions: int
-    session_gap_s: float
-    minute_clock_s: np.ndarray  # start of each minute
-    open_sessions: np.ndarray  # users with an open session in that minute
-    profile: Simplified
-    think_time: ThinkTimeFit
-    flows: list[DerivedFlow]
-    transactions: dict[str, TransactionStats]
-    start_s: float
-    end_s: float
-    window_s: tuple[float, float]
-    source: LogSource | None = None  # formats, clock, day: what the header says of the logs
-    naming: RouteNaming = RouteNaming.MOCK
-    not_users: NotUsers = field(default_factory=NotUsers)
-    templates: dict[str, dict[str, int]] = field(default_factory=dict)
-    """Per transaction, the method and path templates it stands for, with their requests."""
-    merged: list[str] = field(default_factory=list)
-    """The templates merged into ``other`` (past ``max_transactions``), busiest first."""
 
 
 def _open_per_minute(

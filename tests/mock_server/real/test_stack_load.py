@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from loadtests.mock_process import free_port
-from peakload.app.loadtest import LoadTestOptions, loadtest
+from peakload.app.loadtest.job import LoadTestOptions, loadtest
 from peakload.contract.api import DEV_ADMIN_TOKEN, TRANSACTIONS
 from peakload.measure.calibration import tier_file
 from peakload.measure.stats import Outcome

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peakload.app.compare_files import markdown
+from peakload.app.compare.files import markdown
 from peakload.app.numbers import change, ms, num, pct, with_ci
 from peakload.contract.summary import Stats
 from peakload.measure.compare import Row, Tolerance

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import peakload.app.simulate
+import peakload.app.simulate.job
 from peakload.cli import main
 from peakload.cli.errors import EXIT_CODES_ALWAYS, EXIT_CRASHED, EXIT_UNUSABLE
 from peakload.cli.main import COMMANDS
@@ -24,7 +24,7 @@ def test_an_injected_crash_exits_3_and_names_the_file_holding_its_traceback(
     def crash(*args, **kwargs):
         raise ZeroDivisionError("injected: the replication loop divided by zero")
 
-    monkeypatch.setattr(peakload.app.simulate, "run_simulation", crash)
+    monkeypatch.setattr(peakload.app.simulate.job, "run_simulation", crash)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     code = main(["simulate", "--scenario", str(SMOKE), "--out", str(tmp_path / "out"), "--quiet"])
@@ -43,7 +43,7 @@ def test_ctrl_c_is_130_not_a_crash(tmp_path, monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(peakload.app.simulate, "run_simulation", interrupted)
+    monkeypatch.setattr(peakload.app.simulate.job, "run_simulation", interrupted)
     code = main(["simulate", "--scenario", str(SMOKE), "--out", str(tmp_path / "out"), "--quiet"])
     assert code == 130
     assert capsys.readouterr().err.strip() == "interrupted"

@@ -9,7 +9,7 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from peakload.app.sizing_files import read_document, write_document
+from peakload.app.size.files import read_document, write_document
 from peakload.contract.sizing import SizingDocument
 from peakload.contract.summary import Metric, Scope, Violation
 
@@ -19,7 +19,7 @@ def _tiers(**instances: int) -> dict:
 
 
 def _data(ci95: float) -> dict:
-    """A document as :func:`peakload.app.sizing_files.sizing_document` builds it: a
+    """A document as :func:`peakload.app.size.files.sizing_document` builds it: a
     one-tier answer whose p95 came from one replication (no half-width: NaN)."""
     point = {"p95_s": 0.8, "p95_s_ci95": ci95, "pass": True, "replications": 1}
     return {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 
-from peakload.app.validation_files import write_document
+from peakload.app.validate.document import write_document
 from peakload.contract.validation import LevelRecord, ValidationDocument
 from peakload.measure.validation import Estimate, MetricKind, judge_row
 

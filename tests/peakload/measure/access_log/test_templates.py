@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 
-from peakload.measure.access_log.derive import RouteNaming, derive
+from peakload.measure.access_log.derive import derive
+from peakload.measure.access_log.derived import RouteNaming
 from peakload.measure.access_log.lines import LogFormat
 from peakload.measure.access_log.routes import load_routes
 from peakload.measure.access_log.templates import OTHER, name_templates, readable_name, template

@@ -1,0 +1,1 @@
+"""The ``calibrate`` job and the modules only it uses."""

@@ -1,0 +1,189 @@
+"""``<scenario>-calibrated.toml``: the model with the estimated demands.
+
+Everything but the transactions is written back as the model had it; each
+transaction's demands get the estimates, each distribution keeping its shape
+(kind and coefficient of variation) with its mean moved to the estimate. The
+prior, the interval, the method and the identifiability verdict of every
+demand are left in a comment above it, so a reader sees what was measured and
+how well. A demand flagged at a bound, or one nothing measured, keeps the
+prior, and its comment says so.
+
+The time outside the tiers (:mod:`peakload.app.calibrate.outside`) becomes
+each transaction's demand at a delay tier: the model's own delay tier when it
+has one, else one named :data:`OUTSIDE_TIER`, appended as the last
+``[[tiers]]``. Its distribution is deterministic: only the mean is measured.
+
+A calibration that was inconclusive (a major demand unidentified, unmeasured
+or at a bound) is still written, for inspection, but its first line is
+:data:`~peakload.contract.calibration.UNFIT_MARKER` and the reasons follow in
+comments; ``validate`` and ``size`` warn when given it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from peakload.contract.calibration import (
+    UNFIT_MARKER,
+    CalibrationReport,
+    DemandEstimate,
+    Method,
+    OutsideEstimate,
+)
+
+OUTSIDE_TIER = "outside"
+
+
+def _inline(value: Any) -> str:
+    """One TOML value on one line (inline tables for distributions)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_inline(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    return tomli_w.dumps({"v": value}).split("=", 1)[1].strip()
+
+
+def _moved(distribution: dict[str, Any], new_mean: float, old_mean: float) -> dict[str, Any]:
+    """The same kind of distribution with mean ``new_mean`` (scale family: all
+    location-like parameters scale by new/old; cv is kept)."""
+    ratio = new_mean / old_mean if old_mean > 0 else 1.0
+    moved = dict(distribution)
+    for key in ("mean", "value", "low", "high"):
+        if key in moved:
+            moved[key] = round(float(moved[key]) * ratio, 7)
+    if "values" in moved:
+        moved["values"] = [round(float(v) * ratio, 7) for v in moved["values"]]
+    return moved
+
+
+def _kept(estimate: DemandEstimate) -> bool:
+    """Does the calibrated model keep the prior rather than the estimate?"""
+    return estimate.method == Method.PRIOR or estimate.at_bound
+
+
+def _comment(tier: str, e: DemandEstimate) -> str:
+    prior = "none" if e.prior is None else f"{e.prior:.6g} s"
+    status = "identifiable" if e.identifiable else f"NOT identifiable ({e.why})"
+    text = (
+        f"# {tier}: prior {prior}, estimate {e.estimate:.6g} s, 95 % CI "
+        f"[{e.ci95[0]:.6g}, {e.ci95[1]:.6g}], {e.method.value}, {status}"
+    )
+    if e.at_bound:
+        text += "; AT BOUND (0): prior kept"
+    elif e.method == Method.PRIOR:
+        text += "; nothing measured it: prior kept"
+    return text
+
+
+def _outside_comment(tier: str, o: OutsideEstimate, prior: float | None) -> str:
+    before = "none" if prior is None else f"{prior:.6g} s"
+    return (
+        f"# {tier}: time outside the tiers (response minus modelled tier responses at low "
+        f"load): prior {before}, estimate {o.estimate:.6g} s, 95 % CI [{o.ci95[0]:.6g}, "
+        f"{o.ci95[1]:.6g}], {o.responses} responses, busiest tier at most "
+        f"{o.busiest_utilization:.0%}"
+    )
+
+
+def _transaction_blocks(
+    transactions: list[dict[str, Any]], report: CalibrationReport, delay: str
+) -> list[str]:
+    lines: list[str] = []
+    for txn in transactions:
+        estimates = report.demands.get(txn["name"], {})
+        lines += ["[[transactions]]", f"name = {_inline(txn['name'])}"]
+        if "weight" in txn:
+            lines.append(f"weight = {_inline(txn['weight'])}")
+        demand = dict(txn.get("demand", {}))
+        for tier in estimates:
+            if tier not in demand and not _kept(estimates[tier]):
+                demand[tier] = {"dist": "exponential", "mean": estimates[tier].estimate}
+        outside = report.outside.get(txn["name"])
+        if outside is not None:
+            prior = demand.get(delay, {}).get("mean", demand.get(delay, {}).get("value"))
+            demand.pop(delay, None)
+        for tier, distribution in demand.items():
+            e = estimates.get(tier)
+            if e is None:
+                lines.append(f"# {tier}: not estimated, prior kept")
+            else:
+                lines.append(_comment(tier, e))
+                if not _kept(e) and e.prior is not None:
+                    distribution = _moved(distribution, e.estimate, e.prior)
+            lines.append(f"demand.{tier} = {_inline(distribution)}")
+        if outside is not None:
+            lines.append(_outside_comment(delay, outside, prior))
+            value = round(max(outside.estimate, 0.0), 7)
+            lines.append(f"demand.{delay} = {_inline({'dist': 'deterministic', 'value': value})}")
+        lines.append("")
+    return lines
+
+
+def _is_transaction_table(header: str) -> bool:
+    inner = header.strip("[] ")
+    return inner == "transactions" or inner.startswith("transactions.")
+
+
+def write_calibrated(
+    model_path: Path, report: CalibrationReport, target: Path, runs: list[str]
+) -> Path:
+    """Write the calibrated model next to the calibration; it loads as any scenario.
+
+    The model's own text is kept (its comments state its assumptions), with the
+    scenario renamed ``<name>-calibrated`` and every ``[[transactions]]`` block
+    replaced, where the first one stood, by the calibrated blocks.
+    """
+    text = Path(model_path).read_text()
+    data = tomllib.loads(text)
+    delay = next(
+        (t["name"] for t in data.get("tiers", []) if t.get("kind") == "delay"), OUTSIDE_TIER
+    )
+    lines = []
+    if not report.fit_for_prediction:
+        lines += [
+            f"{UNFIT_MARKER}: calibration inconclusive, "
+            f"{len(report.inconclusive)} major demand(s) not measured",
+            "# Do not size or predict with this model. Its demands below that are not",
+            "# identified, or at a bound, are not measurements:",
+            *(f"#   {reason}" for reason in report.inconclusive),
+            "",
+        ]
+    lines += [
+        f"# Calibrated from {Path(model_path).name} by `peakload calibrate` "
+        f"({report.method.value}, {report.windows} windows of {report.window_s:g} s).",
+        "# Runs: " + ", ".join(runs),
+        "# Each demand's prior, 95 % interval, method and identifiability are in the",
+        "# comment above it; demands at a bound or unmeasured keep the prior.",
+        "",
+    ]
+    table, inserted = "", False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = stripped.split("#")[0].strip()
+            if _is_transaction_table(table):
+                if not inserted:
+                    lines += _transaction_blocks(data["transactions"], report, delay)
+                    inserted = True
+                continue
+        if _is_transaction_table(table):
+            continue
+        if table == "[scenario]" and re.match(r"name\s*=", stripped):
+            line = f"name = {_inline(data['scenario']['name'] + '-calibrated')}"
+        lines.append(line)
+    if report.outside and not any(t.get("name") == delay for t in data.get("tiers", [])):
+        lines += [
+            "",
+            "# The time outside the tiers (HTTP, framework, JSON, network), estimated by",
+            "# calibrate per transaction: an infinite server, no queue (last of the tiers).",
+            "[[tiers]]",
+            f"name = {_inline(delay)}",
+            'kind = "delay"',
+        ]
+    target.write_text("\n".join(lines) + "\n")
+    return target

@@ -1,0 +1,1 @@
+"""The ``compare`` job and the modules only it uses."""

@@ -1,0 +1,1 @@
+"""The ``from_log`` job and the modules only it uses."""

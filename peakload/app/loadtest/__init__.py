@@ -1,0 +1,1 @@
+"""The ``loadtest`` job and the modules only it uses."""

@@ -1,0 +1,1 @@
+"""The ``serve`` job and the modules only it uses."""

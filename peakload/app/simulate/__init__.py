@@ -1,0 +1,1 @@
+"""The ``simulate`` job and the modules only it uses."""

@@ -1,0 +1,1 @@
+"""The ``size`` job and the modules only it uses."""

@@ -1,0 +1,1 @@
+"""The ``validate`` job and the modules only it uses."""

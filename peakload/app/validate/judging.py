@@ -1,0 +1,91 @@
+"""A level judged: its measured figures (the pilot and its sized plateau pooled) against
+its prediction, row by row, and the rows that matter it has no figure for."""
+
+from __future__ import annotations
+
+from peakload.app.errors import CouldNotRun
+from peakload.app.loadtest.job import LoadTestRun
+from peakload.app.simulate.job import SimulationRun
+from peakload.app.validate.level_measurement import Segment, measure
+from peakload.app.validate.plateau import Plateau
+from peakload.app.validate.prediction import Context
+from peakload.app.validate.run import LevelResult, ValidateOptions
+from peakload.core.plan import Plan
+from peakload.measure.validation import (
+    MIN_TRANSACTION_REQUESTS,
+    Bounds,
+    compare_level,
+    figures,
+    judged_transactions,
+    measured_estimates,
+    replication_estimates,
+)
+
+TOO_FEW = 0.5
+"""A level that measured fewer than this fraction of its planned requests cannot be judged."""
+
+
+def level_rows(level: LevelResult, bounds: Bounds, context: Context, minimum: int) -> list:
+    """The level's rows with transactions of at least ``minimum`` measured requests:
+    its pilot and its sized plateau pooled, when it has both."""
+    segments = [Segment(level.measurement, level.plan)]
+    if level.pilot is not None and level.pilot_plan is not None:
+        segments.insert(0, Segment(level.pilot, level.pilot_plan))
+    measured = measure(segments)
+    summary = measured.summary
+    level.requests = int(summary["overall"]["requests"])
+    transactions = judged_transactions(summary, minimum)
+    predicted = replication_estimates(
+        [r.to_dict() for r in level.simulation.result.replications], transactions
+    )
+    measured_figures = measured_estimates(summary, transactions, measured.batches, measured.tiers)
+    kinds = {m: kind for m, (kind, _) in figures(summary, transactions).items()}
+    outside = measured.outside
+    return compare_level(
+        level.plateau.level,
+        predicted,
+        measured_figures,
+        kinds,
+        bounds,
+        context.shares,
+        context.delay_tiers,
+        outside,
+    )
+
+
+def judge_pilot(
+    plateau: Plateau,
+    plan: Plan,
+    simulation: SimulationRun,
+    measured: LoadTestRun,
+    bounds: Bounds,
+    options: ValidateOptions,
+    context: Context,
+) -> LevelResult:
+    summary = measured.summary.to_dict()
+    count = summary["overall"]["requests"]
+    planned = plateau.expected_rps * plateau.window_s
+    if count < TOO_FEW * min(planned, options.min_requests):
+        raise CouldNotRun(
+            f"level {plateau.level:g} measured {count} requests in its window, fewer than "
+            f"{TOO_FEW:.0%} of the {min(planned, options.min_requests):.0f} planned: the "
+            f"system or the generator did not keep up (see {measured.run_dir})"
+        )
+    return judge_level(
+        LevelResult(plateau, plan, simulation, measured, []), bounds, options, context
+    )
+
+
+def judge_level(
+    level: LevelResult, bounds: Bounds, options: ValidateOptions, context: Context
+) -> LevelResult:
+    """The level's rows, and the rows that matter it has none for."""
+    level.rows = level_rows(level, bounds, context, MIN_TRANSACTION_REQUESTS)
+    present = {r.metric for r in level.rows}
+    summary = level.measurement.summary.to_dict()
+    expected = ["overall.throughput_rps"] + [f"transactions.{t}.mean_s" for t in context.heavy]
+    expected += [
+        f"tiers.{t}.utilization" for t in summary.get("tiers", {}) if t not in context.delay_tiers
+    ]
+    level.missing = [m for m in expected if m not in present]
+    return level

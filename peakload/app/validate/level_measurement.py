@@ -1,0 +1,188 @@
+"""What one validation level measured: its window's figures, their batches and the
+server's outside time, from one load test or from its pilot and sized plateau pooled.
+
+A level runs a pilot (:mod:`peakload.app.validate.job`) and, when the pilot's
+batch means say its rows need a longer window, a sized plateau. Both hold the
+same load, each measured after its own warm-up, so their windows are two
+stretches of one steady state: the level's figures pool them. Requests: the
+per-request records of both windows, laid end to end, go through the one
+reducer (:func:`~peakload.measure.stats.request_summary`), so a pooled p95 is
+the p95 of every request, not an average of two. Tiers: utilization weighted
+by each window's wall length, mean response by each window's completions.
+Batches: each window is cut into its own batches (none straddles the two),
+and the lists are joined. The outside time: each window's counts added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from loadtests.run_files import read_raw
+from peakload.app.loadtest.job import LoadTestRun
+from peakload.core.plan import Plan
+from peakload.measure import outside_file
+from peakload.measure.calibration import tier_file
+from peakload.measure.counter_batches import BATCHES, counter_batches
+from peakload.measure.stats import request_summary
+from peakload.measure.validation import OutsideTimes, batch_means, batch_summaries
+
+BATCH_WALL_S = 6.0
+"""The shortest batch: one scenario-clock minute of a plateau (a row of its series)."""
+MAX_BATCHES = 30
+"""A long window is cut into up to this many batches (a smaller t quantile than 10 gives)."""
+
+TierBatches = dict[str, dict[str, list[float]]]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One load test of the level and the plan it ran."""
+
+    run: LoadTestRun
+    plan: Plan
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.run.summary.to_dict()
+
+    @property
+    def window(self) -> tuple[float, float]:
+        w0, w1 = self.summary["window_s"]
+        return float(w0), float(w1)
+
+    @property
+    def wall_s(self) -> float:
+        w0, w1 = self.window
+        return (w1 - w0) / self.plan.compress
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A level's measurement: a summary shaped as a load test's (``overall``,
+    ``transactions``, ``tiers``), its batches and the server's outside time."""
+
+    summary: dict[str, Any]
+    batches: list[dict[str, Any]]
+    tiers: TierBatches
+    outside: OutsideTimes | None
+
+
+def level_batches(wall_s: float) -> int:
+    """Batches of a measured window: :data:`BATCHES`, more for a long window (batches
+    of at least :data:`BATCH_WALL_S`, at most :data:`MAX_BATCHES`)."""
+    return int(max(BATCHES, min(MAX_BATCHES, wall_s // BATCH_WALL_S)))
+
+
+def measure(segments: list[Segment]) -> Measured:
+    """The level's figures from its load tests (one, or a pilot and a sized plateau)."""
+    batches: list[dict[str, Any]] = []
+    tiers: TierBatches = {}
+    counts = []
+    for segment in segments:
+        mine, its_tiers = measured_batches(segment)
+        batches += mine
+        for name, leaves in its_tiers.items():
+            for leaf, values in leaves.items():
+                tiers.setdefault(name, {}).setdefault(leaf, []).extend(values)
+        counts.append(_outside_counts(segment))
+    summary = segments[0].summary if len(segments) == 1 else pooled_summary(segments)
+    return Measured(summary, batches, tiers, outside_file.from_counts(counts))
+
+
+def pooled_summary(segments: list[Segment]) -> dict[str, Any]:
+    """One summary of several windows of the same load, laid end to end."""
+    names = [t.name for t in segments[0].plan.scenario.transactions]
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("end", "response", "outcome", "txn")}
+    offset = wall = 0.0
+    busy: dict[str, list[float]] = {}  # tier -> [utilization x wall, wall, response x done, done]
+    for segment in segments:
+        raw = read_raw(segment.run.run_dir)
+        records = raw.records
+        end = np.asarray(raw.timebase(segment.plan).clock(records["end"]), dtype=float)
+        w0, w1 = segment.window
+        inside = (end >= w0) & (end < w1)
+        parts["end"].append(end[inside] - w0 + offset)
+        parts["response"].append(records["response"][inside])
+        parts["outcome"].append(records["outcome"][inside])
+        parts["txn"].append(records["transaction"][inside].astype(int))
+        offset += w1 - w0
+        wall += segment.wall_s
+        for name, tier in segment.summary.get("tiers", {}).items():
+            sums = busy.setdefault(name, [0.0, 0.0, 0.0, 0.0])
+            done = (tier.get("throughput_rps") or 0.0) * segment.wall_s
+            if tier.get("utilization") is not None:
+                sums[0] += tier["utilization"] * segment.wall_s
+                sums[1] += segment.wall_s
+            if tier.get("mean_response_s") is not None and done:
+                sums[2] += tier["mean_response_s"] * done
+                sums[3] += done
+    overall, transactions = request_summary(
+        np.concatenate(parts["end"]),
+        np.concatenate(parts["response"]),
+        np.concatenate(parts["outcome"]),
+        np.concatenate(parts["txn"]),
+        names,
+        (0.0, offset),
+        wall,
+    )
+    tiers = {
+        name: {
+            "utilization": sums[0] / sums[1] if sums[1] else None,
+            "mean_response_s": sums[2] / sums[3] if sums[3] else None,
+        }
+        for name, sums in busy.items()
+    }
+    return {"overall": overall, "transactions": transactions, "tiers": tiers}
+
+
+def measured_batches(segment: Segment) -> tuple[list[dict[str, Any]], TierBatches]:
+    """The window's batches: request summaries from the raw per-request records, tier
+    utilization from the per-minute series, and tier mean response from the
+    server's counters (``tiers.csv``), where the run kept them."""
+    measured, plan = segment.run, segment.plan
+    summary = segment.summary
+    w0, w1 = segment.window
+    raw = read_raw(measured.run_dir)
+    records = raw.records
+    timebase = raw.timebase(plan)
+    end = timebase.clock(records["end"])
+    names = [t.name for t in plan.scenario.transactions]
+    count = level_batches(segment.wall_s)
+    batches = batch_summaries(
+        end,
+        records["response"],
+        records["outcome"],
+        records["transaction"].astype(int),
+        names,
+        (w0, w1),
+        segment.wall_s,
+        count,
+    )
+    series = measured.result.timeseries
+    inside = (series["time_s"] >= w0) & (series["time_s"] < w1)
+    tiers: TierBatches = {
+        name: {"utilization": batch_means(series[f"util_{name}"][inside], count)}
+        for name in summary.get("tiers", {})
+        if f"util_{name}" in series
+    }
+    counters_file = measured.run_dir / tier_file.FILENAME
+    if counters_file.is_file():
+        for name, figures_of_tier in tiers.items():
+            counters = tier_file.read_counters(counters_file, name)
+            if len(counters["wall"]):
+                clock = np.asarray(timebase.clock(counters["wall"]), dtype=float)
+                response = counter_batches(clock, counters, [(w0, w1)], plan.compress)
+                figures_of_tier["mean_response_s"] = response["mean_response_s"]
+    return batches, tiers
+
+
+def _outside_counts(segment: Segment) -> dict[str, tuple[float, float]]:
+    """The server's outside-time counts over the segment's window (``outside.csv``)."""
+    path = segment.run.run_dir / outside_file.FILENAME
+    if not path.is_file():
+        return {}
+    timebase = read_raw(segment.run.run_dir).timebase(segment.plan)
+    return outside_file.window_counts(path, timebase.clock, segment.window)

@@ -1,0 +1,139 @@
+"""The figures compared, from a contract summary: the prediction's over replications
+(:func:`replication_estimates`), the measurement's over the window with batch-means
+half-widths (:func:`measured_estimates`)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from peakload.measure.counter_batches import BATCHES
+from peakload.measure.stats import half_width, request_summary
+from peakload.measure.validation.kinds import MIN_TRANSACTION_REQUESTS, MetricKind
+from peakload.measure.validation.rows import Estimate
+
+
+def figures(
+    summary: dict[str, Any], transactions: Iterable[str]
+) -> dict[str, tuple[MetricKind, float]]:
+    """metric -> (kind, value) for the compared figures of one summary.
+
+    ``transactions`` names those judged (enough measured requests); the shares
+    are of all requests in the window.
+    """
+    overall = summary["overall"]
+    out: dict[str, tuple[MetricKind, float]] = {
+        "overall.throughput_rps": (MetricKind.THROUGHPUT, overall["throughput_rps"]),
+        "overall.mean_s": (MetricKind.MEAN, _number(overall.get("mean_s"))),
+        "overall.p95_s": (MetricKind.P95, _number(overall.get("p95_s"))),
+    }
+    total = overall.get("requests") or 0
+    for name in transactions:
+        values = summary["transactions"].get(name, {})
+        count = values.get("count") or 0
+        out[f"transactions.{name}.mean_s"] = (MetricKind.MEAN, _number(values.get("mean_s")))
+        out[f"transactions.{name}.p95_s"] = (MetricKind.P95, _number(values.get("p95_s")))
+        out[f"transactions.{name}.share"] = (MetricKind.SHARE, count / total if total else math.nan)
+    for name, values in summary.get("tiers", {}).items():
+        if values.get("servers") != 0:  # a delay tier has no utilization to compare
+            out[f"tiers.{name}.utilization"] = (
+                MetricKind.UTILIZATION,
+                _number(values.get("utilization")),
+            )
+        # A tier whose busy time comes from a real system (--busy-time) has no
+        # completions: its mean response is unknown, not zero, and has no row.
+        if values.get("mean_response_s") is None or values.get("throughput_rps") == 0:
+            continue
+        out[f"tiers.{name}.mean_response_s"] = (
+            MetricKind.MEAN,
+            _number(values.get("mean_response_s")),
+        )
+    return out
+
+
+def _number(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def judged_transactions(
+    summary: dict[str, Any], minimum: int = MIN_TRANSACTION_REQUESTS
+) -> list[str]:
+    """Transactions with at least ``minimum`` requests in the (measured) window."""
+    return [n for n, t in summary["transactions"].items() if (t.get("count") or 0) >= minimum]
+
+
+def replication_estimates(
+    replications: Sequence[dict[str, Any]], transactions: Iterable[str]
+) -> dict[str, Estimate]:
+    """The prediction: each figure's mean over replications and its half-width."""
+    names = list(transactions)
+    per = [figures(r, names) for r in replications]
+    out = {}
+    for metric in per[0]:
+        values = [p[metric][1] for p in per]
+        finite = [v for v in values if math.isfinite(v)]
+        out[metric] = Estimate(float(np.mean(finite)) if finite else math.nan, half_width(values))
+    return out
+
+
+def batch_summaries(
+    end: np.ndarray,
+    response: np.ndarray,
+    outcome: np.ndarray,
+    transaction: np.ndarray,
+    names: list[str],
+    window: tuple[float, float],
+    wall_length_s: float,
+    batches: int = BATCHES,
+) -> list[dict[str, Any]]:
+    """The window cut into ``batches`` equal parts: a request summary of each
+    (``overall`` and ``transactions``; ``end`` on the window's clock)."""
+    edges = np.linspace(window[0], window[1], batches + 1)
+    out = []
+    for lo, hi in itertools.pairwise(edges):
+        overall, txns = request_summary(
+            end, response, outcome, transaction, names, (lo, hi), wall_length_s / batches
+        )
+        out.append({"overall": overall, "transactions": txns})
+    return out
+
+
+def batch_means(series: np.ndarray, batches: int = BATCHES) -> list[float]:
+    """A per-bin series (e.g. a tier's utilization per minute of the window) as
+    ``batches`` consecutive batch means (fewer when there are fewer bins)."""
+    values = np.asarray(series, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return []
+    return [float(chunk.mean()) for chunk in np.array_split(values, min(batches, len(values)))]
+
+
+def measured_estimates(
+    summary: dict[str, Any],
+    transactions: Iterable[str],
+    batches: Sequence[dict[str, Any]],
+    tier_batches: dict[str, dict[str, list[float]]],
+) -> dict[str, Estimate]:
+    """The measurement: each figure over the whole window, with a batch-means half-width.
+
+    ``batches`` are request summaries of the window's batches
+    (:func:`batch_summaries`); ``tier_batches[tier][leaf]`` batch values of a
+    tier figure (``utilization``, ``mean_response_s``) where the run has them.
+    A figure without batches gets no half-width.
+    """
+    names = list(transactions)
+    whole = figures(summary, names)
+    per = [figures({**b, "tiers": {}}, names) for b in batches]
+    out = {}
+    for metric, (_, value) in whole.items():
+        if metric.startswith("tiers."):
+            _, tier, leaf = metric.split(".", 2)
+            values = tier_batches.get(tier, {}).get(leaf, [])
+        else:
+            values = [p[metric][1] for p in per if metric in p]
+        out[metric] = Estimate(value, half_width(values))
+    return out

@@ -1,0 +1,189 @@
+"""``peakload calibrate`` on run directories made without a load test (fast)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from peakload.app.calibrate.job import calibrate
+from peakload.app.calibrate.options import CalibrateOptions
+from peakload.app.errors import JobError
+from peakload.app.size.job import SizeOptions, size
+from peakload.cli import main
+from peakload.core.scenario_file import load_scenario
+from peakload.measure.calibration import tier_file
+from tests.peakload.app.calibrate.fake_runs import fake_run
+from tests.peakload.app.calibrate.truth import CI_SMOKE, write_truth
+
+
+@pytest.fixture(scope="module")
+def truth_run(tmp_path_factory) -> tuple[Path, Path]:
+    """A run of ci-smoke's users against a truth with scaled demands, varying mix."""
+    root = tmp_path_factory.mktemp("calibrate")
+    truth = root / "truth.toml"
+    write_truth(truth)
+    run = root / "run"
+    run.mkdir()
+    fake_run(run, truth, np.random.default_rng(3), seconds=600, rate=40.0)
+    shutil.copyfile(CI_SMOKE, run / "scenario.toml")  # the users followed the model
+    return truth, run
+
+
+def test_recovers_the_truth_and_writes_a_model_that_loads(truth_run, tmp_path):
+    truth_path, run = truth_run
+    done = calibrate(CalibrateOptions(CI_SMOKE, runs=(run,), out=tmp_path, replicates=100))
+    truth = load_scenario(truth_path)
+    document = json.loads((done.run_dir / "calibration.json").read_text())
+    errors = []
+    for txn in truth.transactions:
+        for tier, demand in txn.demand.items():
+            found = document["demands"][txn.name][tier]
+            assert found["method"] == "utilization_law"
+            assert found["identifiable"], (txn.name, tier, found.get("why"))
+            assert found["prior"] == pytest.approx(
+                load_scenario(CI_SMOKE).transaction(txn.name).demand[tier].mean
+            )
+            errors.append(abs(found["estimate"] - demand.mean) / demand.mean)
+    assert np.median(errors) < 0.1
+    calibrated = load_scenario(done.calibrated_path)
+    assert calibrated.name == "ci-smoke-calibrated"
+    sign = calibrated.transaction("sign_payment").demand["signature"]
+    assert sign.mean == pytest.approx(
+        document["demands"]["sign_payment"]["signature"]["estimate"], rel=1e-4
+    )
+    text = done.calibrated_path.read_text()
+    assert "# signature: prior 0.08 s" in text
+    assert (done.run_dir / "calibration.png").is_file()
+    assert set(document["mix"]) >= {"search_budget_codes", "get_statements"}
+    assert document["think_time_s"]["model"] == 2.0
+    assert main(["check", str(done.calibrated_path)]) == 0
+
+
+def test_size_runs_on_a_calibrated_scenario(truth_run, tmp_path):
+    _, run = truth_run
+    done = calibrate(
+        CalibrateOptions(CI_SMOKE, runs=(run,), out=tmp_path, replicates=20, plots=False)
+    )
+    sizing = size(
+        SizeOptions(done.calibrated_path, replications=2, n1=False, out=tmp_path, plots=False)
+    )
+    assert (sizing.run_dir / "sizing.json").is_file()
+    assert sizing.document.scenario == "ci-smoke-calibrated"
+
+
+def test_fixed_mix_is_reported_unidentifiable(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    fake_run(run, CI_SMOKE, np.random.default_rng(4), seconds=300, varying_mix=False)
+    done = calibrate(CalibrateOptions(CI_SMOKE, runs=(run,), out=tmp_path, replicates=20))
+    app = {name: row["app"] for name, row in done.report.demands.items() if "app" in row}
+    tied = [name for name, e in app.items() if not e.identifiable]
+    assert len(tied) >= len(app) - 1, app
+    assert "fixed proportion" in app["create_payment"].why
+    signature = done.report.demands["sign_payment"]["signature"]
+    assert signature.identifiable  # the only transaction at that tier: nothing to confuse it with
+
+
+def test_without_tier_data_demands_come_from_response_times(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    fake_run(run, CI_SMOKE, np.random.default_rng(5), seconds=120, tiers=False)
+    done = calibrate(CalibrateOptions(CI_SMOKE, runs=(run,), out=tmp_path, replicates=20))
+    sign = done.report.demands["sign_payment"]
+    assert {e.method.value for e in sign.values()} == {"response_time"}
+    assert not sign["signature"].identifiable
+    total = sum(e.estimate for e in sign.values())
+    prior = sum(e.prior for e in sign.values())
+    assert total == pytest.approx(prior + 0.001, rel=0.2)  # the fake's response = demands + 1 ms
+
+
+def test_a_zero_demand_on_a_busy_tier_is_flagged_not_written(tmp_path):
+    model = tmp_path / "model.toml"
+    model.write_text(
+        CI_SMOKE.read_text().replace(
+            'name = "get_statements"\ndemand = { gateway',
+            'name = "get_statements"\ndemand = { '
+            'signature = { dist = "exponential", mean = 0.05 }, gateway',
+        )
+    )
+    run = tmp_path / "run"
+    run.mkdir()
+    fake_run(run, CI_SMOKE, np.random.default_rng(6), seconds=300)  # truth: no signature
+    shutil.copyfile(model, run / "scenario.toml")
+    done = calibrate(CalibrateOptions(model, runs=(run,), out=tmp_path, replicates=20))
+    flagged = done.report.demands["get_statements"]["signature"]
+    assert flagged.at_bound and flagged.estimate == 0
+    assert any("get_statements.signature" in w for w in done.report.warnings)
+    kept = load_scenario(done.calibrated_path).transaction("get_statements").demand["signature"]
+    assert kept.mean == pytest.approx(0.05)
+
+
+# --- bad input: exit 2, one line naming the run or the key ------------------------------
+
+
+def _cli(args: list[str], capsys) -> tuple[int, str]:
+    code = main(["calibrate", "--scenario", str(CI_SMOKE), "--quiet", *args])
+    return code, capsys.readouterr().err.strip()
+
+
+def test_runs_of_different_scenarios_exit_2_naming_the_run(truth_run, tmp_path, capsys):
+    _, run = truth_run
+    other = tmp_path / "other"
+    shutil.copytree(run, other)
+    (other / "scenario.toml").write_text(
+        CI_SMOKE.read_text().replace('name = "ci-smoke"', 'name = "other-day"')
+    )
+    code, err = _cli([str(run), str(other), "--out", str(tmp_path)], capsys)
+    assert code == 2
+    assert len(err.splitlines()) == 1 and str(other) in err and "other-day" in err
+
+
+def test_a_run_with_no_tier_data_and_no_responses_exits_2(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    fake_run(run, CI_SMOKE, np.random.default_rng(7), seconds=60, tiers=False)
+    records = dict(np.load(run / "raw" / "requests-0.npz"))
+    records["outcome"][:] = 1  # every request timed out
+    np.savez(run / "raw" / "requests-0.npz", **records)
+    code, err = _cli([str(run), "--out", str(tmp_path)], capsys)
+    assert code == 2
+    assert str(run) in err and "no tier data and no successful response" in err
+
+
+def test_too_few_windows_exit_2_naming_the_run(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    fake_run(run, CI_SMOKE, np.random.default_rng(8), seconds=30)
+    code, err = _cli([str(run), "--out", str(tmp_path)], capsys)
+    assert code == 2
+    assert str(run) in err and "window" in err
+
+
+def test_a_directory_that_is_not_a_run_exits_2(tmp_path, capsys):
+    code, err = _cli([str(tmp_path), "--out", str(tmp_path)], capsys)
+    assert code == 2 and "not a run directory" in err
+
+
+def test_a_tier_the_model_lacks_exits_2(truth_run, tmp_path, capsys):
+    _, run = truth_run
+    odd = tmp_path / "odd"
+    shutil.copytree(run, odd)
+    text = (odd / tier_file.FILENAME).read_text().replace(",signature,", ",hsm,")
+    (odd / tier_file.FILENAME).write_text(text)
+    code, err = _cli([str(odd), "--out", str(tmp_path)], capsys)
+    assert code == 2 and "hsm" in err and str(odd) in err
+
+
+def test_plan_and_runs_together_exit_2(truth_run, tmp_path, capsys):
+    _, run = truth_run
+    code, err = _cli([str(run), "--plan", "--out", str(tmp_path)], capsys)
+    assert code == 2 and "--plan" in err
+
+
+def test_calibrate_cannot_run_without_runs():
+    with pytest.raises(JobError, match="no run given"):
+        calibrate(CalibrateOptions(CI_SMOKE))

@@ -1,0 +1,95 @@
+"""The tour's loop, with load tests replaced by runs made without traffic (fast):
+one round of every phase, then reruns of the phases that isolate the imprecise
+demands, until precise or the budget is spent."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from peakload.app.calibrate import plan as calibration_plan
+from peakload.app.calibrate.job import calibrate
+from peakload.app.calibrate.options import CalibrateOptions
+from tests.peakload.app.calibrate.fake_runs import fake_run
+from tests.peakload.app.calibrate.truth import CI_SMOKE
+
+
+@dataclass
+class _Done:
+    run_dir: Path
+
+
+@pytest.fixture
+def phases_ran(monkeypatch, tmp_path):
+    """Replace the load test: each phase becomes a run without traffic; record its flow."""
+    ran: list[list[str]] = []
+    rng = np.random.default_rng(31)
+
+    def fake_loadtest(options):
+        steps = tomllib.loads(Path(options.scenario_path).read_text())["flows"][0]["steps"]
+        ran.append(steps)
+        run = tmp_path / "runs" / f"{len(ran):02d}"
+        run.mkdir(parents=True)
+        fake_run(run, CI_SMOKE, rng, seconds=60, rate=40.0)
+        return _Done(run)
+
+    monkeypatch.setattr(calibration_plan, "loadtest", fake_loadtest)
+    return ran
+
+
+def test_one_round_when_the_first_is_precise_enough(phases_ran, tmp_path):
+    done = calibrate(
+        CalibrateOptions(CI_SMOKE, plan=True, out=tmp_path, precision=100.0, replicates=20)
+    )
+    assert len(phases_ran) == 12 and phases_ran[0] == ["search_budget_codes"]
+    design = done.report.design
+    assert design is not None and design.precise and design.kind == "flow prefixes"
+    assert [p.round for p in design.phases] == [1] * 12
+    assert len(design.worst) == 1  # estimated once, after the round
+    assert done.runs == [Path(p.run) for p in design.phases]
+
+
+def test_the_budget_stops_the_tour_and_the_estimate_says_so(phases_ran, tmp_path):
+    options = CalibrateOptions(
+        CI_SMOKE, plan=True, out=tmp_path, precision=0.15, replicates=20, plan_wall_s=0.001
+    )
+    done = calibrate(options)
+    design = done.report.design
+    assert len(phases_ran) == 1  # the first phase always runs; the budget stops the rest
+    assert design is not None and not design.precise and len(design.worst) == 1
+    assert any("budget ran out" in w for w in done.report.warnings)
+
+
+def test_later_rounds_rerun_the_phase_that_adds_a_step_and_the_one_before():
+    from peakload.app.calibrate import design
+    from peakload.core.scenario_file import load_scenario
+
+    prefixes = design.prefixes(load_scenario(CI_SMOKE))
+    chosen = calibration_plan._rerun(prefixes, {"sign_payment", "get_dossier"})
+    assert [p.name for p in chosen] == ["payment-2", "payment-3", "dossier-1", "dossier-2"]
+    first = calibration_plan._rerun(prefixes, {"search_budget_codes"})
+    assert [p.name for p in first] == ["payment-1"]
+
+
+def test_phases_too_short_for_ten_windows_exit_2(tmp_path, capsys):
+    from peakload.cli import main
+
+    code = main(
+        [
+            "calibrate",
+            "--scenario",
+            str(CI_SMOKE),
+            "--plan",
+            "--phase-seconds",
+            "15",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "--phase-seconds 15" in err and "--interval" in err

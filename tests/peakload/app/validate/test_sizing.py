@@ -1,0 +1,191 @@
+"""How validate sizes its plateaus from the pilots, and what it answers when it cannot:
+the arithmetic on rows, without traffic."""
+
+import io
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from rich.console import Console
+
+from peakload.app.validate.budget import allocate, needed_windows
+from peakload.app.validate.plateau import Plateau
+from peakload.app.validate.prediction import Context
+from peakload.app.validate.run import LevelResult, ValidateOptions, ValidationRun
+from peakload.app.validate.table import headline, undecided_lines
+from peakload.cli import validate as validate_command
+from peakload.cli.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
+from peakload.measure.precision import MARGIN
+from peakload.measure.validation import (
+    Agreement,
+    Bounds,
+    Estimate,
+    MetricKind,
+    ValidationVerdict,
+    judge_row,
+)
+
+CONTEXT = Context(shares={"sign_payment": 0.14}, delay_tiers=())
+OPTIONS = ValidateOptions("unused.toml")
+
+
+def throughput(measured_ci: float, level: float = 1.0, predicted: float = 100.0):
+    """Throughput 100/s against a bound of 5/s: decisive once the noise is <= 2.5/s."""
+    return judge_row(
+        level,
+        "overall.throughput_rps",
+        MetricKind.THROUGHPUT,
+        Estimate(predicted, 1e-6),
+        Estimate(100.0, measured_ci),
+        Bounds(),
+        matters=True,
+    )
+
+
+def level(rows, window_s=60.0, setup_s=10.0, level=1.0) -> LevelResult:
+    plateau = Plateau(level, 100.0, Path("p.toml"), 30.0, window_s, 40.0)
+    plan = SimpleNamespace(setup_s=setup_s)
+    return LevelResult(plateau, plan, None, None, rows)
+
+
+def test_a_pilot_twice_too_loose_asks_for_four_times_its_window():
+    # Sized for a noise of MARGIN x 2.5: a measured half-width of twice that needs 4x.
+    pilot = level([throughput(2 * MARGIN * 2.5)])
+    needed = needed_windows(pilot, Bounds(), OPTIONS, CONTEXT)
+    assert needed == {"overall.throughput_rps": pytest.approx(240.0)}
+    assert needed_windows(level([throughput(1.0)]), Bounds(), OPTIONS, CONTEXT) == {}
+
+
+def test_the_budget_buys_the_most_rows_per_second_then_narrows_the_nearest():
+    # Pooled with its 60 s pilot, a level needing 240 s runs 180 s more (+40 s overhead).
+    cheap = level([throughput(2 * MARGIN * 2.5)], level=0.5)
+    dear = level([throughput(4 * MARGIN * 2.5)])  # needs 960 s: 900 more (+40 s)
+    done = level([throughput(1.0)], level=0.25)
+    levels = [done, cheap, dear]
+    assert allocate(levels, Bounds(), OPTIONS, CONTEXT, 2000.0) == [
+        (1, pytest.approx(180.0)),
+        (2, pytest.approx(900.0)),
+    ]
+    # 500 s: the cheap level in full (220 s), the dear one the 280 s left less its 40.
+    assert allocate(levels, Bounds(), OPTIONS, CONTEXT, 500.0) == [
+        (1, pytest.approx(180.0)),
+        (2, pytest.approx(240.0)),
+    ]
+    # Too little left for the dear level to add a minute to its pilot: not run.
+    assert allocate(levels, Bounds(), OPTIONS, CONTEXT, 300.0) == [(1, pytest.approx(180.0))]
+
+
+def test_three_rows_for_a_longer_window_beat_one_row_for_a_shorter():
+    def rows(ci):
+        return [
+            judge_row(
+                1.0,
+                f"tiers.{t}.utilization",
+                MetricKind.UTILIZATION,
+                Estimate(0.5, 1e-6),
+                Estimate(0.5, ci),
+                Bounds(),
+                matters=True,
+            )
+            for t in ("app", "db", "signature")
+        ]
+
+    # Utilization bound 5 points: sized for a half-width of 0.85 x 2.5 = 2.125 points.
+    many = level(rows(0.02125 * math.sqrt(6)))  # each needs 360 s: 300 more (+40)
+    one = level([throughput(2.125 * math.sqrt(13 / 3))], level=0.5)  # 260 s: 200 more (+40)
+    assert needed_windows(many, Bounds(), OPTIONS, CONTEXT)["tiers.db.utilization"] == (
+        pytest.approx(360.0)
+    )
+    # 400 s buys one of them: three rows for 340 s beat one row for 240 s.
+    assert allocate([many, one], Bounds(), OPTIONS, CONTEXT, 400.0) == [(0, pytest.approx(300.0))]
+
+
+def test_a_row_that_matters_and_is_missing_leaves_the_level_undecided():
+    pilot = level([throughput(1.0)])
+    pilot.missing = ["transactions.sign_payment.mean_s"]
+    pilot.needed = {"transactions.sign_payment.mean_s": math.inf}
+    run = ValidationRun(Path("."), Bounds(), [pilot])
+    assert run.verdict is ValidationVerdict.INCONCLUSIVE
+    (undecided,) = run.undecided
+    assert undecided.label() == "transactions.sign_payment.mean_s@1 (more data)"
+
+
+@pytest.mark.parametrize(
+    ("rows", "verdict", "code"),
+    [
+        ([throughput(1.0)], ValidationVerdict.PASS, EXIT_OK),
+        ([throughput(4.0)], ValidationVerdict.INCONCLUSIVE, EXIT_INCONCLUSIVE),
+        ([throughput(1.0, predicted=120.0)], ValidationVerdict.FAIL, EXIT_FAILED),
+    ],
+)
+def test_the_command_exits_with_its_verdicts_own_code(
+    rows, verdict, code, tmp_path, monkeypatch, capsys
+):
+    pilot = level(rows)
+    pilot.needed = {"overall.throughput_rps": 600.0}
+    run = ValidationRun(tmp_path, Bounds(), [pilot])
+    assert run.verdict is verdict
+    monkeypatch.setattr("peakload.app.validate.job.plan_validation", lambda *a: _planned())
+    monkeypatch.setattr("peakload.app.validate.job.validate", lambda *a, **k: run)
+    monkeypatch.setattr("peakload.app.validate.table.print_validation", _print)
+    scenario = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
+    args = SimpleNamespace(
+        **{
+            name: None
+            for name in ("serve_scenario", "host", "busy_time", "requests", "tasks", "bounds")
+        },
+        scenario=str(scenario),
+        levels=(1.0,),
+        replications=3,
+        out=str(tmp_path),
+        min_requests=100,
+        warmup=30.0,
+        user_scale=None,
+        seed=None,
+        jobs=1,
+        no_plots=True,
+        no_drills=True,
+        max_minutes=1.0,
+        quiet=True,
+    )
+    assert validate_command.run(args, Console(file=io.StringIO())) == code
+
+
+def _planned():
+    return SimpleNamespace(levels=[], drill=None, seconds=0.0)
+
+
+def _print(run, console, all_rows=True):
+    pass
+
+
+def test_the_headline_counts_the_decisive_rows_and_those_that_matter():
+    spare = judge_row(
+        1.0, "overall.p95_s", MetricKind.P95, Estimate(0.1, 0.03), Estimate(0.1, 0.03), Bounds()
+    )
+    pilot = level([throughput(1.0), throughput(4.0, level=0.5), spare])
+    pilot.missing = ["transactions.sign_payment.mean_s"]
+    run = ValidationRun(Path("."), Bounds(), [pilot])
+    assert headline(run) == (
+        "3 figures: 1 agree decisively, 2 agree but imprecise, 0 disagree; "
+        "of the rows that matter, 1 of 3 are decisive"
+    )
+    assert undecided_lines(run)[0] == "not decisive: overall.throughput_rps@1 (more data)"
+
+
+def test_quiet_says_in_a_line_that_every_row_agreed_instead_of_an_empty_table():
+    from peakload.app.validate.table import print_validation
+
+    decisive = throughput(1.0)
+    assert decisive.decisive and decisive.verdict is Agreement.AGREE
+    result = level([decisive])
+    result.plan.scenario = SimpleNamespace(workload=SimpleNamespace(kind="closed"))
+    result.measurement = SimpleNamespace(summary=SimpleNamespace(window=["09:00", "09:10"]))
+    run = ValidationRun(Path("."), Bounds(), [result])
+    quiet, full = io.StringIO(), io.StringIO()
+    print_validation(run, Console(file=quiet, width=200), all_rows=False)
+    print_validation(run, Console(file=full, width=200), all_rows=True)
+    assert "1 row(s), every one agrees decisively" in quiet.getvalue()
+    assert "overall.throughput_rps" not in quiet.getvalue()
+    assert "overall.throughput_rps" in full.getvalue()
