@@ -47,8 +47,8 @@ check: $(STAMP)
 # time on a 2-core machine (test-load; -n auto: one pytest-xdist worker per core;
 # PEAKLOAD_PIN_CORES pins each to its own core with the servers and Locust processes its
 # tests start, tests/conftest.py), so no two share a core. Both parts always run; the
-# target fails if either did. About 9 minutes on 2 quiet cores. The checks that need
-# minutes of traffic each are in test-long.
+# target fails if either did. About 15 minutes on 2 quiet cores (3.5 + 11.5 in CI). The
+# checks that need minutes of traffic each are in test-long.
 PYTEST := $(BIN)/python -m pytest -q -n auto --dist worksteal
 test: $(STAMP)
 	status=0; \
