@@ -3,8 +3,9 @@ serving a truth the model does not know (ci-smoke with app, db and signature dem
 scaled 0.5-2.5x per transaction), for a seeded truth. The default tour runs to its
 15-minute cap (its +-15 % precision is not reached on ci-smoke's small demands), so
 ``make test-long`` checks one truth (seed 11) with the tour's first round alone
-(every phase once, about 480 s), where the bars below already hold; ``benchmarks/calibration_tour.py --seeds 11 12 13`` measures the
-default flags on three truths.
+(every phase once, about 480 s), where the bars below already hold;
+``benchmarks/calibration_tour.py --seeds 11 12 13`` measures the default flags on three
+truths.
 
 The issue's bar: each tier's mean demand per request (weighted by the day's
 step mix) within 8 % of the truth; every demand of a transaction carrying at
