@@ -48,11 +48,18 @@ check: $(STAMP)
 # PEAKLOAD_PIN_CORES pins each to its own core with the servers and Locust processes its
 # tests start, tests/conftest.py), so no two share a core. Both parts always run; the
 # target fails if either did. About 15 minutes on 2 quiet cores (3.5 + 11.5 in CI). The
-# checks that need minutes of traffic each are in test-long.
+# checks that need minutes of traffic each are in test-long. WAIT_FOR_PID (used by
+# .ci/run): between the two parts, wait for that process to end (calibrate's recovery
+# check, run beside the non-load tests but never beside the timed load tests).
 PYTEST := $(BIN)/python -m pytest -q -n auto --dist worksteal
+WAIT_FOR_PID ?=
 test: $(STAMP)
 	status=0; \
 	$(MAKE) --no-print-directory test-units || status=$$?; \
+	if [ -n "$(WAIT_FOR_PID)" ]; then \
+	    echo "make test: waiting for process $(WAIT_FOR_PID) before the load tests"; \
+	    while kill -0 $(WAIT_FOR_PID) 2>/dev/null; do sleep 2; done; \
+	fi; \
 	$(MAKE) --no-print-directory test-load || status=$$?; \
 	exit $$status
 
