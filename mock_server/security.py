@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import time
 
 
@@ -23,7 +24,9 @@ def _sign(secret: bytes, payload: str) -> str:
 
 
 def issue_token(secret: bytes, unit_code: int, ttl_s: float, now: float | None = None) -> str:
-    expires = int((now if now is not None else time.time()) + ttl_s)
+    # Rounded up to the whole second the token carries: it lives at least ttl_s (a
+    # truncated expiry could end a 1 s token at once).
+    expires = math.ceil((now if now is not None else time.time()) + ttl_s)
     payload = f"{unit_code}.{expires}"
     return f"{payload}.{_sign(secret, payload)}"
 

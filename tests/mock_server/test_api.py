@@ -235,11 +235,12 @@ def test_sign_in_rules(client, settings):
 
 
 def test_tokens_expire(tmp_path):
-    settings = Settings(db=f"sqlite:///{tmp_path / 'm.db'}", units=10, token_ttl_s=1.0)
+    settings = Settings(db=f"sqlite:///{tmp_path / 'm.db'}", units=10, token_ttl_s=2.0)
     with TestClient(create_app(settings, None)) as client:
         headers = sign_in(client, settings, UNIT_A)
         assert client.get(f"{API}/payment-orders", headers=headers).status_code == 200
-        time.sleep(1.1)
+        expires = int(headers["Authorization"].split(".")[1])  # whole seconds, rounded up
+        time.sleep(max(0.0, expires - time.time()) + 0.05)
         expired = client.get(f"{API}/payment-orders", headers=headers)
         assert expired.status_code == 401
         assert expired.json()["detail"] == "token expired"
