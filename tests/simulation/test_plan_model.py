@@ -8,7 +8,8 @@ import pytest
 from peakload.core.plan import Plan
 from peakload.measure.stats import Outcome
 from simulation.as_run import simulate_plan
-from simulation.plan_model import MOVES, PlanModel, UserState
+from simulation.plan_model import PlanModel
+from simulation.plan_user import MOVES, UserState
 from tests.simulation.kept import Kept, run_kept
 
 SMOKE = str(Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.toml")
