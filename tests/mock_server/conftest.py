@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -103,3 +104,16 @@ def draft_signed_order(client: TestClient, headers: dict[str, str], **changes) -
     )
     assert signed.status_code == 200, signed.text
     return signed.json()
+
+
+API = "/api/v1"
+
+
+def wait_for_status(client, headers, order_id, wanted, timeout_s=5.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        order = client.get(f"{API}/payment-orders/{order_id}", headers=headers).json()
+        if order["status"] == wanted:
+            return order
+        time.sleep(0.02)
+    raise AssertionError(f"order {order_id} still {order['status']}, wanted {wanted}")

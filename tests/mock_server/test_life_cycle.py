@@ -12,8 +12,7 @@ from mock_server.models import AccountClosureStatus, DossierStatus, ForeignLoanR
 from mock_server.records.counts import RECORD_TABLES
 from mock_server.tables import payment_orders
 from peakload.contract.payment_order import PaymentOrderStatus
-from tests.mock_server.conftest import ORDER, SIGNATURE, UNIT_A, draft_signed_order
-from tests.mock_server.test_api import wait_for_status
+from tests.mock_server.conftest import ORDER, SIGNATURE, UNIT_A, draft_signed_order, wait_for_status
 
 API = "/api/v1"
 
