@@ -44,7 +44,7 @@ def working_users(shape: dict[str, np.ndarray], activity: list[Path]) -> dict[st
     """The shape log with ``users`` = the users working at each tick (closed workloads).
 
     Locust's user count is the whole pool, parked or not; each process logs
-    how many of its users work (:class:`loadtests.closed.ActivityLog`), and
+    how many of its users work (:class:`loadtests.roster.ActivityLog`), and
     the sum over processes, each at its last sample before the tick, is the
     measured concurrency.
     """

@@ -1,10 +1,10 @@
 """The LoadTestShape that follows the plan (:mod:`peakload.core.plan`).
 
 A closed workload (:func:`closed_tick`): during the setup phase and the whole
-day the shape asks for the pool (:func:`loadtests.closed.spawn_count`) at the
+day the shape asks for the pool (:func:`loadtests.roster.spawn_count`) at the
 sign-in rate, so Locust starts every user before the clock and none after;
 which users work is decided in each process from the plan and the clock start
-(:class:`loadtests.closed.Roster`). The first tick fixes the setup's start;
+(:class:`loadtests.roster.Roster`). The first tick fixes the setup's start;
 the clock starts at the first tick where the sign-in time has passed and the
 whole pool is ready. The shape log starts with the clock and its ``elapsed``
 is the plan's wall second, so ``wall - elapsed`` is the clock's origin for

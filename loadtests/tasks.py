@@ -40,6 +40,8 @@ A module may also define, each optional:
   user entering it at ``steps[entry]`` runs first, during setup (default:
   all of them).
 - ``CREDENTIALS_HINT``: the likely fix printed when every sign-in is refused.
+- ``ROUTE_HINT``: the likely fix printed when every request of a transaction
+  answers 404 or 405 (default: check the requests its function makes).
 
 peakload's own default users are such a module: ``loadtests/maps/treasury.py``.
 
@@ -131,6 +133,9 @@ class ModuleSource:
         )
 
     def route_hint(self, transaction: str) -> str:
+        hint = getattr(self.module, "ROUTE_HINT", None)
+        if hint is not None:
+            return f"{transaction}: {hint}"
         return f"check the requests {transaction}() makes in {self.path}"
 
     def preparation(self, steps: list[str], entry: int) -> list[str]:

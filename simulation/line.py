@@ -1,12 +1,13 @@
-"""What a tier with servers and one FIFO line records, and how a visit joins the line.
+"""A tier's FIFO line of workers sharing cores, and what it records of every visit.
 
-Both kinds of queueing tier (:class:`simulation.tier.Tier`, identical servers;
-:class:`simulation.shared_tier.SharedTier`, workers sharing cores) take a visit
-that finds no free server into the same line, bounded by ``queue_limit``, and
-record every visit into the same compact arrays: its arrival, its wait before
-service and its service. They differ in what a server is, so each starts a
-visit that finds one free itself (the hot path, kept inline there) and calls
-:meth:`Line.join` only when it must wait.
+:class:`simulation.shared_tier.SharedTier` (workers sharing cores) takes a visit
+that finds no free worker into this line, bounded by ``queue_limit``, and records
+every visit into compact arrays: its arrival, its wait before service and its
+service. It starts a visit that finds a worker free itself (the hot path, kept
+inline there) and calls :meth:`Line.join` only when it must wait. (The plain
+tier, :class:`simulation.tier.Tier`, keeps its own line and hands its visits to
+a :class:`~peakload.measure.visit_stream.VisitStream` as the run goes, keeping
+none; a cores tier still keeps every visit, and its CPU trace.)
 """
 
 from __future__ import annotations

@@ -42,8 +42,9 @@ Replication = tuple[Summary, Timeseries, np.ndarray]
 @dataclass
 class SimulationResult:
     """A judged simulation: the combined summary, the per-minute series, each
-    replication's own summary, and every attempt's response time in the window
-    (all replications), for ``compare``'s Mann-Whitney test."""
+    replication's own summary, and the window's response times (all replications;
+    each replication keeps a uniform sample of at most 200,000), for ``compare``'s
+    Mann-Whitney test."""
 
     summary: Summary
     timeseries: Timeseries

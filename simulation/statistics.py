@@ -8,8 +8,10 @@ MSER-5 (:func:`peakload.measure.stats.mser5`) finds where the transient ends,
 from the mean response time of each second of the run (the stream keeps a
 count and a sum per second, not every response), and the summary window starts
 at the first edge of the stream's grid (a whole minute) at or after it: the
-warm-up dropped is at most a minute longer than MSER-5's, never shorter, and
-every figure of the window is then exact on the grid.
+warm-up dropped is at most a minute longer than MSER-5's, and every figure of
+the window is then exact on the grid. In a run so short that rounding up would
+keep less than half of what MSER-5 kept (a run of a minute or two), the cut
+rounds down to the edge before instead: up to a minute of the transient stays.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ def detect_warmup(records: RunRecords) -> Warmup:
     if not dropped:
         return Warmup(records.start_s, 0, 0.0)
     at = stream.edges[0] + float(busy[dropped - 1] + 1)
-    edge = min(int(np.searchsorted(stream.edges, at, side="left")), len(stream.edges) - 1)
-    truncated_at = float(stream.edges[edge])
+    edges, end = stream.edges, float(stream.edges[-1])
+    edge = min(int(np.searchsorted(edges, at, side="left")), len(edges) - 1)
+    if end - float(edges[edge]) < 0.5 * (end - at):
+        # A short run: rounding up would leave less than half of what MSER-5 kept (or
+        # nothing, on a one-bin grid), so the cut rounds down to the edge before it.
+        edge = max(edge - 1, 0)
+    truncated_at = float(edges[edge])
     return Warmup(truncated_at, stream.ended_before(truncated_at), truncated_at - records.start_s)

@@ -14,11 +14,14 @@ It also uses the module's optional hooks (documented in :mod:`loadtests.tasks`):
 - ``WRITES``: the write transactions, entered in ``user.ledger`` by the
   accountant, attempt by attempt, with their Idempotency-Keys;
 - ``record_counts(host)``: the mock's records per write from ``/admin/stats``
-  (its admin token: ``PEAKLOAD_ADMIN_TOKEN``), so lost and duplicated writes
+  (its admin token: ``PEAKLOAD_ADMIN_TOKEN``, else the development token on a
+  loopback host), so lost and duplicated writes
   are reconciled, signs and submissions included (counted by order status);
 - ``preparation(steps, entry)``: the steps that make the record an entry step
   acts on (a user entering at ``submit_payment`` holds an order it signed);
-- ``CREDENTIALS_HINT``: the likely fix when every sign-in is refused.
+- ``CREDENTIALS_HINT``: the likely fix when every sign-in is refused;
+- ``ROUTE_HINT``: the likely fix when a route answers only 404 or 405 (pointed at
+  a service that is not our mock, these users are the wrong mapping).
 
 The same API as a declarative map is ``treasury.requests.toml`` beside this
 file; it does not pick codes from the search, probe isolation, or reconcile
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from loadtests.accountant import Accountant
 from loadtests.ledger import WRITES as WRITES
@@ -41,6 +45,14 @@ from peakload.core.units import DEV_UNIT_SECRET
 
 SECRET = os.environ.get("PEAKLOAD_UNIT_SECRET", DEV_UNIT_SECRET)
 """The unit passwords are HMAC(PEAKLOAD_UNIT_SECRET, unit code), as the mock's are."""
+ROUTE_HINT = (
+    "it is a route of peakload's mock API (loadtests/maps/treasury.py); a service with "
+    "another API needs its own mapping (--requests MAP.toml or --tasks MODULE.py)"
+)
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+"""Hosts the development admin token is tried on when PEAKLOAD_ADMIN_TOKEN is not set
+(a mock the load test started, or one started by hand on this machine); it is never
+sent off the machine."""
 CREDENTIALS_HINT = (
     "the unit passwords are HMAC(PEAKLOAD_UNIT_SECRET, unit code): "
     "PEAKLOAD_UNIT_SECRET differs from the server's"
@@ -118,7 +130,12 @@ def get_statements(client: Any, user: TaskUser) -> None:
 
 def record_counts(host: str) -> dict[str, int] | str:
     """The mock's records per write transaction (a string says why not)."""
-    stats = admin_stats(host, os.environ.get("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN))
+    token = os.environ.get("PEAKLOAD_ADMIN_TOKEN") or (
+        DEV_ADMIN_TOKEN if urlsplit(host).hostname in LOOPBACK else None
+    )
+    if token is None:
+        return "no admin token for a server off this machine (set PEAKLOAD_ADMIN_TOKEN)"
+    stats = admin_stats(host, token)
     if stats is None:
         return "no admin access to the server (set PEAKLOAD_ADMIN_TOKEN)"
     return server_counts(stats["records"])

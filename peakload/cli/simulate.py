@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="simulate a scenario with the SimPy model",
         description=(
             "Simulate a scenario: replications of the SimPy model, a per-minute series, "
-            "the window summary with exact percentiles, an analytic cross-check per tier "
+            "the window summary (percentiles within 0.5 %), an analytic cross-check per tier "
             "and the SLO verdict. Writes results/<timestamp>-simulation-<scenario>/."
         ),
     )

@@ -67,6 +67,22 @@ def test_the_default_reconciles_against_the_mocks_admin_counts(monkeypatch):
     assert (counted["lost"], counted["duplicated"]) == (1, 0)
 
 
+def test_the_development_admin_token_never_leaves_the_machine(monkeypatch):
+    monkeypatch.delenv("PEAKLOAD_ADMIN_TOKEN", raising=False)
+    count = record_counter(Plan(SMOKE))
+    reason = count("http://staging.example.invalid:8080")  # not asked: no token for it
+    assert reason == "no admin token for a server off this machine (set PEAKLOAD_ADMIN_TOKEN)"
+    assert count("http://127.0.0.1:9") == (  # tried with the development token, refused
+        "no admin access to the server (set PEAKLOAD_ADMIN_TOKEN)"
+    )
+
+
+def test_a_wrong_route_names_the_mocks_api_and_the_way_to_map_another():
+    hint = request_source(Plan(SMOKE)).route_hint("create_payment")
+    assert hint.startswith("create_payment: it is a route of peakload's mock API")
+    assert "--requests MAP.toml or --tasks MODULE.py" in hint
+
+
 def test_a_tasks_module_without_record_counts_is_not_checked(tmp_path):
     module = tmp_path / "mine.py"
     steps = {s for s in TRANSACTIONS if s != "login"}
