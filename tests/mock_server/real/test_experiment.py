@@ -30,7 +30,38 @@ pytestmark = [pytest.mark.slow, pytest.mark.load, pytest.mark.long]
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "real-service"
 UNITS = 300
-HELD_OUT = 1.15  # x the model's 100 users: the calibrated stack near 70 % of its core
+REFERENCE_USERS = 100  # the model's level 1.0
+TARGET_UTILIZATION = 0.7  # the held-out level: high, not saturated
+
+
+def held_out_level(calibration: dict) -> float:
+    """The level at which the calibrated model puts the stack near 70 % of its core.
+
+    A fixed level cannot do: a request's CPU differs from one machine to another
+    (about 3 ms on the machine this was first run on, about 6 ms on another of the same
+    kind), so 115 users held the core at 69 % on one and saturated it on the other.
+    Here the level follows the calibration: the mix's demand per request D and time
+    outside the tiers, the think time Z; throughput X = U / D at the target
+    utilization U, the stack's response D / (1 - U) (processor sharing, open
+    approximation), and users N = X (Z + response + outside).
+    """
+    mix = {name: share["model"] for name, share in calibration["mix"].items()}
+    demands = calibration["demands"]
+    outside_times = calibration.get("outside") or {}
+
+    def stack_demand(name: str) -> float:
+        estimate = demands.get(name, {}).get("stack", {}).get("estimate")
+        return float(estimate or 0.0)
+
+    demand = sum(share * stack_demand(name) for name, share in mix.items())
+    outside = sum(
+        share * float(outside_times.get(name, {}).get("estimate") or 0.0)
+        for name, share in mix.items()
+    )
+    think = float(calibration["think_time_s"]["model"])
+    throughput = TARGET_UTILIZATION / demand
+    users = throughput * (think + demand / (1 - TARGET_UTILIZATION) + outside)
+    return round(users / REFERENCE_USERS, 2)
 
 
 def cores() -> tuple[int, int]:
@@ -100,7 +131,7 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
         assert re.search(r'name = "outside"\nkind = "delay"', text), text[-800:]
         code = main(
             ["validate", "--scenario", str(model), "--host", stack.url,
-             "--busy-time", str(busy), "--levels", str(HELD_OUT),
+             "--busy-time", str(busy), "--levels", str(held_out_level(calibration)),
              "--bounds", str(EXAMPLE / "bounds.toml"), "--min-requests", "3000",
              "--warmup", "10", "--max-minutes", "2", "--replications", "3",
              "--out", str(tmp_path / "val"), "--no-plots", "--quiet"]
@@ -113,9 +144,10 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
     (level,) = doc["levels"]
     rows = {row["metric"]: row for row in level["rows"]}
     utilization = rows["tiers.stack.utilization"]
-    # The level is where the full calibration puts the core 69 % busy (measured 56 %);
-    # this short calibration's demands move by their own sampling (75-83 % predicted,
-    # 69-79 % measured in two runs): a high level, not a saturated one, is what is held.
+    # The level is where this calibration puts the core near 70 % busy (held_out_level);
+    # the simulated closed network and the short calibration's own sampling move the
+    # prediction around that (75-83 % predicted, 69-79 % measured in two runs at a
+    # fixed level): a high level, not a saturated one, is what is held.
     assert 0.55 <= utilization["predicted"] <= 0.9, utilization
     assert 0.45 <= utilization["measured"] <= 0.9, utilization
     # Throughput, the stack's utilization and the mean of every transaction carrying
