@@ -111,6 +111,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="skip the [[failures]] drill experiment (run only the levels)",
     )
+    parser.add_argument(
+        "--calibration",
+        metavar="FILE",
+        help="the model's calibration.json: each prediction's interval then includes what "
+        "its calibrated demands' 95 %% intervals make of it (default: the calibration.json "
+        "beside the model, as calibrate writes it, if any; 'none': take demands as exact)",
+    )
     options.add_seed(parser)
     options.add_jobs(parser, "processes for replications")
     options.add_output(parser)
@@ -119,6 +126,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from peakload.app.progress import progress_bar
     from peakload.app.run_dir import new_run_dir
+    from peakload.app.validate.calibration_input import find_calibration
     from peakload.app.validate.job import plan_validation, validate
     from peakload.app.validate.run import DrillPlan, ValidateOptions
     from peakload.app.validate.table import print_validation
@@ -144,8 +152,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
         plots=not args.no_plots,
         drills=not args.no_drills,
         max_minutes=args.max_minutes,
+        calibration_path=args.calibration,
     )
-    run_dir = new_run_dir(args.out, "validation", load_scenario(args.scenario).name)
+    model = load_scenario(args.scenario)
+    if calibration := find_calibration(args.scenario, args.calibration, model):
+        plain(console, calibration.describe())
+    run_dir = new_run_dir(args.out, "validation", model.name)
     planned = plan_validation(job, run_dir)
     drill = " and its failure drill" if isinstance(planned.drill, DrillPlan) else ""
     label = f"validating {args.scenario} at {len(planned.levels)} level(s){drill}"

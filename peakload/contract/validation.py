@@ -36,6 +36,9 @@ class ValidationRow(_Model):
     kind: str
     predicted: Figure
     predicted_ci95: Figure
+    predicted_input_ci95: Figure = None
+    """The part of ``predicted_ci95`` the calibrated demands' intervals make (in
+    quadrature with the replications'); None when the model came with no calibration."""
     measured: Figure
     measured_ci95: Figure
     difference: Figure
@@ -106,6 +109,9 @@ class ValidationDocument(_Model):
     serve_scenario: str | None
     host: str
     replications: int
+    calibration: str | None = None
+    """The calibration.json whose demands' intervals are in the predictions' half-widths
+    (``predicted_input_ci95``); None: the model's demands were taken as exact."""
     bounds: dict[str, Any]
     rule: str
     failing: list[str]

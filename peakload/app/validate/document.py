@@ -16,7 +16,9 @@ from peakload.measure.validation import (
 
 RULE = (
     "difference = predicted - measured; noise = sqrt(ci_p^2 + ci_m^2) (95% half-widths: "
-    "replications for the prediction, batch means over the window for the measurement). "
+    "replications for the prediction, in quadrature with what its calibrated demands' 95% "
+    "intervals make of it when the model comes with a calibration.json (predicted_input_ci95), "
+    "batch means over the window for the measurement). "
     "agree: |difference| <= bound; agree, within noise: |difference| <= bound + noise; "
     "disagree: beyond bound + noise (the model misses by more than the bound with 95% "
     "confidence). Bounds are relative to the measurement for throughput and times "
@@ -48,6 +50,7 @@ def document(run: ValidationRun, options: ValidateOptions) -> ValidationDocument
         serve_scenario=str(options.serve_scenario_path) if options.serve_scenario_path else None,
         host=options.host or "mock (started by peakload)",
         replications=options.replications,
+        calibration=str(run.calibration) if run.calibration else None,
         bounds=run.bounds.as_dict(),
         rule=RULE,
         failing=run.failing,

@@ -148,6 +148,7 @@ def validate(
 
     started = time.monotonic()
     context = Context.of(options)
+    run.calibration = context.calibration.path if context.calibration else None
     for plateau, plan in planned.levels:  # the pilots, each with its prediction
         simulation = predict(options, plateau, plan, run_dir, bounds, context)
         measured = loadtest(

@@ -3,6 +3,10 @@ its prediction, row by row, and the rows that matter it has no figure for."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from peakload.app.errors import CouldNotRun
 from peakload.app.loadtest.job import LoadTestRun
 from peakload.app.simulate.job import SimulationRun
@@ -11,15 +15,18 @@ from peakload.app.validate.plateau import Plateau
 from peakload.app.validate.prediction import Context
 from peakload.app.validate.run import LevelResult, ValidateOptions
 from peakload.core.plan import Plan
+from peakload.core.workload import OpenWorkload
 from peakload.measure.validation import (
     MIN_TRANSACTION_REQUESTS,
     Bounds,
+    Estimate,
     compare_level,
     figures,
     judged_transactions,
     measured_estimates,
     replication_estimates,
 )
+from simulation.input_uncertainty import OperatingPoint, input_half_widths
 
 TOO_FEW = 0.5
 """A level that measured fewer than this fraction of its planned requests cannot be judged."""
@@ -38,6 +45,7 @@ def level_rows(level: LevelResult, bounds: Bounds, context: Context, minimum: in
     predicted = replication_estimates(
         [r.to_dict() for r in level.simulation.result.replications], transactions
     )
+    predicted = with_input_uncertainty(predicted, level, context)
     measured_figures = measured_estimates(summary, transactions, measured.batches, measured.tiers)
     kinds = {m: kind for m, (kind, _) in figures(summary, transactions).items()}
     outside = measured.outside
@@ -51,6 +59,29 @@ def level_rows(level: LevelResult, bounds: Bounds, context: Context, minimum: in
         context.delay_tiers,
         outside,
     )
+
+
+def with_input_uncertainty(
+    predicted: dict[str, Estimate], level: LevelResult, context: Context
+) -> dict[str, Estimate]:
+    """``predicted`` widened by the calibrated demands' intervals, at the operating
+    point the level's simulation found (:mod:`simulation.input_uncertainty`)."""
+    if context.calibration is None or context.model is None:
+        return predicted
+    throughput = predicted["overall.throughput_rps"].value
+    mean = predicted["overall.mean_s"].value
+    if not (math.isfinite(throughput) and math.isfinite(mean)) or throughput <= 0:
+        return predicted
+    closed = not isinstance(context.model.workload, OpenWorkload)
+    point = OperatingPoint(throughput, mean, level.plan.pool_users if closed else None)
+    rng = np.random.default_rng(round(level.plateau.level * 1000))  # the same draws each run
+    relative = input_half_widths(context.model, context.calibration.intervals, point, rng)
+    return {
+        metric: estimate.with_input(relative[metric] * abs(estimate.value))
+        if metric in relative
+        else estimate
+        for metric, estimate in predicted.items()
+    }
 
 
 def judge_pilot(

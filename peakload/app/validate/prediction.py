@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from peakload.app.simulate.job import SimulateOptions, SimulationRun, simulate
+from peakload.app.validate.calibration_input import CalibrationInput, find_calibration
 from peakload.app.validate.plateau import Plateau
 from peakload.app.validate.run import ValidateOptions
 from peakload.core.plan import Plan
+from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
 from peakload.measure.precision import scaled_length
 from peakload.measure.validation import (
@@ -48,12 +50,16 @@ class Context:
 
     shares: dict[str, float]
     delay_tiers: tuple[str, ...]
+    model: Scenario | None = None
+    calibration: CalibrationInput | None = None
+    """The model's calibration, whose demands' intervals widen every prediction."""
 
     @classmethod
     def of(cls, options: ValidateOptions) -> Context:
         model = load_scenario(options.scenario_path)
         delays = tuple(t.name for t in model.tiers if t.is_delay)
-        return cls(model.step_shares(), delays)
+        calibration = find_calibration(options.scenario_path, options.calibration_path, model)
+        return cls(model.step_shares(), delays, model, calibration)
 
     @property
     def heavy(self) -> list[str]:

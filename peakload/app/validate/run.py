@@ -51,6 +51,9 @@ class ValidateOptions:
     """Run the model's ``[[failures]]`` drill after the levels (``--no-drills``: don't)."""
     max_minutes: float = defaults.VALIDATE_MAX_MINUTES
     """The validation's wall budget: plateaus are lengthened within it (``--max-minutes``)."""
+    calibration_path: str | Path | None = None
+    """``--calibration``: the model's calibration.json (default: the one beside the
+    model, if any; ``none``: take the demands as exact)."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,8 @@ class ValidationRun:
     levels: list[LevelResult] = field(default_factory=list)
     drill: DrillResult | None = None
     drill_skipped: str | None = None
+    calibration: Path | None = None
+    """The calibration.json whose demands' intervals widened the predictions."""
 
     @property
     def level_rows(self) -> list[Row]:

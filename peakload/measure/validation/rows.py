@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from peakload.contract.validation import ValidationRow
 from peakload.measure.validation.bounds import Bounds
@@ -20,10 +20,21 @@ from peakload.measure.validation.kinds import (
 
 @dataclass(frozen=True)
 class Estimate:
-    """A figure and its 95 % confidence half-width (``nan`` when there is none)."""
+    """A figure and its 95 % confidence half-width (``nan`` when there is none).
+
+    A prediction from a calibrated model also says how much of ``ci95`` its demands'
+    intervals make (``input_ci95``, :mod:`simulation.input_uncertainty`): ``ci95`` is
+    the replications' half-width and that one combined in quadrature."""
 
     value: float
     ci95: float = math.nan
+    input_ci95: float = math.nan
+
+    def with_input(self, input_ci95: float) -> Estimate:
+        """This estimate with the demands' part of its uncertainty added."""
+        if math.isnan(input_ci95):
+            return self
+        return Estimate(self.value, math.hypot(_finite(self.ci95), input_ci95), input_ci95)
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,7 @@ class Row:
             kind=self.kind.value,
             predicted=self.predicted.value,
             predicted_ci95=self.predicted.ci95,
+            predicted_input_ci95=self.predicted.input_ci95,
             measured=self.measured.value,
             measured_ci95=self.measured.ci95,
             difference=self.difference,
@@ -119,7 +131,7 @@ def judge_row(
     """One row and its verdict (the rule is in the module docstring). ``predicted`` is
     the model's figure; with ``basis`` PLUS_OUTSIDE, ``outside_s`` is added to it."""
     if basis is PredictionBasis.PLUS_OUTSIDE:
-        predicted = Estimate(predicted.value + outside_s, predicted.ci95)
+        predicted = replace(predicted, value=predicted.value + outside_s)
     else:
         outside_s = math.nan
     floor = basis is PredictionBasis.QUEUE_ONLY

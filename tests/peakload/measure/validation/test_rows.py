@@ -106,3 +106,23 @@ def test_the_servers_outside_time_is_added_to_a_transactions_latencies_only():
     (t,) = [r for r in delay if r.metric == "transactions.t.mean_s"]
     assert t.basis is PredictionBasis.DELAY_TIER and t.predicted.value == pytest.approx(0.02)
     assert t.bound == pytest.approx(0.0026) and t.failed
+
+
+def test_a_calibrated_models_demand_intervals_widen_its_prediction_in_quadrature():
+    # Utilization 69.8 % predicted (replications +-0.24 points) against 77.2 +-1.4
+    # measured: 7.4 points off, past the 5-point bound and 1.4 points of noise.
+    measured = Estimate(0.772, 0.014)
+    exact = row(MetricKind.UTILIZATION, Estimate(0.698, 0.0024), measured)
+    assert exact.failed
+    # The calibration's demands known to +-4.9 % move it by +-3.4 points: within noise.
+    calibrated = Estimate(0.698, 0.0024).with_input(0.049 * 0.698)
+    assert calibrated.ci95 == pytest.approx((0.0024**2 + (0.049 * 0.698) ** 2) ** 0.5)
+    widened = row(MetricKind.UTILIZATION, calibrated, measured)
+    assert widened.verdict is Agreement.WITHIN_NOISE and not widened.decisive
+    assert widened.record().predicted_input_ci95 == pytest.approx(0.049 * 0.698)
+    # A model with no calibration keeps its own interval, and the record says none.
+    assert Estimate(0.698, 0.0024).with_input(float("nan")) == Estimate(0.698, 0.0024)
+    # A saturating interval decides nothing.
+    assert not row(
+        MetricKind.UTILIZATION, Estimate(0.698, 0.0024).with_input(float("inf")), measured
+    ).decisive

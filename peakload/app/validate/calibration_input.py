@@ -1,0 +1,65 @@
+"""The calibration a model came from, so that its predictions carry its demands' intervals.
+
+``calibrate`` writes ``calibration.json`` and the calibrated model side by side in its
+run directory; ``validate`` finds the report there (or where ``--calibration`` says),
+and widens every prediction by what the demands' 95 % intervals make of it
+(:mod:`simulation.input_uncertainty`). A model with no calibration beside it (a
+hand-written one, a copy) is taken as exact, as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from peakload.app.errors import JobError
+from peakload.contract.calibration import CalibrationReport
+from peakload.core.scenario import Scenario
+from simulation.input_uncertainty import DemandInterval, calibration_intervals
+
+REPORT_NAME = "calibration.json"
+NO_CALIBRATION = "none"
+"""``--calibration none``: take the model's demands as exact."""
+
+
+@dataclass(frozen=True)
+class CalibrationInput:
+    """The demands' intervals of the report at ``path``, and how many demands of the
+    model it leaves at their prior (no interval to add)."""
+
+    path: Path
+    intervals: tuple[DemandInterval, ...]
+    at_prior: int
+
+    def describe(self) -> str:
+        """One line for the console: where the intervals come from."""
+        prior = f"; {self.at_prior} at their prior add none" if self.at_prior else ""
+        return (
+            f"predictions include the intervals of {len(self.intervals)} calibrated "
+            f"demand(s) from {self.path}{prior}"
+        )
+
+
+def find_calibration(
+    scenario_path: str | Path, given: str | Path | None, model: Scenario
+) -> CalibrationInput | None:
+    """The calibration of ``model``: ``given`` (a path, or ``none``), else the
+    ``calibration.json`` beside ``scenario_path`` when there is one."""
+    if given is not None and str(given) == NO_CALIBRATION:
+        return None
+    path = Path(given) if given is not None else Path(scenario_path).parent / REPORT_NAME
+    if not path.is_file():
+        if given is not None:
+            raise JobError(f"--calibration {given}: no such file")
+        return None
+    try:
+        report = CalibrationReport.model_validate_json(path.read_text())
+    except (ValidationError, ValueError) as exc:
+        raise JobError(f"{path}: not a calibration.json of peakload calibrate ({exc})") from None
+    delay = next((tier.name for tier in model.tiers if tier.is_delay), None)
+    intervals = tuple(calibration_intervals(report, delay))
+    demands = sum(len(tiers) for tiers in report.demands.values())
+    with_interval = sum(1 for d in intervals if d.tier != delay)
+    return CalibrationInput(path, intervals, demands - with_interval)

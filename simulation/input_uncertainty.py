@@ -1,0 +1,224 @@
+"""How far a model's predictions move when its demands are known only to an interval.
+
+A calibrated model's demands are estimates: ``calibrate`` gives each one a 95 %
+interval (``calibration.json``). The simulation's replications measure the model's own
+randomness, for demands taken as exact; their interval shrinks with the root of their
+number. The demands' uncertainty does not: the true demand is one value, and more
+replications of a wrong one predict the wrong figure ever more precisely. So a
+prediction from a calibrated model carries two parts of uncertainty, and a comparison
+with a measurement that ignores the second judges the calibration's sampling error as
+the model's fault (Barton, "Input uncertainty in output analysis", WSC 2012).
+
+This module propagates the second part through the analytic model of the same
+network, the one the cross-check prints (:mod:`simulation.crosscheck`): draw every
+demand from its interval (normal, ``se`` = half-width / 1.96, cut at zero), evaluate
+the network at the draw, and take the central 95 % of each figure's draws, relative to
+its value at the estimates. The simulation's figure times that relative half-width is
+the parameter part of its interval (:func:`input_half_widths`).
+
+The network, at the operating point the simulation found:
+
+- **closed** (users who think): exact or approximate MVA
+  (:func:`simulation.mva.mva`) with the level's users and the think time that makes
+  the cycle the simulation's (users / throughput); throughput answers the demands;
+- **open** (arrivals): the simulated throughput held, each tier its M/M/c or, sharing
+  cores, its birth-death chain at that rate, as the cross-check's open figures.
+
+A transaction's response is its demand at each tier stretched by the tier's
+residence per unit of demand (the arrival theorem: a request meets the same queue
+whatever its class); its p95 moves with its mean (the same stretch). Demands are drawn
+independently: ``calibrate`` does not write their covariance. For the flow-prefix
+design, where a step's demand is a difference of two phases, neighbouring steps'
+errors are negatively correlated, so independence overstates the spread of their sum
+a little: the interval errs wide, never narrow. A demand kept at its prior has no
+interval and adds nothing; ``calibrate`` names those.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from peakload.contract.calibration import CalibrationReport
+from peakload.core.scenario import Scenario
+from peakload.core.workload import OpenWorkload
+from simulation.analytic import mgc_station, shared_pool_station
+from simulation.crosscheck import mva_kind, mva_servers
+from simulation.mva import mva
+
+DRAWS = 400
+"""Draws of the demands: the 2.5 % and 97.5 % points rest on 10 draws each."""
+MAX_MVA_USERS = 2000
+"""Closed networks of more users are evaluated open at the simulated throughput (MVA's
+recursion is one step per user; at thousands of users the think-dominated network is
+as good as open, and the open figure errs wide)."""
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class DemandInterval:
+    """One demand (a transaction at a tier, seconds per request) and its 95 % interval."""
+
+    transaction: str
+    tier: str
+    estimate: float
+    half_width: float
+
+    @property
+    def standard_error(self) -> float:
+        return self.half_width / Z95
+
+
+def calibration_intervals(
+    report: CalibrationReport, delay_tier: str | None
+) -> list[DemandInterval]:
+    """Every demand of ``report`` that has an interval, with the time outside the tiers
+    as ``delay_tier``'s demand (how ``calibrate`` writes it into the model)."""
+    out = []
+    for transaction, tiers in report.demands.items():
+        for tier, demand in tiers.items():
+            low, high = demand.ci95
+            if demand.identifiable and math.isfinite(high - low) and high > low:
+                out.append(DemandInterval(transaction, tier, demand.estimate, (high - low) / 2))
+    if delay_tier is not None:
+        for transaction, outside in report.outside.items():
+            low, high = outside.ci95
+            if math.isfinite(high - low) and high > low:
+                estimate = max(outside.estimate, 0.0)
+                out.append(DemandInterval(transaction, delay_tier, estimate, (high - low) / 2))
+    return out
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """Where the simulation put the network: its throughput (requests per wall second),
+    its mean response (s), and, closed, the users working (None: open arrivals)."""
+
+    throughput_rps: float
+    mean_s: float
+    users: int | None
+
+
+class _Network:
+    """The scenario's network as arrays: demand[i, k] of transaction i at tier k."""
+
+    def __init__(self, scenario: Scenario):
+        shares = scenario.step_shares()
+        self.transactions = [name for name, share in shares.items() if share > 0]
+        self.shares = np.array([shares[name] for name in self.transactions])
+        self.tiers = list(scenario.tiers)
+        self.names = [tier.name for tier in self.tiers]
+        self.demand = np.zeros((len(self.transactions), len(self.tiers)))
+        for i, name in enumerate(self.transactions):
+            for k, tier in enumerate(self.names):
+                dist = scenario.transaction(name).demand.get(tier)
+                self.demand[i, k] = dist.mean if dist is not None else 0.0
+        self.visits = self.shares @ (self.demand > 0)
+        self.open = isinstance(scenario.workload, OpenWorkload)
+
+    def stretch(self, demand: np.ndarray, point: OperatingPoint, think_s: float) -> np.ndarray:
+        """Each tier's residence per second of demand, and the throughput (last entry)."""
+        per_request = self.shares @ demand
+        if point.users is not None and point.users <= MAX_MVA_USERS:
+            result = mva(
+                list(per_request),
+                point.users,
+                think_s,
+                [mva_servers(t) for t in self.tiers],
+                [mva_kind(t) for t in self.tiers],
+            )
+            residence = np.array(result.station_response_s)
+            throughput = result.throughput
+        else:
+            throughput = point.throughput_rps
+            residence = np.array(
+                [
+                    self._open_residence(k, per_request[k], throughput)
+                    for k in range(len(self.tiers))
+                ]
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stretch = np.where(per_request > 0, residence / per_request, 1.0)
+        return np.append(stretch, throughput)
+
+    def _open_residence(self, k: int, per_request: float, rate: float) -> float:
+        tier, visits = self.tiers[k], self.visits[k]
+        if tier.is_delay or per_request <= 0 or visits <= 0:
+            return per_request
+        mean = per_request / visits
+        if tier.cores is not None:
+            est = shared_pool_station(
+                rate * visits, mean, tier.instances, tier.workers, tier.cores, None
+            )
+            response = est.mean_response_s if est.stable else math.inf
+        else:
+            station = mgc_station(rate * visits, mean, tier.servers, 1.0)
+            response = station.mean_response_s if station.stable else math.inf
+        return visits * response
+
+    def figures(self, demand: np.ndarray, point: OperatingPoint, think_s: float) -> dict:
+        stretched = self.stretch(demand, point, think_s)
+        stretch, throughput = stretched[:-1], stretched[-1]
+        per_request = self.shares @ demand
+        response = demand @ stretch
+        out = {"overall.throughput_rps": throughput, "overall.mean_s": per_request @ stretch}
+        for i, name in enumerate(self.transactions):
+            out[f"transactions.{name}.mean_s"] = response[i]
+        for k, tier in enumerate(self.tiers):
+            if not tier.is_delay:
+                out[f"tiers.{tier.name}.utilization"] = throughput * per_request[k]
+            if self.visits[k] > 0:
+                out[f"tiers.{tier.name}.mean_response_s"] = (
+                    stretch[k] * per_request[k] / self.visits[k]
+                )
+        return out
+
+
+def input_half_widths(
+    scenario: Scenario,
+    intervals: Iterable[DemandInterval],
+    point: OperatingPoint,
+    rng: np.random.Generator,
+    draws: int = DRAWS,
+) -> dict[str, float]:
+    """Each figure's 95 % half-width from the demands' intervals, relative to the figure
+    (multiply by the simulated value): ``overall.throughput_rps`` (closed only),
+    ``overall.mean_s``/``p95_s``, ``transactions.<name>.mean_s``/``p95_s``,
+    ``tiers.<name>.utilization`` and ``.mean_response_s``. An interval that reaches
+    saturation is infinite. Empty when no demand of the scenario has an interval."""
+    network = _Network(scenario)
+    rows = {name: i for i, name in enumerate(network.transactions)}
+    columns = {name: k for k, name in enumerate(network.names)}
+    known = [
+        (rows[d.transaction], columns[d.tier], d.standard_error)
+        for d in intervals
+        if d.transaction in rows
+        and d.tier in columns
+        and network.demand[rows[d.transaction], columns[d.tier]] > 0
+    ]
+    if not known:
+        return {}
+    users = point.users
+    cycle = users / point.throughput_rps if users and point.throughput_rps > 0 else 0.0
+    think_s = max(0.0, cycle - point.mean_s)
+    base = network.figures(network.demand, point, think_s)
+    samples: dict[str, list[float]] = {metric: [] for metric in base}
+    i, k, se = (np.array(column) for column in zip(*known, strict=True))
+    for _ in range(draws):
+        demand = network.demand.copy()
+        demand[i, k] = np.maximum(demand[i, k] + se * rng.standard_normal(len(se)), 0.0)
+        for metric, value in network.figures(demand, point, think_s).items():
+            samples[metric].append(value)
+    out = {}
+    for metric, values in samples.items():
+        low, high = np.quantile(np.array(values), [0.025, 0.975], method="inverted_cdf")
+        spread = (high - low) / 2 if math.isfinite(high) else math.inf
+        out[metric] = float(spread / abs(base[metric])) if base[metric] else math.inf
+        if metric.endswith(".mean_s"):
+            out[metric.removesuffix(".mean_s") + ".p95_s"] = out[metric]
+    if network.open:
+        out.pop("overall.throughput_rps")  # the arrivals set it, not the demands
+    return out

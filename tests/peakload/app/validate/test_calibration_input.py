@@ -1,0 +1,69 @@
+"""validate finds the calibration a model came from, and only that one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from peakload.app.errors import JobError
+from peakload.app.validate.calibration_input import find_calibration
+from tests.factories import exponential, station_scenario
+
+MODEL = station_scenario(
+    [{"name": "cpu", "instances": 1, "workers": 1}, {"name": "outside", "kind": "delay"}],
+    {"cpu": exponential(0.01), "outside": exponential(0.002)},
+    rate=5.0,
+)
+
+
+def _report(demands: dict) -> str:
+    return json.dumps(
+        {
+            "scenario": "model.toml", "method": "utilization_law", "runs": [],
+            "window_s": 1.0, "windows": 10, "demands": demands, "fit": {}, "mix": {},
+            "think_time_s": {}, "warnings": [],
+            "outside": {"job": {"estimate": 0.002, "ci95": [0.001, 0.003], "responses": 9,
+                                "busiest_utilization": 0.05}},
+        }
+    )  # fmt: skip
+
+
+def _demand(ci95: list[float], identifiable: bool = True) -> dict:
+    return {
+        "estimate": sum(ci95) / 2, "ci95": ci95, "prior": 0.01,
+        "method": "utilization_law" if identifiable else "prior", "identifiable": identifiable,
+    }  # fmt: skip
+
+
+def test_the_calibration_beside_the_model_is_found_and_none_turns_it_off(tmp_path):
+    model = tmp_path / "model-calibrated.toml"
+    model.write_text("# a calibrated model\n")
+    assert find_calibration(model, None, MODEL) is None  # nothing beside it: exact demands
+    (tmp_path / "calibration.json").write_text(
+        _report(
+            {
+                "job": {"cpu": _demand([0.009, 0.011])},
+                "login": {"cpu": _demand([0.01, 0.01], False)},
+            }
+        )
+    )
+    found = find_calibration(model, None, MODEL)
+    assert found is not None and found.path == tmp_path / "calibration.json"
+    assert [(d.transaction, d.tier) for d in found.intervals] == [
+        ("job", "cpu"),
+        ("job", "outside"),
+    ]
+    assert found.at_prior == 1
+    assert "2 calibrated demand(s)" in found.describe() and "1 at their prior" in found.describe()
+    assert find_calibration(model, "none", MODEL) is None
+
+
+def test_a_named_calibration_that_is_missing_or_not_one_is_a_clear_error(tmp_path):
+    model = tmp_path / "model.toml"
+    with pytest.raises(JobError, match="no such file"):
+        find_calibration(model, tmp_path / "nope.json", MODEL)
+    wrong = tmp_path / "summary.json"
+    wrong.write_text('{"kind": "simulation"}')
+    with pytest.raises(JobError, match=r"not a calibration\.json"):
+        find_calibration(model, wrong, MODEL)
