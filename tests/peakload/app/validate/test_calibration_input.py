@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from peakload.app.errors import JobError
-from peakload.app.validate.calibration_input import find_calibration
+from peakload.app.validate.calibration_input import CalibrationInput, find_calibration
+from peakload.app.validate.judging import with_input_uncertainty
+from peakload.app.validate.prediction import Context
+from peakload.measure.validation import Estimate
+from simulation.input_uncertainty import DemandInterval
 from tests.factories import exponential, station_scenario
 
 MODEL = station_scenario(
@@ -67,3 +73,35 @@ def test_a_named_calibration_that_is_missing_or_not_one_is_a_clear_error(tmp_pat
     wrong.write_text('{"kind": "simulation"}')
     with pytest.raises(JobError, match=r"not a calibration\.json"):
         find_calibration(model, wrong, MODEL)
+
+
+def test_a_levels_predictions_widen_by_the_calibrations_intervals_and_only_then():
+    closed = station_scenario(
+        [{"name": "cpu", "instances": 1, "workers": 1}],
+        {"cpu": exponential(0.04)},
+        users=20,
+        think=exponential(1.0),
+    )
+    predicted = {
+        "overall.throughput_rps": Estimate(15.6, 0.1),
+        "overall.mean_s": Estimate(0.28, 0.01),
+        "transactions.job.mean_s": Estimate(0.28, 0.01),
+        "tiers.cpu.utilization": Estimate(0.62, 0.004),
+    }
+    level = SimpleNamespace(plan=SimpleNamespace(pool_users=20), plateau=SimpleNamespace(level=1))
+    exact = Context({"job": 1.0}, (), closed, None)
+    assert with_input_uncertainty(predicted, level, exact) == predicted
+    calibration = CalibrationInput(
+        Path("calibration.json"), (DemandInterval("job", "cpu", 0.04, 0.004),), 0
+    )
+    widened = with_input_uncertainty(
+        predicted, level, Context({"job": 1.0}, (), closed, calibration)
+    )
+    utilization = widened["tiers.cpu.utilization"]
+    # +-10 % of demand, at 62 % busy: the utilization moves nearly as much (the
+    # throughput a little less than the users' cycle allows), the response more.
+    assert 0.5 * 0.062 < utilization.input_ci95 < 0.062
+    assert utilization.ci95 > utilization.input_ci95 > predicted["tiers.cpu.utilization"].ci95
+    response = widened["transactions.job.mean_s"]
+    assert response.input_ci95 > 0.1 * 0.28
+    assert widened["overall.throughput_rps"].input_ci95 < 0.1 * 15.6
