@@ -177,10 +177,21 @@ class Monitor(threading.Thread):
         return self.samples
 
     def run(self) -> None:
+        """Sample every ``interval_s`` on a fixed schedule (the k-th sample due at
+        ``start + k x interval_s``), not ``interval_s`` after the last sample ended:
+        a sample takes its own time (psutil over process trees, the server's counters,
+        a busy-time source), up to a few tenths of a second on a loaded machine, and
+        waiting after it stretched one-second windows to 1.1-1.7 s, so a 12-second
+        calibration phase held 9 windows. A sample that falls behind by a whole
+        interval skips to the next due time rather than bunching."""
         last = time.monotonic()
         last_gen = [_cpu_seconds(p) for p in self.generators]
-        while not self._stop_event.wait(self.interval_s):
+        due = last + self.interval_s
+        while not self._stop_event.wait(max(0.0, due - time.monotonic())):
             now = time.monotonic()
+            due += self.interval_s
+            if due <= now:  # behind by a whole interval: the next one due from now
+                due = now + self.interval_s
             span = now - last
             gen = [_cpu_seconds(p) for p in self.generators]
             per_process = [100 * (a - b) / span for a, b in zip(gen, last_gen, strict=True)]
