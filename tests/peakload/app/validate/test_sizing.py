@@ -133,7 +133,15 @@ def test_the_command_exits_with_its_verdicts_own_code(
     args = SimpleNamespace(
         **{
             name: None
-            for name in ("serve_scenario", "host", "busy_time", "requests", "tasks", "bounds")
+            for name in (
+                "serve_scenario",
+                "host",
+                "busy_time",
+                "requests",
+                "tasks",
+                "bounds",
+                "calibration",
+            )
         },
         scenario=str(scenario),
         levels=(1.0,),
