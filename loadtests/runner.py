@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -202,7 +203,8 @@ def run_loadtest(
                 progress(min(time.monotonic() - started, plan.setup_s + plan.wall_duration_s))
             if mock is not None:
                 mock.poll()
-            time.sleep(mock.due_in() if mock is not None else 0.5)
+            with contextlib.suppress(subprocess.TimeoutExpired):  # back as soon as it ends
+                master.wait(mock.due_in() if mock is not None else 0.5)
         if (line := _aborted(raw)) is not None:
             raise LoadTestError(line)
         for worker in processes[1:]:
