@@ -21,9 +21,10 @@ from peakload.core.plan import Plan
 LOCUSTFILE = Path(loadtests.__file__).parent / "locustfile.py"
 
 
-def locust_commands(plan: Plan, host: str, run_dir: Path) -> list[list[str]]:
+def locust_commands(plan: Plan, host: str, run_dir: Path, reports: bool = True) -> list[list[str]]:
     """The command of each Locust process, the master's (or the only one's) first:
-    its reports (CSVs, HTML) go to ``run_dir``."""
+    its reports (CSVs, HTML) go to ``run_dir``, unless ``reports`` is False (no one
+    reads them: calibrate's phases)."""
     base = [
         sys.executable,
         "-m",
@@ -36,23 +37,21 @@ def locust_commands(plan: Plan, host: str, run_dir: Path) -> list[list[str]]:
         "WARNING",
     ]
     stop_timeout = plan.scenario.workload.timeout_s * (plan.scenario.workload.retries + 1) + 5
-    reports = [
-        "--headless",
-        "--csv",
-        str(run_dir / "locust"),
-        "--csv-full-history",
-        "--html",
-        str(run_dir / "locust-report.html"),
-        "--only-summary",
-        "--stop-timeout",
-        f"{stop_timeout:.0f}",
-    ]
+    headless = ["--headless", "--only-summary", "--stop-timeout", f"{stop_timeout:.0f}"]
+    if reports:
+        headless += [
+            "--csv",
+            str(run_dir / "locust"),
+            "--csv-full-history",
+            "--html",
+            str(run_dir / "locust-report.html"),
+        ]
     if plan.workers <= 1:
-        return [base + reports]
+        return [base + headless]
     port = free_port()
     master = (
         base
-        + reports
+        + headless
         + [
             "--master",
             "--master-bind-host",

@@ -140,7 +140,25 @@ class MockSupervisor:
         self.on_restart = on_restart
         self.origin: float | None = None
         self.outages: list[Outage] = []
+        self.seeds_served: set[int] = set()  # runs lent this mock (next_run)
         self.mock = start(mock_env(plan), None).wait_ready(START_TIMEOUT_S)
+
+    def next_run(self, plan: Plan, raw_dir: Path) -> None:
+        """Keep this mock for another run (one mock lent to a job's runs in a row,
+        :func:`loadtests.runner.start_mock`): the clock is the new plan's, set once its
+        origin is announced in ``raw_dir``. Counters, database and service-time stream
+        run on from the runs before. Kills belong to a run's own mock: none here. A
+        run seed is served once: the users draw their Idempotency-Keys from it, so a
+        second run of that seed would replay the first's writes, not make its own."""
+        if self.kills or (self.outages and self.outages[-1].back is None):
+            raise ValueError("a mock with kills scheduled or pending is not lent to runs")
+        if plan.run_seed in self.seeds_served:
+            raise ValueError(
+                f"seed {plan.run_seed} already ran on this mock: its writes' keys would "
+                "replay that run's; give each run on a shared mock its own seed"
+            )
+        self.seeds_served.add(plan.run_seed)
+        self.plan, self.raw_dir, self.origin, self.outages = plan, raw_dir, None, []
 
     @property
     def url(self) -> str:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -67,6 +68,44 @@ def _wait_idle(host: str, token: str, timeout_s: float = 30.0) -> None:
         stats = admin_stats(host, token)
 
 
+def admin_token(host: str | None) -> str | None:
+    """The token the runner reads the server's counters with: ``PEAKLOAD_ADMIN_TOKEN``,
+    else, for the mock it starts (no ``host``), the development token the mock then
+    accepts (it reads the same variable)."""
+    return os.environ.get("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN if host is None else None)
+
+
+def start_mock(
+    plan: Plan,
+    where: Path,
+    serve_scenario: str | Path | None = None,
+    db_url: str | None = None,
+    kill_at_s: tuple[float, ...] = (),
+    *,
+    restart_after_s: float,
+) -> MockSupervisor:
+    """Start the mock for ``plan`` (emulating ``serve_scenario`` when given), its
+    database (``mock.db``, or ``db_url``) and log (``mock-server.log``) in ``where``,
+    and wait until it answers; raises :class:`LoadTestError` if it does not.
+
+    :func:`run_loadtest` starts one per run; a job that runs several load tests in
+    a row (``calibrate --plan``) may start one here and lend it to each run
+    (``shared_mock``), then stop it: the server's start (its imports, a fresh
+    database's budget units) is paid once.
+    """
+    served = Path(serve_scenario).resolve() if serve_scenario else plan.scenario_path
+
+    def start(env: dict[str, str], port: int | None) -> MockServer:
+        return MockServer(served, where / "mock.db", port, env, where / "mock-server.log", db_url)
+
+    try:
+        return MockSupervisor(
+            start, plan, where / "raw", admin_token(None), kill_at_s, restart_after_s
+        )
+    except MockServerError as exc:
+        raise LoadTestError(str(exc)) from None
+
+
 def run_loadtest(
     plan: Plan,
     run_dir: Path,
@@ -78,6 +117,8 @@ def run_loadtest(
     kill_at_s: tuple[float, ...] = (),
     *,
     restart_after_s: float,
+    shared_mock: MockSupervisor | None = None,
+    locust_reports: bool = True,
 ) -> LoadTestResult:
     """Run ``plan`` against ``host`` (or a mock this starts) and measure it.
 
@@ -87,35 +128,42 @@ def run_loadtest(
     The mock runs on ``db_url`` (default: SQLite in the run directory); it is
     killed at each scenario clock of ``kill_at_s`` and restarted
     ``restart_after_s`` later (:mod:`loadtests.outages`).
+
+    ``shared_mock``, a mock :func:`start_mock` started, is used in place of
+    starting one (and left running: its owner stops it). Its counters run on
+    from the runs before; everything read from them is a difference over this
+    run's samples, so they measure this run alone. ``locust_reports`` False
+    leaves out Locust's own CSV and HTML reports, which nothing of peakload reads.
     """
     run_dir = run_dir.resolve()  # Locust runs in it: every path it is given must be absolute
     raw = run_dir / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     # Every Locust process reads the plan, whatever its directory, and writes its records here.
     plan = replace(plan, scenario_path=str(Path(plan.scenario_path).resolve()), out_dir=str(raw))
-    token = os.environ.get("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN if host is None else None)
+    if shared_mock is not None and (host is not None or kill_at_s):
+        raise LoadTestError("a shared mock cannot go with --host or --kill-server-at")
+    token = admin_token(host)
     counts_before: Counts = "the load test did not start"
     count_records = record_counter(plan)
-    mock = None
+    mock = shared_mock
     monitor: Monitor | None = None
     processes: list[subprocess.Popen] = []
     logs = []
     try:
-        if host is None:
-            served = Path(serve_scenario).resolve() if serve_scenario else plan.scenario_path
-
-            def start_mock(env: dict[str, str], port: int | None) -> MockServer:
-                log_path = run_dir / "mock-server.log"
-                return MockServer(served, run_dir / "mock.db", port, env, log_path, db_url)
-
+        if mock is not None:
             try:
-                mock = MockSupervisor(start_mock, plan, raw, token, kill_at_s, restart_after_s)
-            except MockServerError as exc:
+                mock.next_run(plan, raw)
+            except ValueError as exc:
                 raise LoadTestError(str(exc)) from None
+            host = mock.url
+        elif host is None:
+            mock = start_mock(
+                plan, run_dir, serve_scenario, db_url, kill_at_s, restart_after_s=restart_after_s
+            )
             host = mock.url
         counts_before = count_records(host)
         env = {**os.environ, ENV: plan.to_env()}
-        for i, command in enumerate(locust_commands(plan, host, run_dir)):
+        for i, command in enumerate(locust_commands(plan, host, run_dir, locust_reports)):
             log = (run_dir / ("locust.log" if i == 0 else f"locust-worker-{i}.log")).open("w")
             logs.append(log)
             processes.append(
@@ -155,7 +203,8 @@ def run_loadtest(
                 progress(min(time.monotonic() - started, plan.setup_s + plan.wall_duration_s))
             if mock is not None:
                 mock.poll()
-            time.sleep(mock.due_in() if mock is not None else 0.5)
+            with contextlib.suppress(subprocess.TimeoutExpired):  # back as soon as it ends
+                master.wait(mock.due_in() if mock is not None else 0.5)
         if (line := _aborted(raw)) is not None:
             raise LoadTestError(line)
         for worker in processes[1:]:
@@ -173,7 +222,7 @@ def run_loadtest(
             stop(process)
         for log in logs:
             log.close()
-        if mock is not None:
+        if mock is not None and mock is not shared_mock:
             mock.stop()
 
     log_text = "\n".join(

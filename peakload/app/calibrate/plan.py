@@ -17,8 +17,14 @@ sized to load the busiest tier without saturating it. The tour runs in rounds:
    the phases so far).
 
 Every phase is an ordinary load test, written under the calibration's
-directory (``plan/<phase>.toml`` and its run), against the mock (serving
-``--serve-scenario`` when given) or ``--host``.
+directory (``plan/<phase>.toml`` and its run), against ``--host`` or the mock
+(serving ``--serve-scenario`` when given). The tour's wall time goes to
+measuring, not to starting things: one mock serves every phase (started with
+the first, in ``plan/``; a phase reads its counters as differences over its
+own window, as any run does), and a phase writes only what calibration reads
+back (no report.html, plots or Locust reports). What each phase still pays
+(Locust's start, its users' sign-in, its stop) belongs to its own Locust
+process: its users live there, with the phase's plan, records and run directory.
 """
 
 from __future__ import annotations
@@ -33,9 +39,10 @@ from typing import Any
 
 import tomli_w
 
+from loadtests.outages import MockSupervisor
 from peakload.app.calibrate import design
 from peakload.app.errors import JobError
-from peakload.app.loadtest.job import LoadTestOptions, loadtest, scenario_requests
+from peakload.app.loadtest.job import LoadTestOptions, loadtest, scenario_requests, shared_mock
 from peakload.contract.calibration import CalibrationReport, PlanDesign, PlanPhase
 from peakload.core.clock import format_clock
 from peakload.core.scenario import Scenario
@@ -127,6 +134,27 @@ def _rerun(prefixes: list[design.Prefix], imprecise: set[str]) -> list[design.Pr
     return [by_name[n] for n in chosen] or prefixes
 
 
+class TourMock:
+    """The tour's one mock when calibrate serves it (no ``--host``): started for the
+    first phase, lent to every phase, stopped when the tour ends, however it ends."""
+
+    def __init__(self, serve: bool, where: Path):
+        self.serve, self.where = serve, where
+        self.mock: MockSupervisor | None = None
+
+    def for_phase(self, phase: LoadTestOptions) -> MockSupervisor | None:
+        if self.serve and self.mock is None:
+            self.mock = shared_mock(phase, self.where)
+        return self.mock
+
+    def __enter__(self) -> TourMock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.mock is not None:
+            self.mock.stop()
+
+
 def run_plan(
     options,
     model: Scenario,
@@ -136,9 +164,20 @@ def run_plan(
 ) -> Tour:
     """Run the tour (see the module's doc); ``estimate`` turns run directories into a
     report without writing anything."""
+    with TourMock(not options.host, run_dir / "plan") as mock:
+        return _tour(options, model, run_dir, estimate, progress or (lambda _line: None), mock)
+
+
+def _tour(
+    options,
+    model: Scenario,
+    run_dir: Path,
+    estimate: Callable[[list[Path]], CalibrationReport],
+    say: Callable[[str], None],
+    mock: TourMock,
+) -> Tour:
     if options.host and options.serve_scenario_path:
         raise JobError("--serve-scenario needs the mock this starts; it cannot go with --host")
-    say = progress or (lambda _line: None)
     plan_dir = run_dir / "plan"
     plan_dir.mkdir(parents=True, exist_ok=True)
     model_path = Path(options.scenario_path)
@@ -167,19 +206,19 @@ def run_plan(
             path = plan_dir / f"{len(tour.phases) + 1:02d}-{prefix.name}.toml"
             data = phase_scenario(model_path, prefix, sizing.users, phase_s)
             path.write_text(tomli_w.dumps(data))
-            done = loadtest(
-                LoadTestOptions(
-                    scenario_path=path,
-                    host=options.host,
-                    serve_scenario_path=options.serve_scenario_path,
-                    requests_path=options.requests_path or scenario_requests(model_path, model),
-                    compress=1.0,
-                    out=plan_dir,
-                    plots=False,
-                    busy_map_path=options.busy_map_path,
-                    seed=first_seed + len(tour.phases),  # each phase its own stream
-                )
+            phase = LoadTestOptions(
+                scenario_path=path,
+                host=options.host,
+                serve_scenario_path=options.serve_scenario_path,
+                requests_path=options.requests_path or scenario_requests(model_path, model),
+                compress=1.0,
+                out=plan_dir,
+                plots=False,
+                reports=False,  # only what calibration reads
+                busy_map_path=options.busy_map_path,
+                seed=first_seed + len(tour.phases),  # each phase its own stream
             )
+            done = loadtest(phase, mock=mock.for_phase(phase))
             tour.runs.append(done.run_dir)
             tour.phases.append(
                 PlanPhase(

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests import busy_sources
+from loadtests.outages import MockSupervisor
 from loadtests.roster import setup_rate
-from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest
+from loadtests.runner import LoadTestError, LoadTestResult, run_loadtest, start_mock
 from loadtests.tasks import TasksError, load_tasks
 from peakload.app import defaults
 from peakload.app.errors import CouldNotRun, JobError
-from peakload.app.provenance import Stopwatch
+from peakload.app.provenance import Stopwatch, write_provenance
 from peakload.app.run_dir import JudgedRun, start_run, write_closing_files, write_run
 from peakload.contract.summary import Summary
 from peakload.core.clock import format_clock, parse_clock
@@ -58,6 +59,9 @@ class LoadTestOptions:
     sign_in_rate: float | None = None  # default: what the busiest tier can take
     out: str | Path = "results"
     plots: bool = True
+    reports: bool = True
+    """report.html and Locust's own CSV and HTML reports; False writes only the files
+    a run is read back from (calibrate's phases: summary, records, samples)."""
     busy_map_path: str | Path | None = None
     """A TOML mapping tiers to busy-time sources of a real system (see loadtests.busy_sources)."""
     db: str | None = None
@@ -213,14 +217,38 @@ def kill_clocks(options: LoadTestOptions, plan: Plan) -> tuple[float, ...]:
     return tuple(sorted(clocks))
 
 
+def shared_mock(options: LoadTestOptions, where: Path) -> MockSupervisor:
+    """A mock to lend to several load tests in a row (``loadtest(..., mock=)``), started
+    now in ``where`` for the plan ``options`` describe (serving its
+    ``serve_scenario_path`` when given); the caller stops it. Its service times come
+    from one stream, seeded from that first plan's seed, and run on through the runs:
+    each run draws fresh ones, as it would from a mock of its own.
+    Raises :class:`CouldNotRun` when it does not start."""
+    if options.host:
+        raise JobError("a mock of peakload's own cannot go with --host")
+    try:
+        return start_mock(
+            plan_for(options),
+            where.resolve(),
+            options.serve_scenario_path,
+            options.db,
+            restart_after_s=options.restart_after_s,
+        )
+    except LoadTestError as exc:
+        raise CouldNotRun(f"could not run: {exc}") from None
+
+
 def loadtest(
     options: LoadTestOptions,
     plan: Plan | None = None,
     progress: Callable[[float], None] | None = None,
+    mock: MockSupervisor | None = None,
 ) -> LoadTestRun:
     """Run the load test ``options`` describe and write its run directory.
 
     ``progress`` gets the wall seconds done; the total is ``plan.wall_duration_s``.
+    ``mock``, from :func:`shared_mock`, serves the run in place of a mock of its own
+    (``options.serve_scenario_path`` is then the mock's, given when it started).
     Raises :class:`CouldNotRun` when the run could not start, or measured fewer
     than ``options.min_requests`` requests in its window (the run directory is
     written all the same, to look into).
@@ -253,12 +281,17 @@ def loadtest(
             db_url=options.db,
             kill_at_s=kill_at_s,
             restart_after_s=options.restart_after_s,
+            shared_mock=mock,
+            locust_reports=options.reports,
         )
     except LoadTestError as exc:
         raise CouldNotRun(f"could not run: {exc}") from None
     result.summary.plan = {**(result.summary.plan or {}), "min_requests": options.min_requests}
     label = "virtual users (scenario-equivalent)"
     write_run(run_dir, result, scenario, options.plots, population_label=label)
-    write_closing_files(run_dir, stopwatch, plan.run_seed)
+    if options.reports:
+        write_closing_files(run_dir, stopwatch, plan.run_seed)
+    else:
+        write_provenance(run_dir, stopwatch, plan.run_seed)
     _check_measured(options, plan, result.summary, run_dir)
     return LoadTestRun(run_dir, scenario, plan, result)

@@ -23,15 +23,48 @@ class _Done:
     run_dir: Path
 
 
+class _Mock:
+    """Stands for the tour's mock: where it was started, how often stopped."""
+
+    def __init__(self, where: Path):
+        self.where, self.stopped = where, 0
+
+    def stop(self) -> None:
+        self.stopped += 1
+
+
+@dataclass
+class _Lent:
+    started: list[_Mock]
+    """The mocks the tour started."""
+    given: list[_Mock | None]
+    """The mock each phase was lent."""
+
+
 @pytest.fixture
-def phases_ran(monkeypatch, tmp_path):
-    """Replace the load test: each phase becomes a run without traffic; record its flow."""
+def lent(monkeypatch):
+    mocks = _Lent([], [])
+
+    def start(options, where: Path) -> _Mock:
+        mocks.started.append(_Mock(where))
+        return mocks.started[-1]
+
+    monkeypatch.setattr(calibration_plan, "shared_mock", start)
+    return mocks
+
+
+@pytest.fixture
+def phases_ran(monkeypatch, tmp_path, lent):
+    """Replace the load test: each phase becomes a run without traffic; record its flow
+    and the mock it was lent."""
     ran: list[list[str]] = []
     rng = np.random.default_rng(31)
 
-    def fake_loadtest(options):
+    def fake_loadtest(options, mock=None):
+        assert not options.reports and not options.plots  # only what calibration reads
         steps = tomllib.loads(Path(options.scenario_path).read_text())["flows"][0]["steps"]
         ran.append(steps)
+        lent.given.append(mock)
         run = tmp_path / "runs" / f"{len(ran):02d}"
         run.mkdir(parents=True)
         fake_run(run, CI_SMOKE, rng, seconds=60, rate=40.0)
@@ -51,6 +84,29 @@ def test_one_round_when_the_first_is_precise_enough(phases_ran, tmp_path):
     assert [p.round for p in design.phases] == [1] * 12
     assert len(design.worst) == 1  # estimated once, after the round
     assert done.runs == [Path(p.run) for p in design.phases]
+
+
+def test_one_mock_serves_every_phase_and_stops_with_the_tour(phases_ran, lent, tmp_path):
+    done = calibrate(
+        CalibrateOptions(CI_SMOKE, plan=True, out=tmp_path, precision=100.0, replicates=20)
+    )
+    [mock] = lent.started  # one, started for the first phase
+    assert len(lent.given) == len(phases_ran) == 12 and all(m is mock for m in lent.given)
+    assert mock.stopped == 1 and mock.where == done.run_dir / "plan"
+
+
+def test_a_tour_against_a_host_starts_no_mock(phases_ran, lent, tmp_path):
+    calibrate(
+        CalibrateOptions(
+            CI_SMOKE,
+            plan=True,
+            host="http://127.0.0.1:9",
+            out=tmp_path,
+            precision=100.0,
+            replicates=20,
+        )
+    )
+    assert len(phases_ran) == 12 and not lent.started and lent.given == [None] * 12
 
 
 def test_the_budget_stops_the_tour_and_the_estimate_says_so(phases_ran, tmp_path):
@@ -93,3 +149,16 @@ def test_phases_too_short_for_ten_windows_exit_2(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert code == 2 and "--phase-seconds 15" in err and "--interval" in err
+
+
+def test_the_mock_stops_when_a_phase_fails(phases_ran, lent, monkeypatch, tmp_path):
+    from peakload.app.errors import CouldNotRun
+
+    def failing(options, mock=None):
+        raise CouldNotRun("could not run: the phase's users never signed in")
+
+    monkeypatch.setattr(calibration_plan, "loadtest", failing)
+    with pytest.raises(CouldNotRun):
+        calibrate(CalibrateOptions(CI_SMOKE, plan=True, out=tmp_path, replicates=20))
+    [mock] = lent.started
+    assert mock.stopped == 1
