@@ -84,7 +84,7 @@ class User(Client):
         self.step = 0
 
     def _think(self) -> None:
-        Timeout(self.model.env, self.think.next()).callbacks.append(self._thought)
+        self.model.wakeups.after(self.think.next(), self._thought)
 
     def _thought(self, event: Timeout) -> None:
         if self.active:
@@ -212,10 +212,10 @@ class Population:
             pool = think.sample_n(rng, max(4 * n, 10_000))
             biased = rng.choice(pool, size=n, p=pool / pool.sum()) if pool.sum() > 0 else pool[:n]
             residual = rng.random(n) * biased
-        env = model.env
+        wakeups = model.wakeups
         for user, f, k, wait in zip(users, flow, step, residual, strict=True):
             user.steps, user.step = flows[f], int(k)
-            Timeout(env, float(wait)).callbacks.append(user._thought)
+            wakeups.after(float(wait), user._thought)
 
 
 class Arrivals:

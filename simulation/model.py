@@ -46,6 +46,7 @@ from simulation.deadlines import Deadlines
 from simulation.delay_tier import DelayTier
 from simulation.request import Route
 from simulation.stations import SharedTier, Tier, build_station
+from simulation.wakeups import WakeCalendar
 
 
 class Model:
@@ -125,6 +126,8 @@ class Model:
         self.observe(self._grid(window), window, seed)
         self.deadlines = Deadlines(env, horizon=self.end_s)
         """The watchdog that times attempts out."""
+        self.wakeups = WakeCalendar(env)
+        """Thinking users' wake-ups, out of SimPy's event heap until they are near."""
         appends = (
             attempts.transaction.append,
             attempts.start.append,

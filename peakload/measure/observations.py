@@ -21,7 +21,6 @@ Both tier kinds answer the same two questions, :meth:`stats` over a window and
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,6 +29,7 @@ import numpy as np
 from peakload.contract.summary import TierStats
 from peakload.measure.stats import request_series, request_summary
 from peakload.measure.tier_counters import TierCounters as TierCounters
+from peakload.measure.tier_figures import TierFigures
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ class CpuTrace:
 
 
 @dataclass(frozen=True)
-class TierIntervals:
+class TierIntervals(TierFigures):
     """A tier observed visit by visit, as a simulation sees it (scenario clock).
 
     Visits that got a server: when each ``arrivals``, how long it ``waits`` in
@@ -246,53 +246,19 @@ class TierIntervals:
             share = np.diff(busy) / (self.servers * widths)
         return share
 
-    def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
-        """Utilization from each visit's service interval clipped to the window (a
-        tier sharing cores: CPU spent in it, and the workers' busy share beside);
-        waits and responses of the visits that arrived in it."""
-        w0, w1 = window
-        length = (w1 - w0) / timebase.compress
+    def busy_seconds(self, window: tuple[float, float]) -> float:
+        """Server-seconds of service done in ``window``: each visit's interval clipped."""
         starts = self.service_starts
-        busy = cumulative_busy(starts, starts + self.services, np.array([w0, w1]))
-        occupancy = float(busy[1] - busy[0]) / (self.servers * length) if self.servers else 0.0
-        if self.delay:
-            utilization = math.nan
-        elif self.cpu is not None:
-            cpu = self.cpu.spent(np.array([w0, w1]))
-            utilization = float(cpu[1] - cpu[0]) / (self.cpu.cores * length)
-        else:
-            utilization = occupancy
-        arrived = (self.arrivals >= w0) & (self.arrivals < w1)
-        waits = self.waits[arrived]
-        response = waits + self.services[arrived]
-        first, last = int(w0 // 60), int(np.ceil(w1 / 60))
-        throughput = len(waits) / length
-        refusals = int(np.count_nonzero((self.refusals >= w0) & (self.refusals < w1)))
-        mean_response = float(response.mean()) if len(response) else 0.0
-        in_samples = (self.sample_time >= w0) & (self.sample_time < w1)
-        served = refusals + len(waits)
-        return TierStats(
-            servers=self.servers,
-            utilization=utilization,
-            # Set only for a tier sharing cores: a summary keeps to the keys it had.
-            **({} if self.cpu is None else {"pool_occupancy": occupancy}),
-            throughput_rps=throughput,
-            mean_wait_s=float(waits.mean()) if len(waits) else 0.0,
-            mean_response_s=mean_response,
-            max_queue=int(self.max_queue_by_minute[first:last].max(initial=0)),
-            refusals=refusals,
-            refused_fraction=refusals / served if served else 0.0,
-            # Little's law, L = lambda W: time-average occupancy sampled by the monitor
-            # beside the arrival rate times the mean time in the tier from the records.
-            mean_in_tier=float(self.in_tier[in_samples].mean()) if in_samples.any() else 0.0,
-            littles_law_lw=throughput * mean_response,
-        )
+        busy = cumulative_busy(starts, starts + self.services, np.array(window, dtype=float))
+        return float(busy[1] - busy[0])
 
-    def series(
-        self, edges: np.ndarray, wall_widths: np.ndarray, timebase: Timebase
-    ) -> tuple[np.ndarray, np.ndarray]:
-        minute_index = (edges[:-1] // 60).astype(int)
-        return (
-            self.busy_share(edges, wall_widths),
-            self.max_queue_by_minute[minute_index].astype(float),
-        )
+    def refusals_in(self, window: tuple[float, float]) -> int:
+        """Visits refused in ``window``."""
+        return int(np.count_nonzero((self.refusals >= window[0]) & (self.refusals < window[1])))
+
+    def cpu_utilization(self, window: tuple[float, float], length: float) -> float | None:
+        """CPU spent in ``window`` over the cores; None without a :class:`CpuTrace`."""
+        if self.cpu is None:
+            return None
+        cpu = self.cpu.spent(np.array(window, dtype=float))
+        return float(cpu[1] - cpu[0]) / (self.cpu.cores * length)

@@ -17,14 +17,13 @@ the cumulative sums are interpolated linearly.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
-from peakload.contract.summary import TierStats
-from peakload.measure.observations import Timebase, cumulative_busy
+from peakload.measure.observations import cumulative_busy
+from peakload.measure.tier_figures import TierFigures
 
 
 class Visits(Protocol):
@@ -37,7 +36,7 @@ class Visits(Protocol):
 
 
 @dataclass
-class VisitStream:
+class VisitStream(TierFigures):
     """One tier's visits on the grid ``edges`` (the tier's own clock)."""
 
     servers: int
@@ -110,38 +109,12 @@ class VisitStream:
         busy = np.interp(edges, self.edges, self.busy_at_edges)
         return np.asarray(np.diff(busy) / (self.servers * widths))
 
-    def stats(self, window: tuple[float, float], timebase: Timebase) -> TierStats:
-        """The figures :meth:`TierIntervals.stats` gives, from the sums."""
-        w0, w1 = window
-        length = (w1 - w0) / timebase.compress
-        busy = np.diff(np.interp([w0, w1], self.edges, self.busy_at_edges))[0]
-        occupancy = float(busy) / (self.servers * length) if self.servers else 0.0
-        done, waited, responded = self.visits(window)
-        at = np.asarray(window, dtype=float)
-        refusals = round(np.diff(self._at(self.refusals_by_bin, at))[0])
-        throughput = done / length
-        mean_response = responded / done if done else 0.0
-        first, last = int(w0 // 60), int(np.ceil(w1 / 60))
-        in_samples = (self.sample_time >= w0) & (self.sample_time < w1)
-        served = refusals + done
-        return TierStats(
-            servers=self.servers,
-            utilization=math.nan if self.delay else occupancy,
-            throughput_rps=throughput,
-            mean_wait_s=waited / done if done else 0.0,
-            mean_response_s=mean_response,
-            max_queue=int(self.max_queue_by_minute[first:last].max(initial=0)),
-            refusals=refusals,
-            refused_fraction=refusals / served if served else 0.0,
-            mean_in_tier=float(self.in_tier[in_samples].mean()) if in_samples.any() else 0.0,
-            littles_law_lw=throughput * mean_response,
-        )
+    def busy_seconds(self, window: tuple[float, float]) -> float:
+        """Server-seconds of service done in ``window`` (exact on the grid's edges)."""
+        busy = np.diff(np.interp(window, self.edges, self.busy_at_edges))[0]
+        return float(busy)
 
-    def series(
-        self, edges: np.ndarray, wall_widths: np.ndarray, timebase: Timebase
-    ) -> tuple[np.ndarray, np.ndarray]:
-        minute_index = (edges[:-1] // 60).astype(int)
-        return (
-            self.busy_share(edges, wall_widths),
-            self.max_queue_by_minute[minute_index].astype(float),
-        )
+    def refusals_in(self, window: tuple[float, float]) -> int:
+        """Visits refused in ``window``."""
+        at = np.asarray(window, dtype=float)
+        return int(np.rint(np.diff(self._at(self.refusals_by_bin, at))[0]))

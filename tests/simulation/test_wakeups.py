@@ -1,0 +1,59 @@
+"""The wake-up calendar fires every wake-up at the float its own Timeout would, and
+keeps SimPy's heap to the wake-ups of the next bucket."""
+
+from __future__ import annotations
+
+import numpy as np
+from simpy import Environment
+from simpy.events import Timeout
+
+from simulation.wakeups import WakeCalendar
+
+
+def _fired_times(delays: list[tuple[float, float]], calendar: bool, start: float) -> list[float]:
+    """Schedule ``(at, delay)``: at simulated time ``at``, a wake-up ``delay`` later; the
+    times the wake-ups fired, in firing order."""
+    env = Environment(initial_time=start)
+    wakeups = WakeCalendar(env)
+    fired: list[float] = []
+
+    def wake(event: Timeout) -> None:
+        fired.append(env._now)
+
+    def ask(delay: float) -> None:
+        if calendar:
+            wakeups.after(delay, wake)
+        else:
+            Timeout(env, delay).callbacks.append(wake)
+
+    for at, delay in delays:
+        Timeout(env, at - start).callbacks.append(lambda _e, d=delay: ask(d))
+    env.run()
+    return fired
+
+
+def test_wake_ups_fire_at_the_same_floats_in_the_same_order_as_timeouts():
+    rng = np.random.default_rng(24)
+    start = 25_200.0  # 07:00, as the April day
+    at = start + np.sort(rng.uniform(0, 3_600, 2_000))
+    delays = rng.lognormal(4.0, 1.0, 2_000)
+    delays[::50] = 0.0  # due at once
+    delays[1::50] = rng.uniform(0, 1, 40)  # due within the current bucket
+    at[-100:] += 20_000  # a quiet stretch with nothing pending before these
+    asked = list(zip(at.tolist(), delays.tolist(), strict=True))
+    expected = _fired_times(asked, calendar=False, start=start)
+    assert _fired_times(asked, calendar=True, start=start) == expected
+    assert len(expected) == 2_000
+
+
+def test_simpy_heap_holds_only_the_near_wake_ups():
+    env = Environment(initial_time=36_000.0)
+    wakeups = WakeCalendar(env, width=1.0)
+    woken = []
+    for delay in np.random.default_rng(5).uniform(1, 280, 10_000).tolist():
+        wakeups.after(delay, woken.append)
+    assert len(env._queue) == 1  # one sweep, however many thinkers
+    env.run(until=36_100.0)
+    assert len(env._queue) < 100  # the next bucket's wake-ups and the sweep
+    env.run()
+    assert len(woken) == 10_000
