@@ -112,6 +112,7 @@ def loadtest_cli(url: str, *extra: str) -> int:
     return main(["loadtest", *args, "--out", "out", "--quiet"])
 
 
+@pytest.mark.untimed
 def test_a_wrong_capture_in_the_map_stops_the_run_with_one_line(tmp_path, capsys):
     wrong = variant(tmp_path, 'invoice = { json = "$.uuid" }', 'invoice = { json = "$.id" }')
     with invoices_service(tmp_path / "service.log") as url:
@@ -125,6 +126,7 @@ def test_a_wrong_capture_in_the_map_stops_the_run_with_one_line(tmp_path, capsys
     assert held["invoices"] <= 10  # stopped at the first creates (a pool of 30 users)
 
 
+@pytest.mark.untimed
 def test_a_wrong_key_in_the_tasks_module_stops_the_run_with_one_line(tmp_path, capsys):
     wrong = variant(tmp_path, 'response.json()["uuid"]', 'response.json()["id"]', TASKS)
     with invoices_service(tmp_path / "service.log") as url:
@@ -136,6 +138,7 @@ def test_a_wrong_key_in_the_tasks_module_stops_the_run_with_one_line(tmp_path, c
     assert held["invoices"] <= 10
 
 
+@pytest.mark.untimed
 def test_a_map_without_sign_in_meets_401_and_stops_naming_it(tmp_path, capsys):
     sign_in = MAP.read_text().split("[transactions.create_invoice]")[0]
     bare = tmp_path / "bare.requests.toml"
@@ -175,6 +178,7 @@ def test_the_readmes_oauth2_sign_in_refreshed_before_it_expires(tmp_path):
     assert summary["transactions"]["login"]["errors"] == 0
 
 
+@pytest.mark.untimed
 def test_a_missing_credential_or_function_is_exit_2_before_any_request(tmp_path, monkeypatch):
     monkeypatch.delenv("INVOICES_PASSWORD")
     with pytest.raises(JobError, match=r"invoices.requests.toml: \{env:INVOICES_PASSWORD\}: "):
@@ -185,6 +189,7 @@ def test_a_missing_credential_or_function_is_exit_2_before_any_request(tmp_path,
         run("http://127.0.0.1:9", requests=partial)
 
 
+@pytest.mark.untimed
 def test_validate_against_the_foreign_service_through_its_map(tmp_path):
     args = ["--scenario", str(SCENARIO), "--levels", "0.5", "--replications", "1"]
     args += ["--min-requests", "400", "--warmup", "5", "--no-drills", "--jobs", "1"]
@@ -205,6 +210,7 @@ def test_validate_against_the_foreign_service_through_its_map(tmp_path):
     assert rows["overall.throughput_rps"]["basis"] == "model"
 
 
+@pytest.mark.untimed
 def test_wrong_credentials_stop_the_run_naming_where_they_come_from(tmp_path, capsys, monkeypatch):
     with invoices_service(tmp_path / "service.log") as url:
         monkeypatch.setenv("INVOICES_PASSWORD", "not-the-password")

@@ -16,7 +16,8 @@ from mock_server.settings import load_settings
 from peakload.cli import main
 from peakload.core.plan import Plan
 
-pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+# Counts of writes, outages and probes, on the scenario clock: nothing timed.
+pytestmark = [pytest.mark.load, pytest.mark.untimed]
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SMOKE = SCENARIOS / "ci-smoke.toml"

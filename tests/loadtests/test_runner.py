@@ -80,6 +80,7 @@ def in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.mark.untimed
 def test_an_undersized_system_fails_with_the_slo_named(tmp_path):
     undersized = tmp_path / "undersized.toml"
     undersized.write_text(
