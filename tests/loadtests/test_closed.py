@@ -68,7 +68,7 @@ def measured(run_dir: Path) -> tuple[dict, dict, np.ndarray, dict]:
 def run_smoke(tmp_path: Path, compress: int, *args: str) -> Path:
     code = main(
         ["loadtest", "--scenario", str(SMOKE), "--compress", str(compress), "--window",
-         "-".join(WINDOW), "--out", "out", "--quiet", *args]
+         "-".join(WINDOW), "--out", "out", "--quiet", "--no-plots", *args]
     )  # fmt: skip
     run_dir = sorted((tmp_path / "out").iterdir())[-1]
     assert code in (0, 1), (run_dir / "locust.log").read_text()[-2000:]  # 1: SLO under load
@@ -131,7 +131,7 @@ def test_a_run_cut_before_its_window_exits_2_with_the_reason(tmp_path, capsys):
 def test_too_few_requests_exit_2_and_say_what_to_change(tmp_path, capsys):
     code = main(
         ["loadtest", "--scenario", str(SMOKE), "--compress", "40", "--window", "09:05-09:07",
-         "--min-requests", "100000", "--out", "out", "--quiet"]
+         "--min-requests", "100000", "--out", "out", "--quiet", "--no-plots"]
     )  # fmt: skip
     assert code == 2
     line = capsys.readouterr().err.strip()

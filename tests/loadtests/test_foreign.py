@@ -53,7 +53,12 @@ def invoices_held(url: str) -> dict[str, int]:
 
 def run(url: str, requests: Path | None = None, compress: float = 40) -> LoadTestRun:
     options = LoadTestOptions(
-        scenario_path=SCENARIO, host=url, compress=compress, out="out", requests_path=requests
+        scenario_path=SCENARIO,
+        host=url,
+        compress=compress,
+        out="out",
+        requests_path=requests,
+        plots=False,  # no PNGs: report.html is what check_measured reads
     )
     return loadtest(options)
 
@@ -108,7 +113,7 @@ def variant(tmp_path: Path, old: str, new: str, source: Path = MAP) -> Path:
 
 
 def loadtest_cli(url: str, *extra: str) -> int:
-    args = ["--scenario", str(SCENARIO), "--host", url, "--compress", "40", *extra]
+    args = ["--scenario", str(SCENARIO), "--host", url, "--compress", "40", "--no-plots", *extra]
     return main(["loadtest", *args, "--out", "out", "--quiet"])
 
 
@@ -193,7 +198,7 @@ def test_a_missing_credential_or_function_is_exit_2_before_any_request(tmp_path,
 def test_validate_against_the_foreign_service_through_its_map(tmp_path):
     args = ["--scenario", str(SCENARIO), "--levels", "0.5", "--replications", "1"]
     args += ["--min-requests", "400", "--warmup", "5", "--no-drills", "--jobs", "1"]
-    args += ["--max-minutes", "1"]  # the pilot only: no plateau is sized
+    args += ["--max-minutes", "1", "--no-plots"]  # the pilot only: no plateau is sized
     with invoices_service(tmp_path / "service.log") as url:
         code = main(["validate", *args, "--host", url, "--out", "val", "--quiet"])
     (run_dir,) = (tmp_path / "val").iterdir()
