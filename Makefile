@@ -43,9 +43,11 @@ serve: $(STAMP)
 check: $(STAMP)
 	$(BIN)/peakload check scenarios/*.toml
 
-# Everything but the load tests on every core (test-units); then the load tests that time
-# nothing (marked `untimed`: they judge counts, status codes, files or the mix) two per
-# core, unpinned (test-load-untimed); then the load tests that time things one per core
+# Everything but the load tests on every core (test-units) and, at the same time (their
+# output printed when they end), the load tests that time nothing (marked `untimed`: they
+# judge counts, status codes, files or the mix; mostly waiting on their servers, about
+# 0.4 of a core between them) two per core, unpinned (test-load-untimed); then the load
+# tests that time things one per core
 # (test-load-timed; -n auto: one pytest-xdist worker per core; PEAKLOAD_PIN_CORES pins
 # each to its own core with the servers and Locust processes its tests start,
 # tests/conftest.py), so no two share a core. Every part always runs; the target fails if
@@ -56,9 +58,11 @@ check: $(STAMP)
 PYTEST := $(BIN)/python -m pytest -q -n auto --dist worksteal
 WAIT_FOR_PID ?=
 test: $(STAMP)
-	status=0; \
+	status=0; untimed_log=$$(mktemp); \
+	$(MAKE) --no-print-directory test-load-untimed >"$$untimed_log" 2>&1 & untimed=$$!; \
 	$(MAKE) --no-print-directory test-units || status=$$?; \
-	$(MAKE) --no-print-directory test-load-untimed || status=$$?; \
+	wait $$untimed || status=$$?; \
+	cat "$$untimed_log"; rm -f "$$untimed_log"; \
 	if [ -n "$(WAIT_FOR_PID)" ]; then \
 	    echo "make test: waiting for process $(WAIT_FOR_PID) before the timed load tests"; \
 	    while kill -0 $(WAIT_FOR_PID) 2>/dev/null; do sleep 2; done; \
