@@ -117,7 +117,6 @@ def loadtest_cli(url: str, *extra: str) -> int:
     return main(["loadtest", *args, "--out", "out", "--quiet"])
 
 
-@pytest.mark.untimed
 def test_a_wrong_capture_in_the_map_stops_the_run_with_one_line(tmp_path, capsys):
     wrong = variant(tmp_path, 'invoice = { json = "$.uuid" }', 'invoice = { json = "$.id" }')
     with invoices_service(tmp_path / "service.log") as url:
@@ -128,10 +127,11 @@ def test_a_wrong_capture_in_the_map_stops_the_run_with_one_line(tmp_path, capsys
     assert line.startswith(f"peakload loadtest: could not run: {wrong}: ")
     assert "transactions.create_invoice.capture.invoice: $.id is absent: $ is an object" in line
     assert "in the 201 answer of POST /v2/invoices" in line
-    assert held["invoices"] <= 10  # stopped at the first creates (a pool of 30 users)
+    # stopped at the first creates (a pool of 30 users): how many got in before the
+    # stop is a matter of time (13 with two load tests per core), so this test is timed
+    assert held["invoices"] <= 10
 
 
-@pytest.mark.untimed
 def test_a_wrong_key_in_the_tasks_module_stops_the_run_with_one_line(tmp_path, capsys):
     wrong = variant(tmp_path, 'response.json()["uuid"]', 'response.json()["id"]', TASKS)
     with invoices_service(tmp_path / "service.log") as url:
