@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/kbnn-2020-04-peak.toml
 ARGS ?=
 
-.PHONY: install simulate serve loadtest loadtest-full check test test-units test-load test-long test-long-beside test-long-alone test-fast lint docs bench baseline bench-speed clean
+.PHONY: install simulate serve loadtest loadtest-full check test test-units test-load test-load-untimed test-load-timed test-long test-long-beside test-long-alone test-fast lint docs bench baseline bench-speed clean
 
 # pip compiles every package's bytecode as it installs (a quarter of the install's CPU):
 # kept, because with PYTHONDONTWRITEBYTECODE=1 (set on this machine) nothing compiled
@@ -43,31 +43,51 @@ serve: $(STAMP)
 check: $(STAMP)
 	$(BIN)/peakload check scenarios/*.toml
 
-# Everything but the load tests on every core (test-units), then the load tests two at a
-# time on a 2-core machine (test-load; -n auto: one pytest-xdist worker per core;
-# PEAKLOAD_PIN_CORES pins each to its own core with the servers and Locust processes its
-# tests start, tests/conftest.py), so no two share a core. Both parts always run; the
-# target fails if either did. About 15 minutes on 2 quiet cores (3.5 + 11.5 in CI). The
-# checks that need minutes of traffic each are in test-long. WAIT_FOR_PID (used by
-# .ci/run): between the two parts, wait for that process to end (calibrate's recovery
-# check, run beside the non-load tests but never beside the timed load tests).
+# Everything but the load tests on every core (test-units) and, at the same time (their
+# output printed when they end), the load tests that time nothing (marked `untimed`: they
+# judge counts, status codes, files or the mix; mostly waiting on their servers, about
+# 0.4 of a core between them) two per core, unpinned (test-load-untimed); then the load
+# tests that time things one per core
+# (test-load-timed; -n auto: one pytest-xdist worker per core; PEAKLOAD_PIN_CORES pins
+# each to its own core with the servers and Locust processes its tests start,
+# tests/conftest.py), so no two share a core. Every part always runs; the target fails if
+# any did. The checks that need minutes of traffic each are in test-long. WAIT_FOR_PID
+# (used by .ci/run): before the timed load tests, wait for that process to end
+# (calibrate's recovery check, run beside the work that times nothing, never beside the
+# timed load tests).
 PYTEST := $(BIN)/python -m pytest -q -n auto --dist worksteal
 WAIT_FOR_PID ?=
 test: $(STAMP)
-	status=0; \
+	status=0; untimed_log=$$(mktemp); \
+	$(MAKE) --no-print-directory test-load-untimed >"$$untimed_log" 2>&1 & untimed=$$!; \
 	$(MAKE) --no-print-directory test-units || status=$$?; \
+	wait $$untimed || status=$$?; \
+	cat "$$untimed_log"; rm -f "$$untimed_log"; \
 	if [ -n "$(WAIT_FOR_PID)" ]; then \
-	    echo "make test: waiting for process $(WAIT_FOR_PID) before the load tests"; \
+	    echo "make test: waiting for process $(WAIT_FOR_PID) before the timed load tests"; \
 	    while kill -0 $(WAIT_FOR_PID) 2>/dev/null; do sleep 2; done; \
 	fi; \
-	$(MAKE) --no-print-directory test-load || status=$$?; \
+	$(MAKE) --no-print-directory test-load-timed || status=$$?; \
 	exit $$status
 
 test-units: $(STAMP)
 	$(PYTEST) -m "not load and not long" --durations=10
 
+# Both kinds of load test, the untimed first.
 test-load: $(STAMP)
-	PEAKLOAD_PIN_CORES=1 $(PYTEST) -m "load and not long" --durations=40
+	status=0; \
+	$(MAKE) --no-print-directory test-load-untimed || status=$$?; \
+	$(MAKE) --no-print-directory test-load-timed || status=$$?; \
+	exit $$status
+
+# Two workers per core (the cores this process may use), none pinned (tests/conftest.py
+# pins nothing with more workers than cores).
+test-load-untimed: $(STAMP)
+	$(BIN)/python -m pytest -q -n $$(( 2 * $$(nproc) )) --dist worksteal \
+		-m "load and untimed and not long" --durations=20
+
+test-load-timed: $(STAMP)
+	PEAKLOAD_PIN_CORES=1 $(PYTEST) -m "load and not untimed and not long" --durations=40
 
 # The long end-to-end checks, a few minutes of traffic each, unpinned (one pinned core
 # for a mock and its generator adds to waits of a fraction of a millisecond, which

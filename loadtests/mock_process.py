@@ -25,6 +25,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+READY_TIMEOUT_S = 90.0
+"""How long a started server may take to answer ``/healthz``: seeding the 92,456
+budget units of a fresh database took over 30 s on a machine running two load
+tests per core beside other work (a deadline to give up by, not a figure judged)."""
+
+
 class MockServerError(RuntimeError):
     pass
 
@@ -71,7 +77,7 @@ class MockServer:
     def pid(self) -> int:
         return self.process.pid
 
-    def wait_ready(self, timeout_s: float = 30.0) -> MockServer:
+    def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> MockServer:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

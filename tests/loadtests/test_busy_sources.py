@@ -10,7 +10,7 @@ import pytest
 from loadtests import busy_sources
 from peakload.cli import main
 
-pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+pytestmark = [pytest.mark.load, pytest.mark.untimed]  # files and an exit code
 
 SMOKE = Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.toml"
 TIERS = ["gateway", "app", "signature", "db"]

@@ -36,6 +36,7 @@ def share_tolerance(share: float, requests: int) -> float:
 
 
 @pytest.mark.parametrize("processes", [1, 2, 3])
+@pytest.mark.untimed
 def test_ranks_are_dense_and_every_active_count_is_met_exactly(processes):
     plan = Plan(str(SMOKE), workers=processes)
     rosters = [Roster(plan, i, processes) for i in range(processes)]
@@ -46,6 +47,7 @@ def test_ranks_are_dense_and_every_active_count_is_met_exactly(processes):
         assert sum(r.local_active(active) for r in rosters) == active
 
 
+@pytest.mark.untimed
 def test_working_users_add_up_the_processes_at_each_tick(tmp_path):
     for pid, (walls, working) in enumerate([([0.0, 1.0, 2.0], [0, 3, 5]), ([0.5, 1.5], [2, 4])]):
         np.savez(tmp_path / f"activity-{pid}.npz", wall=walls, working=working)
@@ -66,7 +68,7 @@ def measured(run_dir: Path) -> tuple[dict, dict, np.ndarray, dict]:
 def run_smoke(tmp_path: Path, compress: int, *args: str) -> Path:
     code = main(
         ["loadtest", "--scenario", str(SMOKE), "--compress", str(compress), "--window",
-         "-".join(WINDOW), "--out", "out", "--quiet", *args]
+         "-".join(WINDOW), "--out", "out", "--quiet", "--no-plots", *args]
     )  # fmt: skip
     run_dir = sorted((tmp_path / "out").iterdir())[-1]
     assert code in (0, 1), (run_dir / "locust.log").read_text()[-2000:]  # 1: SLO under load
@@ -89,6 +91,7 @@ def assert_mix_and_no_sign_in(summary: dict, records: dict, clock: np.ndarray) -
 
 
 @pytest.mark.slow
+@pytest.mark.untimed
 def test_the_window_sends_the_scenarios_mix_and_no_sign_in(tmp_path):
     summary, records, clock, _ = measured(run_smoke(tmp_path, 20))
     assert_mix_and_no_sign_in(summary, records, clock)
@@ -109,6 +112,7 @@ def test_two_workers_keep_exactly_the_active_users_working(tmp_path):
     assert summary["overall"]["mean_concurrency"] == pytest.approx(shape["target"].mean(), abs=2)
 
 
+@pytest.mark.untimed
 def test_a_run_cut_before_its_window_exits_2_with_the_reason(tmp_path, capsys):
     code = main(
         ["loadtest", "--scenario", str(SMOKE), "--compress", "1", "--duration", "60",
@@ -123,10 +127,11 @@ def test_a_run_cut_before_its_window_exits_2_with_the_reason(tmp_path, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.untimed
 def test_too_few_requests_exit_2_and_say_what_to_change(tmp_path, capsys):
     code = main(
         ["loadtest", "--scenario", str(SMOKE), "--compress", "40", "--window", "09:05-09:07",
-         "--min-requests", "100000", "--out", "out", "--quiet"]
+         "--min-requests", "100000", "--out", "out", "--quiet", "--no-plots"]
     )  # fmt: skip
     assert code == 2
     line = capsys.readouterr().err.strip()
@@ -135,6 +140,7 @@ def test_too_few_requests_exit_2_and_say_what_to_change(tmp_path, capsys):
     assert summary["plan"]["min_requests"] == 100000
 
 
+@pytest.mark.untimed
 def test_the_setup_prepares_only_the_record_an_entry_acts_on_at_a_rate_the_tiers_take():
     payment = ["search_budget_codes", "create_payment", "sign_payment", "submit_payment"]
     assert preparation(payment, 0) == [] and preparation(payment, 1) == []

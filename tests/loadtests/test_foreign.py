@@ -53,7 +53,12 @@ def invoices_held(url: str) -> dict[str, int]:
 
 def run(url: str, requests: Path | None = None, compress: float = 40) -> LoadTestRun:
     options = LoadTestOptions(
-        scenario_path=SCENARIO, host=url, compress=compress, out="out", requests_path=requests
+        scenario_path=SCENARIO,
+        host=url,
+        compress=compress,
+        out="out",
+        requests_path=requests,
+        plots=False,  # no PNGs: report.html is what check_measured reads
     )
     return loadtest(options)
 
@@ -108,7 +113,7 @@ def variant(tmp_path: Path, old: str, new: str, source: Path = MAP) -> Path:
 
 
 def loadtest_cli(url: str, *extra: str) -> int:
-    args = ["--scenario", str(SCENARIO), "--host", url, "--compress", "40", *extra]
+    args = ["--scenario", str(SCENARIO), "--host", url, "--compress", "40", "--no-plots", *extra]
     return main(["loadtest", *args, "--out", "out", "--quiet"])
 
 
@@ -122,7 +127,9 @@ def test_a_wrong_capture_in_the_map_stops_the_run_with_one_line(tmp_path, capsys
     assert line.startswith(f"peakload loadtest: could not run: {wrong}: ")
     assert "transactions.create_invoice.capture.invoice: $.id is absent: $ is an object" in line
     assert "in the 201 answer of POST /v2/invoices" in line
-    assert held["invoices"] <= 10  # stopped at the first creates (a pool of 30 users)
+    # stopped at the first creates (a pool of 30 users): how many got in before the
+    # stop is a matter of time (13 with two load tests per core), so this test is timed
+    assert held["invoices"] <= 10
 
 
 def test_a_wrong_key_in_the_tasks_module_stops_the_run_with_one_line(tmp_path, capsys):
@@ -136,6 +143,7 @@ def test_a_wrong_key_in_the_tasks_module_stops_the_run_with_one_line(tmp_path, c
     assert held["invoices"] <= 10
 
 
+@pytest.mark.untimed
 def test_a_map_without_sign_in_meets_401_and_stops_naming_it(tmp_path, capsys):
     sign_in = MAP.read_text().split("[transactions.create_invoice]")[0]
     bare = tmp_path / "bare.requests.toml"
@@ -175,6 +183,7 @@ def test_the_readmes_oauth2_sign_in_refreshed_before_it_expires(tmp_path):
     assert summary["transactions"]["login"]["errors"] == 0
 
 
+@pytest.mark.untimed
 def test_a_missing_credential_or_function_is_exit_2_before_any_request(tmp_path, monkeypatch):
     monkeypatch.delenv("INVOICES_PASSWORD")
     with pytest.raises(JobError, match=r"invoices.requests.toml: \{env:INVOICES_PASSWORD\}: "):
@@ -185,10 +194,11 @@ def test_a_missing_credential_or_function_is_exit_2_before_any_request(tmp_path,
         run("http://127.0.0.1:9", requests=partial)
 
 
+@pytest.mark.untimed
 def test_validate_against_the_foreign_service_through_its_map(tmp_path):
     args = ["--scenario", str(SCENARIO), "--levels", "0.5", "--replications", "1"]
     args += ["--min-requests", "400", "--warmup", "5", "--no-drills", "--jobs", "1"]
-    args += ["--max-minutes", "1"]  # the pilot only: no plateau is sized
+    args += ["--max-minutes", "1", "--no-plots"]  # the pilot only: no plateau is sized
     with invoices_service(tmp_path / "service.log") as url:
         code = main(["validate", *args, "--host", url, "--out", "val", "--quiet"])
     (run_dir,) = (tmp_path / "val").iterdir()
@@ -205,6 +215,7 @@ def test_validate_against_the_foreign_service_through_its_map(tmp_path):
     assert rows["overall.throughput_rps"]["basis"] == "model"
 
 
+@pytest.mark.untimed
 def test_wrong_credentials_stop_the_run_naming_where_they_come_from(tmp_path, capsys, monkeypatch):
     with invoices_service(tmp_path / "service.log") as url:
         monkeypatch.setenv("INVOICES_PASSWORD", "not-the-password")

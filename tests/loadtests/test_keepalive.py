@@ -12,7 +12,7 @@ from geventhttpclient.connectionpool import ConnectionPool
 from loadtests import keepalive
 from loadtests.mock_process import MockServer
 
-pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+pytestmark = [pytest.mark.load, pytest.mark.untimed]  # counts of connections
 
 
 @pytest.fixture(scope="module")

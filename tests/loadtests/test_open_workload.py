@@ -101,6 +101,7 @@ def test_overload_holds_the_rate(tmp_path):
     assert not summary["generator"]["saturated"], summary["generator"]["reasons"]
 
 
+@pytest.mark.untimed
 def test_starts_are_dropped_and_counted_at_a_small_cap(tmp_path):
     """40 req/s of 0.2 s flows need ~8 users; a cap of 3 drops most starts."""
     scenario = station(tmp_path, rate=40.0, servers=10, service_s=0.2)

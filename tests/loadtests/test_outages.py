@@ -34,6 +34,7 @@ def series(run_dir: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+@pytest.mark.untimed
 def test_kill_times_outside_the_run_or_with_a_host_are_refused(tmp_path, capsys):
     code, _ = run(tmp_path / "out", "--scenario", str(SMOKE), "--kill-server-at", "08:00")
     assert code == 2
@@ -47,7 +48,7 @@ def test_kill_times_outside_the_run_or_with_a_host_are_refused(tmp_path, capsys)
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # timed: the restart must be over within 15 wall seconds (09:07 at x8)
 def test_a_killed_server_loses_no_write_and_makes_none_twice(tmp_path, db_url, capsys):
     # killed-server.toml: 400 users thinking 0.5 s on an app tier of 4 slots, write
     # flows only, so ~300 writes wait in the server when it is killed at 09:05.
@@ -72,6 +73,7 @@ def test_a_killed_server_loses_no_write_and_makes_none_twice(tmp_path, db_url, c
 
 
 @pytest.mark.slow
+@pytest.mark.untimed
 def test_ci_smoke_on_a_postgresql_backed_mock_reconciles(tmp_path, postgres_server):
     url = postgres_server.create_database()
     # x20: a run long enough that the probe (a share of steps) reads well over ten times
@@ -85,6 +87,7 @@ def test_ci_smoke_on_a_postgresql_backed_mock_reconciles(tmp_path, postgres_serv
     assert code in (0, 1)
 
 
+@pytest.mark.untimed
 def test_the_mock_draws_its_service_times_from_the_runs_seed(monkeypatch):
     # Every run once served seed 1's sample: repeated runs could not average it away.
     plans = [Plan(str(SMOKE), compress=40, seed=seed) for seed in (1, 1, 2)]

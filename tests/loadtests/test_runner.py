@@ -80,6 +80,7 @@ def in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.mark.untimed
 def test_an_undersized_system_fails_with_the_slo_named(tmp_path):
     undersized = tmp_path / "undersized.toml"
     undersized.write_text(
@@ -90,7 +91,7 @@ def test_an_undersized_system_fails_with_the_slo_named(tmp_path):
         .replace("p95_s = 1.0", "p95_s = 0.08")
     )
     # Through the command line: a failed verdict is exit 1.
-    args = ["--scenario", str(undersized), "--compress", "40", "--duration", "20"]
+    args = ["--scenario", str(undersized), "--compress", "40", "--duration", "20", "--no-plots"]
     code = main(["loadtest", *args, "--out", "out", "--quiet"])
     assert code == 1
     (run_dir,) = (tmp_path / "out").iterdir()

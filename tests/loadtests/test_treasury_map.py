@@ -43,6 +43,7 @@ def test_ci_smoke_through_the_treasury_map(tmp_path):
                 compress=40,
                 out="out",
                 requests_path=TREASURY,
+                plots=False,
             )
         )
         stats = admin_stats(server.url, DEV_ADMIN_TOKEN)

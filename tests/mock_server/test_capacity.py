@@ -100,6 +100,7 @@ async def test_past_the_queue_limit_the_excess_gets_503_counted_in_metrics(setti
     assert 'peakload_tier_completions_total{tier="app"} 24.0' in metrics
 
 
+@pytest.mark.untimed
 async def test_routes_the_scenario_leaves_out_are_not_emulated(settings):
     # The scenario names only search_budget_codes: sign-in passes straight through.
     app = create_app(settings, one_tier())
@@ -107,6 +108,7 @@ async def test_routes_the_scenario_leaves_out_are_not_emulated(settings):
     assert not app.state.capacity.emulates("login")
 
 
+@pytest.mark.untimed
 async def test_fifo_hand_off_and_cancellation_keep_the_slot_count():
     pool = TierPool("t", servers=1, queue_limit=1)
     assert await pool.acquire(0.0) == 0.0
@@ -122,6 +124,7 @@ async def test_fifo_hand_off_and_cancellation_keep_the_slot_count():
     assert pool.busy == 0
 
 
+@pytest.mark.untimed
 async def test_a_late_release_hands_on_the_slot_at_its_scheduled_time():
     # The holder was due back at 2.0 but the loop woke it late: the next request,
     # waiting since 1.0, starts at 2.0 on the schedule, and one that arrived after
@@ -138,6 +141,7 @@ async def test_a_late_release_hands_on_the_slot_at_its_scheduled_time():
     assert await late == 3.0 and pool.busy == 1
 
 
+@pytest.mark.untimed
 async def test_busy_time_is_the_service_whatever_the_loop_lag():
     pool = TierPool("t", servers=2, queue_limit=None)
     await asyncio.gather(*(pool.serve(0.01) for _ in range(6)))

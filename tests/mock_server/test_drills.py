@@ -15,7 +15,7 @@ from mock_server.settings import Settings
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.core.scenario_file import scenario_from_dict
 
-pytestmark = [pytest.mark.anyio, pytest.mark.load]
+pytestmark = [pytest.mark.anyio, pytest.mark.load, pytest.mark.untimed]  # slot counts
 NINE = 9 * 3600.0
 
 

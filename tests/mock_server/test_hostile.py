@@ -16,7 +16,7 @@ import requests
 
 from loadtests.mock_process import MockServer
 
-pytestmark = [pytest.mark.slow, pytest.mark.load]
+pytestmark = [pytest.mark.slow, pytest.mark.load, pytest.mark.untimed]  # status codes only
 
 MiB = 2**20
 

@@ -13,7 +13,7 @@ from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.core.units import DEV_UNIT_SECRET, unit_password
 from tests.mock_server.conftest import ORDER, SIGNATURE
 
-pytestmark = [pytest.mark.slow, pytest.mark.load]
+pytestmark = [pytest.mark.slow, pytest.mark.load, pytest.mark.untimed]  # counts of answers
 
 UNIT = 1_000_003
 CONCURRENT = 200

@@ -14,7 +14,7 @@ from mock_server.serve import MIN_KEEP_ALIVE_S, keep_alive_for
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.core.scenario_file import load_scenario
 
-pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+pytestmark = [pytest.mark.load, pytest.mark.untimed]  # answers, limits, an exit status
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

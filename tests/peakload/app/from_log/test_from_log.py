@@ -22,6 +22,7 @@ APACHE_COMMON = (Path(__file__).parents[2] / "data/access_logs/apache/common.log
 PAYMENT = ["search_budget_codes", "create_payment", "sign_payment", "submit_payment", "get_payment"]
 
 
+@pytest.mark.untimed
 def test_derived_file_passes_check_and_says_it_is_a_placeholder(tmp_path, capsys):
     log = write_log(tmp_path / "access.log", users=40, minutes=30)
     out = tmp_path / "derived.toml"
@@ -34,6 +35,7 @@ def test_derived_file_passes_check_and_says_it_is_a_placeholder(tmp_path, capsys
     assert (tmp_path / "derived.json").exists() and (tmp_path / "derived-concurrency.png").exists()
 
 
+@pytest.mark.untimed
 def test_base_scenario_gives_tiers_demands_and_slo(tmp_path):
     log = write_log(tmp_path / "access.log", users=20, minutes=20)
     run = from_log(
@@ -51,6 +53,7 @@ def test_base_scenario_gives_tiers_demands_and_slo(tmp_path):
     ("content", "message"),
     [("", "empty log"), (APACHE_COMMON * 3 + "not a log\n" * 50, "do not parse")],
 )
+@pytest.mark.untimed
 def test_unusable_logs_exit_2_with_one_line(tmp_path, capsys, content, message):
     log = tmp_path / "bad.log"
     log.write_text(content)
@@ -90,6 +93,7 @@ def _cli(tmp_path, *args: str) -> tuple[int, str, str]:
     return code, out.read_text() if out.exists() else "", str(out)
 
 
+@pytest.mark.untimed
 def test_the_header_says_format_clock_day_and_what_the_format_lacks(tmp_path, capsys):
     """A W3C (IIS) day read on Hanoi's clock, and the same day as Apache combined without
     durations: each file says what it was read as, and the combined one what it lacks."""
@@ -127,6 +131,7 @@ def test_the_header_says_format_clock_day_and_what_the_format_lacks(tmp_path, ca
         (None, ["--format", "jsonl", "--fields", "when=ts"], "'when=ts' is not NAME=KEY"),
     ],
 )
+@pytest.mark.untimed
 def test_bad_input_exits_2_with_one_line(tmp_path, capsys, content, args, message):
     log = tmp_path / "access.log"
     if content is None:

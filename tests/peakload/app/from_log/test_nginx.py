@@ -19,7 +19,7 @@ from peakload.measure.access_log.clients import DropReason
 from peakload.measure.access_log.derived import RouteNaming
 from tests.nginx import NGINX, Nginx
 
-pytestmark = [pytest.mark.load, pytest.mark.slow]
+pytestmark = [pytest.mark.load, pytest.mark.slow, pytest.mark.untimed]  # users, flows, lines
 
 SCENARIOS = Path(__file__).resolve().parents[4] / "scenarios"
 PAYMENT = ("search_budget_codes", "create_payment", "sign_payment", "submit_payment", "get_payment")

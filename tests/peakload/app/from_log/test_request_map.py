@@ -27,7 +27,7 @@ from peakload.measure.access_log.derived_map import BODY_NOTE, CAPTURE_NOTE
 from tests.loadtests.invoices import CREDENTIALS, MAP, SCENARIO, invoices_service
 from tests.nginx import NGINX, Nginx
 
-pytestmark = [pytest.mark.load, pytest.mark.slow]
+pytestmark = [pytest.mark.load, pytest.mark.slow, pytest.mark.untimed]  # counts and errors
 
 BILLING = ("create_invoice", "approve_invoice", "get_invoice")
 LISTS = ("get_invoices", "get_stats_invoices")

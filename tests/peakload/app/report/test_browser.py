@@ -12,7 +12,8 @@ import pytest
 
 from tests.peakload.app.report.browser import ARTIFACTS, assert_clean, open_page
 
-pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+# A page and its figures, whatever the run measured: nothing timed.
+pytestmark = [pytest.mark.load, pytest.mark.untimed]
 
 
 def record_weight(name: str, page: Path, screenshot: Path | None) -> int:

@@ -52,6 +52,7 @@ def validation(out: Path) -> dict:
     return json.loads((run / "validation.json").read_text())
 
 
+@pytest.mark.untimed
 def test_a_plateau_holds_the_level_long_enough_for_the_requests(tmp_path):
     plateau = build_plateau(SMOKE, 0.5, tmp_path, user_scale=1.0, min_requests=3000, warmup_s=30)
     scenario = load_scenario(plateau.path)
@@ -71,7 +72,10 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
     out = tmp_path / "out"
     truth = db_times(4.0, tmp_path)
     argv = ["validate", "--scenario", str(SMOKE), "--serve-scenario", str(truth), *FAST]
-    argv += PILOT_ONLY
+    # A short warm-up (60 users thinking 2 s settle within seconds of the scenario clock)
+    # and no PNGs (report.html draws its charts from validation.json): the verdict is
+    # the pilot's window, the same 1,000 requests.
+    argv += [*PILOT_ONLY, "--warmup", "10", "--no-plots"]
     code = main([*argv, "--out", str(out), "--quiet"])
     doc = validation(out)
     assert code == 1
@@ -106,6 +110,7 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
     assert "not recorded (the run predates provenance.json)" not in page
 
 
+@pytest.mark.untimed
 def test_the_drill_is_planned_on_the_scenarios_own_day_at_x8(tmp_path):
     scenario = with_drill(tmp_path)
     planned = plan_validation(ValidateOptions(scenario, levels=(1.0,)), tmp_path)
@@ -122,6 +127,7 @@ def test_the_drill_is_planned_on_the_scenarios_own_day_at_x8(tmp_path):
     )
 
 
+@pytest.mark.untimed
 def test_the_drill_is_skipped_when_asked_or_against_a_host_and_absent_without_failures(
     tmp_path,
 ):
@@ -133,6 +139,7 @@ def test_the_drill_is_skipped_when_asked_or_against_a_host_and_absent_without_fa
     assert plan_validation(ValidateOptions(SMOKE, levels=(1.0,)), tmp_path).drill is None
 
 
+@pytest.mark.untimed
 def test_a_served_truth_gets_the_models_drill(tmp_path):
     truth = db_times(2.0, tmp_path)
     options = ValidateOptions(with_drill(tmp_path), serve_scenario_path=truth, levels=(1.0,))
@@ -142,6 +149,7 @@ def test_a_served_truth_gets_the_models_drill(tmp_path):
     assert served.transaction("login").demand["db"].mean == pytest.approx(0.008)
 
 
+@pytest.mark.untimed
 def test_a_served_truth_keeps_its_own_failures_out_of_the_levels(tmp_path):
     truth = tmp_path / "truth.toml"
     truth.write_text(db_times(2.0, tmp_path).read_text() + DRILL)
@@ -247,6 +255,7 @@ def test_validate_passes_on_ci_smoke_and_compares_its_failure_drill(tmp_path, ca
     assert "Failure drill" in (run / "report.html").read_text()
 
 
+@pytest.mark.untimed
 def test_a_plateau_keeps_the_scenarios_request_map(tmp_path):
     example = SMOKE.parents[1] / "examples" / "invoices" / "invoices.toml"
     plateau = build_plateau(example, 0.5, tmp_path, user_scale=1.0, min_requests=400, warmup_s=5)
