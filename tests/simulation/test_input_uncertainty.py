@@ -105,6 +105,9 @@ def test_a_demand_at_its_prior_has_no_interval_and_the_outside_time_is_the_delay
             "demands": {
                 "a": {"cpu": _estimate(0.01, (0.009, 0.011), True)},
                 "b": {"cpu": _estimate(0.02, (0.02, 0.02), False)},
+                # At its bound: the model keeps the prior, whatever the fit's interval.
+                "c": {"cpu": _estimate(0.0, (0.0, 0.001), True).model_copy(
+                    update={"at_bound": True})},
             },
             "fit": {},
             "mix": {},

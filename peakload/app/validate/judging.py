@@ -73,7 +73,10 @@ def with_input_uncertainty(
     if not (math.isfinite(throughput) and math.isfinite(mean)) or throughput <= 0:
         return predicted
     closed = not isinstance(context.model.workload, OpenWorkload)
-    point = OperatingPoint(throughput, mean, level.plan.pool_users if closed else None)
+    # The population the level's virtual users stand for (user_scale F: F x N users
+    # thinking F x Z less the rest of their step, at the real users' rate).
+    users = round(level.plan.pool_users / level.plan.user_scale) if closed else None
+    point = OperatingPoint(throughput, mean, users)
     rng = np.random.default_rng(round(level.plateau.level * 1000))  # the same draws each run
     relative = input_half_widths(context.model, context.calibration.intervals, point, rng)
     return {

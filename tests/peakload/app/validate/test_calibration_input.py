@@ -88,7 +88,9 @@ def test_a_levels_predictions_widen_by_the_calibrations_intervals_and_only_then(
         "transactions.job.mean_s": Estimate(0.28, 0.01),
         "tiers.cpu.utilization": Estimate(0.62, 0.004),
     }
-    level = SimpleNamespace(plan=SimpleNamespace(pool_users=20), plateau=SimpleNamespace(level=1))
+    level = SimpleNamespace(
+        plan=SimpleNamespace(pool_users=20, user_scale=1.0), plateau=SimpleNamespace(level=1)
+    )
     exact = Context({"job": 1.0}, (), closed, None)
     assert with_input_uncertainty(predicted, level, exact) == predicted
     calibration = CalibrationInput(
@@ -105,3 +107,10 @@ def test_a_levels_predictions_widen_by_the_calibrations_intervals_and_only_then(
     response = widened["transactions.job.mean_s"]
     assert response.input_ci95 > 0.1 * 0.28
     assert widened["overall.throughput_rps"].input_ci95 < 0.1 * 15.6
+
+    # Two virtual users at user_scale 0.1 stand for the same 20: the same interval.
+    scaled = SimpleNamespace(
+        plan=SimpleNamespace(pool_users=2, user_scale=0.1), plateau=SimpleNamespace(level=1)
+    )
+    same = with_input_uncertainty(predicted, scaled, Context({"job": 1.0}, (), closed, calibration))
+    assert same == widened
