@@ -31,7 +31,8 @@ def needed_windows(
 ) -> dict[str, float]:
     """metric -> the wall window each row that matters and is not decisive needs,
     from this level's own batch means (a transaction with too few requests for a row
-    is sized from the :data:`SIZING_MIN_REQUESTS` it has)."""
+    is sized from the :data:`SIZING_MIN_REQUESTS` it has); NaN for a row whose
+    prediction alone is too wide to be decisive, which no window decides."""
     rows = level.rows
     missing = set(level.missing)
     if missing:
@@ -44,6 +45,14 @@ def needed_windows(
     out = {}
     for row in rows:
         if not row.matters or row.decisive or row.failed:
+            continue
+        if (
+            not math.isfinite(row.predicted.ci95)
+            or measured_target(row.bound, row.predicted.ci95, bounds.decisive) == 0
+        ):
+            # The prediction alone is too wide (a calibrated model's demands, known to
+            # their intervals): no window decides it, so none is bought for it.
+            out[row.metric] = math.nan
             continue
         target = measured_target(row.bound, row.predicted.ci95, bounds.decisive)
         out[row.metric] = scaled_length(row.measured.ci95, target, window)
@@ -74,7 +83,7 @@ def allocate(
         needed = needed_windows(level, bounds, options, context)
         pilot = level.window_s
         # A row with no estimate (too few requests for one): four times the window.
-        windows = [w if math.isfinite(w) else 4 * pilot for w in needed.values()]
+        windows = [w if math.isfinite(w) else 4 * pilot for w in needed.values() if w == w]
         extras = sorted(max(MIN_WINDOW_S, w - pilot) for w in windows)
         if extras:
             wants[index] = (extras, level.plan.setup_s + level.plateau.warmup_s)

@@ -59,7 +59,16 @@ def find_calibration(
     except (ValidationError, ValueError) as exc:
         raise JobError(f"{path}: not a calibration.json of peakload calibrate ({exc})") from None
     delay = next((tier.name for tier in model.tiers if tier.is_delay), None)
-    intervals = tuple(calibration_intervals(report, delay))
+    tiers = {tier.name for tier in model.tiers}
+    names = {transaction.name for transaction in model.transactions}
+    every = calibration_intervals(report, delay)
+    intervals = tuple(d for d in every if d.transaction in names and d.tier in tiers)
+    if every and not intervals:
+        raise JobError(
+            f"{path}: none of its demands is one of {Path(scenario_path).name}'s transactions "
+            "at its tiers: not this model's calibration (--calibration FILE names the "
+            "right one, --calibration none takes the demands as exact)"
+        )
     demands = sum(len(tiers) for tiers in report.demands.values())
     with_interval = sum(1 for d in intervals if d.tier != delay)
     return CalibrationInput(path, intervals, demands - with_interval)

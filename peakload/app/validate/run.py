@@ -123,11 +123,17 @@ class Undecided:
     level: float
     metric: str
     needed_window_s: float
-    """Wall seconds of measured window the row needs (``inf``: no estimate)."""
+    """Wall seconds of measured window the row needs (``inf``: no estimate; NaN: none
+    would do, the prediction alone is too wide)."""
 
     def label(self) -> str:
         window = self.needed_window_s
-        length = f"a {window / 60:.0f}-minute window" if math.isfinite(window) else "more data"
+        if math.isnan(window):
+            length = "a more precise calibration: the prediction alone is too wide"
+        elif math.isfinite(window):
+            length = f"a {window / 60:.0f}-minute window"
+        else:
+            length = "more data"
         return f"{self.metric}@{self.level:g} ({length})"
 
 

@@ -73,6 +73,10 @@ def test_a_named_calibration_that_is_missing_or_not_one_is_a_clear_error(tmp_pat
     wrong.write_text('{"kind": "simulation"}')
     with pytest.raises(JobError, match=r"not a calibration\.json"):
         find_calibration(model, wrong, MODEL)
+    other = tmp_path / "other.json"  # another model's: none of its demands is this one's
+    other.write_text(_report({"search": {"db": _demand([0.009, 0.011])}}).replace('"job"', '"x"'))
+    with pytest.raises(JobError, match="not this model's calibration"):
+        find_calibration(model, other, MODEL)
 
 
 def test_a_levels_predictions_widen_by_the_calibrations_intervals_and_only_then():

@@ -57,6 +57,26 @@ def test_a_pilot_twice_too_loose_asks_for_four_times_its_window():
     assert needed_windows(level([throughput(1.0)]), Bounds(), OPTIONS, CONTEXT) == {}
 
 
+def test_no_window_is_bought_for_a_row_whose_prediction_alone_is_too_wide():
+    # A calibrated model's demands known to +-3/s of throughput: beside a 2.5/s budget
+    # for the noise, no measured window decides the row, so none is asked or bought.
+    def wide(predicted_ci: float):
+        row = throughput(2 * MARGIN * 2.5)
+        return judge_row(
+            1.0, row.metric, row.kind, Estimate(100.0, predicted_ci), row.measured,
+            Bounds(), matters=True,
+        )  # fmt: skip
+
+    for predicted_ci in (3.0, math.inf):
+        pilot = level([wide(predicted_ci)])
+        needed = needed_windows(pilot, Bounds(), OPTIONS, CONTEXT)
+        assert math.isnan(needed["overall.throughput_rps"])
+        assert allocate([pilot], Bounds(), OPTIONS, CONTEXT, 2000.0) == []
+        pilot.needed = needed
+        (undecided,) = pilot.undecided
+        assert "more precise calibration" in undecided.label()
+
+
 def test_the_budget_buys_the_most_rows_per_second_then_narrows_the_nearest():
     # Pooled with its 60 s pilot, a level needing 240 s runs 180 s more (+40 s overhead).
     cheap = level([throughput(2 * MARGIN * 2.5)], level=0.5)
