@@ -129,7 +129,10 @@ class Undecided:
     def label(self) -> str:
         window = self.needed_window_s
         if math.isnan(window):
-            length = "a more precise calibration: the prediction alone is too wide"
+            length = (
+                "a more precise prediction: its interval alone is too wide "
+                "(more replications, or a longer calibration)"
+            )
         elif math.isfinite(window):
             length = f"a {window / 60:.0f}-minute window"
         else:

@@ -74,7 +74,7 @@ def test_no_window_is_bought_for_a_row_whose_prediction_alone_is_too_wide():
         assert allocate([pilot], Bounds(), OPTIONS, CONTEXT, 2000.0) == []
         pilot.needed = needed
         (undecided,) = pilot.undecided
-        assert "more precise calibration" in undecided.label()
+        assert "more precise prediction" in undecided.label()
 
 
 def test_the_budget_buys_the_most_rows_per_second_then_narrows_the_nearest():
