@@ -127,18 +127,16 @@ class _Network:
                 self.demand[i, k] = dist.mean if dist is not None else 0.0
         self.visits = self.shares @ (self.demand > 0)
         self.open = isinstance(scenario.workload, OpenWorkload)
+        self.servers = [mva_servers(t) for t in self.tiers]
+        self.kinds = [mva_kind(t) for t in self.tiers]
 
-    def stretch(self, demand: np.ndarray, point: OperatingPoint, think_s: float) -> np.ndarray:
-        """Each tier's residence per second of demand, and the throughput (last entry)."""
-        per_request = self.shares @ demand
+    def stretch(
+        self, per_request: np.ndarray, point: OperatingPoint, think_s: float
+    ) -> tuple[np.ndarray, float]:
+        """Each tier's residence per second of demand (``per_request``: each tier's demand
+        per request of the mix), and the throughput."""
         if point.users is not None and point.users <= MAX_MVA_USERS:
-            result = mva(
-                list(per_request),
-                point.users,
-                think_s,
-                [mva_servers(t) for t in self.tiers],
-                [mva_kind(t) for t in self.tiers],
-            )
+            result = mva(list(per_request), point.users, think_s, self.servers, self.kinds)
             residence = np.array(result.station_response_s)
             throughput = result.throughput
         else:
@@ -151,7 +149,7 @@ class _Network:
             )
         with np.errstate(divide="ignore", invalid="ignore"):
             stretch = np.where(per_request > 0, residence / per_request, 1.0)
-        return np.append(stretch, throughput)
+        return stretch, throughput
 
     def _open_residence(self, k: int, per_request: float, rate: float) -> float:
         tier, visits = self.tiers[k], self.visits[k]
@@ -169,9 +167,8 @@ class _Network:
         return visits * response
 
     def figures(self, demand: np.ndarray, point: OperatingPoint, think_s: float) -> dict:
-        stretched = self.stretch(demand, point, think_s)
-        stretch, throughput = stretched[:-1], stretched[-1]
         per_request = self.shares @ demand
+        stretch, throughput = self.stretch(per_request, point, think_s)
         response = demand @ stretch
         out = {"overall.throughput_rps": throughput, "overall.mean_s": per_request @ stretch}
         for i, name in enumerate(self.transactions):

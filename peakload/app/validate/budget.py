@@ -46,15 +46,12 @@ def needed_windows(
     for row in rows:
         if not row.matters or row.decisive or row.failed:
             continue
-        if (
-            not math.isfinite(row.predicted.ci95)
-            or measured_target(row.bound, row.predicted.ci95, bounds.decisive) == 0
-        ):
+        target = measured_target(row.bound, row.predicted.ci95, bounds.decisive)
+        if target == 0 or not math.isfinite(row.predicted.ci95):
             # The prediction alone is too wide (a calibrated model's demands, known to
             # their intervals): no window decides it, so none is bought for it.
             out[row.metric] = math.nan
             continue
-        target = measured_target(row.bound, row.predicted.ci95, bounds.decisive)
         out[row.metric] = scaled_length(row.measured.ci95, target, window)
     for metric in missing - set(out):
         out[metric] = math.inf
@@ -83,7 +80,9 @@ def allocate(
         needed = needed_windows(level, bounds, options, context)
         pilot = level.window_s
         # A row with no estimate (too few requests for one): four times the window.
-        windows = [w if math.isfinite(w) else 4 * pilot for w in needed.values() if w == w]
+        windows = [
+            w if math.isfinite(w) else 4 * pilot for w in needed.values() if not math.isnan(w)
+        ]
         extras = sorted(max(MIN_WINDOW_S, w - pilot) for w in windows)
         if extras:
             wants[index] = (extras, level.plan.setup_s + level.plateau.warmup_s)

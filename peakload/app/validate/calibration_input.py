@@ -69,6 +69,6 @@ def find_calibration(
             "at its tiers: not this model's calibration (--calibration FILE names the "
             "right one, --calibration none takes the demands as exact)"
         )
-    demands = sum(len(tiers) for tiers in report.demands.values())
+    demands = sum(len(by_tier) for by_tier in report.demands.values())
     with_interval = sum(1 for d in intervals if d.tier != delay)
     return CalibrationInput(path, intervals, demands - with_interval)
