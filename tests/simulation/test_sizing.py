@@ -98,11 +98,16 @@ def test_n1_adds_the_instance_the_analytic_figures_demand(executor):
     slo = (max(normal_4, failed_5) + failed_4) / 2
     assert normal_4 < slo < failed_4 and failed_5 < slo  # what theory says N-1 needs
     scenario = one_tier(rate, slo, workers=2, window=window)
-    without = Sizer(scenario, executor, replications=4, n1=False).search()
     with_n1 = Sizer(scenario, executor, replications=4, n1=True).search()
-    assert without.recommended.instances == (4,)
     assert with_n1.recommended.instances == (5,)
     assert with_n1.n1["app"]["pass"]
+    # One search answers both questions: without a loss the cheapest pass is four
+    # instances (three fail), and four fail only once an instance is lost.
+    intact = {e.config.instances: e.passes for e in with_n1.candidates if e.failure is None}
+    lost = {e.config.instances: e.passes for e in with_n1.candidates if e.failure is not None}
+    assert min(n for n, passes in intact.items() if passes) == (4,)
+    assert intact[(3,)] is False
+    assert lost[(4,)] is False and lost[(5,)] is True
 
 
 def test_a_failure_takes_servers_away_for_its_duration(executor):
