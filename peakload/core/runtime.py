@@ -50,10 +50,11 @@ def without_collections() -> Iterator[None]:
     For a simulated day, which makes no reference cycles: requests, events and
     wake-ups are freed by reference counting as they end (SimPy drops an
     event's callbacks once it fires), so a collection finds nothing to free
-    (``tests/simulation/test_model.py`` checks it on every scenario shape). It
-    still costs, and more than the work: a user's pending wake-up lives a think
-    time (280 s), so the more users the more of them a young collection finds
-    alive and walks, and promotes, to be walked again by the older ones. The
+    (``tests/simulation/test_model.py`` checks it on closed and open days, with
+    time-outs, retries and a failure). It still costs, and more than the work:
+    a user's pending wake-up lives a think time (280 s), so the more users the
+    more of them a young collection finds alive and walks, and promotes, to be
+    walked again by the older ones. The
     April day from 07:00 to 08:15, one core (CPU seconds, µs per attempt):
     with 50,000 allocations between young collections and the start frozen,
     0.2 s (10.8) at 1x, 3.1 s (13.4) at 10x and 47.7 s (20.8) at 100x, of which
