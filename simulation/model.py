@@ -34,7 +34,7 @@ from simpy import Environment
 from simpy.events import Timeout
 
 from peakload.core.profile import Profile
-from peakload.core.runtime import fewer_collections
+from peakload.core.runtime import without_collections
 from peakload.core.sampling import ChoiceStream, SampleStream, named_rng
 from peakload.core.scenario import Failure, Scenario
 from peakload.core.workload import ClosedWorkload, OpenWorkload
@@ -259,7 +259,7 @@ class Model:
         self._schedule_failures()
         env.process(self._tick())
         self.source.start()
-        with fewer_collections():  # full collections walked every user (runtime.py)
+        with without_collections():  # they walked every user and freed nothing (runtime.py)
             env.run(until=self.end_s)
         self.flush()
         if self.progress is not None:

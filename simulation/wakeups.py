@@ -29,6 +29,7 @@ continuous think times do not make.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 
 from simpy import Environment
@@ -50,8 +51,10 @@ class WakeCalendar:
     def __init__(self, env: Environment, width: float = 1.0):
         self._env = env
         self._width = width
-        self._buckets: dict[int, list[tuple[float, Wake]]] = {}
-        """Wake-ups not yet handed to SimPy, by bucket number (time // width)."""
+        self._buckets: dict[int, tuple[array[float], list[Wake]]] = {}
+        """Wake-ups not yet handed to SimPy, by bucket number (time // width): their
+        times in an ``array('d')`` beside their callbacks, so a wake-up adds no tuple
+        or float object to the thousands that wait (at 100x, a million of them)."""
         self._swept = self._bucket(env.now)
         """The last bucket handed over (or the one the run starts in): wake-ups due
         in it or before go to SimPy at once."""
@@ -73,10 +76,11 @@ class WakeCalendar:
         if bucket <= self._swept:
             Timeout(env, delay).callbacks.append(wake)
             return
-        wakes = self._buckets.get(bucket)
-        if wakes is None:
-            self._buckets[bucket] = wakes = []
-        wakes.append((time, wake))
+        held = self._buckets.get(bucket)
+        if held is None:
+            self._buckets[bucket] = held = (array("d"), [])
+        held[0].append(time)
+        held[1].append(wake)
         self._pending += 1
         if self._pending == 1:
             self._sleep()
@@ -90,11 +94,12 @@ class WakeCalendar:
     def _sweep(self, event: Timeout) -> None:
         """Hand the bucket starting now to SimPy, in the order its wake-ups were asked for."""
         self._swept += 1
-        wakes = self._buckets.pop(self._swept, None)
-        if wakes:
+        held = self._buckets.pop(self._swept, None)
+        if held is not None:
             env = self._env
             now = env._now
-            for time, wake in wakes:
+            times, wakes = held
+            for time, wake in zip(times, wakes, strict=True):
                 Timeout(env, time - now if time > now else 0.0).callbacks.append(wake)
             self._pending -= len(wakes)
         if self._pending:

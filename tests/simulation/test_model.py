@@ -1,11 +1,13 @@
 """Mechanics of the model: population control, time-outs, refusals, seeds."""
 
+import gc
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from peakload.core.clock import parse_clock
+from peakload.core.failure import Failure
 from peakload.core.scenario_file import load_scenario
 from peakload.measure.stats import Outcome
 from simulation.model import Model
@@ -153,3 +155,26 @@ def test_progress_reaches_the_whole_run():
     simulate(scenario, replications=2, jobs=1, progress=seen.append)
     assert seen == sorted(seen)
     assert seen[-1] == pytest.approx(2 * (scenario.end_s - scenario.start_s))
+
+
+@pytest.mark.parametrize(
+    ("scenario_file", "timeout_s", "failure"),
+    [
+        ("ci-smoke.toml", None, None),
+        ("ci-smoke.toml", 0.05, Failure(tier="signature", start="09:05", end="09:10")),
+        ("checks/open-mmc.toml", None, None),
+    ],
+)
+def test_a_day_makes_no_reference_cycles(scenario_file, timeout_s, failure):
+    # The run keeps the collector off (peakload.core.runtime.without_collections),
+    # which holds memory only while everything it makes is freed by reference counting.
+    scenario = load_scenario(SCENARIOS / scenario_file)
+    if timeout_s is not None:  # time-outs and retries: the watchdog's paths too
+        workload = scenario.workload.model_copy(update={"timeout_s": timeout_s})
+        scenario = scenario.model_copy(update={"workload": workload})
+    failures = (failure,) if failure else ()
+    model = Model(scenario, np.random.SeedSequence(3), failures=failures)
+    gc.collect()
+    model.run()
+    assert model.requests.attempts > 0
+    assert gc.collect() == 0

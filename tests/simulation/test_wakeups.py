@@ -3,6 +3,8 @@ keeps SimPy's heap to the wake-ups of the next bucket."""
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 from simpy import Environment
 from simpy.events import Timeout
@@ -57,3 +59,16 @@ def test_simpy_heap_holds_only_the_near_wake_ups():
     assert len(env._queue) < 100  # the next bucket's wake-ups and the sweep
     env.run()
     assert len(woken) == 10_000
+
+
+def test_a_waiting_wake_up_adds_no_object_for_the_collector():
+    env = Environment(initial_time=36_000.0)
+    wakeups = WakeCalendar(env, width=1.0)
+    wake = [].append  # one callback for all: only the calendar's own objects count
+    delays = np.random.default_rng(6).uniform(1, 280, 10_000).tolist()
+    gc.collect()
+    before = len(gc.get_objects())
+    for delay in delays:
+        wakeups.after(delay, wake)
+    buckets = 280
+    assert len(gc.get_objects()) - before <= 3 * buckets + 10  # a pair, an array, a list each

@@ -1,30 +1,54 @@
-"""The simulator's collector settings are given back when the block ends."""
+"""The simulator's collector setting is given back when the block ends."""
 
 import gc
 
-from peakload.core.runtime import fewer_collections
+import pytest
+
+from peakload.core.runtime import without_collections
 
 
-def test_fewer_collections_restores_thresholds_and_unfreezes():
-    before = gc.get_threshold()
-    frozen_before = gc.get_freeze_count()
-    with fewer_collections(gen0=123_456):
-        assert gc.get_threshold()[0] == max(before[0], 123_456)
-        assert gc.get_freeze_count() > frozen_before
-    assert gc.get_threshold() == before
+class Node:
+    """An object the collector tracks."""
+
+
+def test_without_collections_switches_the_collector_off_and_back_on():
+    assert gc.isenabled()
+    with without_collections():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_without_collections_leaves_a_disabled_collector_disabled():
+    gc.disable()
+    try:
+        with without_collections():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_without_collections_gives_the_collector_back_after_an_error():
+    with pytest.raises(RuntimeError), without_collections():
+        raise RuntimeError("the run failed")
+    assert gc.isenabled()
     assert gc.get_freeze_count() == 0
 
 
-def test_fewer_collections_still_collects_young_cycles():
-    class Node:
-        def __init__(self):
-            self.me = self
+def test_what_the_block_left_alive_is_old_not_young():
+    with without_collections():
+        kept = Node()
+    assert gc.get_freeze_count() == 0
+    assert any(o is kept for o in gc.get_objects(generation=2))
+    assert not any(o is kept for o in gc.get_objects(generation=0))
 
-    assert gc.isenabled()
-    with fewer_collections(gen0=1_000):
-        made = 3 * gc.get_threshold()[0]  # whatever other callers raised it to
-        collected = sum(stats["collected"] for stats in gc.get_stats())
-        for _ in range(made):
+
+def test_what_a_caller_had_frozen_stays_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with without_collections():
             Node()
-        after = sum(stats["collected"] for stats in gc.get_stats())
-    assert after - collected >= made // 2
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
