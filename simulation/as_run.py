@@ -27,6 +27,7 @@ import numpy as np
 from peakload.contract.summary import RunKind, TierStats
 from peakload.contract.timeseries import Timeseries
 from peakload.core.plan import Plan
+from peakload.core.runtime import collected_on_leaving
 from peakload.core.workload import ClosedWorkload
 from peakload.measure.observations import (
     Population,
@@ -157,6 +158,7 @@ def plan_observations(records: RunRecords, plan: Plan, origin: float) -> Observa
     )
 
 
+@collected_on_leaving()
 def run_plan_replication(
     plan: Plan, seed: np.random.SeedSequence, progress: Progress | None = None
 ) -> Replication:

@@ -24,6 +24,7 @@ import numpy as np
 
 from peakload.contract.summary import RunKind, Summary
 from peakload.contract.timeseries import Timeseries
+from peakload.core.runtime import collected_on_leaving
 from peakload.core.scenario import Failure, Scenario, Slo
 from peakload.measure.judge import judge
 from peakload.measure.reduce import summarize, timeseries
@@ -57,6 +58,7 @@ def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequen
     return np.random.SeedSequence(seed).spawn(replications)
 
 
+@collected_on_leaving()
 def run_replication(
     scenario: Scenario,
     seed: np.random.SeedSequence,

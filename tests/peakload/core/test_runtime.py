@@ -1,10 +1,13 @@
-"""The simulator's collector setting is given back when the block ends."""
+"""The simulator's collector settings are given back when the block ends, and a
+replication's garbage is freed when it ends."""
 
 import gc
+import pickle
+import weakref
 
 import pytest
 
-from peakload.core.runtime import without_collections
+from peakload.core.runtime import collected_on_leaving, without_collections
 
 
 class Node:
@@ -44,11 +47,59 @@ def test_what_the_block_left_alive_is_old_not_young():
 
 
 def test_what_a_caller_had_frozen_stays_frozen():
+    kept = Node()
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
         with without_collections():
             Node()
-        assert gc.get_freeze_count() >= frozen
+        assert gc.get_freeze_count() > 0
+        assert not any(o is kept for o in gc.get_objects())  # the permanent generation
     finally:
         gc.unfreeze()
+    assert any(o is kept for o in gc.get_objects())
+
+
+def test_what_a_replication_leaves_in_cycles_is_freed_on_leaving():
+    with collected_on_leaving():
+        assert not gc.isenabled()
+        node = Node()
+        node.me = node  # a cycle: reference counting alone never frees it
+        gone = weakref.ref(node)
+        del node
+        assert gone() is not None
+    assert gone() is None
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_what_a_replication_returns_outlives_the_collection():
+    @collected_on_leaving()
+    def replication() -> Node:
+        result = Node()
+        result.me = result
+        return result
+
+    kept = replication()
+    assert kept.me is kept
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_nested_run_leaves_its_garbage_to_the_replications_collection():
+    with collected_on_leaving():
+        with without_collections():
+            node = Node()
+            node.me = node
+            gone = weakref.ref(node)
+            del node
+        assert not gc.isenabled()
+    assert gone() is None
+
+
+def test_a_collected_replication_still_pickles_to_a_worker():
+    restored = pickle.loads(pickle.dumps(collected_replication))
+    assert restored(2) == 4
+
+
+@collected_on_leaving()
+def collected_replication(x: int) -> int:
+    return x * 2
