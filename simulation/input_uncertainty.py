@@ -30,7 +30,10 @@ whatever its class); its p95 moves with its mean (the same stretch). Demands are
 independently: ``calibrate`` does not write their covariance. For the flow-prefix
 design, where a step's demand is a difference of two phases, neighbouring steps'
 errors are negatively correlated, so independence overstates the spread of their sum
-a little: the interval errs wide, never narrow. A demand kept at its prior has no
+a little: the interval errs wide, never narrow. So does the time outside the tiers,
+drawn as one more demand: ``calibrate`` estimates it as the responses less the busy
+time its demands claim, so a demand estimated higher leaves it lower, a negative
+correlation that independent draws leave out. A demand kept at its prior has no
 interval and adds nothing; ``calibrate`` names those.
 """
 

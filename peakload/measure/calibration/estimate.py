@@ -38,7 +38,7 @@ def _prior(model: Scenario, transaction: str, tier: str) -> float | None:
     return None if demand is None else float(demand.mean)
 
 
-def _routes(model: Scenario, windows: Windows) -> np.ndarray:
+def routes_of(model: Scenario, windows: Windows) -> np.ndarray:
     """Which transaction visits which measured tier, as the model says: the fit gives
     a tier's busy time only to the transactions the model routes through it."""
     return np.array(
@@ -84,7 +84,7 @@ def _by_utilization_law(
 ) -> Estimates:
     busy = windows.busy
     assert busy is not None  # estimate() takes this method only where busy time was sampled
-    routes = _routes(model, windows)
+    routes = routes_of(model, windows)
     fit = utilization_law.fit(windows.completions, busy, routes)
     lo, hi = utilization_law.interval(
         utilization_law.bootstrap(windows.completions, busy, rng, replicates, routes)

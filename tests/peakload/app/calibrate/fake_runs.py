@@ -18,9 +18,23 @@ import numpy as np
 from peakload.core.clock import format_clock
 from peakload.core.scenario_file import load_scenario
 from peakload.measure.calibration import tier_file
+from simulation.analytic import erlang_c
 
 EPOCH = 1_800_000_000.0
 START_S = 9 * 3600.0
+
+
+def _waits(busy_s: np.ndarray, visits: np.ndarray, servers: np.ndarray) -> np.ndarray:
+    """Per tier, the M/M/c mean wait in a second that offers ``busy_s`` seconds of
+    service in ``visits`` visits."""
+    rho = np.clip(busy_s / servers, 0.0, 0.95)
+    service = np.divide(busy_s, visits, out=np.zeros_like(busy_s), where=visits > 0)
+    return np.array(
+        [
+            erlang_c(int(c), c * r) * x / (c * (1 - r)) if r > 0 else 0.0
+            for c, r, x in zip(servers, rho, service, strict=True)
+        ]
+    )
 
 
 def fake_run(
@@ -33,10 +47,14 @@ def fake_run(
     tiers: bool = True,
     outside: dict[str, float] | None = None,
     together: tuple[str, str] | None = None,
+    queueing: bool = False,
 ) -> Path:
     """``outside``: per transaction, time its responses carry beyond its demands
     (default 1 ms each). ``together``: two transactions whose completions always
-    go together (the second's count is the first's), so no run can separate them."""
+    go together (the second's count is the first's), so no run can separate them.
+    ``queueing``: each response also waits, at each tier it visits, the mean wait of
+    an M/M/c queue at the load offered in that second (without it a tier 70 % busy
+    makes no one wait, which no server does)."""
     scenario = load_scenario(scenario_path)
     names = [t.name for t in scenario.transactions]
     tier_names = [t.name for t in scenario.tiers]
@@ -55,9 +73,11 @@ def fake_run(
     if together is not None:
         counts[:, names.index(together[1])] = counts[:, names.index(together[0])]
     extra = np.array([(outside or {}).get(n, 0.001) for n in names])
+    servers = np.array([float(t.servers) for t in scenario.tiers])
     ends, kinds, responses = [], [], []
     busy = np.zeros((seconds, len(tier_names)))
     for s in range(seconds):
+        served = []
         for t, n in enumerate(counts[s]):
             if n == 0:
                 continue
@@ -65,7 +85,12 @@ def fake_run(
             busy[s] += service.sum(axis=0)
             ends.append(EPOCH + s + rng.random(n))
             kinds.append(np.full(n, t))
-            responses.append(service.sum(axis=1) + extra[t])
+            served.append((t, service))
+        wait = np.zeros(len(tier_names))
+        if queueing:  # at the load offered in that second, not the one drawn
+            wait = _waits(rate * mix[s] @ demand, rate * mix[s] @ (demand > 0), servers)
+        for t, service in served:
+            responses.append(service.sum(axis=1) + extra[t] + (demand[t] > 0) @ wait)
     raw = run_dir / "raw"
     raw.mkdir(parents=True)
     end = np.concatenate(ends)

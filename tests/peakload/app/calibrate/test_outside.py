@@ -19,7 +19,10 @@ def test_each_transactions_outside_time_is_recovered_and_written_as_a_delay_tier
     truth = {t.name: 0.003 + 0.001 * i for i, t in enumerate(model.transactions)}
     run = tmp_path / "run"
     run.mkdir()
-    fake_run(run, CI_SMOKE, np.random.default_rng(21), seconds=900, rate=40.0, outside=truth)
+    fake_run(
+        run, CI_SMOKE, np.random.default_rng(21), seconds=900, rate=40.0, outside=truth,
+        queueing=True,
+    )  # fmt: skip
     done = calibrate(CalibrateOptions(CI_SMOKE, runs=(run,), out=tmp_path, replicates=50))
     outside = done.report.outside
     assert set(outside) == set(truth)
