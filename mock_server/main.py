@@ -25,7 +25,7 @@ from mock_server.drills import ScenarioClock, run_drills
 from mock_server.metrics import Metrics
 from mock_server.settings import Settings, get_settings
 from mock_server.visit import Overloaded
-from peakload.core.runtime import calm_gc
+from peakload.core.runtime import calm_gc, release_gc
 from peakload.core.scenario import Scenario, Service
 from peakload.core.scenario_file import load_scenario
 
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, scenario: Scenario | None = Non
             yield
         finally:
             await shut_down((control, freezer, drills), access_log, engine)
+            release_gc()
 
     app = FastAPI(
         title="Mock Treasury online public services",

@@ -29,7 +29,7 @@ from mock_server.metrics import Metrics
 from mock_server.real import routes
 from mock_server.real.pki import TrustChain
 from mock_server.settings import Settings
-from peakload.core.runtime import calm_gc
+from peakload.core.runtime import calm_gc, release_gc
 from peakload.core.scenario import Service
 
 log = logging.getLogger("peakload.mock_server")
@@ -61,6 +61,7 @@ def create_real_app(
             yield
         finally:
             await shut_down(tasks, access_log, engine)
+            release_gc()
 
     app = FastAPI(
         title="Treasury online public services (real work)",

@@ -40,6 +40,16 @@ class DemandEstimate(_Model):
     at_bound: bool = False
     """The fit put this demand at zero although the tier was busy and the model has it."""
 
+    @property
+    def keeps_prior(self) -> bool:
+        """Does the calibrated model keep the prior rather than the estimate?"""
+        return self.method == Method.PRIOR or self.at_bound
+
+    @property
+    def in_model(self) -> float:
+        """The demand the calibrated model carries: the prior where it keeps it."""
+        return self.prior if self.keeps_prior and self.prior is not None else self.estimate
+
 
 class TierFit(_Model):
     """How well the fitted demands explain one tier's busy time."""

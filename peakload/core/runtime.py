@@ -42,6 +42,13 @@ def calm_gc() -> None:
     gc.set_threshold(max(gen0, 50_000), gen1, max(gen2, 20))
 
 
+def release_gc() -> None:
+    """Give what :func:`calm_gc` froze back to the collector: at a server's shutdown, so
+    that a process that goes on (a test's, running the server's lifespan) is not left
+    with the server's objects out of the collector's sight for good."""
+    gc.unfreeze()
+
+
 @contextmanager
 def without_collections() -> Iterator[None]:
     """Within the block the cyclic garbage collector does not run; on leaving it is
@@ -61,9 +68,9 @@ def without_collections() -> Iterator[None]:
     5.3 s in 45 collections that freed nothing; without collections 35.3 s
     (15.4) at 100x, and 1x and 10x within the noise.
 
-    On leaving, the objects made in the block are moved to the oldest
-    generation (freeze, then unfreeze), so the first collection after a run
-    does not walk the whole day's users and events at once. When the caller had
+    On leaving, every tracked object, the block's among them, is moved to the
+    oldest generation (freeze, then unfreeze), so the first collection after a
+    run does not walk the whole day's users and events at once. When the caller had
     frozen objects (:func:`calm_gc`, :func:`collected_on_leaving`) the block's
     are left where they are: freezing them too would hide the run's garbage
     from the caller's own collection.
@@ -98,11 +105,17 @@ def collected_on_leaving() -> Iterator[None]:
     follows the run's size, as the run's does
     (``tests/simulation/test_runner.py`` checks that each model is freed).
 
-    What the caller had frozen before stays frozen; if nothing was, what was alive
-    before the block is given back to the collector on leaving.
+    When the caller had frozen objects (:func:`calm_gc`, or an outer block), nothing
+    more is frozen: the collection on leaving then walks what the caller left in
+    sight as well, as the caller's own collection would, and frees the block's
+    garbage with it. When nothing was, what was alive before the block is given
+    back to the collector on leaving. The collector's state is the process's: two
+    threads in such blocks at once end with it as it was, but one may switch it
+    back on while the other still runs (time, not correctness).
     """
     enabled, frozen = gc.isenabled(), gc.get_freeze_count()
-    gc.freeze()
+    if not frozen:
+        gc.freeze()
     gc.disable()
     try:
         yield

@@ -164,7 +164,13 @@ def estimate_runs(
     )
     mix, think = _workload(model, runs, win)
     outside = outside_time(
-        win, model, [r.requests for r in runs], found.demands, _users(runs, win), rng
+        win,
+        model,
+        [r.requests for r in runs],
+        found.demands,
+        _users(runs, win),
+        rng,
+        options.replicates,
     )
     unfit = inconclusive(
         found.demands, major_transactions(model, options.major_share), planned=options.plan

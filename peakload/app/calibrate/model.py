@@ -61,11 +61,6 @@ def _moved(distribution: dict[str, Any], new_mean: float, old_mean: float) -> di
     return moved
 
 
-def _kept(estimate: DemandEstimate) -> bool:
-    """Does the calibrated model keep the prior rather than the estimate?"""
-    return estimate.method == Method.PRIOR or estimate.at_bound
-
-
 def _comment(tier: str, e: DemandEstimate) -> str:
     prior = "none" if e.prior is None else f"{e.prior:.6g} s"
     status = "identifiable" if e.identifiable else f"NOT identifiable ({e.why})"
@@ -101,7 +96,7 @@ def _transaction_blocks(
             lines.append(f"weight = {_inline(txn['weight'])}")
         demand = dict(txn.get("demand", {}))
         for tier in estimates:
-            if tier not in demand and not _kept(estimates[tier]):
+            if tier not in demand and not estimates[tier].keeps_prior:
                 demand[tier] = {"dist": "exponential", "mean": estimates[tier].estimate}
         outside = report.outside.get(txn["name"])
         if outside is not None:
@@ -113,7 +108,7 @@ def _transaction_blocks(
                 lines.append(f"# {tier}: not estimated, prior kept")
             else:
                 lines.append(_comment(tier, e))
-                if not _kept(e) and e.prior is not None:
+                if not e.keeps_prior and e.prior is not None:
                     distribution = _moved(distribution, e.estimate, e.prior)
             lines.append(f"demand.{tier} = {_inline(distribution)}")
         if outside is not None:

@@ -28,18 +28,21 @@ service times, so subtracting it takes the spread out (a control variate),
 wholly where the transaction is its tier's only visitor in the window, as in
 ``--plan``'s phases that run one flow alone. On the 27 phases of a default
 ``calibrate --plan`` of ci-smoke against a seeded truth, the 95 % intervals went
-from ±2.0 to ±21.2 ms to ±1.8 to ±14.6 ms (``get_statements`` ±18.1 to ±4.2,
-``sign_payment`` ±10.3 to ±7.0), and no estimate is negative where two were
-(−3.9 and −1.5 ms): a time cannot be.
+from ±2.0 to ±21.2 ms to ±1.8 to ±10.7 ms (``get_statements`` ±18.1 to ±4.5,
+``record_foreign_loan`` ±21.2 to ±7.9, ``sign_payment`` ±10.3 to ±7.2), and no
+estimate is negative where two were (−3.9 and −1.5 ms): a time cannot be.
 
 The 95 % interval is a bootstrap over all windows that fits the demands again
 on each draw, as calibrate's own interval does, so it holds the demands' part
-and its correlations. On 12 fake runs that queue (``tests/peakload/app/calibrate/fake_runs.py``,
-known outside times, 144 estimates) it covered the truth 93 % of the time, the
-responses-minus-demands estimate with the demands' intervals added 90 %, with
-root-mean-square errors of 2.5 and 2.7 ms. A prediction that draws the outside
-time and the demands independently (:mod:`simulation.input_uncertainty`)
-ignores their correlation, which is negative: it errs wide, never narrow.
+and its correlations. On 12 fake runs that queue
+(``tests/peakload/app/calibrate/fake_runs.py``, known outside times, 144
+estimates) it covered the truth 93 % of the time, the responses-minus-demands
+estimate with the demands' intervals added 90 %, with root-mean-square errors
+of 2.6 and 2.7 ms (on runs whose tiers are shared by a changing mix the busy
+time has less to take out than in a tour's phases). A prediction that draws
+the outside time and the demands independently
+(:mod:`simulation.input_uncertainty`) ignores their correlation, which is
+negative: it errs wide, never narrow.
 """
 
 from __future__ import annotations
@@ -59,7 +62,9 @@ from simulation.analytic import erlang_c
 LOW_USERS = 0.3
 """A window is low-load when its users are at most this share of the run's most."""
 MIN_RESPONSES = 20
-REPLICATES = 200
+MIN_WINDOWS = 5
+"""A transaction's estimate rests on at least this many windows: the bootstrap draws
+windows, and of fewer it draws none often enough to matter (e^-k of the draws)."""
 
 
 def _waits(windows: Windows, model: Scenario, routes: np.ndarray) -> np.ndarray:
@@ -81,21 +86,26 @@ def _waits(windows: Windows, model: Scenario, routes: np.ndarray) -> np.ndarray:
 
 
 def _responses(requests: list[Requests], name: str, windows: Windows) -> tuple[np.ndarray, ...]:
-    """(windows,) the sum and the count of ``name``'s successful responses ending in each."""
-    total, count = np.zeros(len(windows)), np.zeros(len(windows))
+    """(windows,) of ``name``'s requests ending in each window, each counted whole in
+    the window it ended in: the successful responses' summed seconds, their count, and
+    the count of all that were served (any but those refused at a full tier)."""
+    seconds, count, served = (np.zeros(len(windows)) for _ in range(3))
     for run, records in enumerate(requests):
         if name not in records.names:
             continue
         rows = np.flatnonzero(windows.run == run)
-        mine = (records.transaction == records.names.index(name)) & (records.outcome == Outcome.OK)
+        mine = (records.transaction == records.names.index(name)) & records.served()
         if not len(rows) or not mine.any():
             continue
-        end, response = records.end[mine], records.response[mine]
+        end = records.end[mine]
+        ok = records.outcome[mine] == Outcome.OK
         slot = np.searchsorted(windows.start[rows], end, side="right") - 1
         hit = (slot >= 0) & (end < windows.end[rows][np.clip(slot, 0, None)])
-        np.add.at(total, rows[slot[hit]], response[hit])
-        np.add.at(count, rows[slot[hit]], 1)
-    return total, count
+        where = rows[slot[hit]]
+        np.add.at(served, where, 1)
+        np.add.at(count, where[ok[hit]], 1)
+        np.add.at(seconds, where[ok[hit]], records.response[mine][hit & ok])
+    return seconds, count, served
 
 
 def utilization(windows: Windows, model: Scenario) -> np.ndarray:
@@ -119,36 +129,43 @@ def _claimed(completions: np.ndarray, busy: np.ndarray, demand: np.ndarray) -> n
 @dataclass(frozen=True)
 class _Responses:
     """Per window and transaction (windows, transactions): what the outside time is
-    computed from, with ``low`` marking the windows each transaction's estimate uses."""
+    computed from."""
 
     seconds: np.ndarray
     """The successful responses' summed seconds."""
     count: np.ndarray
+    """The successful responses."""
+    served: np.ndarray
+    """All requests served (the successful and the failed), counted as ``count`` is:
+    whole, in the window they ended in."""
     waits_s: np.ndarray
-    """The responses' summed modelled waits."""
+    """The successful responses' summed modelled waits."""
     low: np.ndarray
+    """The windows each transaction's estimate uses (bool)."""
     completions: np.ndarray
+    """Completions as the demands were fitted on (spread over the windows a request
+    spanned), whose busy time the demands share out."""
     busy: np.ndarray
     """(windows, tiers) busy seconds."""
 
     def outside(self, demand: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(transactions,) mean seconds outside the tiers over the windows ``rows`` (with
-        repeats), the busy time shared by ``demand``. Of the busy time a transaction's
-        completions claim, its successful responses' part: a failed request also took
-        service."""
-        count, completions = self.count[rows], self.completions[rows]
-        ok = np.divide(
-            count, np.maximum(completions, count), out=np.zeros_like(count), where=count > 0
-        )
-        served = ok * _claimed(completions, self.busy[rows], demand)
+        repeats), the busy time shared by ``demand``; NaN for a transaction none of whose
+        windows is among them. Of the busy time a transaction's completions claim, its
+        successful responses' part: a failed request also took service."""
+        count, served = self.count[rows], self.served[rows]
+        ok = np.divide(count, served, out=np.zeros_like(count), where=served > 0)
+        claimed = ok * _claimed(self.completions[rows], self.busy[rows], demand)
         low = self.low[rows]
-        left = ((self.seconds[rows] - served - self.waits_s[rows]) * low).sum(axis=0)
-        return left / np.maximum((count * low).sum(axis=0), 1.0)
+        left = ((self.seconds[rows] - claimed - self.waits_s[rows]) * low).sum(axis=0)
+        responses = (count * low).sum(axis=0)
+        return np.divide(left, responses, out=np.full_like(left, np.nan), where=responses > 0)
 
 
 def _low_windows(count: np.ndarray, users: np.ndarray, windows: Windows) -> np.ndarray:
     """(windows, transactions) the low-load windows each transaction's estimate uses: those
-    of few users, or, with too few responses there, the least-loaded on."""
+    of few users, or, with fewer than :data:`MIN_RESPONSES` responses or
+    :data:`MIN_WINDOWS` windows there, the least-loaded on."""
     most = np.zeros(len(windows))
     for run in np.unique(windows.run):
         mine = windows.run == run
@@ -159,7 +176,8 @@ def _low_windows(count: np.ndarray, users: np.ndarray, windows: Windows) -> np.n
         active = count[:, i] > 0
         low[:, i] = active & quiet
         for bound in np.unique(users[active]):
-            if count[low[:, i], i].sum() >= MIN_RESPONSES:
+            enough = count[low[:, i], i].sum() >= MIN_RESPONSES
+            if enough and np.count_nonzero(low[:, i]) >= MIN_WINDOWS:
                 break
             low[:, i] = active & (users <= bound)
     return low
@@ -172,9 +190,10 @@ def outside_time(
     demands: dict[str, dict[str, DemandEstimate]],
     users: np.ndarray,
     rng: np.random.Generator,
+    replicates: int,
 ) -> dict[str, OutsideEstimate]:
     """Per transaction with responses in the windows (see the module's doc); ``users``
-    is the generator's mean users in each window."""
+    is the generator's mean users in each window; ``replicates``, the bootstrap's."""
     if windows.busy is None or not windows.tiers:
         return {}
     names = windows.transactions
@@ -182,39 +201,42 @@ def outside_time(
         [[tier in demands.get(name, {}) for tier in windows.tiers] for name in names]
     ).reshape(len(names), len(windows.tiers))
     waits = _waits(windows, model, routes)
-    seconds, count = (np.column_stack(c) for c in zip(
+    seconds, count, served = (np.column_stack(c) for c in zip(
         *(_responses(requests, name, windows) for name in names), strict=True
     ))  # fmt: skip
     waits_s = count * np.column_stack([waits[:, row].sum(axis=1) for row in routes])
     low = _low_windows(count, users, windows)
-    data = _Responses(seconds, count, waits_s, low, windows.completions, windows.busy)
-    demand = np.array(
-        [
-            [d.estimate if (d := demands.get(n, {}).get(t)) else 0.0 for t in windows.tiers]
-            for n in names
-        ]
-    ).reshape(routes.shape)
-    everything = np.arange(len(windows))
-    mean = data.outside(demand, everything)
+    data = _Responses(seconds, count, served, waits_s, low, windows.completions, windows.busy)
+    # The demands the calibrated model carries: where it keeps a prior, so does this, or
+    # that service would count both in the prior and in the time outside.
+    demand = np.zeros(routes.shape)
+    kept = np.zeros(routes.shape, dtype=bool)
+    for i, name in enumerate(names):
+        for k, tier in enumerate(windows.tiers):
+            if (found := demands.get(name, {}).get(tier)) is not None:
+                demand[i, k] = found.in_model
+                kept[i, k] = found.keeps_prior
+    mean = data.outside(demand, np.arange(len(windows)))
     # The bootstrap draws windows and fits the demands again on them, as calibrate's own
     # interval does, so the interval holds the demands' part with its correlations.
     fitted = routes_of(model, windows)
-    replicates = np.empty((REPLICATES, len(names)))
-    for r in range(REPLICATES):
+    draws = np.empty((replicates, len(names)))
+    for r in range(replicates):
         rows = rng.integers(0, len(windows), len(windows))
         refit = utilization_law.fit(windows.completions[rows], windows.busy[rows], fitted)
-        replicates[r] = data.outside(refit.demands, rows)
-    lows, highs = np.percentile(replicates, [2.5, 97.5], axis=0)
+        draws[r] = data.outside(np.where(kept, demand, refit.demands), rows)
     busiest = utilization(windows, model)
-    found: dict[str, OutsideEstimate] = {}
+    out: dict[str, OutsideEstimate] = {}
     for i, name in enumerate(names):
         responses = int(count[low[:, i], i].sum())
         if not routes[i].any() or responses < MIN_RESPONSES:
             continue
-        found[name] = OutsideEstimate(
+        drawn = draws[:, i][np.isfinite(draws[:, i])]  # a draw of none of its windows
+        low_end, high_end = np.percentile(drawn, [2.5, 97.5])
+        out[name] = OutsideEstimate(
             estimate=float(mean[i]),
-            ci95=(float(lows[i]), float(highs[i])),
+            ci95=(float(low_end), float(high_end)),
             responses=responses,
             busiest_utilization=float(busiest[low[:, i]].max()),
         )
-    return found
+    return out

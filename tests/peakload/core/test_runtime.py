@@ -14,6 +14,17 @@ class Node:
     """An object the collector tracks."""
 
 
+@pytest.fixture(autouse=True)
+def collector_as_a_fresh_process_has_it():
+    """Nothing frozen and the collector on: a server's lifespan run earlier in this
+    process (its calm_gc) must not decide what these tests see."""
+    gc.unfreeze()
+    gc.enable()
+    yield
+    gc.unfreeze()
+    gc.enable()
+
+
 def test_without_collections_switches_the_collector_off_and_back_on():
     assert gc.isenabled()
     with without_collections():
@@ -93,6 +104,22 @@ def test_a_nested_run_leaves_its_garbage_to_the_replications_collection():
             del node
         assert not gc.isenabled()
     assert gone() is None
+
+
+def test_under_a_caller_that_froze_the_callers_garbage_is_freed_too():
+    gc.freeze()
+    try:
+        with collected_on_leaving():
+            node = Node()
+            node.me = node
+            gone = weakref.ref(node)
+            del node
+            with collected_on_leaving():  # freezing here would hide the outer's cycle
+                pass
+        assert gone() is None
+        assert gc.get_freeze_count() > 0  # the caller's stay frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_a_collected_replication_still_pickles_to_a_worker():

@@ -3,7 +3,9 @@
 Per second, completions are Poisson around a load and a mix; busy time per
 tier is the exact sum of exponential service times of the transactions the
 scenario routes there (a gamma); response times are the sum of a request's
-demands and its time outside the tiers. The files have the run directory's layout: summary.json,
+demands and its time outside the tiers, and with ``queueing`` the mean M/M/c
+wait at each tier it visits (the mean, not a draw: the waits' own spread is
+not exercised). The files have the run directory's layout: summary.json,
 scenario.toml, raw/requests-0.npz, raw/shape.npz and tiers.csv.
 """
 
