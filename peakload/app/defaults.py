@@ -23,6 +23,12 @@ VALIDATE_MAX_MINUTES = 25.0
 rows that matter are decisive."""
 VALIDATE_WARMUP_S = 30.0
 """Wall seconds of each validation plateau before its window: neither side measures them."""
+VALIDATE_MIN_WINDOW_S = 60.0
+"""Wall seconds a validation window lasts at least, whatever ``--min-requests`` asks: ten
+scenario-clock minutes at a plateau's x10, so ten batch means for each measured interval."""
+VALIDATE_PREDICT_SECONDS = 60.0
+"""Wall seconds of replications one level's prediction may take while it narrows its
+half-widths (the replications of its first run are always made)."""
 DRILL_COMPRESS = 8.0
 """validate's failure drill runs at this compression, unless fitting the run into the
 load test's default wall time needs more."""

@@ -99,6 +99,24 @@ def register(commands: argparse._SubParsersAction) -> None:
         f"(default {defaults.VALIDATE_WARMUP_S:g})",
     )
     parser.add_argument(
+        "--min-window",
+        type=options.positive_float,
+        default=defaults.VALIDATE_MIN_WINDOW_S,
+        metavar="S",
+        help="wall seconds each level's window lasts at least, whatever --min-requests asks "
+        "(at least 18: three scenario minutes at x10, three batch means; fewer batches, "
+        f"wider measured intervals; default {defaults.VALIDATE_MIN_WINDOW_S:g})",
+    )
+    parser.add_argument(
+        "--predict-seconds",
+        type=options.positive_float,
+        default=defaults.VALIDATE_PREDICT_SECONDS,
+        metavar="S",
+        help="wall seconds of replications each level's prediction may take to narrow its "
+        "half-widths beyond --replications "
+        f"(default {defaults.VALIDATE_PREDICT_SECONDS:g})",
+    )
+    parser.add_argument(
         "--user-scale",
         type=options.positive_float,
         default=None,
@@ -152,6 +170,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         plots=not args.no_plots,
         drills=not args.no_drills,
         max_minutes=args.max_minutes,
+        min_window_s=args.min_window,
+        predict_seconds=args.predict_seconds,
         calibration_path=args.calibration,
     )
     model = load_scenario(args.scenario)

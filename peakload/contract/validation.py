@@ -105,6 +105,10 @@ class ValidationDocument(_Model):
     decisive: int = 0
     """Rows whose noise is within ``bounds.decisive`` of their bound."""
     max_minutes: float | None = None
+    min_window_s: float | None = None
+    """``--min-window``: each window's shortest, in wall seconds."""
+    predict_seconds: float | None = None
+    """``--predict-seconds``: each level's prediction's replication budget."""
     scenario: str
     serve_scenario: str | None
     host: str

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 from peakload.app.validate.judging import level_rows
-from peakload.app.validate.plateau import MIN_WINDOW_S
 from peakload.app.validate.prediction import Context
 from peakload.app.validate.run import LevelResult, ValidateOptions
 from peakload.core.plan import Plan
@@ -18,7 +17,7 @@ SIZING_MIN_REQUESTS = 30
 :data:`~peakload.measure.validation.MIN_TRANSACTION_REQUESTS`)."""
 MIN_GAIN = 0.5
 """A sized plateau is run only when it adds at least this many times the pilot's window
-(and at least :data:`~peakload.app.validate.plateau.MIN_WINDOW_S`)."""
+(and at least a window's shortest, ``--min-window``)."""
 
 
 def load_test_cost(plan: Plan) -> float:
@@ -83,7 +82,7 @@ def allocate(
         windows = [
             w if math.isfinite(w) else 4 * pilot for w in needed.values() if not math.isnan(w)
         ]
-        extras = sorted(max(MIN_WINDOW_S, w - pilot) for w in windows)
+        extras = sorted(max(options.min_window_s, w - pilot) for w in windows)
         if extras:
             wants[index] = (extras, level.plan.setup_s + level.plateau.warmup_s)
     chosen: dict[int, float] = {}
@@ -114,6 +113,6 @@ def allocate(
         current = chosen.get(index, 0.0)
         overhead = 0.0 if index in chosen else wants[index][1]
         longer = current + budget_s - overhead
-        if longer - current >= max(MIN_WINDOW_S, MIN_GAIN * levels[index].plateau.window_s):
+        if longer - current >= max(options.min_window_s, MIN_GAIN * levels[index].plateau.window_s):
             chosen[index] = longer
     return sorted(chosen.items())

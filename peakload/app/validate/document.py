@@ -46,6 +46,8 @@ def document(run: ValidationRun, options: ValidateOptions) -> ValidationDocument
         verdict=run.verdict.value,
         decisive=sum(r.decisive for r in run.rows),
         max_minutes=options.max_minutes,
+        min_window_s=options.min_window_s,
+        predict_seconds=options.predict_seconds,
         scenario=str(options.scenario_path),
         serve_scenario=str(options.serve_scenario_path) if options.serve_scenario_path else None,
         host=options.host or "mock (started by peakload)",

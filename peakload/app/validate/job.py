@@ -89,6 +89,7 @@ def _plan_levels(
                 scale,
                 options.min_requests,
                 options.warmup_s,
+                min_window_s=options.min_window_s,
             )
         except ValueError as exc:
             raise JobError(str(exc)) from None
@@ -212,6 +213,7 @@ def _sized_plateau(
             options.warmup_s,
             window_s=window_s,
             suffix="-sized",
+            min_window_s=options.min_window_s,
         )
     except ValueError as exc:
         raise JobError(str(exc)) from None

@@ -10,7 +10,8 @@ experiment can be rerun or simulated again by hand.
 
 How long: the window must hold at least ``min_requests`` requests at the
 level's no-queueing rate (users / (think + the mean demand of a request)),
-and last at least :data:`MIN_WINDOW_S` wall seconds; before it, a warm-up of
+and last at least ``min_window_s`` wall seconds (``--min-window``, at least
+:data:`MIN_BATCHES` scenario-clock minutes); before it, a warm-up of
 ``warmup_s``. The plateau runs at :data:`COMPRESS` so that one scenario-clock
 minute (a row of the load test's series, a bin of its batch means) is
 ``60 / COMPRESS`` wall seconds; with a flat profile compression changes
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import tomli_w
 
+from peakload.app import defaults
 from peakload.core.clock import format_clock, parse_clock
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
@@ -33,7 +35,9 @@ from peakload.core.scenario_file import load_scenario
 COMPRESS = 10.0
 """Scenario-clock seconds per wall second on a plateau."""
 PLATEAU_START = "09:00"
-MIN_WINDOW_S = 60.0
+MIN_BATCHES = 3
+"""Scenario-clock minutes a window holds at the least, whatever ``--min-window`` asks: one
+batch mean each, and an interval needs a few."""
 MAX_VIRTUAL_USERS = 1300
 """Default user scale: at most this many virtual users at the peak level (the
 generator and the mock then hold as many connections as ``make loadtest``)."""
@@ -92,19 +96,21 @@ def build_plateau(
     warmup_s: float,
     window_s: float | None = None,
     suffix: str = "",
+    min_window_s: float = defaults.VALIDATE_MIN_WINDOW_S,
 ) -> Plateau:
     """Write the plateau scenario of ``level`` into ``out_dir`` and describe it; its
     window holds ``min_requests``, or lasts ``window_s`` wall seconds when given
-    (``suffix`` then tells its file from the pilot's)."""
+    (``suffix`` then tells its file from the pilot's), and at least ``min_window_s``."""
     scenario = load_scenario(scenario_path)
     data = tomllib.loads(Path(scenario_path).read_text())
     load = level * scenario.workload.profile.peak
     if scenario.workload.kind == "closed":
         load = float(round(load))
     rps = expected_rps(scenario, load, user_scale)
-    window = _whole_minutes(max(MIN_WINDOW_S, min_requests / rps if rps > 0 else MIN_WINDOW_S))
+    shortest = max(min_window_s, MIN_BATCHES * 60.0 / COMPRESS)
+    window = _whole_minutes(max(shortest, min_requests / rps if rps > 0 else shortest))
     if window_s is not None:
-        window = _whole_minutes(max(MIN_WINDOW_S, window_s))
+        window = _whole_minutes(max(shortest, window_s))
     warmup = _whole_minutes(warmup_s)
     start = parse_clock(PLATEAU_START)
     opens = start + warmup * COMPRESS

@@ -3,7 +3,7 @@ until each row that matters is precise enough for the measured window to decide 
 
 The first run's replications give each row's half-width; the number that brings it to
 :data:`PREDICTION_TARGET` of its bound (or :data:`PREDICTION_CHEAP`, when that stays
-within :data:`PREDICT_BUDGET_S`) follows from the half-width's fall with the root of
+within ``--predict-seconds``) follows from the half-width's fall with the root of
 their number (:func:`peakload.measure.precision.scaled_length`), and the simulation
 runs again with that many.
 """
@@ -36,10 +36,9 @@ PREDICTION_TARGET = 0.25
 """Replicate until each row that matters has a predicted half-width of at most this
 fraction of its bound (the issue asks for a third)..."""
 PREDICTION_CHEAP = 0.125
-"""...and on to this fraction while it stays within :data:`PREDICT_BUDGET_S`: the
-smaller the prediction's half-width, the shorter the measured window may be."""
-PREDICT_BUDGET_S = 60.0
-"""Wall seconds of replications a level's prediction may take."""
+"""...and on to this fraction while it stays within ``--predict-seconds``
+(:attr:`ValidateOptions.predict_seconds`): the smaller the prediction's half-width, the
+shorter the measured window may be."""
 MAX_REPLICATIONS = 400
 
 
@@ -118,7 +117,7 @@ def predict(
             needed[fraction] = max(
                 needed[fraction], scaled_length(estimate.ci95, fraction * bound, done)
             )
-    affordable = done * PREDICT_BUDGET_S / max(spent, 1e-3)
+    affordable = done * options.predict_seconds / max(spent, 1e-3)
     wanted = needed[PREDICTION_CHEAP] if needed[PREDICTION_CHEAP] <= affordable else None
     if wanted is None:
         wanted = min(needed[PREDICTION_TARGET], affordable)

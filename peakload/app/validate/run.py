@@ -51,6 +51,10 @@ class ValidateOptions:
     """Run the model's ``[[failures]]`` drill after the levels (``--no-drills``: don't)."""
     max_minutes: float = defaults.VALIDATE_MAX_MINUTES
     """The validation's wall budget: plateaus are lengthened within it (``--max-minutes``)."""
+    min_window_s: float = defaults.VALIDATE_MIN_WINDOW_S
+    """Wall seconds each window lasts at least (``--min-window``)."""
+    predict_seconds: float = defaults.VALIDATE_PREDICT_SECONDS
+    """Wall seconds of replications a level's prediction may take (``--predict-seconds``)."""
     calibration_path: str | Path | None = None
     """``--calibration``: the model's calibration.json (default: the one beside the
     model, if any; ``none``: take the demands as exact)."""

@@ -73,7 +73,7 @@ def test_round_trip_through_a_load_test_of_ci_smoke(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     loadtest(
         LoadTestOptions(
-            scenario_path=SCENARIOS / "ci-smoke.toml", compress=20, out="out", plots=False
+            scenario_path=SCENARIOS / "ci-smoke.toml", compress=40, out="out", plots=False
         )
     )
     run = from_log(FromLogOptions(logs=(log,), out=tmp_path / "derived.toml", plots=False))

@@ -10,12 +10,13 @@ import pytest
 from rich.console import Console
 
 from peakload.app.validate.budget import allocate, needed_windows
-from peakload.app.validate.plateau import Plateau
+from peakload.app.validate.plateau import Plateau, build_plateau
 from peakload.app.validate.prediction import Context
 from peakload.app.validate.run import LevelResult, ValidateOptions, ValidationRun
 from peakload.app.validate.table import headline, undecided_lines
 from peakload.cli import validate as validate_command
 from peakload.cli.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
+from peakload.cli.main import build_parser
 from peakload.measure.precision import MARGIN
 from peakload.measure.validation import (
     Agreement,
@@ -96,6 +97,30 @@ def test_the_budget_buys_the_most_rows_per_second_then_narrows_the_nearest():
     assert allocate(levels, Bounds(), OPTIONS, CONTEXT, 300.0) == [(1, pytest.approx(180.0))]
 
 
+def test_min_window_is_the_least_a_pilot_lasts_and_a_sized_plateau_adds(tmp_path):
+    smoke = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
+
+    def window(tmp_path, **kw) -> float:
+        plateau = build_plateau(smoke, 1.0, tmp_path, 1.0, kw.pop("n", 1000), 10.0, **kw)
+        return plateau.window_s
+
+    # 60 users thinking 2 s: ~29 req/s, 1,000 requests in ~34 s, so 60 s by default,
+    # 36 (whole scenario minutes at x10) when --min-window allows it, and never under
+    # three batch means (18 s) however small the ask.
+    assert window(tmp_path) == 60.0
+    assert window(tmp_path, min_window_s=20.0) == 36.0
+    assert window(tmp_path, n=10, min_window_s=1.0) == 18.0
+    # A level needing 90 s beside its 60 s pilot: a minute more by default, 30 s with a
+    # 20 s least window.
+    pilot = level([throughput(MARGIN * 2.5 * math.sqrt(1.5))])
+    assert needed_windows(pilot, Bounds(), OPTIONS, CONTEXT) == {
+        "overall.throughput_rps": pytest.approx(90.0)
+    }
+    assert allocate([pilot], Bounds(), OPTIONS, CONTEXT, 500.0) == [(0, pytest.approx(60.0))]
+    short = ValidateOptions("unused.toml", min_window_s=20.0)
+    assert allocate([pilot], Bounds(), short, CONTEXT, 500.0) == [(0, pytest.approx(30.0))]
+
+
 def test_three_rows_for_a_longer_window_beat_one_row_for_a_shorter():
     def rows(ci):
         return [
@@ -150,33 +175,12 @@ def test_the_command_exits_with_its_verdicts_own_code(
     monkeypatch.setattr("peakload.app.validate.job.validate", lambda *a, **k: run)
     monkeypatch.setattr("peakload.app.validate.table.print_validation", _print)
     scenario = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
-    args = SimpleNamespace(
-        **{
-            name: None
-            for name in (
-                "serve_scenario",
-                "host",
-                "busy_time",
-                "requests",
-                "tasks",
-                "bounds",
-                "calibration",
-            )
-        },
-        scenario=str(scenario),
-        levels=(1.0,),
-        replications=3,
-        out=str(tmp_path),
-        min_requests=100,
-        warmup=30.0,
-        user_scale=None,
-        seed=None,
-        jobs=1,
-        no_plots=True,
-        no_drills=True,
-        max_minutes=1.0,
-        quiet=True,
-    )
+    # The parser's own namespace, so every flag has its default.
+    args = build_parser().parse_args(
+        ["validate", "--scenario", str(scenario), "--levels", "1.0", "--out", str(tmp_path),
+         "--min-requests", "100", "--jobs", "1", "--no-plots", "--no-drills",
+         "--max-minutes", "1", "--quiet"]
+    )  # fmt: skip
     assert validate_command.run(args, Console(file=io.StringIO())) == code
 
 

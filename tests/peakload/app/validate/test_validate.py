@@ -74,8 +74,11 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
     argv = ["validate", "--scenario", str(SMOKE), "--serve-scenario", str(truth), *FAST]
     # A short warm-up (60 users thinking 2 s settle within seconds of the scenario clock)
     # and no PNGs (report.html draws its charts from validation.json): the verdict is
-    # the pilot's window, the same 1,000 requests.
+    # the pilot's window, the same 1,000 requests (36 s, six batch means, where the
+    # default least window is 60 s), and a prediction of 10 s of replications (the db's
+    # error is -75 %: no narrower prediction is needed to see it).
     argv += [*PILOT_ONLY, "--warmup", "10", "--no-plots"]
+    argv += ["--min-window", "20", "--predict-seconds", "10"]
     code = main([*argv, "--out", str(out), "--quiet"])
     doc = validation(out)
     assert code == 1
@@ -93,6 +96,9 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
             interval is not None
             and 0 < interval < rows[f"tiers.{tier}.mean_response_s"]["measured"]
         )
+    assert doc["min_window_s"] == 20.0 and doc["predict_seconds"] == 10.0
+    (level,) = doc["levels"]
+    assert level["plan"]["window_s"] == 36.0  # 1,000 requests at ~29/s, in whole minutes
     printed = capsys.readouterr().out
     assert "VALIDATION: FAIL" in printed and "tiers.db.utilization" in printed
     (run,) = list(out.iterdir())
