@@ -199,10 +199,12 @@ def test_validate_passes_on_ci_smoke_and_compares_its_failure_drill(tmp_path, ca
     the right model agrees with the mock on both."""
     out = tmp_path / "out"
     scenario = with_drill(tmp_path)
-    # Six minutes: the pilot (~1), the drill (~2), and what is left (less 30 s kept in
-    # reserve) for a sized plateau of the level, pooled with the pilot: about 2 minutes,
+    # Five minutes: the pilot (~1, its warm-up 10 s as in the db x4 test, its prediction
+    # at most 20 s of replications), the drill (~2), and what is left (less 30 s kept in
+    # reserve) for a sized plateau of the level, pooled with the pilot: about 1.5 minutes,
     # enough for the smallest one (a 60 s window, its setup and warm-up).
-    argv = ["validate", "--scenario", str(scenario), *FAST, "--max-minutes", "6"]
+    argv = ["validate", "--scenario", str(scenario), *FAST, "--max-minutes", "5"]
+    argv += ["--warmup", "10", "--predict-seconds", "20"]
     code = main([*argv, "--out", str(out), "--quiet"])
     doc = validation(out)
     assert code == VERDICT_CODES[doc["verdict"]]
