@@ -103,9 +103,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=options.positive_float,
         default=defaults.VALIDATE_MIN_WINDOW_S,
         metavar="S",
-        help="wall seconds each level's window lasts at least, whatever --min-requests asks "
-        "(at least 18: three scenario minutes at x10, three batch means; fewer batches, "
-        f"wider measured intervals; default {defaults.VALIDATE_MIN_WINDOW_S:g})",
+        help="wall seconds each level's window lasts at least, whatever --min-requests asks, "
+        "raised to 18 (three scenario minutes at x10) and rounded up to whole ones of 6 s; "
+        "a shorter window has shorter batches of requests and fewer of its tiers' counters, "
+        f"so wider measured intervals (default {defaults.VALIDATE_MIN_WINDOW_S:g})",
     )
     parser.add_argument(
         "--predict-seconds",

@@ -106,7 +106,8 @@ class ValidationDocument(_Model):
     """Rows whose noise is within ``bounds.decisive`` of their bound."""
     max_minutes: float | None = None
     min_window_s: float | None = None
-    """``--min-window``: each window's shortest, in wall seconds."""
+    """Each window's shortest, in wall seconds: ``--min-window`` as it ran (at least
+    three scenario minutes, whole ones)."""
     predict_seconds: float | None = None
     """``--predict-seconds``: each level's prediction's replication budget."""
     scenario: str

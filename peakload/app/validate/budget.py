@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from peakload.app.validate.judging import level_rows
+from peakload.app.validate.plateau import shortest_window
 from peakload.app.validate.prediction import Context
 from peakload.app.validate.run import LevelResult, ValidateOptions
 from peakload.core.plan import Plan
@@ -17,7 +18,7 @@ SIZING_MIN_REQUESTS = 30
 :data:`~peakload.measure.validation.MIN_TRANSACTION_REQUESTS`)."""
 MIN_GAIN = 0.5
 """A sized plateau is run only when it adds at least this many times the pilot's window
-(and at least a window's shortest, ``--min-window``)."""
+(and at least a window's shortest, :func:`~peakload.app.validate.plateau.shortest_window`)."""
 
 
 def load_test_cost(plan: Plan) -> float:
@@ -71,9 +72,10 @@ def allocate(
     plateau costs its window plus one setup and warm-up. Greedy on rows decided
     per wall second: each step takes the level and window that decide the most
     rows per second of budget, until no step fits. What is left then lengthens
-    the level whose next row is nearest, when that adds at least a minute and
-    :data:`MIN_GAIN` times the pilot's window: a row not decided is still
-    narrowed."""
+    the level whose next row is nearest, when that adds at least the shortest
+    window (``--min-window``) and :data:`MIN_GAIN` times the pilot's window: a row
+    not decided is still narrowed."""
+    shortest = shortest_window(options.min_window_s)
     wants: dict[int, tuple[list[float], float]] = {}
     for index, level in enumerate(levels):
         needed = needed_windows(level, bounds, options, context)
@@ -82,7 +84,7 @@ def allocate(
         windows = [
             w if math.isfinite(w) else 4 * pilot for w in needed.values() if not math.isnan(w)
         ]
-        extras = sorted(max(options.min_window_s, w - pilot) for w in windows)
+        extras = sorted(max(shortest, w - pilot) for w in windows)
         if extras:
             wants[index] = (extras, level.plan.setup_s + level.plateau.warmup_s)
     chosen: dict[int, float] = {}
@@ -113,6 +115,6 @@ def allocate(
         current = chosen.get(index, 0.0)
         overhead = 0.0 if index in chosen else wants[index][1]
         longer = current + budget_s - overhead
-        if longer - current >= max(options.min_window_s, MIN_GAIN * levels[index].plateau.window_s):
+        if longer - current >= max(shortest, MIN_GAIN * levels[index].plateau.window_s):
             chosen[index] = longer
     return sorted(chosen.items())

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from peakload.app.run_dir import jsonable
+from peakload.app.validate.plateau import shortest_window
 from peakload.app.validate.run import ValidateOptions, ValidationRun
 from peakload.contract.validation import ValidationDocument
 from peakload.measure.validation import (
@@ -46,7 +47,7 @@ def document(run: ValidationRun, options: ValidateOptions) -> ValidationDocument
         verdict=run.verdict.value,
         decisive=sum(r.decisive for r in run.rows),
         max_minutes=options.max_minutes,
-        min_window_s=options.min_window_s,
+        min_window_s=shortest_window(options.min_window_s),
         predict_seconds=options.predict_seconds,
         scenario=str(options.scenario_path),
         serve_scenario=str(options.serve_scenario_path) if options.serve_scenario_path else None,

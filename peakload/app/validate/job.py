@@ -16,7 +16,7 @@ A validation that could have failed (:mod:`peakload.measure.precision`):
 
 1. **the prediction** replicates the as-run simulation until each row that
    matters has a half-width of at most a quarter of its bound (or an eighth,
-   when that is cheap), or a minute of replications is spent
+   when that is cheap), or ``--predict-seconds`` of replications are spent
    (:mod:`peakload.app.validate.prediction`);
 2. **a pilot** per level: the plateau held for ``--min-requests``; its batch
    means say how long the level's window must be for each row that matters
@@ -137,7 +137,7 @@ def validate(
         run_dir = new_run_dir(options.out, "validation", load_scenario(options.scenario_path).name)
     copy_scenario(run_dir, options.scenario_path)  # the model, for the page's assumptions
     planned = planned or plan_validation(options, run_dir)
-    run = ValidationRun(run_dir, bounds)
+    run = ValidationRun(run_dir, bounds, min_window_s=options.min_window_s)
     done = 0.0
 
     def advance_from(base: float) -> Callable[[float], None]:

@@ -72,7 +72,9 @@ class Measured:
 
 def level_batches(wall_s: float) -> int:
     """Batches of a measured window: :data:`BATCHES`, more for a long window (batches
-    of at least :data:`BATCH_WALL_S`, at most :data:`MAX_BATCHES`)."""
+    of at least :data:`BATCH_WALL_S`, at most :data:`MAX_BATCHES`); a window shorter
+    than :data:`BATCHES` of those (``--min-window`` under 60 s) keeps :data:`BATCHES`,
+    each shorter than a scenario minute."""
     return int(max(BATCHES, min(MAX_BATCHES, wall_s // BATCH_WALL_S)))
 
 

@@ -81,6 +81,12 @@ def expected_rps(scenario: Scenario, load: float, user_scale: float) -> float:
     return load / (think.mean + mean_demand_s(scenario))
 
 
+def shortest_window(min_window_s: float) -> float:
+    """The least wall seconds a window lasts: ``--min-window``, raised to
+    :data:`MIN_BATCHES` scenario-clock minutes and rounded up to whole ones."""
+    return _whole_minutes(max(min_window_s, MIN_BATCHES * 60.0 / COMPRESS))
+
+
 def _whole_minutes(wall_s: float) -> float:
     """Round a wall length up to whole scenario-clock minutes at :data:`COMPRESS`."""
     step = 60.0 / COMPRESS
@@ -107,7 +113,7 @@ def build_plateau(
     if scenario.workload.kind == "closed":
         load = float(round(load))
     rps = expected_rps(scenario, load, user_scale)
-    shortest = max(min_window_s, MIN_BATCHES * 60.0 / COMPRESS)
+    shortest = shortest_window(min_window_s)
     window = _whole_minutes(max(shortest, min_requests / rps if rps > 0 else shortest))
     if window_s is not None:
         window = _whole_minutes(max(shortest, window_s))

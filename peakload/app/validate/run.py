@@ -137,6 +137,8 @@ class Undecided:
                 "a more precise prediction: its interval alone is too wide "
                 "(more replications, or a longer calibration)"
             )
+        elif math.isfinite(window) and window < 90:
+            length = f"a {window:.0f}-second window"
         elif math.isfinite(window):
             length = f"a {window / 60:.0f}-minute window"
         else:
@@ -218,6 +220,8 @@ class ValidationRun:
     drill_skipped: str | None = None
     calibration: Path | None = None
     """The calibration.json whose demands' intervals widened the predictions."""
+    min_window_s: float = defaults.VALIDATE_MIN_WINDOW_S
+    """``--min-window``: what a sized plateau adds at the least."""
 
     @property
     def level_rows(self) -> list[Row]:

@@ -8,6 +8,7 @@ import math
 from rich.console import Console
 
 from peakload.app.table import titled_table
+from peakload.app.validate.plateau import shortest_window
 from peakload.app.validate.run import DrillResult, LevelResult, ValidationRun
 from peakload.measure.validation import (
     Agreement,
@@ -193,15 +194,17 @@ def print_validation(run: ValidationRun, console: Console, all_rows: bool = True
 def suggested_minutes(run: ValidationRun) -> float:
     """A ``--max-minutes`` that would give every undecided level the window it needs:
     the load tests as run, and for each undecided level one more plateau adding what
-    its rows still need."""
+    its rows still need (at least the shortest window, ``--min-window``)."""
     total = 0.0
+    shortest = shortest_window(run.min_window_s)
     for level in run.levels:
         for plan in (level.plan, level.pilot_plan):
             if plan is not None:
                 total += plan.setup_s + plan.wall_duration_s
         needs = [w for w in level.needed.values() if math.isfinite(w)]
         if needs and max(needs) > level.window_s:
-            total += level.plan.setup_s + level.plateau.warmup_s + max(needs) - level.window_s
+            extra = max(shortest, max(needs) - level.window_s)
+            total += level.plan.setup_s + level.plateau.warmup_s + extra
     if run.drill is not None:
         total += run.drill.plan.setup_s + run.drill.plan.wall_duration_s
     return math.ceil(total / 60 + 1)

@@ -189,9 +189,18 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
     # utilization underpredicted beyond its noise.
     slower = {m for m, row in failing.items() if row["predicted"] < row["measured"]}
     assert slower <= WRITES, failing
+    if slower:  # the GIL's pattern, not any error in a write's demand:
+        # each such write within 2.5 times its prediction (1.5 to 2.3 seen), ...
+        assert all(rows[m]["measured"] <= 2.5 * rows[m]["predicted"] for m in slower), failing
+        # ... and the reads that matter, together, not slower than predicted beyond 15 %
+        reads = [rows[m] for m in major - WRITES]
+        measured = sum(r["measured"] for r in reads)
+        assert measured <= 1.15 * sum(r["predicted"] for r in reads), (reads, failing)
     gap = utilization["predicted"] - utilization["measured"]
+    over = sorted(set(failing) - slower)
+    known = [f"{over} overpredicted (load-dependent demand)"] if over else []
+    if slower:
+        known.append(f"{sorted(slower)} underpredicted (writes wait for the GIL behind reads)")
     pytest.xfail(
-        f"known: at the held-out level {sorted(set(failing) - slower)} are overpredicted "
-        f"(load-dependent demand) and {sorted(slower)} underpredicted (writes wait for the "
-        f"GIL behind reads on the event loop); utilization {100 * gap:+.1f} points"
+        f"known: at the held-out level {'; '.join(known)}; utilization {100 * gap:+.1f} points"
     )

@@ -12,7 +12,7 @@ from rich.console import Console
 from peakload.app.validate.budget import allocate, needed_windows
 from peakload.app.validate.plateau import Plateau, build_plateau
 from peakload.app.validate.prediction import Context
-from peakload.app.validate.run import LevelResult, ValidateOptions, ValidationRun
+from peakload.app.validate.run import LevelResult, Undecided, ValidateOptions, ValidationRun
 from peakload.app.validate.table import headline, undecided_lines
 from peakload.cli import validate as validate_command
 from peakload.cli.errors import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_OK
@@ -119,6 +119,15 @@ def test_min_window_is_the_least_a_pilot_lasts_and_a_sized_plateau_adds(tmp_path
     assert allocate([pilot], Bounds(), OPTIONS, CONTEXT, 500.0) == [(0, pytest.approx(60.0))]
     short = ValidateOptions("unused.toml", min_window_s=20.0)
     assert allocate([pilot], Bounds(), short, CONTEXT, 500.0) == [(0, pytest.approx(30.0))]
+    # A 20 s pilot needing 30 s: 10 s more is asked, but no window is shorter than three
+    # scenario minutes (18 s), so that is what is bought.
+    close = level([throughput(MARGIN * 2.5 * math.sqrt(1.5))], window_s=20.0)
+    assert needed_windows(close, Bounds(), OPTIONS, CONTEXT) == {
+        "overall.throughput_rps": pytest.approx(30.0)
+    }
+    shortest = ValidateOptions("unused.toml", min_window_s=1.0)
+    assert allocate([close], Bounds(), shortest, CONTEXT, 500.0) == [(0, pytest.approx(18.0))]
+    assert Undecided(1.0, "overall.throughput_rps", 70.0).label().endswith("(a 70-second window)")
 
 
 def test_three_rows_for_a_longer_window_beat_one_row_for_a_shorter():

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make te
 
 SMOKE = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
 FAST = ["--levels", "1.0", "--min-requests", "1000", "--replications", "3", "--jobs", "1"]
-PILOT_ONLY = ["--max-minutes", "2"]  # no budget left to size a plateau: the pilot decides
+PILOT_ONLY = ["--max-minutes", "1.5"]  # no budget left to size a plateau: the pilot decides
 VERDICT_CODES = {"pass": 0, "fail": 1, "inconclusive": 4}
 DRILL = '\n[[failures]]\ntier = "app"\nstart = "09:07"\nend = "09:13"\ninstances = 1\n'
 DRILL_KEY = "drills.app 09:07-09:13"
@@ -72,11 +72,11 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
     out = tmp_path / "out"
     truth = db_times(4.0, tmp_path)
     argv = ["validate", "--scenario", str(SMOKE), "--serve-scenario", str(truth), *FAST]
-    # A short warm-up (60 users thinking 2 s settle within seconds of the scenario clock)
-    # and no PNGs (report.html draws its charts from validation.json): the verdict is
-    # the pilot's window, the same 1,000 requests (36 s, six batch means, where the
-    # default least window is 60 s), and a prediction of 10 s of replications (the db's
-    # error is -75 %: no narrower prediction is needed to see it).
+    # A short warm-up (60 users thinking 2 s settle within seconds of the scenario clock;
+    # 10 s, two scenario minutes: 12) and no PNGs (report.html draws its charts from
+    # validation.json): the verdict is the pilot's window, the same 1,000 requests (36 s
+    # where the default least window is 60 s), and a prediction of 10 s of replications
+    # (the db's error is -75 %: no narrower prediction is needed to see it).
     argv += [*PILOT_ONLY, "--warmup", "10", "--no-plots"]
     argv += ["--min-window", "20", "--predict-seconds", "10"]
     code = main([*argv, "--out", str(out), "--quiet"])
@@ -98,6 +98,7 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
         )
     assert doc["min_window_s"] == 20.0 and doc["predict_seconds"] == 10.0
     (level,) = doc["levels"]
+    assert level["pilot"] is None  # the pilot decided: no plateau was sized after it
     assert level["plan"]["window_s"] == 36.0  # 1,000 requests at ~29/s, in whole minutes
     printed = capsys.readouterr().out
     assert "VALIDATION: FAIL" in printed and "tiers.db.utilization" in printed
@@ -193,18 +194,19 @@ def client_transport(row: dict) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.long  # ~6 minutes: a level, its drill and a sized plateau (make test-long)
+@pytest.mark.long  # ~4.5 minutes: a level, its drill and a sized plateau (make test-long)
 def test_validate_passes_on_ci_smoke_and_compares_its_failure_drill(tmp_path, capsys):
     """One level of ci-smoke and its drill (one app instance of two lost 09:07-09:13):
     the right model agrees with the mock on both."""
     out = tmp_path / "out"
     scenario = with_drill(tmp_path)
-    # Five minutes: the pilot (~1, its warm-up 10 s as in the db x4 test, its prediction
-    # at most 20 s of replications), the drill (~2), and what is left (less 30 s kept in
-    # reserve) for a sized plateau of the level, pooled with the pilot: about 1.5 minutes,
-    # enough for the smallest one (a 60 s window, its setup and warm-up).
-    argv = ["validate", "--scenario", str(scenario), *FAST, "--max-minutes", "5"]
-    argv += ["--warmup", "10", "--predict-seconds", "20"]
+    # Four and a half minutes: the pilot (~1: a 12 s warm-up, 1,000 requests in 36 s,
+    # its prediction at most 20 s of replications), the drill (~2), and what is left
+    # (less 30 s kept in reserve, about 55 s) for a sized plateau of the level, pooled
+    # with the pilot: enough for one adding a 20 s window (--min-window) after its setup
+    # and warm-up, which the pilot's undecided rows buy when it did not decide them.
+    argv = ["validate", "--scenario", str(scenario), *FAST, "--max-minutes", "4.5"]
+    argv += ["--warmup", "10", "--predict-seconds", "20", "--min-window", "20"]
     code = main([*argv, "--out", str(out), "--quiet"])
     doc = validation(out)
     assert code == VERDICT_CODES[doc["verdict"]]
