@@ -211,9 +211,13 @@ async def test_a_drill_stops_admissions_on_lost_instances_and_restores_them():
 
 async def test_a_cancelled_request_leaves_and_hands_its_worker_on():
     # One worker: a 1 s request is cancelled 10 ms in; the one waiting behind it starts
-    # then, so the CPU used is the cancelled one's share plus 10 ms: the waiting one's
-    # whole time at the tier (both arrived together).
+    # then, so the CPU used is the cancelled one's share plus 10 ms: the time from the
+    # cancelled one's arrival to the waiting one's end. The two arrive in one turn of
+    # the loop, but a loaded machine may stop the process between them (4 ms seen in
+    # CI), so that time is bounded by the waiting one's whole time at the tier below and
+    # by the time since just before both were sent above.
     pool = SharedCoresPool("app", instances=1, workers=1, cores=1, queue_limit=None)
+    sent = pool.clock()
     served = asyncio.ensure_future(pool.serve(1.0))
     waiting = asyncio.ensure_future(pool.serve(0.01))
     await asyncio.sleep(0.01)
@@ -222,7 +226,7 @@ async def test_a_cancelled_request_leaves_and_hands_its_worker_on():
         await served
     visit = await waiting
     assert pool.completions == 1  # the cancelled one never finished
-    assert pool.busy_seconds == pytest.approx(visit.response_s, abs=2e-3)
+    assert visit.response_s - 2e-3 <= pool.busy_seconds <= visit.finished - sent + 2e-3
     assert pool.busy == 0 and not pool.waiting
 
 
