@@ -65,6 +65,14 @@ def processor_sharing(
     return finish
 
 
+def together(visits: list[Visit]) -> bool:
+    """Whether requests sent in one turn of the loop also arrived within a millisecond:
+    a loaded machine can stop the process between two of them (4 ms seen in CI), and
+    the figures worked out by hand assume they did not."""
+    arrived = [v.arrived for v in visits]
+    return max(arrived) - min(arrived) < 1e-3
+
+
 async def poisson_visits(
     pool: SharedCoresPool, rate: float, demands: np.ndarray, rng: np.random.Generator
 ) -> list[Visit]:
@@ -97,15 +105,17 @@ async def test_three_requests_on_one_core_finish_as_processor_sharing_says():
     # alone: 90, 150 and 180 ms; one core, so the CPU used is the 180 ms of demand.
     pool = SharedCoresPool("app", instances=1, workers=8, cores=1, queue_limit=None)
     visits = await asyncio.gather(*(pool.serve(d) for d in (0.03, 0.06, 0.09)))
-    responses = [v.finished - visits[0].arrived for v in visits]
-    assert responses == pytest.approx([0.09, 0.15, 0.18], abs=2e-3)  # arrivals a turn apart
-    check_against_reference(visits, cores=1, workers=8)
+    check_against_reference(visits, cores=1, workers=8)  # exact, whenever they arrived
+    if together(visits):  # a loaded machine may stop the process between two arrivals
+        responses = [v.finished - visits[0].arrived for v in visits]
+        assert responses == pytest.approx([0.09, 0.15, 0.18], abs=2e-3)
     assert pool.busy_seconds == pytest.approx(0.18, abs=1e-12)
     assert pool.completions == 3 and pool.busy == 0
     # None waited for a worker; their time beyond their demand was sharing the core.
-    assert pool.worker_wait_seconds == pytest.approx(0.0, abs=2e-3)
-    assert pool.wait_seconds == pytest.approx(0.06 + 0.09 + 0.09, abs=6e-3)
-    assert pool.held_seconds == pytest.approx(0.09 + 0.15 + 0.18, abs=6e-3)
+    at_tier = sum(v.response_s for v in visits)
+    assert pool.worker_wait_seconds == pytest.approx(0.0, abs=1e-9)
+    assert pool.wait_seconds == pytest.approx(at_tier - 0.18, abs=1e-9)
+    assert pool.held_seconds == pytest.approx(at_tier, abs=1e-9)
 
 
 async def test_two_cores_run_two_requests_at_full_speed_and_share_past_that():
@@ -114,8 +124,9 @@ async def test_two_cores_run_two_requests_at_full_speed_and_share_past_that():
     pair = await asyncio.gather(*(pool.serve(0.02) for _ in range(2)))
     assert all(v.response_s == pytest.approx(0.02, abs=2e-3) for v in pair)
     four = await asyncio.gather(*(pool.serve(0.02) for _ in range(4)))
-    assert all(v.response_s == pytest.approx(0.04, abs=2e-3) for v in four)
     check_against_reference(four, cores=2, workers=8)
+    if together(four):
+        assert all(v.response_s == pytest.approx(0.04, abs=2e-3) for v in four)
 
 
 async def test_past_the_workers_requests_wait_their_turn_in_arrival_order():
@@ -125,9 +136,12 @@ async def test_past_the_workers_requests_wait_their_turn_in_arrival_order():
     finished = [v.finished - visits[0].arrived for v in visits]
     assert finished == pytest.approx([0.01, 0.02, 0.03, 0.04, 0.05], abs=2e-3)
     assert pool.max_queue == 4
-    # wait = time at the tier less the demand: 0 + 10 + 20 + 30 + 40 ms, all of it
-    # for the worker (one at a time, nothing shared); each held its worker 10 ms
-    assert pool.wait_seconds == pytest.approx(0.10, abs=2e-3)
+    # wait = time at the tier less the demand: 0 + 10 + 20 + 30 + 40 ms when they arrive
+    # together, all of it for the worker (one at a time, nothing shared); each held its
+    # worker 10 ms
+    assert pool.wait_seconds == pytest.approx(sum(v.response_s for v in visits) - 0.05, abs=1e-9)
+    if together(visits):
+        assert pool.wait_seconds == pytest.approx(0.10, abs=2e-3)
     assert pool.worker_wait_seconds == pytest.approx(pool.wait_seconds, abs=1e-9)
     assert pool.held_seconds == pytest.approx(0.05, abs=1e-9)
 
