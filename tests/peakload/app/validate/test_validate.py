@@ -96,7 +96,8 @@ def test_validate_names_the_db_when_the_truth_has_four_times_its_demand(tmp_path
             interval is not None
             and 0 < interval < rows[f"tiers.{tier}.mean_response_s"]["measured"]
         )
-    assert doc["min_window_s"] == 20.0 and doc["predict_seconds"] == 10.0
+    # --min-window as it ran: 20 s rounded up to whole scenario minutes of 6 s
+    assert doc["min_window_s"] == 24.0 and doc["predict_seconds"] == 10.0
     (level,) = doc["levels"]
     assert level["pilot"] is None  # the pilot decided: no plateau was sized after it
     assert level["plan"]["window_s"] == 36.0  # 1,000 requests at ~29/s, in whole minutes
