@@ -31,8 +31,8 @@ SPIN = """
 import os, sys, time
 while len(sys.argv) > 2 and not os.path.exists(sys.argv[2]):  # spin once told to
     time.sleep(0.01)
-start = time.process_time()
-while time.process_time() - start < 0.3:
+start = os.times()  # clock ticks, as /proc (so psutil) counts them: the test waits
+while (now := os.times()).user + now.system - start.user - start.system < 0.3:  # for 0.3
     pass
 time.sleep(60)
 """
@@ -47,6 +47,15 @@ def _mapping(tmp_path: Path, text: str) -> busy_sources.BusyMap:
 def _cpu(pid: int) -> float:
     times = psutil.Process(pid).cpu_times()
     return times.user + times.system
+
+
+def _await_spin(pid: int, before: float) -> None:
+    """Wait until the spinner has spent its 0.3 CPU seconds since ``before`` (it counts
+    them in the same clock ticks), failing in 20 s rather than at its minute's sleep."""
+    deadline = time.monotonic() + 20
+    while _cpu(pid) < before + 0.3:
+        assert time.monotonic() < deadline, f"the spinner spent {_cpu(pid) - before:.2f} s of 0.3"
+        time.sleep(0.05)
 
 
 def test_the_issue_s_mapping_reads_as_three_process_sources(tmp_path):
@@ -90,8 +99,7 @@ def test_a_local_process_source_samples_the_process_cpu(tmp_path):
         sampler = busy_sources.LiveSampler(mapping)  # while it waits to spin
         before = _cpu(spinner.pid)
         go.touch()
-        while _cpu(spinner.pid) < before + 0.3:
-            time.sleep(0.05)
+        _await_spin(spinner.pid, before)
         spent = _cpu(spinner.pid) - before
         assert sampler()["app"]["busy_seconds"] == pytest.approx(spent, abs=2 * TICK_S)
     finally:
@@ -157,8 +165,7 @@ def test_process_exporter_s_group_cpu_is_read_as_the_group_s(process_exporter, t
     sampler = busy_sources.LiveSampler(mapping)
     before_os, before = _cpu(pid), sampler()["db"]["busy_seconds"]
     (tmp_path / "go").touch()
-    while _cpu(pid) < before_os + 0.3:
-        time.sleep(0.05)
+    _await_spin(pid, before_os)
     time.sleep(0.1)
     spent = _cpu(pid) - before_os
     page = _page(url)
