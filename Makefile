@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/kbnn-2020-04-peak.toml
 ARGS ?=
 
-.PHONY: install simulate serve loadtest loadtest-full check test test-units test-load test-load-untimed test-load-timed test-long test-long-beside test-long-alone test-fast lint docs bench baseline bench-speed clean
+.PHONY: install simulate serve loadtest loadtest-full check test test-units test-compute test-load test-load-untimed test-load-timed test-long test-long-beside test-long-alone test-fast lint docs bench baseline bench-speed clean
 
 # pip compiles every package's bytecode as it installs (a quarter of the install's CPU):
 # kept, because with PYTHONDONTWRITEBYTECODE=1 (set on this machine) nothing compiled
@@ -43,22 +43,28 @@ serve: $(STAMP)
 check: $(STAMP)
 	$(BIN)/peakload check scenarios/*.toml
 
-# Everything but the load tests on every core (test-units) and, at the same time (their
-# output printed when they end), the load tests that time nothing (marked `untimed`: they
-# judge counts, status codes, files or the mix; mostly waiting on their servers, about
-# 0.4 of a core between them) two per core, unpinned (test-load-untimed); then the load
-# tests that time things one per core
+# make test in two parts, every part always run; the target fails if any did.
+# First: everything but the load tests and the pure simulations on every core
+# (test-units) and, at the same time (their output printed when they end), the load
+# tests that time nothing (marked `untimed`: they judge counts, status codes, files or
+# the mix; mostly waiting on their servers, about 0.4 of a core between them) two per
+# core, unpinned (test-load-untimed). Then the load tests that time things one per core
 # (test-load-timed; -n auto: one pytest-xdist worker per core; PEAKLOAD_PIN_CORES pins
 # each to its own core with the servers and Locust processes its tests start,
-# tests/conftest.py), so no two share a core. Every part always runs; the target fails if
-# any did. The checks that need minutes of traffic each are in test-long. WAIT_FOR_PID
-# (used by .ci/run): before the timed load tests, wait for that process to end
-# (calibrate's recovery check, run beside the work that times nothing, never beside the
-# timed load tests).
+# tests/conftest.py), so no two share a core. Beside both parts, from the start, the
+# tests marked `compute` (the simulator against queueing theory, sizing: no server, no
+# wall clock) run at idle priority (test-compute: SCHED_IDLE runs them only on a core
+# nothing else wants, and gives the core up the moment another process wakes): they
+# take what the first part leaves and the 70 % of both cores the timed load tests
+# leave idle while they wait on their traffic. The checks that need minutes of traffic
+# each are in test-long. WAIT_FOR_PID (used by .ci/run): before the timed load tests,
+# wait for that process to end (calibrate's recovery check, run beside the work that
+# times nothing, never beside the timed load tests).
 PYTEST := $(BIN)/python -m pytest -q -n auto --dist worksteal
 WAIT_FOR_PID ?=
 test: $(STAMP)
-	status=0; untimed_log=$$(mktemp); \
+	status=0; untimed_log=$$(mktemp); compute_log=$$(mktemp); \
+	$(MAKE) --no-print-directory test-compute >"$$compute_log" 2>&1 & compute=$$!; \
 	$(MAKE) --no-print-directory test-load-untimed >"$$untimed_log" 2>&1 & untimed=$$!; \
 	$(MAKE) --no-print-directory test-units || status=$$?; \
 	wait $$untimed || status=$$?; \
@@ -68,10 +74,17 @@ test: $(STAMP)
 	    while kill -0 $(WAIT_FOR_PID) 2>/dev/null; do sleep 2; done; \
 	fi; \
 	$(MAKE) --no-print-directory test-load-timed || status=$$?; \
+	wait $$compute || status=$$?; \
+	cat "$$compute_log"; rm -f "$$compute_log"; \
 	exit $$status
 
 test-units: $(STAMP)
-	$(PYTEST) -m "not load and not long" --durations=10
+	$(PYTEST) -m "not load and not long and not compute" --durations=10
+
+# chrt is util-linux's (Debian: essential): --idle 0 is SCHED_IDLE, inherited by the
+# pytest-xdist workers and the process pools their simulations start.
+test-compute: $(STAMP)
+	chrt --idle 0 $(PYTEST) -m "compute and not load and not long" --durations=10
 
 # Both kinds of load test, the untimed first.
 test-load: $(STAMP)

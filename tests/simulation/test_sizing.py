@@ -16,7 +16,7 @@ from simulation.analytic import mmc_sojourn_percentile
 from simulation.executors import DaskExecutor, LocalExecutor
 from simulation.sizing import FAILURE_S, Sizer, analytic_bounds
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.compute]  # simulation only: see pyproject's markers
 SERVICE_S = 0.1
 
 

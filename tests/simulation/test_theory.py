@@ -25,7 +25,7 @@ from simulation.mva import mva
 from simulation.runner import simulate
 from tests.factories import exponential, station_scenario
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.compute]  # simulation only: see pyproject's markers
 
 
 def assert_littles_law(summary: Summary, rel: float = 0.02, absolute: float = 0.01) -> None:

@@ -27,7 +27,7 @@ from simulation.runner import replication_seeds, run_replication, simulate
 from tests.factories import exponential, station_scenario
 from tests.simulation.test_theory import assert_littles_law, assert_matches
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.compute]  # simulation only: see pyproject's markers
 
 
 def pool(instances: int, workers: int, cores: int) -> dict:
