@@ -15,6 +15,8 @@ from simulation.plan_model import PlanModel
 from simulation.runner import simulate
 from tests.simulation.kept import run_kept
 
+pytestmark = pytest.mark.compute  # simulation only: see pyproject's markers
+
 SMOKE_TEXT = (Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.toml").read_text()
 DRILL = '\n[[failures]]\ntier = "app"\nstart = "09:07"\nend = "09:13"\ninstances = 1\n'
 KEY = "app 09:07-09:13"

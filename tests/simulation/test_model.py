@@ -15,6 +15,8 @@ from simulation.runner import simulate
 from tests.factories import exponential, station_scenario
 from tests.simulation.kept import run_kept
 
+pytestmark = pytest.mark.compute  # simulation only: see pyproject's markers
+
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 

@@ -20,6 +20,8 @@ from simulation.sizing import Sizer
 from simulation.sizing_bounds import Config, analytic_bounds, apply, bottleneck_users, tier_cost
 from simulation.sizing_screen import screen
 
+pytestmark = pytest.mark.compute  # simulation only: see pyproject's markers
+
 
 def scenario(rate: float = 20.0, max_utilization: float = 0.8, window=("00:05", "00:20")):
     """Open at ``rate``: a delay, a pool of 8 workers on 2 cores (0.2 s), a plain db."""

@@ -19,6 +19,8 @@ from simulation.sizing_screen import screen
 from tests.factories import station_scenario
 from tests.simulation.kept import run_kept
 
+pytestmark = pytest.mark.compute  # simulation only: see pyproject's markers
+
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SERVICE_S = 0.1
 RATE = 30.0
