@@ -43,48 +43,44 @@ serve: $(STAMP)
 check: $(STAMP)
 	$(BIN)/peakload check scenarios/*.toml
 
-# make test in two parts, every part always run; the target fails if any did.
-# First: everything but the load tests and the pure simulations on every core
-# (test-units) and, at the same time (their output printed when they end), the load
-# tests that time nothing (marked `untimed`: they judge counts, status codes, files or
-# the mix; mostly waiting on their servers, about 0.4 of a core between them) two per
-# core, unpinned (test-load-untimed). Then the load tests that time things one per core
-# (test-load-timed; -n auto: one pytest-xdist worker per core; PEAKLOAD_PIN_CORES pins
-# each to its own core with the servers and Locust processes its tests start,
-# tests/conftest.py), so no two share a core. Beside both parts, from the start, the
-# tests marked `compute` (the simulator against queueing theory, sizing: no server, no
-# wall clock) run at idle priority (test-compute: SCHED_IDLE runs them only on a core
-# nothing else wants, and gives the core up the moment another process wakes): they
-# take what the first part leaves and the 70 % of both cores the timed load tests
-# leave idle while they wait on their traffic. The checks that need minutes of traffic
-# each are in test-long. WAIT_FOR_PID (used by .ci/run): before the timed load tests,
-# wait for that process to end (calibrate's recovery check, run beside the work that
-# times nothing, never beside the timed load tests).
+# make test: the load tests that time things on the machine as it is, and everything
+# else beside them at idle priority, on the CPU they leave. Every part always runs; the
+# target fails if any did.
+# - test-load-timed, at normal priority: the load tests that time things, one per core
+#   (-n auto: one pytest-xdist worker per core; PEAKLOAD_PIN_CORES pins each to its own
+#   core with the servers and Locust processes its tests start, tests/conftest.py), so
+#   no two share a core. They spend about 70 % of both cores waiting on their traffic
+#   (252 CPU seconds in 402 s on 2 cores, measured alone).
+# - beside them, at idle priority ($(IDLE)): test-units then test-compute (the tests
+#   marked `compute`: the simulator against queueing theory, sizing), and at the same
+#   time test-load-untimed (the load tests that time nothing: they judge counts, status
+#   codes, files or the mix; two per core, unpinned). Linux's SCHED_IDLE gives them a
+#   core only when no other process wants it and takes it back the moment one wakes,
+#   so the timed load tests run as they run alone (each within a few seconds of its
+#   time alone, measured), and the rest uses the cores those leave idle.
+# Their output is printed when the timed load tests end. The checks that need minutes of
+# traffic each are in test-long.
 PYTEST := $(BIN)/python -m pytest -q -n auto --dist worksteal
-WAIT_FOR_PID ?=
+IDLE := chrt --idle 0
 test: $(STAMP)
-	status=0; untimed_log=$$(mktemp); compute_log=$$(mktemp); \
-	$(MAKE) --no-print-directory test-compute >"$$compute_log" 2>&1 & compute=$$!; \
-	$(MAKE) --no-print-directory test-load-untimed >"$$untimed_log" 2>&1 & untimed=$$!; \
-	$(MAKE) --no-print-directory test-units || status=$$?; \
-	wait $$untimed || status=$$?; \
-	cat "$$untimed_log"; rm -f "$$untimed_log"; \
-	if [ -n "$(WAIT_FOR_PID)" ]; then \
-	    echo "make test: waiting for process $(WAIT_FOR_PID) before the timed load tests"; \
-	    while kill -0 $(WAIT_FOR_PID) 2>/dev/null; do sleep 2; done; \
-	fi; \
+	status=0; idle_log=$$(mktemp); untimed_log=$$(mktemp); \
+	$(IDLE) $(MAKE) --no-print-directory test-load-untimed >"$$untimed_log" 2>&1 & untimed=$$!; \
+	{ s=0; $(IDLE) $(MAKE) --no-print-directory test-units || s=$$?; \
+	  $(IDLE) $(MAKE) --no-print-directory test-compute || s=$$?; exit $$s; } >"$$idle_log" 2>&1 & idle=$$!; \
 	$(MAKE) --no-print-directory test-load-timed || status=$$?; \
-	wait $$compute || status=$$?; \
-	cat "$$compute_log"; rm -f "$$compute_log"; \
+	wait $$idle || status=$$?; \
+	wait $$untimed || status=$$?; \
+	cat "$$idle_log" "$$untimed_log"; rm -f "$$idle_log" "$$untimed_log"; \
 	exit $$status
 
 test-units: $(STAMP)
 	$(PYTEST) -m "not load and not long and not compute" --durations=10
 
-# chrt is util-linux's (Debian: essential): --idle 0 is SCHED_IDLE, inherited by the
-# pytest-xdist workers and the process pools their simulations start.
+# The simulations marked `compute`. make test runs them with $(IDLE) (util-linux's chrt,
+# essential on Debian: SCHED_IDLE, inherited by the pytest-xdist workers and the process
+# pools their simulations start).
 test-compute: $(STAMP)
-	chrt --idle 0 $(PYTEST) -m "compute and not load and not long" --durations=10
+	$(PYTEST) -m "compute and not load and not long" --durations=10
 
 # Both kinds of load test, the untimed first.
 test-load: $(STAMP)
@@ -107,7 +103,7 @@ test-load-timed: $(STAMP)
 # validate's drill judges: 1.4 ms measured against 0.0 predicted):
 # - test-long-beside: calibrate --plan's recovery of a hidden truth (marked `beside`). It
 #   judges busy time the mock accrued, not waits, and held its bars at a load average of
-#   8, so .ci/run runs it beside lint, docs and test-units (none of which times anything);
+#   8, so .ci/run runs it at idle priority beside lint, docs and make test;
 # - test-long-alone: validate with its failure drill, then the real-service experiment
 #   (it pins the stack and the generator to the machine's two cores itself), one at a
 #   time on the whole machine.

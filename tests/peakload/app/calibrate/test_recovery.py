@@ -55,7 +55,7 @@ sqrt(30 / 24) = 1.12."""
 
 @pytest.mark.slow
 @pytest.mark.long  # a 7-minute tour (make test-long)
-@pytest.mark.beside  # judges busy time, not waits: CI runs it beside the non-load tests
+@pytest.mark.beside  # judges busy time, not waits: CI runs it at idle priority beside make test
 def test_plan_recovers_a_truth_the_model_does_not_know(tmp_path, seed=11):
     truth = tmp_path / "truth.toml"
     write_truth(truth, seed)
