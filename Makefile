@@ -58,20 +58,24 @@ check: $(STAMP)
 #   core only when no other process wants it and takes it back the moment one wakes,
 #   so the timed load tests run as they run alone (each within a few seconds of its
 #   time alone, measured), and the rest uses the cores those leave idle.
-# Their output is printed when the timed load tests end. The checks that need minutes of
-# traffic each are in test-long.
+# Their output is printed when all parts have ended, then each part's exit status. On an
+# interrupt the parts beside are stopped (each runs in its own process group). The checks
+# that need minutes of traffic each are in test-long.
 PYTEST := $(BIN)/python -m pytest -q -n auto --dist worksteal
 IDLE := chrt --idle 0
 test: $(STAMP)
-	status=0; idle_log=$$(mktemp); untimed_log=$$(mktemp); \
-	$(IDLE) $(MAKE) --no-print-directory test-load-untimed >"$$untimed_log" 2>&1 & untimed=$$!; \
-	{ s=0; $(IDLE) $(MAKE) --no-print-directory test-units || s=$$?; \
-	  $(IDLE) $(MAKE) --no-print-directory test-compute || s=$$?; exit $$s; } >"$$idle_log" 2>&1 & idle=$$!; \
-	$(MAKE) --no-print-directory test-load-timed || status=$$?; \
-	wait $$idle || status=$$?; \
-	wait $$untimed || status=$$?; \
+	timed=0; idle=0; untimed=0; idle_log=$$(mktemp); untimed_log=$$(mktemp); \
+	setsid $(IDLE) $(MAKE) --no-print-directory test-load-untimed >"$$untimed_log" 2>&1 & untimed_pid=$$!; \
+	setsid sh -c 's=0; $(IDLE) $(MAKE) --no-print-directory test-units || s=$$?; \
+	  $(IDLE) $(MAKE) --no-print-directory test-compute || s=$$?; exit $$s' >"$$idle_log" 2>&1 & idle_pid=$$!; \
+	trap 'kill -- -$$untimed_pid -$$idle_pid 2>/dev/null; rm -f "$$idle_log" "$$untimed_log"; exit 130' INT TERM; \
+	$(MAKE) --no-print-directory test-load-timed || timed=$$?; \
+	wait $$idle_pid || idle=$$?; \
+	wait $$untimed_pid || untimed=$$?; \
+	trap - INT TERM; \
 	cat "$$idle_log" "$$untimed_log"; rm -f "$$idle_log" "$$untimed_log"; \
-	exit $$status
+	echo "make test: exit status of test-load-timed $$timed, test-units then test-compute $$idle, test-load-untimed $$untimed"; \
+	[ $$timed -eq 0 ] && [ $$idle -eq 0 ] && [ $$untimed -eq 0 ]
 
 test-units: $(STAMP)
 	$(PYTEST) -m "not load and not long and not compute" --durations=10

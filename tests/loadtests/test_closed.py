@@ -19,7 +19,7 @@ from peakload.core.scenario_file import load_scenario
 from peakload.measure.observations import Timebase
 from tests.loadtests.test_runner import SMOKE
 
-pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+pytestmark = pytest.mark.load  # real traffic or real timing (how make test runs it: the Makefile)
 
 WINDOW = ("09:00", "09:10")  # the ramp 09:00-09:03 and the plateau: where compression bit
 

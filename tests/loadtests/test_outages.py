@@ -16,7 +16,7 @@ from mock_server.settings import load_settings
 from peakload.cli import main
 from peakload.core.plan import Plan
 
-pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+pytestmark = pytest.mark.load  # real traffic or real timing (how make test runs it: the Makefile)
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SMOKE = SCENARIOS / "ci-smoke.toml"

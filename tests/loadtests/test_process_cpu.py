@@ -14,6 +14,10 @@ import pytest
 
 from loadtests.process_cpu import ProcessCpu, ProcessPattern
 
+pytestmark = pytest.mark.load
+"""The children live and die within seconds of wall time that the sampler must see: these
+run with the timed load tests, on a core of their own, not at idle priority (make test)."""
+
 SPIN = """
 import sys, time
 start = time.process_time()

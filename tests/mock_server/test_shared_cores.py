@@ -22,7 +22,9 @@ from benchmarks.mock_processor_sharing import erlang_c_response, measure, one_ti
 from mock_server.shared_cores import SharedCoresPool
 from mock_server.visit import Overloaded, Visit
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.load]
+# load: the hand-worked checks judge a tier's times to 2 ms, so they run with the timed
+# load tests, on a core of their own, not at idle priority beside them (make test).
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ serving a truth the model does not know (ci-smoke with app, db and signature dem
 scaled 0.5-2.5x per transaction), for a seeded truth. The default tour runs to its
 15-minute cap (its +-15 % precision is not reached on ci-smoke's small demands), so
 ``make test-long`` checks one truth (seed 11) with the tour's first round alone
-(every phase once on one mock, each phase 24 s where the default is 30, with about
-3 s of start and stop: some 6 minutes), where the bars below already hold;
+(every phase once on one mock: 30 s measured and about 6 s of start and stop
+each, some 7 minutes), where the bars below already hold;
 ``benchmarks/calibration_tour.py --seeds 11 12 13`` measures the default flags on three
 truths.
 
@@ -38,7 +38,7 @@ from peakload.core.scenario_file import load_scenario
 from tests.peakload.app.calibrate.recovery import emulation_excess, recovery, sampling_sd, step_mix
 from tests.peakload.app.calibrate.truth import CI_SMOKE, write_truth
 
-pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+pytestmark = pytest.mark.load  # real traffic (how make test-long runs it: the Makefile)
 
 # The tour's first round alone: every phase once (30 s each, in the default 2 s windows),
 # none rerun: 564 s when each phase started its own mock and wrote report.html, 435 s
@@ -46,11 +46,6 @@ pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make te
 # three phases more (574 s in CI, with a mock per phase).
 # Shorter phases in 1 s windows were tried and refused: on a loaded machine the busy-time
 # samples came up to 4 s apart and a phase kept fewer than the 10 windows calibrate needs.
-PHASE_S = 24.0
-"""Each phase's wall seconds: 12 windows of the default 2 s where the default 30 s gives
-15, two more than calibrate's 10 (the 12 phases of ci-smoke take about 65 s less). The
-bars below widen by the estimates' own intervals, which shorter phases widen by about
-sqrt(30 / 24) = 1.12."""
 
 
 @pytest.mark.slow
@@ -67,7 +62,6 @@ def test_plan_recovers_a_truth_the_model_does_not_know(tmp_path, seed=11):
             out=tmp_path,
             plots=False,
             precision=float("inf"),  # one round: every phase once, none rerun
-            phase_s=PHASE_S,
         )
     )
     tiers, major = recovery(done.run_dir / "calibration.json", truth, CI_SMOKE)

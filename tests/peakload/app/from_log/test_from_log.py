@@ -15,7 +15,7 @@ from peakload.core.scenario_file import load_scenario
 from tests.peakload.measure.access_log.synthetic import write_log
 from tests.peakload.measure.access_log.truth import generate, write
 
-pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+pytestmark = pytest.mark.load  # real traffic or real timing (how make test runs it: the Makefile)
 
 SCENARIOS = Path(__file__).resolve().parents[4] / "scenarios"
 APACHE_COMMON = (Path(__file__).parents[2] / "data/access_logs/apache/common.log").read_text()

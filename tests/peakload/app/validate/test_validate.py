@@ -21,7 +21,7 @@ from peakload.cli import main
 from peakload.core.clock import parse_clock
 from peakload.core.scenario_file import load_scenario
 
-pytestmark = pytest.mark.load  # real traffic or real timing: run alone (make test)
+pytestmark = pytest.mark.load  # real traffic or real timing (how make test runs it: the Makefile)
 
 SMOKE = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
 FAST = ["--levels", "1.0", "--min-requests", "1000", "--replications", "3", "--jobs", "1"]
