@@ -46,7 +46,7 @@ from simulation.deadlines import Deadlines
 from simulation.delay_tier import DelayTier
 from simulation.request import Route
 from simulation.stations import SharedTier, Tier, build_station
-from simulation.wakeups import WakeCalendar
+from simulation.wakeups import WakeCalendar, bucket_width
 
 
 class Model:
@@ -126,7 +126,8 @@ class Model:
         self.observe(self._grid(window), window, seed)
         self.deadlines = Deadlines(env, horizon=self.end_s)
         """The watchdog that times attempts out."""
-        self.wakeups = WakeCalendar(env)
+        thinking = workload.think_time.mean if isinstance(workload, ClosedWorkload) else 0.0
+        self.wakeups = WakeCalendar(env, bucket_width(self.profile.peak, thinking))
         """Thinking users' wake-ups, out of SimPy's event heap until they are near."""
         appends = (
             attempts.transaction.append,

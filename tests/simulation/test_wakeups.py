@@ -6,17 +6,20 @@ from __future__ import annotations
 import gc
 
 import numpy as np
+import pytest
 from simpy import Environment
 from simpy.events import Timeout
 
-from simulation.wakeups import WakeCalendar
+from simulation.wakeups import WakeCalendar, bucket_width
 
 
-def _fired_times(delays: list[tuple[float, float]], calendar: bool, start: float) -> list[float]:
+def _fired_times(
+    delays: list[tuple[float, float]], calendar: bool, start: float, width: float = 1.0
+) -> list[float]:
     """Schedule ``(at, delay)``: at simulated time ``at``, a wake-up ``delay`` later; the
     times the wake-ups fired, in firing order."""
     env = Environment(initial_time=start)
-    wakeups = WakeCalendar(env)
+    wakeups = WakeCalendar(env, width)
     fired: list[float] = []
 
     def wake(event: Timeout) -> None:
@@ -34,7 +37,8 @@ def _fired_times(delays: list[tuple[float, float]], calendar: bool, start: float
     return fired
 
 
-def test_wake_ups_fire_at_the_same_floats_in_the_same_order_as_timeouts():
+@pytest.mark.parametrize("width", [1.0, bucket_width(130_000, 280.0), 0.01])
+def test_wake_ups_fire_at_the_same_floats_in_the_same_order_as_timeouts(width):
     rng = np.random.default_rng(24)
     start = 25_200.0  # 07:00, as the April day
     at = start + np.sort(rng.uniform(0, 3_600, 2_000))
@@ -44,8 +48,17 @@ def test_wake_ups_fire_at_the_same_floats_in_the_same_order_as_timeouts():
     at[-100:] += 20_000  # a quiet stretch with nothing pending before these
     asked = list(zip(at.tolist(), delays.tolist(), strict=True))
     expected = _fired_times(asked, calendar=False, start=start)
-    assert _fired_times(asked, calendar=True, start=start) == expected
+    assert _fired_times(asked, calendar=True, start=start, width=width) == expected
     assert len(expected) == 2_000
+
+
+def test_a_bucket_holds_a_few_dozen_wake_ups_whatever_the_population():
+    # April's peak: 13,000 users thinking 280 s wake 46 times a second.
+    assert bucket_width(13_000, 280.0) == 1.0
+    assert bucket_width(130_000, 280.0) == pytest.approx(64 * 280 / 130_000)
+    assert bucket_width(1_300_000, 280.0) == pytest.approx(64 * 280 / 1_300_000)
+    assert bucket_width(1e9, 280.0) == 0.01 and bucket_width(10, 0.5) == 1.0
+    assert bucket_width(0, 280.0) == 1.0 and bucket_width(100, 0.0) == 1.0
 
 
 def test_simpy_heap_holds_only_the_near_wake_ups():
