@@ -47,7 +47,7 @@ run on the event loop (``UnitSession.read``)."""
 DRIFT_POINTS = 0.12
 """The most the stack's measured utilization may stand above the prediction and still be
 the third known gap (docs/real-service.md): the held-out level's CPU per request differs
-from the tour's minutes earlier by more than the tour's own interval. Over seven CI runs
+from the tour's minutes earlier by more than the tour's own interval. Over five CI runs
 of this test (2-3 December) measured less predicted went from -9.3 to +10.0 points."""
 
 
@@ -191,7 +191,7 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
     #   a thread that must take the GIL from the loop, so near 70 % busy the writes wait
     #   longer than processor sharing gives them (and the reads less).
     # - the stack's CPU per request at the held-out level is not the tour's of minutes
-    #   before: over seven CI runs the measured utilization less the predicted went from
+    #   before: over five CI runs the measured utilization less the predicted went from
     #   -9.3 to +10.0 points, beyond the tour's own interval either way; an
     #   underprediction up to DRIFT_POINTS is this gap.
     # Any other disagreement fails: a read slower than predicted, or the stack's
