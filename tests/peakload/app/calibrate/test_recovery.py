@@ -50,7 +50,7 @@ pytestmark = pytest.mark.load  # real traffic (how make test-long runs it: the M
 
 @pytest.mark.slow
 @pytest.mark.long  # a 7-minute tour (make test-long)
-@pytest.mark.beside  # judges busy time, not waits: CI runs it at idle priority beside make test
+@pytest.mark.beside  # judges busy time, not waits: CI runs it at nice 19 beside make test
 def test_plan_recovers_a_truth_the_model_does_not_know(tmp_path, seed=11):
     truth = tmp_path / "truth.toml"
     write_truth(truth, seed)
