@@ -58,7 +58,8 @@ check: $(STAMP)
 #   core only when no other process wants it and takes it back the moment one wakes,
 #   so the timed load tests run as they run alone (402.7 s with the rest beside them,
 #   402.0 s alone, each test within 1.6 s: docs/development.md), and the rest uses the
-#   cores those leave idle: make test took 7:44 here, 13:19 in the layout before.
+#   cores those leave idle: make test took 7:44 here (9:49 in CI, beside calibrate's
+#   recovery check; 13:19 in CI in the layout before).
 # Their output is printed when all parts have ended, then each part's exit status. On an
 # interrupt the parts beside are stopped (each runs in a process group of its own). The checks
 # that need minutes of traffic each are in test-long.
