@@ -67,12 +67,16 @@ def test_a_body_within_the_limit_still_reaches_the_route(server):
 
 
 def _closed_by_server(sock: socket.socket, trickle: bytes = b"") -> bool:
-    """Trickle bytes one a second; True when the server closes the connection."""
+    """Trickle bytes one a second; True when the server closes the connection: an end of
+    stream, or a reset (a byte sent after the server closed makes the kernel answer the
+    next read with one)."""
     sock.settimeout(1.0)
     for i in range(15):
         try:
             if sock.recv(1024) == b"":
                 return True
+        except ConnectionResetError:
+            return True
         except TimeoutError:
             pass
         if trickle:
