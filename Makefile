@@ -66,12 +66,10 @@ check: $(STAMP)
 PYTEST := $(BIN)/python -m pytest -q -n auto --dist worksteal
 IDLE := $(if $(shell command -v chrt 2>/dev/null),chrt --idle 0,nice -n 19)
 # (nice -n 19 where util-linux's chrt is missing: a weaker yield, the same layout)
-# A command in a process group of its own, to stop it whole on an interrupt. Not setsid:
-# with the kernel's autogroups (sched_autogroup_enabled, on here) a new session is a new
-# scheduling group that competes with make test's as an equal, whatever its processes'
-# SCHED_IDLE; in one run that slowed the timed load tests from 402 s to 554 s and failed
-# two of them.
-OWN_GROUP := $(BIN)/python -c 'import os, sys; os.setpgid(0, 0); os.execvp(sys.argv[1], sys.argv[1:])'
+# A command in a process group of its own, to stop it whole on an interrupt; not setsid,
+# whose new session the kernel's autogroups weigh equal to make test's (.ci/own_group.py):
+# in one run that slowed the timed load tests from 402 s to 554 s and failed two of them.
+OWN_GROUP := $(BIN)/python .ci/own_group.py
 test: $(STAMP)
 	timed=0; idle=0; untimed=0; idle_log=$$(mktemp); untimed_log=$$(mktemp); \
 	$(OWN_GROUP) $(IDLE) $(MAKE) --no-print-directory test-load-untimed >"$$untimed_log" 2>&1 & untimed_pid=$$!; \
