@@ -8,12 +8,17 @@ ARGS ?=
 
 .PHONY: install simulate serve loadtest loadtest-full check test test-units test-compute test-load test-load-untimed test-load-timed test-long test-long-beside test-long-alone test-fast lint docs bench baseline bench-speed clean
 
-# pip compiles every package's bytecode as it installs (a quarter of the install's CPU):
-# kept, because with PYTHONDONTWRITEBYTECODE=1 (set on this machine) nothing compiled
-# later is cached, and every process of the tests would compile its imports again.
+# uv installs what pyproject.toml lists (resolved as pip would: the same releases here),
+# fetching and unpacking in parallel: 23 s on a fresh clone here, against 89 s for pip
+# alone, which stays the fallback where uv cannot be installed. Every package's bytecode
+# is compiled as it installs: with PYTHONDONTWRITEBYTECODE=1 (set on this machine)
+# nothing compiled later is cached, and every process of the tests would compile its
+# imports again.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,postgres]'
+	{ $(BIN)/python -m pip install --quiet --disable-pip-version-check 'uv>=0.4' && \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -e '.[dev,postgres]'; } || \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)
