@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/kbnn-2020-04-peak.toml
 ARGS ?=
 
-.PHONY: install simulate serve loadtest loadtest-full check test test-units test-compute test-load test-load-untimed test-load-timed test-long test-long-beside test-long-alone test-fast lint docs bench baseline bench-speed clean
+.PHONY: install simulate serve loadtest loadtest-full check test test-units test-compute test-load test-load-untimed test-load-timed test-long test-long-beside test-long-timed test-long-alone test-fast lint docs bench baseline bench-speed clean
 
 # uv installs what pyproject.toml lists (resolved as pip would: the same releases here),
 # fetching and unpacking in parallel: 23 s on a fresh clone here, against 89 s for pip
@@ -65,6 +65,12 @@ check: $(STAMP)
 #   402.0 s alone, each test within 1.6 s: docs/development.md), and the rest uses the
 #   cores those leave idle: make test took 7:44 here (9:49 in CI, beside calibrate's
 #   recovery check; 13:19 in CI in the layout before).
+# Two variables let CI put more work on the same layout (.ci/run does):
+# - BESIDE: targets run at idle priority before test-units, in the same chain
+#   (BESIDE="lint docs": they time nothing);
+# - THEN: targets run at normal priority, one after the other, once test-load-timed has
+#   ended, while the parts beside finish on the CPU they leave (THEN="test-long-timed
+#   bench": checks that time things as the timed load tests do).
 # Their output is printed when all parts have ended, then each part's exit status. On an
 # interrupt the parts beside are stopped (each runs in a process group of its own). The checks
 # that need minutes of traffic each are in test-long.
@@ -75,19 +81,22 @@ IDLE := $(if $(shell command -v chrt 2>/dev/null),chrt --idle 0,nice -n 19)
 # whose new session the kernel's autogroups weigh equal to make test's (.ci/own_group.py):
 # in one run that slowed the timed load tests from 402 s to 554 s and failed two of them.
 OWN_GROUP := $(BIN)/python .ci/own_group.py
+BESIDE ?=
+THEN ?=
 test: $(STAMP)
-	timed=0; idle=0; untimed=0; idle_log=$$(mktemp); untimed_log=$$(mktemp); \
+	timed=0; idle=0; untimed=0; then=0; idle_log=$$(mktemp); untimed_log=$$(mktemp); \
 	$(OWN_GROUP) $(IDLE) $(MAKE) --no-print-directory test-load-untimed >"$$untimed_log" 2>&1 & untimed_pid=$$!; \
-	$(OWN_GROUP) sh -c 's=0; $(IDLE) $(MAKE) --no-print-directory test-units || s=$$?; \
-	  $(IDLE) $(MAKE) --no-print-directory test-compute || s=$$?; exit $$s' >"$$idle_log" 2>&1 & idle_pid=$$!; \
+	$(OWN_GROUP) sh -c 's=0; for part in $(BESIDE) test-units test-compute; do \
+	  $(IDLE) $(MAKE) --no-print-directory $$part || s=$$?; done; exit $$s' >"$$idle_log" 2>&1 & idle_pid=$$!; \
 	trap 'kill -- -$$untimed_pid -$$idle_pid 2>/dev/null; rm -f "$$idle_log" "$$untimed_log"; exit 130' INT TERM; \
 	$(MAKE) --no-print-directory test-load-timed || timed=$$?; \
+	for part in $(THEN); do $(MAKE) --no-print-directory $$part || then=$$?; done; \
 	wait $$idle_pid || idle=$$?; \
 	wait $$untimed_pid || untimed=$$?; \
 	trap - INT TERM; \
 	cat "$$idle_log" "$$untimed_log"; rm -f "$$idle_log" "$$untimed_log"; \
-	echo "make test: exit status of test-load-timed $$timed, test-units then test-compute $$idle, test-load-untimed $$untimed"; \
-	[ $$timed -eq 0 ] && [ $$idle -eq 0 ] && [ $$untimed -eq 0 ]
+	echo "make test: exit status of test-load-timed $$timed$(if $(THEN),; then $(THEN) $$then); $(if $(BESIDE),$(BESIDE) then )test-units then test-compute $$idle; test-load-untimed $$untimed"; \
+	[ $$timed -eq 0 ] && [ $$then -eq 0 ] && [ $$idle -eq 0 ] && [ $$untimed -eq 0 ]
 
 test-units: $(STAMP)
 	$(PYTEST) -m "not load and not long and not compute" --durations=10
@@ -116,25 +125,34 @@ test-load-timed: $(STAMP)
 
 # The long end-to-end checks, a few minutes of traffic each, unpinned (one pinned core
 # for a mock and its generator adds to waits of a fraction of a millisecond, which
-# validate's drill judges: 1.4 ms measured against 0.0 predicted):
+# validate's drill judges: 1.4 ms measured against 0.0 predicted), by what they bear
+# beside them:
 # - test-long-beside: calibrate --plan's recovery of a hidden truth (marked `beside`). It
 #   judges busy time the mock accrued, not waits, and held its bars at a load average of
-#   8, so .ci/run runs it at nice 19 beside lint, docs and make test;
-# - test-long-alone: validate with its failure drill, then the real-service experiment
-#   (it pins the stack and the generator to the machine's two cores itself), one at a
-#   time on the whole machine.
-# make test-long runs both parts, one after the other.
+#   8, so .ci/run runs it at nice 19 beside make test;
+# - test-long-timed: validate with its failure drill. It times waits as the timed load
+#   tests do, at normal priority with idle-priority work beside it at most, so .ci/run
+#   runs it in make test once the timed load tests have ended (THEN);
+# - test-long-alone: the real-service experiment (marked `alone`: it pins the stack and
+#   the generator to the machine's two cores itself and judges the CPU seconds the OS
+#   counts, whose cost per request other work on a core moves), on an otherwise idle
+#   machine.
+# make test-long runs the three, one after the other.
 test-long: $(STAMP)
 	status=0; \
 	$(MAKE) --no-print-directory test-long-beside || status=$$?; \
+	$(MAKE) --no-print-directory test-long-timed || status=$$?; \
 	$(MAKE) --no-print-directory test-long-alone || status=$$?; \
 	exit $$status
 
 test-long-beside: $(STAMP)
 	$(BIN)/python -m pytest -q -m "long and beside" --durations=10
 
+test-long-timed: $(STAMP)
+	$(BIN)/python -m pytest -q -m "long and not beside and not alone" --durations=10
+
 test-long-alone: $(STAMP)
-	$(BIN)/python -m pytest -q -m "long and not beside" --durations=10
+	$(BIN)/python -m pytest -q -m "long and alone" --durations=10
 
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow and not load and not long"

@@ -31,7 +31,7 @@ from peakload.cli import main
 
 # It pins its own stack and generator to the machine's two cores, so it runs alone, in
 # make test-long (about 4.5 minutes), never beside another load test.
-pytestmark = [pytest.mark.slow, pytest.mark.load, pytest.mark.long]
+pytestmark = [pytest.mark.slow, pytest.mark.load, pytest.mark.long, pytest.mark.alone]
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "real-service"
 UNITS = 300
