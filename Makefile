@@ -145,14 +145,17 @@ test-long: $(STAMP)
 	$(MAKE) --no-print-directory test-long-alone || status=$$?; \
 	exit $$status
 
+# Only the files that mark a test long are collected: 7 s here against 12 s for the whole
+# tree, twice on CI's critical path.
+LONG_FILES = $(shell grep -rlE 'mark\.long' tests --include='test_*.py')
 test-long-beside: $(STAMP)
-	$(BIN)/python -m pytest -q -m "long and beside" --durations=10
+	$(BIN)/python -m pytest -q -m "long and beside" --durations=10 $(LONG_FILES)
 
 test-long-timed: $(STAMP)
-	$(BIN)/python -m pytest -q -m "long and not beside and not alone" --durations=10
+	$(BIN)/python -m pytest -q -m "long and not beside and not alone" --durations=10 $(LONG_FILES)
 
 test-long-alone: $(STAMP)
-	$(BIN)/python -m pytest -q -m "long and alone" --durations=10
+	$(BIN)/python -m pytest -q -m "long and alone" --durations=10 $(LONG_FILES)
 
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow and not load and not long"
