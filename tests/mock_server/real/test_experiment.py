@@ -29,8 +29,9 @@ import pytest
 from loadtests.mock_process import free_port
 from peakload.cli import main
 
-# It pins its own stack and generator to the machine's two cores, so it runs alone, in
-# make test-long (about 4.5 minutes), never beside another load test.
+# It pins its own stack and generator to the machine's two cores and judges the CPU seconds
+# the OS counts, so it runs alone (marked so), in make test-long-alone (about 5 minutes),
+# with nothing beside it, not even at idle priority.
 pytestmark = [pytest.mark.slow, pytest.mark.load, pytest.mark.long, pytest.mark.alone]
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "real-service"
