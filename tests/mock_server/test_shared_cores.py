@@ -18,11 +18,22 @@ from collections import deque
 import numpy as np
 import pytest
 
-from benchmarks.mock_processor_sharing import erlang_c_response, measure, one_tier
+from benchmarks.mock_processor_sharing import Estimate, erlang_c_response, measure, one_tier
 from mock_server.shared_cores import SharedCoresPool
 from mock_server.visit import Overloaded, Visit
 
 pytestmark = [pytest.mark.anyio, pytest.mark.load]
+
+# How late the 99th percentile send may be for a miss to count: past it the arrivals were
+# held up (2.6 ms on a quiet core) and a run that missed is measured again.
+LATE_P99_S = 0.02
+
+
+def judged(estimate: Estimate, expected_s: float) -> bool:
+    """Narrow enough that the check could have failed, and the closed form inside it."""
+    return estimate.half_width_s < 0.3 * expected_s and estimate.agrees_with(expected_s)
+
+
 # load: the hand-worked checks judge a tier's times to 2 ms, so they run with the timed
 # load tests, on a core of their own, not at idle priority beside them (make test).
 
@@ -263,14 +274,26 @@ async def test_mean_response_under_poisson_traffic_is_the_closed_form(
     # interval comes from the batches (the utilization as control variate), about
     # +/- 20 % here: wide enough to pass on a busy machine, narrow enough to fail a
     # tier that ignored its cores (-36 % for two cores as eight servers) or shared one.
+    # The closed form needs the Poisson arrivals to happen: on a quiet core the 99th
+    # percentile send is 2.6 ms late (40.0 s, seed 7: 28.75 ms +/- 5.43 against M/M/1's
+    # 30). A run that misses while its sends were held up (92.8 ms late at p99 in one CI:
+    # 32.56 +/- 9.33, too wide to judge) measured the machine, not the tier, so the same
+    # sample is measured again, at most twice; a miss with sends on time fails at once.
     rate = 0.6 * cores / demand_s
-    estimate = await measure(one_tier(demand_s, workers, cores), rate, 40.0, 7, tmp_path)
     expected = erlang_c_response(rate, demand_s, cores)
+    runs: list[Estimate] = []
+    while len(runs) < 3 and (not runs or runs[-1].late_p99_s > LATE_P99_S):
+        db_dir = tmp_path / f"run{len(runs)}"
+        db_dir.mkdir()
+        runs.append(await measure(one_tier(demand_s, workers, cores), rate, 40.0, 7, db_dir))
+        if judged(runs[-1], expected):
+            break
+    estimate = runs[-1]
     assert estimate.completions > 1500
-    # narrow enough that the check could have failed, and the closed form inside it
-    assert estimate.half_width_s < 0.3 * expected and estimate.agrees_with(expected), (
+    assert judged(estimate, expected), (
         f"mean response {estimate.mean_s * 1000:.2f} ms +/- {estimate.half_width_s * 1000:.2f}"
-        f" against {expected * 1000:.2f}; sends p99 {estimate.late_p99_s * 1000:.1f} ms late,"
+        f" against {expected * 1000:.2f} (run {len(runs)}; sends p99 late in each:"
+        f" {', '.join(f'{r.late_p99_s * 1000:.1f}' for r in runs)} ms),"
         f" gaps' CV {estimate.gap_cv:.2f} (Poisson 1: above ~1.1 the arrivals were bunched by"
         " CPU contention, see benchmarks/mock_processor_sharing.py)"
     )
