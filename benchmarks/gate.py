@@ -79,8 +79,13 @@ def _load_test(scenario: Path, **options) -> Callable[[str], Path]:
     return lambda tmp: loadtest(LoadTestOptions(scenario, out=tmp, plots=False, **options)).run_dir
 
 
-SIMULATIONS = ("sim-ci-smoke", "sim-april")
+APRIL = ROOT / "scenarios" / "kbnn-2020-04-peak.toml"
 LEAD_IN_S = 120.0
+
+
+def _simulation_runs(smoke: Path) -> dict[str, tuple[Path, dict[str, int]]]:
+    """The gated simulations by name: scenario and options."""
+    return {"sim-ci-smoke": (smoke, {"seed": 42}), "sim-april": (APRIL, {"replications": 3})}
 
 
 def _window_only(smoke: Path) -> dict[str, object]:
@@ -99,7 +104,7 @@ def _window_only(smoke: Path) -> dict[str, object]:
 
 
 def _simulations(out: Path, smoke: Path) -> None:
-    """The fixed-seed simulations, each in ``out/<name>/`` (:data:`SIMULATIONS`), at
+    """The fixed-seed simulations, each in ``out/<name>/`` (:func:`_simulation_runs`), at
     idle priority (Linux's SCHED_IDLE, inherited by their replications' pools; nice 19
     where it is missing). Their figures are the same whatever CPU they get, so they take
     only what the load test and the speed ratios leave, and time neither."""
@@ -107,9 +112,8 @@ def _simulations(out: Path, smoke: Path) -> None:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):
         os.nice(19)
-    april = ROOT / "scenarios" / "kbnn-2020-04-peak.toml"
-    _run(_simulation(smoke, seed=42), f"simulate {smoke}", out / "sim-ci-smoke")
-    _run(_simulation(april, replications=3), f"simulate {april}", out / "sim-april")
+    for name, (scenario, options) in _simulation_runs(smoke).items():
+        _run(_simulation(scenario, **options), f"simulate {scenario}", out / name)
 
 
 def run_all(out: Path, smoke: Path, skip_suite: bool, update: bool = False) -> dict[str, Path]:
@@ -153,7 +157,7 @@ def run_all(out: Path, smoke: Path, skip_suite: bool, update: bool = False) -> d
         simulations.join()
     if simulations.exitcode != 0:  # the reason is on stderr, from the process itself
         raise SystemExit(f"bench: the simulations ended with exit {simulations.exitcode}")
-    return {**{name: out / name for name in SIMULATIONS}, **timed}
+    return {**{name: out / name for name in _simulation_runs(smoke)}, **timed}
 
 
 def _version() -> str:
