@@ -84,9 +84,10 @@ class User(Client):
         self.step = 0
 
     def _think(self) -> None:
-        self.model.wakeups.after(self.think.next(), self._thought)
+        self.model.wakeups.after(self.think.next(), self)
 
-    def _thought(self, event: Timeout) -> None:
+    def wake(self, event: Timeout) -> None:
+        """The think is over: send the step (the calendar calls this)."""
         if self.active:
             self._send()
 
@@ -215,7 +216,7 @@ class Population:
         wakeups = model.wakeups
         for user, f, k, wait in zip(users, flow, step, residual, strict=True):
             user.steps, user.step = flows[f], int(k)
-            wakeups.after(float(wait), user._thought)
+            wakeups.after(float(wait), user)
 
 
 class Arrivals:

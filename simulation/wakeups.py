@@ -30,13 +30,21 @@ continuous think times do not make.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
+from typing import Protocol
 
 from simpy import Environment
 from simpy.events import Timeout
 
-Wake = Callable[[Timeout], None]
-"""A wake-up's callback: called, as a ``Timeout``'s callbacks are, with its event."""
+
+class Sleeper(Protocol):
+    """Whoever waits for a wake-up: its ``wake`` is called, as a ``Timeout``'s callbacks
+    are, with the event. The calendar holds the sleeper, not a bound ``wake``: a bound
+    method made when the wait begins would be one more object per thinking user, out
+    of the processor's caches by the time it fires (at ten times the April users,
+    8 MB of them); made as the bucket is handed over, it lives a bucket's width."""
+
+    def wake(self, event: Timeout) -> None: ...
+
 
 WAKES_PER_BUCKET = 64.0
 """About how many wake-ups a bucket hands SimPy at once, at the population's peak."""
@@ -61,7 +69,7 @@ def bucket_width(peak_users: float, mean_think_s: float) -> float:
 class WakeCalendar:
     """Wake-ups bucketed by time, handed to SimPy one bucket of ``width`` seconds ahead.
 
-    ``after(delay, wake)`` is ``Timeout(env, delay).callbacks.append(wake)``
+    ``after(delay, sleeper)`` is ``Timeout(env, delay).callbacks.append(sleeper.wake)``
     with the same firing time, for any ``delay >= 0``.
     """
 
@@ -70,7 +78,7 @@ class WakeCalendar:
     def __init__(self, env: Environment, width: float = 1.0):
         self._env = env
         self._width = width
-        self._buckets: dict[int, tuple[array[float], list[Wake]]] = {}
+        self._buckets: dict[int, tuple[array[float], list[Sleeper]]] = {}
         """Wake-ups not yet handed to SimPy, by bucket number (time // width): their
         times in an ``array('d')`` beside their callbacks, so a wake-up adds no tuple
         or float object to the thousands that wait (at 100x, a million of them)."""
@@ -83,8 +91,8 @@ class WakeCalendar:
     def _bucket(self, time: float) -> int:
         return int(time // self._width)
 
-    def after(self, delay: float, wake: Wake) -> None:
-        """Call ``wake`` ``delay`` seconds from now (SimPy time)."""
+    def after(self, delay: float, sleeper: Sleeper) -> None:
+        """Call ``sleeper.wake`` ``delay`` seconds from now (SimPy time)."""
         env = self._env
         now = env._now  # private on purpose: see Request.__init__ (simulation/request.py)
         time = now + delay  # the float a Timeout of this delay fires at
@@ -93,13 +101,13 @@ class WakeCalendar:
             # No sweep is waiting: catch up with the clock after a quiet stretch.
             self._swept = max(self._swept, self._bucket(now))
         if bucket <= self._swept:
-            Timeout(env, delay).callbacks.append(wake)
+            Timeout(env, delay).callbacks.append(sleeper.wake)
             return
         held = self._buckets.get(bucket)
         if held is None:
             self._buckets[bucket] = held = (array("d"), [])
         held[0].append(time)
-        held[1].append(wake)
+        held[1].append(sleeper)
         self._pending += 1
         if self._pending == 1:
             self._sleep()
@@ -117,9 +125,9 @@ class WakeCalendar:
         if held is not None:
             env = self._env
             now = env._now
-            times, wakes = held
-            for time, wake in zip(times, wakes, strict=True):
-                Timeout(env, time - now if time > now else 0.0).callbacks.append(wake)
-            self._pending -= len(wakes)
+            times, sleepers = held
+            for time, sleeper in zip(times, sleepers, strict=True):
+                Timeout(env, time - now if time > now else 0.0).callbacks.append(sleeper.wake)
+            self._pending -= len(sleepers)
         if self._pending:
             self._sleep()

@@ -4,6 +4,7 @@ keeps SimPy's heap to the wake-ups of the next bucket."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -11,6 +12,18 @@ from simpy import Environment
 from simpy.events import Timeout
 
 from simulation.wakeups import WakeCalendar, bucket_width
+
+
+class Sleeper:
+    """A sleeper whose ``wake`` (a method, as a user's is) calls the given callback."""
+
+    __slots__ = ("callback",)
+
+    def __init__(self, callback: Callable[[Timeout], object]):
+        self.callback = callback
+
+    def wake(self, event: Timeout) -> None:
+        self.callback(event)
 
 
 def _fired_times(
@@ -21,15 +34,13 @@ def _fired_times(
     env = Environment(initial_time=start)
     wakeups = WakeCalendar(env, width)
     fired: list[float] = []
-
-    def wake(event: Timeout) -> None:
-        fired.append(env._now)
+    sleeper = Sleeper(lambda _e: fired.append(env._now))
 
     def ask(delay: float) -> None:
         if calendar:
-            wakeups.after(delay, wake)
+            wakeups.after(delay, sleeper)
         else:
-            Timeout(env, delay).callbacks.append(wake)
+            Timeout(env, delay).callbacks.append(sleeper.wake)
 
     for at, delay in delays:
         Timeout(env, at - start).callbacks.append(lambda _e, d=delay: ask(d))
@@ -64,9 +75,10 @@ def test_a_bucket_holds_a_few_dozen_wake_ups_whatever_the_population():
 def test_simpy_heap_holds_only_the_near_wake_ups():
     env = Environment(initial_time=36_000.0)
     wakeups = WakeCalendar(env, width=1.0)
-    woken = []
+    woken: list[Timeout] = []
+    sleeper = Sleeper(woken.append)
     for delay in np.random.default_rng(5).uniform(1, 280, 10_000).tolist():
-        wakeups.after(delay, woken.append)
+        wakeups.after(delay, sleeper)
     assert len(env._queue) == 1  # one sweep, however many thinkers
     env.run(until=36_100.0)
     assert len(env._queue) < 100  # the next bucket's wake-ups and the sweep
@@ -75,13 +87,15 @@ def test_simpy_heap_holds_only_the_near_wake_ups():
 
 
 def test_a_waiting_wake_up_adds_no_object_for_the_collector():
+    # A sleeper each, as thinking users are: the calendar holds the sleeper itself, not
+    # a bound ``wake`` made for the wait (one more object per thinker, cold when it fires).
     env = Environment(initial_time=36_000.0)
     wakeups = WakeCalendar(env, width=1.0)
-    wake = [].append  # one callback for all: only the calendar's own objects count
+    sleepers = [Sleeper(lambda _e: None) for _ in range(10_000)]
     delays = np.random.default_rng(6).uniform(1, 280, 10_000).tolist()
     gc.collect()
     before = len(gc.get_objects())
-    for delay in delays:
-        wakeups.after(delay, wake)
+    for delay, sleeper in zip(delays, sleepers, strict=True):
+        wakeups.after(delay, sleeper)
     buckets = 280
     assert len(gc.get_objects()) - before <= 3 * buckets + 10  # a pair, an array, a list each
