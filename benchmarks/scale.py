@@ -14,14 +14,23 @@ fresh child process on one core, so peak memory is that run's alone:
   (``ru_maxrss``).
 
 It prints per factor: requests, wall and CPU seconds, peak memory, and the
-ratios against 1x. The issue's targets: time ratios at most 11x and 110x, peak
-memory at 10x at most 2x that of 1x, 100x under 4 GB. 100x is opt-in
-(``--factors 1 10 100``): it took 141 times the 1x CPU (24 minutes). Memory no
-longer holds a row per request (the simulator streams them into per-minute
-aggregates, issue 24): what still grows with the factor is the users and
-their pending events, and the tiers' servers.
+ratios against 1x.
 
-Usage: python -m benchmarks.scale [--scenario FILE] [--factors 1 10] [--cpu N]
+**One pair says little.** This machine's speed drifts by more than the effect
+being measured: on a quiet machine, 1x took 8.6 to 12.5 CPU seconds and 10x 106
+to 129 within one hour, and single pairs gave ratios from 10.3 to 14.2. With
+``--rounds N`` the factors run N times, alternating (1x, 10x, 1x, 10x, ...), so
+a drift falls on every factor alike, and the table gives each factor's median
+with the ratios of the medians, and each round's own ratio beside.
+
+The issue's targets: time ratios at most 11x and 110x, peak memory at 10x at
+most 2x that of 1x, 100x under 4 GB. 100x is opt-in (``--factors 1 10 100``):
+it took 141 times the 1x CPU (24 minutes). Memory no longer holds a row per
+request (the simulator streams them into per-minute aggregates, issue 24):
+what still grows with the factor is the users and their pending events, and
+the tiers' servers.
+
+Usage: python -m benchmarks.scale [--scenario FILE] [--factors 1 10] [--cpu N] [--rounds N]
 """
 
 from __future__ import annotations
@@ -99,16 +108,28 @@ def main() -> None:
     parser.add_argument("--scenario", type=Path, default=APRIL)
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--cpu", type=int, default=None, help="pin the children to this core")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run the factors this many times, alternating"
+    )
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         print(json.dumps(run_child(args.scenario, args.child)))
         return
     load_before = os.getloadavg()[0]
-    rows = [measure(args.scenario, factor, args.cpu) for factor in args.factors]
+    rounds = [
+        [measure(args.scenario, factor, args.cpu) for factor in args.factors]
+        for _ in range(max(1, args.rounds))
+    ]
+    rows = [median_row([r[i] for r in rounds]) for i in range(len(args.factors))]
     base = rows[0]
+    runs = (
+        "one replication per factor"
+        if len(rounds) == 1
+        else (f"medians of {len(rounds)} rounds, factors alternating")
+    )
     print(
-        f"scenario {args.scenario.name}, one replication per factor, load average "
+        f"scenario {args.scenario.name}, {runs}, load average "
         f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
     print(
@@ -122,6 +143,24 @@ def main() -> None:
             f" {row['cpu_s'] / base['cpu_s']:>9.2f} {row['peak_mb'] / base['peak_mb']:>12.2f}"
             f" {np.float64(row['peak_mb']) * 2**20 / max(row['requests'], 1):>13.0f}"
         )
+    if len(rounds) > 1:
+        for number, each in enumerate(rounds, start=1):
+            ratios = ", ".join(
+                f"{row['factor']}x {row['cpu_s'] / each[0]['cpu_s']:.2f}" for row in each[1:]
+            )
+            cpu = ", ".join(f"{row['cpu_s']:.1f}" for row in each)
+            print(f"round {number}: CPU s {cpu}; CPU ratios {ratios}")
+
+
+def median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One factor's runs as one row: the median of each figure (the requests are the
+    same in every run: a fixed seed)."""
+    return {
+        key: runs[0][key]
+        if key in ("factor", "requests")
+        else float(np.median([run[key] for run in runs]))
+        for key in runs[0]
+    }
 
 
 if __name__ == "__main__":
