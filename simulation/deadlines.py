@@ -3,9 +3,25 @@
 All attempts share the same ``timeout_s``, so their deadlines come in the
 order the attempts start: a deque kept in that order is a priority queue for
 free. One watchdog event waits for the head's deadline; when it fires, it
-abandons the attempts that are still open and skips the (many) that finished
+abandons the attempts that are still open and skips the ones that finished
 in time, then sleeps until the next open attempt's deadline. A request pays a
 deque append instead of a timer of its own.
+
+**Stages, so a finished attempt is forgotten while it is still in the cache.**
+Almost every attempt ends within a second, long before its deadline (30 s for
+April). Kept in the one deque until the watchdog reached it, each finished
+attempt lived a whole ``timeout_s``: at ten times the April users some 14,000
+of them at once, at a hundred times 140,000 (15 MB), each read once more and
+freed a time-out after it ended, out of the processor's caches, and freeing it
+touched its user, cold again too. Now an attempt first waits in a *recent*
+deque; a sweep every ``sweep_s`` (at most a second, under a third of
+``timeout_s``) drops the finished ones and keeps the open ones for one more
+sweep, so an attempt reaches the watchdog's deque only when it is still open
+a sweep or two after it began, and in the order the attempts began. The
+finished attempts are then dropped a second or two after they began, warm. No
+deadline is missed: an attempt waits at most two sweeps, less than
+``timeout_s``, before the watchdog has it, and the watchdog keeps each
+deadline to the same float as before.
 """
 
 from __future__ import annotations
@@ -15,6 +31,9 @@ from typing import Protocol
 
 from simpy import Environment
 from simpy.events import Timeout
+
+SWEEP_S = 1.0
+"""How often (simulated seconds) the recent attempts are sorted into finished and open."""
 
 
 class Expirable(Protocol):
@@ -38,21 +57,66 @@ class Deadlines:
     because every attempt waits the same ``timeout_s`` from its start.
     """
 
-    __slots__ = ("_env", "_horizon", "_pending", "_watching")
+    __slots__ = (
+        "_env",
+        "_horizon",
+        "_older",
+        "_pending",
+        "_recent",
+        "_sweep_s",
+        "_sweeping",
+        "_watching",
+    )
 
-    def __init__(self, env: Environment, horizon: float):
+    def __init__(self, env: Environment, horizon: float, timeout_s: float):
         self._env = env
         self._horizon = horizon  # deadlines at or past the end of the run never fire
+        self._sweep_s = min(SWEEP_S, timeout_s / 3)
+        """The time between sweeps: an attempt waits at most two, less than ``timeout_s``."""
+        self._recent: deque[Expirable] = deque()
+        """Attempts begun since the last sweep, in the order they began."""
+        self._older: deque[Expirable] = deque()
+        """Attempts begun before the last sweep and open at it, in the order they began."""
         self._pending: deque[Expirable] = deque()
+        """Attempts open at a sweep, in deadline order: what the watchdog waits on."""
+        self._sweeping = False
         self._watching = False
 
     def watch(self, attempt: Expirable) -> None:
         """Expire ``attempt`` at its deadline unless it closed first (or the run ends)."""
         if attempt.deadline >= self._horizon:
             return
+        if self._sweep_s <= 0.0:  # no time to wait in: straight to the watchdog
+            self._pend(attempt)
+            return
+        self._recent.append(attempt)
+        if not self._sweeping:
+            self._sweep_later()
+
+    def _sweep_later(self) -> None:
+        self._sweeping = True
+        Timeout(self._env, self._sweep_s).callbacks.append(self._sweep)
+
+    def _pend(self, attempt: Expirable) -> None:
         self._pending.append(attempt)
         if not self._watching:
             self._sleep_until(attempt.deadline)
+
+    def _sweep(self, event: Timeout) -> None:
+        """Forget the attempts that finished: the older ones still open go to the
+        watchdog, the recent ones still open wait for the next sweep."""
+        older, recent = self._older, self._recent
+        while older:
+            attempt = older.popleft()
+            if not attempt.closed:
+                self._pend(attempt)
+        while recent:
+            attempt = recent.popleft()
+            if not attempt.closed:
+                older.append(attempt)
+        self._sweeping = False
+        if older:
+            self._sweep_later()
 
     def _sleep_until(self, deadline: float) -> None:
         self._watching = True

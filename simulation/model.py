@@ -124,7 +124,7 @@ class Model:
         self.requests: RequestStream
         """Every attempt, counted on the run's grid (:meth:`observe`)."""
         self.observe(self._grid(window), window, seed)
-        self.deadlines = Deadlines(env, horizon=self.end_s)
+        self.deadlines = Deadlines(env, horizon=self.end_s, timeout_s=self.timeout_s)
         """The watchdog that times attempts out."""
         thinking = workload.think_time.mean if isinstance(workload, ClosedWorkload) else 0.0
         self.wakeups = WakeCalendar(env, bucket_width(self.profile.peak, thinking))
