@@ -20,12 +20,14 @@ sweep, so an attempt reaches the watchdog's deque only when it is still open
 a sweep or two after it began, and in the order the attempts began. The
 finished attempts are then dropped a second or two after they began, warm. No
 deadline is missed: an attempt waits at most two sweeps, less than
-``timeout_s``, before the watchdog has it, and the watchdog keeps each
-deadline to the same float as before.
+``timeout_s``, before the watchdog has it, and the watchdog wakes at the very
+float of its deadline (:meth:`Deadlines._sleep_until`), wherever the clock
+stands when it is set.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import Protocol
 
@@ -119,8 +121,18 @@ class Deadlines:
             self._sweep_later()
 
     def _sleep_until(self, deadline: float) -> None:
+        """Wake at ``deadline`` exactly: SimPy fires at ``now + delay``, and
+        ``now + (deadline - now)`` can miss ``deadline`` by a unit in the last place
+        when ``now`` is under half of it (near midnight, as plans start), so the
+        delay is nudged until the sum is the deadline."""
         self._watching = True
-        Timeout(self._env, max(0.0, deadline - self._env._now)).callbacks.append(self._wake)
+        now = self._env._now
+        delay = max(0.0, deadline - now)
+        while now + delay < deadline:
+            delay = math.nextafter(delay, math.inf)
+        while delay > 0.0 and now + delay > deadline:
+            delay = math.nextafter(delay, 0.0)
+        Timeout(self._env, delay).callbacks.append(self._wake)
 
     def _wake(self, event: Timeout) -> None:
         pending = self._pending

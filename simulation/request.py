@@ -111,6 +111,11 @@ class Request:
             return
         self.closed = True
         model = self.model
+        if outcome == _OK and model.env._now >= self.deadline:
+            # An answer at the very float of the deadline (fixed service times can
+            # make one) comes as the client gives up: a time-out, whichever of the
+            # two events SimPy happens to take first.
+            outcome = _TIMEOUT
         model.record(self.route.index, self.start, model.env._now, outcome)
         self.client.responded(self.route, outcome == _OK)
 

@@ -74,6 +74,24 @@ def test_a_client_gives_up_at_its_timeout_and_the_server_still_finishes():
     assert len(response) == pytest.approx(3 * 3600 / 6 * 2, rel=0.01)
 
 
+def test_an_answer_at_the_very_float_of_the_deadline_is_a_time_out():
+    # A fixed 2 s service against a 2 s time-out: each answer comes exactly as the
+    # client gives up. It is a time-out whichever event SimPy takes first.
+    scenario = station_scenario(
+        [{"name": "exact", "instances": 1, "workers": 1}],
+        {"exact": {"dist": "deterministic", "value": 2.0}},
+        users=1,
+        think={"dist": "deterministic", "value": 1.0},
+        end="00:10",
+        timeout_s=2.0,
+        retries=0,
+    )
+    records = run_kept(Model(scenario, np.random.SeedSequence(1)))
+    assert len(records.outcome) > 100
+    assert np.all(records.outcome == Outcome.TIMEOUT)
+    assert np.all(records.response == 2.0)
+
+
 def test_a_full_queue_refuses_at_once_and_the_retry_comes_after_the_delay():
     scenario = station_scenario(
         [{"name": "app", "instances": 1, "workers": 1, "queue_limit": 0}],
