@@ -28,22 +28,22 @@ class Sleeper:
 
 def _fired_times(
     delays: list[tuple[float, float]], calendar: bool, start: float, width: float = 1.0
-) -> list[float]:
-    """Schedule ``(at, delay)``: at simulated time ``at``, a wake-up ``delay`` later; the
-    times the wake-ups fired, in firing order."""
+) -> list[tuple[float, int]]:
+    """Schedule ``(at, delay)``: at simulated time ``at``, a wake-up ``delay`` later, each
+    with a sleeper of its own; the times the wake-ups fired and whose, in firing order."""
     env = Environment(initial_time=start)
     wakeups = WakeCalendar(env, width)
-    fired: list[float] = []
-    sleeper = Sleeper(lambda _e: fired.append(env._now))
+    fired: list[tuple[float, int]] = []
 
-    def ask(delay: float) -> None:
+    def ask(delay: float, who: int) -> None:
+        sleeper = Sleeper(lambda _e: fired.append((env._now, who)))
         if calendar:
             wakeups.after(delay, sleeper)
         else:
             Timeout(env, delay).callbacks.append(sleeper.wake)
 
-    for at, delay in delays:
-        Timeout(env, at - start).callbacks.append(lambda _e, d=delay: ask(d))
+    for who, (at, delay) in enumerate(delays):
+        Timeout(env, at - start).callbacks.append(lambda _e, d=delay, w=who: ask(d, w))
     env.run()
     return fired
 
@@ -58,9 +58,10 @@ def test_wake_ups_fire_at_the_same_floats_in_the_same_order_as_timeouts(width):
     delays[1::50] = rng.uniform(0, 1, 40)  # due within the current bucket
     at[-100:] += 20_000  # a quiet stretch with nothing pending before these
     asked = list(zip(at.tolist(), delays.tolist(), strict=True))
+    asked += asked[5::100]  # twenty asked twice: two wake-ups due at the very same float
     expected = _fired_times(asked, calendar=False, start=start)
     assert _fired_times(asked, calendar=True, start=start, width=width) == expected
-    assert len(expected) == 2_000
+    assert len(expected) == 2_020
 
 
 def test_a_bucket_holds_a_few_dozen_wake_ups_whatever_the_population():
