@@ -17,8 +17,8 @@ It prints per factor: requests, wall and CPU seconds, peak memory, and the
 ratios against 1x.
 
 **One pair says little.** This machine's speed drifts by more than the effect
-being measured: on a quiet machine, 1x took 8.6 to 12.5 CPU seconds and 10x 106
-to 129 within one hour, and single pairs gave ratios from 10.3 to 14.2. With
+being measured: on a quiet machine, 1x took 6.7 to 12.5 CPU seconds and 10x 72
+to 129 within two hours, and single pairs gave ratios from 8.8 to 14.2. With
 ``--rounds N`` the factors run N times, alternating (1x, 10x, 1x, 10x, ...), so
 a drift falls on every factor alike, and the table gives each factor's median
 with the ratios of the medians, and each round's own ratio beside.
