@@ -84,7 +84,9 @@ def test_near_midnight_each_expires_at_the_very_float_of_its_deadline():
         env = Environment(initial_time=0.0)
         deadlines = Deadlines(env, horizon=1_000.0, timeout_s=30.0)
         attempts: list[Attempt] = []
-        Timeout(env, at).callbacks.append(lambda _e: _start(env, deadlines, 30.0, None, attempts))
+        Timeout(env, at).callbacks.append(
+            lambda _e, e=env, d=deadlines, a=attempts: _start(e, d, 30.0, None, a)
+        )
         env.run()
         (attempt,) = attempts
         if attempt.expired_at != attempt.deadline:
