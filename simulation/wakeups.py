@@ -80,7 +80,7 @@ class WakeCalendar:
         self._width = width
         self._buckets: dict[int, tuple[array[float], list[Sleeper]]] = {}
         """Wake-ups not yet handed to SimPy, by bucket number (time // width): their
-        times in an ``array('d')`` beside their callbacks, so a wake-up adds no tuple
+        times in an ``array('d')`` beside their sleepers, so a wake-up adds no tuple
         or float object to the thousands that wait (at 100x, a million of them)."""
         self._swept = self._bucket(env.now)
         """The last bucket handed over (or the one the run starts in): wake-ups due
