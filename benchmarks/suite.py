@@ -56,21 +56,41 @@ def simulator_ratio(customers: int = 150_000) -> dict[str, float]:
     }
 
 
-def mock_ratio(connections: int = 200, seconds: float = 4.0) -> dict[str, float]:
+def mock_ratio(connections: int = 200, seconds: float = 2.0, rounds: int = 5) -> dict[str, float]:
+    """The bare endpoint's best capacity over the mock's best, in ``rounds`` alternating
+    rounds of ``seconds`` each.
+
+    One capacity each, as measured before, moved the ratio from 3.0 to 5.3 on this
+    idle machine within a minute (both servers' capacity drifts by a quarter from one
+    few seconds to the next, not together); the best of each over alternating rounds
+    is what each server does when the machine lets it, and held at 3.96-4.0 in runs
+    whose single rounds spread that wide (timeit takes the best of its repeats for the
+    same reason)."""
     bare_port = free_port()
     bare = start_bare(bare_port)
+    bare_rps, mock_rps = [], []
     try:
         with tempfile.TemporaryDirectory() as tmp, MockServer(None, Path(tmp) / "m.db") as mock:
             token, order = prepare_mock(mock.url)
-            bare_rps = measure(bare_port, get_request("/bare"), connections, seconds, None)["rps"]
             request = get_request(
                 f"/api/v1/payment-orders/{order}", {"Authorization": f"Bearer {token}"}
             )
-            mock_rps = measure(mock.port, request, connections, seconds, None)["rps"]
+            for _ in range(rounds):
+                bare_rps.append(
+                    measure(bare_port, get_request("/bare"), connections, seconds, None)["rps"]
+                )
+                mock_rps.append(measure(mock.port, request, connections, seconds, None)["rps"])
     finally:
         bare.terminate()
         bare.wait()
-    return {"ratio": bare_rps / mock_rps, "mock_rps": mock_rps, "bare_rps": bare_rps}
+    per_round = [b / m for b, m in zip(bare_rps, mock_rps, strict=True)]
+    return {
+        "ratio": max(bare_rps) / max(mock_rps),
+        "mock_rps": max(mock_rps),
+        "bare_rps": max(bare_rps),
+        "round_ratio_min": min(per_round),
+        "round_ratio_max": max(per_round),
+    }
 
 
 def _locust_cpu(command: list[str], env: dict[str, str]) -> tuple[float, int]:
