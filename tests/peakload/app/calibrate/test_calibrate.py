@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from peakload.app.calibrate.job import calibrate
+from peakload.app.calibrate.job import calibrate, estimate_runs
 from peakload.app.calibrate.options import CalibrateOptions
 from peakload.app.errors import JobError
 from peakload.app.size.job import SizeOptions, size
@@ -161,6 +161,28 @@ def test_too_few_windows_exit_2_naming_the_run(tmp_path, capsys):
     code, err = _cli([str(run), "--out", str(tmp_path)], capsys)
     assert code == 2
     assert str(run) in err and "window" in err
+
+
+def test_a_planned_phase_a_busy_machine_cut_short_is_kept_with_a_warning(truth_run, tmp_path):
+    """A --plan phase holds fewer windows than designed when its tier samples came
+    sparse (CI, beside make test): kept, named in a warning; a given run is refused."""
+    _, long_run = truth_run
+    phase = tmp_path / "phase-short"
+    phase.mkdir()
+    fake_run(phase, CI_SMOKE, np.random.default_rng(9), seconds=40)  # 8 windows of 5 s
+    model = load_scenario(CI_SMOKE)
+    planned = CalibrateOptions(CI_SMOKE, plan=True, interval_s=5.0, replicates=20, plots=False)
+    report = estimate_runs(planned, model, [long_run, phase])
+    assert any(w.startswith("phase-short: 8 windows of 5.0 s") for w in report.warnings)
+    assert report.windows == 600 // 5 + 8
+    given = CalibrateOptions(CI_SMOKE, interval_s=5.0, replicates=20, plots=False)
+    with pytest.raises(JobError, match="phase-short: 8 window"):
+        estimate_runs(given, model, [long_run, phase])
+    stub = tmp_path / "phase-stub"
+    stub.mkdir()
+    fake_run(stub, CI_SMOKE, np.random.default_rng(10), seconds=20)  # 4 windows
+    with pytest.raises(JobError, match=r"phase-stub: 4 window.*need 5"):
+        estimate_runs(planned, model, [long_run, stub])
 
 
 def test_a_directory_that_is_not_a_run_exits_2(tmp_path, capsys):
