@@ -26,15 +26,21 @@ The network, at the operating point the simulation found:
 
 A transaction's response is its demand at each tier stretched by the tier's
 residence per unit of demand (the arrival theorem: a request meets the same queue
-whatever its class); its p95 moves with its mean (the same stretch). Demands are drawn
-independently: ``calibrate`` does not write their covariance. For the flow-prefix
-design, where a step's demand is a difference of two phases, neighbouring steps'
-errors are negatively correlated, so independence overstates the spread of their sum
-a little: the interval errs wide, never narrow. So does the time outside the tiers,
-drawn as one more demand: ``calibrate`` estimates it as the responses less the busy
-time its demands claim, so a demand estimated higher leaves it lower, a negative
-correlation that independent draws leave out. A demand kept at its prior has no
-interval and adds nothing; ``calibrate`` names those.
+whatever its class); its p95 moves with its mean (the same stretch).
+
+How the demands are drawn. ``calibrate`` writes its bootstrap's joint draws
+(:class:`~peakload.contract.calibration.JointDraws`): in each, every demand fitted
+again on resampled windows and each transaction's time outside the tiers estimated on
+the same windows with those demands. Where a report has them, each evaluation takes
+one such row (:class:`JointOffsets`), so the parts of a response move as they did in
+the data: the time outside is the responses less the busy time the demands claim, so
+a demand drawn higher comes with an outside time drawn lower, and their sum, which the
+low-load responses measure closely, moves little; a step's demand in the flow-prefix
+design is a difference of two phases, so neighbouring steps' errors are negatively
+correlated too. Without joint draws (a report of an older calibrate, or none written)
+every interval is drawn on its own, normal: that leaves the negative correlations
+out, so it errs wide, never narrow. A demand kept at its prior has no interval and
+adds nothing; ``calibrate`` names those.
 """
 
 from __future__ import annotations
@@ -98,6 +104,36 @@ def calibration_intervals(
                 estimate = max(outside.estimate, 0.0)
                 out.append(DemandInterval(transaction, delay_tier, estimate, (high - low) / 2))
     return out
+
+
+@dataclass(frozen=True)
+class JointOffsets:
+    """The calibration's joint draws as the model's demands: column j moves the demand of
+    ``pairs[j]`` (transaction, tier; the time outside the tiers at the delay tier) by
+    ``offsets[:, j]`` seconds, one row per draw (0 where a draw had no value)."""
+
+    pairs: tuple[tuple[str, str], ...]
+    offsets: np.ndarray
+
+
+def calibration_joint(report: CalibrationReport, delay_tier: str | None) -> JointOffsets | None:
+    """``report``'s joint draws, the time outside at ``delay_tier``; None when it has
+    none (older reports) or no row of them."""
+    joint = report.joint_draws
+    if joint is None or not joint.offsets_s or not joint.entries:
+        return None
+    pairs: list[tuple[str, str]] = []
+    columns: list[int] = []
+    for j, (transaction, tier) in enumerate(joint.entries):
+        at = tier if tier is not None else delay_tier
+        if at is None:
+            continue  # a model without the delay tier carries no outside time
+        pairs.append((transaction, at))
+        columns.append(j)
+    values = np.array(
+        [[np.nan if v is None else v for v in row] for row in joint.offsets_s], dtype=float
+    )[:, columns]
+    return JointOffsets(tuple(pairs), np.nan_to_num(values, nan=0.0))
 
 
 @dataclass(frozen=True)
@@ -192,6 +228,7 @@ def input_half_widths(
     point: OperatingPoint,
     rng: np.random.Generator,
     draws: int = DRAWS,
+    joint: JointOffsets | None = None,
 ) -> dict[str, float]:
     """Each figure's 95 % half-width from the demands' intervals, relative to the figure
     (multiply by the simulated value): ``overall.throughput_rps`` (closed only),
@@ -217,10 +254,22 @@ def input_half_widths(
     think_s = max(0.0, cycle - point.mean_s)
     base = network.figures(network.demand, point, think_s)
     samples: dict[str, list[float]] = {metric: [] for metric in base}
-    i, k, se = (np.array(column) for column in zip(*known, strict=True))
-    for _ in range(draws):
+    together = _joint_columns(joint, rows, columns, known)
+    alone = [entry for entry in known if (entry[0], entry[1]) not in together]
+    i = np.array([entry[0] for entry in alone], dtype=int)
+    k = np.array([entry[1] for entry in alone], dtype=int)
+    se = np.array([entry[2] for entry in alone], dtype=float)
+    if together and joint is not None:
+        draws = min(draws, len(joint.offsets))  # one row of the joint draws each
+        ji = np.array([cell[0] for cell in together], dtype=int)
+        jk = np.array([cell[1] for cell in together], dtype=int)
+        moved = joint.offsets[:, list(together.values())]
+    for r in range(draws):
         demand = network.demand.copy()
-        demand[i, k] = np.maximum(demand[i, k] + se * rng.standard_normal(len(se)), 0.0)
+        if alone:
+            demand[i, k] = np.maximum(demand[i, k] + se * rng.standard_normal(len(se)), 0.0)
+        if together:
+            demand[ji, jk] = np.maximum(demand[ji, jk] + moved[r], 0.0)
         for metric, value in network.figures(demand, point, think_s).items():
             samples[metric].append(value)
     out = {}
@@ -235,4 +284,23 @@ def input_half_widths(
             out[metric.removesuffix(".mean_s") + ".p95_s"] = out[metric]
     if network.open:
         out.pop("overall.throughput_rps")  # the arrivals set it, not the demands
+    return out
+
+
+def _joint_columns(
+    joint: JointOffsets | None,
+    rows: dict[str, int],
+    columns: dict[str, int],
+    known: list[tuple[int, int, float]],
+) -> dict[tuple[int, int], int]:
+    """(row, column) of the network for each demand with an interval that the joint
+    draws move, and the draws' column that moves it."""
+    if joint is None:
+        return {}
+    wanted = {(i, k) for i, k, _ in known}
+    out = {}
+    for j, (transaction, tier) in enumerate(joint.pairs):
+        cell = (rows.get(transaction, -1), columns.get(tier, -1))
+        if cell in wanted:
+            out[cell] = j
     return out

@@ -111,6 +111,27 @@ class OutsideEstimate(_Model):
     """The highest tier utilization among the windows it was measured in."""
 
 
+class JointDraws(_Model):
+    """The bootstrap's draws of every demand and every time outside the tiers, together.
+
+    Each draw resamples the windows, fits every demand again on them and estimates
+    each transaction's time outside the tiers on the same windows with those demands.
+    So the draws keep what separate intervals lose: the parts of one response move
+    together. A transaction's response at low load is measured far more precisely
+    than the split of it into demands and the time outside, and a demand drawn high
+    comes with an outside time drawn low. ``validate`` draws a prediction's inputs
+    row by row from these (:mod:`simulation.input_uncertainty`); without them it draws
+    every interval on its own, which errs wide.
+    """
+
+    entries: list[tuple[str, str | None]]
+    """What each column is: (transaction, tier) for a demand the calibrated model
+    carries as estimated, (transaction, None) for its time outside the tiers."""
+    offsets_s: list[list[float | None]]
+    """(draws, entries): each draw less the value the calibrated model carries, in
+    seconds; None where a draw held none of the transaction's windows."""
+
+
 class CalibrationReport(_Model):
     scenario: str
     method: Method
@@ -133,6 +154,9 @@ class CalibrationReport(_Model):
     model is written for inspection, marked unfit (:data:`UNFIT_MARKER`)."""
     inconclusive: list[str] = []
     """The major demands that made the calibration inconclusive, each with why."""
+    joint_draws: JointDraws | None = None
+    """The bootstrap's draws of the demands and the outside times together (written
+    where the tiers' busy time was measured)."""
 
 
 UNFIT_MARKER = "# peakload: NOT FIT FOR PREDICTION"

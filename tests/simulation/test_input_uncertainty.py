@@ -15,8 +15,10 @@ import pytest
 from peakload.contract.calibration import CalibrationReport, DemandEstimate, Method
 from simulation.input_uncertainty import (
     DemandInterval,
+    JointOffsets,
     OperatingPoint,
     calibration_intervals,
+    calibration_joint,
     input_half_widths,
 )
 from simulation.mva import mva
@@ -125,3 +127,60 @@ def test_a_demand_at_its_prior_has_no_interval_and_the_outside_time_is_the_delay
         DemandInterval("a", "outside", 0.004, pytest.approx(0.001)),
     ]
     assert [d.tier for d in calibration_intervals(report, None)] == ["cpu"]
+
+
+def test_joint_draws_move_a_response_as_its_parts_moved_together():
+    """Where calibrate drew a demand high, it drew the outside time low by as much (the
+    responses it split fix their sum): drawn together, an open M/M/1's response at 20 %
+    busy moves only by the queueing the demand adds; drawn apart, by both parts whole."""
+    rate, demand, outside, half = 2.0, 0.1, 0.05, 0.02
+    tiers = [CPU, {"name": "outside", "kind": "delay"}]
+    scenario = station_scenario(
+        tiers, {"cpu": exponential(demand), "outside": exponential(outside)}, rate=rate
+    )
+    intervals = [
+        DemandInterval("job", "cpu", demand, half),
+        DemandInterval("job", "outside", outside, half),
+    ]
+    response = demand / (1 - rate * demand) + outside
+    point = OperatingPoint(rate, response, None)
+    apart = input_half_widths(scenario, intervals, point, np.random.default_rng(4), DRAWS)
+    swing = np.random.default_rng(5).normal(0.0, half / 1.959964, DRAWS)
+    joint = JointOffsets((("job", "cpu"), ("job", "outside")), np.column_stack([swing, -swing]))
+    together = input_half_widths(
+        scenario, intervals, point, np.random.default_rng(4), DRAWS, joint=joint
+    )
+
+    def at(d: float) -> float:  # the response with the demand at d, the sum held
+        return d / (1 - rate * d) + (demand + outside - d)
+
+    expected = _relative(at(demand - half), at(demand + half), response)
+    assert together["transactions.job.mean_s"] == pytest.approx(expected, rel=0.05)
+    # Apart, to first order: the queue's stretch 1 / (1 - 0.2)^2 = 1.56 and the outside's
+    # 1 added in quadrature, 1.85 half-widths; together 1.56 - 1 = 0.56: 3.3 times less.
+    assert apart["transactions.job.mean_s"] == pytest.approx(1.855 * half / response, rel=0.05)
+    assert apart["transactions.job.mean_s"] > 3 * together["transactions.job.mean_s"]
+    # The tier's own figures move with its demand alone, however it is drawn.
+    assert together["tiers.cpu.utilization"] == pytest.approx(half / demand, rel=0.05)
+    assert apart["tiers.cpu.utilization"] == pytest.approx(half / demand, rel=0.05)
+
+
+def test_a_reports_joint_draws_map_its_outside_time_to_the_delay_tier():
+    report = CalibrationReport.model_validate(
+        {
+            "scenario": "model.toml", "method": "utilization_law", "runs": [],
+            "window_s": 1.0, "windows": 10, "demands": {}, "fit": {}, "mix": {},
+            "think_time_s": {}, "warnings": [],
+            "joint_draws": {
+                "entries": [["a", "cpu"], ["a", None]],
+                "offsets_s": [[0.001, -0.001], [-0.002, None]],
+            },
+        }
+    )  # fmt: skip
+    joint = calibration_joint(report, "wire")
+    assert joint is not None and joint.pairs == (("a", "cpu"), ("a", "wire"))
+    assert joint.offsets.tolist() == [[0.001, -0.001], [-0.002, 0.0]]  # none: not moved
+    bare = calibration_joint(report, None)  # no delay tier: no outside time to move
+    assert bare is not None and bare.pairs == (("a", "cpu"),)
+    assert bare.offsets.tolist() == [[0.001], [-0.002]]
+    assert calibration_joint(report.model_copy(update={"joint_draws": None}), "wire") is None

@@ -211,9 +211,26 @@ def estimate_runs(
         mix=mix,
         think_time_s=think,
         warnings=[*short, *found.warnings],
-        outside=outside,
+        outside=outside.estimates,
+        joint_draws=outside.joint_draws,
         fit_for_prediction=not unfit,
         inconclusive=unfit,
+    )
+
+
+def report_json(report: CalibrationReport) -> str:
+    """``calibration.json``'s text: indented to be read, but the joint draws (some 200
+    rows of one figure per demand) one row to a line, at the end, out of the way."""
+    data = jsonable(report.model_dump(mode="json"))
+    joint = data.pop("joint_draws", None)
+    text = json.dumps(data, indent=2)
+    if joint is None:
+        return text + "\n"
+    entries = ",\n".join(f"      {json.dumps(entry)}" for entry in joint["entries"])
+    rows = ",\n".join(f"      {json.dumps(row)}" for row in joint["offsets_s"])
+    return (
+        f'{text[:-2]},\n  "joint_draws": {{\n    "entries": [\n{entries}\n    ],\n'
+        f'    "offsets_s": [\n{rows}\n    ]\n  }}\n}}\n'
     )
 
 
@@ -227,9 +244,7 @@ def calibrate_runs(
     model = load_scenario(options.scenario_path)
     report = report or estimate_runs(options, model, run_paths)
     run_dir = run_dir or new_run_dir(options.out, "calibration", model.name)
-    (run_dir / "calibration.json").write_text(
-        json.dumps(jsonable(report.model_dump(mode="json")), indent=2) + "\n"
-    )
+    (run_dir / "calibration.json").write_text(report_json(report))
     calibrated = write_calibrated(
         Path(options.scenario_path),
         report,

@@ -39,10 +39,11 @@ and its correlations. On 12 fake runs that queue
 estimates) it covered the truth 93 % of the time, the responses-minus-demands
 estimate with the demands' intervals added 90 %, with root-mean-square errors
 of 2.6 and 2.7 ms (on runs whose tiers are shared by a changing mix the busy
-time has less to take out than in a tour's phases). A prediction that draws
-the outside time and the demands independently
-(:mod:`simulation.input_uncertainty`) ignores their correlation, which is
-negative: it errs wide, never narrow.
+time has less to take out than in a tour's phases). The draws themselves, each
+demand and outside time of one draw together, are the report's ``joint_draws``
+(:func:`_joint`): a prediction draws its inputs from them
+(:mod:`simulation.input_uncertainty`), keeping the negative correlation between a
+transaction's demands and its outside time that independent draws would lose.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from peakload.contract.calibration import DemandEstimate, OutsideEstimate
+from peakload.contract.calibration import DemandEstimate, JointDraws, OutsideEstimate
 from peakload.core.scenario import Scenario
 from peakload.measure.calibration import utilization_law
 from peakload.measure.calibration.estimate import routes_of
@@ -183,6 +184,15 @@ def _low_windows(count: np.ndarray, users: np.ndarray, windows: Windows) -> np.n
     return low
 
 
+@dataclass(frozen=True)
+class OutsideTimes:
+    """Per transaction, its time outside the tiers; and the bootstrap's joint draws of
+    them and the demands they were taken with (None without busy time)."""
+
+    estimates: dict[str, OutsideEstimate]
+    joint_draws: JointDraws | None
+
+
 def outside_time(
     windows: Windows,
     model: Scenario,
@@ -191,11 +201,11 @@ def outside_time(
     users: np.ndarray,
     rng: np.random.Generator,
     replicates: int,
-) -> dict[str, OutsideEstimate]:
+) -> OutsideTimes:
     """Per transaction with responses in the windows (see the module's doc); ``users``
     is the generator's mean users in each window; ``replicates``, the bootstrap's."""
     if windows.busy is None or not windows.tiers:
-        return {}
+        return OutsideTimes({}, None)
     names = windows.transactions
     routes = np.array(
         [[tier in demands.get(name, {}) for tier in windows.tiers] for name in names]
@@ -221,10 +231,12 @@ def outside_time(
     # interval does, so the interval holds the demands' part with its correlations.
     fitted = routes_of(model, windows)
     draws = np.empty((replicates, len(names)))
+    demand_draws = np.empty((replicates, *routes.shape))
     for r in range(replicates):
         rows = rng.integers(0, len(windows), len(windows))
         refit = utilization_law.fit(windows.completions[rows], windows.busy[rows], fitted)
-        draws[r] = data.outside(np.where(kept, demand, refit.demands), rows)
+        demand_draws[r] = np.where(kept, demand, refit.demands)
+        draws[r] = data.outside(demand_draws[r], rows)
     busiest = utilization(windows, model)
     out: dict[str, OutsideEstimate] = {}
     for i, name in enumerate(names):
@@ -239,4 +251,35 @@ def outside_time(
             responses=responses,
             busiest_utilization=float(busiest[low[:, i]].max()),
         )
-    return out
+    return OutsideTimes(
+        out, _joint(names, windows.tiers, demands, demand_draws - demand, draws - mean, out)
+    )
+
+
+def _joint(
+    names: list[str],
+    tiers: list[str],
+    demands: dict[str, dict[str, DemandEstimate]],
+    demand_offsets: np.ndarray,
+    outside_offsets: np.ndarray,
+    outside: dict[str, OutsideEstimate],
+) -> JointDraws:
+    """The draws as offsets from what the model carries: of each demand it carries as
+    estimated (identified, not at a bound), and of each time outside it writes."""
+    entries: list[tuple[str, str | None]] = []
+    columns = []
+    for i, name in enumerate(names):
+        for k, tier in enumerate(tiers):
+            found = demands.get(name, {}).get(tier)
+            if found is not None and found.identifiable and not found.keeps_prior:
+                entries.append((name, tier))
+                columns.append(demand_offsets[:, i, k])
+        if name in outside:
+            entries.append((name, None))
+            columns.append(outside_offsets[:, i])
+    offsets = np.column_stack(columns) if columns else np.empty((len(demand_offsets), 0))
+    rounded = np.round(offsets, 9)  # a nanosecond: the model's demands are written to 0.1 µs
+    return JointDraws(
+        entries=entries,
+        offsets_s=[[v if np.isfinite(v) else None for v in row.tolist()] for row in rounded],
+    )

@@ -3,7 +3,8 @@
 ``calibrate`` writes ``calibration.json`` and the calibrated model side by side in its
 run directory; ``validate`` finds the report there (or where ``--calibration`` says),
 and widens every prediction by what the demands' 95 % intervals make of it
-(:mod:`simulation.input_uncertainty`). A model with no calibration beside it (a
+(:mod:`simulation.input_uncertainty`), drawn together as calibrate's bootstrap drew
+them where the report has its joint draws. A model with no calibration beside it (a
 hand-written one, a copy) is taken as exact, as before.
 """
 
@@ -17,7 +18,12 @@ from pydantic import ValidationError
 from peakload.app.errors import JobError
 from peakload.contract.calibration import CalibrationReport
 from peakload.core.scenario import Scenario
-from simulation.input_uncertainty import DemandInterval, calibration_intervals
+from simulation.input_uncertainty import (
+    DemandInterval,
+    JointOffsets,
+    calibration_intervals,
+    calibration_joint,
+)
 
 REPORT_NAME = "calibration.json"
 NO_CALIBRATION = "none"
@@ -32,13 +38,21 @@ class CalibrationInput:
     path: Path
     intervals: tuple[DemandInterval, ...]
     at_prior: int
+    joint: JointOffsets | None = None
+    """The report's joint draws, which move the demands together (None: an older
+    report, whose intervals are drawn each on its own)."""
 
     def describe(self) -> str:
         """One line for the console: where the intervals come from."""
         prior = f"; {self.at_prior} at their prior add none" if self.at_prior else ""
+        how = (
+            f"drawn together ({len(self.joint.offsets)} joint draws)"
+            if self.joint is not None
+            else "each drawn on its own (no joint draws: a wider interval)"
+        )
         return (
             f"predictions include the intervals of {len(self.intervals)} calibrated "
-            f"demand(s) from {self.path}{prior}"
+            f"demand(s) from {self.path}, {how}{prior}"
         )
 
 
@@ -71,4 +85,6 @@ def find_calibration(
         )
     demands = sum(len(by_tier) for by_tier in report.demands.values())
     with_interval = sum(1 for d in intervals if d.tier != delay)
-    return CalibrationInput(path, intervals, demands - with_interval)
+    return CalibrationInput(
+        path, intervals, demands - with_interval, calibration_joint(report, delay)
+    )

@@ -78,7 +78,10 @@ def with_input_uncertainty(
     users = round(level.plan.pool_users / level.plan.user_scale) if closed else None
     point = OperatingPoint(throughput, mean, users)
     rng = np.random.default_rng(round(level.plateau.level * 1000))  # the same draws each run
-    relative = input_half_widths(context.model, context.calibration.intervals, point, rng)
+    calibration = context.calibration
+    relative = input_half_widths(
+        context.model, calibration.intervals, point, rng, joint=calibration.joint
+    )
     return {
         metric: estimate.with_input(relative[metric] * abs(estimate.value))
         if metric in relative

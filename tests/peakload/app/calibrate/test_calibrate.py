@@ -14,6 +14,7 @@ from peakload.app.calibrate.options import CalibrateOptions
 from peakload.app.errors import JobError
 from peakload.app.size.job import SizeOptions, size
 from peakload.cli import main
+from peakload.contract.calibration import CalibrationReport
 from peakload.core.scenario_file import load_scenario
 from peakload.measure.calibration import tier_file
 from tests.peakload.app.calibrate.fake_runs import fake_run
@@ -61,6 +62,41 @@ def test_recovers_the_truth_and_writes_a_model_that_loads(truth_run, tmp_path):
     assert set(document["mix"]) >= {"search_budget_codes", "get_statements"}
     assert document["think_time_s"]["model"] == 2.0
     assert main(["check", str(done.calibrated_path)]) == 0
+
+
+def test_the_joint_draws_are_the_intervals_draws_and_read_back(truth_run, tmp_path):
+    """calibration.json's joint draws are the very draws of the outside times' intervals
+    (the same bootstrap), beside those of the demands fitted on the same windows."""
+    _, run = truth_run
+    done = calibrate(
+        CalibrateOptions(CI_SMOKE, runs=(run,), out=tmp_path, replicates=100, plots=False)
+    )
+    text = (done.run_dir / "calibration.json").read_text()
+    read = CalibrationReport.model_validate_json(text)
+    assert read == done.report
+    joint = read.joint_draws
+    assert joint is not None and len(joint.offsets_s) == 100
+    assert text.count("\n") < 1000  # a draw to a line, not a figure
+    column = {tuple(entry): j for j, entry in enumerate(joint.entries)}
+    for name, outside in read.outside.items():
+        drawn = [row[column[(name, None)]] for row in joint.offsets_s]
+        offsets = np.array([v for v in drawn if v is not None])
+        low, high = np.percentile(offsets + outside.estimate, [2.5, 97.5])
+        assert (low, high) == pytest.approx(outside.ci95, abs=2e-9), name
+    demand = read.demands["sign_payment"]["signature"]
+    drawn = np.array([row[column[("sign_payment", "signature")]] for row in joint.offsets_s])
+    low, high = np.percentile(drawn + demand.estimate, [2.5, 97.5])
+    width = demand.ci95[1] - demand.ci95[0]
+    assert abs((high - low) - width) < 0.3 * width  # another bootstrap of the same fit
+    # The parts of one response moved against each other: their sum, which the responses
+    # measure, spreads less together than its parts drawn each on its own would.
+    for name in read.outside:
+        parts = np.array(
+            [[row[j] or 0.0 for j, entry in enumerate(joint.entries) if entry[0] == name]
+             for row in joint.offsets_s]
+        )  # fmt: skip
+        together, apart = parts.sum(axis=1).std(), np.sqrt((parts.std(axis=0) ** 2).sum())
+        assert together < 0.5 * apart, name  # 0.05-0.31 of it on this run
 
 
 def test_size_runs_on_a_calibrated_scenario(truth_run, tmp_path):

@@ -87,7 +87,9 @@ def test_low_load_is_judged_by_the_users_applied_not_by_idle_tiers(tmp_path):
     held = run.requests.end > middle
     slow = replace(run.requests, response=run.requests.response + np.where(held, 0.05, 0.0))
     users = np.where((win.start + win.end) / 2 > middle, 60.0, 10.0)
-    outside = outside_time(win, model, [slow], found.demands, users, np.random.default_rng(2), 200)
+    outside = outside_time(
+        win, model, [slow], found.demands, users, np.random.default_rng(2), 200
+    ).estimates
     assert len(outside) == len(names)
     inside = [o.ci95[0] <= 0.001 <= o.ci95[1] for o in outside.values()]
     assert sum(inside) >= len(inside) - 1, outside  # the quiet half's 1 ms, not 51 ms

@@ -62,7 +62,22 @@ def test_the_calibration_beside_the_model_is_found_and_none_turns_it_off(tmp_pat
     ]
     assert found.at_prior == 1
     assert "2 calibrated demand(s)" in found.describe() and "1 at their prior" in found.describe()
+    assert found.joint is None and "each drawn on its own" in found.describe()
     assert find_calibration(model, "none", MODEL) is None
+
+
+def test_the_joint_draws_of_the_calibration_come_with_it(tmp_path):
+    report = json.loads(_report({"job": {"cpu": _demand([0.009, 0.011])}}))
+    report["joint_draws"] = {
+        "entries": [["job", "cpu"], ["job", None]],
+        "offsets_s": [[0.001, -0.0008], [-0.001, 0.0009], [0.0, None]],
+    }
+    (tmp_path / "calibration.json").write_text(json.dumps(report))
+    found = find_calibration(tmp_path / "model.toml", None, MODEL)
+    assert found is not None and found.joint is not None
+    assert found.joint.pairs == (("job", "cpu"), ("job", "outside"))  # the model's delay tier
+    assert found.joint.offsets.shape == (3, 2)
+    assert "drawn together (3 joint draws)" in found.describe()
 
 
 def test_a_named_calibration_that_is_missing_or_not_one_is_a_clear_error(tmp_path):
