@@ -51,11 +51,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from peakload.contract.calibration import CalibrationReport
 from peakload.core.scenario import Scenario
 from peakload.core.workload import OpenWorkload
 from simulation.analytic import mgc_station, shared_pool_station
 from simulation.crosscheck import mva_kind, mva_servers
+from simulation.demand_draws import DemandInterval, JointOffsets
 from simulation.mva import mva
 
 DRAWS = 400
@@ -68,72 +68,6 @@ FULL_DRAWS_USERS = 2000
 """Up to this many users every evaluation takes :data:`DRAWS` draws; above it, fewer
 in proportion (at least :data:`MIN_DRAWS`), so that a level costs about the same."""
 MIN_DRAWS = 100
-Z95 = 1.959963984540054
-
-
-@dataclass(frozen=True)
-class DemandInterval:
-    """One demand (a transaction at a tier, seconds per request) and its 95 % interval."""
-
-    transaction: str
-    tier: str
-    estimate: float
-    half_width: float
-
-    @property
-    def standard_error(self) -> float:
-        return self.half_width / Z95
-
-
-def calibration_intervals(
-    report: CalibrationReport, delay_tier: str | None
-) -> list[DemandInterval]:
-    """Every demand of ``report`` that has an interval, with the time outside the tiers
-    as ``delay_tier``'s demand (how ``calibrate`` writes it into the model)."""
-    out = []
-    for transaction, tiers in report.demands.items():
-        for tier, demand in tiers.items():
-            low, high = demand.ci95
-            kept = demand.at_bound or not demand.identifiable  # the model keeps its prior
-            if not kept and math.isfinite(high - low) and high > low:
-                out.append(DemandInterval(transaction, tier, demand.estimate, (high - low) / 2))
-    if delay_tier is not None:
-        for transaction, outside in report.outside.items():
-            low, high = outside.ci95
-            if math.isfinite(high - low) and high > low:
-                estimate = max(outside.estimate, 0.0)
-                out.append(DemandInterval(transaction, delay_tier, estimate, (high - low) / 2))
-    return out
-
-
-@dataclass(frozen=True)
-class JointOffsets:
-    """The calibration's joint draws as the model's demands: column j moves the demand of
-    ``pairs[j]`` (transaction, tier; the time outside the tiers at the delay tier) by
-    ``offsets[:, j]`` seconds, one row per draw (0 where a draw had no value)."""
-
-    pairs: tuple[tuple[str, str], ...]
-    offsets: np.ndarray
-
-
-def calibration_joint(report: CalibrationReport, delay_tier: str | None) -> JointOffsets | None:
-    """``report``'s joint draws, the time outside at ``delay_tier``; None when it has
-    none (older reports) or no row of them."""
-    joint = report.joint_draws
-    if joint is None or not joint.offsets_s or not joint.entries:
-        return None
-    pairs: list[tuple[str, str]] = []
-    columns: list[int] = []
-    for j, (transaction, tier) in enumerate(joint.entries):
-        at = tier if tier is not None else delay_tier
-        if at is None:
-            continue  # a model without the delay tier carries no outside time
-        pairs.append((transaction, at))
-        columns.append(j)
-    values = np.array(
-        [[np.nan if v is None else v for v in row] for row in joint.offsets_s], dtype=float
-    )[:, columns]
-    return JointOffsets(tuple(pairs), np.nan_to_num(values, nan=0.0))
 
 
 @dataclass(frozen=True)

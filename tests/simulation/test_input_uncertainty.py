@@ -13,14 +13,13 @@ import numpy as np
 import pytest
 
 from peakload.contract.calibration import CalibrationReport, DemandEstimate, Method
-from simulation.input_uncertainty import (
+from simulation.demand_draws import (
     DemandInterval,
     JointOffsets,
-    OperatingPoint,
     calibration_intervals,
     calibration_joint,
-    input_half_widths,
 )
+from simulation.input_uncertainty import OperatingPoint, input_half_widths
 from simulation.mva import mva
 from tests.factories import exponential, station_scenario
 

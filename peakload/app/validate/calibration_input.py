@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from peakload.app.errors import JobError
 from peakload.contract.calibration import CalibrationReport
 from peakload.core.scenario import Scenario
-from simulation.input_uncertainty import (
+from simulation.demand_draws import (
     DemandInterval,
     JointOffsets,
     calibration_intervals,

@@ -13,7 +13,7 @@ from peakload.app.validate.calibration_input import CalibrationInput, find_calib
 from peakload.app.validate.judging import with_input_uncertainty
 from peakload.app.validate.prediction import Context
 from peakload.measure.validation import Estimate
-from simulation.input_uncertainty import DemandInterval
+from simulation.demand_draws import DemandInterval
 from tests.factories import exponential, station_scenario
 
 MODEL = station_scenario(
