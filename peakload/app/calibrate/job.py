@@ -21,7 +21,6 @@ With ``plan`` the runs are first made by :mod:`peakload.app.calibrate.plan`
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,9 +32,10 @@ from peakload.app.calibrate.design import major_transactions
 from peakload.app.calibrate.model import write_calibrated
 from peakload.app.calibrate.options import CalibrateOptions, CalibrationRun
 from peakload.app.calibrate.outside import outside_time
+from peakload.app.calibrate.report_file import report_json
 from peakload.app.calibrate.runs import RunData, read_run
 from peakload.app.errors import JobError
-from peakload.app.run_dir import jsonable, new_run_dir
+from peakload.app.run_dir import new_run_dir
 from peakload.contract.calibration import CalibrationReport
 from peakload.core.scenario import LOGIN, Scenario
 from peakload.core.scenario_file import load_scenario
@@ -215,22 +215,6 @@ def estimate_runs(
         joint_draws=outside.joint_draws,
         fit_for_prediction=not unfit,
         inconclusive=unfit,
-    )
-
-
-def report_json(report: CalibrationReport) -> str:
-    """``calibration.json``'s text: indented to be read, but the joint draws (some 200
-    rows of one figure per demand) one row to a line, at the end, out of the way."""
-    data = jsonable(report.model_dump(mode="json"))
-    joint = data.pop("joint_draws", None)
-    text = json.dumps(data, indent=2)
-    if joint is None:
-        return text + "\n"
-    entries = ",\n".join(f"      {json.dumps(entry)}" for entry in joint["entries"])
-    rows = ",\n".join(f"      {json.dumps(row)}" for row in joint["offsets_s"])
-    return (
-        f'{text[:-2]},\n  "joint_draws": {{\n    "entries": [\n{entries}\n    ],\n'
-        f'    "offsets_s": [\n{rows}\n    ]\n  }}\n}}\n'
     )
 
 
