@@ -251,9 +251,9 @@ def outside_time(
             responses=responses,
             busiest_utilization=float(busiest[low[:, i]].max()),
         )
-    return OutsideTimes(
-        out, _joint(names, windows.tiers, demands, demand_draws - demand, draws - mean, out)
-    )
+    carried = np.maximum(mean, 0.0)  # the model carries no time outside below zero
+    joint = _joint(names, windows.tiers, demands, demand_draws - demand, draws - carried, out)
+    return OutsideTimes(out, joint)
 
 
 def _joint(

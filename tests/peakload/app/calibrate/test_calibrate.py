@@ -81,7 +81,7 @@ def test_the_joint_draws_are_the_intervals_draws_and_read_back(truth_run, tmp_pa
     for name, outside in read.outside.items():
         drawn = [row[column[(name, None)]] for row in joint.offsets_s]
         offsets = np.array([v for v in drawn if v is not None])
-        low, high = np.percentile(offsets + outside.estimate, [2.5, 97.5])
+        low, high = np.percentile(offsets + max(outside.estimate, 0.0), [2.5, 97.5])
         assert (low, high) == pytest.approx(outside.ci95, abs=2e-9), name
     demand = read.demands["sign_payment"]["signature"]
     drawn = np.array([row[column[("sign_payment", "signature")]] for row in joint.offsets_s])
