@@ -45,8 +45,7 @@ def calibration_intervals(
     for transaction, tiers in report.demands.items():
         for tier, demand in tiers.items():
             low, high = demand.ci95
-            kept = demand.at_bound or not demand.identifiable  # the model keeps its prior
-            if not kept and math.isfinite(high - low) and high > low:
+            if demand.estimated and math.isfinite(high - low) and high > low:
                 out.append(DemandInterval(transaction, tier, demand.estimate, (high - low) / 2))
     if delay_tier is not None:
         for transaction, outside in report.outside.items():
@@ -82,6 +81,6 @@ def calibration_joint(report: CalibrationReport, delay_tier: str | None) -> Join
         pairs.append((transaction, at))
         columns.append(j)
     values = np.array(
-        [[np.nan if v is None else v for v in row] for row in joint.offsets_s], dtype=float
-    )[:, columns]
-    return JointOffsets(tuple(pairs), np.nan_to_num(values, nan=0.0))
+        [[0.0 if v is None else v for v in row] for row in joint.offsets_s], dtype=float
+    )
+    return JointOffsets(tuple(pairs), values[:, columns])

@@ -46,6 +46,12 @@ class DemandEstimate(_Model):
         return self.method == Method.PRIOR or self.at_bound
 
     @property
+    def estimated(self) -> bool:
+        """Does the calibrated model carry this estimate, with its interval? Identified,
+        and kept neither at its prior nor at a bound."""
+        return self.identifiable and not self.keeps_prior
+
+    @property
     def in_model(self) -> float:
         """The demand the calibrated model carries: the prior where it keeps it."""
         return self.prior if self.keeps_prior and self.prior is not None else self.estimate

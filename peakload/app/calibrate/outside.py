@@ -271,7 +271,7 @@ def _joint(
     for i, name in enumerate(names):
         for k, tier in enumerate(tiers):
             found = demands.get(name, {}).get(tier)
-            if found is not None and found.identifiable and not found.keeps_prior:
+            if found is not None and found.estimated:
                 entries.append((name, tier))
                 columns.append(demand_offsets[:, i, k])
         if name in outside:
