@@ -90,12 +90,21 @@ def prepare_mock(url: str) -> tuple[str, int]:
 
 
 def measure(
-    port: int, request: bytes, connections: int, seconds: float, rate: float | None
+    port: int,
+    request: bytes,
+    connections: int,
+    seconds: float,
+    rate: float | None,
+    client: ProcessPoolExecutor | None = None,
 ) -> dict[str, float]:
-    with ProcessPoolExecutor(1) as pool:  # the client in its own process and core
-        latencies, errors, wall = pool.submit(
-            load, "127.0.0.1", port, request, connections, seconds, rate
-        ).result()
+    """One load of ``seconds`` from a client in a process of its own: ``client``'s
+    (one process, kept for several measurements), else one started for this one."""
+    if client is None:
+        with ProcessPoolExecutor(1) as pool:  # the client in its own process and core
+            return measure(port, request, connections, seconds, rate, pool)
+    latencies, errors, wall = client.submit(
+        load, "127.0.0.1", port, request, connections, seconds, rate
+    ).result()
     latencies.sort()
     return {
         "requests": len(latencies),

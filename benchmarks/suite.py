@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.http_load import get_request, load
-from benchmarks.mock_overhead import prepare_mock, start_bare
+from benchmarks.http_load import get_request
+from benchmarks.mock_overhead import measure, prepare_mock, start_bare
 from benchmarks.simulator_speed import minimal_simpy_mmc, station_scenario_text
 from benchmarks.sizing_speed import NATIONWIDE, answer
 from benchmarks.sizing_speed import measure as measure_sizing
@@ -70,13 +70,6 @@ def mock_ratio(connections: int = 200, seconds: float = 1.5, rounds: int = 5) ->
     bare_port = free_port()
     bare = start_bare(bare_port)
     bare_rps, mock_rps = [], []
-
-    def capacity(pool: ProcessPoolExecutor, port: int, request: bytes) -> float:
-        latencies, _, wall = pool.submit(
-            load, "127.0.0.1", port, request, connections, seconds, None
-        ).result()
-        return len(latencies) / wall
-
     try:
         with (
             tempfile.TemporaryDirectory() as tmp,
@@ -84,12 +77,15 @@ def mock_ratio(connections: int = 200, seconds: float = 1.5, rounds: int = 5) ->
             ProcessPoolExecutor(1) as pool,  # the client in its own process and core
         ):
             token, order = prepare_mock(mock.url)
+            bare_request = get_request("/bare")
             request = get_request(
                 f"/api/v1/payment-orders/{order}", {"Authorization": f"Bearer {token}"}
             )
             for _ in range(rounds):
-                bare_rps.append(capacity(pool, bare_port, get_request("/bare")))
-                mock_rps.append(capacity(pool, mock.port, request))
+                bare_load = measure(bare_port, bare_request, connections, seconds, None, pool)
+                mock_load = measure(mock.port, request, connections, seconds, None, pool)
+                bare_rps.append(bare_load["rps"])
+                mock_rps.append(mock_load["rps"])
     finally:
         bare.terminate()
         bare.wait()
