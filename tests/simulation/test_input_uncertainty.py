@@ -14,6 +14,7 @@ import pytest
 
 from peakload.contract.calibration import CalibrationReport, DemandEstimate, Method
 from simulation.demand_draws import (
+    Z95,
     DemandInterval,
     JointOffsets,
     calibration_intervals,
@@ -144,7 +145,7 @@ def test_joint_draws_move_a_response_as_its_parts_moved_together():
     response = demand / (1 - rate * demand) + outside
     point = OperatingPoint(rate, response, None)
     apart = input_half_widths(scenario, intervals, point, np.random.default_rng(4), DRAWS)
-    swing = np.random.default_rng(5).normal(0.0, half / 1.959964, DRAWS)
+    swing = np.random.default_rng(5).normal(0.0, half / Z95, DRAWS)
     joint = JointOffsets((("job", "cpu"), ("job", "outside")), np.column_stack([swing, -swing]))
     together = input_half_widths(
         scenario, intervals, point, np.random.default_rng(4), DRAWS, joint=joint
