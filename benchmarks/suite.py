@@ -119,27 +119,39 @@ def _locust_cpu(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     return cpu, requests
 
 
-def generator_ratio(users: int = 500, seconds: int = 20) -> dict[str, float]:
+def generator_ratio(users: int = 500, seconds: int = 20, rounds: int = 2) -> dict[str, float]:
+    """Locust CPU per request of peakload's users over a minimal paced user's: each the
+    least of ``rounds`` alternating runs of ``seconds``.
+
+    One run each read 2.04-2.44 in ten CIs and then 2.75 (+35.6 % against a 2.03
+    baseline: a failed gate) with the generator's code unchanged: ours 2.34 ms a
+    request against 1.55 in the baseline, the reference 0.85 against 0.76. Other work
+    on the machine only adds CPU to a run, never takes it away, so the least of each
+    is the least disturbed, as for the mock's ratio."""
     smoke = ROOT / "scenarios" / "ci-smoke.toml"
     scale = users / 60  # ci-smoke's plateau is 60 users thinking 2 s on average
     plan = Plan(
         str(smoke), compress=1.0, user_scale=scale, lead_in="09:03", duration_s=float(seconds)
     )
-    with tempfile.TemporaryDirectory() as tmp, MockServer(None, Path(tmp) / "g.db") as mock:
-        base = [
-            sys.executable,
-            "-m",
-            "locust",
-            "--headless",
-            "--host",
-            mock.url,
-            "--only-summary",
-            "--loglevel",
-            "ERROR",
-        ]
-        env = {**os.environ, "PEAKLOAD_REFERENCE_PACING_S": str(2.0 * scale)}
-        reference_cpu, reference_requests = _locust_cpu(
-            [
+    reference_runs, ours_runs = [], []
+    for round_ in range(rounds):  # a mock of its own each: a run's records start empty
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            MockServer(None, Path(tmp) / f"g{round_}.db") as mock,
+        ):
+            base = [
+                sys.executable,
+                "-m",
+                "locust",
+                "--headless",
+                "--host",
+                mock.url,
+                "--only-summary",
+                "--loglevel",
+                "ERROR",
+            ]
+            env = {**os.environ, "PEAKLOAD_REFERENCE_PACING_S": str(2.0 * scale)}
+            reference = [
                 *base,
                 "-f",
                 "benchmarks/minimal_locustfile.py",
@@ -149,18 +161,18 @@ def generator_ratio(users: int = 500, seconds: int = 20) -> dict[str, float]:
                 str(users),
                 "-t",
                 f"{seconds}s",
-            ],
-            env,
-        )
-        ours_cpu, ours_requests = _locust_cpu(
-            [*base, "-f", "loadtests/locustfile.py"], {**env, ENV: plan.to_env()}
-        )
-    ours = ours_cpu / max(ours_requests, 1)
-    reference = reference_cpu / max(reference_requests, 1)
+            ]
+            cpu, requests = _locust_cpu(reference, env)
+            reference_runs.append(cpu / max(requests, 1))
+            cpu, requests = _locust_cpu(
+                [*base, "-f", "loadtests/locustfile.py"], {**env, ENV: plan.to_env()}
+            )
+            ours_runs.append(cpu / max(requests, 1))
+    ours, least = min(ours_runs), min(reference_runs)
     return {
-        "ratio": ours / reference,
+        "ratio": ours / least,
         "cpu_ms_per_request": ours * 1000,
-        "reference_cpu_ms_per_request": reference * 1000,
+        "reference_cpu_ms_per_request": least * 1000,
         "users": users,
     }
 
