@@ -10,15 +10,21 @@ Every record carries its send time (``sent``) and its scheduled time
 (``scheduled``): an open workload's first request of a flow was due at its
 arrival's time (the request's context says so, ``pool.PoolUser``); any other
 request's schedule is its send time.
+
+An emulating mock's answer also says how far the demand its request drew fell
+from its mean (``DEMAND_DEVIATION_HEADER``): recorded as ``demand_deviation``
+(NaN where the answer has none), validate's control variate.
 """
 
 from __future__ import annotations
 
+import math
 from array import array
 from pathlib import Path
 
 import numpy as np
 
+from peakload.contract.api import DEMAND_DEVIATION_HEADER
 from peakload.measure.stats import Outcome
 
 
@@ -43,6 +49,7 @@ class RequestRecorder:
         self.transaction = array("i")
         self.outcome = array("b")
         self.status = array("i")
+        self.demand_deviation = array("d")
 
     def on_request(
         self,
@@ -68,6 +75,7 @@ class RequestRecorder:
         self.transaction.append(index)
         self.outcome.append(outcome_of(exception, status))
         self.status.append(status)
+        self.demand_deviation.append(demand_deviation(response))
 
     def save(self, path: Path) -> None:
         np.savez(
@@ -79,6 +87,7 @@ class RequestRecorder:
             transaction=np.frombuffer(self.transaction, dtype=np.int32),
             outcome=np.frombuffer(self.outcome, dtype=np.int8),
             status=np.frombuffer(self.status, dtype=np.int32),
+            demand_deviation=np.frombuffer(self.demand_deviation),
         )
 
 
@@ -86,8 +95,17 @@ def load_records(paths: list[Path]) -> dict[str, np.ndarray]:
     """All processes' records, concatenated. A file written before records carried
     their send and scheduled times (or by another tool) gets both from its end and
     response: sent at end - response, scheduled when sent."""
-    parts = [_with_send_times(dict(np.load(p))) for p in paths]
-    keys = ("end", "sent", "scheduled", "response", "transaction", "outcome", "status")
+    parts = [_with_deviation(_with_send_times(dict(np.load(p)))) for p in paths]
+    keys = (
+        "end",
+        "sent",
+        "scheduled",
+        "response",
+        "transaction",
+        "outcome",
+        "status",
+        "demand_deviation",
+    )
     if not parts:
         return {k: np.array([]) for k in keys}
     return {k: np.concatenate([p[k] for p in parts]) for k in keys}
@@ -99,6 +117,23 @@ def _with_send_times(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     if "scheduled" not in part:
         part["scheduled"] = part["sent"]
     return part
+
+
+def _with_deviation(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    if "demand_deviation" not in part:
+        part["demand_deviation"] = np.full(len(part["end"]), np.nan)
+    return part
+
+
+def demand_deviation(response: object) -> float:
+    """The answer's ``DEMAND_DEVIATION_HEADER`` in seconds; NaN when it has none (not an
+    emulating mock, a failure) or it is not a number."""
+    headers = getattr(response, "headers", None)
+    value = headers.get(DEMAND_DEVIATION_HEADER) if headers is not None else None
+    try:
+        return float(value) if value is not None else math.nan
+    except ValueError:
+        return math.nan
 
 
 class ShapeLog:

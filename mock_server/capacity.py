@@ -174,6 +174,10 @@ class Capacity:
         self.tiers: dict[str, QueueTier] = {}
         self.delays: dict[str, DelayTier] = {}
         self.routes: dict[str, list[tuple[TierServer, SampleStream]]] = {}
+        self.expected_demand_s: dict[str, float] = {}
+        """Per transaction, the mean of the demand its tiers draw in all (seconds): what
+        the drawn demands of its requests average to, the known mean of validate's
+        control variate (:func:`mock_server.middleware.through_tiers`)."""
         if scenario is None:
             return
         retry_after_s = max(1, round(scenario.workload.retry_delay_s))
@@ -185,6 +189,9 @@ class Capacity:
             else:
                 self.tiers[name] = server
         for txn in scenario.transactions:
+            self.expected_demand_s[txn.name] = sum(
+                txn.demand[tier].mean for tier in scenario.route(txn)
+            )
             self.routes[txn.name] = [
                 (
                     servers[tier],

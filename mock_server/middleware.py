@@ -15,6 +15,16 @@ its outside time, counted per transaction (``peakload_outside_seconds_total``,
 ``peakload_outside_requests_total``) for answers below 400. What happens before
 the app sees the request (the socket, the HTTP parser) is not in it: the
 server cannot time what it has not yet received.
+
+The demand a request drew. Each tier holds a request for a service time
+drawn from its transaction's demand there, so a client's response carries
+that draw's luck: an exponential demand's draws spread as wide as their
+mean. The answer tells the client how far the request's draws, summed over
+its tiers, fell from their known mean (header
+``x-peakload-demand-deviation``, seconds, on answers that passed all their
+tiers). Its mean is zero, so a client's mean response less it estimates the
+same mean as the raw responses, with the draws' spread taken out: the
+control variate ``validate`` uses for its transaction means (docs/validate.md).
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mock_server.capacity import Capacity
 from mock_server.metrics import Metrics
+from peakload.contract.api import DEMAND_DEVIATION_HEADER
 
 
 @dataclass
@@ -35,7 +46,12 @@ class TierHold:
 
     seconds: float = 0.0
     transaction: str | None = None
+    demand_deviation: float | None = None
+    """The demand drawn at the transaction's tiers less its mean (seconds); None
+    until every tier served the request."""
 
+
+DEVIATION_HEADER = DEMAND_DEVIATION_HEADER.encode()
 
 _HOLD: ContextVar[TierHold | None] = ContextVar("peakload_tier_hold", default=None)
 
@@ -46,7 +62,10 @@ async def through_tiers(capacity: Capacity, transaction: str) -> None:
     hold = _HOLD.get()
     started = time.perf_counter()
     try:
-        await capacity.serve(transaction)
+        visits = await capacity.serve(transaction)
+        if hold is not None and visits:
+            drawn = sum(visit.demand for visit in visits)
+            hold.demand_deviation = drawn - capacity.expected_demand_s[transaction]
     finally:
         if hold is not None:
             hold.seconds += time.perf_counter() - started
@@ -71,6 +90,10 @@ class RequestMetrics:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if hold.demand_deviation is not None and status < 400:
+                    deviation = f"{hold.demand_deviation:.9f}".encode()
+                    headers = [*message.get("headers", ()), (DEVIATION_HEADER, deviation)]
+                    message = {**message, "headers": headers}
             await send(message)
 
         try:

@@ -29,3 +29,9 @@ TRANSACTIONS = (
 DEV_ADMIN_TOKEN = "peakload-dev-admin-token"
 """The admin token a development mock accepts (``GET /admin/stats``); a server
 started with it warns, and a load test against the mock it started uses it."""
+
+DEMAND_DEVIATION_HEADER = "x-peakload-demand-deviation"
+"""The header on an emulating mock's answer: the demand its request drew at its tiers,
+less that demand's known mean (seconds). A load test records it beside the response;
+validate takes it out of the client's mean response (a control variate: its mean is
+zero, its spread is the draws' luck), docs/validate.md."""

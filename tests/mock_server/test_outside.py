@@ -12,6 +12,7 @@ import pytest
 from loadtests.monitor import parse_outside
 from mock_server.main import create_app
 from mock_server.settings import Settings
+from peakload.contract.api import DEMAND_DEVIATION_HEADER
 from peakload.core.scenario_file import scenario_from_dict
 from peakload.core.units import unit_password
 
@@ -78,3 +79,49 @@ async def test_the_outside_time_leaves_out_the_wait_and_hold_at_the_tiers(tmp_pa
     assert 0 < seconds / requests < HOLD_S / 4
     assert outside["login"][1] == 1  # sign-in counted too, with no tier to take out
     assert "metrics" not in outside  # operations pass through no transaction
+
+
+async def test_each_answer_says_how_far_its_drawn_demand_fell_from_the_mean(tmp_path):
+    """The header validate's control variate reads: the drawn demand less its mean.
+    Each request held its tier for its draw, so its response is at least the draw."""
+    mean_s = 0.02
+    scenario = scenario_from_dict(
+        {
+            "scenario": {"name": "draws"},
+            "workload": {"kind": "open", "rate": [["00:00", 1.0]]},
+            "transactions": [
+                {
+                    "name": "search_budget_codes",
+                    "weight": 1,
+                    "demand": {"app": {"dist": "exponential", "mean": mean_s}},
+                }
+            ],
+            "tiers": [{"name": "app", "instances": 1, "workers": 64}],
+        }
+    )
+    settings = Settings(db=f"sqlite:///{tmp_path / 'mock.db'}", units=2_000)
+    app = create_app(settings, scenario)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            password = unit_password(settings.unit_secret, 1000001)
+            signed_in = await client.post(
+                "/api/v1/auth/token", json={"unit_code": "1000001", "password": password}
+            )
+            headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+
+            async def search() -> tuple[float, float]:
+                started = time.perf_counter()
+                answer = await client.get("/api/v1/catalog/budget-codes", headers=headers)
+                assert answer.status_code == 200
+                elapsed = time.perf_counter() - started
+                return elapsed, float(answer.headers[DEMAND_DEVIATION_HEADER])
+
+            answers = await asyncio.gather(*(search() for _ in range(40)))
+    assert DEMAND_DEVIATION_HEADER not in signed_in.headers  # sign-in is not emulated here
+    deviations = [deviation for _, deviation in answers]
+    assert len(set(deviations)) == len(deviations)  # each request its own draw
+    for elapsed, deviation in answers:
+        drawn = mean_s + deviation
+        assert drawn > 0
+        assert elapsed >= drawn - 1e-3  # held for its draw (the timer's resolution)

@@ -3,6 +3,7 @@ import pytest
 
 from peakload.measure.stats import (
     Outcome,
+    controlled,
     half_width,
     max_by_bin,
     mean_by_bin,
@@ -87,3 +88,35 @@ def test_half_width_of_fewer_than_two_values_is_unknown_not_zero(values):
     import math
 
     assert math.isnan(half_width(values))  # 0 would claim an exact figure
+
+
+def test_a_controlled_mean_keeps_the_mean_and_loses_the_draws_spread():
+    """Responses = drawn demand + 0.01 s: less each draw's deviation from the demand's
+    mean, every batch's mean is the mean demand + 0.01 (no spread left), while the raw
+    batches' means spread; percentiles stay those of the responses."""
+    rng = np.random.default_rng(7)
+    mean_s, n = 0.05, 20_000
+    drawn = rng.exponential(mean_s, n)
+    response = drawn + 0.01
+    deviation = drawn - mean_s
+    end = np.sort(rng.uniform(0.0, 100.0, n))
+    outcome = np.zeros(n, dtype=int)
+    txn = np.zeros(n, dtype=int)
+    raw, controlled_batches = [], []
+    for lo in range(0, 100, 10):
+        window = (float(lo), float(lo + 10))
+        _, plain = request_summary(end, response, outcome, txn, ["a"], window)
+        _, held = request_summary(end, response, outcome, txn, ["a"], window, None, deviation)
+        raw.append(plain["a"]["mean_s"])
+        controlled_batches.append(held["a"]["mean_s"])
+        assert held["a"]["p95_s"] == plain["a"]["p95_s"]
+    assert np.ptp(controlled_batches) < 1e-12
+    assert controlled_batches[0] == pytest.approx(mean_s + 0.01)
+    assert np.ptp(raw) > 1e-3  # the draws' luck, which the control took out
+    # A deviation the server did not give (NaN) leaves its response as it was.
+    unknown = np.full(n, np.nan)
+    _, kept = request_summary(end, response, outcome, txn, ["a"], (0.0, 100.0), None, unknown)
+    assert kept["a"]["mean_s"] == pytest.approx(response.mean())
+    assert controlled(response[:2], np.array([np.nan, 0.02])) == pytest.approx(
+        [response[0], response[1] - 0.02]
+    )

@@ -90,14 +90,34 @@ def measure(segments: list[Segment]) -> Measured:
             for leaf, values in leaves.items():
                 tiers.setdefault(name, {}).setdefault(leaf, []).extend(values)
         counts.append(_outside_counts(segment))
-    summary = segments[0].summary if len(segments) == 1 else pooled_summary(segments)
+    pooled = pooled_summary(segments)
+    summary = with_means_of(segments[0].summary, pooled) if len(segments) == 1 else pooled
     return Measured(summary, batches, tiers, outside_file.from_counts(counts))
 
 
+def with_means_of(summary: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """``summary`` with the overall and per-transaction means of ``other``: a load
+    test's own summary (its means the clients' raw ones) with the means validate
+    judges, controlled for the demand the requests drew (:func:`pooled_summary`)."""
+    transactions = {
+        name: {
+            **figures,
+            "mean_s": other["transactions"].get(name, {}).get("mean_s", figures.get("mean_s")),
+        }
+        for name, figures in summary["transactions"].items()
+    }
+    overall = {**summary["overall"], "mean_s": other["overall"]["mean_s"]}
+    return {**summary, "overall": overall, "transactions": transactions}
+
+
 def pooled_summary(segments: list[Segment]) -> dict[str, Any]:
-    """One summary of several windows of the same load, laid end to end."""
+    """One summary of several windows of the same load, laid end to end, its means
+    controlled for the demand the requests drew where the server said
+    (:func:`peakload.measure.stats.controlled`)."""
     names = [t.name for t in segments[0].plan.scenario.transactions]
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("end", "response", "outcome", "txn")}
+    parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("end", "response", "outcome", "txn", "deviation")
+    }
     offset = wall = 0.0
     busy: dict[str, list[float]] = {}  # tier -> [utilization x wall, wall, response x done, done]
     for segment in segments:
@@ -110,6 +130,7 @@ def pooled_summary(segments: list[Segment]) -> dict[str, Any]:
         parts["response"].append(records["response"][inside])
         parts["outcome"].append(records["outcome"][inside])
         parts["txn"].append(records["transaction"][inside].astype(int))
+        parts["deviation"].append(records["demand_deviation"][inside])
         offset += w1 - w0
         wall += segment.wall_s
         for name, tier in segment.summary.get("tiers", {}).items():
@@ -129,6 +150,7 @@ def pooled_summary(segments: list[Segment]) -> dict[str, Any]:
         names,
         (0.0, offset),
         wall,
+        np.concatenate(parts["deviation"]),
     )
     tiers = {
         name: {
@@ -162,6 +184,7 @@ def measured_batches(segment: Segment) -> tuple[list[dict[str, Any]], TierBatche
         (w0, w1),
         segment.wall_s,
         count,
+        records["demand_deviation"],
     )
     series = measured.result.timeseries
     inside = (series["time_s"] >= w0) & (series["time_s"] < w1)

@@ -89,14 +89,23 @@ def batch_summaries(
     window: tuple[float, float],
     wall_length_s: float,
     batches: int = BATCHES,
+    demand_deviation: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """The window cut into ``batches`` equal parts: a request summary of each
-    (``overall`` and ``transactions``; ``end`` on the window's clock)."""
+    (``overall`` and ``transactions``; ``end`` on the window's clock), its means
+    controlled by ``demand_deviation`` where given (:func:`request_summary`)."""
     edges = np.linspace(window[0], window[1], batches + 1)
     out = []
     for lo, hi in itertools.pairwise(edges):
         overall, txns = request_summary(
-            end, response, outcome, transaction, names, (lo, hi), wall_length_s / batches
+            end,
+            response,
+            outcome,
+            transaction,
+            names,
+            (lo, hi),
+            wall_length_s / batches,
+            demand_deviation,
         )
         out.append({"overall": overall, "transactions": txns})
     return out
