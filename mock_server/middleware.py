@@ -21,8 +21,8 @@ drawn from its transaction's demand there, so a client's response carries
 that draw's luck: an exponential demand's draws spread as wide as their
 mean. The answer tells the client how far the request's draws, summed over
 its tiers, fell from their known mean (header
-``x-peakload-demand-deviation``, seconds, on answers that passed all their
-tiers). Its mean is zero, so a client's mean response less it estimates the
+``x-peakload-demand-deviation``, seconds, on every answer that passed all its
+tiers, a 404 as well). Its mean is zero, so a client's mean response less it estimates the
 same mean as the raw responses, with the draws' spread taken out: the
 control variate ``validate`` uses for its transaction means (docs/validate.md).
 """
@@ -90,7 +90,7 @@ class RequestMetrics:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                if hold.demand_deviation is not None and status < 400:
+                if hold.demand_deviation is not None:  # a 404 after its tiers drew too
                     deviation = f"{hold.demand_deviation:.9f}".encode()
                     headers = [*message.get("headers", ()), (DEVIATION_HEADER, deviation)]
                     message = {**message, "headers": headers}

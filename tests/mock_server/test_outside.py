@@ -94,7 +94,12 @@ async def test_each_answer_says_how_far_its_drawn_demand_fell_from_the_mean(tmp_
                     "name": "search_budget_codes",
                     "weight": 1,
                     "demand": {"app": {"dist": "exponential", "mean": mean_s}},
-                }
+                },
+                {
+                    "name": "get_payment",
+                    "weight": 1,
+                    "demand": {"app": {"dist": "deterministic", "value": 0.001}},
+                },
             ],
             "tiers": [{"name": "app", "instances": 1, "workers": 64}],
         }
@@ -118,6 +123,10 @@ async def test_each_answer_says_how_far_its_drawn_demand_fell_from_the_mean(tmp_
                 return elapsed, float(answer.headers[DEMAND_DEVIATION_HEADER])
 
             answers = await asyncio.gather(*(search() for _ in range(40)))
+            # An order that does not exist: 404, after its tiers drew its demand.
+            missing = await client.get("/api/v1/payment-orders/999999", headers=headers)
+    assert missing.status_code == 404
+    assert float(missing.headers[DEMAND_DEVIATION_HEADER]) == 0.0  # a fixed demand
     assert DEMAND_DEVIATION_HEADER not in signed_in.headers  # sign-in is not emulated here
     deviations = [deviation for _, deviation in answers]
     assert len(set(deviations)) == len(deviations)  # each request its own draw

@@ -12,6 +12,7 @@ from peakload.app.validate.run import ValidateOptions, ValidationRun
 from peakload.contract.validation import ValidationDocument
 from peakload.measure.validation import (
     MATTERS_SHARE,
+    MIN_MEAN_REQUESTS,
     MIN_TRANSACTION_REQUESTS,
 )
 
@@ -33,7 +34,9 @@ RULE = (
     "inconclusive when a row that matters (throughput, each tier's utilization, the mean of "
     f"each transaction with >= {MATTERS_SHARE:.0%} of the model's requests) is not decisive, "
     "else pass. "
-    f"Per-transaction rows only with >= {MIN_TRANSACTION_REQUESTS} measured requests. "
+    f"A transaction's mean row only with >= {MIN_MEAN_REQUESTS} measured requests, its p95 "
+    f"and share rows with >= {MIN_TRANSACTION_REQUESTS}. Measured means are controlled for the "
+    "demand each request drew, where the server reports it (x-peakload-demand-deviation). "
     "Drill rows (drills.<drill>.<inside|outside>.<figure>): the failing tier's mean wait and "
     "response inside the drill and in the rest of the window; measured half-widths from batch "
     "means of the server's counters."

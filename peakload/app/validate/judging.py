@@ -17,6 +17,7 @@ from peakload.app.validate.run import LevelResult, ValidateOptions
 from peakload.core.plan import Plan
 from peakload.core.workload import OpenWorkload
 from peakload.measure.validation import (
+    MIN_MEAN_REQUESTS,
     MIN_TRANSACTION_REQUESTS,
     Bounds,
     Estimate,
@@ -33,15 +34,17 @@ TOO_FEW = 0.5
 
 
 def level_rows(level: LevelResult, bounds: Bounds, context: Context, minimum: int) -> list:
-    """The level's rows with transactions of at least ``minimum`` measured requests:
-    its pilot and its sized plateau pooled, when it has both."""
+    """The level's rows with transactions of at least ``minimum`` measured requests
+    (a mean row from :data:`MIN_MEAN_REQUESTS` on): its pilot and its sized plateau
+    pooled, when it has both."""
     segments = [Segment(level.measurement, level.plan)]
     if level.pilot is not None and level.pilot_plan is not None:
         segments.insert(0, Segment(level.pilot, level.pilot_plan))
     measured = measure(segments)
     summary = measured.summary
     level.requests = int(summary["overall"]["requests"])
-    transactions = judged_transactions(summary, minimum)
+    transactions = judged_transactions(summary, min(minimum, MIN_MEAN_REQUESTS))
+    means_only = set(transactions) - set(judged_transactions(summary, minimum))
     predicted = replication_estimates(
         [r.to_dict() for r in level.simulation.result.replications], transactions
     )
@@ -49,7 +52,7 @@ def level_rows(level: LevelResult, bounds: Bounds, context: Context, minimum: in
     measured_figures = measured_estimates(summary, transactions, measured.batches, measured.tiers)
     kinds = {m: kind for m, (kind, _) in figures(summary, transactions).items()}
     outside = measured.outside
-    return compare_level(
+    rows = compare_level(
         level.plateau.level,
         predicted,
         measured_figures,
@@ -59,6 +62,14 @@ def level_rows(level: LevelResult, bounds: Bounds, context: Context, minimum: in
         context.delay_tiers,
         outside,
     )
+    return [row for row in rows if not needs_more_requests(row.metric, means_only)]
+
+
+def needs_more_requests(metric: str, means_only: set[str]) -> bool:
+    """A p95 or share row of a transaction with requests enough for its mean only."""
+    part, _, leaf = metric.rpartition(".")
+    kind, _, name = part.partition(".")
+    return kind == "transactions" and name in means_only and leaf != "mean_s"
 
 
 def with_input_uncertainty(

@@ -40,9 +40,9 @@ throughput, every queueing tier's utilization and the mean of every
 transaction carrying at least :data:`MATTERS_SHARE` of the model's requests;
 the validation's :class:`ValidationVerdict` is PASS only when none disagrees and every
 row that matters is decisive, INCONCLUSIVE when none disagrees but some that
-matter are not, FAIL when any row disagrees. Per-transaction rows exist only
-for transactions with at least :data:`MIN_TRANSACTION_REQUESTS` measured
-requests in the window.
+matter are not, FAIL when any row disagrees. A transaction's mean row exists
+from :data:`MIN_MEAN_REQUESTS` measured requests in the window on, its p95 and
+share rows from :data:`MIN_TRANSACTION_REQUESTS`.
 
 The time outside the tiers (:class:`PredictionBasis`). A client's response
 time holds the tiers' queueing and service and the time no tier explains
@@ -67,6 +67,7 @@ from peakload.measure.validation.figures import (
 )
 from peakload.measure.validation.kinds import (
     MATTERS_SHARE,
+    MIN_MEAN_REQUESTS,
     MIN_TRANSACTION_REQUESTS,
     Agreement,
     MetricKind,
@@ -87,6 +88,7 @@ from peakload.measure.validation.rows import (
 
 __all__ = [
     "MATTERS_SHARE",
+    "MIN_MEAN_REQUESTS",
     "MIN_TRANSACTION_REQUESTS",
     "Agreement",
     "Bounds",

@@ -10,8 +10,13 @@ MATTERS_SHARE = 0.05
 """A transaction carrying at least this share of the model's requests has its mean in
 the rows that must be decisive."""
 MIN_TRANSACTION_REQUESTS = 300
-"""Measured requests in the window below which a transaction gets no rows (its p95
-would rest on fewer than 15 requests above it)."""
+"""Measured requests in the window below which a transaction gets no p95 and share
+rows (its p95 would rest on fewer than 15 requests above it)."""
+MIN_MEAN_REQUESTS = 50
+"""Measured requests in the window below which a transaction gets no mean row: five
+to each of ten batches. A mean needs fewer than a p95, and fewer still once the
+demand the requests drew is taken out of it (``peakload.measure.stats.controlled``),
+where thousands of raw responses spread less than a hundred."""
 
 
 class MetricKind(StrEnum):
