@@ -32,6 +32,21 @@ from ±2.0 to ±21.2 ms to ±1.8 to ±10.7 ms (``get_statements`` ±18.1 to ±4.
 ``record_foreign_loan`` ±21.2 to ±7.9, ``sign_payment`` ±10.3 to ±7.2), and no
 estimate is negative where two were (−3.9 and −1.5 ms): a time cannot be.
 
+**When the responses say what they drew.** The emulating mock tells each answer
+how far the demand its request drew fell from that demand's mean (recorded as
+``demand_deviation``, :mod:`peakload.measure.stats`). A transaction all of whose
+low-load responses said so is estimated as
+
+    outside = (responses less their draws' deviations - its demands - its waits) / responses
+
+The draws' luck is then gone whatever else its tiers served, and what the
+responses pin is the transaction's demands plus its outside time: a demand
+estimated high comes with an outside time as much lower in every bootstrap draw,
+and the joint draws carry the sum with the spread of waits and outside time
+alone. On fake runs of ci-smoke (``tests/peakload/app/calibrate/test_outside.py``)
+that sum's spread over the draws fell 3 to 40 times, but where a tier 69 % busy
+made the modelled wait's own spread the larger part.
+
 The 95 % interval is a bootstrap over all windows that fits the demands again
 on each draw, as calibrate's own interval does, so it holds the demands' part
 and its correlations. On 12 fake runs that queue
@@ -88,9 +103,11 @@ def _waits(windows: Windows, model: Scenario, routes: np.ndarray) -> np.ndarray:
 
 def _responses(requests: list[Requests], name: str, windows: Windows) -> tuple[np.ndarray, ...]:
     """(windows,) of ``name``'s requests ending in each window, each counted whole in
-    the window it ended in: the successful responses' summed seconds, their count, and
-    the count of all that were served (any but those refused at a full tier)."""
-    seconds, count, served = (np.zeros(len(windows)) for _ in range(3))
+    the window it ended in: the successful responses' summed seconds, their count, the
+    count of all that were served (any but those refused at a full tier), the
+    successful responses' seconds less the demand they drew beyond its mean, and how
+    many of them said what they drew."""
+    seconds, count, served, controlled, told = (np.zeros(len(windows)) for _ in range(5))
     for run, records in enumerate(requests):
         if name not in records.names:
             continue
@@ -106,7 +123,13 @@ def _responses(requests: list[Requests], name: str, windows: Windows) -> tuple[n
         np.add.at(served, where, 1)
         np.add.at(count, where[ok[hit]], 1)
         np.add.at(seconds, where[ok[hit]], records.response[mine][hit & ok])
-    return seconds, count, served
+        if records.demand_deviation is not None:
+            deviation = records.demand_deviation[mine][hit & ok]
+            known = np.isfinite(deviation)
+            response = records.response[mine][hit & ok]
+            np.add.at(controlled, where[ok[hit]], np.where(known, response - deviation, 0.0))
+            np.add.at(told, where[ok[hit]], known)
+    return seconds, count, served, controlled, told
 
 
 def utilization(windows: Windows, model: Scenario) -> np.ndarray:
@@ -148,17 +171,29 @@ class _Responses:
     spanned), whose busy time the demands share out."""
     busy: np.ndarray
     """(windows, tiers) busy seconds."""
+    controlled_seconds: np.ndarray
+    """The successful responses' summed seconds less the demand each drew beyond its
+    mean, for the transactions in :attr:`controlled`."""
+    controlled: np.ndarray
+    """(transactions,) True where every successful response in the transaction's
+    low-load windows said what demand it drew."""
 
     def outside(self, demand: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(transactions,) mean seconds outside the tiers over the windows ``rows`` (with
         repeats), the busy time shared by ``demand``; NaN for a transaction none of whose
         windows is among them. Of the busy time a transaction's completions claim, its
-        successful responses' part: a failed request also took service."""
+        successful responses' part: a failed request also took service. A transaction
+        whose responses said what they drew takes its demands, ``demand``, from its
+        responses less their draws' luck instead (the module's doc)."""
         count, served = self.count[rows], self.served[rows]
         ok = np.divide(count, served, out=np.zeros_like(count), where=served > 0)
         claimed = ok * _claimed(self.completions[rows], self.busy[rows], demand)
+        expected = count * demand.sum(axis=1)[None, :]
+        told = self.controlled[None, :]
+        taken = np.where(told, expected, claimed)
+        seconds = np.where(told, self.controlled_seconds[rows], self.seconds[rows])
         low = self.low[rows]
-        left = ((self.seconds[rows] - claimed - self.waits_s[rows]) * low).sum(axis=0)
+        left = ((seconds - taken - self.waits_s[rows]) * low).sum(axis=0)
         responses = (count * low).sum(axis=0)
         return np.divide(left, responses, out=np.full_like(left, np.nan), where=responses > 0)
 
@@ -211,12 +246,24 @@ def outside_time(
         [[tier in demands.get(name, {}) for tier in windows.tiers] for name in names]
     ).reshape(len(names), len(windows.tiers))
     waits = _waits(windows, model, routes)
-    seconds, count, served = (np.column_stack(c) for c in zip(
+    seconds, count, served, controlled_seconds, told = (np.column_stack(c) for c in zip(
         *(_responses(requests, name, windows) for name in names), strict=True
     ))  # fmt: skip
     waits_s = count * np.column_stack([waits[:, row].sum(axis=1) for row in routes])
     low = _low_windows(count, users, windows)
-    data = _Responses(seconds, count, served, waits_s, low, windows.completions, windows.busy)
+    low_count = (count * low).sum(axis=0)
+    controlled = (low_count > 0) & ((told * low).sum(axis=0) == low_count)
+    data = _Responses(
+        seconds,
+        count,
+        served,
+        waits_s,
+        low,
+        windows.completions,
+        windows.busy,
+        controlled_seconds,
+        controlled,
+    )
     # The demands the calibrated model carries: where it keeps a prior, so does this, or
     # that service would count both in the prior and in the time outside.
     demand = np.zeros(routes.shape)

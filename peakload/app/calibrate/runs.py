@@ -76,6 +76,7 @@ def read_run(path: str | Path, busy_map: BusyMap | None = None) -> RunData:
         transaction=records["transaction"].astype(int),
         outcome=records["outcome"],
         names=[t.name for t in scenario.transactions],
+        demand_deviation=records["demand_deviation"],
     )
     plan = summary["plan"]
     timebase = Timebase(plan["compress"], parse_clock(plan["run"][0]), raw.origin)

@@ -42,6 +42,10 @@ class Requests:
     """Index into ``names``."""
     outcome: np.ndarray
     names: list[str]
+    demand_deviation: np.ndarray | None = None
+    """Per request, the demand it drew at an emulating server's tiers less that
+    demand's mean (seconds; NaN where the answer did not say): the control variate
+    of the time outside the tiers (``peakload.app.calibrate.outside``)."""
 
     def served(self) -> np.ndarray:
         """Requests that passed every tier: a 503 left at a full tier, part-way."""

@@ -50,13 +50,16 @@ def fake_run(
     outside: dict[str, float] | None = None,
     together: tuple[str, str] | None = None,
     queueing: bool = False,
+    told_draws: bool = False,
 ) -> Path:
     """``outside``: per transaction, time its responses carry beyond its demands
     (default 1 ms each). ``together``: two transactions whose completions always
     go together (the second's count is the first's), so no run can separate them.
     ``queueing``: each response also waits, at each tier it visits, the mean wait of
     an M/M/c queue at the load offered in that second (without it a tier 70 % busy
-    makes no one wait, which no server does)."""
+    makes no one wait, which no server does). ``told_draws``: each record says how far
+    its drawn demands fell from their mean (``demand_deviation``), as the mock's
+    answers do."""
     scenario = load_scenario(scenario_path)
     names = [t.name for t in scenario.transactions]
     tier_names = [t.name for t in scenario.tiers]
@@ -76,7 +79,7 @@ def fake_run(
         counts[:, names.index(together[1])] = counts[:, names.index(together[0])]
     extra = np.array([(outside or {}).get(n, 0.001) for n in names])
     servers = np.array([float(t.servers) for t in scenario.tiers])
-    ends, kinds, responses = [], [], []
+    ends, kinds, responses, deviations = [], [], [], []
     busy = np.zeros((seconds, len(tier_names)))
     for s in range(seconds):
         served = []
@@ -93,6 +96,7 @@ def fake_run(
             wait = _waits(rate * mix[s] @ demand, rate * mix[s] @ (demand > 0), servers)
         for t, service in served:
             responses.append(service.sum(axis=1) + extra[t] + (demand[t] > 0) @ wait)
+            deviations.append(service.sum(axis=1) - demand[t].sum())
     raw = run_dir / "raw"
     raw.mkdir(parents=True)
     end = np.concatenate(ends)
@@ -103,6 +107,7 @@ def fake_run(
         transaction=np.concatenate(kinds).astype(np.int32),
         outcome=np.zeros(len(end), dtype=np.int8),
         status=np.full(len(end), 200, dtype=np.int32),
+        **({"demand_deviation": np.concatenate(deviations)} if told_draws else {}),
     )
     wall = EPOCH + np.arange(seconds + 1, dtype=float)
     np.savez(
