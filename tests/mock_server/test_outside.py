@@ -28,18 +28,22 @@ def anyio_backend():
 
 def slow_catalog():
     """One tier of 4 slots that holds a catalog search 0.1 s; sign-in is not emulated."""
+    return one_app_tier(
+        "outside", {"search_budget_codes": {"dist": "deterministic", "value": HOLD_S}}, workers=4
+    )
+
+
+def one_app_tier(name: str, demands: dict[str, dict], workers: int):
+    """A scenario of one ``app`` tier of ``workers`` slots, each transaction's demand there."""
     return scenario_from_dict(
         {
-            "scenario": {"name": "outside"},
+            "scenario": {"name": name},
             "workload": {"kind": "open", "rate": [["00:00", 1.0]]},
             "transactions": [
-                {
-                    "name": "search_budget_codes",
-                    "weight": 1,
-                    "demand": {"app": {"dist": "deterministic", "value": HOLD_S}},
-                }
+                {"name": txn, "weight": 1, "demand": {"app": demand}}
+                for txn, demand in demands.items()
             ],
-            "tiers": [{"name": "app", "instances": 1, "workers": 4}],
+            "tiers": [{"name": "app", "instances": 1, "workers": workers}],
         }
     )
 
@@ -85,24 +89,13 @@ async def test_each_answer_says_how_far_its_drawn_demand_fell_from_the_mean(tmp_
     """The header validate's control variate reads: the drawn demand less its mean.
     Each request held its tier for its draw, so its response is at least the draw."""
     mean_s = 0.02
-    scenario = scenario_from_dict(
+    scenario = one_app_tier(
+        "draws",
         {
-            "scenario": {"name": "draws"},
-            "workload": {"kind": "open", "rate": [["00:00", 1.0]]},
-            "transactions": [
-                {
-                    "name": "search_budget_codes",
-                    "weight": 1,
-                    "demand": {"app": {"dist": "exponential", "mean": mean_s}},
-                },
-                {
-                    "name": "get_payment",
-                    "weight": 1,
-                    "demand": {"app": {"dist": "deterministic", "value": 0.001}},
-                },
-            ],
-            "tiers": [{"name": "app", "instances": 1, "workers": 64}],
-        }
+            "search_budget_codes": {"dist": "exponential", "mean": mean_s},
+            "get_payment": {"dist": "deterministic", "value": 0.001},
+        },
+        workers=64,
     )
     settings = Settings(db=f"sqlite:///{tmp_path / 'mock.db'}", units=2_000)
     app = create_app(settings, scenario)
