@@ -29,6 +29,13 @@ This is :mod:`peakload.core.plan`'s closed workload as Locust runs it.
   residual think time. Deactivation does not depend on where a user stands,
   so the parked users' places are stationary too, and resuming them keeps the
   mix without a new sign-in or a request made only to rebuild state.
+- **The think's luck, on the record.** The first request of a step after a
+  drawn think carries, in its context, how far that think fell from its mean:
+  ``F * (drawn - mean)`` wall seconds (``think_deviation``; NaN on every other
+  request, and after a residual think, which is drawn from another
+  distribution), and every request says its user's rank (``user``). The
+  deviation's mean is zero; validate takes it out of the measured throughput
+  user by user, a control variate (:mod:`peakload.measure.think_control`).
 - **The clock.** User ``rank`` signs in ``rank / sign_in_rate`` seconds after
   the shape's start, so the sign-ins take :attr:`Plan.setup_s`. Wall second 0
   (scenario ``run_start``) is the first shape tick at which that time has
@@ -42,6 +49,7 @@ This is :mod:`peakload.core.plan`'s closed workload as Locust runs it.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -64,12 +72,14 @@ class TreasuryUser(FastHttpUser):
         self.plan = plan
         self.roster: Roster = run.roster
         self.local, rank, self.wake = self.roster.join()
+        self.rank = rank
         self.rng = np.random.default_rng([plan.run_seed, rank])
         scenario = plan.scenario
         workload = scenario.workload
         assert isinstance(workload, ClosedWorkload)  # an open workload has ArrivalUser
         self.workload = workload
         self.think_time = workload.think_time
+        self.think_deviation = math.nan  # on the next request's context, then NaN
         self.retry_delay_s = workload.retry_delay_s
         self.flows = [f.steps for f in scenario.flow_list]
         weights = np.array([f.weight for f in scenario.flow_list], dtype=float)
@@ -104,8 +114,18 @@ class TreasuryUser(FastHttpUser):
         """The think before the next step, after one that took ``step_s`` wall seconds:
         a drawn think time scaled with the users (:meth:`Plan.scaled_think`), so the
         cycle, not just the think, is ``--user-scale`` times the real user's."""
-        drawn = 0.0 if self.think_time is None else self.think_time.sample(self.rng)
+        if self.think_time is None:
+            return self.plan.scaled_think(0.0, step_s)
+        drawn = self.think_time.sample(self.rng)
+        self.think_deviation = self.plan.user_scale * (drawn - self.think_time.mean)
         return self.plan.scaled_think(drawn, step_s)
+
+    def context(self) -> dict:
+        """Locust merges this into every request's context: the user's rank, and the
+        think before this step less its mean on the step's first request only (the
+        recorder's ``user`` and ``think_deviation``)."""
+        deviation, self.think_deviation = self.think_deviation, math.nan
+        return {"think_deviation": deviation, "user": self.rank}
 
     def _next_flow(self) -> None:
         self.flow = int(self.rng.choice(len(self.flow_p), p=self.flow_p))
@@ -161,6 +181,7 @@ class TreasuryUser(FastHttpUser):
 
     def _work_while_active(self) -> None:
         think = self.residual_s * self.plan.user_scale
+        self.think_deviation = math.nan  # a residual think, or one cut short by parking
         while self._pause(think):
             sent = time.monotonic()
             ok = self.actor.run(self.flows[self.flow][self.step])

@@ -13,7 +13,11 @@ request's schedule is its send time.
 
 An emulating mock's answer also says how far the demand its request drew fell
 from its mean (``DEMAND_DEVIATION_HEADER``): recorded as ``demand_deviation``
-(NaN where the answer has none), validate's control variate.
+(NaN where the answer has none), validate's control variate. A closed user's
+request after a drawn think says in its context how far that think fell from
+its mean (:mod:`loadtests.closed`): recorded as ``think_deviation`` (NaN on
+every other request), the throughput's control variate, with the rank of the
+user who sent each request (``user``, -1 where unknown).
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ class RequestRecorder:
         self.outcome = array("b")
         self.status = array("i")
         self.demand_deviation = array("d")
+        self.think_deviation = array("d")
+        self.user = array("i")
 
     def on_request(
         self,
@@ -70,12 +76,15 @@ class RequestRecorder:
         seconds = response_time / 1000.0
         self.end.append(start_time + seconds)
         self.sent.append(start_time)
-        self.scheduled.append(min((context or {}).get("scheduled", start_time), start_time))
+        context = context or {}
+        self.scheduled.append(min(context.get("scheduled", start_time), start_time))
         self.response.append(seconds)
         self.transaction.append(index)
         self.outcome.append(outcome_of(exception, status))
         self.status.append(status)
         self.demand_deviation.append(demand_deviation(response))
+        self.think_deviation.append(context.get("think_deviation", math.nan))
+        self.user.append(context.get("user", -1))
 
     def save(self, path: Path) -> None:
         np.savez(
@@ -88,6 +97,8 @@ class RequestRecorder:
             outcome=np.frombuffer(self.outcome, dtype=np.int8),
             status=np.frombuffer(self.status, dtype=np.int32),
             demand_deviation=np.frombuffer(self.demand_deviation),
+            think_deviation=np.frombuffer(self.think_deviation),
+            user=np.frombuffer(self.user, dtype=np.int32),
         )
 
 
@@ -95,7 +106,7 @@ def load_records(paths: list[Path]) -> dict[str, np.ndarray]:
     """All processes' records, concatenated. A file written before records carried
     their send and scheduled times (or by another tool) gets both from its end and
     response: sent at end - response, scheduled when sent."""
-    parts = [_with_deviation(_with_send_times(dict(np.load(p)))) for p in paths]
+    parts = [_with_deviations(_with_send_times(dict(np.load(p)))) for p in paths]
     keys = (
         "end",
         "sent",
@@ -105,6 +116,8 @@ def load_records(paths: list[Path]) -> dict[str, np.ndarray]:
         "outcome",
         "status",
         "demand_deviation",
+        "think_deviation",
+        "user",
     )
     if not parts:
         return {k: np.array([]) for k in keys}
@@ -119,9 +132,13 @@ def _with_send_times(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return part
 
 
-def _with_deviation(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    if "demand_deviation" not in part:
-        part["demand_deviation"] = np.full(len(part["end"]), np.nan)
+def _with_deviations(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """An older file's records: unknown deviations NaN, unknown users -1."""
+    for key in ("demand_deviation", "think_deviation"):
+        if key not in part:
+            part[key] = np.full(len(part["end"]), np.nan)
+    if "user" not in part:
+        part["user"] = np.full(len(part["end"]), -1, dtype=np.int32)
     return part
 
 

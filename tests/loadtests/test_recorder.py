@@ -1,4 +1,5 @@
-"""The per-request records: the demand deviation an emulating mock's answer carries."""
+"""The per-request records: the demand deviation an emulating mock's answer carries, and
+the user and think deviation a closed user's context says."""
 
 from __future__ import annotations
 
@@ -38,3 +39,20 @@ def test_records_written_before_the_deviation_read_as_unknown(tmp_path):
     records = load_records([old])
     assert np.isnan(records["demand_deviation"]).all()
     assert len(records["demand_deviation"]) == 2
+    assert np.isnan(records["think_deviation"]).all()
+    assert (records["user"] == -1).all()
+
+
+def test_a_closed_users_context_gives_its_rank_and_its_thinks_deviation(tmp_path):
+    recorder = RequestRecorder(["get_payment"])
+    answer = SimpleNamespace(status_code=200, headers={})
+    after_think = {"think_deviation": 1.75, "user": 12}
+    recorder.on_request("GET", "get_payment", 40.0, 10, answer, start_time=1.0, context=after_think)
+    retry = {"think_deviation": math.nan, "user": 12}
+    recorder.on_request("GET", "get_payment", 40.0, 10, answer, start_time=2.0, context=retry)
+    recorder.on_request("GET", "get_payment", 40.0, 10, answer, start_time=3.0)  # not ours
+    recorder.save(tmp_path / "requests-1.npz")
+    records = load_records([tmp_path / "requests-1.npz"])
+    assert records["think_deviation"][0] == 1.75
+    assert np.isnan(records["think_deviation"][1:]).all()
+    assert list(records["user"]) == [12, 12, -1]

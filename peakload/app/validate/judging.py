@@ -49,7 +49,9 @@ def level_rows(level: LevelResult, bounds: Bounds, context: Context, minimum: in
         [r.to_dict() for r in level.simulation.result.replications], transactions
     )
     predicted = with_input_uncertainty(predicted, level, context)
-    measured_figures = measured_estimates(summary, transactions, measured.batches, measured.tiers)
+    measured_figures = measured_estimates(
+        summary, transactions, measured.batches, measured.tiers, measured.think
+    )
     kinds = {m: kind for m, (kind, _) in figures(summary, transactions).items()}
     outside = measured.outside
     rows = compare_level(

@@ -10,7 +10,9 @@ reducer (:func:`~peakload.measure.stats.request_summary`), so a pooled p95 is
 the p95 of every request, not an average of two. Tiers: utilization weighted
 by each window's wall length, mean response by each window's completions.
 Batches: each window is cut into its own batches (none straddles the two),
-and the lists are joined. The outside time: each window's counts added.
+and the lists are joined. The outside time: each window's counts added. The
+thinks' deviation (:mod:`peakload.measure.think_control`): each window's users
+counted on their own, both windows' kept.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from peakload.measure import outside_file
 from peakload.measure.calibration import tier_file
 from peakload.measure.counter_batches import BATCHES, counter_batches
 from peakload.measure.stats import request_summary
+from peakload.measure.think_control import ThinkControl, UserCounts, user_counts
 from peakload.measure.validation import OutsideTimes, batch_means, batch_summaries
 
 BATCH_WALL_S = 6.0
@@ -62,12 +65,14 @@ class Segment:
 @dataclass(frozen=True)
 class Measured:
     """A level's measurement: a summary shaped as a load test's (``overall``,
-    ``transactions``, ``tiers``), its batches and the server's outside time."""
+    ``transactions``, ``tiers``), its batches, the server's outside time and the
+    thinks' deviation where the generator recorded it."""
 
     summary: dict[str, Any]
     batches: list[dict[str, Any]]
     tiers: TierBatches
     outside: OutsideTimes | None
+    think: ThinkControl | None = None
 
 
 def level_batches(wall_s: float) -> int:
@@ -83,16 +88,31 @@ def measure(segments: list[Segment]) -> Measured:
     batches: list[dict[str, Any]] = []
     tiers: TierBatches = {}
     counts = []
+    thinks: list[UserCounts | None] = []
     for segment in segments:
         mine, its_tiers = measured_batches(segment)
         batches += mine
+        thinks.append(users_of(segment))
         for name, leaves in its_tiers.items():
             for leaf, values in leaves.items():
                 tiers.setdefault(name, {}).setdefault(leaf, []).extend(values)
         counts.append(_outside_counts(segment))
     pooled = pooled_summary(segments)
     summary = with_means_of(segments[0].summary, pooled) if len(segments) == 1 else pooled
-    return Measured(summary, batches, tiers, outside_file.from_counts(counts))
+    known = [t for t in thinks if t is not None]
+    think = ThinkControl(known) if known and len(known) == len(thinks) else None
+    return Measured(summary, batches, tiers, outside_file.from_counts(counts), think)
+
+
+def users_of(segment: Segment) -> UserCounts | None:
+    """The segment's requests and thinks' deviation per user over its window; None
+    where the records do not say them (not a closed load test of ours, an older run)."""
+    raw = read_raw(segment.run.run_dir)
+    records = raw.records
+    end = np.asarray(raw.timebase(segment.plan).clock(records["end"]), dtype=float)
+    return user_counts(
+        end, records["think_deviation"], records["user"], segment.window, segment.wall_s
+    )
 
 
 def with_means_of(summary: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:

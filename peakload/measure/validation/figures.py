@@ -13,8 +13,11 @@ import numpy as np
 
 from peakload.measure.counter_batches import BATCHES
 from peakload.measure.stats import half_width, request_summary
+from peakload.measure.think_control import ThinkControl
 from peakload.measure.validation.kinds import MIN_TRANSACTION_REQUESTS, MetricKind
 from peakload.measure.validation.rows import Estimate
+
+THROUGHPUT = "overall.throughput_rps"
 
 
 def figures(
@@ -27,7 +30,7 @@ def figures(
     """
     overall = summary["overall"]
     out: dict[str, tuple[MetricKind, float]] = {
-        "overall.throughput_rps": (MetricKind.THROUGHPUT, overall["throughput_rps"]),
+        THROUGHPUT: (MetricKind.THROUGHPUT, overall["throughput_rps"]),
         "overall.mean_s": (MetricKind.MEAN, _number(overall.get("mean_s"))),
         "overall.p95_s": (MetricKind.P95, _number(overall.get("p95_s"))),
     }
@@ -126,13 +129,16 @@ def measured_estimates(
     transactions: Iterable[str],
     batches: Sequence[dict[str, Any]],
     tier_batches: dict[str, dict[str, list[float]]],
+    think: ThinkControl | None = None,
 ) -> dict[str, Estimate]:
     """The measurement: each figure over the whole window, with a batch-means half-width.
 
     ``batches`` are request summaries of the window's batches
     (:func:`batch_summaries`); ``tier_batches[tier][leaf]`` batch values of a
     tier figure (``utilization``, ``mean_response_s``) where the run has them.
-    A figure without batches gets no half-width.
+    A figure without batches gets no half-width. ``think``: the thinks'
+    deviation, user by user, taken out of the throughput
+    (:mod:`peakload.measure.think_control`).
     """
     names = list(transactions)
     whole = figures(summary, names)
@@ -145,4 +151,6 @@ def measured_estimates(
         else:
             values = [p[metric][1] for p in per if metric in p]
         out[metric] = Estimate(value, half_width(values))
+    if think is not None:  # the users' thinks out of the count, the server's share kept
+        out[THROUGHPUT] = Estimate(*think.estimate(out["overall.mean_s"].ci95))
     return out

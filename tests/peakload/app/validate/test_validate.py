@@ -228,7 +228,9 @@ def test_validate_passes_on_ci_smoke_and_compares_its_failure_drill(tmp_path, ca
         assert pooled == sized["overall"]["requests"] + pilot["overall"]["requests"]
         rows = {row["metric"]: row for row in level["rows"]}
         wall = sum((s["window_s"][1] - s["window_s"][0]) / 10 for s in (sized, pilot))
-        assert rows["overall.throughput_rps"]["measured"] == pytest.approx(pooled / wall)
+        # the count with each user's think luck taken out (peakload.measure.think_control):
+        # within a few percent of the plain count over both windows
+        assert rows["overall.throughput_rps"]["measured"] == pytest.approx(pooled / wall, rel=0.05)
     assert level["measured_requests"] >= 1000 * 0.8
     metrics = {row["metric"] for row in level["rows"]}
     assert {
