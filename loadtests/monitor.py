@@ -108,6 +108,7 @@ CUMULATIVE = (
     "refusals",
     "held_seconds",  # a tier sharing cores: worker-seconds held
     "worker_wait_seconds",  # and the wait for a worker alone
+    "deviation_seconds",  # an emulating mock's drawn demand less its mean
 )
 
 

@@ -173,11 +173,16 @@ class Capacity:
         self.scenario = scenario
         self.tiers: dict[str, QueueTier] = {}
         self.delays: dict[str, DelayTier] = {}
-        self.routes: dict[str, list[tuple[TierServer, SampleStream]]] = {}
+        self.routes: dict[str, list[tuple[TierServer, SampleStream, float]]] = {}
         self.expected_demand_s: dict[str, float] = {}
         """Per transaction, the mean of the demand its tiers draw in all (seconds): what
         the drawn demands of its requests average to, the known mean of validate's
         control variate (:func:`mock_server.middleware.through_tiers`)."""
+        self.deviation_s: dict[str, float] = {}
+        """Per queue tier, the demand its served visits drew less those demands' means
+        (seconds, cumulative; ``deviation_seconds`` in :meth:`stats`): how far the
+        tier's busy seconds fell from what its visits were expected to bring, the
+        known-mean control of its utilization (:mod:`peakload.measure.busy_control`)."""
         if scenario is None:
             return
         retry_after_s = max(1, round(scenario.workload.retry_delay_s))
@@ -188,6 +193,7 @@ class Capacity:
                 self.delays[name] = server
             else:
                 self.tiers[name] = server
+                self.deviation_s[name] = 0.0
         for txn in scenario.transactions:
             self.expected_demand_s[txn.name] = sum(
                 txn.demand[tier].mean for tier in scenario.route(txn)
@@ -196,6 +202,7 @@ class Capacity:
                 (
                     servers[tier],
                     SampleStream.of(txn.demand[tier], named_rng(root, f"{txn.name}@{tier}")),
+                    txn.demand[tier].mean,
                 )
                 for tier in scenario.route(txn)
             ]
@@ -223,14 +230,23 @@ class Capacity:
     async def serve(self, transaction: str) -> list[Visit]:
         """Pass the request through its tiers, in order; raises Overloaded if a tier
         is full. Returns its visits, on each tier's schedule."""
-        route = self.routes.get(transaction, ())
-        return [await tier.serve(stream.next()) for tier, stream in route]
+        visits = []
+        for tier, stream, mean in self.routes.get(transaction, ()):
+            visit = await tier.serve(stream.next())
+            if visit.tier in self.deviation_s:  # a queue tier: its busy seconds hold the draw
+                self.deviation_s[visit.tier] += visit.demand - mean
+            visits.append(visit)
+        return visits
 
     def stats(self) -> dict[str, dict[str, float]]:
         """Each queue tier's figures: servers, busy, queue, cumulative completions,
         busy and wait seconds, refusals; a tier with cores adds ``cores`` (its busy
-        seconds are CPU seconds, a share of those cores)."""
-        return {name: pool.stats() for name, pool in self.tiers.items()}
+        seconds are CPU seconds, a share of those cores); and the deviation of the
+        demands its visits drew (``deviation_seconds``, :attr:`deviation_s`)."""
+        return {
+            name: {**pool.stats(), "deviation_seconds": round(self.deviation_s[name], 6)}
+            for name, pool in self.tiers.items()
+        }
 
     def delay_stats(self) -> dict[str, dict[str, float]]:
         """Each delay tier's requests held and seconds held (no busy, no servers)."""

@@ -42,6 +42,12 @@ TIER_FAMILIES: tuple[tuple[str, type[GaugeMetricFamily | CounterMetricFamily], s
         "Slot-seconds held (CPU seconds used, for a tier with cores)",
     ),
     ("refusals", CounterMetricFamily, "peakload_tier_refusals", "Requests refused (queue full)"),
+    (
+        "deviation_seconds",
+        GaugeMetricFamily,  # a sum of signed deviations: it goes down as well as up
+        "peakload_tier_demand_deviation_seconds",
+        "Demand the served visits drew less those demands' means (cumulative)",
+    ),
 )
 """Each tier's figure in :meth:`Capacity.stats` (its key), as the metric family it is
 exported in: its kind, name and help."""

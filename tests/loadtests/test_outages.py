@@ -98,5 +98,5 @@ def test_the_mock_draws_its_service_times_from_the_runs_seed(monkeypatch):
         for name, value in mock_env(plan).items():  # what the runner hands the mock
             monkeypatch.setenv(name, value)
         capacity = Capacity(plan.scenario, seed=load_settings().seed)
-        draws.append([stream.next() for _, stream in capacity.routes["sign_payment"]])
+        draws.append([stream.next() for _, stream, _ in capacity.routes["sign_payment"]])
     assert draws[0] == draws[1] != draws[2]

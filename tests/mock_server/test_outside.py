@@ -127,3 +127,20 @@ async def test_each_answer_says_how_far_its_drawn_demand_fell_from_the_mean(tmp_
         drawn = mean_s + deviation
         assert drawn > 0
         assert elapsed >= drawn - 1e-3  # held for its draw (the timer's resolution)
+
+
+async def test_each_tier_counts_how_far_its_served_draws_fell_from_their_means():
+    """Busy seconds less the tier's deviation are exactly what the visits were expected
+    to bring: requests x the mean demand, whatever the draws were."""
+    from mock_server.capacity import Capacity
+
+    mean_s = 0.002
+    scenario = one_app_tier(
+        "drawn", {"search_budget_codes": {"dist": "exponential", "mean": mean_s}}, workers=8
+    )
+    capacity = Capacity(scenario, seed=3)
+    await asyncio.gather(*(capacity.serve("search_budget_codes") for _ in range(200)))
+    (stats,) = capacity.stats().values()
+    assert stats["completions"] == 200
+    assert stats["deviation_seconds"] != 0.0  # the draws' luck (sd 28 ms over these 200)
+    assert stats["busy_seconds"] - stats["deviation_seconds"] == pytest.approx(200 * mean_s)

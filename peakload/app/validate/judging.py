@@ -50,7 +50,7 @@ def level_rows(level: LevelResult, bounds: Bounds, context: Context, minimum: in
     )
     predicted = with_input_uncertainty(predicted, level, context)
     measured_figures = measured_estimates(
-        summary, transactions, measured.batches, measured.tiers, measured.think
+        summary, transactions, measured.batches, measured.tiers, measured.think, measured.busy
     )
     kinds = {m: kind for m, (kind, _) in figures(summary, transactions).items()}
     outside = measured.outside

@@ -12,12 +12,13 @@ by each window's wall length, mean response by each window's completions.
 Batches: each window is cut into its own batches (none straddles the two),
 and the lists are joined. The outside time: each window's counts added. The
 thinks' deviation (:mod:`peakload.measure.think_control`): each window's users
-counted on their own, both windows' kept.
+counted on their own, both windows' kept; a tier's drawn deviation likewise
+(:mod:`peakload.measure.busy_control`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from loadtests.run_files import read_raw
 from peakload.app.loadtest.job import LoadTestRun
 from peakload.core.plan import Plan
 from peakload.measure import outside_file
+from peakload.measure.busy_control import BusyControl, BusyWindow, busy_window
 from peakload.measure.calibration import tier_file
 from peakload.measure.counter_batches import BATCHES, counter_batches
 from peakload.measure.stats import request_summary
@@ -65,14 +67,16 @@ class Segment:
 @dataclass(frozen=True)
 class Measured:
     """A level's measurement: a summary shaped as a load test's (``overall``,
-    ``transactions``, ``tiers``), its batches, the server's outside time and the
-    thinks' deviation where the generator recorded it."""
+    ``transactions``, ``tiers``), its batches, the server's outside time, the
+    thinks' deviation where the generator recorded it, and per tier the drawn
+    demand's deviation where the server counted it."""
 
     summary: dict[str, Any]
     batches: list[dict[str, Any]]
     tiers: TierBatches
     outside: OutsideTimes | None
     think: ThinkControl | None = None
+    busy: dict[str, BusyControl] = field(default_factory=dict)
 
 
 def level_batches(wall_s: float) -> int:
@@ -89,10 +93,13 @@ def measure(segments: list[Segment]) -> Measured:
     tiers: TierBatches = {}
     counts = []
     thinks: list[UserCounts | None] = []
+    busy: dict[str, list[BusyWindow]] = {}
     for segment in segments:
-        mine, its_tiers = measured_batches(segment)
+        mine, its_tiers, its_busy = measured_batches(segment)
         batches += mine
         thinks.append(users_of(segment))
+        for name, window in its_busy.items():
+            busy.setdefault(name, []).append(window)
         for name, leaves in its_tiers.items():
             for leaf, values in leaves.items():
                 tiers.setdefault(name, {}).setdefault(leaf, []).extend(values)
@@ -101,7 +108,8 @@ def measure(segments: list[Segment]) -> Measured:
     summary = with_means_of(segments[0].summary, pooled) if len(segments) == 1 else pooled
     known = [t for t in thinks if t is not None]
     think = ThinkControl(known) if known and len(known) == len(thinks) else None
-    return Measured(summary, batches, tiers, outside_file.from_counts(counts), think)
+    drawn = {n: BusyControl(w) for n, w in busy.items() if len(w) == len(segments)}
+    return Measured(summary, batches, tiers, outside_file.from_counts(counts), think, drawn)
 
 
 def users_of(segment: Segment) -> UserCounts | None:
@@ -182,10 +190,14 @@ def pooled_summary(segments: list[Segment]) -> dict[str, Any]:
     return {"overall": overall, "transactions": transactions, "tiers": tiers}
 
 
-def measured_batches(segment: Segment) -> tuple[list[dict[str, Any]], TierBatches]:
+def measured_batches(
+    segment: Segment,
+) -> tuple[list[dict[str, Any]], TierBatches, dict[str, BusyWindow]]:
     """The window's batches: request summaries from the raw per-request records, tier
     utilization from the per-minute series, and tier mean response from the
-    server's counters (``tiers.csv``), where the run kept them."""
+    server's counters (``tiers.csv``), where the run kept them; and each tier's
+    busy time and drawn deviation, where the server counted its draws
+    (:mod:`peakload.measure.busy_control`)."""
     measured, plan = segment.run, segment.plan
     summary = segment.summary
     w0, w1 = segment.window
@@ -214,14 +226,19 @@ def measured_batches(segment: Segment) -> tuple[list[dict[str, Any]], TierBatche
         if f"util_{name}" in series
     }
     counters_file = measured.run_dir / tier_file.FILENAME
+    busy: dict[str, BusyWindow] = {}
     if counters_file.is_file():
+        requests = [int(b["overall"]["requests"]) for b in batches]
         for name, figures_of_tier in tiers.items():
             counters = tier_file.read_counters(counters_file, name)
             if len(counters["wall"]):
                 clock = np.asarray(timebase.clock(counters["wall"]), dtype=float)
                 response = counter_batches(clock, counters, [(w0, w1)], plan.compress)
                 figures_of_tier["mean_response_s"] = response["mean_response_s"]
-    return batches, tiers
+                window = busy_window(clock, counters, (w0, w1), requests)
+                if window is not None:
+                    busy[name] = window
+    return batches, tiers, busy
 
 
 def _outside_counts(segment: Segment) -> dict[str, tuple[float, float]]:

@@ -2,15 +2,17 @@
 
 One row per sample and tier, cumulative counters since the server started:
 
-    wall,tier,busy_s,completions,queue,wait_s
-    1764225000.51,app,12.0431,402,0,0.8312
+    wall,tier,busy_s,completions,queue,wait_s,deviation_s
+    1764225000.51,app,12.0431,402,0,0.8312,-0.1204
 
 ``wall`` is a Unix epoch (the same clock as the client's request records),
 ``busy_s`` the tier's cumulative busy seconds (slot-seconds held, or CPU
 seconds on a real system), ``completions``, ``queue`` and ``wait_s`` (the
 seconds requests waited for a slot, the mock's counter) are optional (empty
 when the source does not give them; files from before ``wait_s`` lack the
-column). The mock's /admin/stats, a Prometheus
+column). ``deviation_s``, also optional, is an emulating mock's: the demand
+its served visits drew less those demands' means, cumulative, the control of
+the tier's utilization (:mod:`peakload.measure.busy_control`). The mock's /admin/stats, a Prometheus
 text endpoint and a CSV from the user's monitoring all end up in this one
 format, so ``peakload calibrate`` can be re-run offline from the directory.
 """
@@ -26,12 +28,12 @@ import numpy as np
 from peakload.measure.calibration.windows import TierSeries
 
 FILENAME = "tiers.csv"
-COLUMNS = ("wall", "tier", "busy_s", "completions", "queue", "wait_s")
+COLUMNS = ("wall", "tier", "busy_s", "completions", "queue", "wait_s", "deviation_s")
 
 
 def write(path: Path, wall: list[float], tiers: list[dict[str, dict[str, float]]]) -> Path:
     """Rows from samples: ``tiers[i]`` maps tier -> {busy_seconds, completions, queue,
-    wait_seconds}."""
+    wait_seconds, deviation_seconds}."""
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
@@ -48,6 +50,7 @@ def write(path: Path, wall: list[float], tiers: list[dict[str, dict[str, float]]
                         stats.get("completions", ""),
                         stats.get("queue", ""),
                         stats.get("wait_seconds", ""),
+                        stats.get("deviation_seconds", ""),
                     ]
                 )
     return path
@@ -88,10 +91,10 @@ def read(path: Path) -> TierSeries | None:
 
 
 def read_counters(path: Path, tier: str) -> dict[str, np.ndarray]:
-    """One tier's rows as arrays ``wall``, ``busy_s``, ``completions``, ``wait_s``, in
-    time order (NaN where a counter is empty or the column absent); empty arrays
-    when the file has no row of ``tier``."""
-    keys = ("wall", "busy_s", "completions", "wait_s")
+    """One tier's rows as arrays ``wall``, ``busy_s``, ``completions``, ``wait_s``,
+    ``deviation_s``, in time order (NaN where a counter is empty or the column
+    absent); empty arrays when the file has no row of ``tier``."""
+    keys = ("wall", "busy_s", "completions", "wait_s", "deviation_s")
     rows = []
     with path.open(newline="") as handle:
         for row in csv.DictReader(handle):

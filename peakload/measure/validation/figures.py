@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from peakload.measure.busy_control import BusyControl
 from peakload.measure.counter_batches import BATCHES
 from peakload.measure.stats import half_width, request_summary
 from peakload.measure.think_control import ThinkControl
@@ -130,6 +131,7 @@ def measured_estimates(
     batches: Sequence[dict[str, Any]],
     tier_batches: dict[str, dict[str, list[float]]],
     think: ThinkControl | None = None,
+    busy: dict[str, BusyControl] | None = None,
 ) -> dict[str, Estimate]:
     """The measurement: each figure over the whole window, with a batch-means half-width.
 
@@ -138,7 +140,9 @@ def measured_estimates(
     tier figure (``utilization``, ``mean_response_s``) where the run has them.
     A figure without batches gets no half-width. ``think``: the thinks'
     deviation, user by user, taken out of the throughput
-    (:mod:`peakload.measure.think_control`).
+    (:mod:`peakload.measure.think_control`); with it, ``busy``: per tier the
+    draws' deviation, taken out of its utilization and the throughput's control
+    carried into it (:mod:`peakload.measure.busy_control`).
     """
     names = list(transactions)
     whole = figures(summary, names)
@@ -151,6 +155,14 @@ def measured_estimates(
         else:
             values = [p[metric][1] for p in per if metric in p]
         out[metric] = Estimate(value, half_width(values))
-    if think is not None:  # the users' thinks out of the count, the server's share kept
-        out[THROUGHPUT] = Estimate(*think.estimate(out["overall.mean_s"].ci95))
+    if think is None:
+        return out
+    # the users' thinks out of the count, the server's share kept
+    plain = out[THROUGHPUT].value
+    out[THROUGHPUT] = throughput = Estimate(*think.estimate(out["overall.mean_s"].ci95))
+    for tier, control in (busy or {}).items():
+        metric = f"tiers.{tier}.utilization"
+        if metric in out and plain > 0 and throughput.value > 0:
+            ratio, relative = throughput.value / plain, throughput.ci95 / throughput.value
+            out[metric] = Estimate(*control.estimate(out[metric].value, ratio, relative))
     return out
