@@ -29,13 +29,16 @@ This is :mod:`peakload.core.plan`'s closed workload as Locust runs it.
   residual think time. Deactivation does not depend on where a user stands,
   so the parked users' places are stationary too, and resuming them keeps the
   mix without a new sign-in or a request made only to rebuild state.
-- **The think's luck, on the record.** The first request of a step after a
-  drawn think carries, in its context, how far that think fell from its mean:
-  ``F * (drawn - mean)`` wall seconds (``think_deviation``; NaN on every other
-  request, and after a residual think, which is drawn from another
-  distribution), and every request says its user's rank (``user``). The
-  deviation's mean is zero; validate takes it out of the measured throughput
-  user by user, a control variate (:mod:`peakload.measure.think_control`).
+- **The think's luck, on the record.** Each think a user draws is logged as it
+  starts, with the user's rank and how far it fell from its mean:
+  ``F * (drawn - mean)`` wall seconds (:meth:`RequestRecorder.on_think`; a
+  residual think, drawn from another distribution, is logged with none: it
+  only says the user is active). Every request
+  says its user's rank (``user``, in its context). The draw is independent of
+  when its think starts, so the deviations of the thinks that start in any
+  window have mean zero, however the window sits; validate takes them out of
+  the measured throughput user by user, a control variate
+  (:mod:`peakload.measure.think_control`).
 - **The clock.** User ``rank`` signs in ``rank / sign_in_rate`` seconds after
   the shape's start, so the sign-ins take :attr:`Plan.setup_s`. Wall second 0
   (scenario ``run_start``) is the first shape tick at which that time has
@@ -49,7 +52,6 @@ This is :mod:`peakload.core.plan`'s closed workload as Locust runs it.
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -79,7 +81,7 @@ class TreasuryUser(FastHttpUser):
         assert isinstance(workload, ClosedWorkload)  # an open workload has ArrivalUser
         self.workload = workload
         self.think_time = workload.think_time
-        self.think_deviation = math.nan  # on the next request's context, then NaN
+        self.recorder = run.recorder
         self.retry_delay_s = workload.retry_delay_s
         self.flows = [f.steps for f in scenario.flow_list]
         weights = np.array([f.weight for f in scenario.flow_list], dtype=float)
@@ -117,15 +119,14 @@ class TreasuryUser(FastHttpUser):
         if self.think_time is None:
             return self.plan.scaled_think(0.0, step_s)
         drawn = self.think_time.sample(self.rng)
-        self.think_deviation = self.plan.user_scale * (drawn - self.think_time.mean)
+        deviation = self.plan.user_scale * (drawn - self.think_time.mean)
+        self.recorder.on_think(time.time(), self.rank, deviation)
         return self.plan.scaled_think(drawn, step_s)
 
     def context(self) -> dict:
-        """Locust merges this into every request's context: the user's rank, and the
-        think before this step less its mean on the step's first request only (the
-        recorder's ``user`` and ``think_deviation``)."""
-        deviation, self.think_deviation = self.think_deviation, math.nan
-        return {"think_deviation": deviation, "user": self.rank}
+        """Locust merges this into every request's context: the user's rank (the
+        recorder's ``user``)."""
+        return {"user": self.rank}
 
     def _next_flow(self) -> None:
         self.flow = int(self.rng.choice(len(self.flow_p), p=self.flow_p))
@@ -181,7 +182,7 @@ class TreasuryUser(FastHttpUser):
 
     def _work_while_active(self) -> None:
         think = self.residual_s * self.plan.user_scale
-        self.think_deviation = math.nan  # a residual think, or one cut short by parking
+        self.recorder.on_think(time.time(), self.rank, 0.0)  # the user is here; no control
         while self._pause(think):
             sent = time.monotonic()
             ok = self.actor.run(self.flows[self.flow][self.step])

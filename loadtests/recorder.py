@@ -14,10 +14,11 @@ request's schedule is its send time.
 An emulating mock's answer also says how far the demand its request drew fell
 from its mean (``DEMAND_DEVIATION_HEADER``): recorded as ``demand_deviation``
 (NaN where the answer has none), validate's control variate. A closed user's
-request after a drawn think says in its context how far that think fell from
-its mean (:mod:`loadtests.closed`): recorded as ``think_deviation`` (NaN on
-every other request), the throughput's control variate, with the rank of the
-user who sent each request (``user``, -1 where unknown).
+request says in its context which user sent it (``user``, its rank; -1 where
+unknown), and each think a closed user draws is logged when it starts
+(:meth:`RequestRecorder.on_think`: ``think_start``, ``think_user``,
+``think_deviation``, how far it fell from its mean), the throughput's control
+variate (:mod:`peakload.measure.think_control`).
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ class RequestRecorder:
         self.outcome = array("b")
         self.status = array("i")
         self.demand_deviation = array("d")
-        self.think_deviation = array("d")
         self.user = array("i")
+        self.think_start = array("d")
+        self.think_user = array("i")
+        self.think_deviation = array("d")
 
     def on_request(
         self,
@@ -83,8 +86,14 @@ class RequestRecorder:
         self.outcome.append(outcome_of(exception, status))
         self.status.append(status)
         self.demand_deviation.append(demand_deviation(response))
-        self.think_deviation.append(context.get("think_deviation", math.nan))
         self.user.append(context.get("user", -1))
+
+    def on_think(self, start: float, user: int, deviation: float) -> None:
+        """A think that starts at ``start`` (wall epoch) for ``user``, drawn
+        ``deviation`` seconds from its mean."""
+        self.think_start.append(start)
+        self.think_user.append(user)
+        self.think_deviation.append(deviation)
 
     def save(self, path: Path) -> None:
         np.savez(
@@ -97,8 +106,10 @@ class RequestRecorder:
             outcome=np.frombuffer(self.outcome, dtype=np.int8),
             status=np.frombuffer(self.status, dtype=np.int32),
             demand_deviation=np.frombuffer(self.demand_deviation),
-            think_deviation=np.frombuffer(self.think_deviation),
             user=np.frombuffer(self.user, dtype=np.int32),
+            think_start=np.frombuffer(self.think_start),
+            think_user=np.frombuffer(self.think_user, dtype=np.int32),
+            think_deviation=np.frombuffer(self.think_deviation),
         )
 
 
@@ -116,12 +127,24 @@ def load_records(paths: list[Path]) -> dict[str, np.ndarray]:
         "outcome",
         "status",
         "demand_deviation",
-        "think_deviation",
         "user",
     )
     if not parts:
         return {k: np.array([]) for k in keys}
     return {k: np.concatenate([p[k] for p in parts]) for k in keys}
+
+
+THINK_KEYS = ("think_start", "think_user", "think_deviation")
+
+
+def load_thinks(paths: list[Path]) -> dict[str, np.ndarray]:
+    """All processes' think logs (:meth:`RequestRecorder.on_think`), concatenated;
+    empty arrays where no file has one (an open workload, an older run)."""
+    parts = [np.load(p) for p in paths]
+    return {
+        key: np.concatenate([np.asarray(p[key]) for p in parts if key in p] or [np.array([])])
+        for key in THINK_KEYS
+    }
 
 
 def _with_send_times(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -134,9 +157,8 @@ def _with_send_times(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def _with_deviations(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """An older file's records: unknown deviations NaN, unknown users -1."""
-    for key in ("demand_deviation", "think_deviation"):
-        if key not in part:
-            part[key] = np.full(len(part["end"]), np.nan)
+    if "demand_deviation" not in part:
+        part["demand_deviation"] = np.full(len(part["end"]), np.nan)
     if "user" not in part:
         part["user"] = np.full(len(part["end"]), -1, dtype=np.int32)
     return part

@@ -18,12 +18,12 @@ they are read here and nowhere else:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from loadtests.recorder import load_records
+from loadtests.recorder import load_records, load_thinks
 from peakload.core.plan import Plan
 from peakload.measure.observations import Timebase
 
@@ -67,6 +67,9 @@ class RawRun:
 
     records: dict[str, np.ndarray]
     shape: dict[str, np.ndarray]
+    thinks: dict[str, np.ndarray] = field(default_factory=dict)
+    """The closed users' think log (``think_start``, ``think_user``,
+    ``think_deviation``; :func:`~loadtests.recorder.load_thinks`), empty arrays when none."""
 
     @property
     def origin(self) -> float:
@@ -84,7 +87,7 @@ def read_raw(run_dir: str | Path) -> RawRun:
     files = sorted((Path(run_dir) / RAW).glob("requests-*.npz"))
     if not files:
         raise RawRunError(f"{run_dir}: no per-request records ({RAW}/requests-*.npz)")
-    return RawRun(load_records(files), read_shape(run_dir))
+    return RawRun(load_records(files), read_shape(run_dir), load_thinks(files))
 
 
 def _shape_log(run_dir: str | Path) -> dict[str, np.ndarray]:

@@ -1,5 +1,5 @@
 """The per-request records: the demand deviation an emulating mock's answer carries, and
-the user and think deviation a closed user's context says."""
+the user a closed user's context says, and the thinks it logs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from loadtests.recorder import RequestRecorder, demand_deviation, load_records
+from loadtests.recorder import RequestRecorder, demand_deviation, load_records, load_thinks
 from peakload.contract.api import DEMAND_DEVIATION_HEADER
 
 
@@ -39,20 +39,22 @@ def test_records_written_before_the_deviation_read_as_unknown(tmp_path):
     records = load_records([old])
     assert np.isnan(records["demand_deviation"]).all()
     assert len(records["demand_deviation"]) == 2
-    assert np.isnan(records["think_deviation"]).all()
     assert (records["user"] == -1).all()
+    assert all(len(v) == 0 for v in load_thinks([old]).values())
 
 
-def test_a_closed_users_context_gives_its_rank_and_its_thinks_deviation(tmp_path):
+def test_a_closed_users_requests_say_its_rank_and_its_thinks_are_logged(tmp_path):
     recorder = RequestRecorder(["get_payment"])
     answer = SimpleNamespace(status_code=200, headers={})
-    after_think = {"think_deviation": 1.75, "user": 12}
-    recorder.on_request("GET", "get_payment", 40.0, 10, answer, start_time=1.0, context=after_think)
-    retry = {"think_deviation": math.nan, "user": 12}
-    recorder.on_request("GET", "get_payment", 40.0, 10, answer, start_time=2.0, context=retry)
+    mine = {"user": 12}
+    recorder.on_request("GET", "get_payment", 40.0, 10, answer, start_time=1.0, context=mine)
     recorder.on_request("GET", "get_payment", 40.0, 10, answer, start_time=3.0)  # not ours
+    recorder.on_think(1.04, 12, 1.75)
+    recorder.on_think(2.5, 7, -0.25)
     recorder.save(tmp_path / "requests-1.npz")
     records = load_records([tmp_path / "requests-1.npz"])
-    assert records["think_deviation"][0] == 1.75
-    assert np.isnan(records["think_deviation"][1:]).all()
-    assert list(records["user"]) == [12, 12, -1]
+    assert list(records["user"]) == [12, -1]
+    thinks = load_thinks([tmp_path / "requests-1.npz"])
+    assert list(thinks["think_start"]) == [1.04, 2.5]
+    assert list(thinks["think_user"]) == [12, 7]
+    assert list(thinks["think_deviation"]) == [1.75, -0.25]

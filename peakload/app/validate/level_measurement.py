@@ -31,7 +31,7 @@ from peakload.measure.busy_control import BusyControl, BusyWindow, busy_window
 from peakload.measure.calibration import tier_file
 from peakload.measure.counter_batches import BATCHES, counter_batches
 from peakload.measure.stats import request_summary
-from peakload.measure.think_control import ThinkControl, UserCounts, user_counts
+from peakload.measure.think_control import ThinkControl, Thinks, UserCounts, user_counts
 from peakload.measure.validation import OutsideTimes, batch_means, batch_summaries
 
 BATCH_WALL_S = 6.0
@@ -116,11 +116,17 @@ def users_of(segment: Segment) -> UserCounts | None:
     """The segment's requests and thinks' deviation per user over its window; None
     where the records do not say them (not a closed load test of ours, an older run)."""
     raw = read_raw(segment.run.run_dir)
-    records = raw.records
-    end = np.asarray(raw.timebase(segment.plan).clock(records["end"]), dtype=float)
-    return user_counts(
-        end, records["think_deviation"], records["user"], segment.window, segment.wall_s
+    clock = raw.timebase(segment.plan).clock
+    end = np.asarray(clock(raw.records["end"]), dtype=float)
+    logged = raw.thinks
+    if not len(logged.get("think_start", ())):
+        return None
+    thinks = Thinks(
+        np.asarray(clock(logged["think_start"]), dtype=float),
+        logged["think_user"],
+        logged["think_deviation"],
     )
+    return user_counts(end, raw.records["user"], thinks, segment.window, segment.wall_s)
 
 
 def with_means_of(summary: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
