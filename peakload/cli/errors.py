@@ -7,7 +7,7 @@
      the file holding the traceback, so CI never reads a crash as a failed verdict
 4    it ran and could not decide: the verdict is inconclusive (``validate``: a figure
      that must decide could not have failed; it names them and the run that would)
-130  interrupted (Ctrl-C)
+130  interrupted (Ctrl-C or SIGTERM; what it started is stopped first)
 
 An unexpected exception is the one case pip calls ``UNKNOWN_ERROR``: its own
 code, one line, and the traceback kept in a file (a temporary file, named in
@@ -37,7 +37,7 @@ EXIT_CODES = (
 EXIT_CODES_ALWAYS = (
     f"Any command: {EXIT_CRASHED} peakload itself failed (an unexpected error: one line "
     f"names the file holding the traceback), {EXIT_INCONCLUSIVE} inconclusive (a verdict "
-    f"the run could not decide: validate), {EXIT_INTERRUPTED} interrupted."
+    f"the run could not decide: validate), {EXIT_INTERRUPTED} interrupted (Ctrl-C or SIGTERM: what it started is stopped first)."
 )
 """The codes every command shares, appended to each ``--help`` epilog."""
 

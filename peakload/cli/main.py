@@ -8,7 +8,9 @@ an exit code. Errors become exit codes in one place, :mod:`peakload.cli.errors`.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from types import ModuleType
 
@@ -70,10 +72,31 @@ def add_exit_codes(commands: argparse._SubParsersAction) -> None:
                 add_exit_codes(action)
 
 
+def stop_on_terminate() -> object:
+    """Make SIGTERM stop a command as Ctrl-C does: a ``KeyboardInterrupt`` in the main
+    thread, so every ``finally`` runs and the servers and load generators the command
+    started are stopped by their PIDs, not left behind (a CI job's time-out sends
+    SIGTERM). The command then exits 130, "interrupted". A command that serves
+    (``serve``) sets its own handlers over this one. Returns the handler it replaced
+    (None off the main thread, where none can be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    console = Console(width=None if sys.stdout.isatty() else 120)
-    return run_mapped(args.command, lambda: args.handler(args, console))
+    previous = stop_on_terminate()
+    try:
+        args = build_parser().parse_args(argv)
+        console = Console(width=None if sys.stdout.isatty() else 120)
+        return run_mapped(args.command, lambda: args.handler(args, console))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
