@@ -37,7 +37,8 @@ EXIT_CODES = (
 EXIT_CODES_ALWAYS = (
     f"Any command: {EXIT_CRASHED} peakload itself failed (an unexpected error: one line "
     f"names the file holding the traceback), {EXIT_INCONCLUSIVE} inconclusive (a verdict "
-    f"the run could not decide: validate), {EXIT_INTERRUPTED} interrupted (Ctrl-C or SIGTERM: what it started is stopped first)."
+    f"the run could not decide: validate), {EXIT_INTERRUPTED} interrupted (Ctrl-C or "
+    "SIGTERM: what it started is stopped first)."
 )
 """The codes every command shares, appended to each ``--help`` epilog."""
 
