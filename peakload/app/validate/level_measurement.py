@@ -19,11 +19,12 @@ counted on their own, both windows' kept; a tier's drawn deviation likewise
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from loadtests.run_files import read_raw
+from loadtests.run_files import RawRun, read_raw
 from peakload.app.loadtest.job import LoadTestRun
 from peakload.core.plan import Plan
 from peakload.measure import outside_file
@@ -48,6 +49,11 @@ class Segment:
 
     run: LoadTestRun
     plan: Plan
+
+    @cached_property
+    def raw(self) -> RawRun:
+        """The load test's raw records, read once for all of the level's figures."""
+        return read_raw(self.run.run_dir)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -115,7 +121,7 @@ def measure(segments: list[Segment]) -> Measured:
 def users_of(segment: Segment) -> UserCounts | None:
     """The segment's requests and thinks' deviation per user over its window; None
     where the records do not say them (not a closed load test of ours, an older run)."""
-    raw = read_raw(segment.run.run_dir)
+    raw = segment.raw
     clock = raw.timebase(segment.plan).clock
     end = np.asarray(clock(raw.records["end"]), dtype=float)
     logged = raw.thinks
@@ -155,7 +161,7 @@ def pooled_summary(segments: list[Segment]) -> dict[str, Any]:
     offset = wall = 0.0
     busy: dict[str, list[float]] = {}  # tier -> [utilization x wall, wall, response x done, done]
     for segment in segments:
-        raw = read_raw(segment.run.run_dir)
+        raw = segment.raw
         records = raw.records
         end = np.asarray(raw.timebase(segment.plan).clock(records["end"]), dtype=float)
         w0, w1 = segment.window
@@ -207,7 +213,7 @@ def measured_batches(
     measured, plan = segment.run, segment.plan
     summary = segment.summary
     w0, w1 = segment.window
-    raw = read_raw(measured.run_dir)
+    raw = segment.raw
     records = raw.records
     timebase = raw.timebase(plan)
     end = timebase.clock(records["end"])
@@ -252,5 +258,5 @@ def _outside_counts(segment: Segment) -> dict[str, tuple[float, float]]:
     path = segment.run.run_dir / outside_file.FILENAME
     if not path.is_file():
         return {}
-    timebase = read_raw(segment.run.run_dir).timebase(segment.plan)
+    timebase = segment.raw.timebase(segment.plan)
     return outside_file.window_counts(path, timebase.clock, segment.window)

@@ -1,0 +1,38 @@
+"""A level measured from a real load test of the mock: the think control and the draws'
+control read from what the generator and the mock actually wrote, not from fakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from peakload.app.loadtest.job import LoadTestOptions, loadtest
+from peakload.app.validate.level_measurement import Segment, measure
+from peakload.measure.validation import measured_estimates
+
+SMOKE = Path(__file__).resolve().parents[4] / "scenarios" / "ci-smoke.toml"
+
+
+@pytest.mark.load
+@pytest.mark.untimed
+def test_a_load_tests_thinks_and_draws_narrow_its_throughput_and_utilizations(tmp_path):
+    run = loadtest(LoadTestOptions(SMOKE, compress=30.0, out=tmp_path))  # 40 s of wall
+    measured = measure([Segment(run, run.plan)])
+    summary = measured.summary
+    assert measured.think is not None
+    (window,) = measured.think.windows
+    assert window.users == 60  # ci-smoke's users, every one active in the window
+    assert window.cycle_s == pytest.approx(2.0 + 0.03, rel=0.15)  # a 2 s think and a step
+    plain = measured_estimates(summary, [], measured.batches, measured.tiers)
+    controlled = measured_estimates(
+        summary, [], measured.batches, measured.tiers, measured.think, measured.busy
+    )
+    throughput = "overall.throughput_rps"
+    assert controlled[throughput].value == pytest.approx(plain[throughput].value, rel=0.05)
+    assert controlled[throughput].ci95 < plain[throughput].ci95 / 2
+    assert set(measured.busy) == {"gateway", "app", "signature", "db"}
+    for tier in measured.busy:
+        metric = f"tiers.{tier}.utilization"
+        assert controlled[metric].value == pytest.approx(plain[metric].value, rel=0.15)
+        assert controlled[metric].ci95 < plain[metric].ci95
