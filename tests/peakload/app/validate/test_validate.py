@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from peakload.app.validate.job import _loadtest_options, plan_validation
+from peakload.app.validate.job import _loadtest_options, load_test_seed, plan_validation
 from peakload.app.validate.plateau import COMPRESS, build_plateau
 from peakload.app.validate.run import DrillPlan, ValidateOptions
 from peakload.cli import main
@@ -163,15 +163,33 @@ def test_a_served_truth_keeps_its_own_failures_out_of_the_levels(tmp_path):
     truth.write_text(db_times(2.0, tmp_path).read_text() + DRILL)
     options = ValidateOptions(SMOKE, serve_scenario_path=truth, levels=(0.5, 1.0))
     for plateau, _ in plan_validation(options, tmp_path).levels:
-        served_path = _loadtest_options(options, plateau, 1.0, tmp_path).serve_scenario_path
+        served_path = _loadtest_options(options, plateau, 1.0, tmp_path, 1).serve_scenario_path
         served = load_scenario(served_path)
         assert not served.failures  # a level measures one steady load
         assert served.transaction("login").demand["db"].mean == pytest.approx(0.008)
     plain = ValidateOptions(SMOKE, serve_scenario_path=db_times(2.0, tmp_path), levels=(1.0,))
     (plateau, _), *_ = plan_validation(plain, tmp_path).levels
-    assert _loadtest_options(plain, plateau, 1.0, tmp_path).serve_scenario_path == Path(
+    assert _loadtest_options(plain, plateau, 1.0, tmp_path, 1).serve_scenario_path == Path(
         plain.serve_scenario_path
     )
+
+
+def test_every_load_test_of_a_validation_draws_its_own_sample(tmp_path):
+    """A pilot and its sized plateau, and each level, get seeds of their own (from
+    --seed, else the scenario's), so pooling two windows pools two samples."""
+    levels = (0.25, 0.5, 1.0)
+    seeds = [
+        load_test_seed(ValidateOptions(SMOKE, levels=levels), index, sized)
+        for index in range(len(levels))
+        for sized in (False, True)
+    ]
+    assert len(set(seeds)) == 6
+    assert seeds[0] == load_scenario(SMOKE).scenario.seed  # the first pilot: as before
+    mine = ValidateOptions(SMOKE, levels=levels, seed=40)
+    assert load_test_seed(mine, 1, True) == 43
+    options = ValidateOptions(SMOKE, levels=(0.5, 1.0))
+    plans = [plan for _, plan in plan_validation(options, tmp_path).levels]
+    assert [p.seed for p in plans] == [seeds[0], seeds[2]]
 
 
 CLIENT_TRANSPORT_S = 0.005
