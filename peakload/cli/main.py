@@ -11,8 +11,8 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Sequence
-from types import ModuleType
+from collections.abc import Callable, Sequence
+from types import FrameType, ModuleType
 
 from rich.console import Console
 
@@ -72,7 +72,11 @@ def add_exit_codes(commands: argparse._SubParsersAction) -> None:
                 add_exit_codes(action)
 
 
-def stop_on_terminate() -> object:
+SignalHandler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
+"""What ``signal.signal`` returns: a function, SIG_DFL or SIG_IGN, or None."""
+
+
+def stop_on_terminate() -> SignalHandler:
     """Make SIGTERM stop a command as Ctrl-C does: a ``KeyboardInterrupt`` in the main
     thread, so every ``finally`` runs and the servers and load generators the command
     started are stopped by their PIDs, not left behind (a CI job's time-out sends
@@ -84,7 +88,7 @@ def stop_on_terminate() -> object:
     return signal.signal(signal.SIGTERM, _interrupt)
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
