@@ -117,7 +117,12 @@ def load_records(paths: list[Path]) -> dict[str, np.ndarray]:
     """All processes' records, concatenated. A file written before records carried
     their send and scheduled times (or by another tool) gets both from its end and
     response: sent at end - response, scheduled when sent."""
-    parts = [_with_deviations(_with_send_times(dict(np.load(p)))) for p in paths]
+    return records_of([dict(np.load(p)) for p in paths])
+
+
+def records_of(files: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """:func:`load_records` of files already read (each a ``requests-*.npz`` as a dict)."""
+    parts = [_with_deviations(_with_send_times(dict(f))) for f in files]
     keys = (
         "end",
         "sent",
@@ -140,9 +145,13 @@ THINK_KEYS = ("think_start", "think_user", "think_deviation")
 def load_thinks(paths: list[Path]) -> dict[str, np.ndarray]:
     """All processes' think logs (:meth:`RequestRecorder.on_think`), concatenated;
     empty arrays where no file has one (an open workload, an older run)."""
-    parts = [np.load(p) for p in paths]
+    return thinks_of([dict(np.load(p)) for p in paths])
+
+
+def thinks_of(files: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """:func:`load_thinks` of files already read (each a ``requests-*.npz`` as a dict)."""
     return {
-        key: np.concatenate([np.asarray(p[key]) for p in parts if key in p] or [np.array([])])
+        key: np.concatenate([f[key] for f in files if key in f] or [np.array([])])
         for key in THINK_KEYS
     }
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from loadtests.recorder import load_records, load_thinks
+from loadtests.recorder import records_of, thinks_of
 from peakload.core.plan import Plan
 from peakload.measure.observations import Timebase
 
@@ -87,7 +87,8 @@ def read_raw(run_dir: str | Path) -> RawRun:
     files = sorted((Path(run_dir) / RAW).glob("requests-*.npz"))
     if not files:
         raise RawRunError(f"{run_dir}: no per-request records ({RAW}/requests-*.npz)")
-    return RawRun(load_records(files), read_shape(run_dir), load_thinks(files))
+    read = [dict(np.load(f)) for f in files]  # each file once: its records and its thinks
+    return RawRun(records_of(read), read_shape(run_dir), thinks_of(read))
 
 
 def _shape_log(run_dir: str | Path) -> dict[str, np.ndarray]:

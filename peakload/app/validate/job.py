@@ -118,7 +118,7 @@ def _scenario_seed(options: ValidateOptions) -> int:
 
 
 def _loadtest_options(
-    options: ValidateOptions, plateau: Plateau, scale: float, run_dir: Path, seed: int
+    options: ValidateOptions, plateau: Plateau, scale: float, run_dir: Path, seed: int | None
 ) -> LoadTestOptions:
     truth = options.serve_scenario_path
     return LoadTestOptions(
@@ -169,12 +169,10 @@ def validate(
     started = time.monotonic()
     context = Context.of(options)
     run.calibration = context.calibration.path if context.calibration else None
-    for index, (plateau, plan) in enumerate(planned.levels):  # the pilots, and predictions
+    for plateau, plan in planned.levels:  # the pilots, each with its prediction (and seed)
         simulation = predict(options, plateau, plan, run_dir, bounds, context)
         measured = loadtest(
-            _loadtest_options(
-                options, plateau, plan.user_scale, run_dir, load_test_seed(options, index, False)
-            ),
+            _loadtest_options(options, plateau, plan.user_scale, run_dir, plan.seed),
             plan,
             advance_from(done),
         )

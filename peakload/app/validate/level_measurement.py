@@ -55,6 +55,11 @@ class Segment:
         """The load test's raw records, read once for all of the level's figures."""
         return read_raw(self.run.run_dir)
 
+    @cached_property
+    def end(self) -> np.ndarray:
+        """Each record's end on the plan's scenario clock (the window's clock)."""
+        return np.asarray(self.raw.timebase(self.plan).clock(self.raw.records["end"]), dtype=float)
+
     @property
     def summary(self) -> dict[str, Any]:
         return self.run.summary.to_dict()
@@ -123,7 +128,6 @@ def users_of(segment: Segment) -> UserCounts | None:
     where the records do not say them (not a closed load test of ours, an older run)."""
     raw = segment.raw
     clock = raw.timebase(segment.plan).clock
-    end = np.asarray(clock(raw.records["end"]), dtype=float)
     logged = raw.thinks
     if not len(logged.get("think_start", ())):
         return None
@@ -132,7 +136,7 @@ def users_of(segment: Segment) -> UserCounts | None:
         logged["think_user"],
         logged["think_deviation"],
     )
-    return user_counts(end, raw.records["user"], thinks, segment.window, segment.wall_s)
+    return user_counts(segment.end, raw.records["user"], thinks, segment.window, segment.wall_s)
 
 
 def with_means_of(summary: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
@@ -161,9 +165,8 @@ def pooled_summary(segments: list[Segment]) -> dict[str, Any]:
     offset = wall = 0.0
     busy: dict[str, list[float]] = {}  # tier -> [utilization x wall, wall, response x done, done]
     for segment in segments:
-        raw = segment.raw
-        records = raw.records
-        end = np.asarray(raw.timebase(segment.plan).clock(records["end"]), dtype=float)
+        records = segment.raw.records
+        end = segment.end
         w0, w1 = segment.window
         inside = (end >= w0) & (end < w1)
         parts["end"].append(end[inside] - w0 + offset)
@@ -216,7 +219,7 @@ def measured_batches(
     raw = segment.raw
     records = raw.records
     timebase = raw.timebase(plan)
-    end = timebase.clock(records["end"])
+    end = segment.end
     names = [t.name for t in plan.scenario.transactions]
     count = level_batches(segment.wall_s)
     batches = batch_summaries(
