@@ -79,7 +79,7 @@ def run_child(scenario_path: Path, factor: int) -> dict[str, Any]:
     scenario = scaled(load_scenario(scenario_path), factor)
     (seed,) = replication_seeds(scenario.scenario.seed, 1)
     started, cpu = time.perf_counter(), time.process_time()
-    summary, _, _ = run_replication(scenario, seed, series=False)
+    summary = run_replication(scenario, seed, series=False).summary
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {

@@ -38,6 +38,7 @@ from peakload.measure.reduce import Observations, summarize, timeseries
 from peakload.measure.request_stream import RequestStream
 from peakload.measure.stats import minute_edges
 from peakload.measure.visit_stream import VisitStream
+from peakload.measure.window_sketches import WindowSketches
 from simulation.drills import drill_summary, lost_series
 from simulation.plan_model import PlanModel
 from simulation.records import RunRecords
@@ -87,6 +88,9 @@ class WallRequests:
 
     def latencies_in(self, window: tuple[float, float]) -> np.ndarray:
         return self.stream.latencies_in(self._wall(window))
+
+    def window_sketches(self, window: tuple[float, float]) -> WindowSketches:
+        return self.stream.window_sketches(self._wall(window))
 
 
 def plan_span(plan: Plan) -> tuple[float, float]:
@@ -183,7 +187,8 @@ def run_plan_replication(
     if failures:  # what the drills took, per scenario-clock minute, as the load test's series
         edges = np.append(columns["time_s"], observations.span[1])
         columns |= lost_series(plan.scenario, failures, edges)
-    return summary, columns, latencies
+    sketches = WallRequests(records.requests, observations.timebase).window_sketches(window)
+    return Replication(summary, columns, latencies, sketches)
 
 
 def plan_timeseries(records: RunRecords, plan: Plan, origin: float) -> Timeseries:

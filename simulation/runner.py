@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_all_start_methods, get_context
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from peakload.core.runtime import collected_on_leaving
 from peakload.core.scenario import Failure, Scenario, Slo
 from peakload.measure.judge import judge
 from peakload.measure.reduce import summarize, timeseries
+from peakload.measure.window_sketches import WindowSketches
 from simulation.crosscheck import crosscheck
 from simulation.drills import drill_summary, lost_series
 from simulation.model import Model
@@ -36,21 +37,32 @@ from simulation.replications import combine, combine_series
 from simulation.statistics import detect_warmup
 
 Progress = Callable[[float], None]  # simulated seconds completed, over all replications
-# One replication: its window summary, its per-minute series, its window latencies.
-Replication = tuple[Summary, Timeseries, np.ndarray]
+
+
+class Replication(NamedTuple):
+    """One replication's window summary, per-minute series, window latencies (a
+    uniform sample of at most 200,000) and window sketches."""
+
+    summary: Summary
+    series: Timeseries
+    latencies: np.ndarray
+    sketches: WindowSketches
 
 
 @dataclass
 class SimulationResult:
     """A judged simulation: the combined summary, the per-minute series, each
-    replication's own summary, and the window's response times (all replications;
+    replication's own summary, the window's response times (all replications;
     each replication keeps a uniform sample of at most 200,000), for ``compare``'s
-    Mann-Whitney test."""
+    Mann-Whitney test, and the window's sketches pooled over the replications
+    (their quantiles are those of every simulated request in the window:
+    :mod:`peakload.measure.window_sketches`)."""
 
     summary: Summary
     timeseries: Timeseries
     replications: list[Summary]
     latencies: np.ndarray
+    sketches: WindowSketches | None = None
 
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
@@ -107,7 +119,7 @@ def run_replication(
         columns = timeseries(observations)
         edges = np.append(columns["time_s"], scenario.end_s)
         columns |= lost_series(scenario, drills, edges)
-    return summary, columns, latencies
+    return Replication(summary, columns, latencies, records.requests.window_sketches(window))
 
 
 def _relative(progress: Progress | None, origin: float) -> Callable[[float], None] | None:
@@ -158,7 +170,7 @@ def replicate(
     else:
         arguments = [(run, s) for s in seeds]
         results = run_in_processes(_replication_job, arguments, jobs, progress)
-    per_replication = [r[0] for r in results]
+    per_replication = [r.summary for r in results]
     summary = combine(per_replication)
     summary.seed = seed
     summary.replications = replications
@@ -166,9 +178,10 @@ def replicate(
     summary.slo = judge(slo, summary)
     return SimulationResult(
         summary,
-        combine_series([r[1] for r in results]),
+        combine_series([r.series for r in results]),
         per_replication,
-        np.concatenate([r[2] for r in results]),
+        np.concatenate([r.latencies for r in results]),
+        WindowSketches.pooled(r.sketches for r in results),
     )
 
 

@@ -34,10 +34,9 @@ from simulation.sizing_sequential import (
 
 def _job(args: tuple) -> Summary:
     scenario, seed, failures, in_state = args
-    summary, _, _ = run_replication(
+    return run_replication(
         scenario, seed, failures=failures, series=False, in_state=in_state
-    )
-    return summary
+    ).summary
 
 
 class CandidateRounds:

@@ -31,6 +31,7 @@ import numpy as np
 
 from peakload.measure.sketch import DEFAULT_ALPHA, LogHistogram
 from peakload.measure.stats import PERCENTILES, Outcome
+from peakload.measure.window_sketches import WindowSketches
 
 RESERVOIR = 200_000
 """Window response times kept for ``compare`` (a uniform sample beyond that)."""
@@ -168,6 +169,17 @@ class RequestStream:
         keys = [(b, index) for b in range(bins.start, bins.stop)]
         return self._merged([self.by_transaction[k] for k in keys if k in self.by_transaction])
 
+    def window_sketches(self, window: tuple[float, float]) -> WindowSketches:
+        """The sketches of ``window``'s response times, all attempts' and each
+        transaction's: what a replication adds to a pooled prediction's quantiles
+        (:mod:`peakload.measure.window_sketches`)."""
+        bins = self._bins(window)
+        overall = self._merged(
+            [self.by_bin[b] for b in range(bins.start, bins.stop) if b in self.by_bin]
+        )
+        transactions = {n: self.transaction_sketch(window, i) for i, n in enumerate(self.names)}
+        return WindowSketches(overall, transactions)
+
     def summary(
         self, window: tuple[float, float], length_s: float | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -178,14 +190,12 @@ class RequestStream:
         count, errors = self.count[bins].sum(axis=0), self.errors[bins].sum(axis=0)
         total = self.total[bins].sum(axis=0)
         n, bad = int(count.sum()), int(errors.sum())
-        overall_sketch = self._merged(
-            [self.by_bin[b] for b in range(bins.start, bins.stop) if b in self.by_bin]
-        )
+        sketches = self.window_sketches(window)
         overall = {
             "requests": n,
             "throughput_rps": n / length,
             "ok_rps": (n - bad) / length,
-            **self._latency(overall_sketch, n, float(total.sum())),
+            **self._latency(sketches.overall, n, float(total.sum())),
             "error_rate": bad / n if n else 0.0,
             "timeouts": int(self.timeouts[bins].sum()),
             "refusals": int(self.refusals[bins].sum()),
@@ -195,7 +205,7 @@ class RequestStream:
             mine, wrong = int(count[i]), int(errors[i])
             transactions[name] = {
                 "count": mine,
-                **self._latency(self.transaction_sketch(window, i), mine, float(total[i])),
+                **self._latency(sketches.transactions[name], mine, float(total[i])),
                 "errors": wrong,
                 "error_rate": wrong / mine if mine else 0.0,
             }

@@ -108,7 +108,7 @@ def test_candidates_costlier_than_an_accepted_one_run_nothing(executor):
 def test_the_utilization_floor_is_below_what_a_passing_candidate_simulates():
     scenario = load_scenario(SCENARIOS / "ci-smoke.toml")
     (seed,) = replication_seeds(scenario.scenario.seed, 1)
-    summary, _, _ = run_replication(scenario, seed, series=False)
+    summary = run_replication(scenario, seed, series=False).summary
     config = Config(
         tuple(t.instances for t in scenario.tiers), tuple(t.workers for t in scenario.tiers)
     )

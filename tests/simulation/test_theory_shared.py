@@ -71,7 +71,7 @@ def test_one_core_response_variance_is_processor_sharings_not_fcfs():
         [pool(1, 1000, 1)], {"cpu": exponential(1 / mu)}, rate=rho * mu, end="12:00", seed=1
     )
     variances = [
-        float(np.var(run_replication(scenario, seed, series=False)[2].astype(float)))
+        float(np.var(run_replication(scenario, seed, series=False).latencies.astype(float)))
         for seed in replication_seeds(1, 4)
     ]
     half = 3.182 * np.std(variances, ddof=1) / 2  # t(0.975, 3) s / sqrt(4)

@@ -26,6 +26,7 @@ from peakload.measure.validation import (
     judged_transactions,
     measured_estimates,
     replication_estimates,
+    with_pooled_quantiles,
 )
 from simulation.input_uncertainty import OperatingPoint, input_half_widths
 
@@ -45,9 +46,9 @@ def level_rows(level: LevelResult, bounds: Bounds, context: Context, minimum: in
     level.requests = int(summary["overall"]["requests"])
     transactions = judged_transactions(summary, min(minimum, MIN_MEAN_REQUESTS))
     means_only = set(transactions) - set(judged_transactions(summary, minimum))
-    predicted = replication_estimates(
-        [r.to_dict() for r in level.simulation.result.replications], transactions
-    )
+    result = level.simulation.result
+    predicted = replication_estimates([r.to_dict() for r in result.replications], transactions)
+    predicted = with_pooled_quantiles(predicted, result.sketches)
     predicted = with_input_uncertainty(predicted, level, context)
     measured_figures = measured_estimates(
         summary, transactions, measured.batches, measured.tiers, measured.think, measured.busy

@@ -64,6 +64,7 @@ from peakload.measure.validation.figures import (
     judged_transactions,
     measured_estimates,
     replication_estimates,
+    with_pooled_quantiles,
 )
 from peakload.measure.validation.kinds import (
     MATTERS_SHARE,
@@ -112,4 +113,5 @@ __all__ = [
     "prediction_basis",
     "replication_estimates",
     "verdict",
+    "with_pooled_quantiles",
 ]

@@ -17,6 +17,7 @@ from peakload.measure.stats import half_width, request_summary
 from peakload.measure.think_control import ThinkControl
 from peakload.measure.validation.kinds import MIN_TRANSACTION_REQUESTS, MetricKind
 from peakload.measure.validation.rows import Estimate
+from peakload.measure.window_sketches import WindowSketches
 
 THROUGHPUT = "overall.throughput_rps"
 
@@ -82,6 +83,29 @@ def replication_estimates(
         finite = [v for v in values if math.isfinite(v)]
         out[metric] = Estimate(float(np.mean(finite)) if finite else math.nan, half_width(values))
     return out
+
+
+def with_pooled_quantiles(
+    predicted: dict[str, Estimate], sketches: WindowSketches | None
+) -> dict[str, Estimate]:
+    """``predicted`` with each percentile that of every replication's requests pooled.
+
+    A measured percentile is that of every request of its window (a pilot's and a
+    sized plateau's pooled), usually several replications long; the mean of the
+    replications' own percentiles is another figure where responses come in bursts
+    (:mod:`peakload.measure.window_sketches`). The half-width stays the one from the
+    replications' spread (sectioning: Asmussen and Glynn, *Stochastic Simulation*,
+    ch. III.5), which does not shrink below what the window length allows.
+    Without sketches (a run read back from its files) the prediction is kept."""
+    if sketches is None:
+        return predicted
+    pooled = sketches.percentiles()
+    return {
+        metric: Estimate(pooled[metric], estimate.ci95)
+        if metric in pooled and math.isfinite(pooled[metric])
+        else estimate
+        for metric, estimate in predicted.items()
+    }
 
 
 def batch_summaries(

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from peakload.measure.sketch import LogHistogram
 from peakload.measure.stats import Outcome, half_width
 from peakload.measure.validation import (
     Estimate,
@@ -16,7 +17,9 @@ from peakload.measure.validation import (
     judged_transactions,
     measured_estimates,
     replication_estimates,
+    with_pooled_quantiles,
 )
+from peakload.measure.window_sketches import WindowSketches
 from tests.peakload.measure.validation.builders import row, summary
 
 
@@ -70,6 +73,25 @@ def test_replication_estimates_are_means_with_half_widths():
     est = replication_estimates(reps, ["a"])
     assert est["transactions.a.mean_s"].value == pytest.approx(0.2)
     assert est["overall.throughput_rps"].ci95 == pytest.approx(half_width([9.0, 11.0]))
+
+
+def test_a_predicted_percentile_is_that_of_the_pooled_replications_its_width_kept():
+    predicted = {
+        "overall.p95_s": Estimate(0.222, 0.015),
+        "transactions.a.p95_s": Estimate(0.5, 0.04),
+        "transactions.a.mean_s": Estimate(0.07, 0.002),
+    }
+    sketches = WindowSketches(
+        LogHistogram().add(np.linspace(0.001, 0.2, 1001)),
+        {"a": LogHistogram(), "b": LogHistogram().add(np.array([1.0]))},
+    )
+    pooled = with_pooled_quantiles(predicted, sketches)
+    assert pooled["overall.p95_s"].value == pytest.approx(0.19005, rel=0.006)
+    assert pooled["overall.p95_s"].ci95 == 0.015
+    assert pooled["transactions.a.p95_s"] == predicted["transactions.a.p95_s"]  # none pooled
+    assert pooled["transactions.a.mean_s"] == predicted["transactions.a.mean_s"]
+    assert set(pooled) == set(predicted)
+    assert with_pooled_quantiles(predicted, None) is predicted
 
 
 def test_measured_batches_cut_the_window_and_rate_per_wall_second():
