@@ -19,9 +19,11 @@ out). Its relative half-width is that of ``X_c`` and that of ``D`` (batch
 means of each batch's busy less deviation over its requests, the mix's
 spread) in quadrature.
 
-A server that does not count its draws (a real service, CPU seconds from the
-operating system) or a run without the think control keeps the plain
-batch-means utilization.
+Without the think control (an open workload, whose arrivals' luck is as real
+in the model as in the run; an older run) the ratio is 1 and the count's noise
+is its batch-means half-width. A server that does not count its draws (a real
+service, CPU seconds from the operating system) keeps the plain batch-means
+utilization.
 
 >>> window = BusyWindow(busy_s=30.0, deviation_s=1.5, requests=1000,
 ...     per_request=[0.0285, 0.0286, 0.0284, 0.0285, 0.0285])

@@ -164,9 +164,11 @@ def measured_estimates(
     tier figure (``utilization``, ``mean_response_s``) where the run has them.
     A figure without batches gets no half-width. ``think``: the thinks'
     deviation, user by user, taken out of the throughput
-    (:mod:`peakload.measure.think_control`); with it, ``busy``: per tier the
-    draws' deviation, taken out of its utilization and the throughput's control
-    carried into it (:mod:`peakload.measure.busy_control`).
+    (:mod:`peakload.measure.think_control`). ``busy``: per tier the draws'
+    deviation, taken out of its utilization, with the throughput's control
+    carried into it where there is one (:mod:`peakload.measure.busy_control`);
+    without (an open workload, whose arrivals' luck is real in both the model
+    and the run), the count's own batch-means noise.
     """
     names = list(transactions)
     whole = figures(summary, names)
@@ -179,14 +181,16 @@ def measured_estimates(
         else:
             values = [p[metric][1] for p in per if metric in p]
         out[metric] = Estimate(value, half_width(values))
-    if think is None:
-        return out
-    # the users' thinks out of the count, the server's share kept
     plain = out[THROUGHPUT].value
-    out[THROUGHPUT] = throughput = Estimate(*think.estimate(out["overall.mean_s"].ci95))
+    if think is not None:  # the users' thinks out of the count, the server's share kept
+        out[THROUGHPUT] = Estimate(*think.estimate(out["overall.mean_s"].ci95))
+    throughput = out[THROUGHPUT]
+    if not (plain > 0 and throughput.value > 0 and math.isfinite(throughput.ci95)):
+        return out
+    # an open workload's count keeps its arrivals' luck: the ratio is 1, the noise its own
+    ratio, relative = throughput.value / plain, throughput.ci95 / throughput.value
     for tier, control in (busy or {}).items():
         metric = f"tiers.{tier}.utilization"
-        if metric in out and plain > 0 and throughput.value > 0:
-            ratio, relative = throughput.value / plain, throughput.ci95 / throughput.value
+        if metric in out:
             out[metric] = Estimate(*control.estimate(out[metric].value, ratio, relative))
     return out

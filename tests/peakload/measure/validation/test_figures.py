@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from peakload.measure.busy_control import BusyControl, BusyWindow
 from peakload.measure.sketch import LogHistogram
 from peakload.measure.stats import Outcome, half_width
 from peakload.measure.validation import (
@@ -116,6 +117,23 @@ def test_measured_batches_cut_the_window_and_rate_per_wall_second():
     assert est["overall.throughput_rps"].ci95 > 0
     assert est["tiers.db.utilization"].ci95 == pytest.approx(half_width([0.4, 0.6]))
     assert math.isnan(est["tiers.db.mean_response_s"].ci95)  # no batches of it
+    # An open workload (no thinks logged) whose server counted its draws: the draws'
+    # luck leaves the utilization, the count's own noise stays in its interval.
+    drawn = BusyWindow(busy_s=50.0, deviation_s=2.5, requests=2000, per_request=[0.025] * 5)
+    open_loop = measured_estimates(
+        whole,
+        ["a", "b"],
+        batches,
+        {"db": {"utilization": [0.4, 0.6]}},
+        None,
+        {"db": BusyControl([drawn])},
+    )
+    count = est["overall.throughput_rps"]
+    assert open_loop["overall.throughput_rps"] == count
+    assert open_loop["tiers.db.utilization"].value == pytest.approx(0.5 * 47.5 / 50.0)
+    assert open_loop["tiers.db.utilization"].ci95 == pytest.approx(
+        0.5 * 47.5 / 50.0 * count.ci95 / count.value
+    )
 
 
 def test_failing_names_each_metric_once():
