@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from peakload.app.validate.judging import level_rows
+from peakload.app.validate.model_spread import controlled_spread, model_window
 from peakload.app.validate.plateau import shortest_window
 from peakload.app.validate.prediction import Context
 from peakload.app.validate.run import LevelResult, ValidateOptions
@@ -31,8 +32,10 @@ def needed_windows(
 ) -> dict[str, float]:
     """metric -> the wall window each row that matters and is not decisive needs,
     from this level's own batch means (a transaction with too few requests for a row
-    is sized from the :data:`SIZING_MIN_REQUESTS` it has); NaN for a row whose
-    prediction alone is too wide to be decisive, which no window decides."""
+    is sized from the :data:`SIZING_MIN_REQUESTS` it has), and for a transaction's
+    mean at least what the model's spread between windows says
+    (:mod:`peakload.app.validate.model_spread`); NaN for a row whose prediction
+    alone is too wide to be decisive, which no window decides."""
     rows = level.rows
     missing = set(level.missing)
     if missing:
@@ -52,10 +55,33 @@ def needed_windows(
             # their intervals): no window decides it, so none is bought for it.
             out[row.metric] = math.nan
             continue
-        out[row.metric] = scaled_length(row.measured.ci95, target, window)
+        out[row.metric] = max(
+            scaled_length(row.measured.ci95, target, window),
+            _model_window(level, row.metric, target, context),
+        )
     for metric in missing - set(out):
         out[metric] = math.inf
     return out
+
+
+def _model_window(level: LevelResult, metric: str, target: float, context: Context) -> float:
+    """The window a transaction's mean row needs by the model's own spread between
+    windows (:mod:`peakload.app.validate.model_spread`): a floor under the pilot's
+    batch-means estimate, 0 for any other row or without enough replications."""
+    parts = metric.split(".")
+    if len(parts) != 3 or parts[0] != "transactions" or parts[2] != "mean_s":
+        return 0.0
+    if context.model is None:
+        return 0.0
+    name = parts[1]
+    result = level.simulation.result
+    figures = [r.transactions.get(name) for r in result.replications]
+    known = [f for f in figures if f is not None and f.mean_s is not None]
+    spread = controlled_spread(
+        [float(f.mean_s) for f in known], [float(f.count) for f in known], context.model, name
+    )
+    w0, w1 = result.summary.window_s or (0.0, 0.0)
+    return model_window(spread, target, (w1 - w0) / level.plan.compress)
 
 
 def allocate(
