@@ -177,7 +177,9 @@ class RequestStream:
         overall = self._merged(
             [self.by_bin[b] for b in range(bins.start, bins.stop) if b in self.by_bin]
         )
-        transactions = {n: self.transaction_sketch(window, i) for i, n in enumerate(self.names)}
+        transactions = {  # copies: the stream's own keep counting if the run goes on
+            n: self._merged([self.transaction_sketch(window, i)]) for i, n in enumerate(self.names)
+        }
         return WindowSketches(overall, transactions)
 
     def summary(

@@ -77,11 +77,12 @@ def _model_window(level: LevelResult, metric: str, target: float, context: Conte
     result = level.simulation.result
     figures = [r.transactions.get(name) for r in result.replications]
     known = [f for f in figures if f is not None and f.mean_s is not None]
-    spread = controlled_spread(
-        [float(f.mean_s) for f in known], [float(f.count) for f in known], context.model, name
-    )
+    means, counts = [float(f.mean_s) for f in known], [float(f.count) for f in known]
+    draws_out = level.drawn_share >= 0.5  # the mock said its draws: the means are controlled
+    spread = controlled_spread(means, counts, context.model, name, draws_out)
     w0, w1 = result.summary.window_s or (0.0, 0.0)
-    return model_window(spread, target, (w1 - w0) / level.plan.compress)
+    simulated = level.pilot_plan or level.plan  # the prediction simulates the pilot's plan
+    return model_window(spread, target, (w1 - w0) / simulated.compress)
 
 
 def allocate(

@@ -44,6 +44,7 @@ def level_rows(level: LevelResult, bounds: Bounds, context: Context, minimum: in
     measured = measure(segments)
     summary = measured.summary
     level.requests = int(summary["overall"]["requests"])
+    level.drawn_share = measured.drawn_share
     transactions = judged_transactions(summary, min(minimum, MIN_MEAN_REQUESTS))
     means_only = set(transactions) - set(judged_transactions(summary, minimum))
     result = level.simulation.result

@@ -88,6 +88,9 @@ class Measured:
     outside: OutsideTimes | None
     think: ThinkControl | None = None
     busy: dict[str, BusyControl] = field(default_factory=dict)
+    drawn_share: float = 0.0
+    """The share of the window's requests whose answer said the demand it drew (and
+    whose means therefore have the draws' luck out): 0 against a real service."""
 
 
 def level_batches(wall_s: float) -> int:
@@ -120,7 +123,19 @@ def measure(segments: list[Segment]) -> Measured:
     known = [t for t in thinks if t is not None]
     think = ThinkControl(known) if known and len(known) == len(thinks) else None
     drawn = {n: BusyControl(w) for n, w in busy.items() if len(w) == len(segments)}
-    return Measured(summary, batches, tiers, outside_file.from_counts(counts), think, drawn)
+    outside = outside_file.from_counts(counts)
+    return Measured(summary, batches, tiers, outside, think, drawn, drawn_share(segments))
+
+
+def drawn_share(segments: list[Segment]) -> float:
+    """The share of the windows' requests that carry their drawn demand's deviation."""
+    known = total = 0
+    for segment in segments:
+        w0, w1 = segment.window
+        inside = (segment.end >= w0) & (segment.end < w1)
+        known += int(np.isfinite(segment.raw.records["demand_deviation"][inside]).sum())
+        total += int(inside.sum())
+    return known / total if total else 0.0
 
 
 def users_of(segment: Segment) -> UserCounts | None:

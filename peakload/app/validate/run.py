@@ -161,6 +161,8 @@ class LevelResult:
     pilot_plan: Plan | None = None
     requests: int = 0
     """Requests measured in the level's window(s): the pilot's and the plateau's, pooled."""
+    drawn_share: float = 0.0
+    """The share of those whose answer said the demand it drew (its means controlled)."""
     needed: dict[str, float] = field(default_factory=dict)
     """metric -> wall seconds of window each undecided row that matters needs."""
 

@@ -94,8 +94,10 @@ def with_pooled_quantiles(
     sized plateau's pooled), usually several replications long; the mean of the
     replications' own percentiles is another figure where responses come in bursts
     (:mod:`peakload.measure.window_sketches`). The half-width stays the one from the
-    replications' spread (sectioning: Asmussen and Glynn, *Stochastic Simulation*,
-    ch. III.5), which does not shrink below what the window length allows.
+    spread of the replications' own percentiles, which does not shrink below what
+    the window length allows (Asmussen and Glynn's sectioning, *Stochastic
+    Simulation*, ch. III.5, centres that spread on the pooled value instead: at the
+    April day's peak, 2 % more width).
     Without sketches (a run read back from its files) the prediction is kept."""
     if sketches is None:
         return predicted
@@ -185,8 +187,10 @@ def measured_estimates(
     if think is not None:  # the users' thinks out of the count, the server's share kept
         out[THROUGHPUT] = Estimate(*think.estimate(out["overall.mean_s"].ci95))
     throughput = out[THROUGHPUT]
-    if not (plain > 0 and throughput.value > 0 and math.isfinite(throughput.ci95)):
+    if not (plain > 0 and throughput.value > 0):
         return out
+    if think is None and not math.isfinite(throughput.ci95):
+        return out  # no count noise to carry: the plain utilization stays
     # an open workload's count keeps its arrivals' luck: the ratio is 1, the noise its own
     ratio, relative = throughput.value / plain, throughput.ci95 / throughput.value
     for tier, control in (busy or {}).items():

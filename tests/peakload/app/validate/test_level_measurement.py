@@ -39,6 +39,8 @@ def test_a_load_tests_thinks_and_draws_narrow_its_throughput_and_utilizations(tm
     assert controlled[throughput].value == pytest.approx(plain[throughput].value, rel=near)
     assert controlled[throughput].ci95 < plain[throughput].ci95 / 2
     assert set(measured.busy) == {"gateway", "app", "signature", "db"}
+    # every answer the emulating mock gave said the demand its request drew
+    assert measured.drawn_share == pytest.approx(1.0, abs=0.01)
     for tier in measured.busy:
         metric = f"tiers.{tier}.utilization"
         assert controlled[metric].value == pytest.approx(plain[metric].value, rel=0.15)

@@ -7,9 +7,10 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from scipy.stats import t as student_t
 
 from peakload.app.validate.budget import needed_windows
-from peakload.app.validate.model_spread import Z95, controlled_spread, model_window
+from peakload.app.validate.model_spread import controlled_spread, model_window
 from peakload.app.validate.plateau import Plateau
 from peakload.app.validate.prediction import Context
 from peakload.app.validate.run import LevelResult, ValidateOptions
@@ -41,6 +42,8 @@ def test_the_draws_share_is_taken_off_and_the_queueings_left():
     # draws alone: nothing is left to plan by (up to the variance estimate's own noise)
     means, counts = replications(0.0, 200, 400)
     assert controlled_spread(means, counts, SCENARIO, "job") < 0.0015
+    raw = float(np.std(means, ddof=1))
+    assert controlled_spread(means, counts, SCENARIO, "job", draws_out=False) == raw
 
 
 def test_too_few_replications_or_an_unknown_transaction_give_no_spread():
@@ -51,9 +54,13 @@ def test_too_few_replications_or_an_unknown_transaction_give_no_spread():
     assert model_window(math.nan, 0.003, 60.0) == 0.0
 
 
-def test_the_window_a_mean_needs_grows_as_the_square_of_its_spread():
-    assert model_window(0.006, Z95 * 0.003, 60.0) == pytest.approx(240.0)
-    assert model_window(0.001, Z95 * 0.003, 60.0) == 60.0  # already met
+def test_the_window_a_mean_needs_grows_as_the_square_of_its_spread_times_t():
+    # a 60 s window spreading by 6 ms, for a 6 ms half-width: about 250 s, cut into
+    # 30 batches of 6 s (level_batches), whose t(29) the half-width is taken with
+    t29 = float(student_t.ppf(0.975, 29))
+    assert model_window(0.006, 0.006, 60.0) == pytest.approx(60.0 * t29**2)
+    assert model_window(0.012, 0.006, 60.0) == pytest.approx(4 * 60.0 * t29**2)
+    assert model_window(0.001, 0.006, 60.0) == 60.0  # already met
 
 
 def test_a_mean_row_is_planned_by_the_longer_of_its_pilot_and_the_model():
@@ -86,7 +93,14 @@ def test_a_mean_row_is_planned_by_the_longer_of_its_pilot_and_the_model():
     blind = Context(shares={"job": 1.0}, delay_tiers=())
     assert needed_windows(level, bounds, options, blind) == {mean.metric: pytest.approx(pilot_only)}
     seeing = Context(shares={"job": 1.0}, delay_tiers=(), model=SCENARIO)
+    level.drawn_share = 1.0  # the mock said every request's draws: its means are controlled
     spread = controlled_spread(means, counts, SCENARIO, "job")
     needed = needed_windows(level, bounds, options, seeing)[mean.metric]
-    assert needed == pytest.approx(60.0 * (Z95 * spread / target) ** 2)
+    assert needed == pytest.approx(model_window(spread, target, 60.0))
     assert needed > 2 * pilot_only
+    # a real service says no draws: its means keep them, and so does the model's spread
+    level.drawn_share = 0.0
+    raw = float(np.std(means, ddof=1))
+    needed_raw = needed_windows(level, bounds, options, seeing)[mean.metric]
+    assert needed_raw == pytest.approx(model_window(raw, target, 60.0))
+    assert needed_raw > needed
