@@ -170,16 +170,19 @@ class RequestStream:
         return self._merged([self.by_transaction[k] for k in keys if k in self.by_transaction])
 
     def window_sketches(self, window: tuple[float, float]) -> WindowSketches:
-        """The sketches of ``window``'s response times, all attempts' and each
+        """Copies of the sketches of ``window``'s response times, all attempts' and each
         transaction's: what a replication adds to a pooled prediction's quantiles
-        (:mod:`peakload.measure.window_sketches`)."""
+        (:mod:`peakload.measure.window_sketches`); the stream's own keep counting."""
+        return WindowSketches.pooled([self._window_sketches(window)])
+
+    def _window_sketches(self, window: tuple[float, float]) -> WindowSketches:
+        """``window``'s sketches, a transaction's the stream's own when it keeps one for
+        the window (read, not to be changed)."""
         bins = self._bins(window)
         overall = self._merged(
             [self.by_bin[b] for b in range(bins.start, bins.stop) if b in self.by_bin]
         )
-        transactions = {  # copies: the stream's own keep counting if the run goes on
-            n: self._merged([self.transaction_sketch(window, i)]) for i, n in enumerate(self.names)
-        }
+        transactions = {n: self.transaction_sketch(window, i) for i, n in enumerate(self.names)}
         return WindowSketches(overall, transactions)
 
     def summary(
@@ -192,7 +195,7 @@ class RequestStream:
         count, errors = self.count[bins].sum(axis=0), self.errors[bins].sum(axis=0)
         total = self.total[bins].sum(axis=0)
         n, bad = int(count.sum()), int(errors.sum())
-        sketches = self.window_sketches(window)
+        sketches = self._window_sketches(window)
         overall = {
             "requests": n,
             "throughput_rps": n / length,

@@ -14,6 +14,16 @@ from simulation.runner import simulate
 from tests.factories import exponential, station_scenario
 
 
+def ten_minutes_at_one_cpu(rate: float):
+    """Ten minutes of open arrivals at ``rate`` on one exponential 50 ms server."""
+    return station_scenario(
+        [{"name": "cpu", "instances": 1, "workers": 1}],
+        {"cpu": exponential(0.05)},
+        rate=rate,
+        end="00:10",
+    )
+
+
 def test_each_replications_model_is_freed_when_it_ends(monkeypatch):
     # A model is a web of references (its users, tiers and streams point back at it),
     # so reference counting alone never frees it: left to the collector, the models of
@@ -27,12 +37,7 @@ def test_each_replications_model_is_freed_when_it_ends(monkeypatch):
 
     monkeypatch.setattr(Model, "__init__", tracked)
     gc.collect()
-    scenario = station_scenario(
-        [{"name": "cpu", "instances": 1, "workers": 1}],
-        {"cpu": exponential(0.05)},
-        rate=5.0,
-        end="00:10",
-    )
+    scenario = ten_minutes_at_one_cpu(rate=5.0)
     result = simulate(scenario, replications=3, jobs=1)
     assert result.summary.replications == 3
     assert len(models) == 3
@@ -40,12 +45,7 @@ def test_each_replications_model_is_freed_when_it_ends(monkeypatch):
 
 
 def test_the_replications_window_sketches_pool_every_simulated_request():
-    scenario = station_scenario(
-        [{"name": "cpu", "instances": 1, "workers": 1}],
-        {"cpu": exponential(0.05)},
-        rate=10.0,
-        end="00:10",
-    )
+    scenario = ten_minutes_at_one_cpu(rate=10.0)
     result = simulate(scenario, replications=3, jobs=1)
     assert result.sketches is not None
     counted = sum(r.overall.requests for r in result.replications)

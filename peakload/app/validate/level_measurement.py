@@ -60,6 +60,12 @@ class Segment:
         """Each record's end on the plan's scenario clock (the window's clock)."""
         return np.asarray(self.raw.timebase(self.plan).clock(self.raw.records["end"]), dtype=float)
 
+    @cached_property
+    def inside(self) -> np.ndarray:
+        """Which records ended in the window."""
+        w0, w1 = self.window
+        return (self.end >= w0) & (self.end < w1)
+
     @property
     def summary(self) -> dict[str, Any]:
         return self.run.summary.to_dict()
@@ -131,10 +137,8 @@ def drawn_share(segments: list[Segment]) -> float:
     """The share of the windows' requests that carry their drawn demand's deviation."""
     known = total = 0
     for segment in segments:
-        w0, w1 = segment.window
-        inside = (segment.end >= w0) & (segment.end < w1)
-        known += int(np.isfinite(segment.raw.records["demand_deviation"][inside]).sum())
-        total += int(inside.sum())
+        known += int(np.isfinite(segment.raw.records["demand_deviation"][segment.inside]).sum())
+        total += int(segment.inside.sum())
     return known / total if total else 0.0
 
 
@@ -180,11 +184,9 @@ def pooled_summary(segments: list[Segment]) -> dict[str, Any]:
     offset = wall = 0.0
     busy: dict[str, list[float]] = {}  # tier -> [utilization x wall, wall, response x done, done]
     for segment in segments:
-        records = segment.raw.records
-        end = segment.end
+        records, inside = segment.raw.records, segment.inside
         w0, w1 = segment.window
-        inside = (end >= w0) & (end < w1)
-        parts["end"].append(end[inside] - w0 + offset)
+        parts["end"].append(segment.end[inside] - w0 + offset)
         parts["response"].append(records["response"][inside])
         parts["outcome"].append(records["outcome"][inside])
         parts["txn"].append(records["transaction"][inside].astype(int))

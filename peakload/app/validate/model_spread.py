@@ -57,9 +57,9 @@ def controlled_spread(
     share when the measurement takes the draws out (``draws_out``). NaN with fewer
     than :data:`MIN_REPLICATIONS` finite replications or an unknown transaction."""
     pairs = [(m, n) for m, n in zip(means, counts, strict=True) if math.isfinite(m) and n > 0]
-    txn = next((t for t in scenario.transactions if t.name == transaction), None)
-    if len(pairs) < MIN_REPLICATIONS or txn is None:
+    if len(pairs) < MIN_REPLICATIONS or all(t.name != transaction for t in scenario.transactions):
         return math.nan
+    txn = scenario.transaction(transaction)
     values = np.array([m for m, _ in pairs])
     requests = float(np.mean([n for _, n in pairs]))
     draws = sum(txn.demand[tier].variance for tier in scenario.route(txn)) if draws_out else 0.0
