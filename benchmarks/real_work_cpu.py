@@ -32,6 +32,7 @@ import httpx
 import numpy as np
 
 from loadtests import payloads
+from loadtests.ledger import Ledger
 from loadtests.mock_process import free_port
 from loadtests.process_cpu import ProcessCpu, ProcessPattern
 from peakload.core.units import DEV_UNIT_SECRET, FIRST_UNIT, unit_password
@@ -87,6 +88,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=2000)
     args = parser.parse_args()
     rng = np.random.default_rng(1)
+    keys = Ledger(run_token=os.urandom(8).hex())  # keys of this run only
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="peakload-real-bench-") as tmp:
         server, log = start(args, Path(tmp), port)
@@ -128,7 +130,7 @@ def main() -> None:
                     json=payloads.signature(rng, orders[i])))),
                 ("submit_payment", lambda i: ok(client.post(
                     f"{API}/payment-orders/{orders[i]}/submission",
-                    headers={"Idempotency-Key": payloads.idempotency_key(rng)}))),
+                    headers={"Idempotency-Key": keys.new_key(rng)}))),
                 ("get_payment", lambda i: ok(client.get(f"{API}/payment-orders/{orders[i]}"))),
                 ("list_payments", lambda i: ok(client.get(f"{API}/payment-orders"))),
                 ("get_statements", lambda i: ok(client.get(

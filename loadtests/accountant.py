@@ -113,7 +113,7 @@ class Accountant:
             path,
             headers={**self.agent, **self.headers},
             body=body,
-            key=payloads.idempotency_key(self.rng) if write else None,
+            key=self.ledger.new_key(self.rng) if write else None,
             answers=answers,
             answers_on_retry=answers_on_retry,
         )

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from peakload.contract.payment_order import PaymentOrderAction, statuses_after
+from peakload.core.templates import fresh_uuid
 
 # Write transactions, and the server's record count that each one grows.
 WRITES = (
@@ -38,8 +39,9 @@ SEEN_ORDERS = 2_000
 
 
 class Ledger:
-    def __init__(self, writes: tuple[str, ...] = WRITES) -> None:
+    def __init__(self, writes: tuple[str, ...] = WRITES, run_token: str = "") -> None:
         self.writes = writes  # the write transactions this ledger reports
+        self.run_token = run_token  # the plan's: keys this run makes are its own
         self.ok: dict[str, set[str]] = defaultdict(set)
         self.in_doubt: dict[str, set[str]] = defaultdict(set)
         self.orders_seen: deque[tuple[int, int]] = deque(maxlen=SEEN_ORDERS)
@@ -62,6 +64,11 @@ class Ledger:
     def probed(self, leaked: bool) -> None:
         self.probes += 1
         self.leaks += int(leaked)
+
+    def new_key(self, rng: np.random.Generator) -> str:
+        """A fresh Idempotency-Key for one write (all its attempts carry it), drawn from
+        the user's ``rng`` and unique to this run (:func:`fresh_uuid`)."""
+        return fresh_uuid(rng, self.run_token).hex
 
     def sent(self, transaction: str, key: str) -> None:
         if key not in self.ok[transaction]:

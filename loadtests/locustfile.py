@@ -143,7 +143,8 @@ def _init(environment, **kwargs) -> None:
     plan = _plan(environment.parsed_options)
     names = [t.name for t in plan.scenario.transactions]
     source = request_source(plan)
-    run = LoadTestRun(plan, RequestRecorder(names), source, ledger=Ledger(source.writes))
+    ledger = Ledger(source.writes, plan.run_token)
+    run = LoadTestRun(plan, RequestRecorder(names), source, ledger=ledger)
     environment.peakload = run
     timeout = plan.scenario.workload.timeout_s
     TreasuryUser.network_timeout = timeout

@@ -82,6 +82,7 @@ class MappedActor:
             captures={},
             secrets=source.secrets,
             unit_secret=source.unit_secret,
+            run_token=source.plan.run_token,
         )
         self.headers: dict[str, str] = {}
         self.agent = {"User-Agent": USER_AGENT.format(user=index)}
@@ -188,7 +189,7 @@ class MappedActor:
         except TemplateError:
             return None  # a step before this one in the flow did not capture what it needs
         write = getattr(request, "write", False)
-        key = headers.get("Idempotency-Key") or (ctx.rng.bytes(16).hex() if write else None)
+        key = headers.get("Idempotency-Key") or (self.ledger.new_key(ctx.rng) if write else None)
         extra: dict[str, Any] = {"json": body} if body is not None else {}
         if form is not None:
             extra = {"data": urllib.parse.urlencode(form)}

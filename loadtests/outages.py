@@ -148,14 +148,15 @@ class MockSupervisor:
         :func:`loadtests.runner.start_mock`): the clock is the new plan's, set once its
         origin is announced in ``raw_dir``. Counters, database and service-time stream
         run on from the runs before. Kills belong to a run's own mock: none here. A
-        run seed is served once: the users draw their Idempotency-Keys from it, so a
-        second run of that seed would replay the first's writes, not make its own."""
+        run seed is served once: the users draw their choices and think times from it,
+        so a second run of that seed would repeat the first's users, not draw its own
+        (its Idempotency-Keys would still be its own: Plan.run_token)."""
         if self.kills or (self.outages and self.outages[-1].back is None):
             raise ValueError("a mock with kills scheduled or pending is not lent to runs")
         if plan.run_seed in self.seeds_served:
             raise ValueError(
-                f"seed {plan.run_seed} already ran on this mock: its writes' keys would "
-                "replay that run's; give each run on a shared mock its own seed"
+                f"seed {plan.run_seed} already ran on this mock: the run would repeat that "
+                "run's draws; give each run on a shared mock its own seed"
             )
         self.seeds_served.add(plan.run_seed)
         self.plan, self.raw_dir, self.origin, self.outages = plan, raw_dir, None, []

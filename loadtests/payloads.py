@@ -94,7 +94,3 @@ def foreign_loan_record(rng: np.random.Generator, codes: list[str]) -> dict:
         "budget_code": codes[0] if codes else "7001",
         "value_date": (dt.date(2020, 1, 1) + dt.timedelta(days=int(rng.integers(366)))).isoformat(),
     }
-
-
-def idempotency_key(rng: np.random.Generator) -> str:
-    return rng.bytes(16).hex()

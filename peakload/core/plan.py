@@ -64,7 +64,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+import secrets
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -108,6 +109,11 @@ class Plan:
     requests: str | None = None
     """What the users send: a request map (``.toml``) or a tasks module (``.py``), by
     absolute path; ``None``: our mock's API (:mod:`loadtests.actors`)."""
+    run_token: str = field(default_factory=lambda: secrets.token_hex(8))
+    """Random per plan, the same in every process of its run (it travels in
+    :meth:`to_env`): mixed into each Idempotency-Key and ``{uuid}`` a user makes
+    (:func:`peakload.core.templates.fresh_uuid`), so a run's writes are its own even
+    when an earlier run on the same service had the same seed."""
 
     def __post_init__(self) -> None:
         if self.compress <= 0:

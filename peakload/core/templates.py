@@ -7,7 +7,7 @@ JSON bodies as templates. A placeholder is one of:
 ``{NAME}``         a value captured from an earlier response of this user
 ``{env:VAR}``      the environment variable VAR (credentials: never the command line)
 ``{file:PATH}``    the content of PATH, stripped (relative to the map's folder)
-``{uuid}``         a fresh random UUID (an idempotency key, a client reference)
+``{uuid}``         a fresh random UUID, never the same in two runs (an idempotency key)
 ``{int:LO:HI}``    an integer from LO to HI, both included
 ``{amount:LO:HI}`` an amount from LO to HI with two decimals
 ``{choice:A|B|C}`` one of the listed words
@@ -20,11 +20,17 @@ JSON bodies as templates. A placeholder is one of:
 exactly one placeholder becomes the value itself (an integer stays an
 integer, a captured object stays an object); anything else is a string.
 
-Every random value comes from the user's own ``numpy.random.Generator``.
+Every random value comes from the user's own ``numpy.random.Generator``, so a
+seed replays a run's choices. A ``{uuid}`` also mixes in the run's own token
+(:func:`fresh_uuid`): a key drawn from the seed alone would be the same key in
+the next run with that seed, and a service that keeps its keys (as an
+idempotent API must, for hours or days) would answer the second run's writes
+from the first run's records instead of doing them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Mapping
@@ -162,6 +168,20 @@ class Template:
         )
 
 
+def fresh_uuid(rng: np.random.Generator, run_token: str) -> uuid.UUID:
+    """A version-4 UUID from ``rng`` that no other run makes, whatever its seed.
+
+    The 16 bytes drawn from the user's generator are hashed with ``run_token``
+    (:attr:`peakload.core.plan.Plan.run_token`, random per run): the draw keeps a
+    seeded run's sequence of random numbers as it was, and the token makes the
+    key the run's own. Two load tests of one seed against one staging service
+    would otherwise send the same Idempotency-Keys, and the second would measure
+    replays (cheap lookups, 409s on steps already taken) and count its writes lost.
+    """
+    digest = hashlib.blake2b(rng.bytes(16), digest_size=16, key=run_token.encode()).digest()
+    return uuid.UUID(bytes=digest, version=4)
+
+
 @dataclass
 class Context:
     """What a user fills templates from: its captures, its index and generator."""
@@ -174,6 +194,8 @@ class Context:
     """``env:`` and ``file:`` values, read once per process (:func:`read_secrets`)."""
     unit_secret: str = DEV_UNIT_SECRET
     """Our mock's PEAKLOAD_UNIT_SECRET, for ``{unit_password}``."""
+    run_token: str = ""
+    """The run's own token, mixed into every ``{uuid}`` (:func:`fresh_uuid`)."""
 
 
 def _value(p: Placeholder, ctx: Context) -> Any:
@@ -185,7 +207,7 @@ def _value(p: Placeholder, ctx: Context) -> Any:
         case PlaceholderKind.ENV | PlaceholderKind.FILE:
             return ctx.secrets[(p.kind, p.argument)]
         case PlaceholderKind.UUID:
-            return str(uuid.UUID(bytes=ctx.rng.bytes(16), version=4))
+            return str(fresh_uuid(ctx.rng, ctx.run_token))
         case PlaceholderKind.INT:
             return int(ctx.rng.integers(int(p.low), int(p.high) + 1))
         case PlaceholderKind.AMOUNT:

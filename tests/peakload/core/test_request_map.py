@@ -51,6 +51,24 @@ def test_placeholders_fill_from_captures_generators_and_the_user():
     assert {fill(Template.parse("{choice:A|B}"), ctx) for _ in range(100)} == {"A", "B"}
 
 
+def test_a_uuid_replays_with_its_seed_in_one_run_and_never_in_another():
+    def uuids(seed: int, run_token: str) -> list[str]:
+        ctx = Context(np.random.default_rng(seed), 0, 1_000_001, {}, {}, run_token=run_token)
+        return [fill(Template.parse("{uuid}"), ctx) for _ in range(50)]
+
+    first = uuids(5, "a1b2c3d4e5f60718")
+    assert uuids(5, "a1b2c3d4e5f60718") == first  # the same run's draws, replayed
+    again = uuids(5, "0f1e2d3c4b5a6978")  # the same seed in another run
+    assert not set(again) & set(first)
+    # the token changes the key, not the user's draws: what follows is the seed's
+    rng = np.random.default_rng(5)
+    ctx = Context(rng, 0, 1_000_001, {}, {}, run_token="0f1e2d3c4b5a6978")
+    fill(Template.parse("{uuid}"), ctx)
+    untokened = np.random.default_rng(5)
+    untokened.bytes(16)  # the draw a {uuid} takes, token or not
+    assert rng.integers(1 << 30, size=4).tolist() == untokened.integers(1 << 30, size=4).tolist()
+
+
 def test_the_unit_code_is_a_code_and_its_password_our_mocks():
     ctx = context()
     assert fill(Template.parse("{unit_code}"), ctx, typed=True) == "1000008"
