@@ -1,4 +1,11 @@
+from pathlib import Path
+
+import numpy as np
+
 from loadtests.ledger import WRITES, Ledger, reconcile, server_counts
+from peakload.core.plan import Plan
+
+SMOKE = str(Path(__file__).resolve().parents[2] / "scenarios" / "ci-smoke.toml")
 
 
 def test_a_key_answered_ok_after_a_lost_answer_is_not_in_doubt():
@@ -12,6 +19,19 @@ def test_a_key_answered_ok_after_a_lost_answer_is_not_in_doubt():
     counts = ledger.counts()
     assert counts["create_payment"] == {"ok": 1, "in_doubt": 1}
     assert counts["close_account"] == {"ok": 0, "in_doubt": 0}
+
+
+def test_each_run_makes_keys_of_its_own_from_the_same_seed():
+    def keys(ledger: Ledger) -> list[str]:
+        rng = np.random.default_rng([5, 0])  # user 0 of a run seeded 5
+        return [ledger.new_key(rng) for _ in range(200)]
+
+    token = Plan(SMOKE).run_token
+    first = keys(Ledger(run_token=token))
+    assert len(set(first)) == 200 and all(len(k) == 32 for k in first)
+    assert keys(Ledger(run_token=token)) == first  # one run's processes agree
+    assert Plan(SMOKE).run_token != token  # each plan draws its own
+    assert not set(keys(Ledger(run_token=Plan(SMOKE).run_token))) & set(first)
 
 
 def test_server_counts_follow_the_order_lifecycle():
