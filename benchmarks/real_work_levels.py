@@ -1,0 +1,115 @@
+"""The real-work stack's CPU per request across load levels (docs/real-service.md).
+
+Starts ``peakload serve --work real --processes 1`` pinned to the first core
+(its own PostgreSQL, ``--units`` budget units), pins itself, and so every load
+test, to the second, and runs ``peakload loadtest --host`` at each level of
+``examples/real-service/model.toml``'s workload (the model's mix, a 0.5 s think),
+one after another against the one stack, with the stack's CPU seconds from the
+operating system (``--busy-time``: the server and every process it started).
+Prints per level the throughput, the core's utilization, CPU milliseconds per
+request, the mean response and the writes reconciled, then the least-squares
+line ``U = background + demand x throughput`` over the levels and each level's
+residual. Each run's Idempotency-Keys are its own (``Plan.run_token``), so the
+levels' writes do not replay each other's.
+
+Usage: python benchmarks/real_work_levels.py [--users 10,25,50,75,100,125,150]
+       [--duration 60] [--units 300] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from loadtests.mock_process import free_port
+
+MODEL = Path(__file__).resolve().parents[1] / "examples" / "real-service" / "model.toml"
+LEVEL_1 = '[["09:00", 100], ["09:10", 100]]'
+
+
+def serve(out: Path, port: int, core: int, units: int) -> subprocess.Popen:
+    """The stack on ``core``, ready (its log says so) or an error with the log."""
+    log = out / "serve.log"
+    process = subprocess.Popen(
+        ["taskset", "-c", str(core), sys.executable, "-m", "peakload.cli", "serve",
+         "--work", "real", "--processes", "1", "--port", str(port), "--out", str(out)],
+        stdout=log.open("w"), stderr=subprocess.STDOUT,
+        env={**os.environ, "PEAKLOAD_UNITS": str(units)},
+    )  # fmt: skip
+    deadline = time.monotonic() + 180
+    while "ready: " not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise SystemExit(f"the stack did not start:\n{log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    return process
+
+
+def level(out: Path, url: str, busy: Path, users: int, duration: str) -> dict:
+    """One load test at ``users``: its summary."""
+    scenario = out / f"users-{users}.toml"
+    text = MODEL.read_text()
+    assert LEVEL_1 in text, "the model's workload changed: update LEVEL_1"
+    scenario.write_text(text.replace(LEVEL_1, f'[["09:00", {users}], ["09:10", {users}]]'))
+    runs = out / f"users-{users}"
+    done = subprocess.run(
+        [sys.executable, "-m", "peakload.cli", "loadtest", "--scenario", str(scenario),
+         "--host", url, "--busy-time", str(busy), "--duration", duration,
+         "--out", str(runs), "--no-plots", "--quiet"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{users} users: exit {done.returncode}: {done.stderr[-500:]}")
+    (run,) = runs.iterdir()
+    return json.loads((run / "summary.json").read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", default="10,25,50,75,100,125,150")
+    parser.add_argument("--duration", default="60", help="wall seconds per level")
+    parser.add_argument("--units", type=int, default=300)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="real-work-levels-"))
+    out.mkdir(parents=True, exist_ok=True)
+    stack_core, generator_core = sorted(os.sched_getaffinity(0))[:2]
+    port = free_port()
+    busy = out / "busy.toml"
+    busy.write_text(f'[tiers]\nstack = {{ process = "--port {port}" }}\n')
+    stack = serve(out, port, stack_core, args.units)
+    rows = []
+    try:
+        os.sched_setaffinity(0, {generator_core})
+        print("users  req/s  busy %  CPU ms/req  mean ms  lost writes", flush=True)
+        for users in (int(u) for u in args.users.split(",")):
+            summary = level(out, f"http://127.0.0.1:{port}", busy, users, args.duration)
+            x = summary["overall"]["throughput_rps"]
+            u = summary["tiers"]["stack"]["utilization"]
+            lost = summary.get("reconciliation", {}).get("lost", "not checked")
+            mean_ms = 1000 * summary["overall"]["mean_s"]
+            print(f"{users:5d} {x:6.1f} {100 * u:7.1f} {1000 * u / x:11.2f} {mean_ms:8.2f}  {lost}")
+            rows.append((x, u))
+    finally:
+        stack.send_signal(signal.SIGTERM)
+        stack.wait(timeout=60)
+    x, u = np.array(rows).T
+    line = np.column_stack([np.ones_like(x), x])
+    (background, demand), *_ = np.linalg.lstsq(line, u, rcond=None)
+    residual = 100 * (u - line @ np.array([background, demand]))
+    print(f"U = {100 * background:.1f} % + {1000 * demand:.2f} ms x throughput; residuals "
+          + ", ".join(f"{r:+.1f}" for r in residual) + " points")  # fmt: skip
+    print(f"runs in {out}")
+
+
+if __name__ == "__main__":
+    main()
