@@ -157,7 +157,13 @@ def _tier_server(tier: Tier, retry_after_s: int) -> TierServer:
         return DelayTier(tier.name)
     if tier.cores is not None:
         return SharedCoresPool(
-            tier.name, tier.instances, tier.workers, tier.cores, tier.queue_limit, retry_after_s
+            tier.name,
+            tier.instances,
+            tier.workers,
+            tier.cores,
+            tier.queue_limit,
+            retry_after_s,
+            background=tier.background,
         )
     return TierPool(tier.name, tier.servers, tier.queue_limit, retry_after_s)
 

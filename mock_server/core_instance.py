@@ -34,10 +34,21 @@ class CoreRequest:
 class CoreInstance:
     """One machine: up to ``workers`` requests in service, sharing ``cores``."""
 
-    __slots__ = ("cores", "in_service", "timer", "timer_due", "up", "updated", "virtual", "workers")
+    __slots__ = (
+        "core_speed",
+        "cores",
+        "in_service",
+        "timer",
+        "timer_due",
+        "up",
+        "updated",
+        "virtual",
+        "workers",
+    )
 
-    def __init__(self, cores: int, workers: int, now: float):
+    def __init__(self, cores: int, workers: int, now: float, core_speed: float = 1.0):
         self.cores = cores
+        self.core_speed = core_speed  # of a core, what requests get: 1 less the background
         self.workers = workers
         self.up = True  # False while a failure drill has it down: it admits nothing new
         self.in_service: list[tuple[float, int, CoreRequest]] = []  # heap: (finish tag, seq, req)
@@ -48,9 +59,10 @@ class CoreInstance:
 
     @property
     def speed(self) -> float:
-        """Seconds of CPU each request in service gets per second: min(1, cores / n)."""
+        """Seconds of CPU each request in service gets per second:
+        ``core_speed x min(1, cores / n)``."""
         n = len(self.in_service)
-        return min(1.0, self.cores / n) if n else 1.0
+        return self.core_speed * min(1.0, self.cores / n) if n else self.core_speed
 
     @property
     def room(self) -> bool:

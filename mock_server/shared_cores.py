@@ -71,14 +71,18 @@ class SharedCoresPool:
         queue_limit: int | None,
         retry_after_s: int = 1,
         clock: Callable[[], float] = time.perf_counter,
+        background: float = 0.0,
     ):
         self.name = name
         self.cores_per_instance = cores
+        self.background = background  # of every core's time, what no request gets
         self.queue_limit = queue_limit
         self.retry_after_s = retry_after_s  # what a refused client is told to wait
         self.clock = clock
         now = clock()
-        self.instances = [CoreInstance(cores, workers, now) for _ in range(instances)]
+        self.started = now
+        speed = 1.0 - background
+        self.instances = [CoreInstance(cores, workers, now, speed) for _ in range(instances)]
         self.waiting: deque[CoreRequest] = deque()
         self.completions = 0
         self.busy_seconds = 0.0  # CPU seconds used
@@ -114,7 +118,7 @@ class SharedCoresPool:
     def cpu_seconds(self) -> float:
         """CPU seconds used up to now, including the share of requests still in
         service (read-only: events a late timer has not replayed yet count up to
-        the next of them)."""
+        the next of them) and the background's share of every core since the start."""
         now = self.clock()
         pending = 0.0
         for instance in self.instances:
@@ -122,7 +126,8 @@ class SharedCoresPool:
             if n:
                 until = min(now, instance.next_due())
                 pending += max(0.0, until - instance.updated) * instance.speed * n
-        return self.busy_seconds + pending
+        background = self.background * self.cores * (now - self.started)
+        return self.busy_seconds + pending + background
 
     # --- serving --------------------------------------------------------------
 

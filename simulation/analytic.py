@@ -189,24 +189,30 @@ def shared_pool_station(
     workers: int,
     cores: int,
     queue_limit: int | None = None,
+    background: float = 0.0,
 ) -> SharedPoolEstimate:
     """Open arrivals at ``rate`` to ``instances`` pools of ``workers`` threads sharing
     ``cores`` cores each by processor sharing, a FIFO line beyond (module docstring).
 
     The birth-death chain on the requests at the tier, n: arrivals at ``rate``
     while n < instances x workers + queue_limit, completions at
-    ``min(n, c) / mean_demand`` with ``c = instances x min(workers, cores)``.
-    Exact for exponential demands on one instance; its means are those of
-    M/M/c(/K), its waiting is for a worker (n above instances x workers), not
-    for a core.
+    ``min(n, c) (1 - background) / mean_demand`` with ``c = instances x
+    min(workers, cores)``: a ``background`` share of every core goes to work no
+    request asks for, so a demand of CPU seconds takes ``1 / (1 - background)``
+    times as long, and the utilization is ``background`` plus the requests' CPU
+    over the cores. Exact for exponential demands on one instance; its means are
+    those of M/M/c(/K), its waiting is for a worker (n above instances x workers),
+    not for a core.
     """
     pool = instances * workers
     c = instances * min(workers, cores)
+    cpu = mean_demand
+    mean_demand = cpu / (1.0 - background)  # wall seconds of service at a core's share
     a = rate * mean_demand  # offered load: cores' worth of work arriving per second
-    utilization = a / (instances * cores)
+    utilization = background + rate * cpu / (instances * cores)
     limit = None if queue_limit is None else pool + queue_limit
     if rate <= 0 or mean_demand <= 0:
-        return SharedPoolEstimate(0.0, 0.0, 0.0, max(mean_demand, 0.0), 0.0, True)
+        return SharedPoolEstimate(background, 0.0, 0.0, max(mean_demand, 0.0), 0.0, True)
     if limit is None and a >= c:
         return SharedPoolEstimate(utilization, 1.0, math.inf, math.inf, 0.0, False)
     # Unnormalised log p_n up to the pool (and to the limit, when there is one); past
@@ -236,7 +242,7 @@ def shared_pool_station(
     blocked = weights[-1] / mass if limit is not None else 0.0
     accepted = rate * (1 - blocked)
     return SharedPoolEstimate(
-        utilization=accepted * mean_demand / (instances * cores),
+        utilization=background + accepted * cpu / (instances * cores),
         pool_occupancy=in_service / mass / pool,
         mean_wait_s=waiting / mass / accepted,
         mean_response_s=present / mass / accepted,

@@ -116,12 +116,14 @@ def crosscheck(scenario: Scenario, window: Summary) -> dict[str, Any]:
         users = round(overall.mean_concurrency)
         names = [t.name for t in scenario.tiers]
         visit_demand = [demands[n].visits_per_request * demands[n].mean_s for n in names]
+        # a tier's background slows its cores: the network sees wall seconds of service
+        service = [d / t.request_speed for d, t in zip(visit_demand, scenario.tiers, strict=True)]
         if all(t.kind is TierKind.QUEUE and t.cores is None for t in scenario.tiers):
-            result = mva(visit_demand, users, think.mean, [t.servers for t in scenario.tiers])
+            result = mva(service, users, think.mean, [t.servers for t in scenario.tiers])
         else:
             method += "; delay centres, and tiers sharing cores as exact load-dependent stations"
             result = mva(
-                visit_demand,
+                service,
                 users,
                 think.mean,
                 [mva_servers(t) for t in scenario.tiers],
@@ -139,7 +141,8 @@ def crosscheck(scenario: Scenario, window: Summary) -> dict[str, Any]:
                 del figures["utilization"]
             elif spec.cores is not None:  # CPU over the cores, not busy workers
                 cores = spec.instances * spec.cores
-                figures["utilization"] = result.throughput * visit_demand[k] / cores
+                busy = result.throughput * visit_demand[k] / cores
+                figures["utilization"] = spec.background + busy
                 # The wait for a worker is not separable from the slower service under PS.
                 del figures["mean_wait_s"]
             tiers[name] = figures
@@ -192,7 +195,13 @@ def _other_open(
     assert tier.cores is not None
     offered = rate / (1 - refused_fraction) if refused_fraction < 1 else rate
     est = shared_pool_station(
-        offered, demand.mean_s, tier.instances, tier.workers, tier.cores, tier.queue_limit
+        offered,
+        demand.mean_s,
+        tier.instances,
+        tier.workers,
+        tier.cores,
+        tier.queue_limit,
+        tier.background,
     )
     figures: dict[str, float | None] = {
         "utilization": est.utilization,

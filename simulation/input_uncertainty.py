@@ -131,8 +131,9 @@ class _Network:
         mean = per_request / visits
         if tier.cores is not None:
             est = shared_pool_station(
-                rate * visits, mean, tier.instances, tier.workers, tier.cores, None
-            )
+                rate * visits, mean, tier.instances, tier.workers, tier.cores, None,
+                tier.background,
+            )  # fmt: skip
             response = est.mean_response_s if est.stable else math.inf
         else:
             station = mgc_station(rate * visits, mean, tier.servers, 1.0)

@@ -24,12 +24,24 @@ if TYPE_CHECKING:
 class Instance:
     """One machine of the tier: ``workers`` threads sharing ``cores`` cores."""
 
-    __slots__ = ("attained", "cores", "jobs", "pending", "since", "tier", "up", "workers")
+    __slots__ = (
+        "attained",
+        "core_speed",
+        "cores",
+        "jobs",
+        "pending",
+        "since",
+        "tier",
+        "up",
+        "workers",
+    )
 
-    def __init__(self, tier: SharedTier, workers: int, cores: int):
+    def __init__(self, tier: SharedTier, workers: int, cores: int, core_speed: float = 1.0):
         self.tier = tier
         self.workers = workers
         self.cores = cores
+        self.core_speed = core_speed
+        """CPU seconds per second a core gives requests: 1 less the tier's background."""
         self.up = True
         """False while a failure has taken the instance: it takes no new request."""
         self.jobs: list[tuple[float, int, Visitor]] = []
@@ -48,9 +60,10 @@ class Instance:
         return len(self.jobs)
 
     def speed(self) -> float:
-        """CPU seconds per second each request in service receives: min(1, cores/n)."""
+        """CPU seconds per second each request in service receives:
+        ``core_speed x min(1, cores / n)``."""
         n = len(self.jobs)
-        return 1.0 if n <= self.cores else self.cores / n
+        return self.core_speed if n <= self.cores else self.core_speed * self.cores / n
 
     def busy_cores(self) -> int:
         """Cores at work now: min(n, cores)."""

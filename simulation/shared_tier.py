@@ -34,6 +34,15 @@ CPU: cumulative CPU seconds each time the busy cores changed
 (:class:`peakload.measure.observations.CpuTrace`), from which utilization is
 CPU busy over instances x cores, as the operating system would report it.
 
+**A background on the cores.** With ``background = b`` every core spends a
+share ``b`` of its time on work no request asks for (the operating system's,
+the server's own timers and writers): requests run at ``1 - b`` of a core's
+speed, ``(1 - b) min(1, cores / n)``, and the CPU recorded is theirs plus
+``b`` of every core, all the time. So a tier with a background is the same
+PS queue with demands ``D / (1 - b)`` in wall time, and its utilization is
+``b + X D / cores``: what the operating system reports of a core that is
+never quite idle.
+
 A failure (an N-1 drill) takes whole instances: they take no new request,
 and the requests on them finish at their pace.
 """
@@ -60,6 +69,7 @@ class SharedTier(Line):
     """
 
     __slots__ = (
+        "background",
         "busy",
         "cores",
         "cpu_rate",
@@ -79,8 +89,11 @@ class SharedTier(Line):
         cores: int,
         queue_limit: int | None,
         minutes: int,
+        background: float = 0.0,
     ):
         super().__init__(env, name, queue_limit, minutes)
+        self.background = background
+        """Share of each core's time no request gets (module docstring)."""
         self.workers = workers
         """Threads per instance: at most this many requests in service on one."""
         self.cores = cores
@@ -89,9 +102,11 @@ class SharedTier(Line):
         """Workers of the up instances (instances x workers when none has failed)."""
         self.busy = 0
         """Requests in service now, over all instances."""
-        self.instances = [Instance(self, workers, cores) for _ in range(instances)]
+        speed = 1.0 - background
+        self.instances = [Instance(self, workers, cores, speed) for _ in range(instances)]
         self.cpu_rate = 0
-        """Cores at work now, over all instances."""
+        """Cores serving requests now, over all instances (each at ``1 - background``
+        of its speed, the background taking the rest)."""
         self.cpu_time = array("d", [env.now])
         """Each moment the cores at work changed (and the start)."""
         self.cpu_seconds = array("d", [0.0])
@@ -140,8 +155,15 @@ class SharedTier(Line):
         """Add the CPU spent since the last change, before the cores at work change."""
         last = self.cpu_time[-1]
         if now > last:
-            self.cpu_seconds.append(self.cpu_seconds[-1] + self.cpu_rate * (now - last))
+            b = self.background
+            rate = self.cpu_rate if b == 0.0 else (1.0 - b) * self.cpu_rate + b * self.all_cores
+            self.cpu_seconds.append(self.cpu_seconds[-1] + rate * (now - last))
             self.cpu_time.append(now)
+
+    @property
+    def all_cores(self) -> int:
+        """instances x cores: what the utilization is a share of."""
+        return len(self.instances) * self.cores
 
     def resize(self, servers: int) -> None:
         """Keep the first ``servers // workers`` instances up and take the rest down
@@ -175,7 +197,7 @@ class SharedTier(Line):
         cpu = CpuTrace(
             time=np.frombuffer(self.cpu_time),
             seconds=np.frombuffer(self.cpu_seconds),
-            cores=len(self.instances) * self.cores,
+            cores=self.all_cores,
         )
         return self.recorded(
             len(self.instances) * self.workers, services, sample_time, in_tier, cpu

@@ -171,7 +171,8 @@ def analytic_bounds(scenario: Scenario) -> Config:
         offered = rate * d.visits_per_request * d.mean_s  # busy servers (or cores) needed
         per_instance = tier.workers * limit
         if tier.cores is not None:  # CPU under the limit, and the pool not past its own
-            per_instance = min(tier.cores * limit, serving_per_instance(tier, tier.workers))
+            room = tier.cores * (limit - tier.background)  # the background's share is taken
+            per_instance = min(room, serving_per_instance(tier, tier.workers) * tier.request_speed)
         instances.append(max(1, math.ceil(offered / per_instance - 1e-9)))
     return Config(tuple(instances), tuple(t.workers for t in scenario.tiers))
 
@@ -189,6 +190,7 @@ def bottleneck_users(scenario: Scenario, config: Config) -> dict[str, float]:
         if per_request == 0 or not sizable(tier):  # a delay never saturates
             out[tier.name] = math.inf
             continue
-        utilization_at_peak = rate * per_request / (n * utilization_per_instance(tier, w))
-        out[tier.name] = peak * limit / utilization_at_peak
+        # the requests' share of the utilization grows with the users, a background's not
+        requests_at_peak = rate * per_request / (n * utilization_per_instance(tier, w))
+        out[tier.name] = peak * (limit - tier.background) / requests_at_peak
     return out

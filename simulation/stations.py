@@ -64,6 +64,13 @@ def build_station(env: Environment, spec: TierSpec, minutes: int) -> Tier | Shar
         return DelayTier(env, spec.name, minutes)
     if spec.cores is not None:
         return SharedTier(
-            env, spec.name, spec.instances, spec.workers, spec.cores, spec.queue_limit, minutes
+            env,
+            spec.name,
+            spec.instances,
+            spec.workers,
+            spec.cores,
+            spec.queue_limit,
+            minutes,
+            background=spec.background,
         )
     return Tier(env, spec.name, spec.servers, spec.queue_limit, minutes)

@@ -60,6 +60,16 @@ class Tier(Strict):
     CPU time, not wall time. This is a thread pool on a CPU, as layered queueing
     networks model it. None: each of the ``workers`` serves at full speed."""
 
+    background: float = Field(default=0.0, ge=0.0, lt=1.0)
+    """Share of each core's time taken by work no request asks for, with ``cores``
+    only: the operating system's and the server's own housekeeping (a database's
+    background writers, an event loop's timers, a scheduler's polling). Requests run
+    at ``1 - background`` of a core's speed, and the tier's utilization counts the
+    background too: ``background + throughput x demand / cores``, as the operating
+    system reports a CPU's busy time. ``calibrate`` fits it as the intercept of the
+    tier's busy time (docs/real-service.md: 2.6 % of a core on the real-work stack).
+    0 (the default): every CPU second is some request's."""
+
     queue_limit: int | None = Field(default=None, ge=0)
     """Waiting requests the tier holds before it refuses (HTTP 503); None for
     unbounded."""
@@ -71,7 +81,9 @@ class Tier(Strict):
     def _kind_fits(self) -> Tier:
         given = self.model_fields_set
         if self.kind is TierKind.DELAY:
-            extra = sorted(given & {"instances", "workers", "cores", "queue_limit", "cost"})
+            extra = sorted(
+                given & {"instances", "workers", "cores", "background", "queue_limit", "cost"}
+            )
             if extra:
                 raise ValueError(
                     f"tier '{self.name}' is a delay (an infinite server): remove {', '.join(extra)}"
@@ -80,6 +92,10 @@ class Tier(Strict):
             missing = [key for key in ("instances", "workers") if key not in given]
             if missing:
                 raise ValueError(f"tier '{self.name}': {' and '.join(missing)} required")
+            if self.background > 0 and self.cores is None:
+                raise ValueError(
+                    f"tier '{self.name}': a background takes a share of CPU cores: set cores"
+                )
         return self
 
     @model_serializer(mode="wrap")
@@ -88,8 +104,10 @@ class Tier(Strict):
         written back (sized, calibrated) loads again."""
         data: dict[str, Any] = handler(self)
         if self.kind is TierKind.DELAY:
-            for key in ("instances", "workers", "cores", "queue_limit", "cost"):
+            for key in ("instances", "workers", "cores", "background", "queue_limit", "cost"):
                 data.pop(key, None)
+        elif self.background == 0:
+            data.pop("background", None)  # written only where it was measured or set
         return data
 
     @property
@@ -101,6 +119,11 @@ class Tier(Strict):
     def servers(self) -> int:
         """c = instances x workers: requests the tier serves at once."""
         return self.instances * self.workers
+
+    @property
+    def request_speed(self) -> float:
+        """Of a core's speed, what requests get: ``1 - background``."""
+        return 1.0 - self.background
 
     @property
     def total_cores(self) -> int | None:

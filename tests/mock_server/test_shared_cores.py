@@ -130,6 +130,26 @@ async def test_three_requests_on_one_core_finish_as_processor_sharing_says():
     assert pool.held_seconds == pytest.approx(at_tier, abs=1e-9)
 
 
+async def test_a_background_slows_the_core_and_counts_in_its_busy_time():
+    # background 0.2: requests get 0.8 of the core, so the 30, 60 and 90 ms demands take
+    # as long as 37.5, 75 and 112.5 ms would on a whole core; the CPU reported is theirs
+    # (180 ms) plus a fifth of the core since the tier started, as the OS would say.
+    pool = SharedCoresPool("app", instances=1, workers=8, cores=1, queue_limit=None,
+                           background=0.2)  # fmt: skip
+    visits = await asyncio.gather(*(pool.serve(d) for d in (0.03, 0.06, 0.09)))
+    t0 = visits[0].arrived
+    expected = processor_sharing(
+        [v.arrived - t0 for v in visits], [v.demand / 0.8 for v in visits], 1, 8
+    )
+    assert [v.finished - t0 for v in visits] == pytest.approx(expected, abs=1e-9)
+    assert pool.busy_seconds == pytest.approx(0.18, abs=1e-12)  # the requests' own
+    before = pool.clock()
+    reported = pool.cpu_seconds()
+    after = pool.clock()
+    low, high = (0.18 + 0.2 * (t - pool.started) for t in (before, after))
+    assert low - 1e-12 <= reported <= high + 1e-12
+
+
 async def test_two_cores_run_two_requests_at_full_speed_and_share_past_that():
     # Two cores: two requests run at full speed, four share them at half speed each.
     pool = SharedCoresPool("app", instances=1, workers=8, cores=2, queue_limit=None)

@@ -66,6 +66,17 @@ def test_shared_pool_chain_has_the_means_of_mmc_with_c_min_workers_cores(
     assert est.mean_response_s - est.mean_wait_s >= demand - 1e-12
 
 
+def test_a_background_is_the_chain_with_the_cores_slowed_and_counted_busy():
+    # b = 0.2 of one core: 0.1 s of CPU is 0.125 s of service; at 5 req/s the chain is
+    # M/M/1 at rho = 0.625 (R = 1/3 s), while the core is 0.2 + 5 x 0.1 = 0.7 busy.
+    est = shared_pool_station(5.0, 0.1, 1, 1000, 1, background=0.2)
+    assert est.mean_response_s == pytest.approx(0.125 / (1 - 0.625))
+    assert est.utilization == pytest.approx(0.7)
+    # stable while the requests fit in what the background leaves: 7.9 x 0.1 < 0.8
+    assert shared_pool_station(7.9, 0.1, 1, 1000, 1, background=0.2).stable
+    assert not shared_pool_station(8.1, 0.1, 1, 1000, 1, background=0.2).stable
+
+
 def test_shared_pool_waits_for_a_worker_only_past_the_pool():
     # One core, one worker: an M/M/1 whose whole queue waits for the worker (W = rho S /
     # (1 - rho)); with 1000 workers nobody waits for one, all the time is slowed service.

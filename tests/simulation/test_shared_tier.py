@@ -35,11 +35,14 @@ def schedule(
     cores: int = 1,
     queue_limit: int | None = None,
     until: float = 100.0,
+    background: float = 0.0,
 ) -> tuple[SharedTier, list[Visit], list[bool]]:
     """Visits of (arrival time, demand) run to ``until``; the tier, the visits and
     whether each was accepted."""
     env = Environment()
-    tier = SharedTier(env, "cpu", instances, workers, cores, queue_limit, minutes=10)
+    tier = SharedTier(
+        env, "cpu", instances, workers, cores, queue_limit, minutes=10, background=background
+    )
     visits = [Visit(tier, f"v{i}") for i in range(len(arrivals))]
     accepted: list[bool] = []
 
@@ -67,6 +70,19 @@ def test_two_visits_share_one_core_and_finish_when_their_work_is_done():
     assert visits.services == pytest.approx([1.5, 1.5])
     # One core busy from 0 to 2: the 2 CPU seconds of demand, nothing more.
     assert visits.cpu.spent(np.array([0.0, 1.0, 2.0, 50.0])) == pytest.approx([0, 1, 2, 2])
+
+
+def test_a_background_slows_every_request_and_keeps_the_core_partly_busy():
+    # background 0.2: requests run at 0.8 of the core. A (0.8 s of CPU) alone from 0 to
+    # 0.5 gets 0.4; then A and B (0.4 s) at 0.4 each: B's 0.4 s takes 1 s, A's last 0.4
+    # as well, so both leave at 1.5.
+    tier, (a, b), _ = schedule([(0.0, 0.8), (0.5, 0.4)], background=0.2, until=10.0)
+    assert a.left == pytest.approx(1.5)
+    assert b.left == pytest.approx(1.5)
+    # The core: 0.8 busy on requests to 1.5 (their 1.2 CPU seconds), 0.2 on the
+    # background all along: 1.2 + 0.2 x 10 = 3.2 CPU seconds by t = 10.
+    spent = records(tier).cpu.spent(np.array([0.0, 1.5, 10.0]))
+    assert spent == pytest.approx([0.0, 1.5, 3.2])
 
 
 def test_requests_beyond_the_cores_slow_everyone_in_service_equally():

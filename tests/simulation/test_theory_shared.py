@@ -52,6 +52,17 @@ def test_one_core_shared_by_many_workers_is_mm1_in_the_mean():
     assert tier.mean_wait_s == 0  # a worker is always free: nobody waits for one
 
 
+def test_a_background_on_one_core_is_mm1_with_the_core_slowed():
+    # background b = 0.2: requests get 0.8 of the core, so S = 0.1 s of CPU is 0.125 s of
+    # service; at 5 req/s rho = 0.625 and R = 0.125 / (1 - 0.625) = 1/3 s, while the
+    # core is b + X S = 0.2 + 0.5 = 0.7 busy, as the operating system would report it.
+    tier = {**pool(1, 1000, 1), "background": 0.2}
+    summary = run_open([tier], {"cpu": exponential(0.1)}, rate=5.0)
+    overall = summary.overall
+    assert_matches(overall.mean_s, overall.ci95("mean_s"), 0.125 / (1 - 0.625), rel=0.03)
+    assert summary.tiers["cpu"].utilization == pytest.approx(0.7, rel=0.01)
+
+
 def test_processor_sharing_is_insensitive_to_the_demand_distribution():
     # Deterministic 0.1 s demands at rho = 0.7: PS gives S / (1 - rho) = 0.333 s as for
     # exponential ones; FCFS (M/D/1) would give S + rho S / (2 (1 - rho)) = 0.217 s.
