@@ -65,6 +65,11 @@ class TierFit(_Model):
     rmse_s: float
     r2: float
     condition_number: float
+    background: float | None = None
+    """For a tier with ``cores``: the share of its cores busy with no request (the
+    fit's intercept over instances x cores), written into the calibrated model's
+    tier; None where it is not fitted (a tier that is not a CPU)."""
+    background_ci95: tuple[float, float] | None = None
 
 
 class PlanPhase(_Model):

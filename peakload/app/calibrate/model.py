@@ -8,6 +8,9 @@ demand are left in a comment above it, so a reader sees what was measured and
 how well. A demand flagged at a bound, or one nothing measured, keeps the
 prior, and its comment says so.
 
+A tier with ``cores`` gets the background its fit found (the share of its
+cores busy with no request), under its name, with its interval in a comment.
+
 The time outside the tiers (:mod:`peakload.app.calibrate.outside`) becomes
 each transaction's demand at a delay tier: the model's own delay tier when it
 has one, else one named :data:`OUTSIDE_TIER`, appended as the last
@@ -34,6 +37,7 @@ from peakload.contract.calibration import (
     DemandEstimate,
     Method,
     OutsideEstimate,
+    TierFit,
 )
 
 OUTSIDE_TIER = "outside"
@@ -119,6 +123,17 @@ def _transaction_blocks(
     return lines
 
 
+def _background_lines(tier: str, fit: TierFit) -> list[str]:
+    """The fitted background of a CPU tier, with its interval in a comment."""
+    assert fit.background is not None
+    low, high = fit.background_ci95 or (fit.background, fit.background)
+    return [
+        f"# {tier}: background (busy with no request, share of its cores) fitted as the "
+        f"intercept of its busy time: {fit.background:.4f}, 95 % CI [{low:.4f}, {high:.4f}]",
+        f"background = {round(min(fit.background, 0.95), 6)}",
+    ]
+
+
 def _is_transaction_table(header: str) -> bool:
     inner = header.strip("[] ")
     return inner == "transactions" or inner.startswith("transactions.")
@@ -156,11 +171,13 @@ def write_calibrated(
         "# comment above it; demands at a bound or unmeasured keep the prior.",
         "",
     ]
-    table, inserted = "", False
+    backgrounds = {tier: fit for tier, fit in report.fit.items() if fit.background is not None}
+    table, inserted, tier_name = "", False, None
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("["):
             table = stripped.split("#")[0].strip()
+            tier_name = None
             if _is_transaction_table(table):
                 if not inserted:
                     lines += _transaction_blocks(data["transactions"], report, delay)
@@ -170,6 +187,14 @@ def write_calibrated(
             continue
         if table == "[scenario]" and re.match(r"name\s*=", stripped):
             line = f"name = {_inline(data['scenario']['name'] + '-calibrated')}"
+        if table == "[[tiers]]":
+            if re.match(r"background\s*=", stripped) and tier_name in backgrounds:
+                continue  # the fitted one is written under the tier's name
+            if (found := re.match(r"name\s*=\s*\"([^\"]+)\"", stripped)) is not None:
+                tier_name = found.group(1)
+                if tier_name in backgrounds:
+                    lines += [line, *_background_lines(tier_name, backgrounds[tier_name])]
+                    continue
         lines.append(line)
     if report.outside and not any(t.get("name") == delay for t in data.get("tiers", [])):
         lines += [

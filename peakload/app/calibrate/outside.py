@@ -70,7 +70,7 @@ import numpy as np
 from peakload.contract.calibration import DemandEstimate, JointDraws, OutsideEstimate
 from peakload.core.scenario import Scenario
 from peakload.measure.calibration import utilization_law
-from peakload.measure.calibration.estimate import routes_of
+from peakload.measure.calibration.estimate import background_of, routes_of
 from peakload.measure.calibration.windows import Requests, Windows
 from peakload.measure.stats import Outcome
 from simulation.analytic import erlang_c
@@ -277,11 +277,14 @@ def outside_time(
     # The bootstrap draws windows and fits the demands again on them, as calibrate's own
     # interval does, so the interval holds the demands' part with its correlations.
     fitted = routes_of(model, windows)
+    background = background_of(model, windows)  # as the demands were fitted
     draws = np.empty((replicates, len(names)))
     demand_draws = np.empty((replicates, *routes.shape))
     for r in range(replicates):
         rows = rng.integers(0, len(windows), len(windows))
-        refit = utilization_law.fit(windows.completions[rows], windows.busy[rows], fitted)
+        refit = utilization_law.fit(
+            windows.completions[rows], windows.busy[rows], fitted, background.rows(rows)
+        )
         demand_draws[r] = np.where(kept, demand, refit.demands)
         draws[r] = data.outside(demand_draws[r], rows)
     busiest = utilization(windows, model)

@@ -49,6 +49,14 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
             for tier, fit in report.fit.items()
         )
         say(f"fit over {report.windows} windows of {report.window_s:g} s: {fits}")
+        backgrounds = [
+            f"{tier} {fit.background:.1%} of its cores [{low:.1%}, {high:.1%}]"
+            for tier, fit in report.fit.items()
+            if fit.background is not None
+            for low, high in [fit.background_ci95 or (fit.background, fit.background)]
+        ]
+        if backgrounds:
+            say("background (busy with no request, the fit's intercept): " + ", ".join(backgrounds))
     mix = ", ".join(
         f"{name} {share['observed']:.1%} (model {share['model']:.1%})"
         for name, share in report.mix.items()

@@ -1,7 +1,8 @@
 """From windows to one :class:`DemandEstimate` per (transaction, tier).
 
 Where the tiers' busy time is known, every number comes from the
-utilization-law regression (:mod:`.utilization_law`); where it is not, from
+utilization-law regression (:mod:`.utilization_law`), with a background for
+each tier the model gives ``cores``; where it is not, from
 low-load response times (:mod:`.response_time`). Each number carries its
 method, its 95 % interval and the identifiability verdict of
 :mod:`.identifiability`. A demand the model has but the fit put at zero on a
@@ -50,6 +51,16 @@ def routes_of(model: Scenario, windows: Windows) -> np.ndarray:
     ).reshape(len(windows.transactions), len(windows.tiers))
 
 
+def background_of(model: Scenario, windows: Windows) -> utilization_law.Background:
+    """The measured tiers that are CPUs in the model (``cores`` set): their busy time is
+    fitted with a background (:mod:`.utilization_law`), the others' without."""
+    cpus = {t.name for t in model.tiers if t.cores is not None}
+    return utilization_law.Background(
+        np.array([tier in cpus for tier in windows.tiers], dtype=bool),
+        windows.end - windows.start,
+    )
+
+
 def estimate(
     windows: Windows,
     model: Scenario,
@@ -85,10 +96,10 @@ def _by_utilization_law(
     busy = windows.busy
     assert busy is not None  # estimate() takes this method only where busy time was sampled
     routes = routes_of(model, windows)
-    fit = utilization_law.fit(windows.completions, busy, routes)
-    lo, hi = utilization_law.interval(
-        utilization_law.bootstrap(windows.completions, busy, rng, replicates, routes)
-    )
+    background = background_of(model, windows)
+    fit = utilization_law.fit(windows.completions, busy, routes, background)
+    fits = utilization_law.bootstrap(windows.completions, busy, rng, replicates, routes, background)
+    lo, hi = utilization_law.interval(utilization_law.demand_draws(fits))
     condition = utilization_law.condition_number(windows.completions)
     verdicts = _verdicts(windows, routes)
     demands: dict[str, dict[str, DemandEstimate]] = {}
@@ -141,16 +152,24 @@ def _by_utilization_law(
                 at_bound=at_bound,
             )
         demands[name] = row
-    tiers = {
-        tier: TierFit(
+    tiers = {}
+    for k, tier in enumerate(windows.tiers):
+        share: float | None = None
+        share_ci: tuple[float, float] | None = None
+        if background.tiers[k]:
+            cores = model.tier(tier).total_cores or 1
+            drawn = np.array([f.background[k] for f in fits]) / cores
+            share = float(fit.background[k]) / cores
+            share_ci = (float(np.percentile(drawn, 2.5)), float(np.percentile(drawn, 97.5)))
+        tiers[tier] = TierFit(
             windows=len(windows),
             busy_s=float(busy[:, k].sum()),
             rmse_s=float(np.sqrt(np.mean(fit.residuals[:, k] ** 2))),
             r2=float(fit.r2[k]),
             condition_number=condition,
+            background=share,
+            background_ci95=share_ci,
         )
-        for k, tier in enumerate(windows.tiers)
-    }
     return Estimates(Method.UTILIZATION_LAW, demands, tiers, warnings)
 
 

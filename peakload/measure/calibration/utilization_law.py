@@ -12,6 +12,18 @@ estimators). ``scipy.optimize.nnls`` solves each tier's fit. The 95 %
 interval comes from a bootstrap over windows: windows are resampled with
 replacement, the fit is repeated, and the 2.5 and 97.5 percentiles of the
 replicates bound the estimate.
+
+**A background.** A CPU's busy time, as the operating system counts it, also
+holds work no request asked for: timers, background writers, a scheduler's
+polling. Fitted without a term for it, that time is spread over the demands,
+most where the windows were least busy (on the real-work stack, a tour at 20 %
+busy put the mix's demand 15 % high). For a tier that is a CPU (one with
+``cores``), the fit takes the window's length as one more column, so
+
+    B_k(w) = b_k * T(w) + sum_t D[t, k] * X_t(w)
+
+and ``b_k`` (busy seconds per second, non-negative) is the background; it is
+identified where the windows' loads differ, as a line's intercept is.
 """
 
 from __future__ import annotations
@@ -33,26 +45,56 @@ class Fit:
     """(windows, tiers) observed minus fitted busy seconds."""
     r2: np.ndarray
     """Per tier: share of the busy time's (uncentred) variation the fit explains."""
+    background: np.ndarray
+    """Per tier: busy seconds per second no request accounts for (0 where not fitted)."""
 
 
-def fit(completions: np.ndarray, busy: np.ndarray, routes: np.ndarray | None = None) -> Fit:
+@dataclass(frozen=True)
+class Background:
+    """Which tiers get a background term, and the windows' lengths it multiplies."""
+
+    tiers: np.ndarray
+    """(tiers,) bool: fit a background for this tier (a CPU)."""
+    seconds: np.ndarray
+    """(windows,) each window's length."""
+
+    def rows(self, rows: np.ndarray) -> Background:
+        """The same tiers, over the windows ``rows`` (a bootstrap's draw)."""
+        return Background(self.tiers, self.seconds[rows])
+
+
+def fit(
+    completions: np.ndarray,
+    busy: np.ndarray,
+    routes: np.ndarray | None = None,
+    background: Background | None = None,
+) -> Fit:
     """Non-negative least squares of each tier's busy time on the completions.
 
     ``routes`` (transactions x tiers, bool) limits each tier's fit to the
     transactions that visit it; the others' demands there are zero.
+    ``background`` adds the windows' lengths as a column for the tiers it names
+    (module docstring).
     """
     transactions, tiers = completions.shape[1], busy.shape[1]
     if routes is None:
         routes = np.ones((transactions, tiers), dtype=bool)
     demands = np.zeros((transactions, tiers))
+    intercept = np.zeros(tiers)
     for k in range(tiers):
         visits = routes[:, k]
-        if visits.any():
+        if background is not None and background.tiers[k]:
+            design = np.column_stack([background.seconds, completions[:, visits]])
+            solution, _ = nnls(design, busy[:, k])
+            intercept[k], demands[visits, k] = solution[0], solution[1:]
+        elif visits.any():
             demands[visits, k], _ = nnls(completions[:, visits], busy[:, k])
     residuals = busy - completions @ demands
+    if background is not None:
+        residuals -= np.outer(background.seconds, intercept)
     total = np.sum(busy**2, axis=0)
     r2 = 1.0 - np.sum(residuals**2, axis=0) / np.where(total > 0, total, 1.0)
-    return Fit(demands, residuals, r2)
+    return Fit(demands, residuals, r2, intercept)
 
 
 def bootstrap(
@@ -61,14 +103,21 @@ def bootstrap(
     rng: np.random.Generator,
     replicates: int = DEFAULT_REPLICATES,
     routes: np.ndarray | None = None,
-) -> np.ndarray:
-    """(replicates, transactions, tiers) demands fitted on windows drawn with replacement."""
+    background: Background | None = None,
+) -> list[Fit]:
+    """The fit repeated on windows drawn with replacement, ``replicates`` times."""
     windows = completions.shape[0]
-    draws = np.empty((replicates, completions.shape[1], busy.shape[1]))
-    for r in range(replicates):
-        rows = rng.integers(0, windows, size=windows)
-        draws[r] = fit(completions[rows], busy[rows], routes).demands
-    return draws
+    fits = []
+    for _ in range(replicates):
+        rows = np.asarray(rng.integers(0, windows, size=windows))
+        drawn = None if background is None else background.rows(rows)
+        fits.append(fit(completions[rows], busy[rows], routes, drawn))
+    return fits
+
+
+def demand_draws(fits: list[Fit]) -> np.ndarray:
+    """(replicates, transactions, tiers): the bootstrap's demands."""
+    return np.stack([f.demands for f in fits])
 
 
 def interval(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

@@ -59,8 +59,8 @@ def held_out_level(calibration: dict) -> float:
     (about 3 ms on the machine this was first run on, about 6 ms on another of the same
     kind), so 115 users held the core at 69 % on one and saturated it on the other.
     Here the level follows the calibration: the mix's demand per request D and time
-    outside the tiers, the think time Z; throughput X = U / D at the target
-    utilization U, the stack's response D / (1 - U) (processor sharing, open
+    outside the tiers, the think time Z, the core's background b; throughput
+    X = (U - b) / D at the target utilization U, the stack's response D / (1 - U) (processor sharing, open
     approximation), and users N = X (Z + response + outside).
     """
     mix = {name: share["model"] for name, share in calibration["mix"].items()}
@@ -77,7 +77,8 @@ def held_out_level(calibration: dict) -> float:
         for name, share in mix.items()
     )
     think = float(calibration["think_time_s"]["model"])
-    throughput = TARGET_UTILIZATION / demand
+    background = float(calibration["fit"]["stack"].get("background") or 0.0)
+    throughput = (TARGET_UTILIZATION - background) / demand  # the background's share is taken
     users = throughput * (think + demand / (1 - TARGET_UTILIZATION) + outside)
     return round(users / REFERENCE_USERS, 2)
 

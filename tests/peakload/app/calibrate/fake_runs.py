@@ -51,6 +51,7 @@ def fake_run(
     together: tuple[str, str] | None = None,
     queueing: bool = False,
     told_draws: bool = False,
+    background: dict[str, float] | None = None,
 ) -> Path:
     """``outside``: per transaction, time its responses carry beyond its demands
     (default 1 ms each). ``together``: two transactions whose completions always
@@ -59,7 +60,9 @@ def fake_run(
     an M/M/c queue at the load offered in that second (without it a tier 70 % busy
     makes no one wait, which no server does). ``told_draws``: each record says how far
     its drawn demands fell from their mean (``demand_deviation``), as the mock's
-    answers do."""
+    answers do. ``background``: per tier, busy seconds per second no request makes
+    (an operating system's housekeeping on a CPU); the load then varies by blocks of
+    20 s between a quarter and 1.75 times ``rate``, which is what tells it apart."""
     scenario = load_scenario(scenario_path)
     names = [t.name for t in scenario.transactions]
     tier_names = [t.name for t in scenario.tiers]
@@ -74,6 +77,9 @@ def fake_run(
         mix = np.repeat(blocks, 20, axis=0)[:seconds]
     else:
         mix = np.tile(np.full(len(names), 1.0 / len(names)), (seconds, 1))
+    if background:  # the load varies too, as a tour's phases and ramps make it
+        load = np.repeat(rng.uniform(0.25, 1.75, size=(seconds + 19) // 20), 20)[:seconds]
+        mix = mix * load[:, None]
     counts = rng.poisson(rate * mix)
     if together is not None:
         counts[:, names.index(together[1])] = counts[:, names.index(together[0])]
@@ -97,6 +103,8 @@ def fake_run(
         for t, service in served:
             responses.append(service.sum(axis=1) + extra[t] + (demand[t] > 0) @ wait)
             deviations.append(service.sum(axis=1) - demand[t].sum())
+    for k, name in enumerate(tier_names):
+        busy[:, k] += (background or {}).get(name, 0.0)
     raw = run_dir / "raw"
     raw.mkdir(parents=True)
     end = np.concatenate(ends)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from peakload.measure.calibration import utilization_law
 from tests.peakload.measure.calibration.synthetic import synthetic_windows
@@ -24,7 +25,9 @@ def test_bootstrap_interval_covers_most_true_demands():
     truth = rng.uniform(0.005, 0.08, size=(6, 3))
     windows = synthetic_windows(truth, rng, windows=400, rate=40.0)
     lo, hi = utilization_law.interval(
-        utilization_law.bootstrap(windows.completions, windows.busy, rng, replicates=200)
+        utilization_law.demand_draws(
+            utilization_law.bootstrap(windows.completions, windows.busy, rng, replicates=200)
+        )
     )
     inside = (lo <= truth) & (truth <= hi)
     assert inside.mean() >= 0.8
@@ -58,3 +61,30 @@ def test_condition_number_is_large_for_collinear_columns():
     independent = rng.poisson(20, size=(100, 3)).astype(float) * rng.uniform(0.2, 2, (100, 3))
     assert utilization_law.condition_number(collinear) > 1e6
     assert utilization_law.condition_number(independent) < 50
+
+
+def test_a_cpu_tiers_background_is_fitted_apart_from_the_demands():
+    # Tier k0 is a CPU 3 % busy with no request (0.15 s of every 5 s window) beside its
+    # requests' demands; k1 has no background. Fitted without the term, k0's demands
+    # take the background in; with it, they and the background come out as they are.
+    rng = np.random.default_rng(12)
+    truth = rng.uniform(0.002, 0.006, size=(4, 2))
+    windows = synthetic_windows(truth, rng, windows=400, rate=20.0)
+    seconds = windows.end - windows.start
+    busy = windows.busy + np.outer(seconds, [0.03, 0.0])
+    background = utilization_law.Background(np.array([True, False]), seconds)
+    plain = utilization_law.fit(windows.completions, busy)
+    fitted = utilization_law.fit(windows.completions, busy, background=background)
+    assert fitted.background[0] == pytest.approx(0.03, abs=0.006)
+    assert fitted.background[1] == 0.0  # not asked for
+    share = windows.completions.sum(axis=0) / windows.completions.sum()
+    mix = share @ truth[:, 0]  # the mix's demand at k0
+    assert share @ fitted.demands[:, 0] == pytest.approx(mix, rel=0.03)
+    assert share @ plain.demands[:, 0] > 1.1 * mix  # the background spread over them
+    assert np.allclose(fitted.demands[:, 1], plain.demands[:, 1])  # k1 untouched
+    # the bootstrap draws it too, and its interval covers the truth
+    fits = utilization_law.bootstrap(
+        windows.completions, busy, rng, replicates=100, background=background
+    )
+    low, high = np.percentile([f.background[0] for f in fits], [2.5, 97.5])
+    assert low <= 0.03 <= high and high - low < 0.02
