@@ -60,8 +60,8 @@ def held_out_level(calibration: dict) -> float:
     kind), so 115 users held the core at 69 % on one and saturated it on the other.
     Here the level follows the calibration: the mix's demand per request D and time
     outside the tiers, the think time Z, the core's background b; throughput
-    X = (U - b) / D at the target utilization U, the stack's response D / (1 - U) (processor sharing, open
-    approximation), and users N = X (Z + response + outside).
+    X = (U - b) / D at the target utilization U, the stack's response D / (1 - U)
+    (processor sharing, open approximation), and users N = X (Z + response + outside).
     """
     mix = {name: share["model"] for name, share in calibration["mix"].items()}
     demands = calibration["demands"]
