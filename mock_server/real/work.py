@@ -3,8 +3,8 @@ table, sign and verify payment orders, aggregate statements in the database.
 
 Each function takes ``(engine, unit_code, ...)`` like the mock's record functions
 (signing and submitting take the trust chain first, bound by the routes), so
-:class:`mock_server.api.deps.UnitSession` runs it (a read on the event loop, a
-write in the thread pool) and the work is the only time it takes.
+:class:`mock_server.api.deps.UnitSession` runs it (in the thread pool, reads and
+writes alike: the database is PostgreSQL) and the work is the only time it takes.
 """
 
 from __future__ import annotations

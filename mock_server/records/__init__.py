@@ -16,5 +16,6 @@ or ids; it returns plain row dicts that :mod:`mock_server.api.public` turns into
 response models. Every query is scoped to the unit that asks, so another unit's
 ids are simply not found. Each write is one short transaction, committed before
 it returns (the route answers 2xx only after that) and run in the thread pool;
-reads run on the event loop, so a hot read reuses a statement built at import.
+reads of SQLite run on the event loop (those of a database server in the pool too:
+``UnitSession.read``), so a hot read reuses a statement built at import.
 """

@@ -43,8 +43,9 @@ WRITES = frozenset(
     for name in ("create_payment", "sign_payment", "submit_payment", "submit_dossier",
                  "record_foreign_loan", "close_account")
 )  # fmt: skip
-"""The transactions the server runs in its thread pool (``UnitSession.write``); the reads
-run on the event loop (``UnitSession.read``)."""
+"""The write transactions. Until the real service ran its reads in the thread pool
+too (``UnitSession.read`` on PostgreSQL), they alone did, and waited for the GIL behind
+the reads the event loop ran to their end: the known gap below."""
 DRIFT_POINTS = 0.12
 """The most the stack's measured utilization may stand above the prediction and still be
 the third known gap (docs/real-service.md): the held-out level's CPU per request differs
@@ -189,9 +190,10 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
     #   background CPU spread over more requests), so demands fitted at the phases'
     #   ~80 req/s overpredict the core's utilization, and with it the queueing, at
     #   ~230 req/s;
-    # - the core is not shared alike: a read runs on the event loop to its end, a write in
-    #   a thread that must take the GIL from the loop, so near 70 % busy the writes wait
-    #   longer than processor sharing gives them (and the reads less).
+    # - the core is not shared alike: while reads ran on the event loop to their end, a
+    #   write ran in a thread that had to take the GIL from the loop, so near 70 % busy
+    #   the writes waited longer than processor sharing gives them (and the reads less);
+    #   reads now run in the pool too, and the gap stays named until runs show it gone.
     # - the stack's CPU per request at the held-out level is not the tour's of minutes
     #   before: over five CI runs the measured utilization less the predicted went from
     #   -9.3 to +10.0 points, beyond the tour's own interval either way; an
