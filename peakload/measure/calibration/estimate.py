@@ -158,9 +158,9 @@ def _by_utilization_law(
         share_ci: tuple[float, float] | None = None
         if background.tiers[k]:
             cores = model.tier(tier).total_cores or 1
-            drawn = np.array([f.background[k] for f in fits]) / cores
+            low, high = utilization_law.interval(np.array([f.background[k] for f in fits]))
             share = float(fit.background[k]) / cores
-            share_ci = (float(np.percentile(drawn, 2.5)), float(np.percentile(drawn, 97.5)))
+            share_ci = (float(low) / cores, float(high) / cores)
         tiers[tier] = TierFit(
             windows=len(windows),
             busy_s=float(busy[:, k].sum()),
