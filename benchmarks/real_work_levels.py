@@ -21,37 +21,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
-from loadtests.mock_process import free_port
+from loadtests.real_stack import RealStack
 
 MODEL = Path(__file__).resolve().parents[1] / "examples" / "real-service" / "model.toml"
 LEVEL_1 = '[["09:00", 100], ["09:10", 100]]'
-
-
-def serve(out: Path, port: int, core: int, units: int) -> subprocess.Popen:
-    """The stack on ``core``, ready (its log says so) or an error with the log."""
-    log = out / "serve.log"
-    process = subprocess.Popen(
-        ["taskset", "-c", str(core), sys.executable, "-m", "peakload.cli", "serve",
-         "--work", "real", "--processes", "1", "--port", str(port), "--out", str(out)],
-        stdout=log.open("w"), stderr=subprocess.STDOUT,
-        env={**os.environ, "PEAKLOAD_UNITS": str(units)},
-    )  # fmt: skip
-    deadline = time.monotonic() + 180
-    while "ready: " not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise SystemExit(f"the stack did not start:\n{log.read_text()[-2000:]}")
-        time.sleep(0.2)
-    return process
 
 
 def level(out: Path, url: str, busy: Path, users: int, duration: str) -> dict:
@@ -83,16 +63,16 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="real-work-levels-"))
     out.mkdir(parents=True, exist_ok=True)
     stack_core, generator_core = sorted(os.sched_getaffinity(0))[:2]
-    port = free_port()
+    stack = RealStack(out, units=args.units, core=stack_core)
     busy = out / "busy.toml"
-    busy.write_text(f'[tiers]\nstack = {{ process = "--port {port}" }}\n')
-    stack = serve(out, port, stack_core, args.units)
+    busy.write_text(f'[tiers]\nstack = {{ process = "--port {stack.port}" }}\n')
     rows = []
     try:
+        stack.wait_ready()
         os.sched_setaffinity(0, {generator_core})
         print("users  req/s  busy %  CPU ms/req  mean ms  lost writes", flush=True)
         for users in (int(u) for u in args.users.split(",")):
-            summary = level(out, f"http://127.0.0.1:{port}", busy, users, args.duration)
+            summary = level(out, stack.url, busy, users, args.duration)
             x = summary["overall"]["throughput_rps"]
             u = summary["tiers"]["stack"]["utilization"]
             lost = summary.get("reconciliation", {}).get("lost", "not checked")
@@ -100,8 +80,7 @@ def main() -> None:
             print(f"{users:5d} {x:6.1f} {100 * u:7.1f} {1000 * u / x:11.2f} {mean_ms:8.2f}  {lost}")
             rows.append((x, u))
     finally:
-        stack.send_signal(signal.SIGTERM)
-        stack.wait(timeout=60)
+        stack.stop()
     x, u = np.array(rows).T
     line = np.column_stack([np.ones_like(x), x])
     (background, demand), *_ = np.linalg.lstsq(line, u, rcond=None)

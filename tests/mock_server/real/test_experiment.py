@@ -18,15 +18,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from loadtests.mock_process import free_port
+from loadtests.real_stack import RealStack
 from peakload.cli import main
 
 # It pins its own stack and generator to the machine's two cores and judges the CPU seconds
@@ -94,42 +90,10 @@ def cores() -> tuple[int, int]:
     return allowed[0], allowed[1]
 
 
-class PinnedStack:
-    """``taskset -c CORE peakload serve --work real --processes 1`` with its own PostgreSQL."""
-
-    def __init__(self, out: Path, port: int, core: int):
-        out.mkdir(parents=True, exist_ok=True)
-        self.log = out / "serve.log"
-        self.process = subprocess.Popen(
-            ["taskset", "-c", str(core), sys.executable, "-m", "peakload.cli", "serve",
-             "--work", "real", "--processes", "1", "--port", str(port), "--out", str(out)],
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PEAKLOAD_UNITS": str(UNITS)},
-        )  # fmt: skip
-        self.url = f"http://127.0.0.1:{port}"
-
-    def wait_ready(self, timeout_s: float = 180.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while "ready: " not in self.log.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(self.log.read_text())
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_path):
     stack_core, generator_core = cores()
-    port = free_port()
-    stack = PinnedStack(tmp_path / "stack", port, stack_core)
+    stack = RealStack(tmp_path / "stack", units=UNITS, core=stack_core)
+    port = stack.port
     affinity = os.sched_getaffinity(0)
     busy = tmp_path / "busy.toml"
     busy.write_text(f'[tiers]\nstack = {{ process = "--port {port}" }}\n')

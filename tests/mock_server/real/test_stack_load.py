@@ -5,12 +5,7 @@ unchanged, its busy time read from the operating system per process group."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -18,7 +13,7 @@ import numpy as np
 import psutil
 import pytest
 
-from loadtests.mock_process import free_port
+from loadtests.real_stack import RealStack
 from peakload.app.loadtest.job import LoadTestOptions, loadtest
 from peakload.contract.api import DEV_ADMIN_TOKEN, TRANSACTIONS
 from peakload.measure.calibration import tier_file
@@ -30,52 +25,13 @@ SCENARIO = Path(__file__).with_name("real-stack.toml")
 UNITS = 300
 
 
-class Stack:
-    """``peakload serve --work real`` as a child; its report lines read as they come."""
-
-    def __init__(self, db: str, out: Path, port: int, proxy: str = "nginx"):
-        self.log = out / "serve.log"
-        self.errors = out / "serve.err"
-        out.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "peakload.cli", "serve", "--work", "real", "--db", db,
-             "--processes", "2", "--proxy", proxy, "--port", str(port), "--out", str(out)],
-            stdout=self.log.open("w"),
-            stderr=self.errors.open("w"),
-            env={**os.environ, "PEAKLOAD_UNITS": str(UNITS)},
-        )  # fmt: skip
-        self.url = f"http://127.0.0.1:{port}"
-
-    def lines(self) -> list[str]:
-        return self.log.read_text().splitlines()
-
-    def wait_ready(self, timeout_s: float = 180.0) -> Stack:
-        deadline = time.monotonic() + timeout_s
-        while not any(line.startswith("ready: ") for line in self.lines()):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("\n".join(self.lines()) + self.errors.read_text())
-            time.sleep(0.2)
-        return self
-
-    def pids(self, role: str) -> list[int]:
-        return [int(m[1]) for line in self.lines() if (m := re.match(rf"{role} PID (\d+)", line))]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 def test_the_real_stack_answers_the_load_test_and_its_processes_are_measured(
     postgres_server, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("PEAKLOAD_ADMIN_TOKEN", DEV_ADMIN_TOKEN)
-    port = free_port()
-    stack = Stack(postgres_server.create_database(), tmp_path / "stack", port)
+    database = postgres_server.create_database()
+    stack = RealStack(tmp_path / "stack", processes=2, proxy="nginx", db=database, units=UNITS)
+    port = stack.port
     try:
         stack.wait_ready()
         workers, proxy = stack.pids("worker"), stack.pids("nginx")
