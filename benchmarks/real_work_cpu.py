@@ -20,8 +20,6 @@ import argparse
 import datetime as dt
 import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,27 +31,13 @@ import numpy as np
 
 from loadtests import payloads
 from loadtests.ledger import Ledger
-from loadtests.mock_process import free_port
 from loadtests.process_cpu import ProcessCpu, ProcessPattern
+from loadtests.real_stack import RealStack
+from peakload.core.scenario import Service
 from peakload.core.units import DEV_UNIT_SECRET, FIRST_UNIT, unit_password
 
 API = "/api/v1"
 IDLE_S = 5.0
-
-
-def start(args: argparse.Namespace, out: Path, port: int) -> tuple[subprocess.Popen, Path]:
-    log = out / "serve.log"
-    command = [sys.executable, "-m", "peakload.cli", "serve", "--work", "real",
-               "--processes", str(args.processes), "--proxy", args.proxy,
-               "--port", str(port), "--out", str(out)]  # fmt: skip
-    env = {**os.environ, "PEAKLOAD_UNITS": str(args.units)}
-    server = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env)
-    deadline = time.monotonic() + 600
-    while "ready: " not in log.read_text():
-        if server.poll() is not None or time.monotonic() > deadline:
-            sys.exit(f"the stack did not start:\n{log.read_text()}")
-        time.sleep(0.2)
-    return server, log
 
 
 def groups(log_text: str, port: int) -> dict[str, ProcessPattern]:
@@ -89,12 +73,12 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(1)
     keys = Ledger(run_token=os.urandom(8).hex())  # keys of this run only
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="peakload-real-bench-") as tmp:
-        server, log = start(args, Path(tmp), port)
+        server = RealStack(Path(tmp), processes=args.processes, proxy=args.proxy, units=args.units)
         try:
-            cpu = ProcessCpu(groups(log.read_text(), port))
-            client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+            server.wait_ready(600)
+            cpu = ProcessCpu(groups("\n".join(server.lines()), server.port))
+            client = httpx.Client(base_url=server.url, timeout=30)
             unit = FIRST_UNIT + 7
             password = unit_password(DEV_UNIT_SECRET, unit)
             token = client.post(
@@ -150,9 +134,16 @@ def main() -> None:
                     f"{name:<22}{spent['proxy']:>10.2f}{spent['app']:>10.2f}"
                     f"{spent['db']:>10.2f}{wall:>10.2f}"
                 )
+            # Expenditure control decides each submitted order later, off any request's
+            # path: accepted (or rejected) accept_after_s after submission, paid
+            # pay_after_s after that. Wait for every order to be paid, then count it.
+            service = Service()
+            settle_s = service.accept_after_s + service.pay_after_s + 3.0
+            spent, _ = measure(cpu, idle, len(orders), lambda i: time.sleep(settle_s / len(orders)))
+            print(f"{'control, per order':<22}{spent['proxy']:>10.2f}{spent['app']:>10.2f}"
+                  f"{spent['db']:>10.2f}{'(later)':>10}")  # fmt: skip
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=120)
+            server.stop(120)
 
 
 if __name__ == "__main__":
