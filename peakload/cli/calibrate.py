@@ -80,6 +80,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         f"{defaults.CALIBRATE_PLAN_INTERVAL_S:g} with --plan)",
     )
     parser.add_argument(
+        "--demand-spread",
+        choices=["responses", "prior"],
+        default="responses",
+        help="responses (default): each transaction's demands take the coefficient of "
+        "variation its responses show at low load (an exponential prior becomes a gamma); "
+        "prior: keep the model's distributions' shapes, only their means move",
+    )
+    parser.add_argument(
         "--bootstrap",
         type=options.positive_int,
         default=defaults.CALIBRATE_REPLICATES,
@@ -113,6 +121,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         phase_s=args.phase_seconds,
         precision=args.precision,
         busy_map_path=args.busy_time,
+        demand_spread=args.demand_spread == "responses",
     )
 
     def say(line: str) -> None:

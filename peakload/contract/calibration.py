@@ -122,6 +122,25 @@ class OutsideEstimate(_Model):
     """The highest tier utilization among the windows it was measured in."""
 
 
+class SpreadEstimate(_Model):
+    """How much a transaction's demands vary from one request to the next: their
+    coefficient of variation (sd over mean), one for all the tiers it visits.
+
+    Measured at low load, where a response is its demands plus its time outside the
+    tiers and little wait. Where the responses said what they drew (the emulating
+    mock), the spread is that of the draws; otherwise it is the responses' own, which
+    holds the spread of the time outside and of the waits too: an upper bound, so a
+    prediction made with it errs towards the longer tail."""
+
+    cv: float
+    ci95: tuple[float, float]
+    responses: int
+    """Responses it was measured on (those that ended in the low-load windows)."""
+    drawn: bool
+    """True when measured on the draws the responses reported, False when on the
+    responses themselves (an upper bound)."""
+
+
 class JointDraws(_Model):
     """The bootstrap's draws of every demand and every time outside the tiers, together.
 
@@ -158,6 +177,9 @@ class CalibrationReport(_Model):
     warnings: list[str]
     outside: dict[str, OutsideEstimate] = {}
     """Per transaction, the time outside the tiers (written as the delay tier)."""
+    spread: dict[str, SpreadEstimate] = {}
+    """Per transaction, its demands' coefficient of variation at low load (written as
+    the demands' cv unless calibrate keeps the priors' shapes)."""
     design: PlanDesign | None = None
     """The designed tour, with ``--plan``."""
     fit_for_prediction: bool = True

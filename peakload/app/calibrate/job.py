@@ -212,6 +212,7 @@ def estimate_runs(
         think_time_s=think,
         warnings=[*short, *found.warnings],
         outside=outside.estimates,
+        spread=outside.spread,
         joint_draws=outside.joint_draws,
         fit_for_prediction=not unfit,
         inconclusive=unfit,
@@ -234,6 +235,7 @@ def calibrate_runs(
         report,
         run_dir / f"{Path(options.scenario_path).stem}-calibrated.toml",
         [str(p) for p in run_paths],
+        shapes=options.demand_spread,
     )
     load_scenario(calibrated)  # what we write must load: a bug here is not the user's
     if options.plots:

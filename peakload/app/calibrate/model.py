@@ -1,8 +1,11 @@
 """``<scenario>-calibrated.toml``: the model with the estimated demands.
 
 Everything but the transactions is written back as the model had it; each
-transaction's demands get the estimates, each distribution keeping its shape
-(kind and coefficient of variation) with its mean moved to the estimate. The
+transaction's demands get the estimates, each distribution keeping its kind with
+its mean moved to the estimate, and taking the transaction's measured spread
+(coefficient of variation, :mod:`peakload.app.calibrate.outside`) where one was
+measured: an exponential becomes the gamma of that cv (``--demand-spread prior``
+keeps the priors' shapes). The
 prior, the interval, the method and the identifiability verdict of every
 demand are left in a comment above it, so a reader sees what was measured and
 how well. A demand flagged at a bound, or one nothing measured, keeps the
@@ -37,6 +40,7 @@ from peakload.contract.calibration import (
     DemandEstimate,
     Method,
     OutsideEstimate,
+    SpreadEstimate,
     TierFit,
 )
 
@@ -65,6 +69,35 @@ def _moved(distribution: dict[str, Any], new_mean: float, old_mean: float) -> di
     return moved
 
 
+SHAPED = frozenset({"exponential", "gamma", "lognormal"})
+"""The distributions a measured spread is written into: an exponential (cv 1 by its
+nature) becomes the gamma of the measured cv, a gamma or lognormal takes that cv.
+Others (deterministic, uniform, empirical) keep the prior's shape."""
+
+
+def _reshaped(distribution: dict[str, Any], cv: float) -> dict[str, Any]:
+    """``distribution`` with coefficient of variation ``cv`` (its mean kept)."""
+    kind = distribution.get("dist")
+    if kind not in SHAPED:
+        return distribution
+    cv = round(max(cv, 0.01), 3)
+    if kind == "exponential":
+        return {"dist": "gamma", "mean": distribution["mean"], "cv": cv}
+    return {**distribution, "cv": cv}
+
+
+def _spread_comment(s: SpreadEstimate) -> str:
+    source = (
+        "the draws its responses reported"
+        if s.drawn
+        else "its responses' own spread, an upper bound on its demands'"
+    )
+    return (
+        f"# spread: its demands' cv {s.cv:.3g}, 95 % CI [{s.ci95[0]:.3g}, {s.ci95[1]:.3g}], "
+        f"from {s.responses} responses at low load ({source})"
+    )
+
+
 def _comment(tier: str, e: DemandEstimate) -> str:
     prior = "none" if e.prior is None else f"{e.prior:.6g} s"
     status = "identifiable" if e.identifiable else f"NOT identifiable ({e.why})"
@@ -90,11 +123,12 @@ def _outside_comment(tier: str, o: OutsideEstimate, prior: float | None) -> str:
 
 
 def _transaction_blocks(
-    transactions: list[dict[str, Any]], report: CalibrationReport, delay: str
+    transactions: list[dict[str, Any]], report: CalibrationReport, delay: str, shapes: bool
 ) -> list[str]:
     lines: list[str] = []
     for txn in transactions:
         estimates = report.demands.get(txn["name"], {})
+        spread = report.spread.get(txn["name"]) if shapes else None
         lines += ["[[transactions]]", f"name = {_inline(txn['name'])}"]
         if "weight" in txn:
             lines.append(f"weight = {_inline(txn['weight'])}")
@@ -106,6 +140,8 @@ def _transaction_blocks(
         if outside is not None:
             prior = demand.get(delay, {}).get("mean", demand.get(delay, {}).get("value"))
             demand.pop(delay, None)
+        if spread is not None:
+            lines.append(_spread_comment(spread))
         for tier, distribution in demand.items():
             e = estimates.get(tier)
             if e is None:
@@ -114,6 +150,8 @@ def _transaction_blocks(
                 lines.append(_comment(tier, e))
                 if not e.keeps_prior and e.prior is not None:
                     distribution = _moved(distribution, e.estimate, e.prior)
+            if spread is not None and tier != delay:
+                distribution = _reshaped(distribution, spread.cv)
             lines.append(f"demand.{tier} = {_inline(distribution)}")
         if outside is not None:
             lines.append(_outside_comment(delay, outside, prior))
@@ -140,13 +178,19 @@ def _is_transaction_table(header: str) -> bool:
 
 
 def write_calibrated(
-    model_path: Path, report: CalibrationReport, target: Path, runs: list[str]
+    model_path: Path,
+    report: CalibrationReport,
+    target: Path,
+    runs: list[str],
+    shapes: bool = True,
 ) -> Path:
     """Write the calibrated model next to the calibration; it loads as any scenario.
 
     The model's own text is kept (its comments state its assumptions), with the
     scenario renamed ``<name>-calibrated`` and every ``[[transactions]]`` block
-    replaced, where the first one stood, by the calibrated blocks.
+    replaced, where the first one stood, by the calibrated blocks. ``shapes``: each
+    demand takes its transaction's measured spread (:data:`SHAPED`); False keeps
+    the priors' shapes.
     """
     text = Path(model_path).read_text()
     data = tomllib.loads(text)
@@ -180,7 +224,7 @@ def write_calibrated(
             tier_name = None
             if _is_transaction_table(table):
                 if not inserted:
-                    lines += _transaction_blocks(data["transactions"], report, delay)
+                    lines += _transaction_blocks(data["transactions"], report, delay, shapes)
                     inserted = True
                 continue
         if _is_transaction_table(table):

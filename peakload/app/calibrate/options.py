@@ -44,6 +44,9 @@ class CalibrateOptions:
     busy_map_path: str | Path | None = None
     """Tiers' busy time of a real system (loadtests.busy_sources): CSV sources are read
     offline; with --plan the load tests also sample its Prometheus sources."""
+    demand_spread: bool = True
+    """The calibrated demands take the spread their responses show at low load
+    (``--demand-spread responses``); False keeps the priors' shapes."""
 
     @property
     def window_s(self) -> float:

@@ -80,6 +80,16 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
             for name, o in report.outside.items()
         )
         say(f"time outside the tiers (ms, at low load; the delay tier): {outside}")
+    if report.spread:
+        spread = ", ".join(
+            f"{name} {s.cv:.2f} [{s.ci95[0]:.2f}, {s.ci95[1]:.2f}]"
+            for name, s in report.spread.items()
+        )
+        drawn = all(s.drawn for s in report.spread.values())
+        source = (
+            "of the draws the responses reported" if drawn else "of the responses, an upper bound"
+        )
+        say(f"demands' spread (cv at low load, {source}): {spread}")
     if report.design is not None:
         d = report.design
         worst = d.worst[-1] if d.worst else ("-", 0.0)

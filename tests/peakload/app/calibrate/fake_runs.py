@@ -52,6 +52,7 @@ def fake_run(
     queueing: bool = False,
     told_draws: bool = False,
     background: dict[str, float] | None = None,
+    cv: float = 1.0,
 ) -> Path:
     """``outside``: per transaction, time its responses carry beyond its demands
     (default 1 ms each). ``together``: two transactions whose completions always
@@ -62,7 +63,8 @@ def fake_run(
     its drawn demands fell from their mean (``demand_deviation``), as the mock's
     answers do. ``background``: per tier, busy seconds per second no request makes
     (an operating system's housekeeping on a CPU); the load then varies by blocks of
-    20 s between a quarter and 1.75 times ``rate``, which is what tells it apart."""
+    20 s between a quarter and 1.75 times ``rate``, which is what tells it apart.
+    ``cv``: the demands' coefficient of variation, gamma-distributed (1: exponential)."""
     scenario = load_scenario(scenario_path)
     names = [t.name for t in scenario.transactions]
     tier_names = [t.name for t in scenario.tiers]
@@ -92,7 +94,10 @@ def fake_run(
         for t, n in enumerate(counts[s]):
             if n == 0:
                 continue
-            service = rng.exponential(demand[t], size=(n, len(tier_names)))
+            if cv == 1.0:
+                service = rng.exponential(demand[t], size=(n, len(tier_names)))
+            else:
+                service = rng.gamma(1 / cv**2, demand[t] * cv**2, size=(n, len(tier_names)))
             busy[s] += service.sum(axis=0)
             ends.append(EPOCH + s + rng.random(n))
             kinds.append(np.full(n, t))
