@@ -153,7 +153,10 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
     # - a demand the short tour overestimated beyond its own interval: the core's
     #   background is fitted now (it made every demand high before, 15 points of
     #   utilization over), but a 170 s tour still leaves the cheapest read,
-    #   get_payment, overpredicted in some runs (docs/real-service.md);
+    #   get_payment, overpredicted in some runs: expenditure control's CPU for each
+    #   submitted order (0.47 ms, seconds later, on no request's path) is charged by
+    #   the utilization law to the transactions that follow submissions, get_payment
+    #   first (docs/real-service.md, "Work a request leaves for later");
     # - the core is not shared alike: while reads ran on the event loop to their end, a
     #   write ran in a thread that had to take the GIL from the loop, so near 70 % busy
     #   the writes waited longer than processor sharing gives them (and the reads less);

@@ -9,14 +9,13 @@ import signal
 import psutil
 import pytest
 
-from loadtests.mock_process import free_port
-from tests.mock_server.real.test_stack_load import Stack
+from loadtests.real_stack import RealStack
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_worker_that_dies_stops_the_stack_with_one_line(postgres_server, tmp_path):
-    stack = Stack(postgres_server.create_database(), tmp_path, free_port(), proxy="none")
+    stack = RealStack(tmp_path, processes=2, db=postgres_server.create_database(), units=300)
     try:
         stack.wait_ready()
         dead, other = stack.pids("worker")
