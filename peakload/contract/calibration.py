@@ -70,6 +70,11 @@ class TierFit(_Model):
     fit's intercept over instances x cores), written into the calibrated model's
     tier; None where it is not fitted (a tier that is not a CPU)."""
     background_ci95: tuple[float, float] | None = None
+    runs_sd: float | None = None
+    """How much each run's busy time moved as a whole beyond its windows' own noise:
+    the sd of a run's offset, busy seconds per second over the tier's servers (a
+    share, as the utilization is), carried into every demand's interval; None where
+    too few runs measure it (fewer than the fit's parameters + 2)."""
 
 
 class PlanPhase(_Model):

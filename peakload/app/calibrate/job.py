@@ -196,6 +196,7 @@ def estimate_runs(
         _users(runs, win),
         rng,
         options.replicates,
+        found.noise,
     )
     unfit = inconclusive(
         found.demands, major_transactions(model, options.major_share), planned=options.plan

@@ -57,6 +57,12 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
         ]
         if backgrounds:
             say("background (busy with no request, the fit's intercept): " + ", ".join(backgrounds))
+        moved = [f"{tier} ±{fit.runs_sd:.1%}" for tier, fit in report.fit.items() if fit.runs_sd]
+        if moved:
+            say(
+                "runs' own variation (sd of a run's busy time as a whole, beyond its windows'; "
+                "in every demand's interval): " + ", ".join(moved)
+            )
     mix = ", ".join(
         f"{name} {share['observed']:.1%} (model {share['model']:.1%})"
         for name, share in report.mix.items()

@@ -29,6 +29,9 @@ class Estimates:
     demands: dict[str, dict[str, DemandEstimate]]
     fit: dict[str, TierFit]
     warnings: list[str]
+    noise: utilization_law.PhaseNoise | None = None
+    """The runs' variation the demands' intervals hold (utilization law), for the
+    other bootstraps over the same windows (the time outside the tiers)."""
 
 
 def _prior(model: Scenario, transaction: str, tier: str) -> float | None:
@@ -98,7 +101,13 @@ def _by_utilization_law(
     routes = routes_of(model, windows)
     background = background_of(model, windows)
     fit = utilization_law.fit(windows.completions, busy, routes, background)
-    fits = utilization_law.bootstrap(windows.completions, busy, rng, replicates, routes, background)
+    width = windows.end - windows.start
+    noise = utilization_law.phase_noise(
+        windows.completions, fit, windows.run, width, routes, background
+    )
+    fits = utilization_law.bootstrap(
+        windows.completions, busy, rng, replicates, routes, background, noise
+    )
     lo, hi = utilization_law.interval(utilization_law.demand_draws(fits))
     condition = utilization_law.condition_number(windows.completions)
     verdicts = _verdicts(windows, routes)
@@ -154,6 +163,8 @@ def _by_utilization_law(
         demands[name] = row
     tiers = {}
     for k, tier in enumerate(windows.tiers):
+        capacity = float(model.tier(tier).total_cores or model.tier(tier).servers)
+        runs_sd = None if noise is None else float(noise.sd[k]) / capacity
         share: float | None = None
         share_ci: tuple[float, float] | None = None
         if background.tiers[k]:
@@ -169,8 +180,9 @@ def _by_utilization_law(
             condition_number=condition,
             background=share,
             background_ci95=share_ci,
+            runs_sd=runs_sd,
         )
-    return Estimates(Method.UTILIZATION_LAW, demands, tiers, warnings)
+    return Estimates(Method.UTILIZATION_LAW, demands, tiers, warnings, noise)
 
 
 def _by_response_time(

@@ -88,3 +88,53 @@ def test_a_cpu_tiers_background_is_fitted_apart_from_the_demands():
     )
     low, high = np.percentile([f.background[0] for f in fits], [2.5, 97.5])
     assert low <= 0.03 <= high and high - low < 0.02
+
+
+def _tour(rng: np.random.Generator, truth: np.ndarray, runs: int, shared_sd: float):
+    """Windows of 2 s from ``runs`` runs, each running a mix of its own (as --plan's
+    phases do); every run's busy time moves as a whole by a normal offset of
+    ``shared_sd`` busy seconds per second, on top of each window's own noise."""
+    per_run, seconds = 12, 2.0
+    mixes = rng.dirichlet(np.full(truth.shape[0], 0.3), size=runs)
+    completions = rng.poisson(30.0 * seconds * np.repeat(mixes, per_run, axis=0)).astype(float)
+    run = np.repeat(np.arange(runs), per_run)
+    offsets = rng.normal(0.0, shared_sd, size=(runs, truth.shape[1]))
+    noise = rng.normal(0.0, 0.01, size=(len(run), truth.shape[1]))  # the window's own
+    busy = completions @ truth + (offsets[run] + noise) * seconds
+    return completions, busy, run, np.full(len(run), seconds)
+
+
+def test_the_runs_own_variation_is_measured_when_there_are_runs_to_spare():
+    rng = np.random.default_rng(31)
+    truth = np.array([[0.004], [0.010], [0.007]])
+    completions, busy, run, seconds = _tour(rng, truth, runs=40, shared_sd=0.02)
+    routes = np.ones(truth.shape, dtype=bool)
+    fitted = utilization_law.fit(completions, busy, routes)
+    noise = utilization_law.phase_noise(completions, fitted, run, seconds, routes)
+    assert noise is not None and noise.count == 40
+    assert 0.013 < noise.sd[0] < 0.03, noise.sd  # 0.02, from 37 degrees of freedom
+    calm = utilization_law.fit(completions, completions @ truth, routes)  # no noise at all
+    quiet = utilization_law.phase_noise(completions, calm, run, seconds, routes)
+    assert quiet is not None and quiet.sd[0] < 1e-9
+    few = run % 4  # four runs for three demands: one to spare, too few to say
+    assert utilization_law.phase_noise(completions, fitted, few, seconds, routes) is None
+
+
+def test_intervals_that_draw_the_runs_variation_cover_what_the_windows_alone_miss():
+    """Demands pinned by differences between runs carry each run's offset whole; the
+    windows' bootstrap cannot see it and covers the truth far less than 95 %."""
+    truth = np.array([[0.004], [0.010], [0.007]])
+    routes = np.ones(truth.shape, dtype=bool)
+    covered = {"windows": 0, "runs": 0}
+    for seed in range(30):
+        rng = np.random.default_rng(100 + seed)
+        completions, busy, run, seconds = _tour(rng, truth, runs=12, shared_sd=0.02)
+        fitted = utilization_law.fit(completions, busy, routes)
+        noise = utilization_law.phase_noise(completions, fitted, run, seconds, routes)
+        for kind, drawn in (("windows", None), ("runs", noise)):
+            fits = utilization_law.bootstrap(completions, busy, rng, 100, routes, noise=drawn)
+            lo, hi = utilization_law.interval(utilization_law.demand_draws(fits))
+            covered[kind] += int(((lo <= truth) & (truth <= hi)).sum())
+    total = 30 * truth.size
+    assert covered["runs"] >= 0.85 * total, covered
+    assert covered["windows"] <= 0.7 * total, covered
