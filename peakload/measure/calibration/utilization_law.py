@@ -95,8 +95,9 @@ class PhaseNoise:
         """(len(rows), tiers) busy seconds to add to the windows ``rows``: one normal
         offset of :attr:`sd` per run, times each window's length."""
         runs, index = np.unique(self.runs, return_inverse=True)
-        offsets = rng.standard_normal((len(runs), len(self.sd))) * self.sd
-        return offsets[index[rows]] * self.seconds[rows, None]
+        offsets: np.ndarray = rng.standard_normal((len(runs), len(self.sd))) * self.sd
+        moved: np.ndarray = offsets[index[rows]] * self.seconds[rows, None]
+        return moved
 
 
 MIN_SPARE_RUNS = 2
