@@ -23,6 +23,7 @@ test and the benchmarks that measure the stack's CPU.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -76,7 +77,11 @@ class RealStack:
         if units is not None:
             env["PEAKLOAD_UNITS"] = str(units)
         with self.log.open("w") as log, self.errors.open("w") as errors:
-            self.process = subprocess.Popen(command, stdout=log, stderr=errors, env=env)
+            # its own session: the stack's processes are its process group, which a
+            # supervisor that will not stop is killed with (never anyone else's)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=errors, env=env, start_new_session=True
+            )
 
     @property
     def pid(self) -> int:
@@ -113,13 +118,15 @@ class RealStack:
 
     def stop(self, timeout_s: float = 60.0) -> int | None:
         """SIGTERM to the supervisor (it stops PostgreSQL, the workers and nginx),
-        then SIGKILL if it will not go."""
+        then, if it will not go, SIGKILL to its process group: the supervisor and
+        every process of the stack, none orphaned."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout_s)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         return self.process.returncode
 

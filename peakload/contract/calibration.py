@@ -128,16 +128,17 @@ class OutsideEstimate(_Model):
 
 
 class SpreadEstimate(_Model):
-    """How much a transaction's demands vary from one request to the next: their
-    coefficient of variation (sd over mean), one for all the tiers it visits.
+    """How much a transaction's demands vary from one request to the next, as the
+    factor on its priors' coefficients of variation (sd over mean) that makes their
+    variances add up to the one measured: for an exponential prior (cv 1), the cv.
 
     Measured at low load, where a response is its demands plus its time outside the
     tiers and little wait. Where the responses said what they drew (the emulating
-    mock), the spread is that of the draws; otherwise it is the responses' own, which
-    holds the spread of the time outside and of the waits too: an upper bound, so a
-    prediction made with it errs towards the longer tail."""
+    mock), it is the draws' own; otherwise the responses' own, which holds the spread
+    of the time outside and of the waits too: an upper bound, which the calibrated
+    model uses only to lower a prior's spread."""
 
-    cv: float
+    scale: float
     ci95: tuple[float, float]
     responses: int
     """Responses it was measured on (those that ended in the low-load windows)."""
@@ -183,8 +184,9 @@ class CalibrationReport(_Model):
     outside: dict[str, OutsideEstimate] = {}
     """Per transaction, the time outside the tiers (written as the delay tier)."""
     spread: dict[str, SpreadEstimate] = {}
-    """Per transaction, its demands' coefficient of variation at low load (written as
-    the demands' cv unless calibrate keeps the priors' shapes)."""
+    """Per transaction, its demands' spread at low load, as a factor on the priors'
+    coefficients of variation (written into the demands unless calibrate keeps the
+    priors' shapes)."""
     design: PlanDesign | None = None
     """The designed tour, with ``--plan``."""
     fit_for_prediction: bool = True

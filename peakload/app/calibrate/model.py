@@ -1,10 +1,10 @@
 """``<scenario>-calibrated.toml``: the model with the estimated demands.
 
 Everything but the transactions is written back as the model had it; each
-transaction's demands get the estimates, each distribution keeping its kind with
-its mean moved to the estimate, and taking the transaction's measured spread
-(coefficient of variation, :mod:`peakload.app.calibrate.outside`) where one was
-measured: an exponential becomes the gamma of that cv (``--demand-spread prior``
+transaction's demands get the estimates, each distribution's mean moved to the
+estimate, and its coefficient of variation multiplied by the transaction's measured
+spread (:mod:`peakload.app.calibrate.outside`, :func:`factor_written`) where its
+kind takes one: an exponential then becomes a gamma (``--demand-spread prior``
 keeps the priors' shapes). The
 prior, the interval, the method and the identifiability verdict of every
 demand are left in a comment above it, so a reader sees what was measured and
@@ -70,19 +70,27 @@ def _moved(distribution: dict[str, Any], new_mean: float, old_mean: float) -> di
 
 
 SHAPED = frozenset({"exponential", "gamma", "lognormal"})
-"""The distributions a measured spread is written into: an exponential (cv 1 by its
-nature) becomes the gamma of the measured cv, a gamma or lognormal takes that cv.
-Others (deterministic, uniform, empirical) keep the prior's shape."""
+"""The kinds of distribution a measured spread is written into: their coefficient of
+variation is multiplied by the transaction's factor (an exponential, cv 1 by its
+nature, becomes the gamma of that cv). Others (deterministic, uniform, empirical)
+keep the prior's shape."""
 
 
-def _reshaped(distribution: dict[str, Any], cv: float) -> dict[str, Any]:
-    """``distribution`` with coefficient of variation ``cv`` (its mean kept)."""
+def factor_written(s: SpreadEstimate) -> float:
+    """The factor the calibrated model puts on the priors' cvs: the measured one where
+    the draws measured it, else at most 1 (an upper bound only ever lowers a spread)."""
+    return s.scale if s.drawn else min(s.scale, 1.0)
+
+
+def _reshaped(distribution: dict[str, Any], factor: float) -> dict[str, Any]:
+    """``distribution`` with its coefficient of variation times ``factor`` (its mean
+    kept); unchanged where its kind is not :data:`SHAPED` or ``factor`` is 1."""
     kind = distribution.get("dist")
-    if kind not in SHAPED:
+    if kind not in SHAPED or factor == 1.0:
         return distribution
-    cv = round(max(cv, 0.01), 3)
     if kind == "exponential":
-        return {"dist": "gamma", "mean": distribution["mean"], "cv": cv}
+        return {"dist": "gamma", "mean": distribution["mean"], "cv": round(max(factor, 0.01), 3)}
+    cv = round(max(float(distribution["cv"]) * factor, 0.01), 3)
     return {**distribution, "cv": cv}
 
 
@@ -90,11 +98,12 @@ def _spread_comment(s: SpreadEstimate) -> str:
     source = (
         "the draws its responses reported"
         if s.drawn
-        else "its responses' own spread, an upper bound on its demands'"
+        else "its responses' own spread, an upper bound on its demands': used only to lower"
     )
     return (
-        f"# spread: its demands' cv {s.cv:.3g}, 95 % CI [{s.ci95[0]:.3g}, {s.ci95[1]:.3g}], "
-        f"from {s.responses} responses at low load ({source})"
+        f"# spread: the priors' cv times {s.scale:.3g}, 95 % CI [{s.ci95[0]:.3g}, "
+        f"{s.ci95[1]:.3g}], from {s.responses} responses at low load ({source}); "
+        f"written: times {factor_written(s):.3g}"
     )
 
 
@@ -123,7 +132,11 @@ def _outside_comment(tier: str, o: OutsideEstimate, prior: float | None) -> str:
 
 
 def _transaction_blocks(
-    transactions: list[dict[str, Any]], report: CalibrationReport, delay: str, shapes: bool
+    transactions: list[dict[str, Any]],
+    report: CalibrationReport,
+    delay: str,
+    shapes: bool,
+    delays: frozenset[str],
 ) -> list[str]:
     lines: list[str] = []
     for txn in transactions:
@@ -140,7 +153,9 @@ def _transaction_blocks(
         if outside is not None:
             prior = demand.get(delay, {}).get("mean", demand.get(delay, {}).get("value"))
             demand.pop(delay, None)
-        if spread is not None:
+        if spread is not None and any(
+            d.get("dist") in SHAPED for tier, d in demand.items() if tier not in delays
+        ):
             lines.append(_spread_comment(spread))
         for tier, distribution in demand.items():
             e = estimates.get(tier)
@@ -150,8 +165,8 @@ def _transaction_blocks(
                 lines.append(_comment(tier, e))
                 if not e.keeps_prior and e.prior is not None:
                     distribution = _moved(distribution, e.estimate, e.prior)
-            if spread is not None and tier != delay:
-                distribution = _reshaped(distribution, spread.cv)
+            if spread is not None and tier not in delays:
+                distribution = _reshaped(distribution, factor_written(spread))
             lines.append(f"demand.{tier} = {_inline(distribution)}")
         if outside is not None:
             lines.append(_outside_comment(delay, outside, prior))
@@ -224,7 +239,15 @@ def write_calibrated(
             tier_name = None
             if _is_transaction_table(table):
                 if not inserted:
-                    lines += _transaction_blocks(data["transactions"], report, delay, shapes)
+                    delays = frozenset(
+                        {
+                            delay,
+                            *(t["name"] for t in data.get("tiers", []) if t.get("kind") == "delay"),
+                        }
+                    )
+                    lines += _transaction_blocks(
+                        data["transactions"], report, delay, shapes, delays
+                    )
                     inserted = True
                 continue
         if _is_transaction_table(table):

@@ -64,17 +64,22 @@ transaction's demands and its outside time that independent draws would lose.
 transaction's demand varies from one request to the next, which a model's prior
 usually only guesses (an exponential, cv 1). Processor sharing's mean response
 does not depend on it, but its percentiles do, and a FIFO tier's mean does too
-(Pollaczek-Khinchine). Where the responses said what they drew, the spread is the
-draws' own: ``sd(deviation)``. Otherwise it is the responses' own ``sd(response)``
-over the low-load windows, which also holds the spread of the time outside and of
-the little waits there: an upper bound on the demands', so a prediction made with
-it errs towards the longer tail, never the shorter. With one coefficient of
-variation ``c`` for every tier the transaction visits, the sum of its demands has
-``sd = c sqrt(sum D_k^2)``, so
+(Pollaczek-Khinchine). Where the responses said what they drew, the variance is
+the draws' own (less the delay tiers' priors', which the mock's draws include).
+Otherwise it is the responses' own over the low-load windows, which also holds the
+spread of the time outside and of the little waits there: an upper bound on the
+demands'. The priors' relative shapes are kept: the coefficients of variation of
+the tiers whose kind takes one (:data:`~peakload.app.calibrate.model.SHAPED`:
+exponential, gamma, lognormal) are all multiplied by one factor ``s``, the one
+that makes the demands' variances sum to the measured one,
 
-    c = sd / sqrt(sum over its tiers of D_k^2)
+    s^2 = (variance - the other tiers' variances) / sum over shaped tiers of (cv_k D_k)^2
 
-with the interval from the same bootstrap of windows (and refitted demands). On the
+(``D_k`` the estimated demand, or the prior's mean at a tier with no busy time),
+with the interval from the same bootstrap (refitted demands, the runs' variation
+drawn). The calibrated model multiplies by ``s`` where the draws measured it, and
+by ``min(s, 1)`` where the responses did: an upper bound may lower a prior's spread,
+never raise it. A transaction with a demand that keeps its prior gets none. On the
 real-work service's tour of 5 December the responses at low load had cv 0.19-0.35
 (search 0.27, create 0.35, get_payment 0.29; close_account 0.65) where the model's
 prior said 1: its p95s came out 45-128 % over the measured ones at 70 % busy with cv 1.
@@ -86,6 +91,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from peakload.app.calibrate.model import SHAPED
 from peakload.contract.calibration import (
     DemandEstimate,
     JointDraws,
@@ -229,20 +235,80 @@ class _Responses:
         responses = (count * low).sum(axis=0)
         return np.divide(left, responses, out=np.full_like(left, np.nan), where=responses > 0)
 
-    def spread(self, demand: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """(transactions,) the demands' coefficient of variation over the low-load
-        windows ``rows`` (with repeats), one for all the tiers a transaction visits
-        (the module's doc: "How much the demands vary"); NaN for a transaction none of
-        whose windows is among them, or that visits no tier."""
+    def variance(self, rows: np.ndarray) -> np.ndarray:
+        """(transactions,) over the low-load windows ``rows`` (with repeats), the
+        variance of the draws the responses reported where they all did, else of the
+        responses themselves (the module's doc: "How much the demands vary"); NaN for
+        a transaction with fewer than two responses there."""
         low = self.low[rows]
         n = (self.count[rows] * low).sum(axis=0)
-        mean = (self.seconds[rows] * low).sum(axis=0) / np.where(n > 0, n, 1)
-        second = (self.squares[rows] * low).sum(axis=0) / np.where(n > 0, n, 1)
-        drawn = (self.deviation_squares[rows] * low).sum(axis=0) / np.where(n > 0, n, 1)
+        per = np.where(n > 0, n, 1)
+        mean = (self.seconds[rows] * low).sum(axis=0) / per
+        second = (self.squares[rows] * low).sum(axis=0) / per
+        drawn = (self.deviation_squares[rows] * low).sum(axis=0) / per
         variance = np.where(self.controlled, drawn, np.maximum(second - mean**2, 0.0))
-        scale = np.sqrt((demand**2).sum(axis=1))  # sd of the sum if every tier has cv c
-        ok = (n > 1) & (scale > 0)
-        return np.divide(np.sqrt(variance), scale, out=np.full(len(n), np.nan), where=ok)
+        return np.where(n > 1, variance, np.nan)
+
+
+@dataclass(frozen=True)
+class _Shapes:
+    """Per transaction and tier it visits (delay tiers aside), what its prior says of
+    the demand's spread: (transactions, model tiers) arrays."""
+
+    cv: np.ndarray
+    """The prior's coefficient of variation."""
+    shaped: np.ndarray
+    """True where the prior's kind takes a measured spread (:data:`SHAPED`)."""
+    mean: np.ndarray
+    """The prior's mean, for the tiers with no busy time measured."""
+    measured: np.ndarray
+    """(model tiers,) the index in the windows' tiers, or -1 for a tier not measured."""
+    delay_variance: np.ndarray
+    """(transactions,) the variance of its delay tiers' priors: in what the mock's
+    answers report drawn, not in any demand a spread is written into."""
+
+    @classmethod
+    def of(cls, model: Scenario, names: list[str], measured_tiers: list[str]) -> _Shapes:
+        tiers = [t for t in model.tiers if not t.is_delay]
+        shape = (len(names), len(tiers))
+        cv, mean, shaped = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool)
+        delay = np.zeros(len(names))
+        known = {t.name for t in model.transactions}
+        for i, name in enumerate(names):
+            if name not in known:
+                continue
+            demand = model.transaction(name).demand
+            for k, tier in enumerate(tiers):
+                if (d := demand.get(tier.name)) is not None:
+                    cv[i, k], mean[i, k] = d.cv, float(d.mean)
+                    shaped[i, k] = d.dist in SHAPED
+            delay[i] = sum(
+                (d.cv * float(d.mean)) ** 2
+                for t in model.tiers
+                if t.is_delay and (d := demand.get(t.name)) is not None
+            )
+        index = [measured_tiers.index(t.name) if t.name in measured_tiers else -1 for t in tiers]
+        return cls(cv, shaped, mean, np.array(index, dtype=int), delay)
+
+    def scale(self, variance: np.ndarray, demand: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+        """(transactions,) the factor ``s`` on the priors' coefficients of variation of
+        the shaped tiers that makes the sum of the demands' variances the measured
+        ``variance``: ``s^2 = (variance - fixed) / sum (cv_k D_k)^2`` over the shaped
+        tiers, ``fixed`` the other tiers' own (and, where ``drawn``, the delay tiers'),
+        ``D`` the estimated demands where measured (``demand``: transactions x the
+        windows' tiers), the prior's means elsewhere. NaN where no tier is shaped."""
+        means = np.where(
+            self.measured[None, :] >= 0, demand[:, np.maximum(self.measured, 0)], self.mean
+        )
+        part = (self.cv * means) ** 2
+        shaped = np.where(self.shaped, part, 0.0).sum(axis=1)
+        fixed = np.where(self.shaped, 0.0, part).sum(axis=1) + np.where(
+            drawn, self.delay_variance, 0.0
+        )
+        free = np.maximum(variance - fixed, 0.0)
+        return np.divide(
+            np.sqrt(free), np.sqrt(shaped), out=np.full(len(shaped), np.nan), where=shaped > 0
+        )
 
 
 def _low_windows(count: np.ndarray, users: np.ndarray, windows: Windows) -> np.ndarray:
@@ -333,6 +399,7 @@ def outside_time(
     fitted = routes_of(model, windows)
     background = background_of(model, windows)  # as the demands were fitted
     draws = np.empty((replicates, len(names)))
+    shapes = _Shapes.of(model, names, windows.tiers)
     spreads = np.empty((replicates, len(names)))
     demand_draws = np.empty((replicates, *routes.shape))
     for r in range(replicates):
@@ -343,8 +410,8 @@ def outside_time(
         refit = utilization_law.fit(windows.completions[rows], busy, fitted, background.rows(rows))
         demand_draws[r] = np.where(kept, demand, refit.demands)
         draws[r] = data.outside(demand_draws[r], rows)
-        spreads[r] = data.spread(demand_draws[r], rows)
-    spread = data.spread(demand, np.arange(len(windows)))
+        spreads[r] = shapes.scale(data.variance(rows), demand_draws[r], controlled)
+    spread = shapes.scale(data.variance(np.arange(len(windows))), demand, controlled)
     busiest = utilization(windows, model)
     out: dict[str, OutsideEstimate] = {}
     spread_of: dict[str, SpreadEstimate] = {}
@@ -352,12 +419,13 @@ def outside_time(
         responses = int(count[low[:, i], i].sum())
         if not routes[i].any() or responses < MIN_RESPONSES:
             continue
-        if np.isfinite(spread[i]):
-            drawn_cv = spreads[:, i][np.isfinite(spreads[:, i])]
-            cv_low, cv_high = np.percentile(drawn_cv, [2.5, 97.5])
+        drawn_scale = spreads[:, i][np.isfinite(spreads[:, i])]
+        # a transaction whose demand keeps its prior: the spread would rest on it
+        if np.isfinite(spread[i]) and len(drawn_scale) and not kept[i].any():
+            scale_low, scale_high = np.percentile(drawn_scale, [2.5, 97.5])
             spread_of[name] = SpreadEstimate(
-                cv=float(spread[i]),
-                ci95=(float(cv_low), float(cv_high)),
+                scale=float(spread[i]),
+                ci95=(float(scale_low), float(scale_high)),
                 responses=responses,
                 drawn=bool(controlled[i]),
             )

@@ -63,6 +63,12 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
                 "runs' own variation (sd of a run's busy time as a whole, beyond its windows'; "
                 "in every demand's interval): " + ", ".join(moved)
             )
+        elif len(report.runs) > 1:
+            say(
+                f"runs' own variation not measured ({len(report.runs)} runs; a tier's fit needs "
+                "two more than its demands and background): the intervals hold the windows' "
+                "noise alone"
+            )
     mix = ", ".join(
         f"{name} {share['observed']:.1%} (model {share['model']:.1%})"
         for name, share in report.mix.items()
@@ -88,14 +94,14 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
         say(f"time outside the tiers (ms, at low load; the delay tier): {outside}")
     if report.spread:
         spread = ", ".join(
-            f"{name} {s.cv:.2f} [{s.ci95[0]:.2f}, {s.ci95[1]:.2f}]"
+            f"{name} {s.scale:.2f} [{s.ci95[0]:.2f}, {s.ci95[1]:.2f}]"
+            + ("" if s.drawn else " (bound)")
             for name, s in report.spread.items()
         )
-        drawn = all(s.drawn for s in report.spread.values())
-        source = (
-            "of the draws the responses reported" if drawn else "of the responses, an upper bound"
+        say(
+            "demands' spread at low load (a factor on the priors' cvs; (bound): from the "
+            f"responses, an upper bound that only lowers a prior's): {spread}"
         )
-        say(f"demands' spread (cv at low load, {source}): {spread}")
     if report.design is not None:
         d = report.design
         worst = d.worst[-1] if d.worst else ("-", 0.0)

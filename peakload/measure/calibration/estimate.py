@@ -164,7 +164,7 @@ def _by_utilization_law(
     tiers = {}
     for k, tier in enumerate(windows.tiers):
         capacity = float(model.tier(tier).total_cores or model.tier(tier).servers)
-        runs_sd = None if noise is None else float(noise.sd[k]) / capacity
+        runs_sd = None if noise is None or not noise.measured[k] else float(noise.sd[k]) / capacity
         share: float | None = None
         share_ci: tuple[float, float] | None = None
         if background.tiers[k]:

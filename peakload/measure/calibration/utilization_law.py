@@ -90,6 +90,8 @@ class PhaseNoise:
     """(tiers,) sd of a run's offset, busy seconds per second (0: none measured)."""
     count: int
     """Runs it was measured over."""
+    measured: np.ndarray
+    """(tiers,) True where the tier had runs to spare (:func:`phase_noise`)."""
 
     def draw(self, rng: np.random.Generator, rows: np.ndarray) -> np.ndarray:
         """(len(rows), tiers) busy seconds to add to the windows ``rows``: one normal
@@ -112,15 +114,18 @@ def phase_noise(
     routes: np.ndarray,
     background: Background | None = None,
 ) -> PhaseNoise | None:
-    """The runs' variation of each tier's busy time (module docstring), or None where
-    the fit leaves fewer than :data:`MIN_SPARE_RUNS` runs beyond its parameters."""
+    """The runs' variation of each tier's busy time (module docstring): measured for
+    a tier whose fit leaves at least :data:`MIN_SPARE_RUNS` runs beyond its
+    parameters (its demands and background), 0 and not :attr:`PhaseNoise.measured`
+    for the others; None where no tier has runs to spare."""
     labels, index = np.unique(runs, return_inverse=True)
     count = len(labels)
     observed = completions.sum(axis=0) > 0  # a transaction never completed has no demand
     parameters = (routes & observed[:, None]).sum(axis=0)
     if background is not None:
         parameters = parameters + background.tiers
-    if count - int(parameters.max()) < MIN_SPARE_RUNS:
+    measured = count - parameters >= MIN_SPARE_RUNS
+    if not measured.any():
         return None
     residuals = fitted.residuals
     length = np.bincount(index, weights=seconds)
@@ -131,11 +136,13 @@ def phase_noise(
         )
         / length[:, None]
     )
+    offset -= residuals.sum(axis=0) / length.sum()  # a fit without intercept may sit off
     within = residuals - offset[index] * seconds[:, None]
     window_variance = (within**2).sum(axis=0) / max(len(runs) - count, 1)
     spare = np.maximum(count - parameters, 1)
     shared = (offset**2).sum(axis=0) / spare - np.mean(windows / length**2) * window_variance
-    return PhaseNoise(runs, seconds, np.sqrt(np.maximum(shared, 0.0)), count)
+    sd = np.where(measured, np.sqrt(np.maximum(shared, 0.0)), 0.0)
+    return PhaseNoise(runs, seconds, sd, count, measured)
 
 
 def fit(
