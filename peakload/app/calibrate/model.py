@@ -77,8 +77,13 @@ keep the prior's shape."""
 
 
 def factor_written(s: SpreadEstimate) -> float:
-    """The factor the calibrated model puts on the priors' cvs: the measured one where
-    the draws measured it, else at most 1 (an upper bound only ever lowers a spread)."""
+    """The factor the calibrated model puts on the priors' cvs: 1 (the priors kept)
+    where the interval holds 1, the measurement not contradicting them (58 responses
+    of a lognormal of cv 1.5 gave 1.93 [0.64, 3.42] on the mock); else the measured
+    factor where the draws measured it, and at most 1 where the responses did (an
+    upper bound only ever lowers a spread)."""
+    if s.ci95[0] <= 1.0 <= s.ci95[1]:
+        return 1.0
     return s.scale if s.drawn else min(s.scale, 1.0)
 
 

@@ -77,12 +77,14 @@ that makes the demands' variances sum to the measured one,
 
 (``D_k`` the estimated demand, or the prior's mean at a tier with no busy time),
 with the interval from the same bootstrap (refitted demands, the runs' variation
-drawn). The calibrated model multiplies by ``s`` where the draws measured it, and
-by ``min(s, 1)`` where the responses did: an upper bound may lower a prior's spread,
-never raise it. A transaction with a demand that keeps its prior gets none. On the
-real-work service's tour of 5 December the responses at low load had cv 0.19-0.35
-(search 0.27, create 0.35, get_payment 0.29; close_account 0.65) where the model's
-prior said 1: its p95s came out 45-128 % over the measured ones at 70 % busy with cv 1.
+drawn). The calibrated model keeps the priors where the interval holds 1, and
+otherwise multiplies by ``s`` where the draws measured it, and by ``min(s, 1)``
+where the responses did: an upper bound may lower a prior's spread, never raise it
+(:func:`~peakload.app.calibrate.model.factor_written`). A transaction with a demand
+that keeps its prior gets none. On the real-work service's tour of 5 December the
+responses at low load had cv 0.19-0.35 (search 0.27, create 0.35, get_payment 0.29;
+close_account 0.65) where the model's prior said 1: its p95s came out 45-128 % over
+the measured ones at 70 % busy with cv 1.
 """
 
 from __future__ import annotations

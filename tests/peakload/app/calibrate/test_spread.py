@@ -79,6 +79,7 @@ def test_the_calibrated_model_multiplies_the_priors_cvs_unless_told_to_keep_them
             # keeps its kind, its cv times the factor (the priors' shapes kept)
             kind = Gamma if isinstance(was, Exponential) else type(was)
             assert isinstance(demand, kind), (name, tier, demand)
+            assert not s.ci95[0] <= 1 <= s.ci95[1], s  # the truth's 0.4 contradicts them
             assert demand.cv == pytest.approx(max(was.cv * s.scale, 0.01), abs=0.001)
     assert "# spread: the priors' cv times" in done.calibrated_path.read_text()
 
@@ -91,6 +92,21 @@ def test_the_calibrated_model_multiplies_the_priors_cvs_unless_told_to_keep_them
                 was = prior.transaction(t.name).demand[tier]
                 assert type(demand) is type(was) and demand.cv == pytest.approx(was.cv)
     assert "# spread:" not in kept.calibrated_path.read_text()
+
+
+def test_a_spread_whose_interval_holds_the_priors_leaves_them_as_they_are(tmp_path):
+    """Demands drawn with the priors' own shapes (cv 1 at the exponentials): the
+    factors' intervals hold 1, and the calibrated model keeps every prior's shape."""
+    done = _calibrated(tmp_path, 1.0, told=True, seed=35)
+    prior = load_scenario(CI_SMOKE)
+    calibrated = load_scenario(done.calibrated_path)
+    holding = [name for name, s in done.report.spread.items() if s.ci95[0] <= 1 <= s.ci95[1]]
+    assert len(holding) >= len(done.report.spread) // 2, done.report.spread
+    for name in holding:
+        for tier, demand in calibrated.transaction(name).demand.items():
+            if tier != "outside":
+                was = prior.transaction(name).demand[tier]
+                assert type(demand) is type(was) and demand.cv == pytest.approx(was.cv)
 
 
 def test_a_bound_from_the_responses_only_ever_lowers_a_priors_spread(tmp_path):
