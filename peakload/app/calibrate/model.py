@@ -214,9 +214,9 @@ def write_calibrated(
     """
     text = Path(model_path).read_text()
     data = tomllib.loads(text)
-    delay = next(
-        (t["name"] for t in data.get("tiers", []) if t.get("kind") == "delay"), OUTSIDE_TIER
-    )
+    model_delays = [t["name"] for t in data.get("tiers", []) if t.get("kind") == "delay"]
+    delay = model_delays[0] if model_delays else OUTSIDE_TIER
+    delays = frozenset({delay, *model_delays})  # no spread is written into a delay
     lines = []
     if not report.fit_for_prediction:
         lines += [
@@ -244,12 +244,6 @@ def write_calibrated(
             tier_name = None
             if _is_transaction_table(table):
                 if not inserted:
-                    delays = frozenset(
-                        {
-                            delay,
-                            *(t["name"] for t in data.get("tiers", []) if t.get("kind") == "delay"),
-                        }
-                    )
                     lines += _transaction_blocks(
                         data["transactions"], report, delay, shapes, delays
                     )

@@ -139,7 +139,7 @@ def _responses(requests: list[Requests], name: str, windows: Windows) -> tuple[n
     count of all that were served (any but those refused at a full tier), the
     successful responses' seconds less the demand they drew beyond its mean, how
     many of them said what they drew, and the sums of the squares of the successful
-    responses and of the deviations they said they drew (for :meth:`_Responses.spread`)."""
+    responses and of the deviations they said they drew (for :meth:`_Responses.variance`)."""
     sums = [np.zeros(len(windows)) for _ in range(7)]
     seconds, count, served, controlled, told, squares, deviation_squares = sums
     for run, records in enumerate(requests):
@@ -342,7 +342,8 @@ class OutsideTimes:
     estimates: dict[str, OutsideEstimate]
     joint_draws: JointDraws | None
     spread: dict[str, SpreadEstimate] = field(default_factory=dict)
-    """Per transaction, its demands' coefficient of variation (the module's doc)."""
+    """Per transaction, its demands' spread as a factor on its priors' coefficients of
+    variation (the module's doc)."""
 
 
 def outside_time(

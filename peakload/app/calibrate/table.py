@@ -57,7 +57,11 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
         ]
         if backgrounds:
             say("background (busy with no request, the fit's intercept): " + ", ".join(backgrounds))
-        moved = [f"{tier} ±{fit.runs_sd:.1%}" for tier, fit in report.fit.items() if fit.runs_sd]
+        moved = [
+            f"{tier} sd {100 * fit.runs_sd:.1f} points of utilization"
+            for tier, fit in report.fit.items()
+            if fit.runs_sd
+        ]
         if moved:
             say(
                 "runs' own variation (sd of a run's busy time as a whole, beyond its windows'; "

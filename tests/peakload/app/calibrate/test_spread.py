@@ -41,6 +41,19 @@ def _true_scale(cv: float) -> dict[str, float]:
     return out
 
 
+def _assert_priors_kept(calibrated_path, names=None) -> None:
+    """Every demand of ``names`` (all transactions when None) has its prior's kind and
+    cv in the calibrated model (the delay tier aside)."""
+    prior, calibrated = load_scenario(CI_SMOKE), load_scenario(calibrated_path)
+    for t in calibrated.transactions:
+        if names is not None and t.name not in names:
+            continue
+        for tier, demand in t.demand.items():
+            if tier != "outside":
+                was = prior.transaction(t.name).demand[tier]
+                assert type(demand) is type(was) and demand.cv == pytest.approx(was.cv)
+
+
 @pytest.mark.parametrize("cv", [0.4, 1.0])
 def test_the_spread_of_the_draws_the_responses_reported_is_recovered(tmp_path, cv):
     done = _calibrated(tmp_path, cv, told=True, seed=31)
@@ -85,12 +98,7 @@ def test_the_calibrated_model_multiplies_the_priors_cvs_unless_told_to_keep_them
 
     kept = _calibrated(tmp_path / "prior", 0.4, told=True, seed=33, shapes=False)
     assert kept.report.spread  # measured and reported all the same
-    calibrated = load_scenario(kept.calibrated_path)
-    for t in calibrated.transactions:
-        for tier, demand in t.demand.items():
-            if tier != "outside":
-                was = prior.transaction(t.name).demand[tier]
-                assert type(demand) is type(was) and demand.cv == pytest.approx(was.cv)
+    _assert_priors_kept(kept.calibrated_path)
     assert "# spread:" not in kept.calibrated_path.read_text()
 
 
@@ -98,15 +106,9 @@ def test_a_spread_whose_interval_holds_the_priors_leaves_them_as_they_are(tmp_pa
     """Demands drawn with the priors' own shapes (cv 1 at the exponentials): the
     factors' intervals hold 1, and the calibrated model keeps every prior's shape."""
     done = _calibrated(tmp_path, 1.0, told=True, seed=35)
-    prior = load_scenario(CI_SMOKE)
-    calibrated = load_scenario(done.calibrated_path)
     holding = [name for name, s in done.report.spread.items() if s.ci95[0] <= 1 <= s.ci95[1]]
     assert len(holding) >= len(done.report.spread) // 2, done.report.spread
-    for name in holding:
-        for tier, demand in calibrated.transaction(name).demand.items():
-            if tier != "outside":
-                was = prior.transaction(name).demand[tier]
-                assert type(demand) is type(was) and demand.cv == pytest.approx(was.cv)
+    _assert_priors_kept(done.calibrated_path, set(holding))
 
 
 def test_a_bound_from_the_responses_only_ever_lowers_a_priors_spread(tmp_path):
@@ -114,10 +116,4 @@ def test_a_bound_from_the_responses_only_ever_lowers_a_priors_spread(tmp_path):
     so the bound says nothing and the priors stand."""
     done = _calibrated(tmp_path, 2.0, told=False, seed=34)
     assert all(s.scale > 1 and not s.drawn for s in done.report.spread.values())
-    prior = load_scenario(CI_SMOKE)
-    calibrated = load_scenario(done.calibrated_path)
-    for t in calibrated.transactions:
-        for tier, demand in t.demand.items():
-            if tier != "outside":
-                was = prior.transaction(t.name).demand[tier]
-                assert type(demand) is type(was) and demand.cv == pytest.approx(was.cv)
+    _assert_priors_kept(done.calibrated_path)
