@@ -44,4 +44,15 @@ def test_a_load_tests_thinks_and_draws_narrow_its_throughput_and_utilizations(tm
     for tier in measured.busy:
         metric = f"tiers.{tier}.utilization"
         assert controlled[metric].value == pytest.approx(plain[metric].value, rel=0.15)
+        assert math.isfinite(controlled[metric].ci95)
+    # Where the draws make the busy time's spread, taking them out narrows it. The
+    # gateway's not always: the mock counts the event loop's lag past each hold as
+    # busy time, and no draw explains it. A lag that comes and goes with the
+    # machine's other work (CI runs this beside three other tests on two cores) is
+    # a few per cent of the 8-50 ms holds of app, signature and db, but can be half
+    # of the gateway's 2 ms. The gateway's half-width: 0.00024 controlled against
+    # 0.00067 plain alone, 0.00019-0.00020 against 0.00076-0.00084 four at once
+    # here, 0.00084 against 0.00073 in one CI.
+    for tier in ("app", "signature", "db"):
+        metric = f"tiers.{tier}.utilization"
         assert controlled[metric].ci95 < plain[metric].ci95
