@@ -189,6 +189,11 @@ class Capacity:
         (seconds, cumulative; ``deviation_seconds`` in :meth:`stats`): how far the
         tier's busy seconds fell from what its visits were expected to bring, the
         known-mean control of its utilization (:mod:`peakload.measure.busy_control`)."""
+        self.deferred: dict[str, list[tuple[float, QueueTier, SampleStream, float]]] = {}
+        """Per transaction, the work each served request leaves for later: seconds
+        after, the tier, its demands' stream and their mean
+        (:class:`~peakload.core.scenario.DeferredWork`)."""
+        self._later: set[asyncio.Task[None]] = set()
         if scenario is None:
             return
         retry_after_s = max(1, round(scenario.workload.retry_delay_s))
@@ -211,6 +216,17 @@ class Capacity:
                     txn.demand[tier].mean,
                 )
                 for tier in scenario.route(txn)
+            ]
+            self.deferred[txn.name] = [
+                (
+                    work.after_s,
+                    self.tiers[work.tier],
+                    SampleStream.of(
+                        work.demand, named_rng(root, f"{txn.name}@{work.tier}/deferred{j}")
+                    ),
+                    work.demand.mean,
+                )
+                for j, work in enumerate(txn.deferred)
             ]
 
     @property
@@ -242,7 +258,33 @@ class Capacity:
             if visit.tier in self.deviation_s:  # a queue tier: its busy seconds hold the draw
                 self.deviation_s[visit.tier] += visit.demand - mean
             visits.append(visit)
+        self._leave_for_later(transaction)
         return visits
+
+    def _leave_for_later(self, transaction: str) -> None:
+        """Schedule the served request's deferred work: each piece joins its tier
+        ``after_s`` (wall seconds, as expenditure control's delays are) from now, with
+        a demand drawn now. Nobody waits for it: it holds the tier as a request's visit
+        does (a full tier refuses and counts it), and its draw joins the tier's
+        deviation, as its busy seconds hold it."""
+        pieces = self.deferred.get(transaction)
+        if not pieces:
+            return
+        loop = asyncio.get_running_loop()
+        for after_s, tier, stream, mean in pieces:
+            loop.call_later(after_s, self._start_later, tier, stream.next(), mean)
+
+    def _start_later(self, tier: QueueTier, demand: float, mean: float) -> None:
+        task = asyncio.ensure_future(self._serve_later(tier, demand, mean))
+        self._later.add(task)  # held until done: the loop keeps only weak references
+        task.add_done_callback(self._later.discard)
+
+    async def _serve_later(self, tier: QueueTier, demand: float, mean: float) -> None:
+        try:
+            visit = await tier.serve(demand)
+        except Overloaded:
+            return  # refused: the tier counted it
+        self.deviation_s[visit.tier] += visit.demand - mean
 
     def stats(self) -> dict[str, dict[str, float]]:
         """Each queue tier's figures: servers, busy, queue, cumulative completions,

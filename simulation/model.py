@@ -43,6 +43,7 @@ from peakload.measure.visit_stream import VisitStream
 from simulation.attempts import FLUSH_AT, Attempts, Samples, grid
 from simulation.clients import Arrivals, Population, Source
 from simulation.deadlines import Deadlines
+from simulation.deferred import DeferredHop
 from simulation.delay_tier import DelayTier
 from simulation.request import Route
 from simulation.stations import SharedTier, Tier, build_station
@@ -107,6 +108,16 @@ class Model:
                         SampleStream.of(txn.demand[tier], named_rng(seed, f"{txn.name}@{tier}")),
                     )
                     for tier in scenario.route(txn)
+                ),
+                deferred=tuple(
+                    DeferredHop(
+                        work.after_s,
+                        self.tiers[work.tier],
+                        SampleStream.of(
+                            work.demand, named_rng(seed, f"{txn.name}@{work.tier}/deferred{j}")
+                        ),
+                    )
+                    for j, work in enumerate(txn.deferred)
                 ),
             )
             for i, txn in enumerate(scenario.transactions)

@@ -29,6 +29,7 @@ from simpy.events import Timeout
 
 from peakload.core.sampling import SampleStream
 from peakload.measure.stats import Outcome
+from simulation.deferred import DeferredHop, leave_for_later
 from simulation.stations import Station
 
 if TYPE_CHECKING:
@@ -48,6 +49,9 @@ class Route:
     hops: tuple[tuple[Station, SampleStream], ...]
     """Each tier visited, in order, with the stream of this transaction's service
     times there (seconds)."""
+
+    deferred: tuple[DeferredHop, ...] = ()
+    """Work each served request leaves for later (:mod:`simulation.deferred`)."""
 
 
 # Plain ints on the hot path; Outcome names them for everyone else.
@@ -90,6 +94,8 @@ class Request:
         """Go on to the next tier, or report ``OK`` after the last one."""
         hops = self.hops
         if self.hop == len(hops):
+            if self.route.deferred:
+                leave_for_later(self.model.env, self.route.deferred)
             self._close(_OK)
             return
         tier, stream = hops[self.hop]

@@ -151,7 +151,7 @@ def peak_request_rate(scenario: Scenario) -> float:
     if workload.kind == "open":
         return peak
     demands = tier_demands(scenario, scenario.step_shares())
-    service = sum(d.visits_per_request * d.mean_s for d in demands.values())
+    service = sum(d.per_request_s for d in demands.values())  # a request's path
     think = workload.think_time.mean if workload.think_time else 0.0
     return peak / (think + service)
 
@@ -168,7 +168,7 @@ def analytic_bounds(scenario: Scenario) -> Config:
             instances.append(tier.instances)
             continue
         d = demands[tier.name]
-        offered = rate * d.visits_per_request * d.mean_s  # busy servers (or cores) needed
+        offered = rate * d.busy_per_request_s  # busy servers (or cores) needed, deferred too
         per_instance = tier.workers * limit
         if tier.cores is not None:  # CPU under the limit, and the pool not past its own
             room = tier.cores * (limit - tier.background)  # the background's share is taken
@@ -186,7 +186,7 @@ def bottleneck_users(scenario: Scenario, config: Config) -> dict[str, float]:
     out = {}
     for tier, n, w in zip(scenario.tiers, config.instances, config.workers, strict=True):
         d = demands[tier.name]
-        per_request = d.visits_per_request * d.mean_s
+        per_request = d.busy_per_request_s
         if per_request == 0 or not sizable(tier):  # a delay never saturates
             out[tier.name] = math.inf
             continue

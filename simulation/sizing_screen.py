@@ -119,5 +119,5 @@ def screen(scenario: Scenario, config: Config) -> Screen:
             continue
         d = demands[tier.name]
         capacity = n * utilization_per_instance(tier, w)
-        floors[tier.name] = served * rate * d.visits_per_request * d.mean_s / capacity
+        floors[tier.name] = served * rate * d.busy_per_request_s / capacity
     return Screen(floors, slo.max_utilization)

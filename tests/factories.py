@@ -26,9 +26,11 @@ def station_scenario(
     timeout_s: float = 1e6,
     retries: int = 0,
     seed: int = 1,
+    deferred: list[dict[str, Any]] | None = None,
 ) -> Scenario:
     """One transaction ``job`` visiting ``tiers`` with ``demand``: open at ``rate`` or
-    closed with ``users`` thinking ``think`` between requests (a steady workload)."""
+    closed with ``users`` thinking ``think`` between requests (a steady workload),
+    leaving ``deferred`` work if given."""
     if rate is not None:
         workload = {"kind": "open", "rate": [[start, rate]]}
     else:
@@ -41,7 +43,9 @@ def station_scenario(
         {
             "scenario": scenario,
             "workload": workload,
-            "transactions": [{"name": "job", "weight": 1, "demand": demand}],
+            "transactions": [
+                {"name": "job", "weight": 1, "demand": demand, "deferred": deferred or []}
+            ],
             "tiers": tiers,
         }
     )

@@ -112,6 +112,39 @@ class Transaction(Strict):
     demand: dict[Name, Distribution] = Field(default_factory=dict)
     """Service time (s) at each tier it visits: tier name -> distribution."""
 
+    deferred: list[DeferredWork] = Field(default_factory=list)
+    """Work each served request leaves for later at a tier (:class:`DeferredWork`);
+    optional."""
+
+
+class DeferredWork(Strict):
+    """Work a transaction leaves for later: a demand that joins a tier ``after_s``
+    seconds after the transaction's request has been served, with nobody waiting
+    for it.
+
+    A submitted payment order is answered at once, and the Treasury's
+    expenditure control accepts it a few seconds later and pays it half a
+    minute after that, in the same server's process. That work takes the
+    tier's servers (or its cores' time) like any request's and slows the
+    requests it meets, but no response holds it: it belongs in the tier's
+    utilization, not in the submission's response. Charged to the submission
+    instead, the model would put it on the submission's path, where queueing
+    multiplies it.
+
+    >>> work = DeferredWork(tier="app", after_s=5.0, demand={"dist": "exponential", "mean": 0.0005})
+    >>> work.tier, work.after_s, work.demand.mean
+    ('app', 5.0, 0.0005)
+    """
+
+    tier: Name
+    """The tier the work joins (a name from ``[[tiers]]``, not a delay tier)."""
+
+    after_s: float = Field(ge=0)
+    """Seconds after the request's last tier served it."""
+
+    demand: Distribution
+    """Service time (s) of the work at the tier, as a request's demand is."""
+
 
 class Flow(Strict):
     """A piece of work a user does: transactions in order, a think time before each."""
@@ -182,6 +215,17 @@ class Scenario(Strict):
                     raise ValueError(
                         f"transactions[{i}].demand.{tier}: unknown tier '{tier}' "
                         f"(tiers are: {', '.join(tier_names)})"
+                    )
+            for j, work in enumerate(txn.deferred):
+                where = f"transactions[{i}].deferred[{j}].tier"
+                if work.tier not in tier_names:
+                    raise ValueError(
+                        f"{where}: unknown tier '{work.tier}' (tiers are: {', '.join(tier_names)})"
+                    )
+                if self.tier(work.tier).is_delay:
+                    raise ValueError(
+                        f"{where}: '{work.tier}' is a delay tier, where work waits for "
+                        "nobody and slows nobody; defer work to a tier with servers"
                     )
             if txn.name == LOGIN and txn.weight is not None:
                 raise ValueError(

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from mock_server.capacity import TierPool
+from mock_server.capacity import Capacity, TierPool
 from mock_server.main import create_app
 from mock_server.settings import Settings
 from mock_server.visit import Overloaded
@@ -147,3 +147,30 @@ async def test_busy_time_is_the_service_whatever_the_loop_lag():
     await asyncio.gather(*(pool.serve(0.01) for _ in range(6)))
     assert pool.busy_seconds == pytest.approx(0.06)
     assert pool.completions == 6 and pool.busy == 0
+
+
+@pytest.mark.untimed
+async def test_deferred_work_holds_the_tier_after_the_response_and_nobody_waits():
+    # A 0.1 s search leaves 0.3 s of work that joins the app 0.2 s after it was served:
+    # the request is answered without it; then a server holds it, its busy seconds count
+    # it, and a lognormal draw's deviation from its mean joins the tier's.
+    scenario = one_tier().model_dump(mode="json", exclude_none=True)
+    (search,) = scenario["transactions"]
+    search["deferred"] = [
+        {"tier": "app", "after_s": 0.2, "demand": {"dist": "lognormal", "mean": 0.3, "cv": 0.5}}
+    ]
+    capacity = Capacity(scenario_from_dict(scenario))
+    started = time.perf_counter()
+    (visit,) = await capacity.serve("search_budget_codes")
+    assert time.perf_counter() - started < 0.2  # answered before the deferred work starts
+    assert visit.demand == 0.1 and capacity.stats()["app"]["busy"] == 0
+    await asyncio.sleep(0.25)
+    app = capacity.stats()["app"]
+    assert (app["busy"], app["completions"]) == (1, 1)  # the deferred work holds a server
+    while capacity.stats()["app"]["busy"]:
+        await asyncio.sleep(0.02)
+    app = capacity.stats()["app"]
+    assert app["completions"] == 2
+    drawn = app["busy_seconds"] - 0.1
+    assert drawn > 0
+    assert app["deviation_seconds"] == pytest.approx(drawn - 0.3, abs=1e-5)
