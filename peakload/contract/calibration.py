@@ -57,6 +57,14 @@ class DemandEstimate(_Model):
         return self.prior if self.keeps_prior and self.prior is not None else self.estimate
 
 
+class DeferredEstimate(DemandEstimate):
+    """The demand of one piece of a transaction's deferred work: at ``tier``,
+    ``after_s`` after each of its requests was served."""
+
+    tier: str
+    after_s: float
+
+
 class TierFit(_Model):
     """How well the fitted demands explain one tier's busy time."""
 
@@ -183,6 +191,10 @@ class CalibrationReport(_Model):
     warnings: list[str]
     outside: dict[str, OutsideEstimate] = {}
     """Per transaction, the time outside the tiers (written as the delay tier)."""
+    deferred: dict[str, list[DeferredEstimate]] = {}
+    """Per transaction with deferred work in the model, the demand of each piece, in
+    the model's order: work its served requests leave for its tier ``after_s`` later,
+    fitted on the requests' counts that many seconds back."""
     spread: dict[str, SpreadEstimate] = {}
     """Per transaction, its demands' spread at low load, as a factor on the priors'
     coefficients of variation (written into the demands unless calibrate keeps the

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ from peakload.core.scenario import LOGIN, Scenario
 from peakload.core.scenario_file import load_scenario
 from peakload.core.workload import ClosedWorkload
 from peakload.measure.calibration import windows as windowing
-from peakload.measure.calibration.estimate import estimate
+from peakload.measure.calibration.estimate import deferred_pieces, estimate
 from peakload.measure.calibration.verdict import inconclusive, worst_interval
 from peakload.measure.stats import Outcome
 
@@ -109,6 +110,10 @@ def _windows(
             )
         parts.append(part)
     stacked = windowing.stack(parts)
+    pieces = [(p.transaction, p.after_s) for p in deferred_pieces(model)]
+    if pieces and stacked.busy is not None:
+        due = windowing.deferred_counts(stacked, [r.requests for r in runs], pieces)
+        stacked = replace(stacked, later=due)
     seen = int(np.count_nonzero(stacked.completions.sum(axis=0)))
     if len(stacked) < seen + MIN_WINDOWS_PER_RUN:
         raise JobError(
@@ -208,6 +213,7 @@ def estimate_runs(
         window_s=options.window_s,
         windows=len(win),
         demands=found.demands,
+        deferred=found.deferred,
         fit=found.fit,
         mix=mix,
         think_time_s=think,

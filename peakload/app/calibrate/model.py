@@ -14,6 +14,9 @@ prior, and its comment says so.
 A tier with ``cores`` gets the background its fit found (the share of its
 cores busy with no request), under its name, with its interval in a comment.
 
+A transaction's deferred work keeps its pieces, each mean moved to its estimate
+(fitted on the requests' counts ``after_s`` back), its prior's shape kept.
+
 The time outside the tiers (:mod:`peakload.app.calibrate.outside`) becomes
 each transaction's demand at a delay tier: the model's own delay tier when it
 has one, else one named :data:`OUTSIDE_TIER`, appended as the last
@@ -37,6 +40,7 @@ import tomli_w
 from peakload.contract.calibration import (
     UNFIT_MARKER,
     CalibrationReport,
+    DeferredEstimate,
     DemandEstimate,
     Method,
     OutsideEstimate,
@@ -177,8 +181,30 @@ def _transaction_blocks(
             lines.append(_outside_comment(delay, outside, prior))
             value = round(max(outside.estimate, 0.0), 7)
             lines.append(f"demand.{delay} = {_inline({'dist': 'deterministic', 'value': value})}")
+        lines += _deferred_lines(txn.get("deferred", []), report.deferred.get(txn["name"], []))
         lines.append("")
     return lines
+
+
+def _deferred_lines(work: list[dict[str, Any]], estimates: list[DeferredEstimate]) -> list[str]:
+    """A transaction's deferred work, each piece's mean moved to its estimate (its
+    prior's shape kept: no spread is measured for work nobody waits for), with the
+    estimate in a comment above it; a piece nothing measured keeps its prior."""
+    if not work:
+        return []
+    lines = ["deferred = ["]
+    for j, piece in enumerate(work):
+        distribution = piece["demand"]
+        where = f"deferred[{j}] at {piece['tier']}, {piece['after_s']:g} s after"
+        e = estimates[j] if j < len(estimates) else None
+        if e is None:
+            lines.append(f"  # {where}: not estimated, prior kept")
+        else:
+            lines.append("  " + _comment(where, e))
+            if not e.keeps_prior and e.prior is not None:
+                distribution = _moved(distribution, e.estimate, e.prior)
+        lines.append(f"  {_inline({**piece, 'demand': distribution})},")
+    return [*lines, "]"]
 
 
 def _background_lines(tier: str, fit: TierFit) -> list[str]:

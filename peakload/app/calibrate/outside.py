@@ -102,7 +102,7 @@ from peakload.contract.calibration import (
 )
 from peakload.core.scenario import Scenario
 from peakload.measure.calibration import utilization_law
-from peakload.measure.calibration.estimate import background_of, routes_of
+from peakload.measure.calibration.estimate import background_of, design_of
 from peakload.measure.calibration.windows import Requests, Windows
 from peakload.measure.stats import Outcome
 from simulation.analytic import erlang_c
@@ -399,8 +399,8 @@ def outside_time(
     mean = data.outside(demand, np.arange(len(windows)))
     # The bootstrap draws windows and fits the demands again on them, as calibrate's own
     # interval does, so the interval holds the demands' part with its correlations.
-    fitted = routes_of(model, windows)
-    background = background_of(model, windows)  # as the demands were fitted
+    design = design_of(model, windows)  # as the demands were fitted, deferred work apart
+    background = background_of(model, windows)
     draws = np.empty((replicates, len(names)))
     shapes = _Shapes.of(model, names, windows.tiers)
     spreads = np.empty((replicates, len(names)))
@@ -410,8 +410,8 @@ def outside_time(
         busy = windows.busy[rows]
         if noise is not None:
             busy = busy + noise.draw(rng, rows)
-        refit = utilization_law.fit(windows.completions[rows], busy, fitted, background.rows(rows))
-        demand_draws[r] = np.where(kept, demand, refit.demands)
+        refit = utilization_law.fit(design.matrix[rows], busy, design.routes, background.rows(rows))
+        demand_draws[r] = np.where(kept, demand, refit.demands[: len(names)])
         draws[r] = data.outside(demand_draws[r], rows)
         spreads[r] = shapes.scale(data.variance(rows), demand_draws[r], controlled)
     spread = shapes.scale(data.variance(np.arange(len(windows))), demand, controlled)

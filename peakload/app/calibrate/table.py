@@ -25,23 +25,28 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
         table.add_column(
             column, justify="left" if column in ("transaction", "tier", "note") else "right"
         )
-    for name, row in report.demands.items():
-        for tier, e in row.items():
-            ratio = f"{e.estimate / e.prior:.2f}" if e.prior else "-"
-            note = "" if e.identifiable else "not identifiable"
-            if e.at_bound:
-                note = "AT BOUND, prior kept"
-            elif e.method.value == "prior":
-                note = "not measured, prior kept"
-            table.add_row(
-                name,
-                tier,
-                _ms(e.prior),
-                _ms(e.estimate),
-                f"[{_ms(e.ci95[0])}, {_ms(e.ci95[1])}]",
-                ratio,
-                note,
-            )
+    rows = [(name, tier, e) for name, row in report.demands.items() for tier, e in row.items()]
+    rows += [
+        (f"{name}, {e.after_s:g} s later", e.tier, e)
+        for name, pieces in report.deferred.items()
+        for j, e in enumerate(pieces)
+    ]
+    for name, tier, e in rows:
+        ratio = f"{e.estimate / e.prior:.2f}" if e.prior else "-"
+        note = "" if e.identifiable else "not identifiable"
+        if e.at_bound:
+            note = "AT BOUND, prior kept"
+        elif e.method.value == "prior":
+            note = "not measured, prior kept"
+        table.add_row(
+            name,
+            tier,
+            _ms(e.prior),
+            _ms(e.estimate),
+            f"[{_ms(e.ci95[0])}, {_ms(e.ci95[1])}]",
+            ratio,
+            note,
+        )
     console.print(table)
     if report.fit:
         fits = ", ".join(

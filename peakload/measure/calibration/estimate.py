@@ -12,11 +12,11 @@ calibrated model keeps the prior for it rather than a silent zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from peakload.contract.calibration import DemandEstimate, Method, TierFit
+from peakload.contract.calibration import DeferredEstimate, DemandEstimate, Method, TierFit
 from peakload.core.scenario import Scenario
 from peakload.measure.calibration import response_time, utilization_law
 from peakload.measure.calibration.identifiability import Identifiability, assess
@@ -32,6 +32,67 @@ class Estimates:
     noise: utilization_law.PhaseNoise | None = None
     """The runs' variation the demands' intervals hold (utilization law), for the
     other bootstraps over the same windows (the time outside the tiers)."""
+    deferred: dict[str, list[DeferredEstimate]] = field(default_factory=dict)
+    """Per transaction with deferred work, one estimate per piece, in the model's
+    order (:class:`~peakload.core.scenario.DeferredWork`)."""
+
+
+@dataclass(frozen=True)
+class DeferredPiece:
+    """One piece of a transaction's deferred work, as the model declares it."""
+
+    transaction: str
+    index: int
+    """Its position in the transaction's ``deferred``."""
+    tier: str
+    after_s: float
+    prior: float
+    """The model's mean demand for it (s)."""
+
+
+def deferred_pieces(model: Scenario) -> list[DeferredPiece]:
+    """Every piece of deferred work in ``model``, transaction by transaction."""
+    return [
+        DeferredPiece(txn.name, j, work.tier, work.after_s, float(work.demand.mean))
+        for txn in model.transactions
+        for j, work in enumerate(txn.deferred)
+    ]
+
+
+@dataclass(frozen=True)
+class Design:
+    """The utilization law's columns: the transactions' completions, then each piece
+    of deferred work's count of work due (:func:`design_of`)."""
+
+    matrix: np.ndarray
+    """(windows, transactions + pieces)."""
+    routes: np.ndarray
+    """(transactions + pieces, tiers): which column may explain which tier's busy time."""
+    names: list[str]
+    """A label per column: the transaction, or ``"<transaction> deferred[j]"``."""
+    pieces: list[DeferredPiece]
+
+
+def design_of(model: Scenario, windows: Windows) -> Design:
+    """The columns the demands are fitted on. A transaction's demand at a tier is paid
+    while its requests are served; a piece of its deferred work is paid ``after_s``
+    later (``windows.later``), and only at its own tier: two columns of one
+    transaction that differ where its rate changed (a phase's edges), and so are told
+    apart by a tour whose phases change that rate."""
+    routes = routes_of(model, windows)
+    pieces = deferred_pieces(model) if windows.later is not None else []
+    if not pieces:
+        return Design(windows.completions, routes, list(windows.transactions), [])
+    later = np.array(
+        [[piece.tier == tier for tier in windows.tiers] for piece in pieces], dtype=bool
+    ).reshape(len(pieces), len(windows.tiers))
+    assert windows.later is not None and windows.later.shape[1] == len(pieces)
+    return Design(
+        np.hstack([windows.completions, windows.later]),
+        np.vstack([routes, later]),
+        [*windows.transactions, *(f"{p.transaction} deferred[{p.index}]" for p in pieces)],
+        pieces,
+    )
 
 
 def _prior(model: Scenario, transaction: str, tier: str) -> float | None:
@@ -79,13 +140,14 @@ def estimate(
     return _by_response_time(windows, model, requests, observed, rng)
 
 
-def _verdicts(windows: Windows, routes: np.ndarray) -> list[dict[str, Identifiability]]:
-    """Per tier, identifiability among the transactions that visit it."""
+def _verdicts(design: Design, tiers: int) -> list[dict[str, Identifiability]]:
+    """Per tier, identifiability among the columns (transactions, deferred work) that
+    may explain it."""
     per_tier = []
-    for k in range(len(windows.tiers)):
-        names = [n for n, visits in zip(windows.transactions, routes[:, k], strict=True) if visits]
-        columns = routes[:, k]
-        per_tier.append(assess(windows.completions[:, columns], names))
+    for k in range(tiers):
+        columns = design.routes[:, k]
+        names = [n for n, used in zip(design.names, columns, strict=True) if used]
+        per_tier.append(assess(design.matrix[:, columns], names))
     return per_tier
 
 
@@ -98,19 +160,16 @@ def _by_utilization_law(
 ) -> Estimates:
     busy = windows.busy
     assert busy is not None  # estimate() takes this method only where busy time was sampled
-    routes = routes_of(model, windows)
+    design = design_of(model, windows)
+    matrix, routes = design.matrix, design.routes
     background = background_of(model, windows)
-    fit = utilization_law.fit(windows.completions, busy, routes, background)
+    fit = utilization_law.fit(matrix, busy, routes, background)
     width = windows.end - windows.start
-    noise = utilization_law.phase_noise(
-        windows.completions, fit, windows.run, width, routes, background
-    )
-    fits = utilization_law.bootstrap(
-        windows.completions, busy, rng, replicates, routes, background, noise
-    )
+    noise = utilization_law.phase_noise(matrix, fit, windows.run, width, routes, background)
+    fits = utilization_law.bootstrap(matrix, busy, rng, replicates, routes, background, noise)
     lo, hi = utilization_law.interval(utilization_law.demand_draws(fits))
-    condition = utilization_law.condition_number(windows.completions)
-    verdicts = _verdicts(windows, routes)
+    condition = utilization_law.condition_number(matrix)
+    verdicts = _verdicts(design, len(windows.tiers))
     demands: dict[str, dict[str, DemandEstimate]] = {}
     warnings: list[str] = []
     model_tiers = [t.name for t in model.tiers if not t.is_delay]  # delays: no busy time
@@ -161,6 +220,12 @@ def _by_utilization_law(
                 at_bound=at_bound,
             )
         demands[name] = row
+    deferred: dict[str, list[DeferredEstimate]] = {}
+    for j, piece in enumerate(design.pieces):
+        column = len(windows.transactions) + j
+        deferred.setdefault(piece.transaction, []).append(
+            _deferred_estimate(piece, column, design, windows, fit, (lo, hi), verdicts)
+        )
     tiers = {}
     for k, tier in enumerate(windows.tiers):
         capacity = float(model.tier(tier).total_cores or model.tier(tier).servers)
@@ -182,7 +247,55 @@ def _by_utilization_law(
             background_ci95=share_ci,
             runs_sd=runs_sd,
         )
-    return Estimates(Method.UTILIZATION_LAW, demands, tiers, warnings, noise)
+    return Estimates(Method.UTILIZATION_LAW, demands, tiers, warnings, noise, deferred)
+
+
+def _deferred_estimate(
+    piece: DeferredPiece,
+    column: int,
+    design: Design,
+    windows: Windows,
+    fit: utilization_law.Fit,
+    bounds: tuple[np.ndarray, np.ndarray],
+    verdicts: list[dict[str, Identifiability]],
+) -> DeferredEstimate:
+    """A piece of deferred work's demand from the fit (``column`` of the design), or
+    its prior where its tier's busy time was not measured or none of its work fell
+    due in the windows."""
+    prior = piece.prior
+    where = {"tier": piece.tier, "after_s": piece.after_s}
+
+    def kept(why: str) -> DeferredEstimate:
+        return DeferredEstimate(
+            **where,
+            estimate=prior,
+            ci95=(prior, prior),
+            prior=prior,
+            method=Method.PRIOR,
+            identifiable=False,
+            why=why,
+        )
+
+    if piece.tier not in windows.tiers:
+        return kept(f"no busy time measured for tier {piece.tier}")
+    if not design.matrix[:, column].any():
+        return kept("none of its work fell due in the runs' windows")
+    k = windows.tiers.index(piece.tier)
+    value = float(fit.demands[column, k])
+    verdict = verdicts[k].get(design.names[column], Identifiability(False, "never due"))
+    lo, hi = bounds
+    return DeferredEstimate(
+        **where,
+        estimate=value,
+        ci95=(float(lo[column, k]), float(hi[column, k])),
+        prior=prior,
+        method=Method.UTILIZATION_LAW,
+        identifiable=verdict.identifiable,
+        why=verdict.why,
+        # zero is a deferred demand's honest answer when the work costs nothing; still,
+        # a fit at the bound keeps the prior, as a request's demand does
+        at_bound=value <= 0,
+    )
 
 
 def _by_response_time(

@@ -66,6 +66,10 @@ class Windows:
     tiers: list[str]
     run: np.ndarray
     """Index of the run each window came from."""
+    later: np.ndarray | None = None
+    """(windows, pieces) the model's deferred work due in each window: per piece
+    (:func:`deferred_counts`), the served requests whose work joined its tier then;
+    None when the model defers none."""
 
     def __len__(self) -> int:
         return len(self.start)
@@ -120,6 +124,26 @@ def cut(
         tiers=tiers,
         run=np.full(n, run),
     )
+
+
+def deferred_counts(
+    windows: Windows, requests: list[Requests], pieces: list[tuple[str, float]]
+) -> np.ndarray:
+    """(windows, pieces): for each piece of deferred work, ``(transaction, after_s)``,
+    how many of that transaction's served requests (any run's: a phase's work can
+    fall into the next phase) ended ``after_s`` before a moment inside each window,
+    so that the work joined its tier in the window: the utilization law's column
+    for that work's demand. A refused request left none."""
+    counts = np.zeros((len(windows), len(pieces)))
+    for p, (name, after_s) in enumerate(pieces):
+        ends = [
+            r.end[r.served() & (r.transaction == r.names.index(name))]
+            for r in requests
+            if name in r.names
+        ]
+        due = np.sort(np.concatenate(ends)) + after_s if ends else np.empty(0)
+        counts[:, p] = np.searchsorted(due, windows.end) - np.searchsorted(due, windows.start)
+    return counts
 
 
 def _spread(end: np.ndarray, response: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -64,7 +64,10 @@ def fake_run(
     answers do. ``background``: per tier, busy seconds per second no request makes
     (an operating system's housekeeping on a CPU); the load then varies by blocks of
     20 s between a quarter and 1.75 times ``rate``, which is what tells it apart.
-    ``cv``: the demands' coefficient of variation, gamma-distributed (1: exponential)."""
+    ``cv``: the demands' coefficient of variation, gamma-distributed (1: exponential).
+    A transaction's ``deferred`` work in the scenario joins its tier's busy time
+    ``after_s`` (whole) seconds after the second its requests ended in (exponential
+    draws: their sum, a gamma)."""
     scenario = load_scenario(scenario_path)
     names = [t.name for t in scenario.transactions]
     tier_names = [t.name for t in scenario.tiers]
@@ -108,6 +111,11 @@ def fake_run(
         for t, service in served:
             responses.append(service.sum(axis=1) + extra[t] + (demand[t] > 0) @ wait)
             deviations.append(service.sum(axis=1) - demand[t].sum())
+    for t, txn in enumerate(scenario.transactions):  # its work, due after_s after it ended
+        for work in txn.deferred:
+            k, lag = tier_names.index(work.tier), round(work.after_s)
+            due = counts[: max(seconds - lag, 0), t]
+            busy[lag:, k] += rng.gamma(np.maximum(due, 1e-12), float(work.demand.mean)) * (due > 0)
     for k, name in enumerate(tier_names):
         busy[:, k] += (background or {}).get(name, 0.0)
     raw = run_dir / "raw"
