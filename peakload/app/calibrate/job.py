@@ -202,6 +202,7 @@ def estimate_runs(
         rng,
         options.replicates,
         found.noise,
+        found.design,
     )
     unfit = inconclusive(
         found.demands, major_transactions(model, options.major_share), planned=options.plan

@@ -102,7 +102,7 @@ from peakload.contract.calibration import (
 )
 from peakload.core.scenario import Scenario
 from peakload.measure.calibration import utilization_law
-from peakload.measure.calibration.estimate import background_of, design_of
+from peakload.measure.calibration.estimate import Design, background_of, design_of
 from peakload.measure.calibration.windows import Requests, Windows
 from peakload.measure.stats import Outcome
 from simulation.analytic import erlang_c
@@ -355,10 +355,12 @@ def outside_time(
     rng: np.random.Generator,
     replicates: int,
     noise: utilization_law.PhaseNoise | None = None,
+    design: Design | None = None,
 ) -> OutsideTimes:
     """Per transaction with responses in the windows (see the module's doc); ``users``
     is the generator's mean users in each window; ``replicates``, the bootstrap's;
-    ``noise``, the runs' variation the demands' bootstrap drew, drawn here too."""
+    ``noise``, the runs' variation the demands' bootstrap drew, drawn here too;
+    ``design``, the columns the demands were fitted on (by default the model's)."""
     if windows.busy is None or not windows.tiers:
         return OutsideTimes({}, None)
     names = windows.transactions
@@ -374,6 +376,9 @@ def outside_time(
     low = _low_windows(count, users, windows)
     low_count = (count * low).sum(axis=0)
     controlled = (low_count > 0) & ((told * low).sum(axis=0) == low_count)
+    design = design or design_of(model, windows)  # as the demands were fitted
+    background = background_of(model, windows)
+    fitted_busy = design.busy(windows.busy)  # less deferred work held at its priors
     data = _Responses(
         seconds,
         count,
@@ -381,7 +386,7 @@ def outside_time(
         waits_s,
         low,
         windows.completions,
-        windows.busy,
+        _requests_busy(design, fitted_busy, background),
         controlled_seconds,
         controlled,
         squares,
@@ -399,15 +404,13 @@ def outside_time(
     mean = data.outside(demand, np.arange(len(windows)))
     # The bootstrap draws windows and fits the demands again on them, as calibrate's own
     # interval does, so the interval holds the demands' part with its correlations.
-    design = design_of(model, windows)  # as the demands were fitted, deferred work apart
-    background = background_of(model, windows)
     draws = np.empty((replicates, len(names)))
     shapes = _Shapes.of(model, names, windows.tiers)
     spreads = np.empty((replicates, len(names)))
     demand_draws = np.empty((replicates, *routes.shape))
     for r in range(replicates):
         rows = rng.integers(0, len(windows), len(windows))
-        busy = windows.busy[rows]
+        busy = fitted_busy[rows]
         if noise is not None:
             busy = busy + noise.draw(rng, rows)
         refit = utilization_law.fit(design.matrix[rows], busy, design.routes, background.rows(rows))
@@ -443,6 +446,20 @@ def outside_time(
     carried = np.maximum(mean, 0.0)  # the model carries no time outside below zero
     joint = _joint(names, windows.tiers, demands, demand_draws - demand, draws - carried, out)
     return OutsideTimes(out, joint, spread_of)
+
+
+def _requests_busy(
+    design: Design, busy: np.ndarray, background: utilization_law.Background
+) -> np.ndarray:
+    """(windows, tiers) the busy time the requests' responses can hold: ``busy`` (already
+    less the deferred work held at its priors) less the fitted deferred work, which
+    nobody's response waited for."""
+    pieces = [c for c in design.columns if c is not None]
+    if not pieces:
+        return busy
+    fitted = utilization_law.fit(design.matrix, busy, design.routes, background)
+    deferred = design.matrix[:, pieces] @ fitted.demands[pieces]
+    return np.asarray(busy - deferred)
 
 
 def _joint(

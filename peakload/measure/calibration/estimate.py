@@ -35,6 +35,9 @@ class Estimates:
     deferred: dict[str, list[DeferredEstimate]] = field(default_factory=dict)
     """Per transaction with deferred work, one estimate per piece, in the model's
     order (:class:`~peakload.core.scenario.DeferredWork`)."""
+    design: Design | None = None
+    """The columns the demands were fitted on, deferred pieces held at their priors
+    taken out (utilization law): for the other bootstraps over the same windows."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,37 @@ class Design:
     names: list[str]
     """A label per column: the transaction, or ``"<transaction> deferred[j]"``."""
     pieces: list[DeferredPiece]
+    columns: list[int | None]
+    """Per piece, its column, or None where it is held at its prior (:meth:`holding`)."""
+    held_busy: np.ndarray | None = None
+    """(windows, tiers) the busy seconds of the pieces held at their priors: taken out
+    of the tiers' busy time before the fit."""
+
+    def busy(self, busy: np.ndarray) -> np.ndarray:
+        """The busy time the columns are fitted on: ``busy`` less the held pieces'."""
+        return busy if self.held_busy is None else busy - self.held_busy
+
+    def holding(self, held: list[int], windows: Windows) -> Design:
+        """The same design with the pieces ``held`` (indices into :attr:`pieces`) at
+        their priors: their columns out, their work out of the busy time."""
+        assert windows.later is not None
+        drop = {self.columns[j] for j in held}
+        keep = [c for c in range(len(self.names)) if c not in drop]
+        offset = np.zeros((len(windows), len(windows.tiers)))
+        for j in held:
+            piece = self.pieces[j]
+            if piece.tier in windows.tiers:
+                k = windows.tiers.index(piece.tier)
+                offset[:, k] += piece.prior * windows.later[:, j]
+        renumber = {old: new for new, old in enumerate(keep)}
+        return Design(
+            self.matrix[:, keep],
+            self.routes[keep],
+            [self.names[c] for c in keep],
+            self.pieces,
+            [None if c is None or c in drop else renumber[c] for c in self.columns],
+            offset if self.held_busy is None else self.held_busy + offset,
+        )
 
 
 def design_of(model: Scenario, windows: Windows) -> Design:
@@ -82,7 +116,7 @@ def design_of(model: Scenario, windows: Windows) -> Design:
     routes = routes_of(model, windows)
     pieces = deferred_pieces(model) if windows.later is not None else []
     if not pieces:
-        return Design(windows.completions, routes, list(windows.transactions), [])
+        return Design(windows.completions, routes, list(windows.transactions), [], [])
     later = np.array(
         [[piece.tier == tier for tier in windows.tiers] for piece in pieces], dtype=bool
     ).reshape(len(pieces), len(windows.tiers))
@@ -92,6 +126,7 @@ def design_of(model: Scenario, windows: Windows) -> Design:
         np.vstack([routes, later]),
         [*windows.transactions, *(f"{p.transaction} deferred[{p.index}]" for p in pieces)],
         pieces,
+        [len(windows.transactions) + j for j in range(len(pieces))],
     )
 
 
@@ -158,17 +193,23 @@ def _by_utilization_law(
     rng: np.random.Generator,
     replicates: int,
 ) -> Estimates:
-    busy = windows.busy
-    assert busy is not None  # estimate() takes this method only where busy time was sampled
-    design = design_of(model, windows)
-    matrix, routes = design.matrix, design.routes
+    assert windows.busy is not None  # estimate() takes this method only with busy time
     background = background_of(model, windows)
-    fit = utilization_law.fit(matrix, busy, routes, background)
-    width = windows.end - windows.start
-    noise = utilization_law.phase_noise(matrix, fit, windows.run, width, routes, background)
-    fits = utilization_law.bootstrap(matrix, busy, rng, replicates, routes, background, noise)
-    lo, hi = utilization_law.interval(utilization_law.demand_draws(fits))
-    condition = utilization_law.condition_number(matrix)
+    design = design_of(model, windows)
+    fitted = _Fitted.of(design, windows, background, rng, replicates)
+    held = [
+        j
+        for j, piece in enumerate(design.pieces)
+        if (bounds := fitted.bounds_of(piece, j, windows)) is not None
+        and bounds[0] <= piece.prior <= bounds[1]
+    ]
+    first = fitted
+    if held:  # the measurement does not contradict them: their priors stay, the rest refit
+        design = design.holding(held, windows)
+        fitted = _Fitted.of(design, windows, background, rng, replicates)
+    busy = design.busy(windows.busy)
+    fit, noise, fits, (lo, hi) = fitted.fit, fitted.noise, fitted.fits, fitted.bounds
+    condition = utilization_law.condition_number(design.matrix)
     verdicts = _verdicts(design, len(windows.tiers))
     demands: dict[str, dict[str, DemandEstimate]] = {}
     warnings: list[str] = []
@@ -222,10 +263,12 @@ def _by_utilization_law(
         demands[name] = row
     deferred: dict[str, list[DeferredEstimate]] = {}
     for j, piece in enumerate(design.pieces):
-        column = len(windows.transactions) + j
-        deferred.setdefault(piece.transaction, []).append(
-            _deferred_estimate(piece, column, design, windows, fit, (lo, hi), verdicts)
+        found = (
+            _held_estimate(piece, first.bounds_of(piece, j, windows), first.value_of(piece, j))
+            if j in held
+            else _deferred_estimate(piece, j, design, windows, fitted, verdicts)
         )
+        deferred.setdefault(piece.transaction, []).append(found)
     tiers = {}
     for k, tier in enumerate(windows.tiers):
         capacity = float(model.tier(tier).total_cores or model.tier(tier).servers)
@@ -239,7 +282,7 @@ def _by_utilization_law(
             share_ci = (float(low) / cores, float(high) / cores)
         tiers[tier] = TierFit(
             windows=len(windows),
-            busy_s=float(busy[:, k].sum()),
+            busy_s=float(windows.busy[:, k].sum()),
             rmse_s=float(np.sqrt(np.mean(fit.residuals[:, k] ** 2))),
             r2=float(fit.r2[k]),
             condition_number=condition,
@@ -247,25 +290,101 @@ def _by_utilization_law(
             background_ci95=share_ci,
             runs_sd=runs_sd,
         )
-    return Estimates(Method.UTILIZATION_LAW, demands, tiers, warnings, noise, deferred)
+    return Estimates(Method.UTILIZATION_LAW, demands, tiers, warnings, noise, deferred, design)
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """One fit of a design, its runs' variation and its bootstrap."""
+
+    design: Design
+    fit: utilization_law.Fit
+    noise: utilization_law.PhaseNoise | None
+    fits: list[utilization_law.Fit]
+    bounds: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(
+        cls,
+        design: Design,
+        windows: Windows,
+        background: utilization_law.Background,
+        rng: np.random.Generator,
+        replicates: int,
+    ) -> _Fitted:
+        assert windows.busy is not None
+        busy, matrix, routes = design.busy(windows.busy), design.matrix, design.routes
+        width = windows.end - windows.start
+        fit = utilization_law.fit(matrix, busy, routes, background)
+        noise = utilization_law.phase_noise(matrix, fit, windows.run, width, routes, background)
+        fits = utilization_law.bootstrap(matrix, busy, rng, replicates, routes, background, noise)
+        bounds = utilization_law.interval(utilization_law.demand_draws(fits))
+        return cls(design, fit, noise, fits, bounds)
+
+    def _cell(self, piece: DeferredPiece, j: int, windows: Windows) -> tuple[int, int] | None:
+        column = self.design.columns[j]
+        if column is None or piece.tier not in windows.tiers:
+            return None
+        if not self.design.matrix[:, column].any():
+            return None  # none of its work fell due: nothing measured it
+        return column, windows.tiers.index(piece.tier)
+
+    def bounds_of(
+        self, piece: DeferredPiece, j: int, windows: Windows
+    ) -> tuple[float, float] | None:
+        """Piece ``j``'s 95 % interval, or None where nothing measured it."""
+        cell = self._cell(piece, j, windows)
+        if cell is None:
+            return None
+        return float(self.bounds[0][cell]), float(self.bounds[1][cell])
+
+    def value_of(self, piece: DeferredPiece, j: int) -> float:
+        """Piece ``j``'s fitted demand (its column must exist)."""
+        column = self.design.columns[j]
+        assert column is not None
+        return float(self.fit.demands[column].max())  # its one tier's (the others are 0)
+
+
+def _held_estimate(
+    piece: DeferredPiece, bounds: tuple[float, float] | None, value: float
+) -> DeferredEstimate:
+    """A piece held at its prior: what the fit said, and why the prior stays."""
+    assert bounds is not None
+    return DeferredEstimate(
+        tier=piece.tier,
+        after_s=piece.after_s,
+        estimate=value,
+        ci95=bounds,
+        prior=piece.prior,
+        method=Method.PRIOR,
+        identifiable=False,
+        why=(
+            f"its 95 % interval [{bounds[0]:.3g}, {bounds[1]:.3g}] s holds the prior: the "
+            "runs do not contradict it, so the prior stays and the other demands are "
+            "fitted with this work taken out at it"
+        ),
+    )
 
 
 def _deferred_estimate(
     piece: DeferredPiece,
-    column: int,
+    j: int,
     design: Design,
     windows: Windows,
-    fit: utilization_law.Fit,
-    bounds: tuple[np.ndarray, np.ndarray],
+    fitted: _Fitted,
     verdicts: list[dict[str, Identifiability]],
 ) -> DeferredEstimate:
-    """A piece of deferred work's demand from the fit (``column`` of the design), or
-    its prior where its tier's busy time was not measured or none of its work fell
-    due in the windows."""
+    """Piece ``j``'s demand from the fit, or its prior where its tier's busy time was not
+    measured or none of its work fell due in the windows."""
     prior = piece.prior
     where = {"tier": piece.tier, "after_s": piece.after_s}
-
-    def kept(why: str) -> DeferredEstimate:
+    bounds = fitted.bounds_of(piece, j, windows)
+    if bounds is None:
+        why = (
+            f"no busy time measured for tier {piece.tier}"
+            if piece.tier not in windows.tiers
+            else "none of its work fell due in the runs' windows"
+        )
         return DeferredEstimate(
             **where,
             estimate=prior,
@@ -275,24 +394,19 @@ def _deferred_estimate(
             identifiable=False,
             why=why,
         )
-
-    if piece.tier not in windows.tiers:
-        return kept(f"no busy time measured for tier {piece.tier}")
-    if not design.matrix[:, column].any():
-        return kept("none of its work fell due in the runs' windows")
+    column = design.columns[j]
+    assert column is not None
     k = windows.tiers.index(piece.tier)
-    value = float(fit.demands[column, k])
+    value = float(fitted.fit.demands[column, k])
     verdict = verdicts[k].get(design.names[column], Identifiability(False, "never due"))
-    lo, hi = bounds
     return DeferredEstimate(
         **where,
         estimate=value,
-        ci95=(float(lo[column, k]), float(hi[column, k])),
+        ci95=bounds,
         prior=prior,
         method=Method.UTILIZATION_LAW,
         identifiable=verdict.identifiable,
         why=verdict.why,
-        # zero is a deferred demand's honest answer when the work costs nothing; still,
         # a fit at the bound keeps the prior, as a request's demand does
         at_bound=value <= 0,
     )

@@ -60,6 +60,9 @@ def test_each_piece_of_deferred_work_is_measured_and_written(tmp_path, tour):
         assert piece.estimate == pytest.approx(truth, rel=0.3)
     own = done.report.demands["submit_payment"]["app"]
     assert own.ci95[0] <= SUBMIT_APP <= own.ci95[1]
+    # nobody's response waited for the deferred work: the time outside stays the runs'
+    outside = done.report.outside["submit_payment"]
+    assert outside.ci95[0] <= 0.001 <= outside.ci95[1]
     # the calibrated model carries both pieces where they were, at their estimates
     calibrated = load_scenario(done.calibrated_path)
     written = calibrated.transaction("submit_payment").deferred
@@ -77,3 +80,20 @@ def test_without_the_term_the_submissions_own_demand_takes_the_work(tmp_path, to
     assert plain.deferred == {}
     own = plain.demands["submit_payment"]["app"]
     assert own.ci95[0] > SUBMIT_APP
+
+
+def test_pieces_the_runs_do_not_contradict_keep_their_priors(tmp_path, tour):
+    # priors at the truth: each piece's interval holds its prior, so the prior stays and
+    # the other demands are fitted with that work taken out at it
+    model = _with_deferred(tmp_path / "model.toml", TRUTH)
+    report = _calibrated(tmp_path, model, tour).report
+    pieces = report.deferred["submit_payment"]
+    for piece, truth in zip(pieces, TRUTH.values(), strict=True):
+        assert piece.keeps_prior and piece.in_model == truth
+        assert piece.why is not None and "holds the prior" in piece.why
+        assert piece.ci95[0] <= truth <= piece.ci95[1]  # what the first fit said
+    own = report.demands["submit_payment"]["app"]
+    assert own.ci95[0] <= SUBMIT_APP <= own.ci95[1]
+    # nobody's response waited for the deferred work: the time outside stays the runs'
+    outside = report.outside["submit_payment"]
+    assert outside.ci95[0] <= 0.001 <= outside.ci95[1]
