@@ -54,7 +54,7 @@ import numpy as np
 from peakload.core.scenario import Scenario
 from peakload.core.workload import OpenWorkload
 from simulation.analytic import mgc_station, shared_pool_station
-from simulation.crosscheck import mva_kind, mva_servers
+from simulation.crosscheck import mva_kind, mva_servers, tier_demands
 from simulation.demand_draws import DemandInterval, JointOffsets
 from simulation.mva import mva
 
@@ -102,6 +102,20 @@ class _Network:
         self.open = isinstance(scenario.workload, OpenWorkload)
         self.servers = [mva_servers(t) for t in self.tiers]
         self.kinds = [mva_kind(t) for t in self.tiers]
+        mix = tier_demands(scenario, dict(zip(self.transactions, self.shares, strict=True)))
+        self.later = np.array(
+            [mix[n].busy_per_request_s - mix[n].per_request_s for n in self.names]
+        )
+        """Each tier's deferred work per request of the mix (s): held at the model's,
+        it slows the tier's servers as in :func:`simulation.crosscheck.closed_network`."""
+        self.capacity = np.array([float(t.total_cores or t.servers) for t in self.tiers])
+
+    def slowed(self, throughput: float) -> np.ndarray:
+        """Per tier, the share of its servers the deferred work leaves the requests at
+        ``throughput`` (1 where there is none)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            busy = np.where(self.capacity > 0, throughput * self.later / self.capacity, 0.0)
+        return np.clip(1.0 - busy, 0.05, 1.0)
 
     def stretch(
         self, per_request: np.ndarray, point: OperatingPoint, think_s: float
@@ -109,7 +123,8 @@ class _Network:
         """Each tier's residence per second of demand (``per_request``: each tier's demand
         per request of the mix), and the throughput."""
         if point.users is not None and point.users <= MAX_MVA_USERS:
-            result = mva(list(per_request), point.users, think_s, self.servers, self.kinds)
+            slowed = per_request / self.slowed(point.throughput_rps)
+            result = mva(list(slowed), point.users, think_s, self.servers, self.kinds)
             residence = np.array(result.station_response_s)
             throughput = result.throughput
         else:
@@ -129,14 +144,15 @@ class _Network:
         if tier.is_delay or per_request <= 0 or visits <= 0:
             return per_request
         mean = per_request / visits
+        later = 1.0 - self.slowed(rate)[k]  # the deferred work's share of the servers
         if tier.cores is not None:
             est = shared_pool_station(
                 rate * visits, mean, tier.instances, tier.workers, tier.cores, None,
-                tier.background,
+                min(tier.background + later, 0.95),
             )  # fmt: skip
             response = est.mean_response_s if est.stable else math.inf
         else:
-            station = mgc_station(rate * visits, mean, tier.servers, 1.0)
+            station = mgc_station(rate * visits, mean / (1.0 - later), tier.servers, 1.0)
             response = station.mean_response_s if station.stable else math.inf
         return visits * response
 
@@ -149,7 +165,9 @@ class _Network:
             out[f"transactions.{name}.mean_s"] = response[i]
         for k, tier in enumerate(self.tiers):
             if not tier.is_delay:
-                out[f"tiers.{tier.name}.utilization"] = throughput * per_request[k]
+                out[f"tiers.{tier.name}.utilization"] = throughput * (
+                    per_request[k] + self.later[k]
+                )
             if self.visits[k] > 0:
                 out[f"tiers.{tier.name}.mean_response_s"] = (
                     stretch[k] * per_request[k] / self.visits[k]

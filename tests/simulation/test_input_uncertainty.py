@@ -53,6 +53,33 @@ def test_open_mm1_response_moves_as_its_demand_interval_says():
     assert "overall.throughput_rps" not in widths  # open: the arrivals set it
 
 
+def test_deferred_work_slows_the_open_mm1_the_draws_move():
+    # 0.05 s of deferred work a request at 5/s keeps the server 0.25 busy: the requests
+    # see a server 0.75 as fast, d / 0.75 their service, and the utilization holds both
+    rate, demand, half, later = 5.0, 0.1, 0.01, 0.05
+    scenario = station_scenario(
+        [CPU],
+        {"cpu": exponential(demand)},
+        rate=rate,
+        deferred=[{"tier": "cpu", "after_s": 10.0, "demand": exponential(later)}],
+    )
+    widths = input_half_widths(
+        scenario,
+        [DemandInterval("job", "cpu", demand, half)],
+        OperatingPoint(rate, 1.0, None),
+        np.random.default_rng(1),
+        DRAWS,
+    )
+
+    def response(d: float) -> float:
+        service = d / (1 - rate * later)
+        return service / (1 - rate * service)
+
+    expected = _relative(response(demand - half), response(demand + half), response(demand))
+    assert widths["transactions.job.mean_s"] == pytest.approx(expected, rel=0.05)
+    assert widths["tiers.cpu.utilization"] == pytest.approx(half / (demand + later), rel=0.05)
+
+
 def test_closed_throughput_moves_as_exact_mva_says():
     users, think, demand, half = 20, 1.0, 0.04, 0.006
     scenario = station_scenario(

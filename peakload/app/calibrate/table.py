@@ -36,6 +36,8 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
         note = "" if e.identifiable else "not identifiable"
         if e.at_bound:
             note = "AT BOUND, prior kept"
+        elif e.method.value == "prior" and e.ci95 != (e.prior, e.prior):
+            note = "interval holds the prior: kept"
         elif e.method.value == "prior":
             note = "not measured, prior kept"
         table.add_row(
