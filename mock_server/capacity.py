@@ -37,6 +37,7 @@ same run seed draws the same sample, another run seed an independent one.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -137,6 +138,8 @@ class TierPool:
         """The tier's figures for /admin/stats."""
         return queue_stats(self, self.busy_seconds)
 
+
+log = logging.getLogger("peakload.mock_server")
 
 QueueTier = TierPool | SharedCoresPool
 """A tier with servers and a queue: slots, or workers sharing cores."""
@@ -277,7 +280,12 @@ class Capacity:
     def _start_later(self, tier: QueueTier, demand: float, mean: float) -> None:
         task = asyncio.ensure_future(self._serve_later(tier, demand, mean))
         self._later.add(task)  # held until done: the loop keeps only weak references
-        task.add_done_callback(self._later.discard)
+        task.add_done_callback(self._later_done)
+
+    def _later_done(self, task: asyncio.Task[None]) -> None:
+        self._later.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("deferred work failed: %r", error)
 
     async def _serve_later(self, tier: QueueTier, demand: float, mean: float) -> None:
         try:

@@ -115,9 +115,12 @@ def _windows(
         due = windowing.deferred_counts(stacked, [r.requests for r in runs], pieces)
         stacked = replace(stacked, later=due)
     seen = int(np.count_nonzero(stacked.completions.sum(axis=0)))
+    if stacked.later is not None:  # each piece of deferred work due in the windows: a column
+        seen += int(np.count_nonzero(stacked.later.sum(axis=0)))
     if len(stacked) < seen + MIN_WINDOWS_PER_RUN:
         raise JobError(
-            f"{runs[-1].path}: {len(stacked)} windows for {seen} transactions in all runs, "
+            f"{runs[-1].path}: {len(stacked)} windows for {seen} transactions (and pieces of "
+            "deferred work) in all runs, "
             f"need {seen + MIN_WINDOWS_PER_RUN}: add runs or run longer"
         )
     return stacked, warnings

@@ -125,6 +125,8 @@ def _comment(tier: str, e: DemandEstimate) -> str:
     )
     if e.at_bound:
         text += "; AT BOUND (0): prior kept"
+    elif e.method == Method.PRIOR and e.ci95 != (e.prior, e.prior):
+        text += "; its interval holds the prior: prior kept"
     elif e.method == Method.PRIOR:
         text += "; nothing measured it: prior kept"
     return text

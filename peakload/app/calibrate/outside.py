@@ -218,16 +218,21 @@ class _Responses:
     deviation_squares: np.ndarray
     """The summed squares of the deviations of the draws the responses said they drew."""
 
-    def outside(self, demand: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def outside(
+        self, demand: np.ndarray, rows: np.ndarray, busy: np.ndarray | None = None
+    ) -> np.ndarray:
         """(transactions,) mean seconds outside the tiers over the windows ``rows`` (with
         repeats), the busy time shared by ``demand``; NaN for a transaction none of whose
         windows is among them. Of the busy time a transaction's completions claim, its
         successful responses' part: a failed request also took service. A transaction
         whose responses said what they drew takes its demands, ``demand``, from its
-        responses less their draws' luck instead (the module's doc)."""
+        responses less their draws' luck instead (the module's doc). ``busy``: the
+        windows' busy time the responses can hold, if not :attr:`busy` (a bootstrap
+        draw's, its deferred work taken out as that draw fitted it)."""
         count, served = self.count[rows], self.served[rows]
         ok = np.divide(count, served, out=np.zeros_like(count), where=served > 0)
-        claimed = ok * _claimed(self.completions[rows], self.busy[rows], demand)
+        held = self.busy[rows] if busy is None else busy
+        claimed = ok * _claimed(self.completions[rows], held, demand)
         expected = count * demand.sum(axis=1)[None, :]
         told = self.controlled[None, :]
         taken = np.where(told, expected, claimed)
@@ -415,7 +420,8 @@ def outside_time(
             busy = busy + noise.draw(rng, rows)
         refit = utilization_law.fit(design.matrix[rows], busy, design.routes, background.rows(rows))
         demand_draws[r] = np.where(kept, demand, refit.demands[: len(names)])
-        draws[r] = data.outside(demand_draws[r], rows)
+        served_busy = fitted_busy[rows] - _deferred_busy(design, refit, rows)
+        draws[r] = data.outside(demand_draws[r], rows, served_busy)
         spreads[r] = shapes.scale(data.variance(rows), demand_draws[r], controlled)
     spread = shapes.scale(data.variance(np.arange(len(windows))), demand, controlled)
     busiest = utilization(windows, model)
@@ -454,12 +460,27 @@ def _requests_busy(
     """(windows, tiers) the busy time the requests' responses can hold: ``busy`` (already
     less the deferred work held at its priors) less the fitted deferred work, which
     nobody's response waited for."""
-    pieces = [c for c in design.columns if c is not None]
-    if not pieces:
+    if not any(c is not None for c in design.columns):
         return busy
     fitted = utilization_law.fit(design.matrix, busy, design.routes, background)
-    deferred = design.matrix[:, pieces] @ fitted.demands[pieces]
-    return np.asarray(busy - deferred)
+    rows = np.arange(len(busy))
+    return np.asarray(busy - _deferred_busy(design, fitted, rows))
+
+
+def _deferred_busy(design: Design, fitted: utilization_law.Fit, rows: np.ndarray) -> np.ndarray:
+    """(len(rows), tiers) the busy time of the deferred pieces ``fitted`` leaves to the
+    fit (not held at their priors) over the windows ``rows``: each at its fitted demand,
+    or at its prior where the fit put it at zero (the calibrated model carries the prior
+    there, as for a request's demand at a bound)."""
+    out = np.zeros((len(rows), design.routes.shape[1]))
+    for piece, column in zip(design.pieces, design.columns, strict=True):
+        if column is None:
+            continue
+        demands = fitted.demands[column]
+        if not demands.any():
+            demands = design.routes[column] * piece.prior
+        out += np.outer(design.matrix[rows, column], demands)
+    return out
 
 
 def _joint(

@@ -20,13 +20,17 @@ def _clock(seconds: float) -> str:
 def _demands(workload: DerivedWorkload, base: Scenario | None, names: list[str]) -> list[dict]:
     transactions = []
     for name in names:
+        entry: dict[str, Any] = {"name": name}
         if base is not None and any(t.name == name for t in base.transactions):
-            demand = base.transaction(name).model_dump(by_alias=True, exclude_none=True)["demand"]
+            known = base.transaction(name).model_dump(by_alias=True, exclude_none=True)
+            entry["demand"] = known["demand"]
+            if known["deferred"]:  # the work it leaves for later, as the base has it
+                entry["deferred"] = known["deferred"]
         else:
             tier = base.tiers[0].name if base is not None else "app"
             mean = max(workload.transactions[name].mean_s, 1e-6)
-            demand = {tier: {"dist": "exponential", "mean": float(f"{mean:.4g}")}}
-        transactions.append({"name": name, "demand": demand})
+            entry["demand"] = {tier: {"dist": "exponential", "mean": float(f"{mean:.4g}")}}
+        transactions.append(entry)
     return transactions
 
 

@@ -86,7 +86,9 @@ def test_pieces_the_runs_do_not_contradict_keep_their_priors(tmp_path, tour):
     # priors at the truth: each piece's interval holds its prior, so the prior stays and
     # the other demands are fitted with that work taken out at it
     model = _with_deferred(tmp_path / "model.toml", TRUTH)
-    report = _calibrated(tmp_path, model, tour).report
+    done = _calibrated(tmp_path, model, tour)
+    report = done.report
+    assert done.calibrated_path.read_text().count("its interval holds the prior: prior kept") == 2
     pieces = report.deferred["submit_payment"]
     for piece, truth in zip(pieces, TRUTH.values(), strict=True):
         assert piece.keeps_prior and piece.in_model == truth

@@ -49,6 +49,21 @@ def test_base_scenario_gives_tiers_demands_and_slo(tmp_path):
     assert "PLACEHOLDER" not in run.scenario_path.read_text()
 
 
+@pytest.mark.untimed
+def test_the_bases_deferred_work_is_kept(tmp_path):
+    submit = 'name = "submit_payment"\n'
+    text = (SCENARIOS / "ci-smoke.toml").read_text()
+    assert submit in text
+    work = '{ tier = "app", after_s = 35.0, demand = { dist = "exponential", mean = 0.0005 } }'
+    base = tmp_path / "base.toml"
+    base.write_text(text.replace(submit, f"{submit}deferred = [{work}]\n"))
+    log = write_log(tmp_path / "access.log", users=20, minutes=20)
+    run = from_log(FromLogOptions(logs=(log,), base=base, out=tmp_path / "d.toml"))
+    (kept,) = run.scenario.transaction("submit_payment").deferred
+    assert (kept.tier, kept.after_s, kept.demand.mean) == ("app", 35.0, 0.0005)
+    assert run.scenario.transaction("create_payment").deferred == []
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [("", "empty log"), (APACHE_COMMON * 3 + "not a log\n" * 50, "do not parse")],
