@@ -46,7 +46,14 @@ def test_sigterm_stops_a_load_test_and_every_process_it_started(tmp_path):
         assert not alive, [p.cmdline()[:4] for p in alive]
         assert len(gone) >= 2
     finally:
-        for child in children:  # whatever the verdict, nothing of ours outlives the test
+        # whatever the verdict, nothing of ours outlives the test: the children seen, or
+        # (when the wait for them failed) whichever the command has started by now
+        if not children and process.poll() is None:
+            try:
+                children = psutil.Process(process.pid).children(recursive=True)
+            except psutil.NoSuchProcess:
+                children = []
+        for child in children:
             if child.is_running():
                 child.kill()
         if process.poll() is None:
