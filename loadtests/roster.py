@@ -70,7 +70,7 @@ def setup_rate(scenario: Scenario) -> float:
                 add(step, share / len(flow.steps))
     tiers = {t.name: t for t in scenario.tiers if not t.is_delay}  # a delay never fills
     rates = [  # a tier with cores does its demand's CPU seconds on its cores, not its workers
-        SETUP_LOAD * (tiers[tier].total_cores or tiers[tier].servers) / seconds
+        SETUP_LOAD * tiers[tier].busy_capacity / seconds
         for tier, seconds in demand.items()
         if seconds > 0 and tier in tiers
     ]

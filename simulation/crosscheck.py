@@ -60,11 +60,15 @@ class TierDemand:
         return self.visits_per_request * self.mean_s
 
     @property
+    def deferred_per_request_s(self) -> float:
+        """Service seconds of deferred work per request of the mix (0 without any)."""
+        return 0.0 if self.deferred is None else self.deferred.per_request_s
+
+    @property
     def busy_per_request_s(self) -> float:
         """Service seconds per request of the mix, the deferred work's included: what
         the tier's utilization is made of (the utilization law's demand)."""
-        later = self.deferred
-        return self.per_request_s + (0.0 if later is None else later.per_request_s)
+        return self.per_request_s + self.deferred_per_request_s
 
     def all_visits(self) -> TierDemand:
         """The requests' visits and the deferred ones as one stream of visits: their
@@ -223,16 +227,15 @@ def closed_network(
     """
     tiers = scenario.tiers
     path = [demands[t.name].per_request_s for t in tiers]
-    later = [demands[t.name].busy_per_request_s - p for t, p in zip(tiers, path, strict=True)]
-    capacity = [float(t.total_cores or t.servers) for t in tiers]
+    later = [demands[t.name].deferred_per_request_s for t in tiers]
+    capacity = [float(t.busy_capacity) for t in tiers]
     speed = [t.request_speed for t in tiers]
     servers = [mva_servers(t) for t in tiers]
     kinds = [mva_kind(t) for t in tiers]
-    plain = all(k is MvaStation.QUEUE for k in kinds)
     share = [0.0] * len(tiers)
     for _ in range(200):
         service = [d / (v - u) for d, v, u in zip(path, speed, share, strict=True)]
-        result = mva(service, users, think_s, servers, None if plain else kinds)
+        result = mva(service, users, think_s, servers, kinds)
         new = [
             min(result.throughput * d / c, 0.999 * v) if c else 0.0
             for d, c, v in zip(later, capacity, speed, strict=True)
@@ -256,8 +259,7 @@ def _closed_figures(
     if spec.is_delay:
         return {"mean_wait_s": wait, "mean_response_s": response}
     every = demand.all_visits()
-    capacity = spec.total_cores or spec.servers
-    busy = result.throughput * demand.busy_per_request_s / capacity
+    busy = result.throughput * demand.busy_per_request_s / spec.busy_capacity
     if spec.cores is not None:  # CPU over the cores, not busy workers
         slowdown = response / demand.mean_s if visits and demand.mean_s > 0 else 1.0
         # The wait for a worker is not separable from the slower service under PS.

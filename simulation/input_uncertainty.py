@@ -103,12 +103,10 @@ class _Network:
         self.servers = [mva_servers(t) for t in self.tiers]
         self.kinds = [mva_kind(t) for t in self.tiers]
         mix = tier_demands(scenario, dict(zip(self.transactions, self.shares, strict=True)))
-        self.later = np.array(
-            [mix[n].busy_per_request_s - mix[n].per_request_s for n in self.names]
-        )
+        self.later = np.array([mix[n].deferred_per_request_s for n in self.names])
         """Each tier's deferred work per request of the mix (s): held at the model's,
         it slows the tier's servers as in :func:`simulation.crosscheck.closed_network`."""
-        self.capacity = np.array([float(t.total_cores or t.servers) for t in self.tiers])
+        self.capacity = np.array([float(t.busy_capacity) for t in self.tiers])
 
     def slowed(self, throughput: float) -> np.ndarray:
         """Per tier, the share of its servers the deferred work leaves the requests at

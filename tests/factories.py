@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from peakload.cli import main
 from peakload.contract.summary import CONTRACT_VERSION, Summary
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import scenario_from_dict
@@ -78,3 +80,13 @@ def assert_contract(summary: dict[str, Any], kind: str, tiers: set[str]) -> None
     for tier in summary["tiers"].values():
         assert set(CONTRACT_TIER) <= set(tier)
     assert {"pass", "violations"} <= set(summary["slo"])
+
+
+def refused_in_one_line(path: Path, text: str, capsys: Any) -> str:
+    """``peakload check`` on ``text`` written to ``path``: it must exit 2 with exactly
+    one error line, which is returned."""
+    path.write_text(text)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]

@@ -46,6 +46,12 @@ class DemandEstimate(_Model):
         return self.method == Method.PRIOR or self.at_bound
 
     @property
+    def held_by_interval(self) -> bool:
+        """Kept at its prior although measured: its interval held the prior (a piece of
+        deferred work the runs do not contradict), not for want of a measurement."""
+        return self.method == Method.PRIOR and self.ci95 != (self.prior, self.prior)
+
+    @property
     def estimated(self) -> bool:
         """Does the calibrated model carry this estimate, with its interval? Identified,
         and kept neither at its prior nor at a bound."""

@@ -129,3 +129,10 @@ class Tier(Strict):
     def total_cores(self) -> int | None:
         """instances x cores, or None when the tier does not share cores."""
         return None if self.cores is None else self.instances * self.cores
+
+    @property
+    def busy_capacity(self) -> int:
+        """What its utilization is a share of: instances x cores for a tier sharing
+        cores (CPU busy over its cores), else its servers (busy over instances x
+        workers)."""
+        return self.total_cores or self.servers

@@ -118,7 +118,7 @@ def size(
     per_pass = [sum(demands.get(s, {}).get(t.name, 0.0) for s in steps) for t in tiers]
     # A tier with cores is busy on its cores, not on its workers (processor sharing of up
     # to `workers` requests on `cores`): its utilization is CPU over instances x cores.
-    servers = [t.total_cores or t.servers for t in tiers]
+    servers = [t.busy_capacity for t in tiers]
     outside = sum(
         demands.get(s, {}).get(t.name, 0.0) for s in steps for t in model.tiers if t.is_delay
     )

@@ -125,7 +125,7 @@ def _comment(tier: str, e: DemandEstimate) -> str:
     )
     if e.at_bound:
         text += "; AT BOUND (0): prior kept"
-    elif e.method == Method.PRIOR and e.ci95 != (e.prior, e.prior):
+    elif e.held_by_interval:
         text += "; its interval holds the prior: prior kept"
     elif e.method == Method.PRIOR:
         text += "; nothing measured it: prior kept"

@@ -36,7 +36,7 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
         note = "" if e.identifiable else "not identifiable"
         if e.at_bound:
             note = "AT BOUND, prior kept"
-        elif e.method.value == "prior" and e.ci95 != (e.prior, e.prior):
+        elif e.held_by_interval:
             note = "interval holds the prior: kept"
         elif e.method.value == "prior":
             note = "not measured, prior kept"

@@ -271,7 +271,7 @@ def _by_utilization_law(
         deferred.setdefault(piece.transaction, []).append(found)
     tiers = {}
     for k, tier in enumerate(windows.tiers):
-        capacity = float(model.tier(tier).total_cores or model.tier(tier).servers)
+        capacity = float(model.tier(tier).busy_capacity)
         runs_sd = None if noise is None or not noise.measured[k] else float(noise.sd[k]) / capacity
         share: float | None = None
         share_ci: tuple[float, float] | None = None

@@ -7,6 +7,7 @@ import pytest
 
 from peakload.cli import main
 from peakload.core.scenario_file import parse_scenario
+from tests.factories import refused_in_one_line
 
 SMOKE_TEXT = (Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml").read_text()
 
@@ -74,12 +75,9 @@ MISTAKES = {
 def test_check_refuses_a_bad_failure_in_one_line_naming_the_key(tmp_path, capsys, mistake):
     body, expected = MISTAKES[mistake]
     path = tmp_path / "drill.toml"
-    path.write_text(with_failure(body))
-    assert main(["check", str(path)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1, err
-    assert err[0].startswith(f"{path}: ")
-    assert expected in err[0]
+    line = refused_in_one_line(path, with_failure(body), capsys)
+    assert line.startswith(f"{path}: ")
+    assert expected in line
 
 
 def test_check_accepts_a_good_drill(tmp_path, capsys):

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from peakload.cli import main
 from peakload.core.scenario_file import parse_scenario
+from tests.factories import refused_in_one_line
 
 SMOKE_TEXT = (Path(__file__).resolve().parents[3] / "scenarios" / "ci-smoke.toml").read_text()
 SUBMIT = 'name = "submit_payment"\n'
@@ -48,20 +48,12 @@ MISTAKES = {
 @pytest.mark.parametrize("mistake", MISTAKES, ids=list(MISTAKES))
 def test_check_refuses_bad_deferred_work_in_one_line_naming_the_key(tmp_path, capsys, mistake):
     work, expected = MISTAKES[mistake]
-    path = tmp_path / "later.toml"
-    path.write_text(with_deferred(work))
-    assert main(["check", str(path)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1, err
-    assert expected in err[0]
+    assert expected in refused_in_one_line(tmp_path / "later.toml", with_deferred(work), capsys)
 
 
 def test_deferred_work_on_a_delay_tier_is_refused(tmp_path, capsys):
     text = with_deferred(CONTROL.replace('"app"', '"outside"')) + (
         '\n[[tiers]]\nname = "outside"\nkind = "delay"\n'
     )
-    path = tmp_path / "later.toml"
-    path.write_text(text)
-    assert main(["check", str(path)]) == 2
-    (line,) = capsys.readouterr().err.strip().splitlines()
+    line = refused_in_one_line(tmp_path / "later.toml", text, capsys)
     assert "transactions[4].deferred[0].tier: 'outside' is a delay tier" in line
