@@ -88,12 +88,10 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="real-work-levels-"))
     out.mkdir(parents=True, exist_ok=True)
     stack_core, generator_core = sorted(os.sched_getaffinity(0))[:2]
-    stack = RealStack(out, units=args.units, core=stack_core)
     busy = out / "busy.toml"
-    busy.write_text(f'[tiers]\nstack = {{ process = "--port {stack.port}" }}\n')
     rows = []
-    try:
-        stack.wait_ready()
+    with RealStack(out, units=args.units, core=stack_core) as stack:  # stops however it ends
+        busy.write_text(f'[tiers]\nstack = {{ process = "--port {stack.port}" }}\n')
         os.sched_setaffinity(0, {generator_core})
         print(
             "users  req/s  busy %  CPU ms/req  app ms/req  db ms/req  mean ms  lost writes",
@@ -116,8 +114,6 @@ def main() -> None:
                 flush=True,
             )
             rows.append((x, u))
-    finally:
-        stack.stop()
     x, u = np.array(rows).T
     if np.ptp(x) < 0.1 * x.mean():  # one level repeated: no line to fit, the drift to show
         first, last = 1000 * u[0] / x[0], 1000 * u[-1] / x[-1]

@@ -92,37 +92,35 @@ def cores() -> tuple[int, int]:
 
 def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_path):
     stack_core, generator_core = cores()
-    stack = RealStack(tmp_path / "stack", units=UNITS, core=stack_core)
-    port = stack.port
     affinity = os.sched_getaffinity(0)
     busy = tmp_path / "busy.toml"
-    busy.write_text(f'[tiers]\nstack = {{ process = "--port {port}" }}\n')
-    try:
-        stack.wait_ready()
-        os.sched_setaffinity(0, {generator_core})  # the load generator's core, inherited
-        code = main(
-            ["calibrate", "--scenario", str(EXAMPLE / "model.toml"), "--plan",
-             "--host", stack.url, "--busy-time", str(busy), "--phase-seconds", "12",
-             "--plan-seconds", "170", "--interval", "1",
-             "--out", str(tmp_path / "cal"), "--no-plots", "--quiet"]
-        )  # fmt: skip
-        (cal_dir,) = (tmp_path / "cal").iterdir()
-        calibration = json.loads((cal_dir / "calibration.json").read_text())
-        assert code in (0, 1), code  # 1: inconclusive, said in calibration.json
-        assert calibration["fit_for_prediction"], calibration["inconclusive"]
-        model = cal_dir / "model-calibrated.toml"
-        text = model.read_text()
-        assert re.search(r'name = "outside"\nkind = "delay"', text), text[-800:]
-        code = main(
-            ["validate", "--scenario", str(model), "--host", stack.url,
-             "--busy-time", str(busy), "--levels", str(held_out_level(calibration)),
-             "--bounds", str(EXAMPLE / "bounds.toml"), "--min-requests", "3000",
-             "--warmup", "10", "--max-minutes", "2", "--replications", "3",
-             "--out", str(tmp_path / "val"), "--no-plots", "--quiet"]
-        )  # fmt: skip
-    finally:
-        os.sched_setaffinity(0, affinity)
-        stack.stop()
+    # the context stops the stack however the body ends, a failed wait for it included
+    with RealStack(tmp_path / "stack", units=UNITS, core=stack_core) as stack:
+        busy.write_text(f'[tiers]\nstack = {{ process = "--port {stack.port}" }}\n')
+        try:
+            os.sched_setaffinity(0, {generator_core})  # the load generator's core, inherited
+            code = main(
+                ["calibrate", "--scenario", str(EXAMPLE / "model.toml"), "--plan",
+                 "--host", stack.url, "--busy-time", str(busy), "--phase-seconds", "12",
+                 "--plan-seconds", "170", "--interval", "1",
+                 "--out", str(tmp_path / "cal"), "--no-plots", "--quiet"]
+            )  # fmt: skip
+            (cal_dir,) = (tmp_path / "cal").iterdir()
+            calibration = json.loads((cal_dir / "calibration.json").read_text())
+            assert code in (0, 1), code  # 1: inconclusive, said in calibration.json
+            assert calibration["fit_for_prediction"], calibration["inconclusive"]
+            model = cal_dir / "model-calibrated.toml"
+            text = model.read_text()
+            assert re.search(r'name = "outside"\nkind = "delay"', text), text[-800:]
+            code = main(
+                ["validate", "--scenario", str(model), "--host", stack.url,
+                 "--busy-time", str(busy), "--levels", str(held_out_level(calibration)),
+                 "--bounds", str(EXAMPLE / "bounds.toml"), "--min-requests", "3000",
+                 "--warmup", "10", "--max-minutes", "2", "--replications", "3",
+                 "--out", str(tmp_path / "val"), "--no-plots", "--quiet"]
+            )  # fmt: skip
+        finally:
+            os.sched_setaffinity(0, affinity)
     (val_dir,) = (tmp_path / "val").iterdir()
     doc = json.loads((val_dir / "validation.json").read_text())
     (level,) = doc["levels"]
