@@ -102,7 +102,12 @@ from peakload.contract.calibration import (
 )
 from peakload.core.scenario import Scenario
 from peakload.measure.calibration import utilization_law
-from peakload.measure.calibration.estimate import Design, background_of, design_of
+from peakload.measure.calibration.estimate import (
+    Design,
+    background_of,
+    deferred_pieces,
+    design_of,
+)
 from peakload.measure.calibration.windows import Requests, Windows
 from peakload.measure.stats import Outcome
 from simulation.analytic import erlang_c
@@ -116,12 +121,18 @@ windows, and of fewer it draws none often enough to matter (e^-k of the draws)."
 
 
 def _waits(windows: Windows, model: Scenario, routes: np.ndarray) -> np.ndarray:
-    """(windows, tiers) M/M/c wait at each tier's measured utilization and service."""
+    """(windows, tiers) M/M/c wait at each tier's measured utilization and mean service
+    a visit. The visits are the requests' and the deferred work's due in the window:
+    its busy seconds are in the tier's, and the requests wait behind them too."""
     assert windows.busy is not None
     width = (windows.end - windows.start)[:, None]
     servers = np.array([model.tier(t).servers for t in windows.tiers], dtype=float)
     rho = np.clip(windows.busy / (servers * width), 0.0, 0.95)
     visits = windows.completions @ routes.astype(float)
+    if windows.later is not None:
+        for j, piece in enumerate(deferred_pieces(model)):
+            if piece.tier in windows.tiers:
+                visits[:, windows.tiers.index(piece.tier)] += windows.later[:, j]
     service = np.divide(windows.busy, visits, out=np.zeros_like(windows.busy), where=visits > 0)
     waits = np.zeros_like(windows.busy)
     for w in range(len(windows)):

@@ -15,7 +15,10 @@ import pytest
 
 from peakload.app.calibrate.job import calibrate
 from peakload.app.calibrate.options import CalibrateOptions
+from peakload.app.calibrate.outside import _waits
 from peakload.core.scenario_file import load_scenario
+from peakload.measure.calibration.windows import Windows
+from tests.factories import station_scenario
 from tests.peakload.app.calibrate.fake_runs import fake_run
 from tests.peakload.app.calibrate.truth import CI_SMOKE
 
@@ -99,3 +102,28 @@ def test_pieces_the_runs_do_not_contradict_keep_their_priors(tmp_path, tour):
     # nobody's response waited for the deferred work: the time outside stays the runs'
     outside = report.outside["submit_payment"]
     assert outside.ci95[0] <= 0.001 <= outside.ci95[1]
+
+
+def test_the_requests_wait_behind_the_deferred_work_as_a_visit_of_its_own():
+    # One FIFO server, 100 requests of 10 ms and 100 deferred pieces of 10 ms in
+    # 10 s: 20 % busy, 10 ms a visit, so M/M/1 waits 0.2 x 10 ms / 0.8 = 2.5 ms.
+    # Dividing the busy time by the requests' visits alone made it 20 ms a visit
+    # and the wait twice as long.
+    model = station_scenario(
+        [{"name": "app", "instances": 1, "workers": 1}],
+        {"app": {"dist": "exponential", "mean": 0.01}},
+        rate=10.0,
+        deferred=[{"tier": "app", "after_s": 5.0, "demand": {"dist": "exponential", "mean": 0.01}}],
+    )
+    windows = Windows(
+        start=np.array([0.0]),
+        end=np.array([10.0]),
+        completions=np.array([[100.0]]),
+        busy=np.array([[2.0]]),
+        transactions=["job"],
+        tiers=["app"],
+        run=np.array([0]),
+        later=np.array([[100.0]]),
+    )
+    (wait,) = _waits(windows, model, np.array([[True]]))[0]
+    assert wait == pytest.approx(0.2 * 0.01 / 0.8)
