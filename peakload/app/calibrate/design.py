@@ -112,10 +112,23 @@ def size(
 
     ``demands[transaction][tier]`` are the mean demands to size with. The
     network's customer is one pass through ``steps``: its demand at a tier is
-    the sum of the steps' there, its think time ``think_s`` per step.
+    the sum of the steps' there, its think time ``think_s`` per step. The steps'
+    deferred work (the model's means) keeps a tier busy at the passes' rate
+    without delaying them: it is added to the utilization at the throughput
+    the passes alone would reach, which it can only lower, so the users are
+    never more than the target allows.
     """
     tiers = [t for t in model.tiers if not t.is_delay]
     per_pass = [sum(demands.get(s, {}).get(t.name, 0.0) for s in steps) for t in tiers]
+    later = [
+        sum(
+            float(w.demand.mean)
+            for s in steps
+            for w in model.transaction(s).deferred
+            if w.tier == t.name
+        )
+        for t in tiers
+    ]
     # A tier with cores is busy on its cores, not on its workers (processor sharing of up
     # to `workers` requests on `cores`): its utilization is CPU over instances x cores.
     servers = [t.busy_capacity for t in tiers]
@@ -127,10 +140,18 @@ def size(
     for tier in tiers:
         if tier.queue_limit is not None:
             cap = min(cap, tier.queue_limit + tier.servers - 1)
+
+    def busy(n: int) -> list[float]:
+        result = mva(per_pass, n, think, servers)
+        return [
+            u + result.throughput * d / c
+            for u, d, c in zip(result.utilization, later, servers, strict=True)
+        ]
+
     users = MIN_USERS
-    utilization = mva(per_pass, users, think, servers).utilization
+    utilization = busy(users)
     for n in range(MIN_USERS + 1, max(cap, MIN_USERS) + 1):
-        at_n = mva(per_pass, n, think, servers).utilization
+        at_n = busy(n)
         if max(at_n, default=0.0) > TARGET_UTILIZATION:
             break
         users, utilization = n, at_n

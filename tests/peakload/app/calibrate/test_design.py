@@ -6,6 +6,7 @@ from __future__ import annotations
 import tomllib
 
 import numpy as np
+import pytest
 import tomli_w
 
 from peakload.app.calibrate import design
@@ -109,3 +110,25 @@ def test_a_phase_scenario_loads_and_runs_only_its_prefix(tmp_path):
     concurrency = tomllib.loads(path.read_text())["workload"]["concurrency"]
     assert [users for _, users in concurrency] == [4, 4, 17, 17]  # low load first
     assert phase.transaction("sign_payment").demand["signature"].mean == 0.08
+
+
+def test_deferred_work_counts_in_a_phases_utilization(tmp_path):
+    # examples/real-service defers control's 0.47 ms to the payment's submission:
+    # 6 ms more there leaves fewer users for the same target, and its share counted
+    model = load_scenario(REAL_SERVICE)
+    steps = ("search_budget_codes", "create_payment", "sign_payment", "submit_payment")
+    demands = design.prior_demands(model)
+    plain = design.size(model, steps, demands)
+    heavy = tmp_path / "heavy.toml"
+    text = REAL_SERVICE.read_text()
+    (prior,) = {w.demand.mean for w in model.transaction("submit_payment").deferred}
+    heavier = text.replace(f"mean = {prior} }}", f"mean = {prior + 0.006} }}")
+    assert heavier != text
+    heavy.write_text(heavier)
+    sizing = design.size(load_scenario(heavy), steps, demands)
+    assert sizing.users < plain.users
+    assert max(sizing.utilization.values()) <= design.TARGET_UTILIZATION
+    per_pass = sum(demands[s]["stack"] for s in steps)
+    alone = mva([per_pass], sizing.users, design.THINK_S * len(steps), [1])
+    with_later = alone.utilization[0] + alone.throughput * (prior + 0.006)
+    assert sizing.utilization["stack"] == pytest.approx(with_later)
