@@ -107,13 +107,20 @@ class _Network:
         """Each tier's deferred work per request of the mix (s): held at the model's,
         it slows the tier's servers as in :func:`simulation.crosscheck.closed_network`."""
         self.capacity = np.array([float(t.busy_capacity) for t in self.tiers])
+        self.speed = np.array([t.request_speed for t in self.tiers])
+        """Each tier's share of its cores a tier's background leaves (1 without)."""
+
+    def later_share(self, throughput: float) -> np.ndarray:
+        """Per tier, the share of its servers the deferred work keeps busy at
+        ``throughput`` (0 where there is none)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.capacity > 0, throughput * self.later / self.capacity, 0.0)
 
     def slowed(self, throughput: float) -> np.ndarray:
-        """Per tier, the share of its servers the deferred work leaves the requests at
-        ``throughput`` (1 where there is none)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            busy = np.where(self.capacity > 0, throughput * self.later / self.capacity, 0.0)
-        return np.clip(1.0 - busy, 0.05, 1.0)
+        """Per tier, the share of its servers the requests get at ``throughput``: what
+        the background and the deferred work leave, as in
+        :func:`simulation.crosscheck.closed_network` (1 where there is neither)."""
+        return np.clip(self.speed - self.later_share(throughput), 0.05, 1.0)
 
     def stretch(
         self, per_request: np.ndarray, point: OperatingPoint, think_s: float
@@ -142,7 +149,7 @@ class _Network:
         if tier.is_delay or per_request <= 0 or visits <= 0:
             return per_request
         mean = per_request / visits
-        later = 1.0 - self.slowed(rate)[k]  # the deferred work's share of the servers
+        later = self.later_share(rate)[k]
         if tier.cores is not None:
             est = shared_pool_station(
                 rate * visits, mean, tier.instances, tier.workers, tier.cores, None,

@@ -100,6 +100,30 @@ def test_closed_throughput_moves_as_exact_mva_says():
     assert widths["overall.mean_s"] > half / demand
 
 
+def test_a_cores_background_slows_the_closed_network_the_draws_move():
+    # A core 20 % of which goes to no request serves them at 0.8 of its speed: exact
+    # MVA on d / 0.8, whose throughput moves 5.9 % with the demand's interval where
+    # the full-speed core's moves 3.4 %
+    users, think, demand, half, background = 20, 1.0, 0.04, 0.006, 0.2
+    core = {"name": "cpu", "instances": 1, "workers": 100, "cores": 1, "background": background}
+    scenario = station_scenario(
+        [core], {"cpu": exponential(demand)}, users=users, think=exponential(think)
+    )
+    speed = 1 - background
+    at = mva([demand / speed], users, think)
+    widths = input_half_widths(
+        scenario,
+        [DemandInterval("job", "cpu", demand, half)],
+        OperatingPoint(at.throughput, at.response_s, users),
+        np.random.default_rng(2),
+        DRAWS,
+    )
+    low = mva([(demand + half) / speed], users, think)
+    high = mva([(demand - half) / speed], users, think)
+    expected = _relative(low.throughput, high.throughput, at.throughput)
+    assert widths["overall.throughput_rps"] == pytest.approx(expected, rel=0.05)
+
+
 def test_an_interval_that_reaches_saturation_is_infinite_and_none_is_empty():
     rate, demand = 9.0, 0.1  # 90 % busy: d + h = 0.12 saturates
     scenario = station_scenario([CPU], {"cpu": exponential(demand)}, rate=rate)
