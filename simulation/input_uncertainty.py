@@ -41,6 +41,16 @@ correlated too. Without joint draws (a report of an older calibrate, or none wri
 every interval is drawn on its own, normal: that leaves the negative correlations
 out, so it errs wide, never narrow. A demand kept at its prior has no interval and
 adds nothing; ``calibrate`` names those.
+
+One run's own move. The intervals say how well the calibration's runs pin each
+mean demand. The level validate measures is one run more, and a real server's busy
+time moves by the run as a whole (``runs_sd``, where calibrate measured it: the
+machine's speed from minute to minute, a vacuum). That move is no parameter's error,
+and more calibration does not remove it: it is what separates a confidence interval
+for the mean from a prediction interval for the next run. So each draw also moves
+every demand at such a tier by one normal factor of that run's relative sd
+(:func:`simulation.demand_draws.run_moves`), the same for all its transactions, as a
+slower core slows them all.
 """
 
 from __future__ import annotations
@@ -187,12 +197,15 @@ def input_half_widths(
     rng: np.random.Generator,
     draws: int = DRAWS,
     joint: JointOffsets | None = None,
+    run_moves: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Each figure's 95 % half-width from the demands' intervals, relative to the figure
     (multiply by the simulated value): ``overall.throughput_rps`` (closed only),
     ``overall.mean_s``/``p95_s``, ``transactions.<name>.mean_s``/``p95_s``,
     ``tiers.<name>.utilization`` and ``.mean_response_s``. An interval that reaches
-    saturation is infinite. Empty when no demand of the scenario has an interval."""
+    saturation is infinite. ``run_moves``: per tier, the relative sd of one run's move
+    of all its demands (see the module's doc). Empty when no demand of the scenario
+    has an interval and no tier of it moves."""
     network = _Network(scenario)
     rows = {name: i for i, name in enumerate(network.transactions)}
     columns = {name: k for k, name in enumerate(network.names)}
@@ -203,7 +216,8 @@ def input_half_widths(
         and d.tier in columns
         and network.demand[rows[d.transaction], columns[d.tier]] > 0
     ]
-    if not known:
+    moves = np.array([(run_moves or {}).get(name, 0.0) for name in network.names])
+    if not known and not moves.any():
         return {}
     users = point.users
     if users and users > FULL_DRAWS_USERS:
@@ -228,6 +242,8 @@ def input_half_widths(
             demand[i, k] = np.maximum(demand[i, k] + se * rng.standard_normal(len(se)), 0.0)
         if together:
             demand[ji, jk] = np.maximum(demand[ji, jk] + moved[r], 0.0)
+        if moves.any():  # one factor a tier, for every transaction's demand there
+            demand *= np.maximum(1.0 + moves * rng.standard_normal(len(moves)), 0.0)
         for metric, value in network.figures(demand, point, think_s).items():
             samples[metric].append(value)
     out = {}

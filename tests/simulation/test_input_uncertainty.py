@@ -80,6 +80,29 @@ def test_deferred_work_slows_the_open_mm1_the_draws_move():
     assert widths["tiers.cpu.utilization"] == pytest.approx(half / (demand + later), rel=0.05)
 
 
+def test_one_runs_move_of_the_core_moves_the_open_mm1_as_its_factor_says():
+    # With no interval at all, a run whose demands move by 4 % (sd) as a whole: the
+    # response is the M/M/1's at d (1 +- 1.96 x 0.04), the utilization moves 1.96 x 4 %
+    rate, demand, move = 5.0, 0.1, 0.04
+    scenario = station_scenario([CPU], {"cpu": exponential(demand)}, rate=rate)
+    widths = input_half_widths(
+        scenario,
+        [],
+        OperatingPoint(rate, demand / (1 - rate * demand), None),
+        np.random.default_rng(4),
+        DRAWS,
+        run_moves={"cpu": move},
+    )
+
+    def response(d: float) -> float:
+        return d / (1 - rate * d)
+
+    low, high = demand * (1 - Z95 * move), demand * (1 + Z95 * move)
+    expected = _relative(response(low), response(high), response(demand))
+    assert widths["transactions.job.mean_s"] == pytest.approx(expected, rel=0.05)
+    assert widths["tiers.cpu.utilization"] == pytest.approx(Z95 * move, rel=0.05)
+
+
 def test_closed_throughput_moves_as_exact_mva_says():
     users, think, demand, half = 20, 1.0, 0.04, 0.006
     scenario = station_scenario(

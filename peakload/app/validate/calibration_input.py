@@ -4,13 +4,14 @@
 run directory; ``validate`` finds the report there (or where ``--calibration`` says),
 and widens every prediction by what the demands' 95 % intervals make of it
 (:mod:`simulation.input_uncertainty`), drawn together as calibrate's bootstrap drew
-them where the report has its joint draws. A model with no calibration beside it (a
+them where the report has its joint draws, and by one run's own move where calibrate
+measured how much its runs moved. A model with no calibration beside it (a
 hand-written one, a copy) is taken as exact, as before.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -23,6 +24,7 @@ from simulation.demand_draws import (
     JointOffsets,
     calibration_intervals,
     calibration_joint,
+    run_moves,
 )
 
 REPORT_NAME = "calibration.json"
@@ -41,10 +43,16 @@ class CalibrationInput:
     joint: JointOffsets | None = None
     """The report's joint draws, which move the demands together (None: an older
     report, whose intervals are drawn each on its own)."""
+    run_moves: dict[str, float] = field(default_factory=dict)
+    """Per tier of the model, how much one run's busy time moves as a whole, relative
+    (:func:`simulation.demand_draws.run_moves`): the measured level is one more run."""
 
     def describe(self) -> str:
         """One line for the console: where the intervals come from."""
         prior = f"; {self.at_prior} at their prior add none" if self.at_prior else ""
+        if self.run_moves:
+            moves = ", ".join(f"{t} {100 * m:.1f} %" for t, m in self.run_moves.items())
+            prior += f"; one run's own move of each tier's demands ({moves})"
         how = (
             f"drawn together ({len(self.joint.offsets)} joint draws)"
             if self.joint is not None
@@ -85,6 +93,7 @@ def find_calibration(
         )
     demands = sum(len(by_tier) for by_tier in report.demands.values())
     with_interval = sum(1 for d in intervals if d.tier != delay)
+    moves = {tier: move for tier, move in run_moves(report).items() if tier in tiers}
     return CalibrationInput(
-        path, intervals, demands - with_interval, calibration_joint(report, delay)
+        path, intervals, demands - with_interval, calibration_joint(report, delay), moves
     )

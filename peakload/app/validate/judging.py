@@ -95,7 +95,12 @@ def with_input_uncertainty(
     rng = np.random.default_rng(round(level.plateau.level * 1000))  # the same draws each run
     calibration = context.calibration
     relative = input_half_widths(
-        context.model, calibration.intervals, point, rng, joint=calibration.joint
+        context.model,
+        calibration.intervals,
+        point,
+        rng,
+        joint=calibration.joint,
+        run_moves=calibration.run_moves,
     )
     return {
         metric: estimate.with_input(relative[metric] * abs(estimate.value))
