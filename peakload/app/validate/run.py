@@ -135,7 +135,8 @@ class Undecided:
         if math.isnan(window):
             length = (
                 "a more precise prediction: its interval alone is too wide "
-                "(more replications, or a longer calibration)"
+                "(more replications, a longer calibration, or a server whose runs move "
+                "less as a whole)"
             )
         elif math.isfinite(window) and window < 90:
             length = f"a {window:.0f}-second window"
