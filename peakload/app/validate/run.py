@@ -135,8 +135,7 @@ class Undecided:
         if math.isnan(window):
             length = (
                 "a more precise prediction: its interval alone is too wide "
-                "(more replications, a longer calibration, or a server whose runs move "
-                "less as a whole)"
+                "(more replications, or a longer calibration)"
             )
         elif math.isfinite(window) and window < 90:
             length = f"a {window:.0f}-second window"

@@ -4,6 +4,7 @@ control read from what the generator and the mock actually wrote, not from fakes
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import pytest
@@ -44,10 +45,12 @@ def test_a_load_tests_thinks_and_draws_narrow_its_throughput_and_utilizations(tm
     # under half the plain interval (0.22-0.24 of it here, alone or four at once).
     # The server's share, added from the mean response's batch half-width, is the
     # machine's: one CI, busier than this one, slowed responses by about 0.1 s
-    # from batch to batch, and the whole came out 1.45 against 1.56 plain.
+    # from batch to batch, and the whole came out 1.45 against 1.56 plain: the
+    # narrower, by less than a stall's luck would keep (STALL_S below).
     users = measured.think.estimate(0.0)[1]
     assert users < plain[throughput].ci95 / 2
-    assert controlled[throughput].ci95 >= users
+    stalled = plain["overall.mean_s"].ci95 > STALL_S
+    assert stalled or controlled[throughput].ci95 < plain[throughput].ci95
     assert set(measured.busy) == {"gateway", "app", "signature", "db"}
     # every answer the emulating mock gave said the demand its request drew
     assert measured.drawn_share == pytest.approx(1.0, abs=0.01)
@@ -66,7 +69,13 @@ def test_a_load_tests_thinks_and_draws_narrow_its_throughput_and_utilizations(tm
     # longer than the holds themselves (the CI above moved the mean response by
     # ~0.1 s from batch to batch; 1.6-1.9 ms here) adds the stall to every hold in
     # flight, and no claim about the draws' share of the spread is made there.
-    stalled = plain["overall.mean_s"].ci95 > STALL_S
+    if stalled:
+        warnings.warn(
+            f"the machine stalled (mean response ±{plain['overall.mean_s'].ci95:.3f} s "
+            "batch to batch): the controls' narrowing of the throughput and the "
+            "utilizations not checked",
+            stacklevel=1,
+        )
     for tier in ("app", "signature", "db"):
         metric = f"tiers.{tier}.utilization"
         assert stalled or controlled[metric].ci95 < plain[metric].ci95
