@@ -86,18 +86,15 @@ def calibration_joint(report: CalibrationReport, delay_tier: str | None) -> Join
     return JointOffsets(tuple(pairs), values[:, columns])
 
 
-def run_moves(report: CalibrationReport) -> dict[str, float]:
-    """Per tier whose runs' variation calibrate measured, the sd of a run's busy time
-    as a whole relative to the tier's load: ``runs_sd / utilization``.
+def run_offsets(report: CalibrationReport) -> dict[str, float]:
+    """Per tier whose runs' variation calibrate measured, the sd of one run's offset:
+    its busy time as a whole beyond the fit, a share of its servers or cores
+    (``fit.<tier>.runs_sd``).
 
     The demands' intervals say how well the calibration's runs pin the mean
-    demand; a run of its own, the level validate measures, moves by one more
-    such offset, which no number of calibration runs removes (the machine's
-    speed from one minute to the next, a vacuum, a checkpoint). It is taken as
-    a move of every demand at the tier by that relative amount. Empty for an
-    older report, or where no tier's variation was measured."""
-    moves = {}
-    for tier, fit in report.fit.items():
-        if fit.runs_sd and fit.utilization:
-            moves[tier] = fit.runs_sd / fit.utilization
-    return moves
+    demand; a run of its own, the level validate measures, has one more such
+    offset, which no number of calibration runs removes (the machine's speed
+    from one minute to the next, a vacuum, a checkpoint). It is drawn as
+    calibrate's bootstrap draws it: added to the tier's busy share, whatever the
+    load. Empty for an older report, or where no tier's variation was measured."""
+    return {tier: fit.runs_sd for tier, fit in report.fit.items() if fit.runs_sd}

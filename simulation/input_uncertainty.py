@@ -42,15 +42,16 @@ every interval is drawn on its own, normal: that leaves the negative correlation
 out, so it errs wide, never narrow. A demand kept at its prior has no interval and
 adds nothing; ``calibrate`` names those.
 
-One run's own move. The intervals say how well the calibration's runs pin each
+One run's own offset. The intervals say how well the calibration's runs pin each
 mean demand. The level validate measures is one run more, and a real server's busy
 time moves by the run as a whole (``runs_sd``, where calibrate measured it: the
-machine's speed from minute to minute, a vacuum). That move is no parameter's error,
-and more calibration does not remove it: it is what separates a confidence interval
-for the mean from a prediction interval for the next run. So each draw also moves
-every demand at such a tier by one normal factor of that run's relative sd
-(:func:`simulation.demand_draws.run_moves`), the same for all its transactions, as a
-slower core slows them all.
+machine's speed from minute to minute, a vacuum). That offset is no parameter's
+error, and more calibration does not remove it: it is what separates a confidence
+interval for the mean from a prediction interval for the next run. So each draw
+also gives each such tier one normal offset of that sd, a share of its servers
+busy (or, below zero, freed) beyond the model, as calibrate's bootstrap draws it
+(:func:`simulation.demand_draws.run_offsets`): the tier's utilization moves by it,
+and its requests are served at the speed it leaves, as with a background.
 """
 
 from __future__ import annotations
@@ -117,8 +118,8 @@ class _Network:
         """Each tier's deferred work per request of the mix (s): held at the model's,
         it slows the tier's servers as in :func:`simulation.crosscheck.closed_network`."""
         self.capacity = np.array([float(t.busy_capacity) for t in self.tiers])
-        self.speed = np.array([t.request_speed for t in self.tiers])
-        """Each tier's share of its cores a tier's background leaves (1 without)."""
+        self.background = np.array([1.0 - t.request_speed for t in self.tiers])
+        """Each tier's share of its cores busy with no request (0 but for CPU tiers)."""
 
     def later_share(self, throughput: float) -> np.ndarray:
         """Per tier, the share of its servers the deferred work keeps busy at
@@ -126,19 +127,23 @@ class _Network:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.capacity > 0, throughput * self.later / self.capacity, 0.0)
 
-    def slowed(self, throughput: float) -> np.ndarray:
+    def slowed(self, throughput: float, offset: np.ndarray) -> np.ndarray:
         """Per tier, the share of its servers the requests get at ``throughput``: what
-        the background and the deferred work leave, as in
-        :func:`simulation.crosscheck.closed_network` (1 where there is neither)."""
-        return np.clip(self.speed - self.later_share(throughput), 0.05, 1.0)
+        the background, the deferred work and a run's ``offset`` leave, as in
+        :func:`simulation.crosscheck.closed_network` (1 where there is none of them;
+        above 1 where a run's offset is negative, a run whose servers got more done
+        per second than the calibration's did)."""
+        taken = self.background + self.later_share(throughput) + offset
+        return np.clip(1.0 - taken, 0.05, 2.0)
 
     def stretch(
-        self, per_request: np.ndarray, point: OperatingPoint, think_s: float
+        self, per_request: np.ndarray, point: OperatingPoint, think_s: float, offset: np.ndarray
     ) -> tuple[np.ndarray, float]:
         """Each tier's residence per second of demand (``per_request``: each tier's demand
-        per request of the mix), and the throughput."""
+        per request of the mix), and the throughput, in a run whose tiers are busy an
+        ``offset`` share of their servers beyond the model."""
         if point.users is not None and point.users <= MAX_MVA_USERS:
-            slowed = per_request / self.slowed(point.throughput_rps)
+            slowed = per_request / self.slowed(point.throughput_rps, offset)
             result = mva(list(slowed), point.users, think_s, self.servers, self.kinds)
             residence = np.array(result.station_response_s)
             throughput = result.throughput
@@ -146,7 +151,7 @@ class _Network:
             throughput = point.throughput_rps
             residence = np.array(
                 [
-                    self._open_residence(k, per_request[k], throughput)
+                    self._open_residence(k, per_request[k], throughput, float(offset[k]))
                     for k in range(len(self.tiers))
                 ]
             )
@@ -154,35 +159,46 @@ class _Network:
             stretch = np.where(per_request > 0, residence / per_request, 1.0)
         return stretch, throughput
 
-    def _open_residence(self, k: int, per_request: float, rate: float) -> float:
+    def _open_residence(self, k: int, per_request: float, rate: float, offset: float) -> float:
         tier, visits = self.tiers[k], self.visits[k]
         if tier.is_delay or per_request <= 0 or visits <= 0:
             return per_request
         mean = per_request / visits
-        later = self.later_share(rate)[k]
-        if tier.cores is not None:
+        taken = self.background[k] + self.later_share(rate)[k] + offset
+        if tier.cores is not None:  # a share below 0: a faster core, the demand shorter
             est = shared_pool_station(
-                rate * visits, mean, tier.instances, tier.workers, tier.cores, None,
-                min(tier.background + later, 0.95),
+                rate * visits, mean / (1.0 - min(taken, 0.0)), tier.instances, tier.workers,
+                tier.cores, None, min(max(taken, 0.0), 0.95),
             )  # fmt: skip
             response = est.mean_response_s if est.stable else math.inf
         else:
-            station = mgc_station(rate * visits, mean / (1.0 - later), tier.servers, 1.0)
+            speed = min(max(1.0 - taken, 0.05), 2.0)
+            station = mgc_station(rate * visits, mean / speed, tier.servers, 1.0)
             response = station.mean_response_s if station.stable else math.inf
         return visits * response
 
-    def figures(self, demand: np.ndarray, point: OperatingPoint, think_s: float) -> dict:
+    def figures(
+        self,
+        demand: np.ndarray,
+        point: OperatingPoint,
+        think_s: float,
+        offset: np.ndarray | None = None,
+    ) -> dict:
+        """The figures at ``demand``, in a run whose tiers are busy an ``offset`` share
+        of their servers beyond the model (none by default). A tier's utilization is
+        its share busy: the requests', the deferred work's, the background's and the
+        offset's."""
+        offset = np.zeros(len(self.tiers)) if offset is None else offset
         per_request = self.shares @ demand
-        stretch, throughput = self.stretch(per_request, point, think_s)
+        stretch, throughput = self.stretch(per_request, point, think_s, offset)
         response = demand @ stretch
         out = {"overall.throughput_rps": throughput, "overall.mean_s": per_request @ stretch}
         for i, name in enumerate(self.transactions):
             out[f"transactions.{name}.mean_s"] = response[i]
         for k, tier in enumerate(self.tiers):
             if not tier.is_delay:
-                out[f"tiers.{tier.name}.utilization"] = throughput * (
-                    per_request[k] + self.later[k]
-                )
+                busy = throughput * (per_request[k] + self.later[k]) / self.capacity[k]
+                out[f"tiers.{tier.name}.utilization"] = busy + self.background[k] + offset[k]
             if self.visits[k] > 0:
                 out[f"tiers.{tier.name}.mean_response_s"] = (
                     stretch[k] * per_request[k] / self.visits[k]
@@ -197,15 +213,15 @@ def input_half_widths(
     rng: np.random.Generator,
     draws: int = DRAWS,
     joint: JointOffsets | None = None,
-    run_moves: dict[str, float] | None = None,
+    run_offsets: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Each figure's 95 % half-width from the demands' intervals, relative to the figure
     (multiply by the simulated value): ``overall.throughput_rps`` (closed only),
     ``overall.mean_s``/``p95_s``, ``transactions.<name>.mean_s``/``p95_s``,
     ``tiers.<name>.utilization`` and ``.mean_response_s``. An interval that reaches
-    saturation is infinite. ``run_moves``: per tier, the relative sd of one run's move
-    of all its demands (see the module's doc). Empty when no demand of the scenario
-    has an interval and no tier of it moves."""
+    saturation is infinite. ``run_offsets``: per tier, the sd of one run's offset, a
+    share of its servers (see the module's doc). Empty when no demand of the scenario
+    has an interval and no tier of it has an offset."""
     network = _Network(scenario)
     rows = {name: i for i, name in enumerate(network.transactions)}
     columns = {name: k for k, name in enumerate(network.names)}
@@ -216,8 +232,8 @@ def input_half_widths(
         and d.tier in columns
         and network.demand[rows[d.transaction], columns[d.tier]] > 0
     ]
-    moves = np.array([(run_moves or {}).get(name, 0.0) for name in network.names])
-    if not known and not moves.any():
+    offset_sd = np.array([(run_offsets or {}).get(name, 0.0) for name in network.names])
+    if not known and not offset_sd.any():
         return {}
     users = point.users
     if users and users > FULL_DRAWS_USERS:
@@ -242,9 +258,8 @@ def input_half_widths(
             demand[i, k] = np.maximum(demand[i, k] + se * rng.standard_normal(len(se)), 0.0)
         if together:
             demand[ji, jk] = np.maximum(demand[ji, jk] + moved[r], 0.0)
-        if moves.any():  # one factor a tier, for every transaction's demand there
-            demand *= np.maximum(1.0 + moves * rng.standard_normal(len(moves)), 0.0)
-        for metric, value in network.figures(demand, point, think_s).items():
+        offset = offset_sd * rng.standard_normal(len(offset_sd)) if offset_sd.any() else None
+        for metric, value in network.figures(demand, point, think_s, offset).items():
             samples[metric].append(value)
     out = {}
     for metric, values in samples.items():

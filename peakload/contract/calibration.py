@@ -89,11 +89,6 @@ class TierFit(_Model):
     the sd of a run's offset, busy seconds per second over the tier's servers (a
     share, as the utilization is), carried into every demand's interval; None where
     too few runs measure it (fewer than the fit's parameters + 2)."""
-    utilization: float | None = None
-    """The tier's mean utilization over the fit's windows (busy seconds over its
-    servers' or cores' seconds): what :attr:`runs_sd` is a move of, so that
-    ``runs_sd / utilization`` is a run's move relative to its load; None in older
-    reports."""
 
 
 class PlanPhase(_Model):

@@ -80,10 +80,11 @@ def test_deferred_work_slows_the_open_mm1_the_draws_move():
     assert widths["tiers.cpu.utilization"] == pytest.approx(half / (demand + later), rel=0.05)
 
 
-def test_one_runs_move_of_the_core_moves_the_open_mm1_as_its_factor_says():
-    # With no interval at all, a run whose demands move by 4 % (sd) as a whole: the
-    # response is the M/M/1's at d (1 +- 1.96 x 0.04), the utilization moves 1.96 x 4 %
-    rate, demand, move = 5.0, 0.1, 0.04
+def test_one_runs_offset_moves_the_open_mm1_as_a_background_would():
+    # No interval at all, a run whose server is busy an extra o of its time (sd 0.04,
+    # either way): it serves at 1 - o of its speed, so the M/M/1's response is
+    # d / (1 - o - rate d) at o = +-1.96 x 0.04, and the utilization rate d + o
+    rate, demand, sd = 5.0, 0.1, 0.04
     scenario = station_scenario([CPU], {"cpu": exponential(demand)}, rate=rate)
     widths = input_half_widths(
         scenario,
@@ -91,16 +92,41 @@ def test_one_runs_move_of_the_core_moves_the_open_mm1_as_its_factor_says():
         OperatingPoint(rate, demand / (1 - rate * demand), None),
         np.random.default_rng(4),
         DRAWS,
-        run_moves={"cpu": move},
+        run_offsets={"cpu": sd},
     )
 
-    def response(d: float) -> float:
-        return d / (1 - rate * d)
+    def response(offset: float) -> float:
+        return demand / (1 - offset - rate * demand)
 
-    low, high = demand * (1 - Z95 * move), demand * (1 + Z95 * move)
-    expected = _relative(response(low), response(high), response(demand))
+    expected = _relative(response(-Z95 * sd), response(Z95 * sd), response(0.0))
     assert widths["transactions.job.mean_s"] == pytest.approx(expected, rel=0.05)
-    assert widths["tiers.cpu.utilization"] == pytest.approx(Z95 * move, rel=0.05)
+    assert widths["tiers.cpu.utilization"] == pytest.approx(Z95 * sd / (rate * demand), rel=0.05)
+
+
+def test_one_runs_offset_moves_the_closed_network_as_mva_at_that_speed():
+    # 20 users on a core with a 10 % background, and runs that move by 3 points: MVA at
+    # d / (0.9 -+ 1.96 x 0.03) bounds the throughput; the utilization's half-width, a
+    # share of the figure with its background, holds the offset whole
+    users, think, demand, background, sd = 20, 1.0, 0.04, 0.1, 0.03
+    core = {"name": "cpu", "instances": 1, "workers": 100, "cores": 1, "background": background}
+    scenario = station_scenario(
+        [core], {"cpu": exponential(demand)}, users=users, think=exponential(think)
+    )
+    at = mva([demand / (1 - background)], users, think)
+    widths = input_half_widths(
+        scenario,
+        [],
+        OperatingPoint(at.throughput, at.response_s, users),
+        np.random.default_rng(5),
+        DRAWS,
+        run_offsets={"cpu": sd},
+    )
+    slow = mva([demand / (1 - background - Z95 * sd)], users, think)
+    fast = mva([demand / (1 - background + Z95 * sd)], users, think)
+    expected = _relative(slow.throughput, fast.throughput, at.throughput)
+    assert widths["overall.throughput_rps"] == pytest.approx(expected, rel=0.05)
+    utilization = at.throughput * demand + background
+    assert widths["tiers.cpu.utilization"] < 1.2 * Z95 * sd / utilization
 
 
 def test_closed_throughput_moves_as_exact_mva_says():

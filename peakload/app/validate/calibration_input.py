@@ -4,8 +4,8 @@
 run directory; ``validate`` finds the report there (or where ``--calibration`` says),
 and widens every prediction by what the demands' 95 % intervals make of it
 (:mod:`simulation.input_uncertainty`), drawn together as calibrate's bootstrap drew
-them where the report has its joint draws, and by one run's own move where calibrate
-measured how much its runs moved. A model with no calibration beside it (a
+them where the report has its joint draws, and by one run's own offset where
+calibrate measured how much its runs moved. A model with no calibration beside it (a
 hand-written one, a copy) is taken as exact, as before.
 """
 
@@ -24,7 +24,7 @@ from simulation.demand_draws import (
     JointOffsets,
     calibration_intervals,
     calibration_joint,
-    run_moves,
+    run_offsets,
 )
 
 REPORT_NAME = "calibration.json"
@@ -43,25 +43,27 @@ class CalibrationInput:
     joint: JointOffsets | None = None
     """The report's joint draws, which move the demands together (None: an older
     report, whose intervals are drawn each on its own)."""
-    run_moves: dict[str, float] = field(default_factory=dict)
-    """Per tier of the model, how much one run's busy time moves as a whole, relative
-    (:func:`simulation.demand_draws.run_moves`): the measured level is one more run."""
+    run_offsets: dict[str, float] = field(default_factory=dict)
+    """Per tier of the model, the sd of one run's busy time as a whole beyond the fit,
+    a share of its servers (:func:`simulation.demand_draws.run_offsets`): the measured
+    level is one run more."""
 
     def describe(self) -> str:
         """One line for the console: where the intervals come from."""
         prior = f"; {self.at_prior} at their prior add none" if self.at_prior else ""
-        if self.run_moves:
-            moves = ", ".join(f"{t} {100 * m:.1f} %" for t, m in self.run_moves.items())
-            prior += f"; one run's own move of each tier's demands ({moves})"
         how = (
             f"drawn together ({len(self.joint.offsets)} joint draws)"
             if self.joint is not None
             else "each drawn on its own (no joint draws: a wider interval)"
         )
-        return (
+        line = (
             f"predictions include the intervals of {len(self.intervals)} calibrated "
             f"demand(s) from {self.path}, {how}{prior}"
         )
+        if self.run_offsets:
+            sds = ", ".join(f"{t} {100 * sd:.1f}" for t, sd in self.run_offsets.items())
+            line += f"; and one run's own offset (sd, points of utilization: {sds})"
+        return line
 
 
 def find_calibration(
@@ -93,7 +95,7 @@ def find_calibration(
         )
     demands = sum(len(by_tier) for by_tier in report.demands.values())
     with_interval = sum(1 for d in intervals if d.tier != delay)
-    moves = {tier: move for tier, move in run_moves(report).items() if tier in tiers}
+    offsets = {tier: sd for tier, sd in run_offsets(report).items() if tier in tiers}
     return CalibrationInput(
-        path, intervals, demands - with_interval, calibration_joint(report, delay), moves
+        path, intervals, demands - with_interval, calibration_joint(report, delay), offsets
     )

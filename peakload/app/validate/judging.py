@@ -100,7 +100,7 @@ def with_input_uncertainty(
         point,
         rng,
         joint=calibration.joint,
-        run_moves=calibration.run_moves,
+        run_offsets=calibration.run_offsets,
     )
     return {
         metric: estimate.with_input(relative[metric] * abs(estimate.value))

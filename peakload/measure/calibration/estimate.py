@@ -280,11 +280,9 @@ def _by_utilization_law(
             low, high = utilization_law.interval(np.array([f.background[k] for f in fits]))
             share = float(fit.background[k]) / cores
             share_ci = (float(low) / cores, float(high) / cores)
-        seconds = float((windows.end - windows.start).sum())
         tiers[tier] = TierFit(
             windows=len(windows),
             busy_s=float(windows.busy[:, k].sum()),
-            utilization=float(windows.busy[:, k].sum()) / (seconds * capacity) if seconds else None,
             rmse_s=float(np.sqrt(np.mean(fit.residuals[:, k] ** 2))),
             r2=float(fit.r2[k]),
             condition_number=condition,

@@ -80,9 +80,6 @@ def test_a_cpu_tiers_background_is_fitted_and_written_into_the_model(tmp_path):
     fit = document["fit"]["stack"]
     assert fit["background"] == pytest.approx(0.05, abs=0.01)
     assert fit["background_ci95"][0] <= 0.05 <= fit["background_ci95"][1]
-    # the core's mean utilization over the windows, what a run's move is a share of
-    seconds = fit["windows"] * document["window_s"]
-    assert fit["utilization"] == pytest.approx(fit["busy_s"] / seconds, rel=0.02)
     calibrated = load_scenario(done.calibrated_path)
     assert calibrated.tier("stack").background == pytest.approx(fit["background"], abs=1e-6)
     truth = load_scenario(model)

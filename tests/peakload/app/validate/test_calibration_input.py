@@ -135,20 +135,18 @@ def test_a_levels_predictions_widen_by_the_calibrations_intervals_and_only_then(
     assert same == widened
 
 
-def test_a_runs_own_move_comes_with_the_calibration_where_it_was_measured(tmp_path):
-    # calibrate measured the core's runs moving by 3 points at 60 % busy: one run's
-    # demands there move by 5 % as a whole; a tier it did not measure moves by none
+def test_a_runs_own_offset_comes_with_the_calibration_where_it_was_measured(tmp_path):
+    # calibrate measured the core's runs moving by 3 points of utilization: one run's
+    # offset of that sd comes with the report; a tier it did not measure has none
     report = json.loads(_report({"job": {"cpu": _demand([0.009, 0.011])}}))
     fit = {"windows": 10, "busy_s": 6.0, "rmse_s": 0.1, "r2": 0.9, "condition_number": 1.0}
-    report["fit"] = {
-        "cpu": fit | {"runs_sd": 0.03, "utilization": 0.6},
-        "outside": fit | {"runs_sd": None, "utilization": 0.0},
-    }
+    report["fit"] = {"cpu": fit | {"runs_sd": 0.03}, "outside": fit | {"runs_sd": None}}
     (tmp_path / "calibration.json").write_text(json.dumps(report))
     found = find_calibration(tmp_path / "model.toml", None, MODEL)
-    assert found is not None and found.run_moves == pytest.approx({"cpu": 0.05})
-    assert "one run's own move of each tier's demands (cpu 5.0 %)" in found.describe()
-    del report["fit"]["cpu"]["utilization"]  # an older report: no move
+    assert found is not None and found.run_offsets == {"cpu": 0.03}
+    assert "one run's own offset (sd, points of utilization: cpu 3.0)" in found.describe()
+    del report["fit"]["cpu"]["runs_sd"]  # too few runs to measure it: no offset
     (tmp_path / "calibration.json").write_text(json.dumps(report))
     older = find_calibration(tmp_path / "model.toml", None, MODEL)
-    assert older is not None and older.run_moves == {}
+    assert older is not None and older.run_offsets == {}
+    assert "own offset" not in older.describe()
