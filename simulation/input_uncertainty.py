@@ -121,20 +121,14 @@ class _Network:
         self.background = np.array([1.0 - t.request_speed for t in self.tiers])
         """Each tier's share of its cores busy with no request (0 but for CPU tiers)."""
 
-    def later_share(self, throughput: float) -> np.ndarray:
-        """Per tier, the share of its servers the deferred work keeps busy at
-        ``throughput`` (0 where there is none)."""
+    def taken(self, throughput: float, offset: np.ndarray) -> np.ndarray:
+        """Per tier, the share of its servers no request gets at ``throughput``: the
+        background's, the deferred work's and a run's ``offset`` (below zero where the
+        offset is: a run whose servers got more done per second than the
+        calibration's did)."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.capacity > 0, throughput * self.later / self.capacity, 0.0)
-
-    def slowed(self, throughput: float, offset: np.ndarray) -> np.ndarray:
-        """Per tier, the share of its servers the requests get at ``throughput``: what
-        the background, the deferred work and a run's ``offset`` leave, as in
-        :func:`simulation.crosscheck.closed_network` (1 where there is none of them;
-        above 1 where a run's offset is negative, a run whose servers got more done
-        per second than the calibration's did)."""
-        taken = self.background + self.later_share(throughput) + offset
-        return np.clip(1.0 - taken, 0.05, 2.0)
+            later = np.where(self.capacity > 0, throughput * self.later / self.capacity, 0.0)
+        return self.background + later + offset
 
     def stretch(
         self, per_request: np.ndarray, point: OperatingPoint, think_s: float, offset: np.ndarray
@@ -142,8 +136,10 @@ class _Network:
         """Each tier's residence per second of demand (``per_request``: each tier's demand
         per request of the mix), and the throughput, in a run whose tiers are busy an
         ``offset`` share of their servers beyond the model."""
+        taken = self.taken(point.throughput_rps, offset)
         if point.users is not None and point.users <= MAX_MVA_USERS:
-            slowed = per_request / self.slowed(point.throughput_rps, offset)
+            # what the others leave the requests, as in simulation.crosscheck.closed_network
+            slowed = per_request / _speed(taken)
             result = mva(list(slowed), point.users, think_s, self.servers, self.kinds)
             residence = np.array(result.station_response_s)
             throughput = result.throughput
@@ -151,7 +147,7 @@ class _Network:
             throughput = point.throughput_rps
             residence = np.array(
                 [
-                    self._open_residence(k, per_request[k], throughput, float(offset[k]))
+                    self._open_residence(k, per_request[k], throughput, float(taken[k]))
                     for k in range(len(self.tiers))
                 ]
             )
@@ -159,12 +155,13 @@ class _Network:
             stretch = np.where(per_request > 0, residence / per_request, 1.0)
         return stretch, throughput
 
-    def _open_residence(self, k: int, per_request: float, rate: float, offset: float) -> float:
+    def _open_residence(self, k: int, per_request: float, rate: float, taken: float) -> float:
+        """Tier ``k``'s residence per request at ``rate``, ``taken`` of its servers going
+        to no request (:meth:`taken`)."""
         tier, visits = self.tiers[k], self.visits[k]
         if tier.is_delay or per_request <= 0 or visits <= 0:
             return per_request
         mean = per_request / visits
-        taken = self.background[k] + self.later_share(rate)[k] + offset
         if tier.cores is not None:  # a share below 0: a faster core, the demand shorter
             est = shared_pool_station(
                 rate * visits, mean / (1.0 - min(taken, 0.0)), tier.instances, tier.workers,
@@ -172,8 +169,7 @@ class _Network:
             )  # fmt: skip
             response = est.mean_response_s if est.stable else math.inf
         else:
-            speed = min(max(1.0 - taken, 0.05), 2.0)
-            station = mgc_station(rate * visits, mean / speed, tier.servers, 1.0)
+            station = mgc_station(rate * visits, mean / _speed(taken), tier.servers, 1.0)
             response = station.mean_response_s if station.stable else math.inf
         return visits * response
 
@@ -204,6 +200,12 @@ class _Network:
                     stretch[k] * per_request[k] / self.visits[k]
                 )
         return out
+
+
+def _speed(taken: np.ndarray | float) -> np.ndarray:
+    """The share of its servers' speed a tier's requests get, ``taken`` going to others
+    (:meth:`_Network.taken`), kept between 0.05 and 2."""
+    return np.clip(1.0 - np.asarray(taken), 0.05, 2.0)
 
 
 def input_half_widths(

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from peakload.contract.calibration import CalibrationReport, DemandEstimate, Method
+from peakload.core.scenario import Scenario
 from simulation.demand_draws import (
     Z95,
     DemandInterval,
@@ -103,15 +104,21 @@ def test_one_runs_offset_moves_the_open_mm1_as_a_background_would():
     assert widths["tiers.cpu.utilization"] == pytest.approx(Z95 * sd / (rate * demand), rel=0.05)
 
 
+def _closed_core(users: int, think: float, demand: float, background: float) -> Scenario:
+    """``users`` thinking ``think`` (exponential) on one core of 100 workers, a
+    ``background`` share of which goes to no request."""
+    core = {"name": "cpu", "instances": 1, "workers": 100, "cores": 1, "background": background}
+    return station_scenario(
+        [core], {"cpu": exponential(demand)}, users=users, think=exponential(think)
+    )
+
+
 def test_one_runs_offset_moves_the_closed_network_as_mva_at_that_speed():
     # 20 users on a core with a 10 % background, and runs that move by 3 points: MVA at
     # d / (0.9 -+ 1.96 x 0.03) bounds the throughput; the utilization's half-width, a
     # share of the figure with its background, holds the offset whole
     users, think, demand, background, sd = 20, 1.0, 0.04, 0.1, 0.03
-    core = {"name": "cpu", "instances": 1, "workers": 100, "cores": 1, "background": background}
-    scenario = station_scenario(
-        [core], {"cpu": exponential(demand)}, users=users, think=exponential(think)
-    )
+    scenario = _closed_core(users, think, demand, background)
     at = mva([demand / (1 - background)], users, think)
     widths = input_half_widths(
         scenario,
@@ -154,10 +161,7 @@ def test_a_cores_background_slows_the_closed_network_the_draws_move():
     # MVA on d / 0.8, whose throughput moves 5.9 % with the demand's interval where
     # the full-speed core's moves 3.4 %
     users, think, demand, half, background = 20, 1.0, 0.04, 0.006, 0.2
-    core = {"name": "cpu", "instances": 1, "workers": 100, "cores": 1, "background": background}
-    scenario = station_scenario(
-        [core], {"cpu": exponential(demand)}, users=users, think=exponential(think)
-    )
+    scenario = _closed_core(users, think, demand, background)
     speed = 1 - background
     at = mva([demand / speed], users, think)
     widths = input_half_widths(
