@@ -103,9 +103,9 @@ from peakload.contract.calibration import (
 from peakload.core.scenario import Scenario
 from peakload.measure.calibration import utilization_law
 from peakload.measure.calibration.estimate import (
+    DeferredPiece,
     Design,
     background_of,
-    deferred_pieces,
     design_of,
 )
 from peakload.measure.calibration.windows import Requests, Windows
@@ -120,17 +120,20 @@ MIN_WINDOWS = 5
 windows, and of fewer it draws none often enough to matter (e^-k of the draws)."""
 
 
-def _waits(windows: Windows, model: Scenario, routes: np.ndarray) -> np.ndarray:
+def _waits(
+    windows: Windows, model: Scenario, routes: np.ndarray, pieces: list[DeferredPiece]
+) -> np.ndarray:
     """(windows, tiers) M/M/c wait at each tier's measured utilization and mean service
-    a visit. The visits are the requests' and the deferred work's due in the window:
-    its busy seconds are in the tier's, and the requests wait behind them too."""
+    a visit. The visits are the requests' and the deferred work's due in the window
+    (``pieces``, in the order of ``windows.later``'s columns): its busy seconds are in
+    the tier's, and the requests wait behind them too."""
     assert windows.busy is not None
     width = (windows.end - windows.start)[:, None]
     servers = np.array([model.tier(t).servers for t in windows.tiers], dtype=float)
     rho = np.clip(windows.busy / (servers * width), 0.0, 0.95)
     visits = windows.completions @ routes.astype(float)
     if windows.later is not None:
-        for j, piece in enumerate(deferred_pieces(model)):
+        for j, piece in enumerate(pieces):
             if piece.tier in windows.tiers:
                 visits[:, windows.tiers.index(piece.tier)] += windows.later[:, j]
     service = np.divide(windows.busy, visits, out=np.zeros_like(windows.busy), where=visits > 0)
@@ -383,7 +386,8 @@ def outside_time(
     routes = np.array(
         [[tier in demands.get(name, {}) for tier in windows.tiers] for name in names]
     ).reshape(len(names), len(windows.tiers))
-    waits = _waits(windows, model, routes)
+    design = design or design_of(model, windows)  # as the demands were fitted
+    waits = _waits(windows, model, routes, design.pieces)
     seconds, count, served, controlled_seconds, told, squares, deviation_squares = (
         np.column_stack(c)
         for c in zip(*(_responses(requests, name, windows) for name in names), strict=True)
@@ -392,7 +396,6 @@ def outside_time(
     low = _low_windows(count, users, windows)
     low_count = (count * low).sum(axis=0)
     controlled = (low_count > 0) & ((told * low).sum(axis=0) == low_count)
-    design = design or design_of(model, windows)  # as the demands were fitted
     background = background_of(model, windows)
     fitted_busy = design.busy(windows.busy)  # less deferred work held at its priors
     data = _Responses(

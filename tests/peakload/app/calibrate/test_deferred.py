@@ -17,6 +17,7 @@ from peakload.app.calibrate.job import calibrate
 from peakload.app.calibrate.options import CalibrateOptions
 from peakload.app.calibrate.outside import _waits
 from peakload.core.scenario_file import load_scenario
+from peakload.measure.calibration.estimate import deferred_pieces
 from peakload.measure.calibration.windows import Windows
 from tests.factories import station_scenario
 from tests.peakload.app.calibrate.fake_runs import fake_run
@@ -125,5 +126,5 @@ def test_the_requests_wait_behind_the_deferred_work_as_a_visit_of_its_own():
         run=np.array([0]),
         later=np.array([[100.0]]),
     )
-    (wait,) = _waits(windows, model, np.array([[True]]))[0]
+    (wait,) = _waits(windows, model, np.array([[True]]), deferred_pieces(model))[0]
     assert wait == pytest.approx(0.2 * 0.01 / 0.8)
