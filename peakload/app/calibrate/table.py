@@ -66,6 +66,7 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
             say("background (busy with no request, the fit's intercept): " + ", ".join(backgrounds))
         moved = [
             f"{tier} sd {100 * fit.runs_sd:.1f} points of utilization"
+            + (f" ({fit.speed_sd:.1%} of its busy time)" if fit.speed_sd is not None else "")
             for tier, fit in report.fit.items()
             if fit.runs_sd
         ]

@@ -273,6 +273,7 @@ def _by_utilization_law(
     for k, tier in enumerate(windows.tiers):
         capacity = float(model.tier(tier).busy_capacity)
         runs_sd = None if noise is None or not noise.measured[k] else float(noise.sd[k]) / capacity
+        speed_sd = None if runs_sd is None or noise is None else float(noise.speed_sd[k])
         share: float | None = None
         share_ci: tuple[float, float] | None = None
         if background.tiers[k]:
@@ -289,6 +290,7 @@ def _by_utilization_law(
             background=share,
             background_ci95=share_ci,
             runs_sd=runs_sd,
+            speed_sd=speed_sd,
         )
     return Estimates(Method.UTILIZATION_LAW, demands, tiers, warnings, noise, deferred, design)
 

@@ -39,6 +39,14 @@ variance beyond what the windows' own noise gives them, on the degrees of freedo
 the fit leaves (runs less parameters), is the runs' variation ``sd``; and each
 bootstrap draw adds to every run a fresh offset of that sd (normal), so the
 intervals hold it.
+
+The same offsets, each over its run's fitted busy time, are the sd of the
+machine's *speed* from run to run (``speed_sd``). That is the form to carry to
+another load: a fixed piece of work timed on this machine's virtual core took 13
+to 36 % longer in some 20-second stretches than in others, while a pure
+arithmetic loop held within 1 % (``benchmarks/machine_speed.py``), so the
+offset is a share of whatever the core does, and a held-out level at twice the
+tour's load moves by twice the points.
 """
 
 from __future__ import annotations
@@ -92,6 +100,10 @@ class PhaseNoise:
     """Runs it was measured over."""
     measured: np.ndarray
     """(tiers,) True where the tier had runs to spare (:func:`phase_noise`)."""
+    speed_sd: np.ndarray
+    """(tiers,) the same variation as a share of each run's fitted busy time: the sd
+    of the machine's speed from run to run, which scales all the tier's work alike
+    (0: none measured)."""
 
     def draw(self, rng: np.random.Generator, rows: np.ndarray) -> np.ndarray:
         """(len(rows), tiers) busy seconds to add to the windows ``rows``: one normal
@@ -142,7 +154,22 @@ def phase_noise(
     spare = np.maximum(count - parameters, 1)
     shared = (offset**2).sum(axis=0) / spare - np.mean(windows / length**2) * window_variance
     sd = np.where(measured, np.sqrt(np.maximum(shared, 0.0)), 0.0)
-    return PhaseNoise(runs, seconds, sd, count, measured)
+    # The same, each run's offset over its own fitted busy seconds per second: a run
+    # on a machine 10 % slower is 10 % busier whatever its load.
+    fitted_busy = completions @ fitted.demands + np.outer(seconds, fitted.background)
+    rate = (
+        np.column_stack(
+            [np.bincount(index, weights=fitted_busy[:, k]) for k in range(fitted_busy.shape[1])]
+        )
+        / length[:, None]
+    )
+    usable = (rate > 0).all(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(rate > 0, offset / rate, 0.0)
+        noise_share = np.where(rate > 0, (windows / length**2)[:, None] / rate**2, 0.0)
+    shared_relative = (relative**2).sum(axis=0) / spare - noise_share.mean(axis=0) * window_variance
+    speed_sd = np.where(measured & usable, np.sqrt(np.maximum(shared_relative, 0.0)), 0.0)
+    return PhaseNoise(runs, seconds, sd, count, measured, speed_sd)
 
 
 def fit(

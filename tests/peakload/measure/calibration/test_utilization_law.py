@@ -120,6 +120,32 @@ def test_the_runs_own_variation_is_measured_when_there_are_runs_to_spare():
     assert utilization_law.phase_noise(completions, fitted, few, seconds, routes) is None
 
 
+def test_the_runs_speed_is_their_offsets_over_their_own_busy_time():
+    """Runs on a machine whose speed moves (sd 10 %) at loads from 1x to 4x: each run's
+    busy time is its work times its speed. The offsets in busy seconds grow with the
+    load; over each run's own fitted busy time they give the speed's sd back."""
+    rng = np.random.default_rng(7)
+    truth = np.array([[0.004], [0.010], [0.007]])
+    runs, per_run, seconds = 60, 12, 2.0
+    mixes = rng.dirichlet(np.full(3, 0.3), size=runs)
+    load = np.repeat(rng.uniform(1.0, 4.0, size=runs), per_run)  # 30 to 120 completions/s
+    run = np.repeat(np.arange(runs), per_run)
+    completions = rng.poisson(30.0 * seconds * load[:, None] * np.repeat(mixes, per_run, axis=0))
+    completions = completions.astype(float)
+    speed = 1.0 + rng.normal(0.0, 0.1, size=runs)
+    noise = rng.normal(0.0, 0.005, size=(len(run), 1)) * seconds  # the window's own
+    busy = (completions @ truth) * speed[run, None] + noise
+    routes = np.ones(truth.shape, dtype=bool)
+    fitted = utilization_law.fit(completions, busy, routes)
+    lengths = np.full(len(run), seconds)
+    found = utilization_law.phase_noise(completions, fitted, run, lengths, routes)
+    assert found is not None
+    assert 0.075 < found.speed_sd[0] < 0.125, found.speed_sd  # 0.1, from 57 spare runs
+    quiet = utilization_law.fit(completions, completions @ truth + noise, routes)
+    calm = utilization_law.phase_noise(completions, quiet, run, lengths, routes)
+    assert calm is not None and calm.speed_sd[0] < 0.01  # the windows' noise is not a speed
+
+
 def test_intervals_that_draw_the_runs_variation_cover_what_the_windows_alone_miss():
     """Demands pinned by differences between runs carry each run's offset whole; the
     windows' bootstrap cannot see it and covers the truth far less than 95 %."""
