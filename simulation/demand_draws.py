@@ -86,15 +86,18 @@ def calibration_joint(report: CalibrationReport, delay_tier: str | None) -> Join
     return JointOffsets(tuple(pairs), values[:, columns])
 
 
-def run_offsets(report: CalibrationReport) -> dict[str, float]:
-    """Per tier whose runs' variation calibrate measured, the sd of one run's offset:
-    its busy time as a whole beyond the fit, a share of its servers or cores
-    (``fit.<tier>.runs_sd``).
+def run_speeds(report: CalibrationReport) -> dict[str, float]:
+    """Per tier whose runs' variation calibrate measured, the sd of one run's speed:
+    the share by which all the tier's work (its requests', the deferred work's, its
+    background) takes longer or shorter in one run than the fit says
+    (``fit.<tier>.speed_sd``).
 
     The demands' intervals say how well the calibration's runs pin the mean
     demand; a run of its own, the level validate measures, has one more such
     offset, which no number of calibration runs removes (the machine's speed
-    from one minute to the next, a vacuum, a checkpoint). It is drawn as
-    calibrate's bootstrap draws it: added to the tier's busy share, whatever the
-    load. Empty for an older report, or where no tier's variation was measured."""
-    return {tier: fit.runs_sd for tier, fit in report.fit.items() if fit.runs_sd}
+    from one minute to the next, its neighbours' use of the caches it shares).
+    It is a factor, not a fixed number of points: on a core 10 % slower a level
+    at 70 % busy is 7 points busier, one at 30 % only 3. Empty for a report of
+    an older calibrate (which measured ``runs_sd`` only), or where no tier's
+    variation was measured."""
+    return {tier: fit.speed_sd for tier, fit in report.fit.items() if fit.speed_sd}

@@ -42,16 +42,19 @@ every interval is drawn on its own, normal: that leaves the negative correlation
 out, so it errs wide, never narrow. A demand kept at its prior has no interval and
 adds nothing; ``calibrate`` names those.
 
-One run's own offset. The intervals say how well the calibration's runs pin each
+One run's own speed. The intervals say how well the calibration's runs pin each
 mean demand. The level validate measures is one run more, and a real server's busy
-time moves by the run as a whole (``runs_sd``, where calibrate measured it: the
-machine's speed from minute to minute, a vacuum). That offset is no parameter's
-error, and more calibration does not remove it: it is what separates a confidence
-interval for the mean from a prediction interval for the next run. So each draw
-also gives each such tier one normal offset of that sd, a share of its servers
-busy (or, below zero, freed) beyond the model, as calibrate's bootstrap draws it
-(:func:`simulation.demand_draws.run_offsets`): the tier's utilization moves by it,
-and its requests are served at the speed it leaves, as with a background.
+time moves by the run as a whole (``speed_sd``, where calibrate measured it: the
+machine's speed from minute to minute). That offset is no parameter's error, and
+more calibration does not remove it: it is what separates a confidence interval
+for the mean from a prediction interval for the next run. It is a speed, not a
+number of points: a fixed piece of work timed on this machine's core moved by up
+to a third between 20-second stretches (``benchmarks/machine_speed.py``), and
+every CPU second of the tier's moves with it. So each draw also gives each such
+tier one normal speed factor ``s = 1 + z x speed_sd`` (at least
+:data:`SLOWEST_SPEED`) (:func:`simulation.demand_draws.run_speeds`), which
+multiplies its demands, its deferred work and its background alike: a level at
+70 % busy moves by twice the points one at 35 % does.
 """
 
 from __future__ import annotations
@@ -79,6 +82,8 @@ FULL_DRAWS_USERS = 2000
 """Up to this many users every evaluation takes :data:`DRAWS` draws; above it, fewer
 in proportion (at least :data:`MIN_DRAWS`), so that a level costs about the same."""
 MIN_DRAWS = 100
+SLOWEST_SPEED = 0.2
+"""A run's speed factor is drawn no lower than this (a normal draw has no floor)."""
 
 
 @dataclass(frozen=True)
@@ -121,22 +126,20 @@ class _Network:
         self.background = np.array([1.0 - t.request_speed for t in self.tiers])
         """Each tier's share of its cores busy with no request (0 but for CPU tiers)."""
 
-    def taken(self, throughput: float, offset: np.ndarray) -> np.ndarray:
+    def taken(self, throughput: float, speed: np.ndarray) -> np.ndarray:
         """Per tier, the share of its servers no request gets at ``throughput``: the
-        background's, the deferred work's and a run's ``offset`` (below zero where the
-        offset is: a run whose servers got more done per second than the
-        calibration's did)."""
+        background's and the deferred work's, each taking ``speed`` times its time."""
         with np.errstate(divide="ignore", invalid="ignore"):
             later = np.where(self.capacity > 0, throughput * self.later / self.capacity, 0.0)
-        return self.background + later + offset
+        taken: np.ndarray = (self.background + later) * speed
+        return taken
 
     def stretch(
-        self, per_request: np.ndarray, point: OperatingPoint, think_s: float, offset: np.ndarray
+        self, per_request: np.ndarray, point: OperatingPoint, think_s: float, speed: np.ndarray
     ) -> tuple[np.ndarray, float]:
         """Each tier's residence per second of demand (``per_request``: each tier's demand
-        per request of the mix), and the throughput, in a run whose tiers are busy an
-        ``offset`` share of their servers beyond the model."""
-        taken = self.taken(point.throughput_rps, offset)
+        per request of the mix, at the run's ``speed``), and the throughput."""
+        taken = self.taken(point.throughput_rps, speed)
         if point.users is not None and point.users <= MAX_MVA_USERS:
             # what the others leave the requests, as in simulation.crosscheck.closed_network
             slowed = per_request / _speed(taken)
@@ -162,10 +165,10 @@ class _Network:
         if tier.is_delay or per_request <= 0 or visits <= 0:
             return per_request
         mean = per_request / visits
-        if tier.cores is not None:  # a share below 0: a faster core, the demand shorter
+        if tier.cores is not None:
             est = shared_pool_station(
-                rate * visits, mean / (1.0 - min(taken, 0.0)), tier.instances, tier.workers,
-                tier.cores, None, min(max(taken, 0.0), 0.95),
+                rate * visits, mean, tier.instances, tier.workers, tier.cores, None,
+                min(taken, 0.95),
             )  # fmt: skip
             response = est.mean_response_s if est.stable else math.inf
         else:
@@ -178,23 +181,24 @@ class _Network:
         demand: np.ndarray,
         point: OperatingPoint,
         think_s: float,
-        offset: np.ndarray | None = None,
+        speed: np.ndarray | None = None,
     ) -> dict:
-        """The figures at ``demand``, in a run whose tiers are busy an ``offset`` share
-        of their servers beyond the model (none by default). A tier's utilization is
-        its share busy: the requests', the deferred work's, the background's and the
-        offset's."""
-        offset = np.zeros(len(self.tiers)) if offset is None else offset
+        """The figures at ``demand``, in a run whose tiers take ``speed`` times the
+        model's time for all their work (1 by default). A tier's utilization is its
+        share busy: the requests', the deferred work's and the background's."""
+        speed = np.ones(len(self.tiers)) if speed is None else speed
+        demand = demand * speed
         per_request = self.shares @ demand
-        stretch, throughput = self.stretch(per_request, point, think_s, offset)
+        stretch, throughput = self.stretch(per_request, point, think_s, speed)
         response = demand @ stretch
         out = {"overall.throughput_rps": throughput, "overall.mean_s": per_request @ stretch}
         for i, name in enumerate(self.transactions):
             out[f"transactions.{name}.mean_s"] = response[i]
         for k, tier in enumerate(self.tiers):
             if not tier.is_delay:
-                busy = throughput * (per_request[k] + self.later[k]) / self.capacity[k]
-                out[f"tiers.{tier.name}.utilization"] = busy + self.background[k] + offset[k]
+                later = self.later[k] * speed[k]
+                busy = throughput * (per_request[k] + later) / self.capacity[k]
+                out[f"tiers.{tier.name}.utilization"] = busy + self.background[k] * speed[k]
             if self.visits[k] > 0:
                 out[f"tiers.{tier.name}.mean_response_s"] = (
                     stretch[k] * per_request[k] / self.visits[k]
@@ -204,8 +208,8 @@ class _Network:
 
 def _speed(taken: np.ndarray | float) -> np.ndarray:
     """The share of its servers' speed a tier's requests get, ``taken`` going to others
-    (:meth:`_Network.taken`), kept between 0.05 and 2."""
-    return np.clip(1.0 - np.asarray(taken), 0.05, 2.0)
+    (:meth:`_Network.taken`), at least 0.05."""
+    return np.clip(1.0 - np.asarray(taken), 0.05, 1.0)
 
 
 def input_half_widths(
@@ -215,15 +219,15 @@ def input_half_widths(
     rng: np.random.Generator,
     draws: int = DRAWS,
     joint: JointOffsets | None = None,
-    run_offsets: dict[str, float] | None = None,
+    run_speeds: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """Each figure's 95 % half-width from the demands' intervals, relative to the figure
     (multiply by the simulated value): ``overall.throughput_rps`` (closed only),
     ``overall.mean_s``/``p95_s``, ``transactions.<name>.mean_s``/``p95_s``,
     ``tiers.<name>.utilization`` and ``.mean_response_s``. An interval that reaches
-    saturation is infinite. ``run_offsets``: per tier, the sd of one run's offset, a
-    share of its servers (see the module's doc). Empty when no demand of the scenario
-    has an interval and no tier of it has an offset."""
+    saturation is infinite. ``run_speeds``: per tier, the sd of one run's speed, a
+    share of all its work (see the module's doc). Empty when no demand of the
+    scenario has an interval and no tier of it has a speed's sd."""
     network = _Network(scenario)
     rows = {name: i for i, name in enumerate(network.transactions)}
     columns = {name: k for k, name in enumerate(network.names)}
@@ -234,8 +238,8 @@ def input_half_widths(
         and d.tier in columns
         and network.demand[rows[d.transaction], columns[d.tier]] > 0
     ]
-    offset_sd = np.array([(run_offsets or {}).get(name, 0.0) for name in network.names])
-    if not known and not offset_sd.any():
+    speed_sd = np.array([(run_speeds or {}).get(name, 0.0) for name in network.names])
+    if not known and not speed_sd.any():
         return {}
     users = point.users
     if users and users > FULL_DRAWS_USERS:
@@ -260,8 +264,12 @@ def input_half_widths(
             demand[i, k] = np.maximum(demand[i, k] + se * rng.standard_normal(len(se)), 0.0)
         if together:
             demand[ji, jk] = np.maximum(demand[ji, jk] + moved[r], 0.0)
-        offset = offset_sd * rng.standard_normal(len(offset_sd)) if offset_sd.any() else None
-        for metric, value in network.figures(demand, point, think_s, offset).items():
+        speed = (
+            np.maximum(1.0 + speed_sd * rng.standard_normal(len(speed_sd)), SLOWEST_SPEED)
+            if speed_sd.any()
+            else None
+        )
+        for metric, value in network.figures(demand, point, think_s, speed).items():
             samples[metric].append(value)
     out = {}
     for metric, values in samples.items():

@@ -81,10 +81,10 @@ def test_deferred_work_slows_the_open_mm1_the_draws_move():
     assert widths["tiers.cpu.utilization"] == pytest.approx(half / (demand + later), rel=0.05)
 
 
-def test_one_runs_offset_moves_the_open_mm1_as_a_background_would():
-    # No interval at all, a run whose server is busy an extra o of its time (sd 0.04,
-    # either way): it serves at 1 - o of its speed, so the M/M/1's response is
-    # d / (1 - o - rate d) at o = +-1.96 x 0.04, and the utilization rate d + o
+def test_one_runs_speed_moves_the_open_mm1_as_a_demand_that_much_longer():
+    # No interval at all, a run whose server takes s times the model's time for its
+    # work (sd 0.04, either way): the M/M/1's response is d s / (1 - rate d s) at
+    # s = 1 +- 1.96 x 0.04, and the utilization rate d s moves by 1.96 x 0.04 of itself
     rate, demand, sd = 5.0, 0.1, 0.04
     scenario = station_scenario([CPU], {"cpu": exponential(demand)}, rate=rate)
     widths = input_half_widths(
@@ -93,15 +93,34 @@ def test_one_runs_offset_moves_the_open_mm1_as_a_background_would():
         OperatingPoint(rate, demand / (1 - rate * demand), None),
         np.random.default_rng(4),
         DRAWS,
-        run_offsets={"cpu": sd},
+        run_speeds={"cpu": sd},
     )
 
-    def response(offset: float) -> float:
-        return demand / (1 - offset - rate * demand)
+    def response(speed: float) -> float:
+        return demand * speed / (1 - rate * demand * speed)
 
-    expected = _relative(response(-Z95 * sd), response(Z95 * sd), response(0.0))
+    expected = _relative(response(1 - Z95 * sd), response(1 + Z95 * sd), response(1.0))
     assert widths["transactions.job.mean_s"] == pytest.approx(expected, rel=0.05)
-    assert widths["tiers.cpu.utilization"] == pytest.approx(Z95 * sd / (rate * demand), rel=0.05)
+    assert widths["tiers.cpu.utilization"] == pytest.approx(Z95 * sd, rel=0.05)
+
+
+def test_one_runs_speed_moves_a_busier_level_by_more_points():
+    # The same speed's sd at twice the load moves the utilization by twice the points:
+    # a slower machine slows every request, not a fixed share of the server
+    demand, sd = 0.1, 0.04
+    points = []
+    for rate in (2.5, 5.0):
+        scenario = station_scenario([CPU], {"cpu": exponential(demand)}, rate=rate)
+        widths = input_half_widths(
+            scenario,
+            [],
+            OperatingPoint(rate, demand / (1 - rate * demand), None),
+            np.random.default_rng(4),
+            DRAWS,
+            run_speeds={"cpu": sd},
+        )
+        points.append(widths["tiers.cpu.utilization"] * rate * demand)
+    assert points[1] == pytest.approx(2 * points[0], rel=0.05)
 
 
 def _closed_core(users: int, think: float, demand: float, background: float) -> Scenario:
@@ -113,10 +132,10 @@ def _closed_core(users: int, think: float, demand: float, background: float) -> 
     )
 
 
-def test_one_runs_offset_moves_the_closed_network_as_mva_at_that_speed():
-    # 20 users on a core with a 10 % background, and runs that move by 3 points: MVA at
-    # d / (0.9 -+ 1.96 x 0.03) bounds the throughput; the utilization's half-width, a
-    # share of the figure with its background, holds the offset whole
+def test_one_runs_speed_moves_the_closed_network_as_mva_at_that_speed():
+    # 20 users on a core with a 10 % background, and runs whose work takes 3 % more or
+    # less time (sd): MVA at d s / (1 - 0.1 s), s = 1 -+ 1.96 x 0.03, bounds the
+    # throughput; the background moves with the requests' work
     users, think, demand, background, sd = 20, 1.0, 0.04, 0.1, 0.03
     scenario = _closed_core(users, think, demand, background)
     at = mva([demand / (1 - background)], users, think)
@@ -126,14 +145,16 @@ def test_one_runs_offset_moves_the_closed_network_as_mva_at_that_speed():
         OperatingPoint(at.throughput, at.response_s, users),
         np.random.default_rng(5),
         DRAWS,
-        run_offsets={"cpu": sd},
+        run_speeds={"cpu": sd},
     )
-    slow = mva([demand / (1 - background - Z95 * sd)], users, think)
-    fast = mva([demand / (1 - background + Z95 * sd)], users, think)
-    expected = _relative(slow.throughput, fast.throughput, at.throughput)
+
+    def throughput(speed: float) -> float:
+        return mva([demand * speed / (1 - background * speed)], users, think).throughput
+
+    expected = _relative(throughput(1 + Z95 * sd), throughput(1 - Z95 * sd), at.throughput)
     assert widths["overall.throughput_rps"] == pytest.approx(expected, rel=0.05)
-    utilization = at.throughput * demand + background
-    assert widths["tiers.cpu.utilization"] < 1.2 * Z95 * sd / utilization
+    # the requests' share moves less than the speed (the throughput falls as it slows)
+    assert 0.3 * Z95 * sd < widths["tiers.cpu.utilization"] < 1.2 * Z95 * sd
 
 
 def test_closed_throughput_moves_as_exact_mva_says():

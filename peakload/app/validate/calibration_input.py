@@ -24,7 +24,7 @@ from simulation.demand_draws import (
     JointOffsets,
     calibration_intervals,
     calibration_joint,
-    run_offsets,
+    run_speeds,
 )
 
 REPORT_NAME = "calibration.json"
@@ -43,10 +43,10 @@ class CalibrationInput:
     joint: JointOffsets | None = None
     """The report's joint draws, which move the demands together (None: an older
     report, whose intervals are drawn each on its own)."""
-    run_offsets: dict[str, float] = field(default_factory=dict)
-    """Per tier of the model, the sd of one run's busy time as a whole beyond the fit,
-    a share of its servers (:func:`simulation.demand_draws.run_offsets`): the measured
-    level is one run more."""
+    run_speeds: dict[str, float] = field(default_factory=dict)
+    """Per tier of the model, the sd of one run's speed, a share of all the tier's
+    work (:func:`simulation.demand_draws.run_speeds`): the measured level is one run
+    more."""
 
     def describe(self) -> str:
         """One line for the console: where the intervals come from."""
@@ -60,9 +60,9 @@ class CalibrationInput:
             f"predictions include the intervals of {len(self.intervals)} calibrated "
             f"demand(s) from {self.path}, {how}{prior}"
         )
-        if self.run_offsets:
-            sds = ", ".join(f"{t} {100 * sd:.1f}" for t, sd in self.run_offsets.items())
-            line += f"; and one run's own offset (sd, points of utilization: {sds})"
+        if self.run_speeds:
+            sds = ", ".join(f"{t} {sd:.1%}" for t, sd in self.run_speeds.items())
+            line += f"; and one run's own speed (sd, a share of the tier's work: {sds})"
         return line
 
 
@@ -95,7 +95,7 @@ def find_calibration(
         )
     demands = sum(len(by_tier) for by_tier in report.demands.values())
     with_interval = sum(1 for d in intervals if d.tier != delay)
-    offsets = {tier: sd for tier, sd in run_offsets(report).items() if tier in tiers}
+    speeds = {tier: sd for tier, sd in run_speeds(report).items() if tier in tiers}
     return CalibrationInput(
-        path, intervals, demands - with_interval, calibration_joint(report, delay), offsets
+        path, intervals, demands - with_interval, calibration_joint(report, delay), speeds
     )

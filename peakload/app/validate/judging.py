@@ -100,7 +100,7 @@ def with_input_uncertainty(
         point,
         rng,
         joint=calibration.joint,
-        run_offsets=calibration.run_offsets,
+        run_speeds=calibration.run_speeds,
     )
     return {
         metric: estimate.with_input(relative[metric] * abs(estimate.value))

@@ -135,18 +135,22 @@ def test_a_levels_predictions_widen_by_the_calibrations_intervals_and_only_then(
     assert same == widened
 
 
-def test_a_runs_own_offset_comes_with_the_calibration_where_it_was_measured(tmp_path):
-    # calibrate measured the core's runs moving by 3 points of utilization: one run's
-    # offset of that sd comes with the report; a tier it did not measure has none
+def test_a_runs_own_speed_comes_with_the_calibration_where_it_was_measured(tmp_path):
+    # calibrate measured the core's runs taking 8 % more or less time for their work:
+    # one run's speed of that sd comes with the report; a tier it did not measure, or
+    # a report of an older calibrate (runs_sd alone, in points), has none
     report = json.loads(_report({"job": {"cpu": _demand([0.009, 0.011])}}))
     fit = {"windows": 10, "busy_s": 6.0, "rmse_s": 0.1, "r2": 0.9, "condition_number": 1.0}
-    report["fit"] = {"cpu": fit | {"runs_sd": 0.03}, "outside": fit | {"runs_sd": None}}
+    report["fit"] = {
+        "cpu": fit | {"runs_sd": 0.03, "speed_sd": 0.08},
+        "outside": fit | {"runs_sd": None},
+    }
     (tmp_path / "calibration.json").write_text(json.dumps(report))
     found = find_calibration(tmp_path / "model.toml", None, MODEL)
-    assert found is not None and found.run_offsets == {"cpu": 0.03}
-    assert "one run's own offset (sd, points of utilization: cpu 3.0)" in found.describe()
-    del report["fit"]["cpu"]["runs_sd"]  # too few runs to measure it: no offset
+    assert found is not None and found.run_speeds == {"cpu": 0.08}
+    assert "one run's own speed (sd, a share of the tier's work: cpu 8.0%)" in found.describe()
+    del report["fit"]["cpu"]["speed_sd"]  # an older calibrate's report: no speed
     (tmp_path / "calibration.json").write_text(json.dumps(report))
     older = find_calibration(tmp_path / "model.toml", None, MODEL)
-    assert older is not None and older.run_offsets == {}
-    assert "own offset" not in older.describe()
+    assert older is not None and older.run_speeds == {}
+    assert "own speed" not in older.describe()
