@@ -21,12 +21,15 @@ windows; with two cores, the correlation of their windows (a common cause:
 the machine's, not one core's).
 
 Measured on this 2-core virtual machine (an AMD EPYC whose L3 cache its
-neighbours share), 5 December, 240 s, 20 s windows, both cores at once: the
-arithmetic held within 1 %; the interpreter's windows ran from 1.00 to 1.36
-(core 0) and 1.27 (core 1) times the fastest, the memory's 1.21 and 1.14,
-correlated 0.71 between the cores. A lone run on core 0 (360 s, 30 s windows):
-interpreter 1.20, memory 1.13. That is the ``speed_sd`` calibrate finds in a
-tour's phases and validate draws into its prediction (docs/validate.md).
+neighbours share), 5 December, 240 s, 20 s windows, both cores at once. At
+15:55 (the same pieces, timed by a first draft of this script): the arithmetic
+held within 1 %; the interpreter's slowest window took 1.36 (core 0) and 1.27
+(core 1) times its fastest, the memory's 1.21 and 1.14, correlated 0.71 between
+the cores. At 16:29, calmer: arithmetic 1.01 (cv 0.2 %), interpreter 1.13 and
+1.09 (cv 3.5 and 3.1 %), memory 1.13 and 1.12 (cv 3.3 and 3.4 %), correlated
+0.62 and 0.91. The machine's speed for such work moves by the minute and by
+the hour. That is the ``speed_sd`` calibrate finds in a tour's phases and
+validate draws into its prediction (docs/validate.md).
 
 Usage: python benchmarks/machine_speed.py [--seconds 240] [--window 20] [--cores 0 1]
 """
