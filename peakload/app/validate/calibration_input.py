@@ -4,7 +4,7 @@
 run directory; ``validate`` finds the report there (or where ``--calibration`` says),
 and widens every prediction by what the demands' 95 % intervals make of it
 (:mod:`simulation.input_uncertainty`), drawn together as calibrate's bootstrap drew
-them where the report has its joint draws, and by one run's own offset where
+them where the report has its joint draws, and by one run's own speed where
 calibrate measured how much its runs moved. A model with no calibration beside it (a
 hand-written one, a copy) is taken as exact, as before.
 """
