@@ -90,8 +90,9 @@ class TierFit(_Model):
     share, as the utilization is), carried into every demand's interval; None where
     too few runs measure it (fewer than the fit's parameters + 2)."""
     speed_sd: float | None = None
-    """The same variation as a share of each run's own fitted busy time: the sd of
-    the machine's speed from one run to the next (0.08: a run's work takes 8 % more
+    """The same variation as a share of the runs' own fitted busy time (the offsets'
+    variance over the mean square of the runs' fitted busy rates): the sd of the
+    machine's speed from one run to the next (0.08: a run's work takes 8 % more
     or less time). validate draws one such speed for the level it measures, which
     moves a tier at 70 % busy by twice the points it moves one at 35 %. None where
     ``runs_sd`` is."""

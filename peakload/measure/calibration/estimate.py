@@ -273,7 +273,8 @@ def _by_utilization_law(
     for k, tier in enumerate(windows.tiers):
         capacity = float(model.tier(tier).busy_capacity)
         runs_sd = None if noise is None or not noise.measured[k] else float(noise.sd[k]) / capacity
-        speed_sd = None if runs_sd is None or noise is None else float(noise.speed_sd[k])
+        speed = None if runs_sd is None or noise is None else float(noise.speed_sd[k])
+        speed_sd = speed if speed is not None and np.isfinite(speed) else None
         share: float | None = None
         share_ci: tuple[float, float] | None = None
         if background.tiers[k]:

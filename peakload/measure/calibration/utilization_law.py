@@ -40,13 +40,14 @@ the fit leaves (runs less parameters), is the runs' variation ``sd``; and each
 bootstrap draw adds to every run a fresh offset of that sd (normal), so the
 intervals hold it.
 
-The same offsets, each over its run's fitted busy time, are the sd of the
-machine's *speed* from run to run (``speed_sd``). That is the form to carry to
-another load: a fixed piece of work timed on this machine's virtual core took 13
-to 36 % longer in some 20-second stretches than in others, while a pure
-arithmetic loop held within 1 % (``benchmarks/machine_speed.py``), so the
-offset is a share of whatever the core does, and a held-out level at twice the
-tour's load moves by twice the points.
+The same offsets, as a share of the runs' own fitted busy time, are the sd of
+the machine's *speed* from run to run (``speed_sd``, :func:`_speed_sd`). That is
+the form to carry to another load: a fixed piece of Python work timed on this
+machine's virtual core took 13 to 36 % longer in some 20-second stretches than
+in others, while SHA-256 on data in the core's cache held within 1 %
+(``benchmarks/machine_speed.py``), so the offset is a share of whatever the
+core does, and a held-out level at twice the tour's load moves by twice the
+points.
 """
 
 from __future__ import annotations
@@ -101,9 +102,9 @@ class PhaseNoise:
     measured: np.ndarray
     """(tiers,) True where the tier had runs to spare (:func:`phase_noise`)."""
     speed_sd: np.ndarray
-    """(tiers,) the same variation as a share of each run's fitted busy time: the sd
-    of the machine's speed from run to run, which scales all the tier's work alike
-    (0: none measured)."""
+    """(tiers,) the same variation as a share of the runs' fitted busy time: the sd of
+    the machine's speed from run to run, which scales all the tier's work alike (NaN:
+    not measured, :func:`_speed_sd`)."""
 
     def draw(self, rng: np.random.Generator, rows: np.ndarray) -> np.ndarray:
         """(len(rows), tiers) busy seconds to add to the windows ``rows``: one normal
@@ -154,22 +155,58 @@ def phase_noise(
     spare = np.maximum(count - parameters, 1)
     shared = (offset**2).sum(axis=0) / spare - np.mean(windows / length**2) * window_variance
     sd = np.where(measured, np.sqrt(np.maximum(shared, 0.0)), 0.0)
-    # The same, each run's offset over its own fitted busy seconds per second: a run
-    # on a machine 10 % slower is 10 % busier whatever its load.
+    columns = routes & observed[:, None]
+    speed_sd = _speed_sd(completions, fitted, index, seconds, offset, window_variance, columns)
+    return PhaseNoise(runs, seconds, sd, count, measured, speed_sd)
+
+
+def _speed_sd(
+    completions: np.ndarray,
+    fitted: Fit,
+    index: np.ndarray,
+    seconds: np.ndarray,
+    offset: np.ndarray,
+    window_variance: np.ndarray,
+    columns: np.ndarray,
+) -> np.ndarray:
+    """(tiers,) the runs' variation as a share of their own work, the sd of a speed.
+
+    A run on a machine ``1 + e`` times slower is that much busier whatever its load:
+    its offset is ``e`` times its fitted busy seconds per second, ``rate``. The fit
+    takes part of those offsets into the demands, and most from the runs that weigh
+    most in it, so the offsets left over ``r`` runs hold, in expectation, ``sd^2 x
+    trace((I - H) D^2 (I - H))`` with ``D`` the rates on the diagonal and ``H`` the
+    runs' hat matrix (their completions per second in the tier's ``columns``, and a
+    background's constant): with equal rates, ``sd^2 rate^2 (r - parameters)``, as
+    ``sd`` has it in points. The windows' own noise is taken out as for ``sd``. Only
+    the runs with fitted work at the tier count (a phase whose steps skip it says
+    nothing of its speed); NaN where fewer than :data:`MIN_SPARE_RUNS` of them are
+    left beyond the parameters."""
     fitted_busy = completions @ fitted.demands + np.outer(seconds, fitted.background)
-    rate = (
+    length = np.bincount(index, weights=seconds)
+    windows = np.bincount(index)
+    per_second = (
         np.column_stack(
-            [np.bincount(index, weights=fitted_busy[:, k]) for k in range(fitted_busy.shape[1])]
+            [np.bincount(index, weights=completions[:, t]) for t in range(completions.shape[1])]
         )
         / length[:, None]
     )
-    usable = (rate > 0).all(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        relative = np.where(rate > 0, offset / rate, 0.0)
-        noise_share = np.where(rate > 0, (windows / length**2)[:, None] / rate**2, 0.0)
-    shared_relative = (relative**2).sum(axis=0) / spare - noise_share.mean(axis=0) * window_variance
-    speed_sd = np.where(measured & usable, np.sqrt(np.maximum(shared_relative, 0.0)), 0.0)
-    return PhaseNoise(runs, seconds, sd, count, measured, speed_sd)
+    out = np.full(fitted_busy.shape[1], np.nan)
+    for k in range(fitted_busy.shape[1]):
+        rate = np.bincount(index, weights=fitted_busy[:, k]) / length
+        working = rate > 0
+        design = np.column_stack([per_second[working][:, columns[:, k]], np.ones(working.sum())])
+        design = design[:, : columns[:, k].sum() + int(fitted.background[k] > 0)]
+        spare = int(working.sum()) - np.linalg.matrix_rank(design)
+        if spare < MIN_SPARE_RUNS:
+            continue
+        hat = design @ np.linalg.pinv(design)
+        left = np.eye(len(hat)) - hat
+        held = float(np.trace(left @ np.diag(rate[working] ** 2) @ left))
+        noise = float(np.mean(windows[working] / length[working] ** 2) * window_variance[k])
+        shared = (offset[working, k] ** 2).sum() - noise * spare
+        out[k] = np.sqrt(max(shared, 0.0) / held) if held > 0 else np.nan
+    return out
 
 
 def fit(
