@@ -143,12 +143,7 @@ def phase_noise(
     residuals = fitted.residuals
     length = np.bincount(index, weights=seconds)
     windows = np.bincount(index)
-    offset = (
-        np.column_stack(
-            [np.bincount(index, weights=residuals[:, k]) for k in range(residuals.shape[1])]
-        )
-        / length[:, None]
-    )
+    offset = _per_run(index, residuals) / length[:, None]
     offset -= residuals.sum(axis=0) / length.sum()  # a fit without intercept may sit off
     within = residuals - offset[index] * seconds[:, None]
     window_variance = (within**2).sum(axis=0) / max(len(runs) - count, 1)
@@ -156,54 +151,63 @@ def phase_noise(
     shared = (offset**2).sum(axis=0) / spare - np.mean(windows / length**2) * window_variance
     sd = np.where(measured, np.sqrt(np.maximum(shared, 0.0)), 0.0)
     columns = routes & observed[:, None]
-    speed_sd = _speed_sd(completions, fitted, index, seconds, offset, window_variance, columns)
+    fitted_busy = completions @ fitted.demands + np.outer(seconds, fitted.background)
+    speed_sd = _speed_sd(
+        _per_run(index, completions) / length[:, None],
+        _per_run(index, fitted_busy) / length[:, None],
+        fitted.background > 0,
+        columns,
+        offset,
+        windows / length**2,
+        window_variance,
+    )
     return PhaseNoise(runs, seconds, sd, count, measured, speed_sd)
 
 
+def _per_run(index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """(runs, columns) each column of ``values`` (windows, columns) summed over each
+    run's windows (``index``: each window's run, 0 to runs - 1)."""
+    return np.column_stack(
+        [np.bincount(index, weights=values[:, j]) for j in range(values.shape[1])]
+    )
+
+
 def _speed_sd(
-    completions: np.ndarray,
-    fitted: Fit,
-    index: np.ndarray,
-    seconds: np.ndarray,
-    offset: np.ndarray,
-    window_variance: np.ndarray,
+    per_second: np.ndarray,
+    rates: np.ndarray,
+    constant: np.ndarray,
     columns: np.ndarray,
+    offset: np.ndarray,
+    window_share: np.ndarray,
+    window_variance: np.ndarray,
 ) -> np.ndarray:
     """(tiers,) the runs' variation as a share of their own work, the sd of a speed.
 
     A run on a machine ``1 + e`` times slower is that much busier whatever its load:
-    its offset is ``e`` times its fitted busy seconds per second, ``rate``. The fit
-    takes part of those offsets into the demands, and most from the runs that weigh
-    most in it, so the offsets left over ``r`` runs hold, in expectation, ``sd^2 x
-    trace((I - H) D^2 (I - H))`` with ``D`` the rates on the diagonal and ``H`` the
-    runs' hat matrix (their completions per second in the tier's ``columns``, and a
-    background's constant): with equal rates, ``sd^2 rate^2 (r - parameters)``, as
-    ``sd`` has it in points. The windows' own noise is taken out as for ``sd``. Only
-    the runs with fitted work at the tier count (a phase whose steps skip it says
-    nothing of its speed); NaN where fewer than :data:`MIN_SPARE_RUNS` of them are
-    left beyond the parameters."""
-    fitted_busy = completions @ fitted.demands + np.outer(seconds, fitted.background)
-    length = np.bincount(index, weights=seconds)
-    windows = np.bincount(index)
-    per_second = (
-        np.column_stack(
-            [np.bincount(index, weights=completions[:, t]) for t in range(completions.shape[1])]
-        )
-        / length[:, None]
-    )
-    out = np.full(fitted_busy.shape[1], np.nan)
-    for k in range(fitted_busy.shape[1]):
-        rate = np.bincount(index, weights=fitted_busy[:, k]) / length
+    its ``offset`` is ``e`` times its fitted busy seconds per second (``rates``, runs x
+    tiers). The fit takes part of those offsets into the demands, and most from the
+    runs that weigh most in it, so the offsets left over ``r`` runs hold, in
+    expectation, ``sd^2 x trace((I - H) D^2 (I - H))`` with ``D`` the rates on the
+    diagonal and ``H`` the runs' hat matrix (their completions ``per_second`` in the
+    tier's ``columns``, and a constant where the tier's background was fitted,
+    ``constant``): with equal rates, ``sd^2 rate^2 (r - parameters)``, as ``sd`` has it
+    in points. The windows' own noise is taken out as for ``sd`` (``window_share``:
+    each run's windows over its length squared). Only the runs with fitted work at the
+    tier count (a phase whose steps skip it says nothing of its speed); NaN where fewer
+    than :data:`MIN_SPARE_RUNS` of them are left beyond the parameters."""
+    out = np.full(rates.shape[1], np.nan)
+    for k in range(rates.shape[1]):
+        rate = rates[:, k]
         working = rate > 0
-        design = np.column_stack([per_second[working][:, columns[:, k]], np.ones(working.sum())])
-        design = design[:, : columns[:, k].sum() + int(fitted.background[k] > 0)]
+        design = per_second[working][:, columns[:, k]]
+        if constant[k]:
+            design = np.column_stack([design, np.ones(int(working.sum()))])
         spare = int(working.sum()) - np.linalg.matrix_rank(design)
         if spare < MIN_SPARE_RUNS:
             continue
-        hat = design @ np.linalg.pinv(design)
-        left = np.eye(len(hat)) - hat
+        left = np.eye(int(working.sum())) - design @ np.linalg.pinv(design)
         held = float(np.trace(left @ np.diag(rate[working] ** 2) @ left))
-        noise = float(np.mean(windows[working] / length[working] ** 2) * window_variance[k])
+        noise = float(np.mean(window_share[working]) * window_variance[k])
         shared = (offset[working, k] ** 2).sum() - noise * spare
         out[k] = np.sqrt(max(shared, 0.0) / held) if held > 0 else np.nan
     return out
