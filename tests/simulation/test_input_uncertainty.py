@@ -54,16 +54,22 @@ def test_open_mm1_response_moves_as_its_demand_interval_says():
     assert "overall.throughput_rps" not in widths  # open: the arrivals set it
 
 
-def test_deferred_work_slows_the_open_mm1_the_draws_move():
-    # 0.05 s of deferred work a request at 5/s keeps the server 0.25 busy: the requests
-    # see a server 0.75 as fast, d / 0.75 their service, and the utilization holds both
-    rate, demand, half, later = 5.0, 0.1, 0.01, 0.05
-    scenario = station_scenario(
+def _open_mm1_with_later(rate: float, demand: float, later: float) -> Scenario:
+    """Arrivals at ``rate`` on one CPU, each request ``demand`` s of it and leaving
+    ``later`` s more for 10 s later (exponential both)."""
+    return station_scenario(
         [CPU],
         {"cpu": exponential(demand)},
         rate=rate,
         deferred=[{"tier": "cpu", "after_s": 10.0, "demand": exponential(later)}],
     )
+
+
+def test_deferred_work_slows_the_open_mm1_the_draws_move():
+    # 0.05 s of deferred work a request at 5/s keeps the server 0.25 busy: the requests
+    # see a server 0.75 as fast, d / 0.75 their service, and the utilization holds both
+    rate, demand, half, later = 5.0, 0.1, 0.01, 0.05
+    scenario = _open_mm1_with_later(rate, demand, later)
     widths = input_half_widths(
         scenario,
         [DemandInterval("job", "cpu", demand, half)],
@@ -322,12 +328,7 @@ def test_one_runs_speed_stretches_the_deferred_work_too():
     # busy rate (d + later) s, so its utilization moves by 1.96 sd of itself, not of d's
     # share alone (0.67 of it here)
     rate, demand, later, sd = 5.0, 0.1, 0.05, 0.04
-    scenario = station_scenario(
-        [CPU],
-        {"cpu": exponential(demand)},
-        rate=rate,
-        deferred=[{"tier": "cpu", "after_s": 10.0, "demand": exponential(later)}],
-    )
+    scenario = _open_mm1_with_later(rate, demand, later)
     widths = input_half_widths(
         scenario,
         [],
