@@ -188,20 +188,15 @@ def estimate_runs(
     _check_runs(model, runs)
     win, short = _windows(model, runs, options.window_s, planned=options.plan)
     rng = np.random.default_rng(model.scenario.seed if options.seed is None else options.seed)
-    found = estimate(
-        win,
-        model,
-        [r.requests for r in runs],
-        rng,
-        options.replicates,
-    )
+    users = _users(runs, win)
+    found = estimate(win, model, [r.requests for r in runs], rng, options.replicates, users)
     mix, think = _workload(model, runs, win)
     outside = outside_time(
         win,
         model,
         [r.requests for r in runs],
         found.demands,
-        _users(runs, win),
+        users,
         rng,
         options.replicates,
         found.noise,

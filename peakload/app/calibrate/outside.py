@@ -108,12 +108,10 @@ from peakload.measure.calibration.estimate import (
     background_of,
     design_of,
 )
-from peakload.measure.calibration.windows import Requests, Windows
+from peakload.measure.calibration.windows import LOW_USERS, Requests, Windows
 from peakload.measure.stats import Outcome
 from simulation.analytic import erlang_c
 
-LOW_USERS = 0.3
-"""A window is low-load when its users are at most this share of the run's most."""
 MIN_RESPONSES = 20
 MIN_WINDOWS = 5
 """A transaction's estimate rests on at least this many windows: the bootstrap draws
@@ -396,7 +394,7 @@ def outside_time(
     low = _low_windows(count, users, windows)
     low_count = (count * low).sum(axis=0)
     controlled = (low_count > 0) & ((told * low).sum(axis=0) == low_count)
-    background = background_of(model, windows)
+    background = background_of(model, windows, users)
     fitted_busy = design.busy(windows.busy)  # less deferred work held at its priors
     data = _Responses(
         seconds,

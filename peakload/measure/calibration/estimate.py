@@ -20,7 +20,7 @@ from peakload.contract.calibration import DeferredEstimate, DemandEstimate, Meth
 from peakload.core.scenario import Scenario
 from peakload.measure.calibration import response_time, utilization_law
 from peakload.measure.calibration.identifiability import Identifiability, assess
-from peakload.measure.calibration.windows import Requests, Windows
+from peakload.measure.calibration.windows import Requests, Windows, at_load
 
 
 @dataclass(frozen=True)
@@ -150,14 +150,17 @@ def routes_of(model: Scenario, windows: Windows) -> np.ndarray:
     ).reshape(len(windows.transactions), len(windows.tiers))
 
 
-def background_of(model: Scenario, windows: Windows) -> utilization_law.Background:
+def background_of(
+    model: Scenario, windows: Windows, users: np.ndarray | None = None
+) -> utilization_law.Background:
     """The measured tiers that are CPUs in the model (``cores`` set): their busy time is
-    fitted with a background (:mod:`.utilization_law`), the others' without."""
+    fitted with a background (:mod:`.utilization_law`), the others' without; with the
+    generator's ``users`` per window, on the windows at load only
+    (:func:`~peakload.measure.calibration.windows.at_load`)."""
     cpus = {t.name for t in model.tiers if t.cores is not None}
-    return utilization_law.Background(
-        np.array([tier in cpus for tier in windows.tiers], dtype=bool),
-        windows.end - windows.start,
-    )
+    tiers = np.array([tier in cpus for tier in windows.tiers], dtype=bool)
+    loaded = None if users is None or not tiers.any() else at_load(users, windows.run)
+    return utilization_law.Background(tiers, windows.end - windows.start, loaded)
 
 
 def estimate(
@@ -166,12 +169,15 @@ def estimate(
     requests: list[Requests],
     rng: np.random.Generator,
     replicates: int = utilization_law.DEFAULT_REPLICATES,
+    users: np.ndarray | None = None,
 ) -> Estimates:
     """Every demand of ``model``. The model's routes are taken as known (a tier's busy
-    time is fitted only on the transactions the model sends there); its demands are not."""
+    time is fitted only on the transactions the model sends there); its demands are not.
+    ``users``, the generator's per window, lets a CPU tier be fitted at load
+    (:mod:`.utilization_law`)."""
     observed = windows.completions.sum(axis=0) > 0
     if windows.busy is not None:
-        return _by_utilization_law(windows, model, observed, rng, replicates)
+        return _by_utilization_law(windows, model, observed, rng, replicates, users)
     return _by_response_time(windows, model, requests, observed, rng)
 
 
@@ -192,9 +198,10 @@ def _by_utilization_law(
     observed: np.ndarray,
     rng: np.random.Generator,
     replicates: int,
+    users: np.ndarray | None = None,
 ) -> Estimates:
     assert windows.busy is not None  # estimate() takes this method only with busy time
-    background = background_of(model, windows)
+    background = background_of(model, windows, users)
     design = design_of(model, windows)
     fitted = _Fitted.of(design, windows, background, rng, replicates)
     held = [
@@ -282,10 +289,11 @@ def _by_utilization_law(
             low, high = utilization_law.interval(np.array([f.background[k] for f in fits]))
             share = float(fit.background[k]) / cores
             share_ci = (float(low) / cores, float(high) / cores)
+        fitted_on = background.fitted(len(windows))[:, k]  # a CPU's: at load
         tiers[tier] = TierFit(
-            windows=len(windows),
+            windows=int(fitted_on.sum()),
             busy_s=float(windows.busy[:, k].sum()),
-            rmse_s=float(np.sqrt(np.mean(fit.residuals[:, k] ** 2))),
+            rmse_s=float(np.sqrt(np.mean(fit.residuals[fitted_on, k] ** 2))),
             r2=float(fit.r2[k]),
             condition_number=condition,
             background=share,

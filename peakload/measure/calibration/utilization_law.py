@@ -25,6 +25,22 @@ busy put the mix's demand 15 % high). For a tier that is a CPU (one with
 and ``b_k`` (busy seconds per second, non-negative) is the background; it is
 identified where the windows' loads differ, as a line's intercept is.
 
+**A CPU is fitted at load.** The line is the CPU's near the loads it was measured
+at, not all the way down to idle: a request that finds the core idle pays for
+waking it (the event loop, a pool thread, a database backend brought back from
+sleep), so a CPU's busy time per request falls as its load rises. On the real-work
+stack a request cost 10 to 20 % less CPU at 301 req/s than at 102, measured with
+the two levels interleaved (``benchmarks/real_work_levels.py``), and a
+``calibrate --plan`` tour's low-load windows (a quarter of each phase's users, 8 %
+busy) cost enough more per request that the demands fitted on every window put a
+held-out level at 63 to 79 % busy 7.5 points too high on average (8 recorded
+tours; 1.1 points fitted on the windows at load: docs/real-service.md). So where
+the windows are told apart (``Background.at_load``), a CPU tier is fitted on the
+windows at load only; its intercept is then the line's near that load (5 to 10 %
+of the core on that stack), above the idle core's own housekeeping, and a
+prediction far below the tour's load errs high. The low-load windows still serve
+the time outside the tiers.
+
 **The phases' own variation.** Resampling windows treats every window's error as
 its own. A real server's busy time also moves by the minute: a checkpoint, a
 vacuum, work a request left for later, all of it shared by the windows of one
@@ -66,7 +82,8 @@ class Fit:
 
     demands: np.ndarray
     residuals: np.ndarray
-    """(windows, tiers) observed minus fitted busy seconds."""
+    """(windows, tiers) observed minus fitted busy seconds (0 in a window the tier was
+    not fitted on, :meth:`Background.fitted`)."""
     r2: np.ndarray
     """Per tier: share of the busy time's (uncentred) variation the fit explains."""
     background: np.ndarray
@@ -81,10 +98,22 @@ class Background:
     """(tiers,) bool: fit a background for this tier (a CPU)."""
     seconds: np.ndarray
     """(windows,) each window's length."""
+    at_load: np.ndarray | None = None
+    """(windows,) True where the window ran at load: the windows the CPU tiers are
+    fitted on (module docstring); None: every window."""
 
     def rows(self, rows: np.ndarray) -> Background:
         """The same tiers, over the windows ``rows`` (a bootstrap's draw)."""
-        return Background(self.tiers, self.seconds[rows])
+        at_load = None if self.at_load is None else self.at_load[rows]
+        return Background(self.tiers, self.seconds[rows], at_load)
+
+    def fitted(self, windows: int) -> np.ndarray:
+        """(windows, tiers) bool: the windows each tier is fitted on, all of them but
+        for the CPU tiers where :attr:`at_load` tells some apart."""
+        used = np.ones((windows, len(self.tiers)), dtype=bool)
+        if self.at_load is not None:
+            used[:, self.tiers] = self.at_load[:, None]
+        return used
 
 
 @dataclass(frozen=True)
@@ -141,27 +170,45 @@ def phase_noise(
     if not measured.any():
         return None
     residuals = fitted.residuals
-    length = np.bincount(index, weights=seconds)
-    windows = np.bincount(index)
-    offset = _per_run(index, residuals) / length[:, None]
-    offset -= residuals.sum(axis=0) / length.sum()  # a fit without intercept may sit off
-    within = residuals - offset[index] * seconds[:, None]
-    window_variance = (within**2).sum(axis=0) / max(len(runs) - count, 1)
+    # each tier over the windows it was fitted on (a CPU's at load: Background.fitted)
+    used = np.ones(residuals.shape, dtype=bool)
+    if background is not None:
+        used = background.fitted(len(runs))
+    length = _per_run(index, seconds[:, None] * used)
+    windows = _per_run(index, used.astype(float))
+    offset = _ratio(_per_run(index, residuals), length)
+    offset -= residuals.sum(axis=0) / length.sum(axis=0)  # a fit without intercept may sit off
+    within = residuals - offset[index] * seconds[:, None] * used
+    window_variance = (within**2).sum(axis=0) / np.maximum(used.sum(axis=0) - count, 1)
     spare = np.maximum(count - parameters, 1)
-    shared = (offset**2).sum(axis=0) / spare - np.mean(windows / length**2) * window_variance
+    window_share = _ratio(windows, length**2)
+    shared = (offset**2).sum(axis=0) / spare - window_share.mean(axis=0) * window_variance
     sd = np.where(measured, np.sqrt(np.maximum(shared, 0.0)), 0.0)
     columns = routes & observed[:, None]
-    fitted_busy = completions @ fitted.demands + np.outer(seconds, fitted.background)
+    fitted_busy = (completions @ fitted.demands + np.outer(seconds, fitted.background)) * used
     speed_sd = _speed_sd(
-        _per_run(index, completions) / length[:, None],
-        _per_run(index, fitted_busy) / length[:, None],
+        np.stack(
+            [
+                _ratio(_per_run(index, completions * used[:, [k]]), length[:, [k]])
+                for k in range(residuals.shape[1])
+            ]
+        ),
+        _ratio(_per_run(index, fitted_busy), length),
         fitted.background > 0,
         columns,
         offset,
-        windows / length**2,
+        window_share,
         window_variance,
     )
     return PhaseNoise(runs, seconds, sd, count, measured, speed_sd)
+
+
+def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """``top / bottom``, 0 where ``bottom`` is 0 (a run none of whose windows a tier
+    was fitted on)."""
+    bottom = np.broadcast_to(bottom, top.shape)
+    out: np.ndarray = np.divide(top, bottom, out=np.zeros(top.shape), where=bottom > 0)
+    return out
 
 
 def _per_run(index: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -183,6 +230,9 @@ def _speed_sd(
 ) -> np.ndarray:
     """(tiers,) the runs' variation as a share of their own work, the sd of a speed.
 
+    ``per_second`` is (tiers, runs, columns) and ``window_share`` (runs, tiers): per
+    tier, over the windows it was fitted on.
+
     A run on a machine ``1 + e`` times slower is that much busier whatever its load:
     its ``offset`` is ``e`` times its fitted busy seconds per second (``rates``, runs x
     tiers). The fit takes part of those offsets into the demands, and most from the
@@ -199,7 +249,7 @@ def _speed_sd(
     for k in range(rates.shape[1]):
         rate = rates[:, k]
         working = rate > 0
-        design = per_second[working][:, columns[:, k]]
+        design = per_second[k][working][:, columns[:, k]]
         if constant[k]:
             design = np.column_stack([design, np.ones(int(working.sum()))])
         spare = int(working.sum()) - np.linalg.matrix_rank(design)
@@ -207,7 +257,7 @@ def _speed_sd(
             continue
         left = np.eye(int(working.sum())) - design @ np.linalg.pinv(design)
         held = float(np.trace(left @ np.diag(rate[working] ** 2) @ left))
-        noise = float(np.mean(window_share[working]) * window_variance[k])
+        noise = float(np.mean(window_share[working, k]) * window_variance[k])
         shared = (offset[working, k] ** 2).sum() - noise * spare
         out[k] = np.sqrt(max(shared, 0.0) / held) if held > 0 else np.nan
     return out
@@ -234,15 +284,19 @@ def fit(
     for k in range(tiers):
         visits = routes[:, k]
         if background is not None and background.tiers[k]:
+            used = background.fitted(len(busy))[:, k]
             design = np.column_stack([background.seconds, completions[:, visits]])
-            solution, _ = nnls(design, busy[:, k])
+            solution, _ = nnls(design[used], busy[used, k])
             intercept[k], demands[visits, k] = solution[0], solution[1:]
         elif visits.any():
             demands[visits, k], _ = nnls(completions[:, visits], busy[:, k])
+    fitted_on = np.ones(busy.shape, dtype=bool)
     residuals = busy - completions @ demands
     if background is not None:
+        fitted_on = background.fitted(len(busy))
         residuals -= np.outer(background.seconds, intercept)
-    total = np.sum(busy**2, axis=0)
+        residuals[~fitted_on] = 0.0  # not fitted there: no residual
+    total = np.sum((busy * fitted_on) ** 2, axis=0)
     r2 = 1.0 - np.sum(residuals**2, axis=0) / np.where(total > 0, total, 1.0)
     return Fit(demands, residuals, r2, intercept)
 

@@ -19,6 +19,26 @@ import numpy as np
 
 from peakload.measure.stats import Outcome
 
+LOW_USERS = 0.3
+"""A window is low-load when its users are at most this share of its run's most."""
+
+
+def at_load(users: np.ndarray, run: np.ndarray) -> np.ndarray | None:
+    """(windows,) True where a window ran at load: its users (the generator's, at the
+    window's middle) more than :data:`LOW_USERS` of its run's most. A run whose users
+    are not known is at load throughout. None where no window is told apart (every
+    one at load): the fit then takes them all.
+
+    >>> at_load(np.array([12.0, 48.0, 48.0, 0.0, 0.0]), np.array([0, 0, 0, 1, 1]))
+    array([False,  True,  True,  True,  True])
+    """
+    most = np.zeros(len(users))
+    for one in np.unique(run):
+        mine = run == one
+        most[mine] = users[mine].max()
+    loaded = (most <= 0) | (users > LOW_USERS * most)
+    return None if loaded.all() else loaded
+
 
 @dataclass(frozen=True)
 class TierSeries:

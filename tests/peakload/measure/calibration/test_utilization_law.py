@@ -197,3 +197,51 @@ def test_intervals_that_draw_the_runs_variation_cover_what_the_windows_alone_mis
     total = 30 * truth.size
     assert covered["runs"] >= 0.85 * total, covered
     assert covered["windows"] <= 0.7 * total, covered
+
+
+def test_a_cpu_is_fitted_on_its_windows_at_load_where_they_are_told_apart():
+    # A CPU whose requests each pay w = 0.5 ms of waking the core when they find it idle,
+    # with probability 1 - U: U = (b + X (d + w)) / (1 + X w), concave in the load X
+    # (the real-work stack's pattern). Each run starts with a quarter of its load. A
+    # line fitted on every window is a secant from idle to load, steeper than the curve
+    # at load, and a level beyond the tour's load comes out too busy; fitted on the
+    # windows at load it is the curve's tangent there, and errs less. The other
+    # tier, no CPU, is fitted on every window as before.
+    rng = np.random.default_rng(41)
+    truth = np.array([[0.0020, 0.001], [0.0035, 0.002], [0.0025, 0.001]])
+    background, wake = 0.02, 0.0005
+    runs, per_run, seconds = 30, 10, 2.0
+    run = np.repeat(np.arange(runs), per_run)
+    low = np.tile(np.arange(per_run) < 3, runs)
+    mixes = rng.dirichlet(np.full(3, 0.5), size=runs)
+    rate = np.where(low, 25.0, 100.0)[:, None] * seconds * mixes[run]
+    completions = rng.poisson(rate).astype(float)
+    per_second = completions / seconds
+
+    def cpu(per_second: np.ndarray) -> np.ndarray:
+        load = per_second.sum(axis=-1)
+        return (background + per_second @ truth[:, 0] + load * wake) / (1 + load * wake)
+
+    busy = np.column_stack([cpu(per_second), per_second @ truth[:, 1]]) * seconds
+    busy += rng.normal(0.0, 0.002, busy.shape) * seconds
+    width = np.full(len(run), seconds)
+    everywhere = utilization_law.Background(np.array([True, False]), width)
+    at_load = utilization_law.Background(np.array([True, False]), width, ~low)
+    routes = np.ones(truth.shape, dtype=bool)
+    plain = utilization_law.fit(completions, busy, routes, everywhere)
+    loaded = utilization_law.fit(completions, busy, routes, at_load)
+    held_out = 280.0 * completions[~low].sum(axis=0) / completions[~low].sum()  # req/s
+    true_busy = cpu(held_out)
+    assert 0.6 < true_busy < 0.9
+    plain_error = plain.background[0] + held_out @ plain.demands[:, 0] - true_busy
+    loaded_error = loaded.background[0] + held_out @ loaded.demands[:, 0] - true_busy
+    assert plain_error > 0.04  # the secant's
+    assert 0.0 < loaded_error < plain_error - 0.01  # high still, the curve being concave
+    assert loaded.background[0] > plain.background[0]  # the tangent's intercept is higher
+    assert np.all(loaded.residuals[low, 0] == 0.0)  # not fitted there
+    assert np.any(loaded.residuals[low, 1] != 0.0)  # the other tier is, everywhere
+    assert np.allclose(loaded.demands[:, 1], plain.demands[:, 1])
+    # the runs' variation is measured over the windows each tier was fitted on
+    noise = utilization_law.phase_noise(completions, loaded, run, width, routes, at_load)
+    assert noise is not None and noise.measured.all()
+    assert np.isfinite(noise.speed_sd).all()
