@@ -75,6 +75,8 @@ class TierFit(_Model):
     """How well the fitted demands explain one tier's busy time."""
 
     windows: int
+    """Windows the tier was fitted on: all of them, or a CPU's at load where the runs
+    tell them apart (docs/calibrate.md)."""
     busy_s: float
     rmse_s: float
     r2: float

@@ -67,8 +67,10 @@ class Tier(Strict):
     at ``1 - background`` of a core's speed, and the tier's utilization counts the
     background too: ``background + throughput x demand / cores``, as the operating
     system reports a CPU's busy time. ``calibrate`` fits it as the intercept of the
-    tier's busy time (docs/real-service.md: 2.6 % of a core on the real-work stack).
-    0 (the default): every CPU second is some request's."""
+    tier's busy time at load (docs/calibrate.md), which on the real-work stack is 4 to
+    9 % of its core where the idle core's own housekeeping is 1.2 %: a request costs
+    more CPU on an idle core, so the line near the load it is used at meets zero
+    throughput above idle. 0 (the default): every CPU second is some request's."""
 
     queue_limit: int | None = Field(default=None, ge=0)
     """Waiting requests the tier holds before it refuses (HTTP 503); None for

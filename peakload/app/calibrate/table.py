@@ -53,6 +53,7 @@ def print_calibration(report: CalibrationReport, console: Console) -> None:
     if report.fit:
         fits = ", ".join(
             f"{tier} R2 {fit.r2:.3f} rmse {fit.rmse_s * 1000:.1f} ms"
+            + (f" (over its {fit.windows} windows at load)" if fit.windows < report.windows else "")
             for tier, fit in report.fit.items()
         )
         say(f"fit over {report.windows} windows of {report.window_s:g} s: {fits}")

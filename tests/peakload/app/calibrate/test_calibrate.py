@@ -93,6 +93,27 @@ def test_a_cpu_tiers_background_is_fitted_and_written_into_the_model(tmp_path):
     assert "background (busy with no request" in done.calibrated_path.read_text()
 
 
+def test_a_cpu_tier_is_fitted_on_the_windows_its_run_held_its_load(tmp_path):
+    # The same CPU, its run's first 150 s worked by 10 users where the rest had 60 (as a
+    # --plan phase's low-load start). The CPU is fitted on the windows at load only,
+    # which still find this linear core's background; the report says how many.
+    model = REAL_SERVICE / "model.toml"
+    run = tmp_path / "run"
+    run.mkdir()
+    fake_run(run, model, np.random.default_rng(2), seconds=600, rate=60.0,
+             background={"stack": 0.05})  # fmt: skip
+    shape = dict(np.load(run / "raw" / "shape.npz"))
+    shape["users"] = np.where(shape["elapsed"] < 150, 10.0, 60.0)
+    np.savez(run / "raw" / "shape.npz", **shape)
+    done = calibrate(
+        CalibrateOptions(model, runs=(run,), out=tmp_path / "out", replicates=50, plots=False)
+    )
+    document = json.loads((done.run_dir / "calibration.json").read_text())
+    fit = document["fit"]["stack"]
+    assert 0.7 * document["windows"] < fit["windows"] < 0.8 * document["windows"]
+    assert fit["background"] == pytest.approx(0.05, abs=0.015)
+
+
 def test_the_joint_draws_are_the_intervals_draws_and_read_back(truth_run, tmp_path):
     """calibration.json's joint draws are the very draws of the outside times' intervals
     (the same bootstrap), beside those of the demands fitted on the same windows."""
