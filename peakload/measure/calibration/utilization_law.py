@@ -33,8 +33,9 @@ stack a request cost 10 to 20 % less CPU at 301 req/s than at 102, measured with
 the two levels interleaved (``benchmarks/real_work_levels.py``), and a
 ``calibrate --plan`` tour's low-load windows (a quarter of each phase's users, 8 %
 busy) cost enough more per request that the demands fitted on every window put a
-held-out level at 63 to 79 % busy 7.5 points too high on average (8 recorded
-tours; 1.1 points fitted on the windows at load: docs/real-service.md). So where
+held-out level at 62 to 79 % busy 8.0 points too high on average, and 3.7 fitted on
+the windows at load (10 recorded tours, ``benchmarks/held_out_again.py``;
+docs/real-service.md). So where
 the windows are told apart (``Background.at_load``), a CPU tier is fitted on the
 windows at load only; its intercept is then the line's near that load (5 to 10 %
 of the core on that stack), above the idle core's own housekeeping, and a
