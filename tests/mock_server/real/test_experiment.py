@@ -68,27 +68,41 @@ def held_out_level(calibration: dict) -> float:
     A fixed level cannot do: a request's CPU differs from one machine to another
     (about 3 ms on the machine this was first run on, about 6 ms on another of the same
     kind), so 115 users held the core at 69 % on one and saturated it on the other.
-    Here the level follows the calibration: the mix's demand per request D and time
-    outside the tiers, the think time Z, the core's background b; throughput
-    X = (U - b) / D at the target utilization U, the stack's response D / (1 - U)
-    (processor sharing, open approximation), and users N = X (Z + response + outside).
+    Here the level follows the calibration: the mix's demand per request D, the work
+    it leaves for later L, its time outside the tiers, the think time Z, the core's
+    background b; throughput X = (U - b) / (D + L) at the target utilization U, the
+    stack's response D / (1 - U) (processor sharing, open approximation), and users
+    N = X (Z + response + outside).
     """
     mix = {name: share["model"] for name, share in calibration["mix"].items()}
     demands = calibration["demands"]
     outside_times = calibration.get("outside") or {}
 
     def stack_demand(name: str) -> float:
-        estimate = demands.get(name, {}).get("stack", {}).get("estimate")
-        return float(estimate or 0.0)
+        """What the calibrated model carries: the estimate, or the prior where the fit
+        put it at the bound."""
+        found = demands.get(name, {}).get("stack", {})
+        carried = found.get("prior") if found.get("at_bound") else found.get("estimate")
+        return float(carried or 0.0)
+
+    def stack_later(name: str) -> float:
+        """The work its requests leave for later at the stack, as the model carries it."""
+        return sum(
+            float(piece["prior"] if piece["method"] == "prior" else piece["estimate"])
+            for piece in (calibration.get("deferred") or {}).get(name, [])
+            if piece["tier"] == "stack"
+        )
 
     demand = sum(share * stack_demand(name) for name, share in mix.items())
+    later = sum(share * stack_later(name) for name, share in mix.items())
     outside = sum(
         share * float(outside_times.get(name, {}).get("estimate") or 0.0)
         for name, share in mix.items()
     )
     think = float(calibration["think_time_s"]["model"])
     background = float(calibration["fit"]["stack"].get("background") or 0.0)
-    throughput = (TARGET_UTILIZATION - background) / demand  # the background's share is taken
+    # the background's share is taken, and the deferred work keeps the core busy too
+    throughput = (TARGET_UTILIZATION - background) / (demand + later)
     users = throughput * (think + demand / (1 - TARGET_UTILIZATION) + outside)
     return round(users / REFERENCE_USERS, 2)
 
