@@ -54,8 +54,9 @@ def predicted(model_path: Path, rates: dict[str, float], tier: str) -> float:
     model = load_scenario(model_path)
     busy = model.tier(tier).background
     capacity = model.tier(tier).busy_capacity
+    known = {t.name for t in model.transactions}
     for name, rate in rates.items():
-        if name not in {t.name for t in model.transactions}:
+        if name not in known:
             continue
         transaction = model.transaction(name)
         if tier in transaction.demand:

@@ -108,7 +108,7 @@ from peakload.measure.calibration.estimate import (
     background_of,
     design_of,
 )
-from peakload.measure.calibration.windows import LOW_USERS, Requests, Windows
+from peakload.measure.calibration.windows import LOW_USERS, Requests, Windows, run_most
 from peakload.measure.stats import Outcome
 from simulation.analytic import erlang_c
 
@@ -334,11 +334,7 @@ def _low_windows(count: np.ndarray, users: np.ndarray, windows: Windows) -> np.n
     """(windows, transactions) the low-load windows each transaction's estimate uses: those
     of few users, or, with fewer than :data:`MIN_RESPONSES` responses or
     :data:`MIN_WINDOWS` windows there, the least-loaded on."""
-    most = np.zeros(len(windows))
-    for run in np.unique(windows.run):
-        mine = windows.run == run
-        most[mine] = users[mine].max()
-    quiet = users <= LOW_USERS * most
+    quiet = users <= LOW_USERS * run_most(users, windows.run)
     low = np.zeros(count.shape, dtype=bool)
     for i in range(count.shape[1]):
         active = count[:, i] > 0

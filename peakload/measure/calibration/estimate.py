@@ -277,6 +277,7 @@ def _by_utilization_law(
         )
         deferred.setdefault(piece.transaction, []).append(found)
     tiers = {}
+    fitted_on = utilization_law.fitted_windows(background, windows.busy.shape)  # CPUs: at load
     for k, tier in enumerate(windows.tiers):
         capacity = float(model.tier(tier).busy_capacity)
         runs_sd = None if noise is None or not noise.measured[k] else float(noise.sd[k]) / capacity
@@ -289,11 +290,10 @@ def _by_utilization_law(
             low, high = utilization_law.interval(np.array([f.background[k] for f in fits]))
             share = float(fit.background[k]) / cores
             share_ci = (float(low) / cores, float(high) / cores)
-        fitted_on = background.fitted(len(windows))[:, k]  # a CPU's: at load
         tiers[tier] = TierFit(
-            windows=int(fitted_on.sum()),
+            windows=int(fitted_on[:, k].sum()),
             busy_s=float(windows.busy[:, k].sum()),
-            rmse_s=float(np.sqrt(np.mean(fit.residuals[fitted_on, k] ** 2))),
+            rmse_s=float(np.sqrt(np.mean(fit.residuals[fitted_on[:, k], k] ** 2))),
             r2=float(fit.r2[k]),
             condition_number=condition,
             background=share,

@@ -84,7 +84,7 @@ class Fit:
     demands: np.ndarray
     residuals: np.ndarray
     """(windows, tiers) observed minus fitted busy seconds (0 in a window the tier was
-    not fitted on, :meth:`Background.fitted`)."""
+    not fitted on, :func:`fitted_windows`)."""
     r2: np.ndarray
     """Per tier: share of the busy time's (uncentred) variation the fit explains."""
     background: np.ndarray
@@ -108,13 +108,14 @@ class Background:
         at_load = None if self.at_load is None else self.at_load[rows]
         return Background(self.tiers, self.seconds[rows], at_load)
 
-    def fitted(self, windows: int) -> np.ndarray:
-        """(windows, tiers) bool: the windows each tier is fitted on, all of them but
-        for the CPU tiers where :attr:`at_load` tells some apart."""
-        used = np.ones((windows, len(self.tiers)), dtype=bool)
-        if self.at_load is not None:
-            used[:, self.tiers] = self.at_load[:, None]
-        return used
+
+def fitted_windows(background: Background | None, shape: tuple[int, ...]) -> np.ndarray:
+    """(windows, tiers) bool: the windows each tier is fitted on, every one but for the
+    CPU tiers where ``background.at_load`` tells some apart."""
+    used = np.ones(shape, dtype=bool)
+    if background is not None and background.at_load is not None:
+        used[:, background.tiers] = background.at_load[:, None]
+    return used
 
 
 @dataclass(frozen=True)
@@ -171,10 +172,7 @@ def phase_noise(
     if not measured.any():
         return None
     residuals = fitted.residuals
-    # each tier over the windows it was fitted on (a CPU's at load: Background.fitted)
-    used = np.ones(residuals.shape, dtype=bool)
-    if background is not None:
-        used = background.fitted(len(runs))
+    used = fitted_windows(background, residuals.shape)  # a CPU's: at load
     length = _per_run(index, seconds[:, None] * used)
     windows = _per_run(index, used.astype(float))
     offset = _ratio(_per_run(index, residuals), length)
@@ -282,19 +280,18 @@ def fit(
         routes = np.ones((transactions, tiers), dtype=bool)
     demands = np.zeros((transactions, tiers))
     intercept = np.zeros(tiers)
+    fitted_on = fitted_windows(background, busy.shape)
     for k in range(tiers):
         visits = routes[:, k]
         if background is not None and background.tiers[k]:
-            used = background.fitted(len(busy))[:, k]
+            used = fitted_on[:, k]
             design = np.column_stack([background.seconds, completions[:, visits]])
             solution, _ = nnls(design[used], busy[used, k])
             intercept[k], demands[visits, k] = solution[0], solution[1:]
         elif visits.any():
             demands[visits, k], _ = nnls(completions[:, visits], busy[:, k])
-    fitted_on = np.ones(busy.shape, dtype=bool)
     residuals = busy - completions @ demands
     if background is not None:
-        fitted_on = background.fitted(len(busy))
         residuals -= np.outer(background.seconds, intercept)
         residuals[~fitted_on] = 0.0  # not fitted there: no residual
     total = np.sum((busy * fitted_on) ** 2, axis=0)

@@ -32,12 +32,18 @@ def at_load(users: np.ndarray, run: np.ndarray) -> np.ndarray | None:
     >>> at_load(np.array([12.0, 48.0, 48.0, 0.0, 0.0]), np.array([0, 0, 0, 1, 1]))
     array([False,  True,  True,  True,  True])
     """
+    most = run_most(users, run)
+    loaded = (most <= 0) | (users > LOW_USERS * most)
+    return None if loaded.all() else loaded
+
+
+def run_most(users: np.ndarray, run: np.ndarray) -> np.ndarray:
+    """(windows,) the most users any window of each window's ``run`` had."""
     most = np.zeros(len(users))
     for one in np.unique(run):
         mine = run == one
         most[mine] = users[mine].max()
-    loaded = (most <= 0) | (users > LOW_USERS * most)
-    return None if loaded.all() else loaded
+    return most
 
 
 @dataclass(frozen=True)

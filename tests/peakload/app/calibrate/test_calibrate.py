@@ -66,15 +66,22 @@ def test_recovers_the_truth_and_writes_a_model_that_loads(truth_run, tmp_path):
     assert main(["check", str(done.calibrated_path)]) == 0
 
 
-def test_a_cpu_tiers_background_is_fitted_and_written_into_the_model(tmp_path):
-    # The real-work model's one tier is a CPU (cores = 1). A run whose core is 5 % busy
-    # with no request: the fit finds the background and keeps it out of the demands.
-    # Over seeds 0-11: mean 0.0502, sd 0.0043, and 11 of the 12 intervals cover 0.05.
-    model = REAL_SERVICE / "model.toml"
+def _cpu_run(tmp_path: Path, seed: int) -> Path:
+    """A 600 s run of the real-work model (its one tier a CPU, cores = 1) whose core is
+    5 % busy with no request."""
     run = tmp_path / "run"
     run.mkdir()
-    fake_run(run, model, np.random.default_rng(1), seconds=600, rate=60.0,
-             background={"stack": 0.05})  # fmt: skip
+    fake_run(run, REAL_SERVICE / "model.toml", np.random.default_rng(seed), seconds=600,
+             rate=60.0, background={"stack": 0.05})  # fmt: skip
+    return run
+
+
+def test_a_cpu_tiers_background_is_fitted_and_written_into_the_model(tmp_path):
+    # A run whose core is 5 % busy with no request: the fit finds the background and
+    # keeps it out of the demands.
+    # Over seeds 0-11: mean 0.0502, sd 0.0043, and 11 of the 12 intervals cover 0.05.
+    model = REAL_SERVICE / "model.toml"
+    run = _cpu_run(tmp_path, 1)
     done = calibrate(CalibrateOptions(model, runs=(run,), out=tmp_path, replicates=100))
     document = json.loads((done.run_dir / "calibration.json").read_text())
     fit = document["fit"]["stack"]
@@ -98,10 +105,7 @@ def test_a_cpu_tier_is_fitted_on_the_windows_its_run_held_its_load(tmp_path):
     # --plan phase's low-load start). The CPU is fitted on the windows at load only,
     # which still find this linear core's background; the report says how many.
     model = REAL_SERVICE / "model.toml"
-    run = tmp_path / "run"
-    run.mkdir()
-    fake_run(run, model, np.random.default_rng(2), seconds=600, rate=60.0,
-             background={"stack": 0.05})  # fmt: skip
+    run = _cpu_run(tmp_path, 2)
     shape = dict(np.load(run / "raw" / "shape.npz"))
     shape["users"] = np.where(shape["elapsed"] < 150, 10.0, 60.0)
     np.savez(run / "raw" / "shape.npz", **shape)
