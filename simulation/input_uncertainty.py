@@ -212,6 +212,26 @@ def _speed(taken: np.ndarray | float) -> np.ndarray:
     return np.clip(1.0 - np.asarray(taken), 0.05, 1.0)
 
 
+@dataclass(frozen=True)
+class InputInterval:
+    """Where the central 95 % of a figure's draws lie, relative to the figure at the
+    estimates: from ``1 - below`` to ``1 + above`` times it.
+
+    The two sides differ where the figure bends. A mean response near 70 % busy grows
+    as ``1 / (1 - U)``: a demand drawn 5 % high lengthens it by more than one drawn 5 %
+    low shortens it, so a measurement above the prediction is to be judged by the
+    upper side, and one below by the lower (:meth:`toward`)."""
+
+    below: float
+    above: float
+    half_width: float
+    """The interval's half-width, relative: what one symmetric figure reports."""
+
+    def toward(self, upward: bool) -> float:
+        """The side facing a measurement above the figure (``upward``) or below it."""
+        return self.above if upward else self.below
+
+
 def input_half_widths(
     scenario: Scenario,
     intervals: Iterable[DemandInterval],
@@ -227,7 +247,24 @@ def input_half_widths(
     ``tiers.<name>.utilization`` and ``.mean_response_s``. An interval that reaches
     saturation is infinite. ``run_speeds``: per tier, the sd of one run's speed, a
     share of all its work (see the module's doc). Empty when no demand of the
-    scenario has an interval and no tier of it has a speed's sd."""
+    scenario has an interval and no tier of it has a speed's sd. Each side apart:
+    :func:`input_intervals`."""
+    found = input_intervals(scenario, intervals, point, rng, draws, joint, run_speeds)
+    return {metric: interval.half_width for metric, interval in found.items()}
+
+
+def input_intervals(
+    scenario: Scenario,
+    intervals: Iterable[DemandInterval],
+    point: OperatingPoint,
+    rng: np.random.Generator,
+    draws: int = DRAWS,
+    joint: JointOffsets | None = None,
+    run_speeds: dict[str, float] | None = None,
+) -> dict[str, InputInterval]:
+    """Each figure's central 95 % of draws, each side relative to the figure at the
+    estimates (:class:`InputInterval`); the arguments and figures as
+    :func:`input_half_widths`'."""
     network = _Network(scenario)
     rows = {name: i for i, name in enumerate(network.transactions)}
     columns = {name: k for k, name in enumerate(network.names)}
@@ -274,16 +311,28 @@ def input_half_widths(
     out = {}
     for metric, values in samples.items():
         low, high = np.quantile(np.array(values), [0.025, 0.975], method="inverted_cdf")
-        spread = (high - low) / 2 if math.isfinite(high) else math.inf
-        if spread == 0:
-            out[metric] = 0.0  # no draw moves it (a tier only unmeasured demands use)
-        else:
-            out[metric] = float(spread / abs(base[metric])) if base[metric] else math.inf
+        out[metric] = _relative(float(low), float(high), base[metric])
         if metric.endswith(".mean_s"):
             out[metric.removesuffix(".mean_s") + ".p95_s"] = out[metric]
     if network.open:
         out.pop("overall.throughput_rps")  # the arrivals set it, not the demands
     return out
+
+
+def _relative(low: float, high: float, value: float) -> InputInterval:
+    """The draws' central 95 % from ``low`` to ``high`` about ``value``, relative to it.
+
+    Each side is at least a tenth of the half-width: the figure at the estimates can sit
+    at an end of its draws, or past it (a demand cut at zero, a mean the convexity
+    lifts), and a side of nothing would judge a measurement that way as exact."""
+    if high == low:
+        return InputInterval(0.0, 0.0, 0.0)  # no draw moves it (a tier only unmeasured demands use)
+    if not (math.isfinite(high) and value):
+        return InputInterval(math.inf, math.inf, math.inf)
+    half = (high - low) / 2
+    below = max(value - low, half / 10)
+    above = max(high - value, half / 10)
+    return InputInterval(below / abs(value), above / abs(value), half / abs(value))
 
 
 def _joint_columns(

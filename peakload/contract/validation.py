@@ -39,6 +39,13 @@ class ValidationRow(_Model):
     predicted_input_ci95: Figure = None
     """The part of ``predicted_ci95`` the calibrated demands' intervals make (in
     quadrature with the replications'); None when the model came with no calibration."""
+    predicted_input_below: Figure = None
+    """How far below ``predicted`` the demands' draws reach (their 2.5th percentile);
+    None when the model came with no calibration."""
+    predicted_input_above: Figure = None
+    """How far above it they reach (their 97.5th percentile). A row whose measurement
+    lies above the prediction is judged with this side, one below with the other: near
+    saturation a mean's draws reach further up than down."""
     measured: Figure
     measured_ci95: Figure
     difference: Figure

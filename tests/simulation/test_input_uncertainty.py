@@ -21,7 +21,7 @@ from simulation.demand_draws import (
     calibration_intervals,
     calibration_joint,
 )
-from simulation.input_uncertainty import OperatingPoint, input_half_widths
+from simulation.input_uncertainty import OperatingPoint, input_half_widths, input_intervals
 from simulation.mva import mva
 from tests.factories import exponential, station_scenario
 
@@ -52,6 +52,33 @@ def test_open_mm1_response_moves_as_its_demand_interval_says():
     assert widths["transactions.job.p95_s"] == widths["transactions.job.mean_s"]
     assert widths["tiers.cpu.utilization"] == pytest.approx(half / demand, rel=0.05)
     assert "overall.throughput_rps" not in widths  # open: the arrivals set it
+
+
+def test_near_saturation_a_response_reaches_further_up_than_down():
+    # At 80 % busy, d / (1 - rate d) with d = 0.16 +- 0.016: 0.8 s at the estimate,
+    # 0.514 s at the low end (0.29 s below), 1.467 s at the high (0.67 s above)
+    rate, demand, half = 5.0, 0.16, 0.016
+    scenario = station_scenario([CPU], {"cpu": exponential(demand)}, rate=rate)
+    sides = input_intervals(
+        scenario,
+        [DemandInterval("job", "cpu", demand, half)],
+        OperatingPoint(rate, demand / (1 - rate * demand), None),
+        np.random.default_rng(1),
+        DRAWS,
+    )
+
+    def response(d: float) -> float:
+        return d / (1 - rate * d)
+
+    at = response(demand)
+    mean = sides["transactions.job.mean_s"]
+    assert mean.below == pytest.approx((at - response(demand - half)) / at, rel=0.05)
+    assert mean.above == pytest.approx((response(demand + half) - at) / at, rel=0.05)
+    assert mean.above > 2 * mean.below
+    assert mean.half_width == pytest.approx((mean.below + mean.above) / 2)
+    # the utilization is linear in the demand: its sides are equal
+    busy = sides["tiers.cpu.utilization"]
+    assert busy.above == pytest.approx(busy.below, rel=0.05)
 
 
 def _open_mm1_with_later(rate: float, demand: float, later: float) -> Scenario:

@@ -28,7 +28,7 @@ from peakload.measure.validation import (
     replication_estimates,
     with_pooled_quantiles,
 )
-from simulation.input_uncertainty import OperatingPoint, input_half_widths
+from simulation.input_uncertainty import InputInterval, OperatingPoint, input_intervals
 
 TOO_FEW = 0.5
 """A level that measured fewer than this fraction of its planned requests cannot be judged."""
@@ -94,7 +94,7 @@ def with_input_uncertainty(
     point = OperatingPoint(throughput, mean, users)
     rng = np.random.default_rng(round(level.plateau.level * 1000))  # the same draws each run
     calibration = context.calibration
-    relative = input_half_widths(
+    relative = input_intervals(
         context.model,
         calibration.intervals,
         point,
@@ -103,11 +103,17 @@ def with_input_uncertainty(
         run_speeds=calibration.run_speeds,
     )
     return {
-        metric: estimate.with_input(relative[metric] * abs(estimate.value))
-        if metric in relative
-        else estimate
+        metric: _with_interval(estimate, relative[metric]) if metric in relative else estimate
         for metric, estimate in predicted.items()
     }
+
+
+def _with_interval(estimate: Estimate, relative: InputInterval) -> Estimate:
+    """``estimate`` with the demands' interval, relative to the figure, scaled to it."""
+    size = abs(estimate.value)
+    return estimate.with_input(
+        relative.half_width * size, relative.below * size, relative.above * size
+    )
 
 
 def judge_pilot(

@@ -71,8 +71,9 @@ def _detectable(row: Row) -> str:
 
 
 def _predicted(row: Row) -> str:
-    """The prediction; with the server's outside time added, as the sum it is."""
-    ci = _ci(row.predicted.ci95, row.kind)
+    """The prediction and its half-width on the measurement's side (the one the row is
+    judged with); with the server's outside time added, as the sum it is."""
+    ci = _ci(row.predicted.toward(row.measured.value), row.kind)
     if row.basis is PredictionBasis.PLUS_OUTSIDE and row.kind.seconds:
         return f"{row.model_value * 1000:,.1f} + {row.outside_s * 1000:.1f} outside{ci}"
     return _value(row.predicted.value, row.kind) + ci

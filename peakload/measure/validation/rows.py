@@ -24,17 +24,41 @@ class Estimate:
 
     A prediction from a calibrated model also says how much of ``ci95`` its demands'
     intervals make (``input_ci95``, :mod:`simulation.input_uncertainty`): ``ci95`` is
-    the replications' half-width and that one combined in quadrature."""
+    the replications' half-width and that one combined in quadrature. Those intervals
+    are lopsided where the figure bends (a mean near saturation reaches further up than
+    down): ``input_below`` and ``input_above`` are their two sides, and a measurement is
+    judged against the side it falls on (:meth:`toward`)."""
 
     value: float
     ci95: float = math.nan
     input_ci95: float = math.nan
+    input_below: float = math.nan
+    input_above: float = math.nan
 
-    def with_input(self, input_ci95: float) -> Estimate:
-        """This estimate with the demands' part of its uncertainty added."""
+    def with_input(
+        self, input_ci95: float, below: float = math.nan, above: float = math.nan
+    ) -> Estimate:
+        """This estimate with the demands' part of its uncertainty added: ``input_ci95``
+        the half-width, ``below`` and ``above`` its sides (each ``input_ci95`` when not
+        given)."""
         if math.isnan(input_ci95):
             return self
-        return Estimate(self.value, math.hypot(_finite(self.ci95), input_ci95), input_ci95)
+        return Estimate(
+            self.value,
+            math.hypot(_finite(self.ci95), input_ci95),
+            input_ci95,
+            input_ci95 if math.isnan(below) else below,
+            input_ci95 if math.isnan(above) else above,
+        )
+
+    def toward(self, other: float) -> float:
+        """The half-width on the side of ``other``: the replications' part and the
+        demands' side that faces it, in quadrature (``ci95`` without the demands')."""
+        if math.isnan(self.input_ci95) or not math.isfinite(other):
+            return self.ci95
+        replications = math.sqrt(max(self.ci95**2 - self.input_ci95**2, 0.0))
+        side = self.input_above if other > self.value else self.input_below
+        return math.hypot(replications, side)
 
 
 @dataclass(frozen=True)
@@ -57,8 +81,8 @@ class Row:
 
     @property
     def noise(self) -> float:
-        """The half-width of the difference."""
-        return math.hypot(_finite(self.predicted.ci95), _finite(self.measured.ci95))
+        """The half-width of the difference, the prediction's on the measurement's side."""
+        return _noise(self.predicted, self.measured)
 
     @property
     def detectable(self) -> float:
@@ -97,6 +121,8 @@ class Row:
             predicted=self.predicted.value,
             predicted_ci95=self.predicted.ci95,
             predicted_input_ci95=self.predicted.input_ci95,
+            predicted_input_below=self.predicted.input_below,
+            predicted_input_above=self.predicted.input_above,
             measured=self.measured.value,
             measured_ci95=self.measured.ci95,
             difference=self.difference,
@@ -115,6 +141,12 @@ class Row:
 
 def _finite(x: float) -> float:
     return 0.0 if math.isnan(x) else x
+
+
+def _noise(predicted: Estimate, measured: Estimate) -> float:
+    """The half-width of ``predicted`` less ``measured``: the prediction's side that
+    faces the measurement and the measurement's, in quadrature."""
+    return math.hypot(_finite(predicted.toward(measured.value)), _finite(measured.ci95))
 
 
 def judge_row(
@@ -136,7 +168,7 @@ def judge_row(
         outside_s = math.nan
     floor = basis is PredictionBasis.QUEUE_ONLY
     allowed = bounds.allowed(metric, kind, measured.value, latency_floor=floor)
-    noise = math.hypot(_finite(predicted.ci95), _finite(measured.ci95))
+    noise = _noise(predicted, measured)
     gap = abs(predicted.value - measured.value)
     if not (math.isfinite(predicted.value) and math.isfinite(measured.value)):
         verdict = Agreement.DISAGREE  # one side has no figure: nothing agrees with nothing

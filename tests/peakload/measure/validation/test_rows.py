@@ -126,3 +126,26 @@ def test_a_calibrated_models_demand_intervals_widen_its_prediction_in_quadrature
     assert not row(
         MetricKind.UTILIZATION, Estimate(0.698, 0.0024).with_input(float("inf")), measured
     ).decisive
+
+
+def test_a_lopsided_demand_interval_judges_a_measurement_by_the_side_it_falls_on():
+    # A mean of 10 ms whose demands' draws reach 6 ms below and 14 ms above it (a core
+    # near saturation: 1 / (1 - U) bends up). A measurement of 25 ms is 15 ms over: past
+    # the 10 % bound (2.5 ms) and the symmetric 10 ms, within the upper side's 14 ms.
+    lopsided = Estimate(0.010, 0.0005).with_input(0.010, 0.006, 0.014)
+    assert lopsided.ci95 == pytest.approx((0.0005**2 + 0.010**2) ** 0.5)
+    assert lopsided.toward(0.025) == pytest.approx((0.0005**2 + 0.014**2) ** 0.5)
+    assert lopsided.toward(0.005) == pytest.approx((0.0005**2 + 0.006**2) ** 0.5)
+    slow = Estimate(0.025, 0.001)
+    symmetric = row(MetricKind.MEAN, Estimate(0.010, 0.0005).with_input(0.010), slow)
+    assert symmetric.failed
+    judged = row(MetricKind.MEAN, lopsided, slow)
+    assert judged.verdict is Agreement.WITHIN_NOISE, judged
+    assert judged.record().predicted_input_above == pytest.approx(0.014)
+    assert judged.record().predicted_input_below == pytest.approx(0.006)
+    # Below the prediction the lower side judges: 3.5 ms under is past the bound (10 % of
+    # 6.5 ms) and within the lower side's 6 ms; 7.5 ms under (at 2.5 ms) is past both.
+    assert row(MetricKind.MEAN, lopsided, Estimate(0.0065, 0.0002)).verdict is (
+        Agreement.WITHIN_NOISE
+    )
+    assert row(MetricKind.MEAN, lopsided, Estimate(0.0025, 0.0001)).failed
