@@ -16,6 +16,7 @@ it is one of the two known gaps named at its end (an expected failure, which say
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -47,9 +48,6 @@ DRIFT_POINTS = 0.12
 the third known gap (docs/real-service.md): the held-out level's CPU per request differs
 from the tour's minutes earlier by more than the tour's own interval. Over five CI runs
 of this test (2-3 December) measured less predicted went from -9.3 to +10.0 points."""
-ROW_NOISE = 1.3
-"""How far a mean may stand beyond what the stack's drift alone makes of it (one held-out
-run's means, at 70 % busy, move by some 20 to 30 % with their own sampling)."""
 
 
 def drift_stretch(predicted: float, measured: float, background: float) -> float:
@@ -60,6 +58,27 @@ def drift_stretch(predicted: float, measured: float, background: float) -> float
     "It is the machine")."""
     speed = (measured - background) / max(predicted - background, 1e-9)
     return speed * (1.0 - predicted) / max(1.0 - measured, 1e-9)
+
+
+def within_drift(row: dict, stretch: float) -> bool:
+    """Whether a mean agrees, by validate's own rule, with its prediction slowed by the
+    stack's drift (:func:`drift_stretch`): measured less ``stretch`` times predicted
+    within the row's bound plus the noise of that difference, the prediction's upper
+    half-width stretched alike. (It took a fixed 1.3 times the stretched prediction before; a CI run
+    of 5 December, 8.1 points busier than predicted, had the overall mean at 1.53 times
+    its prediction against a stretch of 1.51, and single transactions past 1.96 times.)"""
+    ci95, demands, above, measured_ci95 = (
+        0.0 if x is None or math.isnan(x) else x
+        for x in (
+            row["predicted_ci95"],
+            row["predicted_input_ci95"],
+            row["predicted_input_above"],
+            row["measured_ci95"],
+        )
+    )
+    upper = math.hypot(math.sqrt(max(ci95**2 - demands**2, 0.0)), above)  # validate's side
+    noise = math.hypot(stretch * upper, measured_ci95)
+    return row["measured"] - stretch * row["predicted"] <= row["bound"] + noise
 
 
 def held_out_level(calibration: dict) -> float:
@@ -190,7 +209,7 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
     #   before: over five CI runs the measured utilization less the predicted went from
     #   -9.3 to +10.0 points, beyond the tour's own interval either way; an
     #   underprediction up to DRIFT_POINTS is this gap, and with it every mean slower,
-    #   reads too, each within ROW_NOISE of what the drift makes of it (drift_stretch:
+    #   reads too, each agreeing with what the drift makes of it (within_drift:
     #   a CI run of 5 December measured 79.2 % against 71.6 %, and the search at 1.7
     #   times its prediction, the writes at 1.65 to 1.8, where the drift gives 1.52).
     # Any other disagreement fails: a read slower than predicted, or the stack's
@@ -206,9 +225,8 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
         background = calibration["fit"]["stack"]["background"] or 0.0
         stretch = drift_stretch(utilization["predicted"], utilization["measured"], background)
         drifted = {m for m in slower if m.endswith(".mean_s")}
-        assert all(
-            rows[m]["measured"] <= ROW_NOISE * stretch * rows[m]["predicted"] for m in drifted
-        ), (stretch, failing)
+        beyond = {m: rows[m] for m in drifted if not within_drift(rows[m], stretch)}
+        assert not beyond, (stretch, beyond)
         slower -= drifted
     assert slower <= WRITES, failing
     if slower:  # the GIL's pattern, not any error in a write's demand:
