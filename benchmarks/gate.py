@@ -41,7 +41,13 @@ from peakload.app.run_dir import write_summary
 from peakload.app.simulate.job import SimulateOptions, simulate
 from peakload.core.clock import format_clock
 from peakload.core.scenario_file import ScenarioError, load_scenario
-from peakload.measure.compare import compare, load_run, load_tolerances
+from peakload.measure.compare import (
+    TRANSACTION_LATENCIES,
+    compare,
+    load_run,
+    load_tolerances,
+    load_transaction_latencies,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINES = ROOT / "results" / "baselines"
@@ -184,6 +190,9 @@ def update(runs: dict[str, Path]) -> None:
         latencies = run_dir / "latencies.npy"
         if latencies.exists() and len(np.load(latencies)) <= MAX_BASELINE_LATENCIES:
             shutil.copy(latencies, target / "latencies.npy")
+            by_transaction = run_dir / TRANSACTION_LATENCIES  # the same latencies, split
+            if by_transaction.exists():
+                shutil.copy(by_transaction, target / TRANSACTION_LATENCIES)
         if (run_dir / "scenario.toml").exists():
             shutil.copy(run_dir / "scenario.toml", target / "scenario.toml")
         (target / "VERSION").write_text(_version())
@@ -212,6 +221,8 @@ def gate(runs: dict[str, Path], out: Path) -> int:
             },
             baseline_latencies,
             current_latencies,
+            load_transaction_latencies(BASELINES / name),
+            load_transaction_latencies(run_dir),
         )
         suites[name] = rows
     text = "\n".join(compare_report.markdown(rows, name) for name, rows in suites.items())

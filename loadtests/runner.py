@@ -17,7 +17,7 @@ import contextlib
 import os
 import subprocess
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,13 @@ from loadtests.outages import MockSupervisor, outage_series, outage_summary
 from loadtests.reconciliation import Counts, reconciliation, record_counter
 from loadtests.roster import setup_limit_s
 from loadtests.run_files import RawRunError, read_raw
-from loadtests.summary import Measurement, summarize, timeseries, window_latencies
+from loadtests.summary import (
+    Measurement,
+    summarize,
+    timeseries,
+    window_latencies,
+    window_latencies_by_transaction,
+)
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.contract.summary import Summary
 from peakload.contract.timeseries import Timeseries
@@ -50,11 +56,13 @@ class LoadTestError(RuntimeError):
 
 @dataclass
 class LoadTestResult:
-    """A judged load test: its summary, per-minute series and window latencies."""
+    """A judged load test: its summary, per-minute series and window latencies (all of
+    them, and each transaction's apart)."""
 
     summary: Summary
     timeseries: Timeseries
     latencies: np.ndarray
+    transaction_latencies: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _wait_idle(host: str, token: str, timeout_s: float = 30.0) -> None:
@@ -264,7 +272,12 @@ def run_loadtest(
     if mock is not None and mock.outages:
         edges = np.append(series["time_s"], plan.clock_at(plan.wall_duration_s))
         series["server_down"] = outage_series(mock.outages, measurement, edges)
-    return LoadTestResult(summary, series, window_latencies(measurement))
+    return LoadTestResult(
+        summary,
+        series,
+        window_latencies(measurement),
+        window_latencies_by_transaction(measurement),
+    )
 
 
 def _aborted(raw: Path) -> str | None:

@@ -77,18 +77,22 @@ class Measurement:
         closed workload's send time (:mod:`peakload.measure.schedule`)."""
         return schedule.basis(isinstance(self.plan.scenario.workload, OpenWorkload))
 
+    def requests(self) -> Requests:
+        """Every attempt, each latency the one the SLO is judged on (:meth:`observations`)."""
+        return Requests(
+            names=[t.name for t in self.plan.scenario.transactions],
+            transaction=self.records["transaction"],
+            end=self.clock(self.records["end"]),
+            response=schedule.judged_response(self.records, self.basis),
+            outcome=self.records["outcome"],
+        )
+
     def observations(self) -> reduce.Observations:
         """The run as the reducer's observations; each attempt's latency is the one the
         SLO is judged on (from the scheduled time for an open workload)."""
         plan = self.plan
         return reduce.Observations(
-            requests=Requests(
-                names=[t.name for t in plan.scenario.transactions],
-                transaction=self.records["transaction"],
-                end=self.clock(self.records["end"]),
-                response=schedule.judged_response(self.records, self.basis),
-                outcome=self.records["outcome"],
-            ),
+            requests=self.requests(),
             population=Population(
                 time=self.clock(self.shape["wall"]),
                 value=self.shape["users"] / plan.user_scale,
@@ -104,6 +108,11 @@ class Measurement:
 def window_latencies(m: Measurement) -> np.ndarray:
     """Every attempt's response time in the measured window, for statistical comparison."""
     return m.observations().requests.latencies_in(m.plan.measure_window_s)
+
+
+def window_latencies_by_transaction(m: Measurement) -> dict[str, np.ndarray]:
+    """:func:`window_latencies`, one array per transaction."""
+    return m.requests().latencies_by_transaction(m.plan.measure_window_s)
 
 
 def summarize(m: Measurement) -> Summary:

@@ -4,7 +4,8 @@ A job makes ``<out>/<timestamp>-<kind>-<scenario>/`` (:func:`new_run_dir`, or
 :func:`start_run`, which also copies the scenario in), writes the output
 contract's files (:func:`write_run`: ``summary.json``, ``timeseries.csv``,
 ``latencies.npy``, the window's per-request latencies for ``compare``'s
-Mann-Whitney test, and unless asked not to the PNG plots), and last
+Mann-Whitney test, and unless asked not to the PNG plots; a load test also
+``transaction_latencies.npz``, the same per transaction), and last
 (:func:`write_closing_files`) ``provenance.json`` and ``report.html``.
 """
 
@@ -26,6 +27,7 @@ from peakload.contract.summary import Summary
 from peakload.contract.timeseries import Timeseries
 from peakload.core.clock import format_clock
 from peakload.core.scenario import Scenario
+from peakload.measure.compare import TRANSACTION_LATENCIES
 
 
 def new_run_dir(out: str | Path, kind: str, scenario: str, now: datetime | None = None) -> Path:
@@ -124,6 +126,14 @@ class EngineResult(Protocol):
     summary: Summary
     timeseries: Timeseries
     latencies: np.ndarray
+
+
+def write_transaction_latencies(run_dir: Path, by_transaction: dict[str, np.ndarray]) -> None:
+    """``transaction_latencies.npz``: each transaction's window latencies (float32), for
+    ``compare``'s order-statistic intervals of its percentiles; nothing when empty."""
+    if by_transaction:
+        savez: Any = np.savez  # numpy's stub types a keyword array as its allow_pickle flag
+        savez(run_dir / TRANSACTION_LATENCIES, **by_transaction)
 
 
 def write_run(

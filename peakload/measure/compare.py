@@ -8,6 +8,12 @@ the strongest evidence both runs carry:
 
 - per-request latencies (``latencies.npy`` beside each summary): Mann-Whitney
   U on the two samples (overall latency metrics);
+- a transaction's percentile, where both runs saved that transaction's latencies
+  (``transaction_latencies.npz``, a load test's): each run's distribution-free 95 %
+  interval of the percentile from its order statistics (:func:`quantile_interval`),
+  and the move must take the intervals apart. A p95 of 120 requests is their 6th
+  largest, and its interval runs from about the 91st to the 99th percentile: a 30 %
+  band alone called a smoke run's noise a regression;
 - per-replication confidence half-widths (``<metric>_ci95``): the move must
   exceed the two half-widths combined (non-overlapping intervals);
 - otherwise the tolerance alone decides.
@@ -49,6 +55,8 @@ LOWER_IS_WORSE = {"throughput_rps", "ok_rps"}
 LATENCY = {"mean_s", "p50_s", "p95_s", "p99_s"}
 QUANTILES = {"p50_s", "p95_s", "p99_s"}
 SIGNIFICANCE = 0.01  # Mann-Whitney p-value below which a shift is more than noise
+TRANSACTION_LATENCIES = "transaction_latencies.npz"
+"""Beside a load test's summary: each transaction's window latencies, one array each."""
 MIN_TRANSACTION_COUNT = 100  # a p95 of fewer requests is noise, not a figure to gate on
 
 # Defaults by what is compared. A fixed-seed simulation against itself must match
@@ -106,6 +114,50 @@ def load_run(path: str | Path) -> tuple[Summary, np.ndarray | None]:
     latencies_path = summary_path.parent / "latencies.npy"
     latencies = np.load(latencies_path) if latencies_path.exists() else None
     return summary, latencies
+
+
+def load_transaction_latencies(path: str | Path) -> dict[str, np.ndarray] | None:
+    """Each transaction's window latencies saved beside a summary (file or run
+    directory), or None where the run saved none (a simulation, an older run)."""
+    path = Path(path)
+    found = (path if path.is_dir() else path.parent) / TRANSACTION_LATENCIES
+    if not found.exists():
+        return None
+    with np.load(found) as saved:
+        return {name: saved[name] for name in saved.files}
+
+
+def quantile_interval(
+    values: np.ndarray, q: float, confidence: float = 0.95
+) -> tuple[float, float]:
+    """The distribution-free ``confidence`` interval of the ``q`` quantile of the
+    population ``values`` were drawn from: the order statistics between which the
+    quantile lies with that probability, whatever the distribution (the number of
+    values below it is binomial, ``n`` and ``q``)."""
+    ordered = np.sort(np.asarray(values, dtype=float))
+    n = len(ordered)
+    tail = (1 - confidence) / 2
+    low = int(stats.binom.ppf(tail, n, q))  # values below the quantile: at least this many
+    high = int(stats.binom.ppf(1 - tail, n, q))
+    return float(ordered[max(low - 1, 0)]), float(ordered[min(high, n - 1)])
+
+
+def _quantile_intervals(
+    metric: str,
+    baseline: dict[str, np.ndarray] | None,
+    current: dict[str, np.ndarray] | None,
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """Both runs' intervals of a transaction's percentile, where both saved its
+    latencies (each at least :data:`MIN_TRANSACTION_COUNT`)."""
+    kind, _, rest = metric.partition(".")
+    name, _, leaf = rest.rpartition(".")
+    if kind != "transactions" or leaf not in QUANTILES or baseline is None or current is None:
+        return None
+    before, after = baseline.get(name), current.get(name)
+    if before is None or after is None or min(len(before), len(after)) < MIN_TRANSACTION_COUNT:
+        return None
+    q = int(leaf.removeprefix("p").removesuffix("_s")) / 100
+    return quantile_interval(before, q), quantile_interval(after, q)
 
 
 def load_tolerances(path: str | Path | None) -> dict[str, Any]:
@@ -177,11 +229,14 @@ def compare(
     tolerances: dict[str, Any] | None = None,
     baseline_latencies: np.ndarray | None = None,
     current_latencies: np.ndarray | None = None,
+    baseline_by_transaction: dict[str, np.ndarray] | None = None,
+    current_by_transaction: dict[str, np.ndarray] | None = None,
 ) -> list[Row]:
     """One :class:`Row` per metric of ``baseline``: its verdict against ``current``.
 
     A summary given as a dict is read through the :class:`Summary` model first.
-    """
+    ``*_latencies``: each run's window latencies; ``*_by_transaction``: the same per
+    transaction (:func:`load_transaction_latencies`)."""
     baseline, current = _as_summary(baseline), _as_summary(current)
     kinds = (baseline.kind.value, current.kind.value)
     before, after = _metrics(baseline), _metrics(current)
@@ -207,7 +262,10 @@ def compare(
             )
             continue
         value, ci = after[metric]
-        rows.append(_judge(metric, base, value, base_ci, ci, tolerance, mann_whitney, bound))
+        intervals = _quantile_intervals(metric, baseline_by_transaction, current_by_transaction)
+        rows.append(
+            _judge(metric, base, value, base_ci, ci, tolerance, mann_whitney, bound, intervals)
+        )
     return rows
 
 
@@ -224,6 +282,7 @@ def _judge(
     tolerance: Tolerance,
     mann_whitney: float | None,
     quantile_bound: float = 0.0,
+    intervals: tuple[tuple[float, float], tuple[float, float]] | None = None,
 ) -> Row:
     if math.isnan(base) or math.isnan(value):
         return Row(metric, base, value, tolerance, "-", "pass", "no data on one side")
@@ -240,6 +299,10 @@ def _judge(
     ):
         test = f"Mann-Whitney p={mann_whitney:.3g}"
         significant = mann_whitney < SIGNIFICANCE
+    elif intervals is not None:
+        test = "order statistics"
+        (base_low, base_high), (low, high) = intervals
+        significant = low > base_high or high < base_low
     elif base_ci is not None and ci is not None:
         test = "confidence intervals"
         significant = abs(delta) > base_ci + ci
@@ -282,5 +345,13 @@ def compare_runs(
     """
     baseline, baseline_latencies = load_run(baseline_path)
     current, current_latencies = load_run(current_path)
-    rows = compare(baseline, current, tolerances, baseline_latencies, current_latencies)
+    rows = compare(
+        baseline,
+        current,
+        tolerances,
+        baseline_latencies,
+        current_latencies,
+        load_transaction_latencies(baseline_path),
+        load_transaction_latencies(current_path),
+    )
     return rows, baseline, current

@@ -97,6 +97,17 @@ class Requests:
         inside = (self.end >= window[0]) & (self.end < window[1])
         return self.response[inside].astype(np.float32)
 
+    def latencies_by_transaction(self, window: tuple[float, float]) -> dict[str, np.ndarray]:
+        """:meth:`latencies_in`, one array per transaction that has any (for
+        ``compare``'s order-statistic intervals of a transaction's percentiles)."""
+        inside = (self.end >= window[0]) & (self.end < window[1])
+        response, transaction = self.response[inside], self.transaction[inside]
+        found = {
+            name: response[transaction == index].astype(np.float32)
+            for index, name in enumerate(self.names)
+        }
+        return {name: values for name, values in found.items() if len(values)}
+
 
 class RequestObservations(Protocol):
     """What the reducer asks of a run's attempts, however they were kept: every

@@ -93,8 +93,16 @@ def assert_mix_and_no_sign_in(summary: dict, records: dict, clock: np.ndarray) -
 @pytest.mark.slow
 @pytest.mark.untimed
 def test_the_window_sends_the_scenarios_mix_and_no_sign_in(tmp_path):
-    summary, records, clock, _ = measured(run_smoke(tmp_path, 20))
+    run_dir = run_smoke(tmp_path, 20)
+    summary, records, clock, _ = measured(run_dir)
     assert_mix_and_no_sign_in(summary, records, clock)
+    # each transaction's window latencies, for compare's intervals of its percentiles
+    with np.load(run_dir / "transaction_latencies.npz") as saved:
+        counts = {name: len(saved[name]) for name in saved.files}
+    assert counts == {
+        name: row["count"] for name, row in summary["transactions"].items() if row["count"]
+    }
+    assert sum(counts.values()) == len(np.load(run_dir / "latencies.npy"))
 
 
 @pytest.mark.slow

@@ -16,7 +16,13 @@ from loadtests.tasks import TasksError, load_tasks
 from peakload.app import defaults
 from peakload.app.errors import CouldNotRun, JobError
 from peakload.app.provenance import Stopwatch, write_provenance
-from peakload.app.run_dir import JudgedRun, start_run, write_closing_files, write_run
+from peakload.app.run_dir import (
+    JudgedRun,
+    start_run,
+    write_closing_files,
+    write_run,
+    write_transaction_latencies,
+)
 from peakload.contract.summary import Summary
 from peakload.core.clock import format_clock, parse_clock
 from peakload.core.plan import Plan
@@ -289,6 +295,7 @@ def loadtest(
     result.summary.plan = {**(result.summary.plan or {}), "min_requests": options.min_requests}
     label = "virtual users (scenario-equivalent)"
     write_run(run_dir, result, scenario, options.plots, population_label=label)
+    write_transaction_latencies(run_dir, result.transaction_latencies)
     if options.reports:
         write_closing_files(run_dir, stopwatch, plan.run_seed)
     else:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from peakload.cli import main
-from peakload.measure.compare import compare
+from peakload.measure.compare import compare, quantile_interval
 
 SUMMARY = {
     "kind": "loadtest",
@@ -187,3 +187,50 @@ def test_a_sketched_percentile_agrees_with_its_exact_baseline_within_the_bound()
         for name, current in (("within", within), ("beyond", beyond))
     }
     assert verdicts == {"within": "pass", "beyond": "regression"}
+
+
+def _transaction_run(p95_s: float) -> dict:
+    run = copy.deepcopy(SUMMARY)
+    run["transactions"]["sign_payment"] |= {"count": 120, "p95_s": p95_s}
+    return run
+
+
+def test_a_transactions_percentile_is_judged_by_its_order_statistics(tmp_path):
+    # 120 requests from one distribution, twice: the second run's p95 (its 6th largest)
+    # came out 50 % above the first's, past the 25 % band, and is noise. (Of 40 such
+    # pairs, 4 moved by more than 35 %.)
+    def sample(seed: int, scale: float = 1.0, n: int = 120) -> np.ndarray:
+        return np.random.default_rng(seed).lognormal(np.log(0.05 * scale), 0.7, n)
+
+    before, after = sample(1), sample(101)
+    p95 = (float(np.quantile(before, 0.95)), float(np.quantile(after, 0.95)))
+    assert p95[1] > 1.45 * p95[0]
+    base, cur = _transaction_run(p95[0]), _transaction_run(p95[1])
+    alone = next(r for r in compare(base, cur) if r.metric == "transactions.sign_payment.p95_s")
+    assert alone.failed and alone.test == "tolerance"
+    noise = compare(base, cur, None, None, None, {"sign_payment": before}, {"sign_payment": after})
+    row = next(r for r in noise if r.metric == "transactions.sign_payment.p95_s")
+    assert row.test == "order statistics" and row.verdict == "pass", row
+    # 2,000 requests a run, the second 50 % slower: the intervals part, a regression.
+    before, after = sample(1, n=2000), sample(101, 1.5, n=2000)
+    base = _transaction_run(float(np.quantile(before, 0.95)))
+    cur = _transaction_run(float(np.quantile(after, 0.95)))
+    real = compare(base, cur, None, None, None, {"sign_payment": before}, {"sign_payment": after})
+    assert next(r for r in real if r.metric == "transactions.sign_payment.p95_s").failed
+    # the files a load test writes carry them to `peakload compare`
+    a = write_run(tmp_path / "a", _transaction_run(p95[0]))
+    b = write_run(tmp_path / "b", _transaction_run(p95[1]))
+    np.savez(a / "transaction_latencies.npz", sign_payment=sample(1))
+    np.savez(b / "transaction_latencies.npz", sign_payment=sample(101))
+    assert main(["compare", str(a), str(b)]) == 0
+
+
+def test_the_interval_of_a_quantile_holds_it_as_often_as_it_says():
+    # the lognormal's true p95, and how often 120 draws' interval holds it
+    true_p95 = float(np.exp(np.log(0.05) + 0.7 * 1.6448536))
+    rng = np.random.default_rng(5)
+    held = 0
+    for _ in range(2000):
+        low, high = quantile_interval(rng.lognormal(np.log(0.05), 0.7, 120), 0.95)
+        held += low <= true_p95 <= high
+    assert 0.94 <= held / 2000 <= 0.985, held  # at least 95 %, discrete ranks err wide
