@@ -15,8 +15,20 @@ over the levels and each level's residual. One level repeated
 server's tables fill (docs/real-service.md). Each run's Idempotency-Keys are its
 own (``Plan.run_token``), so the levels' writes do not replay each other's.
 
+``--probe``: meanwhile, ``benchmarks/machine_speed.py``'s timing child on each core
+(a few per cent of it), and per level the mean CPU time of each fixed piece of work
+over the level's wall span; then, with the same level repeated, how well each probe
+tracks the stack's CPU per request: the correlation across levels, and the spread
+of the CPU per request left once divided by the probe's speed (its time over its
+mean). On 5 December, twice, twelve 35 s levels of 60 users (122 req/s, the core 33
+to 48 % busy) moved the stack's CPU per request with an sd of 8.7 and 9.1 %; the
+interpreter piece on the generator's core correlated 0.69 and 0.73 with it, the
+memory piece 0.72 and 0.74, and divided by the interpreter's speed as is, the sd fell
+to 6.4 and 6.1 %: the machine's common speed is about half of what moves a request's
+CPU from one level to the next (docs/real-service.md).
+
 Usage: python benchmarks/real_work_levels.py [--users 10,25,50,75,100,125,150]
-       [--duration 60] [--units 300] [--out DIR]
+       [--duration 60] [--units 300] [--out DIR] [--probe]
 """
 
 from __future__ import annotations
@@ -37,6 +49,8 @@ from loadtests.real_stack import RealStack
 
 MODEL = Path(__file__).resolve().parents[1] / "examples" / "real-service" / "model.toml"
 LEVEL_1 = '[["09:00", 100], ["09:10", 100]]'
+PIECES = ("arithmetic", "interpreter", "memory")  # what machine_speed.py's child times
+PROBE_PAUSE_S = 1.5  # between the probe's rounds of ~0.1 s: a few per cent of a core
 
 
 def level(out: Path, url: str, busy: Path, users: int, duration: str) -> dict:
@@ -57,6 +71,40 @@ def level(out: Path, url: str, busy: Path, users: int, duration: str) -> dict:
         raise SystemExit(f"{users} users: exit {done.returncode}: {done.stderr[-500:]}")
     (run,) = runs.iterdir()
     return json.loads((run / "summary.json").read_text())
+
+
+def start_probes(cores: list[int], seconds: float) -> dict[int, subprocess.Popen]:
+    """machine_speed.py's timing child on each of ``cores``, for ``seconds``."""
+    script = Path(__file__).resolve().parent / "machine_speed.py"
+    child = [str(script), "--child", "--seconds", str(seconds), "--pause", str(PROBE_PAUSE_S)]
+    return {
+        core: subprocess.Popen(
+            ["taskset", "-c", str(core), sys.executable, *child], stdout=subprocess.PIPE, text=True
+        )
+        for core in cores
+    }
+
+
+def report_probes(
+    probes: dict[int, subprocess.Popen], spans: list[tuple[float, float]], cpu_ms: np.ndarray
+) -> None:
+    """Wait for the probes, then per core and piece: its correlation with ``cpu_ms``
+    over the levels' ``spans`` and the sd of ``cpu_ms`` divided by its speed."""
+    spread = np.std(np.log(cpu_ms), ddof=1)
+    print(f"probes: the stack's CPU per request sd {100 * spread:.1f} % over {len(spans)} levels")
+    for core, process in probes.items():
+        out, _ = process.communicate()
+        rounds = json.loads(out)
+        for piece in PIECES:
+            per = np.array(
+                [np.mean([r[piece] for r in rounds if t0 <= r["wall"] <= t1]) for t0, t1 in spans]
+            )
+            r = np.corrcoef(cpu_ms, per)[0, 1]
+            left = np.std(np.log(cpu_ms / (per / per.mean())), ddof=1)
+            print(
+                f"  core {core} {piece:<12} correlation {r:+.2f}, its slowest level "
+                f"{per.max() / per.min():.2f} x its fastest, sd divided by it {100 * left:.1f} %"
+            )
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -84,6 +132,9 @@ def main() -> None:
     parser.add_argument("--duration", default="60", help="wall seconds per level")
     parser.add_argument("--units", type=int, default=300)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--probe", action="store_true", help="time fixed work on both cores meanwhile"
+    )
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="real-work-levels-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -93,14 +144,22 @@ def main() -> None:
     with RealStack(out, units=args.units, core=stack_core) as stack:  # stops however it ends
         busy.write_text(f'[tiers]\nstack = {{ process = "--port {stack.port}" }}\n')
         os.sched_setaffinity(0, {generator_core})
+        levels = args.users.split(",")
+        probes = (
+            start_probes([stack_core, generator_core], len(levels) * (float(args.duration) + 15))
+            if args.probe
+            else {}
+        )
+        spans = []
         print(
             "users  req/s  busy %  CPU ms/req  app ms/req  db ms/req  mean ms  lost writes",
             flush=True,
         )
-        for i, users in enumerate(int(u) for u in args.users.split(",")):
+        for i, users in enumerate(int(u) for u in levels):
             app, db = cpu_seconds(stack.pids("worker")), cpu_seconds(stack.pids("postgres"))
-            started = time.monotonic()
+            started, wall = time.monotonic(), time.time()
             summary = level(out / f"level-{i + 1}", stack.url, busy, users, args.duration)
+            spans.append((wall, time.time()))
             requests = summary["overall"]["throughput_rps"] * (time.monotonic() - started)
             app = 1000 * (cpu_seconds(stack.pids("worker")) - app) / requests
             db = 1000 * (cpu_seconds(stack.pids("postgres")) - db) / requests
@@ -114,6 +173,9 @@ def main() -> None:
                 flush=True,
             )
             rows.append((x, u))
+        if probes:
+            x, u = np.array(rows).T
+            report_probes(probes, spans, 1000 * u / x)
     x, u = np.array(rows).T
     if np.ptp(x) < 0.1 * x.mean():  # one level repeated: no line to fit, the drift to show
         first, last = 1000 * u[0] / x[0], 1000 * u[-1] / x[-1]
