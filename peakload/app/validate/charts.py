@@ -100,7 +100,10 @@ def plot_validation(run: ValidationRun, path: Path) -> Path:
             ax.errorbar(
                 [v + width / 5 for v in x],
                 [r.predicted.value * unit for r in mine],
-                yerr=[_bar(r.predicted.ci95) * unit for r in mine],
+                yerr=[  # each side as the rows are judged: near saturation, longer above
+                    [_bar(r.predicted.side(upward=False)) * unit for r in mine],
+                    [_bar(r.predicted.side(upward=True)) * unit for r in mine],
+                ],
                 fmt="s",
                 mfc="none",
                 color=color,

@@ -52,13 +52,17 @@ class Estimate:
         )
 
     def toward(self, other: float) -> float:
-        """The half-width on the side of ``other``: the replications' part and the
-        demands' side that faces it, in quadrature (``ci95`` without the demands')."""
-        if math.isnan(self.input_ci95) or not math.isfinite(other):
+        """The half-width on the side of ``other`` (:meth:`side`); ``ci95`` when
+        ``other`` is no number."""
+        return self.side(upward=other > self.value) if math.isfinite(other) else self.ci95
+
+    def side(self, upward: bool) -> float:
+        """The half-width above the value (``upward``) or below it: the replications'
+        part and the demands' side, in quadrature (``ci95`` without the demands')."""
+        if math.isnan(self.input_ci95):
             return self.ci95
         replications = math.sqrt(max(self.ci95**2 - self.input_ci95**2, 0.0))
-        side = self.input_above if other > self.value else self.input_below
-        return math.hypot(replications, side)
+        return math.hypot(replications, self.input_above if upward else self.input_below)
 
 
 @dataclass(frozen=True)
