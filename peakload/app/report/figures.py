@@ -221,25 +221,43 @@ def changes(rows: Sequence[Any]) -> go.Figure:
     return fig
 
 
+Estimates = (
+    tuple[str, Sequence[float], Sequence[float | None]]
+    | tuple[str, Sequence[float], Sequence[float | None], Sequence[float | None]]
+)
+"""``(name, values, half_widths)``, or ``(name, values, above, below)`` for intervals
+with two sides."""
+
+
 def paired_intervals(
     categories: Sequence[str],
-    first: tuple[str, Sequence[float], Sequence[float | None]],
-    second: tuple[str, Sequence[float], Sequence[float | None]],
+    first: Estimates,
+    second: Estimates,
     title: str,
     ytitle: str,
     limit: float | None = None,
 ) -> go.Figure:
     """Two estimates per category, each with its 95 % interval, side by side: for
     validate, predicted against measured per level; for calibrate, each estimate
-    against its prior. ``first`` and ``second`` are ``(name, values, half_widths)``;
-    a half-width of None draws no bar. ``limit`` adds an SLO line."""
+    against its prior. ``first`` and ``second`` are ``(name, values, half_widths)``,
+    or ``(name, values, above, below)`` where the interval reaches further one way (a
+    calibrated prediction near saturation); a half-width of None draws no bar.
+    ``limit`` adds an SLO line."""
     traces = []
-    for (name, values, halves), color in zip((first, second), ("#1f77b4", "#ff7f0e"), strict=True):
+    for estimates, color in zip((first, second), ("#1f77b4", "#ff7f0e"), strict=True):
+        name, values, above, *rest = estimates
+        below = rest[0] if rest else above
         traces.append(
             go.Scatter(
                 x=list(categories),
                 y=list(values),
-                error_y={"type": "data", "array": [h or 0 for h in halves], "width": 6},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [h or 0 for h in above],
+                    "arrayminus": [h or 0 for h in below],
+                    "width": 6,
+                },
                 mode="markers",
                 marker={"size": 10, "color": color},
                 name=name,

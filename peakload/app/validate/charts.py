@@ -56,7 +56,8 @@ def validation_figures(run: ValidationRun) -> list[Any]:
             (
                 side,
                 [e.value * panel.unit for e in estimates],
-                [_bar(e.ci95) * panel.unit for e in estimates],
+                [_bar(e.side(upward=True)) * panel.unit for e in estimates],
+                [_bar(e.side(upward=False)) * panel.unit for e in estimates],
             )
             for side, estimates in (
                 ("predicted", [r.predicted for r in mine]),
