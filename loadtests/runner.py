@@ -32,13 +32,7 @@ from loadtests.outages import MockSupervisor, outage_series, outage_summary
 from loadtests.reconciliation import Counts, reconciliation, record_counter
 from loadtests.roster import setup_limit_s
 from loadtests.run_files import RawRunError, read_raw
-from loadtests.summary import (
-    Measurement,
-    summarize,
-    timeseries,
-    window_latencies,
-    window_latencies_by_transaction,
-)
+from loadtests.summary import Measurement, summarize, timeseries, window_latencies
 from peakload.contract.api import DEV_ADMIN_TOKEN
 from peakload.contract.summary import Summary
 from peakload.contract.timeseries import Timeseries
@@ -272,12 +266,7 @@ def run_loadtest(
     if mock is not None and mock.outages:
         edges = np.append(series["time_s"], plan.clock_at(plan.wall_duration_s))
         series["server_down"] = outage_series(mock.outages, measurement, edges)
-    return LoadTestResult(
-        summary,
-        series,
-        window_latencies(measurement),
-        window_latencies_by_transaction(measurement),
-    )
+    return LoadTestResult(summary, series, *window_latencies(measurement))
 
 
 def _aborted(raw: Path) -> str | None:

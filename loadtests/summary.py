@@ -105,14 +105,11 @@ class Measurement:
         )
 
 
-def window_latencies(m: Measurement) -> np.ndarray:
-    """Every attempt's response time in the measured window, for statistical comparison."""
-    return m.observations().requests.latencies_in(m.plan.measure_window_s)
-
-
-def window_latencies_by_transaction(m: Measurement) -> dict[str, np.ndarray]:
-    """:func:`window_latencies`, one array per transaction."""
-    return m.requests().latencies_by_transaction(m.plan.measure_window_s)
+def window_latencies(m: Measurement) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Every attempt's response time in the measured window, for statistical comparison:
+    all of them, and each transaction's apart."""
+    requests, window = m.requests(), m.plan.measure_window_s
+    return requests.latencies_in(window), requests.latencies_by_transaction(window)
 
 
 def summarize(m: Measurement) -> Summary:

@@ -14,7 +14,7 @@ network, the one the cross-check prints (:mod:`simulation.crosscheck`): draw eve
 demand from its interval (normal, ``se`` = half-width / 1.96, cut at zero), evaluate
 the network at the draw, and take the central 95 % of each figure's draws, relative to
 its value at the estimates. The simulation's figure times that relative half-width is
-the parameter part of its interval (:func:`input_half_widths`).
+the parameter part of its interval (:func:`input_intervals`).
 
 The network, at the operating point the simulation found:
 
@@ -220,37 +220,12 @@ class InputInterval:
     The two sides differ where the figure bends. A mean response near 70 % busy grows
     as ``1 / (1 - U)``: a demand drawn 5 % high lengthens it by more than one drawn 5 %
     low shortens it, so a measurement above the prediction is to be judged by the
-    upper side, and one below by the lower (:meth:`toward`)."""
+    upper side, and one below by the lower (validate's ``Estimate.toward``)."""
 
     below: float
     above: float
     half_width: float
     """The interval's half-width, relative: what one symmetric figure reports."""
-
-    def toward(self, upward: bool) -> float:
-        """The side facing a measurement above the figure (``upward``) or below it."""
-        return self.above if upward else self.below
-
-
-def input_half_widths(
-    scenario: Scenario,
-    intervals: Iterable[DemandInterval],
-    point: OperatingPoint,
-    rng: np.random.Generator,
-    draws: int = DRAWS,
-    joint: JointOffsets | None = None,
-    run_speeds: dict[str, float] | None = None,
-) -> dict[str, float]:
-    """Each figure's 95 % half-width from the demands' intervals, relative to the figure
-    (multiply by the simulated value): ``overall.throughput_rps`` (closed only),
-    ``overall.mean_s``/``p95_s``, ``transactions.<name>.mean_s``/``p95_s``,
-    ``tiers.<name>.utilization`` and ``.mean_response_s``. An interval that reaches
-    saturation is infinite. ``run_speeds``: per tier, the sd of one run's speed, a
-    share of all its work (see the module's doc). Empty when no demand of the
-    scenario has an interval and no tier of it has a speed's sd. Each side apart:
-    :func:`input_intervals`."""
-    found = input_intervals(scenario, intervals, point, rng, draws, joint, run_speeds)
-    return {metric: interval.half_width for metric, interval in found.items()}
 
 
 def input_intervals(
@@ -262,9 +237,14 @@ def input_intervals(
     joint: JointOffsets | None = None,
     run_speeds: dict[str, float] | None = None,
 ) -> dict[str, InputInterval]:
-    """Each figure's central 95 % of draws, each side relative to the figure at the
-    estimates (:class:`InputInterval`); the arguments and figures as
-    :func:`input_half_widths`'."""
+    """Each figure's central 95 % of draws from the demands' intervals, each side and
+    the half-width relative to the figure at the estimates (multiply by the simulated
+    value; :class:`InputInterval`): ``overall.throughput_rps`` (closed only),
+    ``overall.mean_s``/``p95_s``, ``transactions.<name>.mean_s``/``p95_s``,
+    ``tiers.<name>.utilization`` and ``.mean_response_s``. An interval that reaches
+    saturation is infinite. ``run_speeds``: per tier, the sd of one run's speed, a
+    share of all its work (see the module's doc). Empty when no demand of the
+    scenario has an interval and no tier of it has a speed's sd."""
     network = _Network(scenario)
     rows = {name: i for i, name in enumerate(network.transactions)}
     columns = {name: k for k, name in enumerate(network.names)}

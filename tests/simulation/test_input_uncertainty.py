@@ -21,7 +21,7 @@ from simulation.demand_draws import (
     calibration_intervals,
     calibration_joint,
 )
-from simulation.input_uncertainty import OperatingPoint, input_half_widths, input_intervals
+from simulation.input_uncertainty import OperatingPoint, input_intervals
 from simulation.mva import mva
 from tests.factories import exponential, station_scenario
 
@@ -29,14 +29,20 @@ CPU = {"name": "cpu", "instances": 1, "workers": 1}
 DRAWS = 8000  # the quantiles' sampling error about 1 % of the half-width
 
 
+def input_half_widths(*args, **kwargs) -> dict[str, float]:
+    """Each figure's relative half-width (:func:`input_intervals`' ``half_width``)."""
+    return {m: found.half_width for m, found in input_intervals(*args, **kwargs).items()}
+
+
 def _relative(low: float, high: float, at: float) -> float:
     return (high - low) / 2 / at
 
 
-def test_open_mm1_response_moves_as_its_demand_interval_says():
-    rate, demand, half = 5.0, 0.1, 0.01
+def _open_mm1(rate: float, demand: float, half: float):
+    """The demands' intervals of an open M/M/1 at ``rate`` whose one demand is known to
+    ``demand +- half``, and its response time as a function of the demand."""
     scenario = station_scenario([CPU], {"cpu": exponential(demand)}, rate=rate)
-    widths = input_half_widths(
+    found = input_intervals(
         scenario,
         [DemandInterval("job", "cpu", demand, half)],
         OperatingPoint(rate, demand / (1 - rate * demand), None),
@@ -47,6 +53,13 @@ def test_open_mm1_response_moves_as_its_demand_interval_says():
     def response(d: float) -> float:
         return d / (1 - rate * d)
 
+    return found, response
+
+
+def test_open_mm1_response_moves_as_its_demand_interval_says():
+    rate, demand, half = 5.0, 0.1, 0.01
+    found, response = _open_mm1(rate, demand, half)
+    widths = {metric: interval.half_width for metric, interval in found.items()}
     expected = _relative(response(demand - half), response(demand + half), response(demand))
     assert widths["transactions.job.mean_s"] == pytest.approx(expected, rel=0.05)
     assert widths["transactions.job.p95_s"] == widths["transactions.job.mean_s"]
@@ -57,19 +70,8 @@ def test_open_mm1_response_moves_as_its_demand_interval_says():
 def test_near_saturation_a_response_reaches_further_up_than_down():
     # At 80 % busy, d / (1 - rate d) with d = 0.16 +- 0.016: 0.8 s at the estimate,
     # 0.514 s at the low end (0.29 s below), 1.467 s at the high (0.67 s above)
-    rate, demand, half = 5.0, 0.16, 0.016
-    scenario = station_scenario([CPU], {"cpu": exponential(demand)}, rate=rate)
-    sides = input_intervals(
-        scenario,
-        [DemandInterval("job", "cpu", demand, half)],
-        OperatingPoint(rate, demand / (1 - rate * demand), None),
-        np.random.default_rng(1),
-        DRAWS,
-    )
-
-    def response(d: float) -> float:
-        return d / (1 - rate * d)
-
+    demand, half = 0.16, 0.016
+    sides, response = _open_mm1(5.0, demand, half)
     at = response(demand)
     mean = sides["transactions.job.mean_s"]
     assert mean.below == pytest.approx((at - response(demand - half)) / at, rel=0.05)

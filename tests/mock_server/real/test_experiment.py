@@ -25,6 +25,7 @@ import pytest
 
 from loadtests.real_stack import RealStack
 from peakload.cli import main
+from peakload.measure.validation import Estimate
 
 # It pins its own stack and generator to the machine's two cores and judges the CPU seconds
 # the OS counts, so it runs alone (marked so), in make test-long-alone (about 5 minutes),
@@ -64,20 +65,23 @@ def within_drift(row: dict, stretch: float) -> bool:
     """Whether a mean agrees, by validate's own rule, with its prediction slowed by the
     stack's drift (:func:`drift_stretch`): measured less ``stretch`` times predicted
     within the row's bound plus the noise of that difference, the prediction's upper
-    half-width stretched alike. (It took a fixed 1.3 times the stretched prediction before; a CI run
-    of 5 December, 8.1 points busier than predicted, had the overall mean at 1.53 times
-    its prediction against a stretch of 1.51, and single transactions past 1.96 times.)"""
-    ci95, demands, above, measured_ci95 = (
-        0.0 if x is None or math.isnan(x) else x
-        for x in (
-            row["predicted_ci95"],
-            row["predicted_input_ci95"],
-            row["predicted_input_above"],
-            row["measured_ci95"],
-        )
+    half-width (``Estimate.side``, as validate judges a measurement above it) stretched
+    alike. (It took a fixed 1.3 times the stretched prediction before; a CI run of 5
+    December, 8.1 points busier than predicted, had the overall mean at 1.53 times its
+    prediction against a stretch of 1.51, and single transactions past 1.96 times.)"""
+    figure = {key: math.nan if value is None else value for key, value in row.items()}
+    predicted = Estimate(
+        figure["predicted"],
+        figure["predicted_ci95"],
+        figure["predicted_input_ci95"],
+        figure["predicted_input_below"],
+        figure["predicted_input_above"],
     )
-    upper = math.hypot(math.sqrt(max(ci95**2 - demands**2, 0.0)), above)  # validate's side
-    noise = math.hypot(stretch * upper, measured_ci95)
+    upper, measured_ci95 = predicted.side(upward=True), figure["measured_ci95"]
+    noise = math.hypot(
+        stretch * (0.0 if math.isnan(upper) else upper),
+        0.0 if math.isnan(measured_ci95) else measured_ci95,
+    )
     return row["measured"] - stretch * row["predicted"] <= row["bound"] + noise
 
 
