@@ -44,7 +44,13 @@ TARGET_UTILIZATION = 0.6
 """The busiest tier's utilization a phase aims at, under the demands it is sized with.
 Room to spare: a demand 1.5 times the sizing value still leaves the tier below 0.9."""
 MIN_USERS = 2
-MAX_USERS = 48
+MAX_USERS = 160
+"""The most users a phase runs: at :data:`THINK_S` they send up to 320 requests a second,
+which one Locust process on one core keeps pace with (the real-service experiment's
+held-out level sends 240). It was 48, and on the real-work stack every phase hit it: the
+tour measured the core at 14 to 33 % busy, a third of the held-out level's load, so the
+core's background was told from the demands by the mix's changes alone and put the
+held-out level 4 to 8 points low (docs/real-service.md)."""
 RAMP_SHARE = 0.25
 """Share of a phase's wall time run at low load, before all its users join."""
 LOW_SHARE = 0.25

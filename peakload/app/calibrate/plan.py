@@ -3,7 +3,10 @@
 The phases are :mod:`peakload.app.calibrate.design`'s: one flow prefix each,
 sized to load the busiest tier without saturating it. The tour runs in rounds:
 
-1. the first round runs every phase once, sized by the model's demands;
+1. the first round runs every phase once, sized by the model's demands, scaled by
+   how busy the phases before it measured each tier against their sizing
+   (:meth:`Tour.prior_scale`: a model whose demands are twice the server's would
+   otherwise run every phase at half its target);
 2. after it, and after every later phase, the runs so far are estimated
    (:func:`peakload.app.calibrate.job.estimate_runs`), and the widest relative 95 %
    interval among the demands of the *major* transactions (those carrying at
@@ -44,6 +47,7 @@ from peakload.app.calibrate import design
 from peakload.app.errors import JobError
 from peakload.app.loadtest.job import LoadTestOptions, loadtest, scenario_requests, shared_mock
 from peakload.contract.calibration import CalibrationReport, PlanDesign, PlanPhase
+from peakload.contract.summary import Summary
 from peakload.core.clock import format_clock
 from peakload.core.scenario import Scenario
 from peakload.measure.calibration.verdict import relative_half_width, worst_interval
@@ -59,6 +63,30 @@ class Tour:
     runs: list[Path] = field(default_factory=list)
     worst: list[tuple[str, float]] = field(default_factory=list)
     report: CalibrationReport | None = None
+    paced: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Per measured tier, the utilization the phases sized on the model's demands were
+    predicted and measured at, each summed (:meth:`prior_scale`)."""
+
+    def record_pace(self, predicted: dict[str, float], measured: Summary) -> None:
+        """Add a phase sized on the model's demands: what its sizing predicted of each
+        tier, against what the run measured."""
+        for tier, stats in measured.tiers.items():
+            if tier in predicted and stats.utilization is not None:
+                was, got = self.paced.get(tier, (0.0, 0.0))
+                self.paced[tier] = (was + predicted[tier], got + stats.utilization)
+
+    def prior_scale(self, tier: str) -> float:
+        """How much dearer (above 1) the tier's work measured than the model's demands
+        said, over the phases so far: the first round sizes its next phase with the
+        model's demands times this, until the tour's own estimates take over. On the
+        real-work stack the model's demands were twice the stack's, and phases sized on
+        them ran at half the target; the background the measurement also holds leaves
+        the scale a little high, so phases err below the target, never past it.
+        Bounded to [1/4, 4]: a phase's ratio is a rough figure."""
+        predicted, measured = self.paced.get(tier, (0.0, 0.0))
+        if predicted <= 0 or measured <= 0:
+            return 1.0
+        return min(max(measured / predicted, 0.25), 4.0)
 
 
 def phase_scenario(
@@ -106,9 +134,14 @@ def phase_scenario(
     return data
 
 
-def _sizing_demands(model: Scenario, report: CalibrationReport | None) -> dict:
-    """The demands to size with: the estimates where the fit has them, else the model's."""
-    demands = design.prior_demands(model)
+def _sizing_demands(model: Scenario, tour: Tour) -> dict:
+    """The demands to size with: the estimates where the fit has them, else the model's
+    scaled by what the phases so far measured of them (:meth:`Tour.prior_scale`)."""
+    demands = {
+        name: {tier: mean * tour.prior_scale(tier) for tier, mean in row.items()}
+        for name, row in design.prior_demands(model).items()
+    }
+    report = tour.report
     if report is None:
         return demands
     for name, row in report.demands.items():
@@ -202,7 +235,8 @@ def _tour(
                     tour.report = estimate(tour.runs)  # what the phases run so far give
                     tour.worst.append(worst_interval(tour.report.demands, major))
                 return tour
-            sizing = design.size(model, prefix.steps, _sizing_demands(model, tour.report))
+            sized_on_priors = tour.report is None
+            sizing = design.size(model, prefix.steps, _sizing_demands(model, tour))
             path = plan_dir / f"{len(tour.phases) + 1:02d}-{prefix.name}.toml"
             data = phase_scenario(model_path, prefix, sizing.users, phase_s)
             path.write_text(tomli_w.dumps(data))
@@ -220,6 +254,8 @@ def _tour(
             )
             done = loadtest(phase, mock=mock.for_phase(phase))
             tour.runs.append(done.run_dir)
+            if sized_on_priors:
+                tour.record_pace(sizing.utilization, done.result.summary)
             tour.phases.append(
                 PlanPhase(
                     name=prefix.name,

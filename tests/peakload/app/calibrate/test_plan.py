@@ -5,22 +5,37 @@ demands, until precise or the budget is spent."""
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from peakload.app.calibrate import design
 from peakload.app.calibrate import plan as calibration_plan
 from peakload.app.calibrate.job import calibrate
 from peakload.app.calibrate.options import CalibrateOptions
+from peakload.core.scenario_file import load_scenario
 from tests.peakload.app.calibrate.fake_runs import fake_run
 from tests.peakload.app.calibrate.truth import CI_SMOKE
 
 
 @dataclass
+class _Measured:
+    """A phase's summary, as far as the tour reads it: each tier's utilization."""
+
+    tiers: dict[str, SimpleNamespace]
+
+
+@dataclass
 class _Done:
     run_dir: Path
+    result: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(summary=_Measured({})))
+
+
+def _measured(**utilization: float) -> _Measured:
+    return _Measured({tier: SimpleNamespace(utilization=u) for tier, u in utilization.items()})
 
 
 class _Mock:
@@ -162,3 +177,26 @@ def test_the_mock_stops_when_a_phase_fails(phases_ran, lent, monkeypatch, tmp_pa
         calibrate(CalibrateOptions(CI_SMOKE, plan=True, out=tmp_path, replicates=20))
     [mock] = lent.started
     assert mock.stopped == 1
+
+
+def test_the_first_round_sizes_on_the_models_demands_scaled_as_its_phases_measured_them():
+    # The real-work stack's own demands were about half the model's: phases sized on the
+    # model's ran at half the target. The next phase takes the measured ratio.
+    model = load_scenario(CI_SMOKE.parents[1] / "examples" / "real-service" / "model.toml")
+    tour = calibration_plan.Tour()
+    assert tour.prior_scale("stack") == 1.0  # nothing measured yet
+    steps = ("search_budget_codes", "create_payment")
+    as_modelled = design.size(model, steps, calibration_plan._sizing_demands(model, tour))
+    tour.record_pace({"stack": 0.6}, _measured(stack=0.27))
+    tour.record_pace({"stack": 0.6}, _measured(stack=0.33, db=0.9))  # db: not sized
+    assert tour.prior_scale("stack") == pytest.approx(0.5)
+    demands = calibration_plan._sizing_demands(model, tour)
+    prior = design.prior_demands(model)
+    assert demands["create_payment"]["stack"] == pytest.approx(
+        0.5 * prior["create_payment"]["stack"]
+    )
+    as_measured = design.size(model, steps, demands)
+    assert as_measured.users > 1.5 * as_modelled.users
+    assert as_measured.utilization["stack"] <= design.TARGET_UTILIZATION
+    tour.paced["stack"] = (0.6, 0.001)  # a wild phase: bounded
+    assert tour.prior_scale("stack") == 0.25
