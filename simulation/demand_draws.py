@@ -13,7 +13,7 @@ tier's demand, which is how ``calibrate`` writes it into the model.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -60,10 +60,12 @@ def calibration_intervals(
 class JointOffsets:
     """The calibration's joint draws as the model's demands: column j moves the demand of
     ``pairs[j]`` (transaction, tier; the time outside the tiers at the delay tier) by
-    ``offsets[:, j]`` seconds, one row per draw (0 where a draw had no value)."""
+    ``offsets[:, j]`` seconds, one row per draw (0 where a draw had no value); and a
+    tier's background (a share of its cores) by ``background[tier]``, one per row."""
 
     pairs: tuple[tuple[str, str], ...]
     offsets: np.ndarray
+    background: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def calibration_joint(report: CalibrationReport, delay_tier: str | None) -> JointOffsets | None:
@@ -83,7 +85,12 @@ def calibration_joint(report: CalibrationReport, delay_tier: str | None) -> Join
     values = np.array(
         [[0.0 if v is None else v for v in row] for row in joint.offsets_s], dtype=float
     )
-    return JointOffsets(tuple(pairs), values[:, columns])
+    background = {
+        tier: np.array(offsets, dtype=float)
+        for tier, offsets in joint.background.items()
+        if len(offsets) == len(values)
+    }
+    return JointOffsets(tuple(pairs), values[:, columns], background)
 
 
 def run_speeds(report: CalibrationReport) -> dict[str, float]:

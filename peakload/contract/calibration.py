@@ -189,6 +189,13 @@ class JointDraws(_Model):
     offsets_s: list[list[float | None]]
     """(draws, entries): each draw less the value the calibrated model carries, in
     seconds; None where a draw held none of the transaction's windows."""
+    background: dict[str, list[float]] = {}
+    """Per tier whose background was fitted (a CPU), each draw's background less the one
+    the calibrated model carries, as a share of the tier's cores, in the rows' order.
+    The background is the fit's intercept, so a draw that puts it high puts the demands
+    low: drawn apart, a level far from the tour's load moves with the demands and not
+    back with the background, and its interval errs wide (calibrate before 6 December
+    wrote none)."""
 
 
 class CalibrationReport(_Model):

@@ -340,6 +340,7 @@ def test_a_reports_joint_draws_map_its_outside_time_to_the_delay_tier():
             "joint_draws": {
                 "entries": [["a", "cpu"], ["a", None]],
                 "offsets_s": [[0.001, -0.001], [-0.002, None]],
+                "background": {"cpu": [-0.01, 0.02], "short": [0.01]},
             },
         }
     )  # fmt: skip
@@ -349,6 +350,8 @@ def test_a_reports_joint_draws_map_its_outside_time_to_the_delay_tier():
     bare = calibration_joint(report, None)  # no delay tier: no outside time to move
     assert bare is not None and bare.pairs == (("a", "cpu"),)
     assert bare.offsets.tolist() == [[0.001], [-0.002]]
+    assert joint.background["cpu"].tolist() == [-0.01, 0.02]  # one per draw
+    assert "short" not in joint.background  # not one per draw: not this report's rows
     assert calibration_joint(report.model_copy(update={"joint_draws": None}), "wire") is None
 
 
@@ -367,3 +370,33 @@ def test_one_runs_speed_stretches_the_deferred_work_too():
         run_speeds={"cpu": sd},
     )
     assert widths["tiers.cpu.utilization"] == pytest.approx(Z95 * sd, rel=0.05)
+
+
+def test_a_background_drawn_with_the_demand_moves_a_busier_level_by_the_difference():
+    # The fit's intercept and its slope move against each other: a draw that puts the
+    # core's background b high puts the demand d low, so that the tour's load X_t keeps
+    # its measured busy time, b + X_t d. At X_h the core is b + X_h d: with the
+    # background drawn too, it moves by (X_h - X_t) times the demand's offset, not by
+    # X_h times it; at the tour's own load it does not move at all.
+    demand, half, background, tour = 0.08, 0.008, 0.1, 2.0
+    swing = np.random.default_rng(6).normal(0.0, half / Z95, DRAWS)
+    apart = JointOffsets((("job", "cpu"),), swing[:, None])
+    together = JointOffsets((("job", "cpu"),), swing[:, None], {"cpu": -tour * swing})
+    core = {"name": "cpu", "instances": 1, "workers": 100, "cores": 1, "background": background}
+    intervals = [DemandInterval("job", "cpu", demand, half)]
+
+    def utilization(rate: float, joint: JointOffsets) -> float:
+        scenario = station_scenario([core], {"cpu": exponential(demand)}, rate=rate)
+        busy = background + rate * demand
+        point = OperatingPoint(rate, demand / (1 - busy), None)
+        found = input_intervals(
+            scenario, intervals, point, np.random.default_rng(7), DRAWS, joint=joint
+        )
+        return found["tiers.cpu.utilization"].half_width * busy  # in points
+
+    held_out = 3.4 * tour  # 64 % busy, the tour at 26 %
+    assert utilization(held_out, apart) == pytest.approx(held_out * half, rel=0.15)
+    assert utilization(held_out, together) == pytest.approx(
+        (held_out - tour) / held_out * utilization(held_out, apart), rel=1e-9
+    )
+    assert utilization(tour, together) < 1e-9 < utilization(tour, apart)

@@ -201,6 +201,7 @@ def estimate_runs(
         options.replicates,
         found.noise,
         found.design,
+        found.fit,
     )
     unfit = inconclusive(
         found.demands, major_transactions(model, options.major_share), planned=options.plan

@@ -73,6 +73,10 @@ def _moved(distribution: dict[str, Any], new_mean: float, old_mean: float) -> di
     return moved
 
 
+MAX_BACKGROUND = 0.95
+"""The most background the calibrated model carries for a tier (a share of its cores):
+its requests keep a twentieth of the cores however high the fit put it."""
+
 SHAPED = frozenset({"exponential", "gamma", "lognormal"})
 """The kinds of distribution a measured spread is written into: their coefficient of
 variation is multiplied by the transaction's factor (an exponential, cv 1 by its
@@ -216,7 +220,7 @@ def _background_lines(tier: str, fit: TierFit) -> list[str]:
     return [
         f"# {tier}: background (busy with no request, share of its cores) fitted as the "
         f"intercept of its busy time: {fit.background:.4f}, 95 % CI [{low:.4f}, {high:.4f}]",
-        f"background = {round(min(fit.background, 0.95), 6)}",
+        f"background = {round(min(fit.background, MAX_BACKGROUND), 6)}",
     ]
 
 

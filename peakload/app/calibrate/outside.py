@@ -93,12 +93,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from peakload.app.calibrate.model import SHAPED
+from peakload.app.calibrate.model import MAX_BACKGROUND, SHAPED
 from peakload.contract.calibration import (
     DemandEstimate,
     JointDraws,
     OutsideEstimate,
     SpreadEstimate,
+    TierFit,
 )
 from peakload.core.scenario import Scenario
 from peakload.measure.calibration import utilization_law
@@ -369,11 +370,13 @@ def outside_time(
     replicates: int,
     noise: utilization_law.PhaseNoise | None = None,
     design: Design | None = None,
+    fits: dict[str, TierFit] | None = None,
 ) -> OutsideTimes:
     """Per transaction with responses in the windows (see the module's doc); ``users``
     is the generator's mean users in each window; ``replicates``, the bootstrap's;
     ``noise``, the runs' variation the demands' bootstrap drew, drawn here too;
-    ``design``, the columns the demands were fitted on (by default the model's)."""
+    ``design``, the columns the demands were fitted on (by default the model's);
+    ``fits``, the tiers' fits, whose backgrounds the joint draws move too."""
     if windows.busy is None or not windows.tiers:
         return OutsideTimes({}, None)
     names = windows.transactions
@@ -421,6 +424,7 @@ def outside_time(
     shapes = _Shapes.of(model, names, windows.tiers)
     spreads = np.empty((replicates, len(names)))
     demand_draws = np.empty((replicates, *routes.shape))
+    background_draws = np.zeros((replicates, len(windows.tiers)))
     for r in range(replicates):
         rows = rng.integers(0, len(windows), len(windows))
         busy = fitted_busy[rows]
@@ -428,6 +432,7 @@ def outside_time(
             busy = busy + noise.draw(rng, rows)
         refit = utilization_law.fit(design.matrix[rows], busy, design.routes, background.rows(rows))
         demand_draws[r] = np.where(kept, demand, refit.demands[: len(names)])
+        background_draws[r] = refit.background
         served_busy = fitted_busy[rows] - _deferred_busy(design, refit, rows)
         draws[r] = data.outside(demand_draws[r], rows, served_busy)
         spreads[r] = shapes.scale(data.variance(rows), demand_draws[r], controlled)
@@ -459,7 +464,30 @@ def outside_time(
         )
     carried = np.maximum(mean, 0.0)  # the model carries no time outside below zero
     joint = _joint(names, windows.tiers, demands, demand_draws - demand, draws - carried, out)
+    joint = joint.model_copy(
+        update={"background": _background_offsets(model, windows.tiers, background_draws, fits)}
+    )
     return OutsideTimes(out, joint, spread_of)
+
+
+def _background_offsets(
+    model: Scenario,
+    tiers: list[str],
+    draws: np.ndarray,
+    fits: dict[str, TierFit] | None,
+) -> dict[str, list[float]]:
+    """Per tier whose background was fitted, each draw's (``draws``: busy seconds per
+    second, as the fit gives it) less the one the calibrated model carries, as a share
+    of the tier's cores (:attr:`JointDraws.background`)."""
+    out = {}
+    for k, tier in enumerate(tiers):
+        fit = (fits or {}).get(tier)
+        if fit is None or fit.background is None:
+            continue
+        cores = model.tier(tier).total_cores or 1
+        carried = min(fit.background, MAX_BACKGROUND)  # as the model writes it
+        out[tier] = np.round(draws[:, k] / cores - carried, 9).tolist()
+    return out
 
 
 def _requests_busy(

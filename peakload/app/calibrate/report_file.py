@@ -24,7 +24,12 @@ def report_json(report: CalibrationReport) -> str:
         return text + "\n"
     entries = ",\n".join(f"      {json.dumps(entry)}" for entry in joint["entries"])
     rows = ",\n".join(f"      {json.dumps(row)}" for row in joint["offsets_s"])
+    background = ",\n".join(
+        f"      {json.dumps(tier)}: {json.dumps(offsets)}"
+        for tier, offsets in joint.get("background", {}).items()
+    )
     return (
         f'{text[:-2]},\n  "joint_draws": {{\n    "entries": [\n{entries}\n    ],\n'
-        f'    "offsets_s": [\n{rows}\n    ]\n  }}\n}}\n'
+        f'    "offsets_s": [\n{rows}\n    ],\n'
+        f'    "background": {{\n{background}\n    }}\n  }}\n}}\n'
     )

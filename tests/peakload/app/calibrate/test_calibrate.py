@@ -98,6 +98,31 @@ def test_a_cpu_tiers_background_is_fitted_and_written_into_the_model(tmp_path):
     ]
     assert np.median(errors) < 0.1, errors  # without the term: the 5 % spread over them
     assert "background (busy with no request" in done.calibrated_path.read_text()
+    # The joint draws move the background with the demands: it is the fit's intercept,
+    # so a draw that puts it high puts the busy time per request low. Over the run's
+    # load (60 req/s) the two balance: the mix's busy time moves little.
+    joint = document["joint_draws"]
+    background = np.array(joint["background"]["stack"])
+    assert len(background) == len(joint["offsets_s"]) == 100
+    assert background.mean() == pytest.approx(0.0, abs=0.005)  # about what the model carries
+    width = fit["background_ci95"][1] - fit["background_ci95"][0]  # its own bootstrap's
+    assert 0.5 < 2 * 1.96 * background.std() / width < 2
+    columns = [j for j, (_, tier) in enumerate(joint["entries"]) if tier == "stack"]
+    shares = design_mix(truth, [joint["entries"][j][0] for j in columns])
+    offsets = np.array([[row[j] or 0.0 for j in columns] for row in joint["offsets_s"]])
+    per_request = offsets @ shares  # each draw's mix demand less the model's, s
+    assert np.corrcoef(background, per_request)[0, 1] < -0.5
+    reread = CalibrationReport.model_validate_json(
+        (done.run_dir / "calibration.json").read_text()
+    )
+    assert reread.joint_draws is not None
+    assert reread.joint_draws.background["stack"] == pytest.approx(background.tolist())
+
+
+def design_mix(model, names: list[str]) -> np.ndarray:
+    """The model's share of each of ``names`` among its requests."""
+    shares = model.step_shares()
+    return np.array([shares.get(name, 0.0) for name in names])
 
 
 def test_a_cpu_tier_is_fitted_on_the_windows_its_run_held_its_load(tmp_path):
