@@ -112,9 +112,7 @@ def test_a_cpu_tiers_background_is_fitted_and_written_into_the_model(tmp_path):
     offsets = np.array([[row[j] or 0.0 for j in columns] for row in joint["offsets_s"]])
     per_request = offsets @ shares  # each draw's mix demand less the model's, s
     assert np.corrcoef(background, per_request)[0, 1] < -0.5
-    reread = CalibrationReport.model_validate_json(
-        (done.run_dir / "calibration.json").read_text()
-    )
+    reread = CalibrationReport.model_validate_json((done.run_dir / "calibration.json").read_text())
     assert reread.joint_draws is not None
     assert reread.joint_draws.background["stack"] == pytest.approx(background.tolist())
 
