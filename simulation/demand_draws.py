@@ -73,7 +73,7 @@ def calibration_joint(report: CalibrationReport, delay_tier: str | None) -> Join
     none (older reports) or no row of them."""
     joint = report.joint_draws
     if joint is None or not joint.offsets_s or not joint.entries:
-        return None
+        return None  # a background alone moves nothing: it is drawn only with its demands
     pairs: list[tuple[str, str]] = []
     columns: list[int] = []
     for j, (transaction, tier) in enumerate(joint.entries):

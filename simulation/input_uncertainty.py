@@ -69,6 +69,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from peakload.core.scenario import Scenario
+from peakload.core.tier import MAX_BACKGROUND
 from peakload.core.workload import OpenWorkload
 from simulation.analytic import mgc_station, shared_pool_station
 from simulation.crosscheck import mva_kind, mva_servers, tier_demands
@@ -277,12 +278,12 @@ def input_intervals(
     base = network.figures(network.demand, point, think_s)
     samples: dict[str, list[float]] = {metric: [] for metric in base}
     together = _joint_columns(joint, rows, columns, known)
-    moved_background = _joint_background(joint, network)
+    moved_background = _joint_background(joint, network, together)
     alone = [entry for entry in known if (entry[0], entry[1]) not in together]
     i = np.array([entry[0] for entry in alone], dtype=int)
     k = np.array([entry[1] for entry in alone], dtype=int)
     se = np.array([entry[2] for entry in alone], dtype=float)
-    if (together or moved_background is not None) and joint is not None:
+    if together and joint is not None:
         draws = min(draws, len(joint.offsets))  # one row of the joint draws each
         ji = np.array([cell[0] for cell in together], dtype=int)
         jk = np.array([cell[1] for cell in together], dtype=int)
@@ -301,7 +302,7 @@ def input_intervals(
         background = (
             None
             if moved_background is None
-            else np.clip(network.background + moved_background[r], 0.0, 0.95)  # as written
+            else np.clip(network.background + moved_background[r], 0.0, MAX_BACKGROUND)
         )
         for metric, value in network.figures(demand, point, think_s, speed, background).items():
             samples[metric].append(value)
@@ -332,9 +333,13 @@ def _relative(low: float, high: float, value: float) -> InputInterval:
     return InputInterval(below / abs(value), above / abs(value), half / abs(value))
 
 
-def _joint_background(joint: JointOffsets | None, network: _Network) -> np.ndarray | None:
-    """(draws, tiers) how far each draw moves each tier's background (a share of its
+def _joint_background(
+    joint: JointOffsets | None, network: _Network, together: dict[tuple[int, int], int]
+) -> np.ndarray | None:
+    """(draws, tiers) how far each draw moves each CPU tier's background (a share of its
     cores, 0 where the draws hold none); None where they move none of the network's.
+    Only a tier some of whose demands the same draws move (``together``): a background
+    moved beside demands drawn on their own would add a swing nothing balances.
 
     A CPU's background is its fit's intercept: a draw that puts it high puts the
     demands low. Drawn apart, a level busier than the tour's moves with the demands
@@ -344,10 +349,11 @@ def _joint_background(joint: JointOffsets | None, network: _Network) -> np.ndarr
     if joint is None or not joint.background:
         return None
     out = np.zeros((len(joint.offsets), len(network.names)))
+    drawn = {k for _, k in together}
     found = False
     for k, name in enumerate(network.names):
         offsets = joint.background.get(name)
-        if offsets is not None and network.background[k] >= 0:
+        if offsets is not None and k in drawn and network.tiers[k].cores is not None:
             out[:, k] = offsets
             found = True
     return out if found else None

@@ -10,6 +10,10 @@ from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, mod
 
 from peakload.core.fields import Name, Strict
 
+MAX_BACKGROUND = 0.95
+"""The most background a model carries for a tier that calibrate fitted (a share of its
+cores): its requests keep a twentieth of the cores however high the fit put it."""
+
 
 class TierKind(StrEnum):
     """How a tier serves its requests.

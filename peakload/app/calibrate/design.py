@@ -32,7 +32,7 @@ time outside the tiers is measured (:mod:`peakload.app.calibrate.outside`).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from peakload.core.scenario import LOGIN, Scenario
 from simulation.analytic import mva
@@ -86,6 +86,11 @@ class Prefix:
 class Sizing:
     users: int
     utilization: dict[str, float]
+    """Each tier's, with every user working."""
+    over_phase: dict[str, float] = field(default_factory=dict)
+    """Each tier's over the whole phase, its low-load start weighted in
+    (:data:`RAMP_SHARE` of it at :data:`LOW_SHARE` of the users): what the phase's
+    run measures."""
 
 
 def prefixes(model: Scenario) -> list[Prefix]:
@@ -161,7 +166,15 @@ def size(
         if max(at_n, default=0.0) > TARGET_UTILIZATION:
             break
         users, utilization = n, at_n
-    return Sizing(users, {t.name: float(u) for t, u in zip(tiers, utilization, strict=True)})
+    low = busy(max(1, round(users * LOW_SHARE)))  # as phase_scenario starts it
+    over_phase = [
+        RAMP_SHARE * a + (1 - RAMP_SHARE) * b for a, b in zip(low, utilization, strict=True)
+    ]
+    return Sizing(
+        users,
+        {t.name: float(u) for t, u in zip(tiers, utilization, strict=True)},
+        {t.name: float(u) for t, u in zip(tiers, over_phase, strict=True)},
+    )
 
 
 def prior_demands(model: Scenario) -> dict[str, dict[str, float]]:

@@ -47,6 +47,7 @@ from peakload.contract.calibration import (
     SpreadEstimate,
     TierFit,
 )
+from peakload.core.tier import MAX_BACKGROUND
 
 OUTSIDE_TIER = "outside"
 
@@ -72,10 +73,6 @@ def _moved(distribution: dict[str, Any], new_mean: float, old_mean: float) -> di
         moved["values"] = [round(float(v) * ratio, 7) for v in moved["values"]]
     return moved
 
-
-MAX_BACKGROUND = 0.95
-"""The most background the calibrated model carries for a tier (a share of its cores):
-its requests keep a twentieth of the cores however high the fit put it."""
 
 SHAPED = frozenset({"exponential", "gamma", "lognormal"})
 """The kinds of distribution a measured spread is written into: their coefficient of

@@ -93,7 +93,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from peakload.app.calibrate.model import MAX_BACKGROUND, SHAPED
+from peakload.app.calibrate.model import SHAPED
 from peakload.contract.calibration import (
     DemandEstimate,
     JointDraws,
@@ -102,6 +102,7 @@ from peakload.contract.calibration import (
     TierFit,
 )
 from peakload.core.scenario import Scenario
+from peakload.core.tier import MAX_BACKGROUND
 from peakload.measure.calibration import utilization_law
 from peakload.measure.calibration.estimate import (
     DeferredPiece,

@@ -65,26 +65,40 @@ class Tour:
     report: CalibrationReport | None = None
     paced: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Per measured tier, the utilization the phases sized on the model's demands were
-    predicted and measured at, each summed (:meth:`prior_scale`)."""
+    predicted at (on the model's own demands) and measured at, each summed
+    (:meth:`prior_scale`)."""
 
-    def record_pace(self, predicted: dict[str, float], measured: Summary) -> None:
-        """Add a phase sized on the model's demands: what its sizing predicted of each
-        tier, against what the run measured."""
+    def record_pace(
+        self, sizing: design.Sizing, scales: dict[str, float], measured: Summary
+    ) -> None:
+        """Add a phase sized on the model's demands times ``scales``: what its sizing
+        predicted of each tier over the phase, its low-load start included, against
+        what the run measured. The prediction is taken back to the model's own demands
+        (divided by the scale it was sized with; a tier's utilization is about linear
+        in its demand below the target), so that the ratio stays the model's against
+        the server's however the phases before moved it. A tier the phase hardly loads
+        (predicted under a tenth of the target) is left out: what it measured is mostly
+        its background."""
         for tier, stats in measured.tiers.items():
-            if tier in predicted and stats.utilization is not None:
-                was, got = self.paced.get(tier, (0.0, 0.0))
-                self.paced[tier] = (was + predicted[tier], got + stats.utilization)
+            predicted = sizing.over_phase.get(tier)
+            busy = stats.utilization
+            if predicted is None or busy is None or not math.isfinite(busy) or busy < 0:
+                continue
+            if sizing.utilization.get(tier, 0.0) < design.TARGET_UTILIZATION / 10:
+                continue
+            was, got = self.paced.get(tier, (0.0, 0.0))
+            self.paced[tier] = (was + predicted / scales.get(tier, 1.0), got + busy)
 
     def prior_scale(self, tier: str) -> float:
         """How much dearer (above 1) the tier's work measured than the model's demands
         said, over the phases so far: the first round sizes its next phase with the
         model's demands times this, until the tour's own estimates take over. On the
         real-work stack the model's demands were twice the stack's, and phases sized on
-        them ran at half the target; the background the measurement also holds leaves
-        the scale a little high, so phases err below the target, never past it.
-        Bounded to [1/4, 4]: a phase's ratio is a rough figure."""
+        them ran at half the target. The measurement also holds the tier's background,
+        which leaves the scale a little high: phases err below the target. Bounded to
+        [1/4, 4]: a phase's ratio is a rough figure."""
         predicted, measured = self.paced.get(tier, (0.0, 0.0))
-        if predicted <= 0 or measured <= 0:
+        if not (predicted > 0 and measured > 0):
             return 1.0
         return min(max(measured / predicted, 0.25), 4.0)
 
@@ -134,14 +148,15 @@ def phase_scenario(
     return data
 
 
-def _sizing_demands(model: Scenario, tour: Tour) -> dict:
+def _sizing_demands(
+    model: Scenario, report: CalibrationReport | None, scales: dict[str, float]
+) -> dict:
     """The demands to size with: the estimates where the fit has them, else the model's
-    scaled by what the phases so far measured of them (:meth:`Tour.prior_scale`)."""
+    times each tier's ``scales`` (:meth:`Tour.prior_scale`)."""
     demands = {
-        name: {tier: mean * tour.prior_scale(tier) for tier, mean in row.items()}
+        name: {tier: mean * scales.get(tier, 1.0) for tier, mean in row.items()}
         for name, row in design.prior_demands(model).items()
     }
-    report = tour.report
     if report is None:
         return demands
     for name, row in report.demands.items():
@@ -236,7 +251,8 @@ def _tour(
                     tour.worst.append(worst_interval(tour.report.demands, major))
                 return tour
             sized_on_priors = tour.report is None
-            sizing = design.size(model, prefix.steps, _sizing_demands(model, tour))
+            scales = {tier.name: tour.prior_scale(tier.name) for tier in model.tiers}
+            sizing = design.size(model, prefix.steps, _sizing_demands(model, tour.report, scales))
             path = plan_dir / f"{len(tour.phases) + 1:02d}-{prefix.name}.toml"
             data = phase_scenario(model_path, prefix, sizing.users, phase_s)
             path.write_text(tomli_w.dumps(data))
@@ -255,7 +271,7 @@ def _tour(
             done = loadtest(phase, mock=mock.for_phase(phase))
             tour.runs.append(done.run_dir)
             if sized_on_priors:
-                tour.record_pace(sizing.utilization, done.result.summary)
+                tour.record_pace(sizing, scales, done.result.summary)
             tour.phases.append(
                 PlanPhase(
                     name=prefix.name,
