@@ -24,8 +24,8 @@ own at first, the estimates later), by mean value analysis of the closed
 network (:func:`simulation.analytic.mva`); enough busy time to measure, and no
 tier saturated. Users are capped by the smallest queue limit, so no request
 is refused part-way through its tiers (a refusal leaves busy time without a
-completion). Over the phase's first :data:`RAMP_SHARE` only a :data:`LOW_SHARE` of
-the users (at most :data:`LOW_USERS`) work: those windows run at low load, where the
+completion). Over the phase's first :data:`RAMP_SHARE` only a
+:data:`LOW_SHARE` of the users work: those windows run at low load, where the
 time outside the tiers is measured (:mod:`peakload.app.calibrate.outside`).
 """
 
@@ -54,20 +54,7 @@ held-out level 4 to 8 points low (docs/real-service.md)."""
 RAMP_SHARE = 0.25
 """Share of a phase's wall time run at low load, before all its users join."""
 LOW_SHARE = 0.25
-"""Share of a phase's users working over its low-load start, at most :data:`LOW_USERS`."""
-LOW_USERS = 12
-"""The most users a phase's low-load start runs, a quarter of the 48 phases once had:
-there the responses hold little queueing, and the time outside the tiers and the
-demands' spread are read from them. With phases of up to 160 users a quarter of them
-kept the real-work stack 15 to 25 % busy, and the spreads read there (an upper bound
-that holds the waits) came out at 0.45 to 1 times the priors' cvs for the major
-transactions where 12 users had given 0.32 to 0.48: p95s predicted 45 to 125 % over."""
-
-
-def low_users(users: int) -> int:
-    """The users of a phase's low-load start, for a phase of ``users``."""
-    return max(1, min(round(users * LOW_SHARE), LOW_USERS))
-
+"""Share of a phase's users working over its low-load start."""
 
 WHY = (
     "Each phase repeats a prefix of one flow (its first step, then its first two, ...), "
@@ -78,8 +65,7 @@ WHY = (
     "value analysis of the closed network under the demands known so far (the model's "
     f"at first) to load the busiest tier near {TARGET_UTILIZATION:.0%}, capped by the "
     "smallest queue limit; over the first quarter of a phase only a quarter of its "
-    f"users (at most {LOW_USERS}) work, so its first windows measure the time outside "
-    "the tiers at low load. "
+    "users work, so its first windows measure the time outside the tiers at low load. "
     "Later rounds rerun the phases that isolate the demands whose intervals are still too wide."
 )
 
@@ -180,7 +166,7 @@ def size(
         if max(at_n, default=0.0) > TARGET_UTILIZATION:
             break
         users, utilization = n, at_n
-    low = busy(low_users(users))  # as phase_scenario starts it
+    low = busy(max(1, round(users * LOW_SHARE)))  # as phase_scenario starts it
     over_phase = [
         RAMP_SHARE * a + (1 - RAMP_SHARE) * b for a, b in zip(low, utilization, strict=True)
     ]

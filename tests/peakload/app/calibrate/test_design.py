@@ -136,16 +136,3 @@ def test_deferred_work_counts_in_a_phases_utilization(tmp_path):
     alone = mva([per_pass], sizing.users, design.THINK_S * len(steps), [1])
     with_later = alone.utilization[0] + alone.throughput * (prior + 0.006)
     assert sizing.utilization["stack"] == pytest.approx(with_later)
-
-
-def test_a_phases_low_load_start_runs_a_quarter_of_its_users_and_never_more_than_a_few():
-    # Its windows read the time outside the tiers and the demands' spread: a quarter of
-    # 160 users kept the real-work stack 15 to 25 % busy and the spreads near the priors'.
-    assert design.low_users(1) == 1
-    assert design.low_users(40) == 10
-    assert design.low_users(160) == design.LOW_USERS == 12
-    model = load_scenario(REAL_SERVICE)
-    sizing = design.size(model, ("get_statements",), {"get_statements": {"stack": 0.002}})
-    low = mva([0.002], design.low_users(sizing.users), design.THINK_S, [1]).utilization[0]
-    expected = design.RAMP_SHARE * low + (1 - design.RAMP_SHARE) * sizing.utilization["stack"]
-    assert sizing.over_phase["stack"] == pytest.approx(expected)
