@@ -15,6 +15,13 @@ MAX_BACKGROUND = 0.95
 cores): its requests keep a twentieth of the cores however high the fit put it."""
 
 
+def carried_background(fitted: float) -> float:
+    """The background a calibrated model carries for a tier whose fit found ``fitted``:
+    at most :data:`MAX_BACKGROUND`. calibrate writes it so, and its joint draws are
+    offsets from it."""
+    return min(fitted, MAX_BACKGROUND)
+
+
 class TierKind(StrEnum):
     """How a tier serves its requests.
 

@@ -32,7 +32,7 @@ time outside the tiers is measured (:mod:`peakload.app.calibrate.outside`).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from peakload.core.scenario import LOGIN, Scenario
 from simulation.analytic import mva
@@ -55,6 +55,7 @@ RAMP_SHARE = 0.25
 """Share of a phase's wall time run at low load, before all its users join."""
 LOW_SHARE = 0.25
 """Share of a phase's users working over its low-load start."""
+
 
 WHY = (
     "Each phase repeats a prefix of one flow (its first step, then its first two, ...), "
@@ -87,10 +88,16 @@ class Sizing:
     users: int
     utilization: dict[str, float]
     """Each tier's, with every user working."""
-    over_phase: dict[str, float] = field(default_factory=dict)
+    over_phase: dict[str, float]
     """Each tier's over the whole phase, its low-load start weighted in
     (:data:`RAMP_SHARE` of it at :data:`LOW_SHARE` of the users): what the phase's
     run measures."""
+
+
+def low_users(users: int) -> int:
+    """The users of the low-load start of a phase of ``users``: a :data:`LOW_SHARE` of
+    them, at least one."""
+    return max(1, round(users * LOW_SHARE))
 
 
 def prefixes(model: Scenario) -> list[Prefix]:
@@ -166,7 +173,7 @@ def size(
         if max(at_n, default=0.0) > TARGET_UTILIZATION:
             break
         users, utilization = n, at_n
-    low = busy(max(1, round(users * LOW_SHARE)))  # as phase_scenario starts it
+    low = busy(low_users(users))  # as phase_scenario starts it
     over_phase = [
         RAMP_SHARE * a + (1 - RAMP_SHARE) * b for a, b in zip(low, utilization, strict=True)
     ]

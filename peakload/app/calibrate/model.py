@@ -47,7 +47,7 @@ from peakload.contract.calibration import (
     SpreadEstimate,
     TierFit,
 )
-from peakload.core.tier import MAX_BACKGROUND
+from peakload.core.tier import carried_background
 
 OUTSIDE_TIER = "outside"
 
@@ -217,7 +217,7 @@ def _background_lines(tier: str, fit: TierFit) -> list[str]:
     return [
         f"# {tier}: background (busy with no request, share of its cores) fitted as the "
         f"intercept of its busy time: {fit.background:.4f}, 95 % CI [{low:.4f}, {high:.4f}]",
-        f"background = {round(min(fit.background, MAX_BACKGROUND), 6)}",
+        f"background = {round(carried_background(fit.background), 6)}",
     ]
 
 

@@ -102,7 +102,7 @@ from peakload.contract.calibration import (
     TierFit,
 )
 from peakload.core.scenario import Scenario
-from peakload.core.tier import MAX_BACKGROUND
+from peakload.core.tier import carried_background
 from peakload.measure.calibration import utilization_law
 from peakload.measure.calibration.estimate import (
     DeferredPiece,
@@ -486,8 +486,7 @@ def _background_offsets(
         if fit is None or fit.background is None:
             continue
         cores = model.tier(tier).total_cores or 1
-        carried = min(fit.background, MAX_BACKGROUND)  # as the model writes it
-        out[tier] = np.round(draws[:, k] / cores - carried, 9).tolist()
+        out[tier] = np.round(draws[:, k] / cores - carried_background(fit.background), 9).tolist()
     return out
 
 

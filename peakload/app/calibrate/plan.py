@@ -107,7 +107,7 @@ def phase_scenario(
     model_path: Path, prefix: design.Prefix, users: int, wall_s: float
 ) -> dict[str, Any]:
     """The model's file with the workload replaced by one phase: ``users`` repeating
-    ``prefix.steps``, a :data:`~design.LOW_SHARE` of them only over the first
+    ``prefix.steps``, :func:`~design.low_users` of them only over the first
     :data:`~design.RAMP_SHARE` of ``wall_s`` (the low-load windows)."""
     data = tomllib.loads(model_path.read_text())
     if data["scenario"].get("requests"):  # the request map stays the model's
@@ -131,8 +131,8 @@ def phase_scenario(
         {
             "kind": "closed",
             "concurrency": [
-                [start, max(1, round(users * design.LOW_SHARE))],
-                [format_clock(low, with_seconds=True), max(1, round(users * design.LOW_SHARE))],
+                [start, design.low_users(users)],
+                [format_clock(low, with_seconds=True), design.low_users(users)],
                 [format_clock(ramp, with_seconds=True), users],
                 [stop, users],
             ],
