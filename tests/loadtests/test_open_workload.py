@@ -93,12 +93,21 @@ def test_overload_holds_the_rate(tmp_path):
     assert within_poisson(arrivals["scheduled"], 40.0, DURATION_S)
     assert arrivals["dropped"] == 0  # the default cap covers every flow timing out
     assert arrivals["started"] == arrivals["scheduled"]
-    # Begun on time: the schedule, not the answers, set when requests went out.
-    assert arrivals["late_fraction"] <= 0.01
+    # Begun on time: the schedule, not the answers, set when requests went out. A
+    # generator paced by the answers would start about half its flows late (the station
+    # answers 20 of the 40 a second), seconds late by the end. Alone, none starts 0.1 s
+    # late (the latest 3 to 5 ms after its time, three runs); in CI beside the other
+    # load tests, a stall of the machine once put 1.05 % over 0.1 s late, which the
+    # generator rightly reports as having fallen behind, and which the product's 1 %
+    # bar (schedule.LATE_SHARE) is for, not this test's point.
+    assert arrivals["late_fraction"] <= 0.05
+    assert arrivals["start_lag_mean_s"] < 0.02
     records = np.load(next((run_dir / "raw").glob("requests-*.npz")))
     assert len(records["sent"]) >= arrivals["started"] - 5
     assert summary["overall"]["timeouts"] > 0
-    assert not summary["generator"]["saturated"], summary["generator"]["reasons"]
+    # Not behind for any reason other than those late starts (its CPU, unbegun starts).
+    reasons = [r for r in summary["generator"]["reasons"] if "after their scheduled" not in r]
+    assert not reasons, reasons
 
 
 @pytest.mark.untimed
