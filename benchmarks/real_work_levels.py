@@ -86,12 +86,18 @@ def start_probes(cores: list[int], seconds: float) -> dict[int, subprocess.Popen
 
 
 def report_probes(
-    probes: dict[int, subprocess.Popen], spans: list[tuple[float, float]], cpu_ms: np.ndarray
+    probes: dict[int, subprocess.Popen],
+    spans: list[tuple[float, float]],
+    cpu_ms: np.ndarray,
+    users: np.ndarray,
 ) -> None:
     """Wait for the probes, then per core and piece: its correlation with ``cpu_ms``
-    over the levels' ``spans`` and the sd of ``cpu_ms`` divided by its speed."""
+    over the levels' ``spans`` and the sd of ``cpu_ms`` divided by its speed; with
+    levels of more than one size, each piece's mean time at each size (the machine's
+    speed against the load the stack carries) and the correlation within a size."""
     spread = np.std(np.log(cpu_ms), ddof=1)
     print(f"probes: the stack's CPU per request sd {100 * spread:.1f} % over {len(spans)} levels")
+    sizes = np.unique(users)
     for core, process in probes.items():
         out, _ = process.communicate()
         rounds = json.loads(out)
@@ -105,6 +111,18 @@ def report_probes(
                 f"  core {core} {piece:<12} correlation {r:+.2f}, its slowest level "
                 f"{per.max() / per.min():.2f} x its fastest, sd divided by it {100 * left:.1f} %"
             )
+            if len(sizes) > 1:
+                print("      " + ", ".join(_at_size(per, cpu_ms, users, s) for s in sizes))
+
+
+def _at_size(per: np.ndarray, cpu_ms: np.ndarray, users: np.ndarray, size: int) -> str:
+    """A probe piece's mean time over the levels of ``size`` users, and with three or
+    more of them its correlation there with the stack's CPU per request."""
+    mine = users == size
+    text = f"{size} users {1000 * per[mine].mean():.2f} ms"
+    if np.count_nonzero(mine) > 2:
+        text += f" (r {np.corrcoef(cpu_ms[mine], per[mine])[0, 1]:+.2f})"
+    return text
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -175,7 +193,7 @@ def main() -> None:
             rows.append((x, u))
         if probes:
             x, u = np.array(rows).T
-            report_probes(probes, spans, 1000 * u / x)
+            report_probes(probes, spans, 1000 * u / x, np.array([int(v) for v in levels]))
     x, u = np.array(rows).T
     if np.ptp(x) < 0.1 * x.mean():  # one level repeated: no line to fit, the drift to show
         first, last = 1000 * u[0] / x[0], 1000 * u[-1] / x[-1]
