@@ -1,0 +1,54 @@
+"""benchmarks/held_out_waits.py reads a run's wait back out of its files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks.held_out_waits import one_run
+
+
+def write_run(tmp_path, utilization: float, cost: float) -> None:
+    """A calibration and a validation whose means are processor sharing's at the
+    measured utilization, each request costing ``cost`` times its calibrated demand."""
+    demands = {"search": 0.001, "create": 0.003}
+    outside = {"search": 0.0012, "create": 0.002}
+    background = 0.05
+    (tmp_path / "cal").mkdir()
+    (tmp_path / "cal" / "calibration.json").write_text(
+        json.dumps(
+            {
+                "fit": {"stack": {"background": background}},
+                "demands": {n: {"stack": {"estimate": d}} for n, d in demands.items()},
+                "outside": {n: {"estimate": o} for n, o in outside.items()},
+            }
+        )
+    )
+    predicted = 0.6
+    measured = background + cost * (predicted - background)
+    assert measured == pytest.approx(utilization)
+    rows = [
+        {"metric": "tiers.stack.utilization", "predicted": predicted, "measured": measured},
+        {"metric": "overall.throughput_rps", "predicted": 100.0, "measured": 100.0},
+    ]
+    for name, demand in demands.items():
+        mean = cost * demand / (1 - measured) + outside[name]
+        rows.append({"metric": f"transactions.{name}.mean_s", "measured": mean})
+    (tmp_path / "val").mkdir()
+    (tmp_path / "val" / "validation.json").write_text(json.dumps({"levels": [{"rows": rows}]}))
+
+
+def test_a_processor_sharing_run_waits_its_share(tmp_path):
+    """Scaled to the level's measured cost, each wait is D U / (1 - U)."""
+    write_run(tmp_path, utilization=0.71, cost=1.2)
+    found = one_run(tmp_path, "stack", ["search", "create"])
+    for name, demand in (("search", 0.001), ("create", 0.003)):
+        load, wait, scaled = found[name]
+        assert load == pytest.approx(0.71 / 0.29)
+        assert scaled == pytest.approx(1.2 * demand)
+        assert wait / scaled == pytest.approx(load)
+
+
+def test_a_directory_without_both_files_is_left_out(tmp_path):
+    assert one_run(tmp_path, "stack", ["search"]) == {}
