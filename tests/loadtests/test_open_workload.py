@@ -65,8 +65,27 @@ def within_poisson(count: int, rate: float, seconds: float) -> bool:
     return abs(count - expected) < 4 * np.sqrt(expected)
 
 
+def assert_kept_the_schedule(summary: dict) -> None:
+    """The generator began its flows on the schedule, not on the answers.
+
+    A generator paced by the answers starts a large share of its flows late, more
+    the longer the run. Alone, these stations start none 0.1 s late (the latest 3 to
+    5 ms after its time, three runs of the overloaded one). In CI, beside the other
+    load tests, a stall of the whole machine (the host taking the virtual core: its
+    steal time) has put 1.05 % and 1.2 % of the starts over 0.1 s late in a run
+    (p99 114 ms), which the generator rightly reports as having fallen behind: that
+    is the product's 1 % bar (``schedule.LATE_SHARE``) doing its work, not this
+    test's point. So: at most 5 % late, a mean lag under 20 ms, and no other reason
+    for falling behind (its CPU, starts that never began)."""
+    arrivals = summary["arrivals"]
+    assert arrivals["late_fraction"] <= 0.05, arrivals
+    assert arrivals["start_lag_mean_s"] < 0.02, arrivals
+    reasons = [r for r in summary["generator"]["reasons"] if "after their scheduled" not in r]
+    assert not reasons, reasons
+
+
 def test_arrivals_follow_the_rate_and_latency_counts_from_the_schedule(tmp_path):
-    """60 req/s at utilization 0.6: every scheduled start began, on time."""
+    """60 req/s at utilization 0.6: every scheduled start began, on the schedule."""
     summary, run_dir = run(tmp_path, station(tmp_path, rate=60.0, servers=10, service_s=0.1))
     arrivals = summary["arrivals"]
     assert within_poisson(arrivals["scheduled"], 60.0, DURATION_S)
@@ -81,7 +100,7 @@ def test_arrivals_follow_the_rate_and_latency_counts_from_the_schedule(tmp_path)
     for key in ("mean_s", "p50_s", "p95_s", "p99_s"):
         assert latency["from_scheduled"][key] >= latency["from_sent"][key]
     assert summary["overall"]["p95_s"] == latency["from_scheduled"]["p95_s"]  # the SLO's
-    assert not summary["generator"]["saturated"], summary["generator"]["reasons"]
+    assert_kept_the_schedule(summary)
 
 
 def test_overload_holds_the_rate(tmp_path):
@@ -93,21 +112,12 @@ def test_overload_holds_the_rate(tmp_path):
     assert within_poisson(arrivals["scheduled"], 40.0, DURATION_S)
     assert arrivals["dropped"] == 0  # the default cap covers every flow timing out
     assert arrivals["started"] == arrivals["scheduled"]
-    # Begun on time: the schedule, not the answers, set when requests went out. A
-    # generator paced by the answers would start about half its flows late (the station
-    # answers 20 of the 40 a second), seconds late by the end. Alone, none starts 0.1 s
-    # late (the latest 3 to 5 ms after its time, three runs); in CI beside the other
-    # load tests, a stall of the machine once put 1.05 % over 0.1 s late, which the
-    # generator rightly reports as having fallen behind, and which the product's 1 %
-    # bar (schedule.LATE_SHARE) is for, not this test's point.
-    assert arrivals["late_fraction"] <= 0.05
-    assert arrivals["start_lag_mean_s"] < 0.02
+    # Begun on the schedule, not on the answers (paced by the answers, about half the
+    # flows would start late: the station answers 20 of the 40 a second).
+    assert_kept_the_schedule(summary)
     records = np.load(next((run_dir / "raw").glob("requests-*.npz")))
     assert len(records["sent"]) >= arrivals["started"] - 5
     assert summary["overall"]["timeouts"] > 0
-    # Not behind for any reason other than those late starts (its CPU, unbegun starts).
-    reasons = [r for r in summary["generator"]["reasons"] if "after their scheduled" not in r]
-    assert not reasons, reasons
 
 
 @pytest.mark.untimed
