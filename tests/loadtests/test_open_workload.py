@@ -71,9 +71,10 @@ def assert_kept_the_schedule(summary: dict) -> None:
     A generator paced by the answers starts a large share of its flows late, more
     the longer the run. Alone, these stations start none 0.1 s late (the latest 3 to
     5 ms after its time, three runs of the overloaded one). In CI, beside the other
-    load tests, a stall of the whole machine (the host taking the virtual core: its
-    steal time) has put 1.05 % and 1.2 % of the starts over 0.1 s late in a run
-    (p99 114 ms), which the generator rightly reports as having fallen behind: that
+    load tests, one stall of the whole generator (up to 0.3 s; on this virtual
+    machine most likely the host taking its core) has put 1.05 % and 1.2 % of the
+    starts over 0.1 s late in a run, which the generator rightly reports as having
+    fallen behind: that
     is the product's 1 % bar (``schedule.LATE_SHARE``) doing its work, not this
     test's point. So: at most 5 % late, a mean lag under 20 ms, and no other reason
     for falling behind (its CPU, starts that never began)."""
