@@ -149,21 +149,22 @@ async def test_busy_time_is_the_service_whatever_the_loop_lag():
     assert pool.completions == 6 and pool.busy == 0
 
 
-@pytest.mark.untimed
 async def test_deferred_work_holds_the_tier_after_the_response_and_nobody_waits():
     # A 0.1 s search leaves 0.3 s of work that joins the app 0.2 s after it was served:
     # the request is answered without it; then a server holds it, its busy seconds count
-    # it, and a lognormal draw's deviation from its mean joins the tier's.
+    # it, and a lognormal draw's deviation from its mean joins the tier's. Not untimed:
+    # the 0.25 s sleep must end while the deferred work is still held, which a loop
+    # starved at idle priority missed in CI (the serve alone took 0.23 s there).
     scenario = one_tier().model_dump(mode="json", exclude_none=True)
     (search,) = scenario["transactions"]
     search["deferred"] = [
         {"tier": "app", "after_s": 0.2, "demand": {"dist": "lognormal", "mean": 0.3, "cv": 0.5}}
     ]
     capacity = Capacity(scenario_from_dict(scenario))
-    started = time.perf_counter()
     (visit,) = await capacity.serve("search_budget_codes")
-    assert time.perf_counter() - started < 0.2  # answered before the deferred work starts
-    assert visit.demand == 0.1 and capacity.stats()["app"]["busy"] == 0
+    app = capacity.stats()["app"]
+    # answered before the deferred work started, let alone ended
+    assert visit.demand == 0.1 and (app["busy"], app["completions"]) == (0, 1)
     await asyncio.sleep(0.25)
     app = capacity.stats()["app"]
     assert (app["busy"], app["completions"]) == (1, 1)  # the deferred work holds a server
