@@ -9,9 +9,10 @@ import pytest
 from benchmarks.held_out_waits import one_run
 
 
-def write_run(tmp_path, utilization: float, cost: float) -> None:
+def write_run(tmp_path, cost: float) -> float:
     """A calibration and a validation whose means are processor sharing's at the
-    measured utilization, each request costing ``cost`` times its calibrated demand."""
+    measured utilization, each request costing ``cost`` times its calibrated demand;
+    returns that utilization."""
     demands = {"search": 0.001, "create": 0.003}
     outside = {"search": 0.0012, "create": 0.002}
     background = 0.05
@@ -27,7 +28,6 @@ def write_run(tmp_path, utilization: float, cost: float) -> None:
     )
     predicted = 0.6
     measured = background + cost * (predicted - background)
-    assert measured == pytest.approx(utilization)
     rows = [
         {"metric": "tiers.stack.utilization", "predicted": predicted, "measured": measured},
         {"metric": "overall.throughput_rps", "predicted": 100.0, "measured": 100.0},
@@ -37,11 +37,13 @@ def write_run(tmp_path, utilization: float, cost: float) -> None:
         rows.append({"metric": f"transactions.{name}.mean_s", "measured": mean})
     (tmp_path / "val").mkdir()
     (tmp_path / "val" / "validation.json").write_text(json.dumps({"levels": [{"rows": rows}]}))
+    return measured
 
 
 def test_a_processor_sharing_run_waits_its_share(tmp_path):
     """Scaled to the level's measured cost, each wait is D U / (1 - U)."""
-    write_run(tmp_path, utilization=0.71, cost=1.2)
+    utilization = write_run(tmp_path, cost=1.2)
+    assert utilization == pytest.approx(0.71)  # 0.05 + 1.2 x (0.6 - 0.05)
     found = one_run(tmp_path, "stack", ["search", "create"])
     for name, demand in (("search", 0.001), ("create", 0.003)):
         load, wait, scaled = found[name]

@@ -74,10 +74,9 @@ def assert_kept_the_schedule(summary: dict) -> None:
     load tests, one stall of the whole generator (up to 0.3 s; on this virtual
     machine most likely the host taking its core) has put 1.05 % and 1.2 % of the
     starts over 0.1 s late in a run, which the generator rightly reports as having
-    fallen behind: that
-    is the product's 1 % bar (``schedule.LATE_SHARE``) doing its work, not this
-    test's point. So: at most 5 % late, a mean lag under 20 ms, and no other reason
-    for falling behind (its CPU, starts that never began)."""
+    fallen behind: that is the product's 1 % bar (``schedule.LATE_SHARE``) doing its
+    work, not this test's point. So: at most 5 % late, a mean lag under 20 ms, and no
+    other reason for falling behind (its CPU, starts that never began)."""
     arrivals = summary["arrivals"]
     assert arrivals["late_fraction"] <= 0.05, arrivals
     assert arrivals["start_lag_mean_s"] < 0.02, arrivals

@@ -56,7 +56,6 @@ RAMP_SHARE = 0.25
 LOW_SHARE = 0.25
 """Share of a phase's users working over its low-load start."""
 
-
 WHY = (
     "Each phase repeats a prefix of one flow (its first step, then its first two, ...), "
     "so the busy time a phase adds over the previous prefix is the added step's demand: "
