@@ -27,8 +27,14 @@ memory piece 0.72 and 0.74, and divided by the interpreter's speed as is, the sd
 to 6.4 and 6.1 %: the machine's common speed is about half of what moves a request's
 CPU from one level to the next (docs/real-service.md).
 
+``--server-side``: per level, each major transaction's mean response as the load test
+measured it beside the stack's own (its request-timing middleware's histogram,
+``peakload_request_duration_seconds`` on ``/metrics``, read before and after the level):
+what the server took, from its ASGI app being called to the response sent, against
+what the client waited, which adds the sockets, the HTTP parsing and the generator.
+
 Usage: python benchmarks/real_work_levels.py [--users 10,25,50,75,100,125,150]
-       [--duration 60] [--units 300] [--out DIR] [--probe]
+       [--duration 60] [--units 300] [--out DIR] [--probe] [--server-side]
 """
 
 from __future__ import annotations
@@ -42,8 +48,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import numpy as np
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 
 from loadtests.real_stack import RealStack
 
@@ -51,6 +59,33 @@ MODEL = Path(__file__).resolve().parents[1] / "examples" / "real-service" / "mod
 LEVEL_1 = '[["09:00", 100], ["09:10", 100]]'
 PIECES = ("arithmetic", "interpreter", "memory")  # what machine_speed.py's child times
 PROBE_PAUSE_S = 1.5  # between the probe's rounds of ~0.1 s: a few per cent of a core
+MAJOR = ("search_budget_codes", "create_payment", "sign_payment", "submit_payment", "get_payment")
+SERVER_TIME = "peakload_request_duration_seconds"
+
+
+def server_time(exposition: str) -> dict[str, tuple[float, float]]:
+    """Per route, (seconds, requests) the server's request-timing histogram has summed
+    so far, from a Prometheus text exposition of ``/metrics``."""
+    found: dict[str, list[float]] = {}
+    for family in text_string_to_metric_families(exposition):
+        if family.name != SERVER_TIME:
+            continue
+        for sample in family.samples:
+            kind = {f"{SERVER_TIME}_sum": 0, f"{SERVER_TIME}_count": 1}.get(sample.name)
+            if kind is not None:
+                found.setdefault(sample.labels["route"], [0.0, 0.0])[kind] = sample.value
+    return {route: (seconds, count) for route, (seconds, count) in found.items()}
+
+
+def server_means(before: dict, after: dict) -> dict[str, float]:
+    """Per route, the mean seconds the server took between two :func:`server_time`
+    readings (routes with no request between them left out)."""
+    means = {}
+    for route, (seconds, count) in after.items():
+        seconds_before, count_before = before.get(route, (0.0, 0.0))
+        if count > count_before:
+            means[route] = (seconds - seconds_before) / (count - count_before)
+    return means
 
 
 def level(out: Path, url: str, busy: Path, users: int, duration: str) -> dict:
@@ -153,6 +188,11 @@ def main() -> None:
     parser.add_argument(
         "--probe", action="store_true", help="time fixed work on both cores meanwhile"
     )
+    parser.add_argument(
+        "--server-side",
+        action="store_true",
+        help="each major transaction's mean as the server timed it, beside the client's",
+    )
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="real-work-levels-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -176,6 +216,7 @@ def main() -> None:
         for i, users in enumerate(int(u) for u in levels):
             app, db = cpu_seconds(stack.pids("worker")), cpu_seconds(stack.pids("postgres"))
             started, wall = time.monotonic(), time.time()
+            served = server_time(httpx.get(f"{stack.url}/metrics").text) if args.server_side else {}
             summary = level(out / f"level-{i + 1}", stack.url, busy, users, args.duration)
             spans.append((wall, time.time()))
             requests = summary["overall"]["throughput_rps"] * (time.monotonic() - started)
@@ -190,6 +231,13 @@ def main() -> None:
                 f"{db:9.2f} {mean_ms:8.2f}  {lost}",
                 flush=True,
             )
+            if args.server_side:  # the whole level's, warm-up included, as the CPU above
+                server = server_means(served, server_time(httpx.get(f"{stack.url}/metrics").text))
+                client = summary["transactions"]
+                print("      client / server ms: " + ", ".join(
+                    f"{name} {1000 * client[name]['mean_s']:.2f} / {1000 * server[name]:.2f}"
+                    for name in MAJOR if name in server and name in client
+                ), flush=True)  # fmt: skip
             rows.append((x, u))
         if probes:
             x, u = np.array(rows).T
