@@ -41,11 +41,12 @@ MAJOR = "search_budget_codes,create_payment,sign_payment,submit_payment,get_paym
 
 
 def waits(
-    calibration: dict, rows: dict[str, dict], tier: str, names: list[str]
+    calibration: dict, rows: dict[str, dict], tier: str, names: list[str], upper: bool = False
 ) -> dict[str, tuple[float, float, float]]:
     """Per transaction: (``U / (1 - U)`` measured, its wait in seconds, its demand
     scaled) at a held-out level, from ``calibration.json`` and the level's validation
-    rows keyed by metric."""
+    rows keyed by metric. ``upper``: each demand the upper end of its 95 % interval, not
+    its estimate (the largest share the tour allows it; the wait is the estimate's)."""
     busy = rows[f"tiers.{tier}.utilization"]
     rate = rows["overall.throughput_rps"]
     background = calibration["fit"][tier]["background"] or 0.0
@@ -60,10 +61,12 @@ def waits(
     load = busy["measured"] / (1 - busy["measured"])
     found = {}
     for name in names:
-        demand = calibration["demands"][name][tier]["estimate"] * cost
+        fitted = calibration["demands"][name][tier]
+        demand = fitted["estimate"] * cost
         outside = calibration["outside"][name]["estimate"]
         mean = rows[f"transactions.{name}.mean_s"]["measured"]
-        found[name] = (load, mean - demand - outside, demand)
+        share = max(fitted["ci95"][1], fitted["estimate"]) * cost if upper else demand
+        found[name] = (load, mean - demand - outside, share)
     return found
 
 

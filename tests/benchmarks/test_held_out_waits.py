@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.held_out_waits import one_run, wait_ratio
+from benchmarks.held_out_waits import one_run, wait_ratio, waits
 
 
 def write_run(tmp_path, cost: float) -> float:
@@ -21,7 +21,10 @@ def write_run(tmp_path, cost: float) -> float:
         json.dumps(
             {
                 "fit": {"stack": {"background": background}},
-                "demands": {n: {"stack": {"estimate": d}} for n, d in demands.items()},
+                "demands": {
+                    n: {"stack": {"estimate": d, "ci95": [0.5 * d, 2 * d]}}
+                    for n, d in demands.items()
+                },
                 "outside": {n: {"estimate": o} for n, o in outside.items()},
             }
         )
@@ -53,6 +56,24 @@ def test_a_processor_sharing_run_waits_its_share(tmp_path):
         assert wait_ratio(load, wait, scaled) == pytest.approx(1.0)
         # a wait twice its share reads as 2
         assert wait_ratio(load, 2 * wait, scaled) == pytest.approx(2.0)
+
+
+def test_the_upper_share_is_the_demand_s_upper_95_end_and_the_wait_the_same(tmp_path):
+    """``upper``: the largest share the tour allows (twice the estimate here), the wait
+    still the estimate's, so its ratio is half."""
+    write_run(tmp_path, cost=1.2)
+    estimated = one_run(tmp_path, "stack", ["search"])["search"]
+    load, wait, upper = waits_upper(tmp_path)["search"]
+    assert upper == pytest.approx(1.2 * 0.002)
+    assert wait == pytest.approx(estimated[1])
+    assert wait_ratio(load, wait, upper) == pytest.approx(0.5)
+
+
+def waits_upper(tmp_path) -> dict:
+    calibration = json.loads((tmp_path / "cal" / "calibration.json").read_text())
+    level = json.loads((tmp_path / "val" / "validation.json").read_text())["levels"][0]
+    rows = {row["metric"]: row for row in level["rows"]}
+    return waits(calibration, rows, "stack", ["search"], upper=True)
 
 
 def test_a_directory_without_both_files_is_left_out(tmp_path):

@@ -220,7 +220,8 @@ def judge(calibration: dict, doc: dict) -> str | None:
     #   processor sharing gives it, the search most (1.67 times its share over nine
     #   runs, the writes 1.04 to 1.22), and a round-robin quantum does not explain it
     #   (it would make the writes wait half their share); a mean slower than predicted
-    #   is this gap while its wait is within WAIT_RATIO times its share. (Until reads ran
+    #   is this gap while its wait is within WAIT_RATIO times its share (the share of its
+    #   demand's upper 95 % end, as a poorly known demand allows). (Until reads ran
     #   in the thread pool too, the writes alone waited so, for the GIL behind reads the
     #   event loop ran to their end.) A CI run of 6 December, 72.9 % busy against 69.4 %
     #   predicted, had the search decisively slower than its prediction of 2.2 ms.
@@ -249,10 +250,13 @@ def judge(calibration: dict, doc: dict) -> str | None:
         slower -= drifted
     assert slower <= major, failing
     names = sorted(m.split(".")[1] for m in slower)  # transactions.NAME.mean_s
-    ratios = {
-        name: wait_ratio(*wait) for name, wait in waits(calibration, rows, "stack", names).items()
-    }
-    assert all(ratio <= WAIT_RATIO for ratio in ratios.values()), (ratios, failing)
+    estimated = waits(calibration, rows, "stack", names)
+    ratios = {name: wait_ratio(*wait) for name, wait in estimated.items()}
+    # judged on the largest share the tour allows each (its demand's upper 95 % end): a
+    # demand it knows poorly, its estimate near 0, says nothing of the wait over its share
+    widest = waits(calibration, rows, "stack", names, upper=True)
+    beyond = {name: ratios[name] for name, wait in widest.items() if wait_ratio(*wait) > WAIT_RATIO}
+    assert not beyond, (beyond, failing)
     gap = utilization["predicted"] - utilization["measured"]
     over = sorted(m for m, row in failing.items() if row["predicted"] >= row["measured"])
     known = [f"{over} overpredicted (a demand the tour overestimated)"] if over else []
