@@ -45,6 +45,15 @@ eleven recorded runs of this test and of the procedure (4-6 December, none with 
 probe on the stack's core) the search's ratio went from 1.07 to 3.38 (1.67 fitted over
 nine), the other majors' up to 2.0 (docs/real-service.md, "The cheapest request
 waits more than its share")."""
+PLAN_SECONDS = 200
+"""The tour's budget: 14 phases of 12 s (about 14 s each with their starts), two runs
+more than the fit's 11 demands and background, so calibrate measures the runs' own
+variation (``speed_sd``: it needs two runs to spare) and validate carries it into every
+prediction, as the full procedure's does. The machine's speed moving between the tour
+and the held-out level is then in the prediction's interval, not only in the known gap
+below. (170 s gave 12 phases and no spare run: a CI run of 6 December measured the core
+83.6 % against 69.5 +- 2.1 % predicted, the interval blind to the machine's 13 % speed
+sd the full procedure measured within the hour.)"""
 DRIFT_POINTS = 0.12
 """The most the stack's measured utilization may stand above the prediction and still be
 the third known gap (docs/real-service.md): the held-out level's CPU per request differs
@@ -153,7 +162,7 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
             code = main(
                 ["calibrate", "--scenario", str(EXAMPLE / "model.toml"), "--plan",
                  "--host", stack.url, "--busy-time", str(busy), "--phase-seconds", "12",
-                 "--plan-seconds", "170", "--interval", "1",
+                 "--plan-seconds", str(PLAN_SECONDS), "--interval", "1",
                  "--out", str(tmp_path / "cal"), "--no-plots", "--quiet"]
             )  # fmt: skip
             (cal_dir,) = (tmp_path / "cal").iterdir()
