@@ -246,8 +246,11 @@ def judge(calibration: dict, doc: dict) -> str | None:
     slower = {m for m, row in failing.items() if row["predicted"] < row["measured"]}
     busier = utilization["measured"] - utilization["predicted"] > 0.05
     drifted: set[str] = set()
-    if busier:  # the drift between the tour and the held-out level, bounded
-        assert utilization["measured"] - utilization["predicted"] <= DRIFT_POINTS, failing
+    if busier:  # the drift between the tour and the held-out level, bounded where the
+        # utilization itself disagrees: within its interval, which holds the runs' own
+        # speed (PLAN_SECONDS), the drift is the prediction's noise, not a gap
+        if utilization["verdict"] == "disagree":
+            assert utilization["measured"] - utilization["predicted"] <= DRIFT_POINTS, failing
         slower.discard("tiers.stack.utilization")
         # every mean is slower on a slower machine, reads too: each within what the
         # drift makes of it, and its own noise
