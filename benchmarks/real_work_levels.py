@@ -51,8 +51,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 import psutil
-from prometheus_client.parser import text_string_to_metric_families
 
+from loadtests.monitor import seconds_and_counts
 from loadtests.real_stack import RealStack
 
 MODEL = Path(__file__).resolve().parents[1] / "examples" / "real-service" / "model.toml"
@@ -61,20 +61,13 @@ PIECES = ("arithmetic", "interpreter", "memory")  # what machine_speed.py's chil
 PROBE_PAUSE_S = 1.5  # between the probe's rounds of ~0.1 s: a few per cent of a core
 MAJOR = ("search_budget_codes", "create_payment", "sign_payment", "submit_payment", "get_payment")
 SERVER_TIME = "peakload_request_duration_seconds"
+SERVER_TIME_PAIR = {f"{SERVER_TIME}_sum": 0, f"{SERVER_TIME}_count": 1}
 
 
 def server_time(exposition: str) -> dict[str, tuple[float, float]]:
     """Per route, (seconds, requests) the server's request-timing histogram has summed
     so far, from a Prometheus text exposition of ``/metrics``."""
-    found: dict[str, list[float]] = {}
-    for family in text_string_to_metric_families(exposition):
-        if family.name != SERVER_TIME:
-            continue
-        for sample in family.samples:
-            kind = {f"{SERVER_TIME}_sum": 0, f"{SERVER_TIME}_count": 1}.get(sample.name)
-            if kind is not None:
-                found.setdefault(sample.labels["route"], [0.0, 0.0])[kind] = sample.value
-    return {route: (seconds, count) for route, (seconds, count) in found.items()}
+    return seconds_and_counts(exposition, SERVER_TIME_PAIR, "route")
 
 
 def server_means(before: dict, after: dict) -> dict[str, float]:

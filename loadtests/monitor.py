@@ -60,19 +60,28 @@ def outside_counters(host: str, timeout_s: float = 2.0) -> dict[str, tuple[float
 
 def parse_outside(text: str) -> dict[str, tuple[float, float]]:
     """The outside counters of one Prometheus text page, per transaction."""
+    return seconds_and_counts(text, OUTSIDE_METRICS, "transaction")
+
+
+def seconds_and_counts(
+    text: str, metrics: dict[str, int], label: str
+) -> dict[str, tuple[float, float]]:
+    """Per value of ``label``, the pair of samples ``metrics`` names (sample name to its
+    place, 0 or 1: seconds, then how many) in one Prometheus text page; empty if the
+    page is not Prometheus text. A histogram's ``_sum`` and ``_count`` are such a pair."""
     from prometheus_client.parser import text_string_to_metric_families
 
     found: dict[str, list[float]] = {}
     try:
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
-                index = OUTSIDE_METRICS.get(sample.name)
-                name = sample.labels.get("transaction")
+                index = metrics.get(sample.name)
+                name = sample.labels.get(label)
                 if index is not None and name:
                     found.setdefault(name, [0.0, 0.0])[index] = float(sample.value)
     except ValueError:  # not Prometheus text
         return {}
-    return {name: (seconds, requests) for name, (seconds, requests) in found.items()}
+    return {name: (seconds, count) for name, (seconds, count) in found.items()}
 
 
 def _cpu_seconds(process: psutil.Process) -> float:
