@@ -76,7 +76,9 @@ def wait_ratio(load: float, wait: float, demand: float) -> float:
     return wait / max(demand * load, 1e-12)
 
 
-def one_run(base: Path, tier: str, names: list[str]) -> dict[str, tuple[float, float, float]]:
+def one_run(
+    base: Path, tier: str, names: list[str], upper: bool = False
+) -> dict[str, tuple[float, float, float]]:
     """:func:`waits` of the first calibration and validation below ``base``; empty when
     the run has neither."""
     calibrations = sorted(base.glob("**/calibration.json"))
@@ -85,7 +87,7 @@ def one_run(base: Path, tier: str, names: list[str]) -> dict[str, tuple[float, f
         return {}
     calibration = json.loads(calibrations[0].read_text())
     level = json.loads(validations[0].read_text())["levels"][0]
-    return waits(calibration, {row["metric"]: row for row in level["rows"]}, tier, names)
+    return waits(calibration, {row["metric"]: row for row in level["rows"]}, tier, names, upper)
 
 
 def main() -> None:

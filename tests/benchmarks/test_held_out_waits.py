@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.held_out_waits import one_run, wait_ratio, waits
+from benchmarks.held_out_waits import one_run, wait_ratio
 
 
 def write_run(tmp_path, cost: float) -> float:
@@ -63,17 +63,10 @@ def test_the_upper_share_is_the_demand_s_upper_95_end_and_the_wait_the_same(tmp_
     still the estimate's, so its ratio is half."""
     write_run(tmp_path, cost=1.2)
     estimated = one_run(tmp_path, "stack", ["search"])["search"]
-    load, wait, upper = waits_upper(tmp_path)["search"]
+    load, wait, upper = one_run(tmp_path, "stack", ["search"], upper=True)["search"]
     assert upper == pytest.approx(1.2 * 0.002)
     assert wait == pytest.approx(estimated[1])
     assert wait_ratio(load, wait, upper) == pytest.approx(0.5)
-
-
-def waits_upper(tmp_path) -> dict:
-    calibration = json.loads((tmp_path / "cal" / "calibration.json").read_text())
-    level = json.loads((tmp_path / "val" / "validation.json").read_text())["levels"][0]
-    rows = {row["metric"]: row for row in level["rows"]}
-    return waits(calibration, rows, "stack", ["search"], upper=True)
 
 
 def test_a_directory_without_both_files_is_left_out(tmp_path):

@@ -12,7 +12,6 @@ capture, a missing sign-in, stop the run at once with one line.
 from __future__ import annotations
 
 import json
-import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 from peakload.app.errors import JobError
 from peakload.app.loadtest.job import LoadTestOptions, LoadTestRun, loadtest
 from peakload.cli import main
+from peakload.core.scenario_file import load_scenario
 from tests.loadtests.invoices import (
     CREDENTIALS,
     MAP,
@@ -116,8 +116,7 @@ def variant(tmp_path: Path, old: str, new: str, source: Path = MAP) -> Path:
 def pool_users() -> int:
     """The scenario's most users at once: each makes its first create before the clock
     of a run that a wrong map stops has gone far."""
-    workload = tomllib.loads(SCENARIO.read_text())["workload"]
-    return max(users for _, users in workload["concurrency"])
+    return round(load_scenario(SCENARIO).workload.profile.peak)
 
 
 def loadtest_cli(url: str, *extra: str) -> int:
