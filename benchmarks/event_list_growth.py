@@ -1,0 +1,304 @@
+"""What a hundred times the population costs per request, and how much of it is the event list.
+
+``benchmarks/scale.py`` runs the April day at 1x and 100x population (tiers
+scaled alike) and finds the 100x day 133 to 148 times dearer in CPU, not 100.
+This script asks how much of that growth any simulator built on SimPy pays,
+whatever it does with its users, by measuring at the April peak (09:35, the
+population placed in state, one core):
+
+1. **The event list.** The requests in service are pending SimPy events, and a
+   hundred times the servers hold a hundred times as many: SimPy's heap, about
+   40 entries at the 1x peak, holds about 1,100 at 100x, and every event of the
+   run pays a pop and a push five levels deeper, on entries no longer all in the
+   processor's nearest cache. The script measures both sizes in peakload's own
+   model (a probe every 13.7 ms), the events scheduled per attempt (SimPy's own
+   event counter), then times SimPy's core alone, a ``Timeout`` whose callback
+   schedules the next, with each size pending, alternating. The difference per
+   event times the events per attempt is the least an attempt's cost grows by,
+   over what it costs at 1x: the event list's *floor*.
+2. **peakload at the peak**: the marginal CPU per attempt of the in-state peak
+   (the CPU of a long stretch less a short one, over the attempts between),
+   at 1x and at the factor, each in a fresh child process, alternating.
+3. With ``--plain``, **the textbook SimPy model** of the same closed population
+   (a generator process per user thinking 280 s, a ``simpy.Resource`` per tier,
+   ``timeout`` for each service), marginal CPU per request at 1x and the
+   factor. Its heap holds every thinking user, so its cost grows the most: at
+   100x it takes about three minutes.
+
+The issue's target, at most 110 times the 1x day's CPU at 100x, leaves each
+attempt 10 % more than at 1x. If the event list's floor alone is near that,
+the target needs a simulator whose event list does not grow with the servers
+(not SimPy's heap), not a leaner user.
+
+Usage: python -m benchmarks.event_list_growth [--factor 100] [--rounds 5] [--plain]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Generator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import simpy
+from simpy import Environment
+from simpy.events import Timeout
+
+from benchmarks.scale import APRIL, scaled
+from peakload.core.scenario_file import load_scenario
+from peakload.core.workload import ClosedWorkload
+from simulation.model import Model
+from simulation.records import RunRecords
+from simulation.runner import replication_seeds
+
+ROOT = Path(__file__).resolve().parents[1]
+PEAK = 9 * 60 + 35
+"""The stretch starts at 09:35, in the April peak (minutes after midnight)."""
+
+PROBE_S = 0.0137
+"""How often the heap's size is sampled (s of simulated time): no multiple of a tick."""
+
+
+def peak_model(factor: int, minutes: float, servers: int | None = None) -> Model:
+    """The April day at ``factor`` times the users, from 09:35 for ``minutes``, the
+    population in state; its queue tiers at ``servers`` times their instances (by
+    default ``factor``). With fewer servers than users the users think
+    ``factor / servers`` times as long, so the requests, and each server's load,
+    follow the servers: a population that grows alone."""
+    servers = factor if servers is None else servers
+    day = scaled(load_scenario(APRIL), servers)
+    workload = day.workload
+    if factor != servers and isinstance(workload, ClosedWorkload):
+        think = workload.think_time
+        assert think is not None, "April's users think"
+        profile = [(clock, users * factor / servers) for clock, users in workload.concurrency]
+        longer = think.model_validate(
+            think.model_dump(by_alias=True) | {"mean": think.mean * factor / servers}
+        )
+        workload = workload.model_copy(update={"concurrency": profile, "think_time": longer})
+        day = day.model_copy(update={"workload": workload})
+    end = PEAK + minutes
+    meta = day.scenario.model_copy(
+        update={
+            "start": f"{PEAK // 60:02d}:{PEAK % 60:02d}",
+            "end": f"{int(end) // 60:02d}:{int(end) % 60:02d}",
+            "window": None,
+        }
+    )
+    scenario = day.model_copy(update={"scenario": meta})
+    (seed,) = replication_seeds(scenario.scenario.seed, 1)
+    return Model(scenario, seed, in_state=True, window=(scenario.start_s, scenario.end_s))
+
+
+@dataclass(frozen=True)
+class EventList:
+    """SimPy's event list in a run: how many events wait in it, how many an attempt makes."""
+
+    pending: float
+    """Median events pending (the heap's length), sampled through the run after 30 s."""
+    events_per_attempt: float
+    """Events scheduled over the run per attempt sent (ticks and sweeps included)."""
+
+
+def event_list(factor: int, minutes: float = 2.0) -> EventList:
+    """Measure :class:`EventList` on ``minutes`` of the peak at ``factor``."""
+    model = peak_model(factor, minutes)
+    env = model.env
+    sizes: list[int] = []
+    first_event = next(env._eid)  # SimPy numbers every event it schedules
+
+    def probe(_event: Timeout) -> None:
+        sizes.append(len(env._queue))
+        if env._now + PROBE_S < model.end_s:
+            Timeout(env, PROBE_S).callbacks.append(probe)
+
+    Timeout(env, 30.0).callbacks.append(probe)
+    model.run()
+    events = next(env._eid) - first_event - len(sizes)  # the probes are not the run's
+    attempts = RunRecords.of(model).attempts
+    return EventList(float(np.median(sizes)), events / max(attempts, 1))
+
+
+def event_cost_ns(pending: int, events: int = 300_000, seed: int = 1) -> float:
+    """CPU ns per event of SimPy's core with ``pending`` events always waiting.
+
+    Each ``Timeout`` (exponential delay) fires a callback that schedules the
+    next: the pop, the callbacks and the push the simulator pays per event,
+    nothing else."""
+    env = Environment()
+    draws = iter(np.random.default_rng(seed).exponential(1.0, events + pending).tolist())
+    left = events
+
+    def fire(_event: Timeout) -> None:
+        nonlocal left
+        left -= 1
+        Timeout(env, next(draws)).callbacks.append(fire)
+
+    for _ in range(pending):
+        Timeout(env, next(draws)).callbacks.append(fire)
+    step = env.step
+    collecting = gc.isenabled()
+    gc.disable()
+    started = time.process_time()
+    while left > 0:
+        step()
+    spent = time.process_time() - started
+    if collecting:
+        gc.enable()
+    return 1e9 * spent / events
+
+
+def peak_attempt_us(factor: int, servers: int | None = None) -> float:
+    """Marginal CPU µs per attempt at the peak (:func:`peak_model`'s arguments): the CPU
+    of a long stretch less a short one's, over the attempts between."""
+    spent, attempts = [], []
+    for minutes in stretch(factor if servers is None else servers):
+        model = peak_model(factor, minutes, servers)
+        started = time.process_time()
+        model.run()  # the collector off, as in every run (core/runtime.py)
+        spent.append(time.process_time() - started)
+        attempts.append(RunRecords.of(model).attempts)
+        del model
+    return 1e6 * (spent[1] - spent[0]) / (attempts[1] - attempts[0])
+
+
+THINK_S = 280.0
+"""April's mean think time (s)."""
+
+PLAIN_TIERS = ((64, 0.010), (12, 0.156), (4, 0.052))
+"""The textbook model's tiers at 1x: servers and mean service (s), each visited by
+every request, about April's peak utilizations (gateway 0.23, app 0.6, db 0.6)."""
+
+
+def plain_request_us(factor: int, short: float, long: float, seed: int = 1) -> float:
+    """Marginal CPU µs per request of the textbook SimPy closed population at ``factor``."""
+    (short_cpu, short_served), (long_cpu, long_served) = (
+        _plain_run(factor, horizon, seed) for horizon in (short, long)
+    )
+    return 1e6 * (long_cpu - short_cpu) / (long_served - short_served)
+
+
+def _plain_run(factor: int, horizon: float, seed: int) -> tuple[float, int]:
+    """CPU seconds and requests served of the textbook model run for ``horizon`` s."""
+    rng = np.random.default_rng(seed)
+    users = 13_000 * factor
+    env = simpy.Environment()
+    tiers = [(simpy.Resource(env, capacity=c * factor), mean) for c, mean in PLAIN_TIERS]
+    expected = users * (1 + 1.2 * horizon / THINK_S) * (1 + len(tiers))
+    draws = iter(rng.exponential(1.0, int(expected) + 1000).tolist())
+    served = 0
+
+    def user() -> Generator[simpy.Event, None, None]:
+        nonlocal served
+        yield env.timeout(next(draws) * THINK_S)  # exponential: in state already
+        while True:
+            for resource, mean in tiers:
+                with resource.request() as request:
+                    yield request
+                    yield env.timeout(next(draws) * mean)
+            served += 1
+            yield env.timeout(next(draws) * THINK_S)
+
+    for _ in range(users):
+        env.process(user())
+    collecting = gc.isenabled()
+    gc.disable()
+    started = time.process_time()
+    env.run(until=horizon)
+    spent = time.process_time() - started
+    if collecting:
+        gc.enable()
+    return spent, served
+
+
+def child(kind: str, factor: int, servers: int | None = None) -> float:
+    """Run one measurement in a fresh process, so no run inherits another's heap."""
+    command = [sys.executable, "-m", "benchmarks.event_list_growth", "--child", kind]
+    command += ["--factor", str(factor), "--servers", str(servers or factor)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} x{factor} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return float(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def stretch(servers: int) -> tuple[float, float]:
+    """The short and long stretches (minutes) with the tiers at ``servers`` times: about
+    160,000 attempts between at 1x, a million or so above (the requests follow the
+    servers)."""
+    return (1.0, 60.0) if servers == 1 else (1.0, max(2.0, 1.0 + 300.0 / servers))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--factor", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of each timing")
+    parser.add_argument("--plain", action="store_true", help="also the textbook SimPy model")
+    parser.add_argument("--child", choices=("peakload", "plain"), help=argparse.SUPPRESS)
+    parser.add_argument("--servers", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "peakload":
+        print(json.dumps(peak_attempt_us(args.factor, args.servers)))
+        return
+    if args.child == "plain":
+        short, long = (60.0, 3600.0) if args.factor == 1 else (60.0, 240.0)
+        print(json.dumps(plain_request_us(args.factor, short, long)))
+        return
+    factor = args.factor
+    small, large = event_list(1), event_list(factor)
+    print(
+        f"April peak in state, 09:35: events pending {small.pending:.0f} at 1x, "
+        f"{large.pending:.0f} at {factor}x; events per attempt {small.events_per_attempt:.2f} "
+        f"and {large.events_per_attempt:.2f}"
+    )
+    costs: dict[int, list[float]] = {1: [], factor: []}
+    for _ in range(args.rounds):
+        costs[1].append(event_cost_ns(round(small.pending)))
+        costs[factor].append(event_cost_ns(round(large.pending)))
+    ns_small, ns_large = (statistics.median(costs[f]) for f in (1, factor))
+    print(
+        f"SimPy's core, CPU ns per event (median of {args.rounds}, alternating): "
+        f"{ns_small:.0f} with {small.pending:.0f} pending, {ns_large:.0f} with "
+        f"{large.pending:.0f} ({ns_large / ns_small:.2f}x)"
+    )
+    shapes = {"1x": (1, 1), "users alone": (factor, 1), f"{factor}x": (factor, factor)}
+    attempts: dict[str, list[float]] = {name: [] for name in shapes}
+    for _ in range(args.rounds):
+        for name, (users, servers) in shapes.items():
+            attempts[name].append(child("peakload", users, servers))
+    us = {name: statistics.median(runs) for name, runs in attempts.items()}
+    print(
+        f"peakload at the peak, CPU µs per attempt (median of {args.rounds}, child processes "
+        f"alternating): {us['1x']:.2f} at 1x; {us['users alone']:.2f} with {factor} times the "
+        f"users thinking {factor} times as long (the servers and the requests as at 1x); "
+        f"{us[f'{factor}x']:.2f} at {factor}x ({us[f'{factor}x'] / us['1x']:.2f}x; rounds "
+        + ", ".join(
+            f"{b / a:.2f}" for a, b in zip(attempts["1x"], attempts[f"{factor}x"], strict=True)
+        )
+        + ")"
+    )
+    floor = large.events_per_attempt * (ns_large - ns_small) / 1000
+    grown = us[f"{factor}x"] - us["1x"]
+    by_users = us["users alone"] - us["1x"]
+    print(
+        f"of the {grown:.2f} µs an attempt grew: {by_users:.2f} came with the users alone, "
+        f"{grown - by_users:.2f} with the servers and their requests, of which the event "
+        f"list's floor is {floor:.2f} ({floor / us['1x']:.0%} of an attempt at 1x; the "
+        "target leaves 10 %)"
+    )
+    if args.plain:
+        plain = {f: child("plain", f) for f in (1, factor)}
+        print(
+            f"textbook SimPy, CPU µs per request: {plain[1]:.1f} at 1x, {plain[factor]:.1f} "
+            f"at {factor}x ({plain[factor] / plain[1]:.2f}x)"
+        )
+
+
+if __name__ == "__main__":
+    main()
