@@ -18,7 +18,11 @@ population placed in state, one core):
    over what it costs at 1x: the event list's *floor*.
 2. **peakload at the peak**: the marginal CPU per attempt of the in-state peak
    (the CPU of a long stretch less a short one, over the attempts between),
-   at 1x and at the factor, each in a fresh child process, alternating.
+   each in a fresh child process, alternating, four ways: at 1x; with the
+   factor's users alone (thinking the factor times as long, so the servers and
+   the requests stay as at 1x); with the factor's event list alone (1x, with as
+   many events more waiting in SimPy's heap all along as the factor adds, due
+   long after the run ends); and at the factor.
 3. With ``--plain``, **the textbook SimPy model** of the same closed population
    (a generator process per user thinking 280 s, a ``simpy.Resource`` per tier,
    ``timeout`` for each service), marginal CPU per request at 1x and the
@@ -30,14 +34,20 @@ attempt 10 % more than at 1x. If the event list's floor alone is near that,
 the target needs a simulator whose event list does not grow with the servers
 (not SimPy's heap), not a leaner user.
 
-Usage: python -m benchmarks.event_list_growth [--factor 100] [--rounds 5] [--plain]
+With ``--profile``, instead: cProfile's own time per attempt of each function
+at 1x and at the factor (long stretch less short, as in 2.), the fifteen that
+grew most.
+
+Usage: python -m benchmarks.event_list_growth [--factor 100] [--rounds 5] [--plain] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import json
+import pstats
 import statistics
 import subprocess
 import sys
@@ -155,18 +165,86 @@ def event_cost_ns(pending: int, events: int = 300_000, seed: int = 1) -> float:
     return 1e9 * spent / events
 
 
-def peak_attempt_us(factor: int, servers: int | None = None) -> float:
+def peak_attempt_us(factor: int, servers: int | None = None, ballast: int = 0) -> float:
     """Marginal CPU µs per attempt at the peak (:func:`peak_model`'s arguments): the CPU
-    of a long stretch less a short one's, over the attempts between."""
+    of a long stretch less a short one's, over the attempts between.
+
+    ``ballast``: that many events more wait in SimPy's heap all along, due long after
+    the run ends, so they never fire: the run's own events then pay for a heap that
+    deep, and for nothing else."""
     spent, attempts = [], []
     for minutes in stretch(factor if servers is None else servers):
         model = peak_model(factor, minutes, servers)
+        weigh_down(model.env, ballast)
         started = time.process_time()
         model.run()  # the collector off, as in every run (core/runtime.py)
         spent.append(time.process_time() - started)
         attempts.append(RunRecords.of(model).attempts)
         del model
     return 1e6 * (spent[1] - spent[0]) / (attempts[1] - attempts[0])
+
+
+NEVER_S = 1e9
+"""A ballast event's delay (s): decades after any run ends."""
+
+
+def weigh_down(env: Environment, events: int) -> None:
+    """Put ``events`` more in SimPy's heap, due :data:`NEVER_S` from now: they never
+    fire in a run, and every event the run pops or pushes goes through a heap that
+    much deeper."""
+    for _ in range(events):
+        Timeout(env, NEVER_S)
+
+
+def profile_per_attempt(
+    factor: int, minutes: tuple[float, float] | None = None
+) -> dict[str, tuple[float, float]]:
+    """cProfile's own time (µs) and calls per attempt of each function at the peak at
+    ``factor``: of the long stretch less the short one, as :func:`peak_attempt_us`, so
+    placing the population in state is left out. The profiler's own cost per call
+    inflates every figure alike. ``minutes``: the two stretches, by default
+    :func:`stretch`'s."""
+    spent, attempts = [], []
+    for length in minutes or stretch(factor):
+        model = peak_model(factor, length)
+        profile = cProfile.Profile()
+        profile.enable()
+        model.run()
+        profile.disable()
+        stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+        spent.append(
+            {
+                f"{Path(file).name}:{line}:{name}": (calls, own)
+                for (file, line, name), (_, calls, own, _, _) in stats.items()
+            }
+        )
+        attempts.append(RunRecords.of(model).attempts)
+    between = attempts[1] - attempts[0]
+    return {
+        name: (
+            1e6 * (own - spent[0].get(name, (0, 0.0))[1]) / between,
+            (calls - spent[0].get(name, (0, 0.0))[0]) / between,
+        )
+        for name, (calls, own) in spent[1].items()
+    }
+
+
+def print_profile_growth(factor: int, lines: int = 15) -> None:
+    """The functions whose own time per attempt grew most from 1x to ``factor``."""
+    small, large = profile_per_attempt(1), profile_per_attempt(factor)
+    grown = sorted(large, key=lambda n: small.get(n, (0.0, 0.0))[0] - large[n][0])
+    totals = [sum(own for own, _ in each.values()) for each in (small, large)]
+    print(
+        f"cProfile, own µs per attempt, 1x -> {factor}x (all functions: {totals[0]:.2f} -> "
+        f"{totals[1]:.2f}; the profiler inflates every call alike, and the machine's speed "
+        "moves both):"
+    )
+    for name in grown[:lines]:
+        (was, calls_was), (now, calls) = small.get(name, (0.0, 0.0)), large[name]
+        print(
+            f"  {was:6.3f} -> {now:6.3f} (+{now - was:5.3f})  calls {calls_was:.2f} -> "
+            f"{calls:.2f}  {name}"
+        )
 
 
 THINK_S = 280.0
@@ -218,10 +296,11 @@ def _plain_run(factor: int, horizon: float, seed: int) -> tuple[float, int]:
     return spent, served
 
 
-def child(kind: str, factor: int, servers: int | None = None) -> float:
+def child(kind: str, factor: int, servers: int | None = None, ballast: int = 0) -> float:
     """Run one measurement in a fresh process, so no run inherits another's heap."""
     command = [sys.executable, "-m", "benchmarks.event_list_growth", "--child", kind]
     command += ["--factor", str(factor), "--servers", str(servers or factor)]
+    command += ["--ballast", str(ballast)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{kind} x{factor} failed: {done.stderr.strip().splitlines()[-1:]}")
@@ -240,17 +319,24 @@ def main() -> None:
     parser.add_argument("--factor", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of each timing")
     parser.add_argument("--plain", action="store_true", help="also the textbook SimPy model")
+    parser.add_argument(
+        "--profile", action="store_true", help="only cProfile's growth per function, 1x to factor"
+    )
     parser.add_argument("--child", choices=("peakload", "plain"), help=argparse.SUPPRESS)
     parser.add_argument("--servers", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--ballast", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "peakload":
-        print(json.dumps(peak_attempt_us(args.factor, args.servers)))
+        print(json.dumps(peak_attempt_us(args.factor, args.servers, args.ballast)))
         return
     if args.child == "plain":
         short, long = (60.0, 3600.0) if args.factor == 1 else (60.0, 240.0)
         print(json.dumps(plain_request_us(args.factor, short, long)))
         return
     factor = args.factor
+    if args.profile:
+        print_profile_growth(factor)
+        return
     small, large = event_list(1), event_list(factor)
     print(
         f"April peak in state, 09:35: events pending {small.pending:.0f} at 1x, "
@@ -267,30 +353,40 @@ def main() -> None:
         f"{ns_small:.0f} with {small.pending:.0f} pending, {ns_large:.0f} with "
         f"{large.pending:.0f} ({ns_large / ns_small:.2f}x)"
     )
-    shapes = {"1x": (1, 1), "users alone": (factor, 1), f"{factor}x": (factor, factor)}
+    deeper = round(large.pending - small.pending)
+    shapes = {
+        "1x": (1, 1, 0),
+        "users alone": (factor, 1, 0),
+        "event list alone": (1, 1, deeper),
+        f"{factor}x": (factor, factor, 0),
+    }
     attempts: dict[str, list[float]] = {name: [] for name in shapes}
     for _ in range(args.rounds):
-        for name, (users, servers) in shapes.items():
-            attempts[name].append(child("peakload", users, servers))
+        for name, (users, servers, ballast) in shapes.items():
+            attempts[name].append(child("peakload", users, servers, ballast))
     us = {name: statistics.median(runs) for name, runs in attempts.items()}
+    at_factor = us[f"{factor}x"]
     print(
         f"peakload at the peak, CPU µs per attempt (median of {args.rounds}, child processes "
-        f"alternating): {us['1x']:.2f} at 1x; {us['users alone']:.2f} with {factor} times the "
-        f"users thinking {factor} times as long (the servers and the requests as at 1x); "
-        f"{us[f'{factor}x']:.2f} at {factor}x ({us[f'{factor}x'] / us['1x']:.2f}x; rounds "
+        f"alternating): {us['1x']:.2f} at 1x; {us['users alone']:.2f} with {factor} times "
+        f"the users thinking {factor} times as long (the servers and the requests as at "
+        f"1x); {us['event list alone']:.2f} at 1x with {deeper} events more waiting all "
+        f"along, never due; {at_factor:.2f} at {factor}x ({at_factor / us['1x']:.2f}x; rounds "
         + ", ".join(
             f"{b / a:.2f}" for a, b in zip(attempts["1x"], attempts[f"{factor}x"], strict=True)
         )
         + ")"
     )
     floor = large.events_per_attempt * (ns_large - ns_small) / 1000
-    grown = us[f"{factor}x"] - us["1x"]
+    grown = at_factor - us["1x"]
     by_users = us["users alone"] - us["1x"]
+    by_heap = us["event list alone"] - us["1x"]
     print(
         f"of the {grown:.2f} µs an attempt grew: {by_users:.2f} came with the users alone, "
-        f"{grown - by_users:.2f} with the servers and their requests, of which the event "
-        f"list's floor is {floor:.2f} ({floor / us['1x']:.0%} of an attempt at 1x; the "
-        "target leaves 10 %)"
+        f"{by_heap:.2f} with the event list's depth alone in peakload's run (SimPy's core "
+        f"timed alone: {floor:.2f}), {grown - by_users - by_heap:.2f} with the rest of the "
+        f"servers and their requests; the 110x target leaves {us['1x'] / 10:.2f} "
+        "(10 % of an attempt at 1x)"
     )
     if args.plain:
         plain = {f: child("plain", f) for f in (1, factor)}

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.event_list_growth import event_cost_ns, event_list, peak_model, stretch
+from benchmarks.event_list_growth import (
+    event_cost_ns,
+    event_list,
+    peak_model,
+    profile_per_attempt,
+    stretch,
+    weigh_down,
+)
+from simulation.records import RunRecords
 
 
 def test_the_peak_stretch_starts_at_09_35_in_state_with_the_population_scaled():
@@ -34,6 +42,15 @@ def test_a_population_grown_alone_thinks_longer_so_its_requests_stay_as_at_1x():
     ]
 
 
+def test_ballast_deepens_the_heap_and_changes_nothing_the_run_does():
+    plain, weighed = peak_model(1, 1.0), peak_model(1, 1.0)
+    weighed_down = 500
+    weigh_down(weighed.env, weighed_down)
+    plain.run(), weighed.run()
+    assert len(weighed.env._queue) == len(plain.env._queue) + weighed_down
+    assert RunRecords.of(weighed).attempts == RunRecords.of(plain).attempts > 500
+
+
 def test_simpy_s_core_is_timed_per_event_with_the_events_pending():
     assert event_cost_ns(pending=40, events=20_000) > 0
 
@@ -42,3 +59,21 @@ def test_every_factor_above_one_has_a_long_stretch_after_its_short_one():
     for factor in (1, 10, 100, 1000):
         short, long = stretch(factor)
         assert long > short
+
+
+def test_the_profile_counts_each_function_per_attempt_of_the_long_stretch_alone():
+    rows = profile_per_attempt(1, minutes=(1.0, 4.0))
+
+    def calls(file: str, function: str) -> float:
+        (found,) = [
+            n
+            for name, (_, n) in rows.items()
+            if name.startswith(f"{file}:") and name.endswith(f":{function}")
+        ]
+        return found
+
+    # Every attempt is made once and closed once; placing the users in state (the
+    # first stretch's alone) is left out, so a user's wake-ups are about one an attempt.
+    assert calls("request.py", "__init__") == pytest.approx(1.0, abs=0.01)
+    assert calls("request.py", "_close") == pytest.approx(1.0, abs=0.01)
+    assert calls("clients.py", "wake") == pytest.approx(1.0, abs=0.05)
