@@ -40,12 +40,9 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 from bisect import insort
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from simpy import Environment
@@ -54,7 +51,7 @@ from simpy.events import NORMAL, Event, EventPriority
 
 import simulation.model as model_module
 from benchmarks.event_list_growth import peak_attempt_us
-from benchmarks.scale import APRIL, scaled
+from benchmarks.scale import APRIL, in_fresh_process, scaled
 from peakload.core.scenario import Scenario
 from peakload.core.scenario_file import load_scenario
 from peakload.core.workload import ClosedWorkload
@@ -62,8 +59,6 @@ from peakload.core.workload import ClosedWorkload
 EVENTS_PER_BUCKET = 64.0
 """About how many events a bucket holds at the expected rate (at the 1x April peak
 about 200 events a second, at 100x 20,000)."""
-
-ROOT = Path(__file__).resolve().parents[1]
 
 Entry = tuple[float, int, int, Event]
 """An event as SimPy's heap holds it: (time, priority, id, event)."""
@@ -188,12 +183,8 @@ def on_calendar(events_per_s: float) -> Iterator[None]:
 def child(factor: int, event_list: str) -> float:
     """peakload's CPU µs per attempt at the peak at ``factor``, on ``heap`` or ``calendar``,
     in a fresh process."""
-    command = [sys.executable, "-m", "benchmarks.calendar_environment", "--child", event_list]
-    command += ["--factor", str(factor)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{event_list} x{factor} failed: {done.stderr.strip().splitlines()[-1:]}")
-    return float(json.loads(done.stdout.strip().splitlines()[-1]))
+    args = ("--child", event_list, "--factor", str(factor))
+    return float(in_fresh_process("benchmarks.calendar_environment", *args))
 
 
 def main() -> None:

@@ -49,28 +49,28 @@ import gc
 import json
 import pstats
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import simpy
 from simpy import Environment
 from simpy.events import Timeout
 
-from benchmarks.scale import APRIL, scaled
+from benchmarks.scale import APRIL, in_fresh_process, scaled
 from peakload.core.scenario_file import load_scenario
 from peakload.core.workload import ClosedWorkload
 from simulation.model import Model
 from simulation.records import RunRecords
 from simulation.runner import replication_seeds
 
-ROOT = Path(__file__).resolve().parents[1]
 PEAK = 9 * 60 + 35
 """The stretch starts at 09:35, in the April peak (minutes after midnight)."""
+
+Measured = TypeVar("Measured")
 
 PROBE_S = 0.0137
 """How often the heap's size is sampled (s of simulated time): no multiple of a tick."""
@@ -131,7 +131,8 @@ def event_list(factor: int, minutes: float = 2.0) -> EventList:
 
     Timeout(env, 30.0).callbacks.append(probe)
     model.run()
-    events = next(env._eid) - first_event - len(sizes)  # the probes are not the run's
+    # ids first_event + 1 to the one before this last draw went to the run and the probes
+    events = next(env._eid) - first_event - 1 - len(sizes)
     attempts = RunRecords.of(model).attempts
     return EventList(float(np.median(sizes)), events / max(attempts, 1))
 
@@ -172,16 +173,34 @@ def peak_attempt_us(factor: int, servers: int | None = None, ballast: int = 0) -
     ``ballast``: that many events more wait in SimPy's heap all along, due long after
     the run ends, so they never fire: the run's own events then pay for a heap that
     deep, and for nothing else."""
-    spent, attempts = [], []
-    for minutes in stretch(factor if servers is None else servers):
-        model = peak_model(factor, minutes, servers)
+
+    def cpu_s(model: Model) -> float:
         weigh_down(model.env, ballast)
         started = time.process_time()
         model.run()  # the collector off, as in every run (core/runtime.py)
-        spent.append(time.process_time() - started)
-        attempts.append(RunRecords.of(model).attempts)
+        return time.process_time() - started
+
+    (short, short_attempts), (long, long_attempts) = on_stretches(
+        factor, stretch(factor if servers is None else servers), cpu_s, servers
+    )
+    return 1e6 * (long - short) / (long_attempts - short_attempts)
+
+
+def on_stretches(
+    factor: int,
+    minutes: tuple[float, float],
+    run: Callable[[Model], Measured],
+    servers: int | None = None,
+) -> list[tuple[Measured, int]]:
+    """``run`` each of the two stretches' models (:func:`peak_model`), each with the
+    attempts it made: what a long stretch measures less a short one's is the peak's
+    own, the population's placement left out."""
+    measured = []
+    for length in minutes:
+        model = peak_model(factor, length, servers)
+        measured.append((run(model), RunRecords.of(model).attempts))
         del model
-    return 1e6 * (spent[1] - spent[0]) / (attempts[1] - attempts[0])
+    return measured
 
 
 NEVER_S = 1e9
@@ -204,28 +223,28 @@ def profile_per_attempt(
     placing the population in state is left out. The profiler's own cost per call
     inflates every figure alike. ``minutes``: the two stretches, by default
     :func:`stretch`'s."""
-    spent, attempts = [], []
-    for length in minutes or stretch(factor):
-        model = peak_model(factor, length)
+
+    def own_times(model: Model) -> dict[str, tuple[int, float]]:
         profile = cProfile.Profile()
         profile.enable()
         model.run()
         profile.disable()
         stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-        spent.append(
-            {
-                f"{Path(file).name}:{line}:{name}": (calls, own)
-                for (file, line, name), (_, calls, own, _, _) in stats.items()
-            }
-        )
-        attempts.append(RunRecords.of(model).attempts)
-    between = attempts[1] - attempts[0]
+        return {
+            f"{Path(file).name}:{line}:{name}": (calls, own)
+            for (file, line, name), (_, calls, own, _, _) in stats.items()
+        }
+
+    (short, short_attempts), (long, long_attempts) = on_stretches(
+        factor, minutes or stretch(factor), own_times
+    )
+    between = long_attempts - short_attempts
     return {
         name: (
-            1e6 * (own - spent[0].get(name, (0, 0.0))[1]) / between,
-            (calls - spent[0].get(name, (0, 0.0))[0]) / between,
+            1e6 * (own - short.get(name, (0, 0.0))[1]) / between,
+            (calls - short.get(name, (0, 0.0))[0]) / between,
         )
-        for name, (calls, own) in spent[1].items()
+        for name, (calls, own) in long.items()
     }
 
 
@@ -298,13 +317,8 @@ def _plain_run(factor: int, horizon: float, seed: int) -> tuple[float, int]:
 
 def child(kind: str, factor: int, servers: int | None = None, ballast: int = 0) -> float:
     """Run one measurement in a fresh process, so no run inherits another's heap."""
-    command = [sys.executable, "-m", "benchmarks.event_list_growth", "--child", kind]
-    command += ["--factor", str(factor), "--servers", str(servers or factor)]
-    command += ["--ballast", str(ballast)]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{kind} x{factor} failed: {done.stderr.strip().splitlines()[-1:]}")
-    return float(json.loads(done.stdout.strip().splitlines()[-1]))
+    args = ("--child", kind, "--factor", str(factor), "--servers", str(servers or factor))
+    return float(in_fresh_process("benchmarks.event_list_growth", *args, "--ballast", str(ballast)))
 
 
 def stretch(servers: int) -> tuple[float, float]:

@@ -93,13 +93,22 @@ def run_child(scenario_path: Path, factor: int) -> dict[str, Any]:
 
 def measure(scenario_path: Path, factor: int, cpu: int | None) -> dict[str, Any]:
     """Run one factor in a fresh child process (pinned to ``cpu`` when given)."""
-    command = [sys.executable, "-m", "benchmarks.scale", "--child", str(factor)]
-    command += ["--scenario", str(scenario_path)]
+    args = ("--child", str(factor), "--scenario", str(scenario_path))
+    return in_fresh_process("benchmarks.scale", *args, cpu=cpu)
+
+
+def in_fresh_process(module: str, *args: str, cpu: int | None = None) -> Any:
+    """What ``python -m module args`` prints as JSON on its last line, run in a fresh
+    process (pinned to ``cpu`` when given), so that no measurement inherits another's
+    heap; exits with the child's last error line if it fails."""
+    command = [sys.executable, "-m", module, *args]
     if cpu is not None:
         command = ["taskset", "-c", str(cpu), *command]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"scale x{factor} failed: {done.stderr.strip().splitlines()[-1:]}")
+        raise SystemExit(
+            f"{module} {' '.join(args)} failed: {done.stderr.strip().splitlines()[-1:]}"
+        )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
