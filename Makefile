@@ -184,8 +184,8 @@ baseline: $(STAMP)
 	$(BIN)/python -m benchmarks.gate --update
 
 # The long-form speed figures: 500,000 simulated customers, 500 connections to the mock,
-# the nationwide sizing against one replication of its day (gated by make bench only once
-# results/baselines/suite has its ratio: make baseline on a quiet machine).
+# the nationwide sizing against one replication of its day (make bench gates its ratio
+# against results/baselines/suite).
 bench-speed: $(STAMP)
 	$(BIN)/python -m benchmarks.simulator_speed
 	$(BIN)/python -m benchmarks.mock_overhead
