@@ -33,6 +33,10 @@ measured it beside the stack's own (its request-timing middleware's histogram,
 what the server took, from its ASGI app being called to the response sent, against
 what the client waited, which adds the sockets, the HTTP parsing and the generator.
 
+With one level repeated, it also prints how the CPU per request averages down over
+spans of consecutive levels (:func:`averaging_down`): whether a longer held-out
+window would average the machine's speed away.
+
 Usage: python benchmarks/real_work_levels.py [--users 10,25,50,75,100,125,150]
        [--duration 60] [--units 300] [--out DIR] [--probe] [--server-side]
 """
@@ -153,6 +157,28 @@ def _at_size(per: np.ndarray, cpu_ms: np.ndarray, users: np.ndarray, size: int) 
     return text
 
 
+def averaging_down(per_request: np.ndarray) -> list[tuple[int, float, float]]:
+    """How a repeated level's CPU per request averages down over longer spans.
+
+    For spans of 1, 2, 4, ... consecutive levels (each span's mean a longer held-out
+    window's figure): the span, the sd of the spans' means relative to the overall
+    mean, and what that sd would be if the levels' offsets were independent (the
+    single level's over the square root of the span). Where the two agree, a longer
+    held-out window averages the machine's speed away; where the measured stays
+    above, the speed moves over minutes and a longer window keeps it. Spans run while
+    at least three fit."""
+    values = np.asarray(per_request, dtype=float)
+    mean = values.mean()
+    single = values.std(ddof=1) / mean
+    rows = []
+    span = 1
+    while len(values) // span >= 3:
+        blocks = values[: len(values) // span * span].reshape(-1, span).mean(axis=1)
+        rows.append((span, float(blocks.std(ddof=1) / mean), float(single / np.sqrt(span))))
+        span *= 2
+    return rows
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User and system CPU seconds of ``pids`` and their children, as psutil reads them
     now (a process gone meanwhile counts nothing)."""
@@ -240,6 +266,12 @@ def main() -> None:
         first, last = 1000 * u[0] / x[0], 1000 * u[-1] / x[-1]
         print(f"one level: CPU per request {first:.2f} ms first, {last:.2f} ms last "
               f"({100 * (last / first - 1):+.0f} %)")  # fmt: skip
+        per = u / x
+        lag1 = float(np.corrcoef(per[:-1], per[1:])[0, 1]) if len(per) > 2 else float("nan")
+        print(f"level to level: lag-1 correlation {lag1:+.2f}; sd of the mean over spans of "
+              f"{args.duration} s levels (independent offsets would give):")  # fmt: skip
+        for span, measured, independent in averaging_down(per):
+            print(f"  {span:3d} levels: {100 * measured:5.1f} % ({100 * independent:4.1f} %)")
         print(f"runs in {out}")
         return
     line = np.column_stack([np.ones_like(x), x])
