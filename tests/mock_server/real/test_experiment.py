@@ -168,6 +168,9 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
             (cal_dir,) = (tmp_path / "cal").iterdir()
             calibration = json.loads((cal_dir / "calibration.json").read_text())
             assert code in (0, 1), code  # 1: inconclusive, said in calibration.json
+            unpinned = left_at_zero(calibration)
+            if unpinned:
+                pytest.xfail(f"known: the {PLAN_SECONDS} s tour left {unpinned} at 0")
             assert calibration["fit_for_prediction"], calibration["inconclusive"]
             model = cal_dir / "model-calibrated.toml"
             text = model.read_text()
@@ -189,6 +192,31 @@ def test_the_calibrated_model_predicts_the_real_stack_at_a_held_out_level(tmp_pa
     known = judge(calibration, doc)
     if known:
         pytest.xfail(known)
+
+
+def left_at_zero(calibration: dict) -> str | None:
+    """The major demands a tour left at the zero bound, each with its 95 % interval, if
+    those are all that made the calibration inconclusive; else None.
+
+    The fourth known outcome: a short tour on this machine pins a write's demand by the
+    difference between two phases' busy time, and when the machine's speed moved
+    between them (13 to 18 % sd phase to phase, docs/real-service.md) the difference
+    can come out negative. The fit then puts the demand at 0 with an interval that
+    holds its true value, and calibrate rightly calls the calibration inconclusive and
+    says to run longer (a CI run of 6 December: ``submit_payment`` at 0 [0, 5.28] ms,
+    about 3.4 ms measured a request at a time). Any other reason, or a demand at 0 whose
+    interval is 0 too (the model routes it wrongly), is no known outcome and fails."""
+    lines = calibration["inconclusive"]
+    if not lines or not all("the fit put it at 0" in line for line in lines):
+        return None
+    found = []
+    for line in lines:  # "transaction.tier (14% of requests): the fit put it at 0 ..."
+        name, tier = line.split(" (")[0].rsplit(".", 1)
+        demand = calibration["demands"][name][tier]
+        if not demand["at_bound"] or demand["ci95"][1] <= 0:
+            return None
+        found.append(f"{name}.{tier} [0, {1000 * demand['ci95'][1]:.2f}] ms")
+    return ", ".join(found)
 
 
 def judge(calibration: dict, doc: dict) -> str | None:
