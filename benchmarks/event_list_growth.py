@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import gc
 import json
 import pstats
 import statistics
@@ -61,6 +60,8 @@ from simpy import Environment
 from simpy.events import Timeout
 
 from benchmarks.scale import APRIL, in_fresh_process, scaled
+from peakload.core.clock import format_clock
+from peakload.core.runtime import without_collections
 from peakload.core.scenario_file import load_scenario
 from peakload.core.workload import ClosedWorkload
 from simulation.model import Model
@@ -97,8 +98,8 @@ def peak_model(factor: int, minutes: float, servers: int | None = None) -> Model
     end = PEAK + minutes
     meta = day.scenario.model_copy(
         update={
-            "start": f"{PEAK // 60:02d}:{PEAK % 60:02d}",
-            "end": f"{int(end) // 60:02d}:{int(end) % 60:02d}",
+            "start": format_clock(PEAK * 60),
+            "end": format_clock(int(end) * 60),
             "window": None,
         }
     )
@@ -155,14 +156,11 @@ def event_cost_ns(pending: int, events: int = 300_000, seed: int = 1) -> float:
     for _ in range(pending):
         Timeout(env, next(draws)).callbacks.append(fire)
     step = env.step
-    collecting = gc.isenabled()
-    gc.disable()
-    started = time.process_time()
-    while left > 0:
-        step()
-    spent = time.process_time() - started
-    if collecting:
-        gc.enable()
+    with without_collections():  # as a simulated day runs
+        started = time.process_time()
+        while left > 0:
+            step()
+        spent = time.process_time() - started
     return 1e9 * spent / events
 
 
@@ -305,13 +303,10 @@ def _plain_run(factor: int, horizon: float, seed: int) -> tuple[float, int]:
 
     for _ in range(users):
         env.process(user())
-    collecting = gc.isenabled()
-    gc.disable()
-    started = time.process_time()
-    env.run(until=horizon)
-    spent = time.process_time() - started
-    if collecting:
-        gc.enable()
+    with without_collections():  # as peakload's own runs
+        started = time.process_time()
+        env.run(until=horizon)
+        spent = time.process_time() - started
     return spent, served
 
 
